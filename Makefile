@@ -1,0 +1,44 @@
+# Secure Data Pipeline — the commands a newcomer needs. `make help` lists them.
+SHELL := /bin/bash
+PY := .venv/bin/python
+STACK := $(PY) -m include.stack
+
+.DEFAULT_GOAL := help
+.PHONY: help setup lock up down status logs demo test lint bench clean
+
+help:  ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+setup:  ## create/refresh .venv and .venv-flink from the lock files (skips when unchanged)
+	@bash scripts/setup.sh
+
+lock:  ## re-resolve requirements*.txt into the lock files (then run make setup)
+	python3 -m uv pip compile --python-version 3.11 --quiet requirements.txt -o requirements.lock
+	python3 -m uv pip compile --python-version 3.11 --quiet requirements-flink.txt -o requirements-flink.lock
+
+up: setup  ## start the local stack (PostgreSQL, Kafka-protocol broker, Airflow)
+	@$(STACK) up
+
+down:  ## stop everything `make up` started (state is kept in .local/)
+	@if [ -x $(PY) ]; then $(STACK) down; fi
+
+status:  ## pid, port, readiness and memory of each service
+	@$(STACK) status
+
+logs:  ## last lines of each service's log
+	@$(STACK) logs
+
+demo: up  ## generate sample files, process them, print a summary from PostgreSQL
+	@$(PY) -m include.demo
+
+test: setup  ## lint + the whole test suite against real services it starts and stops
+	@bash scripts/test.sh
+
+lint:  ## ruff
+	@.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+bench: setup  ## benchmarks (ratios against baselines measured in the same run)
+	@bash scripts/bench.sh
+
+clean: down  ## stop the stack and delete ALL local state (databases, data zones, secrets)
+	rm -rf .local

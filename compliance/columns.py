@@ -1,0 +1,34 @@
+"""What the core knows about one column of a file: shared by detection, rules and anonymizers.
+
+Detection classifies each column once per file (header semantics + sampled values); the result is
+reused for every batch of that file so the decision is the same for row 1 and row 10 million.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from compliance.vocabulary import IdType
+
+
+class ColumnRole(StrEnum):
+    IDENTIFIER = "identifier"  # holds one identifier type (ssn, email, card_number, ...)
+    FREE_TEXT = "free_text"  # notes/memo/comments: searched for embedded identifiers
+    QUASI_IDENTIFIER = "quasi_identifier"  # age, zip, gender, ... (k-anonymity input); may also be an IDENTIFIER
+    CONSENT = "consent"  # GDPR consent flag (yes/no/true/false/granted/withdrawn/...)
+    RECORD_DATE = "record_date"  # when the record was created (GDPR retention)
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnClass:
+    field: str
+    role: ColumnRole
+    # The identifier type the column holds (role IDENTIFIER), else None.
+    id_type: IdType | None = None
+    # Quasi-identifier kind for generalisation hierarchies: "age", "zip", "date", "gender",
+    # "city", "number", "category"; None when the column is not a quasi-identifier.
+    quasi_kind: str | None = None
+    # How the decision was made, for logs and the audit trail: "header", "values", "header+values".
+    evidence: str = "header"

@@ -1,0 +1,1 @@
+"""PostgreSQL access for the platform: migrations, connections, the COPY loader and queries."""

@@ -1,0 +1,64 @@
+"""python -m include.stack {up,down,status,logs} [service ...]"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from include.settings import settings
+from include.stack.manager import Stack, StackError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m include.stack", description="Local stack manager")
+    parser.add_argument("action", choices=["up", "down", "status", "logs"])
+    parser.add_argument("services", nargs="*", help="limit to these services (default: all)")
+    parser.add_argument("--lines", type=int, default=40, help="logs: lines per service")
+    args = parser.parse_args(argv)
+    s = settings()
+    try:
+        stack = Stack(s, args.services or None)
+        if args.action == "up":
+            started = time.monotonic()
+            stack.up()
+            user, password = stack.login()
+            print(f"stack ready in {time.monotonic() - started:.1f} s")
+            if any(svc.name.startswith("airflow") for svc in stack.services):
+                print(f"Airflow UI:  {s.airflow_url}   login: {user} / {password}")
+            print(f"Results DB:  {s.describe()['database_url']}")
+            print(f"Kafka:       {s.kafka_bootstrap_servers}")
+            print(f"Landing zone: {s.landing_dir}")
+        elif args.action == "down":
+            stopped = stack.down()
+            print(f"stopped {len(stopped)} service(s); state kept in {s.state_dir}")
+        elif args.action == "status":
+            total_rss = total_pss = 0
+            print(f"{'service':<22} {'pid':>8} {'port':>6} {'ready':>6} {'RSS MiB':>8} {'PSS MiB':>8}")
+            for row in stack.status():
+                if not row.enabled:
+                    print(f"{row.name:<22} {'external (configured by env)':>30}")
+                    continue
+                total_rss += row.rss_bytes
+                total_pss += row.pss_bytes
+                print(
+                    f"{row.name:<22} {row.pid or '-':>8} {row.port or '-':>6} {'yes' if row.ready else 'no':>6} "
+                    f"{row.rss_bytes / 2**20:>8.0f} {row.pss_bytes / 2**20:>8.0f}"
+                )
+            print(
+                f"{'total':<22} {'':>8} {'':>6} {'':>6} {total_rss / 2**20:>8.0f} {total_pss / 2**20:>8.0f}"
+            )
+        elif args.action == "logs":
+            for service in stack.services:
+                path = stack.ctx.log_file(service.name)
+                if path.exists():
+                    print(f"==> {path} <==")
+                    print("\n".join(path.read_text(errors="replace").splitlines()[-args.lines :]))
+    except (StackError, ValueError, RuntimeError) as exc:
+        print(f"stack: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

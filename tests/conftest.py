@@ -1,0 +1,60 @@
+"""Shared fixtures. Services are real: PostgreSQL and the Kafka-protocol broker are started by
+`make test` (scripts/test.sh) in a state folder of their own; when pytest is run directly, the
+`services` fixture starts them itself (and stops only what it started)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from include.settings import DEFAULT_STATE_DIR, Settings, load_settings
+
+
+def new_state_dir(prefix: str) -> Path:
+    """A state folder for a test stack. Under .local/ rather than pytest's tmp: PostgreSQL runs as
+    its own OS user and must traverse the parents, which pytest keeps at mode 0700."""
+    base = DEFAULT_STATE_DIR / "tests"
+    base.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=base))
+
+
+@pytest.fixture(scope="session")
+def test_settings() -> Iterator[Settings]:
+    owned = None
+    if "SDP_STATE_DIR" not in os.environ:
+        from include.stack.process import free_port
+
+        owned = new_state_dir("session-")
+        os.environ["SDP_STATE_DIR"] = str(owned)
+        os.environ["SDP_POSTGRES_PORT"] = str(free_port())
+        os.environ["SDP_KAFKA_PORT"] = str(free_port())
+    yield load_settings()
+    if owned:
+        shutil.rmtree(owned, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def services(test_settings: Settings) -> Iterator[Settings]:
+    """PostgreSQL (schema migrated) and the broker, up for the whole session."""
+    from include.stack.manager import Stack
+
+    stack = Stack(test_settings, ["postgres", "kafka"])
+    outcome = stack.up(log=lambda _msg: None)
+    yield test_settings
+    if any(state == "started" for state in outcome.values()):
+        stack.down(log=lambda _msg: None)
+
+
+@pytest.fixture(scope="session")
+def database_url(services: Settings) -> str:
+    return services.database_url
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(services: Settings) -> str:
+    return services.kafka_bootstrap_servers
