@@ -1,0 +1,132 @@
+"""GDPR policy rules: they look at the record's consent and age, not at identifier values.
+
+Their regulation, severity and rule name come from the policy's MISSING_CONSENT and
+RETENTION_EXCEEDED entries, like every other type.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from compliance.columns import ColumnRole
+from compliance.rules.base import Rule, RuleContext, empty_violations, violations_at
+from compliance.vocabulary import IdType, Regulation
+
+# Consent values that mean "no consent" (compared lower-cased and trimmed); null is also negative.
+NEGATIVE_CONSENT = frozenset(
+    {
+        "",
+        "no",
+        "n",
+        "false",
+        "f",
+        "0",
+        "denied",
+        "declined",
+        "refused",
+        "withdrawn",
+        "revoked",
+        "opt-out",
+        "opt_out",
+        "opt out",
+        "optout",
+        "opted-out",
+        "opted_out",
+        "opted out",
+        "none",
+        "null",
+        "n/a",
+    }
+)
+
+# Non-ISO date formats tried after ISO 8601, in order. Slashes read month first (US), dots read
+# day first (European); a value no format reads is not a violation.
+DATE_FORMATS = (
+    "%m/%d/%Y",
+    "%Y/%m/%d",
+    "%d.%m.%Y",
+    "%d-%m-%Y",
+    "%d %b %Y",
+    "%b %d, %Y",
+    "%d %B %Y",
+    "%B %d, %Y",
+)
+_ISO_DATE = r"^\d{4}-\d{2}-\d{2}"
+_TIME_PART = r"(?:T|\s+)\d{1,2}:\d{2}.*$"
+
+
+class MissingConsentRule(Rule):
+    """A row holding personal data (any finding in the row) whose consent column is null, empty or
+    negative -> one violation under the consent column. A file without a consent column raises
+    none: absence of the column says nothing about the consent of each subject."""
+
+    name = "gdpr.missing_consent"
+    regulation = Regulation.GDPR.value
+
+    def evaluate(self, ctx: RuleContext) -> pa.Table:
+        consent_fields = ctx.columns_with_role(ColumnRole.CONSENT)
+        if not consent_fields or ctx.findings.num_rows == 0:
+            return empty_violations()
+        label = ctx.policy.label_for(IdType.MISSING_CONSENT)
+        rows = np.unique(ctx.findings["row"].to_numpy())
+        row_indices = pa.array(rows, pa.int64())
+        tables = []
+        for field in consent_fields:
+            values = ctx.column(field).take(row_indices)
+            negative = pc.fill_null(consent_is_negative(values), True).to_numpy(zero_copy_only=False)
+            tables.append(violations_at(rows[negative], field, label, IdType.MISSING_CONSENT.value))
+        return pa.concat_tables(tables)
+
+
+def consent_is_negative(values: pa.Array) -> pa.Array:
+    """True where a consent value is null, empty or a refusal/withdrawal (case-insensitive)."""
+    text = pc.utf8_lower(pc.utf8_trim_whitespace(pc.cast(values, pa.string())))
+    refused = pc.is_in(text, value_set=pa.array(sorted(NEGATIVE_CONSENT), pa.string()))
+    return pc.or_kleene(pc.is_null(text), refused)
+
+
+class RetentionExceededRule(Rule):
+    """A record date older than `policy.retention_days` before `as_of` -> one violation under the
+    record-date column. A record exactly retention_days old is still within retention."""
+
+    name = "gdpr.retention_exceeded"
+    regulation = Regulation.GDPR.value
+
+    def evaluate(self, ctx: RuleContext) -> pa.Table:
+        date_fields = ctx.columns_with_role(ColumnRole.RECORD_DATE)
+        if not date_fields:
+            return empty_violations()
+        label = ctx.policy.label_for(IdType.RETENTION_EXCEEDED)
+        cutoff = pa.scalar(ctx.as_of - datetime.timedelta(days=ctx.policy.retention_days), pa.date32())
+        tables = []
+        for field in date_fields:
+            dates = parse_dates(ctx.column(field))
+            expired = pc.fill_null(pc.less(dates, cutoff), False).to_numpy(zero_copy_only=False)
+            tables.append(
+                violations_at(np.flatnonzero(expired), field, label, IdType.RETENTION_EXCEEDED.value)
+            )
+        return pa.concat_tables(tables)
+
+
+def parse_dates(values: pa.Array) -> pa.Array:
+    """Dates (date32) of a column of dates, timestamps or date strings; null where unreadable."""
+    data_type = values.type
+    if pa.types.is_date(data_type) or pa.types.is_timestamp(data_type):
+        return pc.cast(values, pa.date32())
+    if not (pa.types.is_string(data_type) or pa.types.is_large_string(data_type)):
+        return pa.nulls(len(values), pa.date32())
+    text = pc.utf8_trim_whitespace(pc.cast(values, pa.string()))
+    iso = pc.if_else(pc.match_substring_regex(text, _ISO_DATE), pc.utf8_slice_codeunits(text, 0, 10), None)
+    dates = _strptime_date(iso, "%Y-%m-%d")
+    if dates.null_count == text.null_count:
+        return dates  # all ISO: the common case, one parse
+    date_part = pc.replace_substring_regex(text, _TIME_PART, "")
+    return pc.coalesce(dates, *(_strptime_date(date_part, fmt) for fmt in DATE_FORMATS))
+
+
+def _strptime_date(text: pa.Array, fmt: str) -> pa.Array:
+    return pc.cast(pc.strptime(text, format=fmt, unit="s", error_is_null=True), pa.date32())
