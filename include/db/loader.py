@@ -1,0 +1,261 @@
+"""Load one staged set (include/staging.py) into PostgreSQL in one transaction.
+
+The model is COPY into temp tables -> checks -> insert: the staged Parquet is streamed as CSV
+(written by Arrow, no per-cell Python) into temp tables, checked against the manifest in SQL,
+and only then inserted into the results tables together with the job and file bookkeeping (and
+the audit row when an actor is given). Anything wrong rolls the whole transaction back, so a
+file is either fully loaded or not at all.
+
+Idempotency is by the file's SHA-256 (one data_files row per content): a row lock on that row
+serialises concurrent loads of one file, and a file that already has results is reported as a
+duplicate unless `reprocess=True`, which replaces its results within the same transaction
+(readers see the old set or the new one, never a mix).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import psycopg
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.dataset as ds
+from psycopg import sql
+from psycopg.rows import dict_row
+
+from include.db.audit import AuditAction, audit
+from include.db.files import FileStatus, JobStatus, finish_job, set_file_status
+from include.db.sql import load_sql
+from include.staging import (
+    QUARANTINE,
+    QUARANTINE_SCHEMA,
+    RECORDS,
+    ROW_COLUMN,
+    VIOLATIONS,
+    VIOLATIONS_SCHEMA,
+    StagedManifest,
+)
+
+_COPY_BATCH_ROWS = 50_000
+# Audit rows of a load describe the job (as the pipeline's other job steps do).
+_AUDIT_OBJECT = "data_processing_job"
+# jsonb_build_object takes at most 100 arguments: wider rows are built from several calls.
+_JSONB_PAIRS_PER_CALL = 50
+_CSV_OPTIONS = pa_csv.WriteOptions(include_header=False)
+
+
+class StagedSetError(ValueError):
+    """The staged set is incomplete or does not reconcile with its manifest; nothing was loaded."""
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    records_loaded: int
+    violations_loaded: int
+    quarantined: int
+    duplicate: bool
+    seconds: float = 0.0
+
+
+def load_staged(
+    database_url: str,
+    staged_dir: Path | str,
+    *,
+    file_id: int,
+    job_id: int,
+    reprocess: bool = False,
+    actor: str | None = None,
+) -> LoadResult:
+    """Load a staged folder for `file_id` under `job_id`.
+
+    A file that already has results is left untouched unless `reprocess`: the job is marked
+    `duplicate` and `LoadResult(duplicate=True)` returned. Raises StagedSetError (nothing
+    loaded) when the staged set does not reconcile. With an `actor`, the `loaded` / `duplicate`
+    audit row is written inside the load's transaction; without, the caller audits.
+    """
+    started = time.perf_counter()
+    staged_dir = Path(staged_dir)
+    manifest = StagedManifest.read(staged_dir)
+    _check_manifest(manifest)
+    keys = {"file_id": file_id, "job_id": job_id}
+    with psycopg.connect(database_url) as conn, conn.transaction():
+        job_status = _lock_file_and_job(conn, manifest, staged_dir, keys)
+        has_results = conn.execute(load_sql("load_file_has_results"), keys).fetchone()[0]
+        if has_results and not reprocess:
+            # A retried task whose job already loaded the file keeps its `succeeded` status.
+            if job_status != JobStatus.SUCCEEDED:
+                finish_job(conn, job_id, JobStatus.DUPLICATE)
+            if actor:
+                details = {"file_id": file_id, "sha256": manifest.sha256, "staged_dir": str(staged_dir)}
+                audit(conn, actor=actor, action=AuditAction.DUPLICATE, object_type=_AUDIT_OBJECT,
+                      object_id=job_id, details=details)  # fmt: skip
+            return LoadResult(0, 0, 0, duplicate=True, seconds=time.perf_counter() - started)
+
+        with conn.cursor() as cur:
+            payload = _copy_staged(cur, staged_dir)
+            quarantined = _check_staged(cur, manifest, staged_dir)
+            if has_results:
+                cur.execute(load_sql("load_delete_file_results"), keys)
+            cur.execute(sql.SQL(load_sql("load_insert_records")).format(payload=payload), keys)
+            records_loaded = cur.rowcount
+            cur.execute(load_sql("load_insert_violations"), keys)
+            violations_loaded = cur.rowcount
+            cur.execute(load_sql("load_insert_quarantine"), keys)
+
+        result = LoadResult(records_loaded, violations_loaded, quarantined, duplicate=False)
+        _record_success(conn, manifest, job_id=job_id, file_id=file_id, result=result)
+        result = replace(result, seconds=time.perf_counter() - started)
+        if actor:
+            details = {
+                "file_id": file_id,
+                "sha256": manifest.sha256,
+                "staged_dir": str(staged_dir),
+                "records_loaded": records_loaded,
+                "violations_loaded": violations_loaded,
+                "quarantined": quarantined,
+                "reprocessed": has_results,
+                "seconds": round(result.seconds, 3),
+            }
+            audit(conn, actor=actor, action=AuditAction.LOADED, object_type=_AUDIT_OBJECT,
+                  object_id=job_id, details=details)  # fmt: skip
+    return result
+
+
+def _lock_file_and_job(
+    conn: psycopg.Connection, manifest: StagedManifest, staged_dir: Path, keys: dict[str, int]
+) -> str:
+    """Lock the file row (serialises loads of one file), then the job row; returns the job status."""
+    file = conn.execute(load_sql("load_lock_file"), keys).fetchone()
+    if file is None:
+        raise LookupError(f"no data_files row with id {keys['file_id']}")
+    if file[0] != manifest.sha256:
+        raise StagedSetError(
+            f"{staged_dir} was staged for file sha256 {manifest.sha256}, not for file {keys['file_id']}"
+        )
+    job = conn.execute(load_sql("load_lock_job"), keys).fetchone()
+    if job is None:
+        raise LookupError(f"no data_processing_jobs row with id {keys['job_id']}")
+    if job[0] != keys["file_id"]:
+        raise ValueError(f"job {keys['job_id']} belongs to file {job[0]}, not to file {keys['file_id']}")
+    return job[1]
+
+
+def _record_success(
+    conn: psycopg.Connection, manifest: StagedManifest, *, job_id: int, file_id: int, result: LoadResult
+) -> None:
+    """Job metrics (the engine's timings from the manifest) and the file's `loaded` status."""
+    metrics = {
+        "records_in": manifest.records_in,
+        "records_loaded": result.records_loaded,
+        "records_quarantined": result.quarantined,
+        "violations": result.violations_loaded,
+        "pre_processing_s": manifest.pre_processing_s,
+        "pure_processing_s": manifest.pure_processing_s,
+        "post_processing_s": manifest.post_processing_s,
+        "records_per_second": manifest.records_per_second,
+    }
+    finish_job(conn, job_id, JobStatus.SUCCEEDED, metrics)
+    set_file_status(conn, file_id, FileStatus.LOADED, domain=manifest.domain, row_count=manifest.records_in)
+
+
+def _check_manifest(manifest: StagedManifest) -> None:
+    accounted = manifest.records_staged + manifest.records_quarantined + manifest.records_suppressed
+    if accounted != manifest.records_in:
+        raise StagedSetError(
+            f"manifest does not reconcile: staged {manifest.records_staged} + quarantined "
+            f"{manifest.records_quarantined} + suppressed {manifest.records_suppressed} != "
+            f"records_in {manifest.records_in}"
+        )
+
+
+def _copy_staged(cur: psycopg.Cursor, staged_dir: Path) -> sql.Composable:
+    """COPY the three staged parts into temp tables; returns the payload expression."""
+    records = _dataset(staged_dir, RECORDS, [ROW_COLUMN])
+    names = [name for name in records.schema.names if name != ROW_COLUMN]
+    columns, payload = record_columns_sql(names)
+    cur.execute(sql.SQL(load_sql("load_create_staged_records")).format(columns=columns))
+    _copy(cur, "staged_records", _csv_chunks(records, [ROW_COLUMN, *names]))
+
+    violations = _dataset(staged_dir, VIOLATIONS, VIOLATIONS_SCHEMA.names)
+    cur.execute(load_sql("load_create_staged_violations"))
+    _copy(cur, "staged_violations", _csv_chunks(violations, VIOLATIONS_SCHEMA.names))
+
+    quarantine = _dataset(staged_dir, QUARANTINE, QUARANTINE_SCHEMA.names)
+    cur.execute(load_sql("load_create_staged_quarantine"))
+    _copy(cur, "staged_quarantine", _csv_chunks(quarantine, QUARANTINE_SCHEMA.names))
+    return payload
+
+
+def record_columns_sql(names: list[str]) -> tuple[sql.Composable, sql.Composable]:
+    """For a temp table of records: its column definitions (`_row bigint`, then positional text
+    columns c1..cN, so any column name fits) and the jsonb payload expression over them, keyed
+    by the original names. Measured: building the payload in SQL costs the server no more
+    than parsing JSON text serialized by the client, and saves the client's work."""
+    positional = [sql.Identifier(f"c{i}") for i in range(1, len(names) + 1)]
+    columns = [sql.SQL("{} bigint").format(sql.Identifier(ROW_COLUMN))]
+    columns += [sql.SQL("{} text").format(column) for column in positional]
+    pairs = [
+        sql.SQL("{}, {}").format(sql.Literal(name), column)
+        for name, column in zip(names, positional, strict=True)
+    ]
+    calls = [
+        sql.SQL("jsonb_build_object({})").format(sql.SQL(", ").join(pairs[i : i + _JSONB_PAIRS_PER_CALL]))
+        for i in range(0, len(pairs), _JSONB_PAIRS_PER_CALL)
+    ]
+    payload = sql.SQL(" || ").join(calls) if calls else sql.SQL("jsonb_build_object()")
+    return sql.SQL(", ").join(columns), payload
+
+
+def _dataset(staged_dir: Path, part: str, required: list[str]) -> ds.Dataset:
+    """A staged part, one Parquet file or a directory of part files (Spark)."""
+    path = staged_dir / part
+    if not path.exists():
+        raise StagedSetError(f"{part} is missing in {staged_dir}")
+    dataset = ds.dataset(path, format="parquet")
+    missing = [name for name in required if name not in dataset.schema.names]
+    if missing:
+        raise StagedSetError(f"{part} in {staged_dir} lacks columns {missing}")
+    return dataset
+
+
+def _csv_chunks(dataset: ds.Dataset, columns: list[str]) -> Iterator[pa.Buffer]:
+    """The dataset as headerless CSV chunks: the first column (row number) as int64, the rest
+    as text, as the temp tables expect."""
+    for batch in dataset.to_batches(columns=columns, batch_size=_COPY_BATCH_ROWS):
+        if batch.num_rows:
+            arrays = [pc.cast(batch.column(0), pa.int64())]
+            arrays += [pc.cast(batch.column(i), pa.string()) for i in range(1, batch.num_columns)]
+            sink = pa.BufferOutputStream()
+            pa_csv.write_csv(pa.RecordBatch.from_arrays(arrays, names=columns), sink, _CSV_OPTIONS)
+            yield sink.getvalue()
+
+
+def _copy(cur: psycopg.Cursor, table: str, chunks: Iterator[pa.Buffer]) -> None:
+    statement = sql.SQL(load_sql("load_copy_staged")).format(table=sql.Identifier(table))
+    with cur.copy(statement) as copy:
+        for chunk in chunks:
+            copy.write(chunk)
+
+
+def _check_staged(cur: psycopg.Cursor, manifest: StagedManifest, staged_dir: Path) -> int:
+    """Reconcile the temp tables with the manifest; returns the number of quarantined rows."""
+    with cur.connection.cursor(row_factory=dict_row) as checks:
+        found = checks.execute(load_sql("load_check_staged"), {"records_in": manifest.records_in}).fetchone()
+    expected = {
+        "records": manifest.records_staged,
+        "violations": manifest.violations,
+        "quarantined": manifest.records_quarantined,
+    }
+    problems = [
+        f"{name}: {found[name]} staged, manifest says {count}"
+        for name, count in expected.items()
+        if found[name] != count
+    ]
+    problems += [f"{name}: {found[name]}" for name in found if name not in expected and found[name]]
+    if problems:
+        raise StagedSetError(f"staged set {staged_dir} does not reconcile: " + "; ".join(problems))
+    return found["quarantined"]

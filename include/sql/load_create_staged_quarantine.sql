@@ -1,0 +1,1 @@
+CREATE TEMP TABLE staged_quarantine (row_number bigint, reason text) ON COMMIT DROP

@@ -1,0 +1,3 @@
+CREATE TEMP TABLE staged_violations (
+    row_number bigint, field text, violation_type text, regulation text, severity text, rule text
+) ON COMMIT DROP

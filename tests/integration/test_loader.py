@@ -1,0 +1,408 @@
+"""The PostgreSQL loader against a real server: load, duplicate, atomic reprocess, reconciliation
+failures rolled back, concurrent loads, payload shape, and the 200k-row load speed."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+import psycopg
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from include.db.files import FileRecord, register_file, start_job
+from include.db.loader import LoadResult, StagedSetError, load_staged
+from include.db.migrate import apply_migrations
+from include.db.sql import load_sql
+from include.staging import (
+    QUARANTINE,
+    QUARANTINE_SCHEMA,
+    RECORDS,
+    ROW_COLUMN,
+    VIOLATIONS,
+    VIOLATIONS_SCHEMA,
+    StagedManifest,
+)
+
+pytestmark = pytest.mark.integration
+
+# Values that CSV quoting, NULL handling and JSON must carry through unchanged.
+TRICKY_VALUES = [
+    'a "quoted", value',
+    "line\nbreak",
+    "",
+    "back\\slash",
+    "ünïcødé ✓",
+    "  padded  ",
+    "\\N",
+    "tab\tbell\x07",
+    '{"k": 1}',
+    "\\u0041",
+]
+
+
+def new_sha256() -> str:
+    return hashlib.sha256(uuid.uuid4().bytes).hexdigest()
+
+
+def record_value(column: str, row: int, variant: str) -> str | None:
+    if column == "notes" and row % 7 == 3:
+        return None
+    if column == "notes":
+        return TRICKY_VALUES[row % len(TRICKY_VALUES)]
+    return f"tok_{variant}_{column}_{row:06d}"
+
+
+def write_staged(
+    folder: Path,
+    sha256: str,
+    *,
+    records_in: int = 20,
+    quarantined: tuple[int, ...] = (3, 7),
+    suppressed: tuple[int, ...] = (),
+    columns: tuple[str, ...] = ("patient_name", "email", "notes"),
+    variant: str = "a",
+    violations: list[tuple] | None = None,
+) -> StagedManifest:
+    """A staged set like an engine writes it: every staged row gets an EMAIL violation and every
+    third row an SSN one in notes, unless `violations` is given."""
+    skipped = set(quarantined) | set(suppressed)
+    rows = [r for r in range(records_in) if r not in skipped]
+    table = {ROW_COLUMN: pa.array(rows, pa.int64())}
+    for column in columns:
+        table[column] = pa.array([record_value(column, r, variant) for r in rows], pa.string())
+    if violations is None:
+        violations = [(r, "email", "EMAIL", "GDPR", "medium", "gdpr.email") for r in rows]
+        violations += [(r, "notes", "SSN", "HIPAA", "high", "hipaa.ssn") for r in rows if r % 3 == 0]
+    folder.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.table(table), folder / RECORDS)
+    pq.write_table(pa.Table.from_pylist([dict(zip(VIOLATIONS_SCHEMA.names, v, strict=True)) for v in violations], VIOLATIONS_SCHEMA), folder / VIOLATIONS)  # fmt: skip
+    quarantine_rows = [{"row": r, "reason": "unparseable row"} for r in quarantined]
+    pq.write_table(pa.Table.from_pylist(quarantine_rows, QUARANTINE_SCHEMA), folder / QUARANTINE)
+    manifest = StagedManifest(
+        source_path=f"/landing/{sha256[:8]}.csv",
+        sha256=sha256,
+        format="csv",
+        domain="healthcare",
+        engine="local",
+        anonymize="tokenize",
+        records_in=records_in,
+        records_staged=len(rows),
+        records_quarantined=len(quarantined),
+        records_suppressed=len(suppressed),
+        violations=len(violations),
+        pre_processing_s=0.5,
+        pure_processing_s=2.0,
+        post_processing_s=0.25,
+    )
+    manifest.write(folder)
+    return manifest
+
+
+@pytest.fixture(scope="module")
+def db(database_url: str) -> str:
+    # The server may predate this suite's newest migrations (a stack left running by `make up`).
+    apply_migrations(database_url)
+    return database_url
+
+
+def new_file(db: str, sha256: str) -> FileRecord:
+    with psycopg.connect(db) as conn:
+        return register_file(conn, f"/landing/{sha256[:8]}.csv", sha256, 1234, "csv")
+
+
+def new_job(db: str, file_id: int) -> int:
+    with psycopg.connect(db) as conn:
+        return start_job(conn, file_id, "local", "test", "dag", f"run-{uuid.uuid4().hex[:8]}")
+
+
+def file_counts(db: str, file_id: int) -> tuple[int, int, int]:
+    """(records, violations, quarantine rows) of a file, read in one snapshot."""
+    with psycopg.connect(db) as conn:
+        return conn.execute(
+            """SELECT (SELECT count(*) FROM data_records WHERE file_id = %(f)s),
+                      (SELECT count(*) FROM data_compliance_violations WHERE file_id = %(f)s),
+                      (SELECT count(*) FROM data_quarantine WHERE file_id = %(f)s)""",
+            {"f": file_id},
+        ).fetchone()
+
+
+def job_row(db: str, job_id: int) -> dict:
+    with psycopg.connect(db, row_factory=psycopg.rows.dict_row) as conn:
+        return conn.execute("SELECT * FROM data_processing_jobs WHERE id = %s", (job_id,)).fetchone()
+
+
+def file_row(db: str, file_id: int) -> dict:
+    with psycopg.connect(db, row_factory=psycopg.rows.dict_row) as conn:
+        return conn.execute("SELECT * FROM data_files WHERE id = %s", (file_id,)).fetchone()
+
+
+def test_load_then_same_file_again_is_a_duplicate(db: str, tmp_path: Path) -> None:
+    sha = new_sha256()
+    manifest = write_staged(tmp_path / "staged", sha)
+    file = new_file(db, sha)
+    job = new_job(db, file.id)
+
+    result = load_staged(db, tmp_path / "staged", file_id=file.id, job_id=job)
+
+    assert result == LoadResult(18, manifest.violations, 2, duplicate=False, seconds=result.seconds)
+    assert file_counts(db, file.id) == (18, manifest.violations, 2)
+    loaded_job = job_row(db, job)
+    assert loaded_job["status"] == "succeeded"
+    assert loaded_job["finished_at"] is not None
+    assert (loaded_job["records_in"], loaded_job["records_loaded"], loaded_job["records_quarantined"]) == (
+        20,
+        18,
+        2,
+    )
+    assert loaded_job["violations"] == manifest.violations
+    assert (loaded_job["pre_processing_s"], loaded_job["pure_processing_s"]) == (0.5, 2.0)
+    assert loaded_job["post_processing_s"] == 0.25
+    assert loaded_job["records_per_second"] == pytest.approx(10.0)
+    stored = file_row(db, file.id)
+    assert (stored["status"], stored["domain"], stored["row_count"]) == ("loaded", "healthcare", 20)
+
+    # Same content landing again: the registry returns the same file, the loader loads nothing.
+    again = new_file(db, sha)
+    assert (again.id, again.is_new) == (file.id, False)
+    second_job = new_job(db, file.id)
+    second = load_staged(db, tmp_path / "staged", file_id=file.id, job_id=second_job)
+    assert (second.duplicate, second.records_loaded, second.violations_loaded) == (True, 0, 0)
+    assert file_counts(db, file.id) == (18, manifest.violations, 2)
+    assert job_row(db, second_job)["status"] == "duplicate"
+
+
+def test_payload_holds_the_anonymized_row_without_row_column(db: str, tmp_path: Path) -> None:
+    sha = new_sha256()
+    write_staged(tmp_path / "staged", sha, records_in=40, quarantined=())
+    file = new_file(db, sha)
+    load_staged(db, tmp_path / "staged", file_id=file.id, job_id=new_job(db, file.id))
+
+    expected = pq.read_table(tmp_path / "staged" / RECORDS).to_pylist()
+    with psycopg.connect(db) as conn:
+        stored = conn.execute(
+            "SELECT row_number, payload FROM data_records WHERE file_id = %s ORDER BY row_number", (file.id,)
+        ).fetchall()
+    assert [row for row, _ in stored] == [r[ROW_COLUMN] for r in expected]
+    for (_, payload), row in zip(stored, expected, strict=True):
+        assert ROW_COLUMN not in payload
+        assert payload == {k: v for k, v in row.items() if k != ROW_COLUMN}
+    payload_notes = [payload["notes"] for _, payload in stored]
+    assert None in payload_notes and "" in payload_notes  # NULL and empty string stay distinct
+    assert set(TRICKY_VALUES) <= set(payload_notes)
+
+
+def test_wide_rows_and_spark_part_directories_load(db: str, tmp_path: Path) -> None:
+    """120 columns with names no identifier could hold, written as Spark-style part files."""
+    sha = new_sha256()
+    columns = tuple(
+        f'column "{i:03d}" with spaces, quotes and a name longer than 63 bytes: ü' for i in range(120)
+    )
+    write_staged(tmp_path / "flat", sha, records_in=30, quarantined=(), columns=columns)
+    staged = tmp_path / "staged"
+    staged.mkdir()
+    for part in (VIOLATIONS, QUARANTINE, "manifest.json"):
+        (tmp_path / "flat" / part).rename(staged / part)
+    records = pq.read_table(tmp_path / "flat" / RECORDS)
+    (staged / RECORDS).mkdir()
+    (staged / RECORDS / "_SUCCESS").write_text("")
+    pq.write_table(records.slice(0, 10), staged / RECORDS / "part-00000.parquet")
+    pq.write_table(records.slice(10), staged / RECORDS / "part-00001.parquet")
+
+    file = new_file(db, sha)
+    result = load_staged(db, staged, file_id=file.id, job_id=new_job(db, file.id))
+
+    assert result.records_loaded == 30
+    with psycopg.connect(db) as conn:
+        payload = conn.execute(
+            "SELECT payload FROM data_records WHERE file_id = %s AND row_number = 12", (file.id,)
+        ).fetchone()[0]
+    assert payload == {c: record_value(c, 12, "a") for c in columns}
+
+
+def test_reprocess_replaces_the_results_atomically(db: str, tmp_path: Path) -> None:
+    sha = new_sha256()
+    old = write_staged(tmp_path / "old", sha, records_in=30_000, quarantined=(1, 2, 3), variant="old")
+    new = write_staged(tmp_path / "new", sha, records_in=30_000, quarantined=(5,), suppressed=tuple(range(100, 5100)), variant="new")  # fmt: skip
+    file = new_file(db, sha)
+    load_staged(db, tmp_path / "old", file_id=file.id, job_id=new_job(db, file.id))
+    old_counts = (old.records_staged, old.violations, 3)
+    new_counts = (new.records_staged, new.violations, 1)
+    assert file_counts(db, file.id) == old_counts
+
+    # A reader polling during the replace must only ever see the complete old or new set.
+    seen: set[tuple[int, int, int]] = set()
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.is_set():
+            seen.add(file_counts(db, file.id))
+
+    reader = threading.Thread(target=poll)
+    reader.start()
+    try:
+        result = load_staged(
+            db, tmp_path / "new", file_id=file.id, job_id=new_job(db, file.id), reprocess=True
+        )
+    finally:
+        done.set()
+        reader.join()
+
+    assert (result.duplicate, result.records_loaded) == (False, new.records_staged)
+    assert file_counts(db, file.id) == new_counts
+    assert seen <= {old_counts, new_counts}
+    assert len(seen) >= 1
+    with psycopg.connect(db) as conn:
+        variants = conn.execute(
+            "SELECT DISTINCT split_part(payload->>'email', '_', 2) FROM data_records WHERE file_id = %s",
+            (file.id,),
+        ).fetchall()
+    assert variants == [("new",)]
+
+
+def _bad_violation_count(folder: Path) -> None:
+    manifest = StagedManifest.read(folder)
+    replace(manifest, violations=manifest.violations + 1).write(folder)
+
+
+def _duplicate_violation(folder: Path) -> None:
+    table = pq.read_table(folder / VIOLATIONS)
+    pq.write_table(pa.concat_tables([table, table.slice(0, 1)]), folder / VIOLATIONS)
+    manifest = StagedManifest.read(folder)
+    replace(manifest, violations=table.num_rows + 1).write(folder)
+
+
+def _row_out_of_range(folder: Path) -> None:
+    table = pq.read_table(folder / RECORDS)
+    rows = table.column(ROW_COLUMN).to_pylist()
+    rows[-1] = 20  # records_in is 20: valid rows are 0..19
+    pq.write_table(table.set_column(0, ROW_COLUMN, pa.array(rows, pa.int64())), folder / RECORDS)
+
+
+def _bad_severity(folder: Path) -> None:
+    """Passes the staged checks, fails the results table's CHECK after the records went in."""
+    table = pq.read_table(folder / VIOLATIONS)
+    severities = table.column("severity").to_pylist()
+    severities[-1] = "urgent"
+    pq.write_table(table.set_column(4, "severity", pa.array(severities)), folder / VIOLATIONS)
+
+
+def _staged_and_quarantined(folder: Path) -> None:
+    pq.write_table(pa.Table.from_pylist([{"row": 0, "reason": "x"}, {"row": 7, "reason": "y"}], QUARANTINE_SCHEMA), folder / QUARANTINE)  # fmt: skip
+
+
+def _manifest_does_not_add_up(folder: Path) -> None:
+    manifest = StagedManifest.read(folder)
+    replace(manifest, records_in=manifest.records_in + 1).write(folder)
+
+
+def _missing_violations(folder: Path) -> None:
+    (folder / VIOLATIONS).unlink()
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (_bad_violation_count, "violations: 19 staged, manifest says 20"),
+        (_duplicate_violation, "violations_duplicate_keys: 1"),
+        (_row_out_of_range, "records_out_of_range: 1"),
+        (_bad_severity, "data_compliance_violations_severity_check"),
+        (_staged_and_quarantined, "quarantined_and_staged: 1"),
+        (_manifest_does_not_add_up, "manifest does not reconcile"),
+        (_missing_violations, "violations.parquet is missing"),
+    ],
+)
+def test_a_staged_set_that_does_not_reconcile_loads_nothing(
+    db: str, tmp_path: Path, damage, message: str
+) -> None:
+    sha = new_sha256()
+    staged = tmp_path / "staged"
+    write_staged(staged, sha, violations=[(r, "email", "EMAIL", "GDPR", "low", "r") for r in range(20) if r not in (3, 7)] + [(3, "notes", "SSN", "HIPAA", "high", "r")])  # fmt: skip
+    damage(staged)
+    file = new_file(db, sha)
+    job = new_job(db, file.id)
+
+    with pytest.raises((StagedSetError, psycopg.errors.CheckViolation), match=message):
+        load_staged(db, staged, file_id=file.id, job_id=job)
+
+    assert file_counts(db, file.id) == (0, 0, 0)
+    assert job_row(db, job)["status"] == "running"
+    assert file_row(db, file.id)["status"] == "landed"
+    # Nothing was left behind: a good staged set of the same file then loads normally.
+    write_staged(tmp_path / "good", sha)
+    assert not load_staged(db, tmp_path / "good", file_id=file.id, job_id=job).duplicate
+
+
+def test_staged_set_of_another_file_is_refused(db: str, tmp_path: Path) -> None:
+    write_staged(tmp_path / "staged", new_sha256())
+    file = new_file(db, new_sha256())
+    with pytest.raises(StagedSetError, match="was staged for file sha256"):
+        load_staged(db, tmp_path / "staged", file_id=file.id, job_id=new_job(db, file.id))
+    assert file_counts(db, file.id) == (0, 0, 0)
+
+
+def test_a_job_of_another_file_is_refused(db: str, tmp_path: Path) -> None:
+    sha = new_sha256()
+    write_staged(tmp_path / "staged", sha)
+    file = new_file(db, sha)
+    other_job = new_job(db, new_file(db, new_sha256()).id)
+    with pytest.raises(ValueError, match=f"job {other_job} belongs to file"):
+        load_staged(db, tmp_path / "staged", file_id=file.id, job_id=other_job)
+    assert file_counts(db, file.id) == (0, 0, 0)
+    # The schema enforces it too (migration 0004): a row's job must belong to the row's file.
+    with psycopg.connect(db) as conn, pytest.raises(psycopg.errors.ForeignKeyViolation):
+        conn.execute(
+            "INSERT INTO data_records (file_id, job_id, row_number, payload) VALUES (%s, %s, 0, '{}')",
+            (file.id, other_job),
+        )
+
+
+def test_a_retried_load_of_the_same_job_keeps_it_succeeded(db: str, tmp_path: Path) -> None:
+    sha = new_sha256()
+    manifest = write_staged(tmp_path / "staged", sha)
+    file = new_file(db, sha)
+    job = new_job(db, file.id)
+    assert not load_staged(db, tmp_path / "staged", file_id=file.id, job_id=job).duplicate
+    assert load_staged(db, tmp_path / "staged", file_id=file.id, job_id=job).duplicate
+    assert job_row(db, job)["status"] == "succeeded"
+    assert file_counts(db, file.id) == (18, manifest.violations, 2)
+
+
+def test_sql_statements_are_loaded_by_plain_name() -> None:
+    assert load_sql("load_lock_file") is load_sql("load_lock_file")  # read once, cached
+    assert "FOR UPDATE" in load_sql("load_lock_file")
+    with pytest.raises(ValueError):
+        load_sql("../migrations/0001_results_schema")
+    with pytest.raises(FileNotFoundError):
+        load_sql("no_such_statement")
+
+
+def test_concurrent_loads_of_one_file_store_one_set(db: str, tmp_path: Path) -> None:
+    sha = new_sha256()
+    manifest = write_staged(tmp_path / "staged", sha, records_in=20_000, quarantined=(9,))
+    file = new_file(db, sha)
+    jobs = [new_job(db, file.id), new_job(db, file.id)]
+    start = threading.Barrier(2)
+    results: dict[int, LoadResult | BaseException] = {}
+
+    def load(job: int) -> None:
+        start.wait()
+        try:
+            results[job] = load_staged(db, tmp_path / "staged", file_id=file.id, job_id=job)
+        except BaseException as exc:
+            results[job] = exc
+
+    threads = [threading.Thread(target=load, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(r.duplicate for r in results.values()) == [False, True]
+    assert file_counts(db, file.id) == (manifest.records_staged, manifest.violations, 1)
+    statuses = sorted(job_row(db, job)["status"] for job in jobs)
+    assert statuses == ["duplicate", "succeeded"]
