@@ -12,7 +12,6 @@ few `phonenumbers` checks run on those pools, so generation stays fast and memor
 from __future__ import annotations
 
 import functools
-import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from faker import Faker
 
+from compliance.io import json_lines
 from compliance.policy import Policy, load_policy
 from compliance.vocabulary import VIOLATION_KEYS, Domain, IdType
 
@@ -1247,41 +1247,3 @@ SINKS: dict[str, type[_Sink]] = {"csv": _CsvSink, "jsonl": _JsonlSink, "parquet"
 
 def _open_sink(path: Path, fmt: str, schema: pa.Schema) -> _Sink:
     return SINKS[fmt](path, schema)
-
-
-_JSON_ESCAPES = (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"))
-_OTHER_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
-
-
-def _json_values(values: pa.Array) -> pa.Array:
-    """JSON text of each value of an Arrow array (null -> null), vectorised."""
-    kind = values.type
-    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        if pc.any(pc.match_substring_regex(values, _OTHER_CONTROL)).as_py():
-            # Rare control characters: let json encode those values (slow path on a rare input).
-            return pa.array(
-                [None if v is None else json.dumps(v, ensure_ascii=False) for v in values.to_pylist()]
-            )
-        for raw, escaped in _JSON_ESCAPES:
-            values = pc.replace_substring(values, raw, escaped)
-        return pc.binary_join_element_wise('"', values, '"', "")
-    if pa.types.is_timestamp(kind):
-        return pc.binary_join_element_wise('"', pc.strftime(values, "%Y-%m-%dT%H:%M:%S"), '"', "")
-    if pa.types.is_date(kind):
-        return pc.binary_join_element_wise('"', pc.cast(values, pa.string()), '"', "")
-    if pa.types.is_floating(kind):
-        values = pc.if_else(pc.is_finite(values), values, None)  # NaN/inf are not JSON
-    return pc.cast(values, pa.string())
-
-
-def json_lines(table: pa.Table) -> bytes:
-    """The table as JSON Lines (one object per row, keys in column order)."""
-    pieces: list[str | pa.Array] = []
-    for i, (name, column) in enumerate(zip(table.column_names, table.columns, strict=True)):
-        pieces.append(("{" if i == 0 else ",") + json.dumps(name) + ":")
-        pieces.append(pc.fill_null(_json_values(column.combine_chunks()), "null"))
-    pieces.append("}")
-    lines = pc.binary_join_element_wise(*pieces, "")
-    offsets = pa.array([0, len(lines)], pa.int32())
-    text = pc.binary_join(pa.ListArray.from_arrays(offsets, lines), "\n")[0].as_py()
-    return (text + "\n").encode("utf-8")

@@ -1,0 +1,230 @@
+"""Identifier detection over Arrow record batches: classify columns once, then find identifiers per batch.
+
+classify() decides what each column is from its header (normalised, with synonyms) and a sample of
+its values; detect() applies the per-type validators to identifier columns and the free-text
+scanner to notes-like columns. Everything runs on whole Arrow arrays (RE2 via pyarrow.compute,
+checksums in numpy); Python touches only candidates that the vectorised steps cannot settle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from compliance.columns import ColumnClass, ColumnRole
+from compliance.detection import headers
+from compliance.detection.arrays import as_strings, lengths, matches
+from compliance.detection.recognizers import REGISTRY, Recognizer
+from compliance.detection.text import TextScanner
+from compliance.vocabulary import IdType
+
+__all__ = ["FINDINGS_SCHEMA", "Detector"]
+
+FINDINGS_SCHEMA = pa.schema([("row", pa.int64()), ("field", pa.string()), ("type", pa.string())])
+
+# Share of a sample that must validate for values alone to type a column.
+VALUES_THRESHOLD = 0.8
+# Below this share a header-named type yields to a type the values prove.
+HEADER_DOUBT = 0.5
+# Rows probed to decide whether validating distinct values only is worth a dictionary encoding.
+_PROBE_ROWS = 4096
+_QUASI_OF_TYPE = {IdType.ZIP_CODE: "zip", IdType.DATE_OF_BIRTH: "date"}
+
+
+class Detector:
+    def __init__(self, *, gps_precision: int = 3, sample_size: int = 1000) -> None:
+        self.gps_precision = gps_precision
+        self.sample_size = sample_size
+        self.recognizers: list[Recognizer] = [cls(gps_precision=gps_precision) for cls in REGISTRY]
+        self._by_type = {recognizer.id_type: recognizer for recognizer in self.recognizers}
+        self._text = TextScanner(self.recognizers)
+
+    # --- classification ----------------------------------------------------------------------------
+
+    def classify(self, batch: pa.RecordBatch) -> list[ColumnClass]:
+        """One ColumnClass per column of the batch, in schema order (header + sampled values)."""
+        fields = list(batch.schema.names)
+        pairs = headers.gps_pairs(fields)
+        halves = set(pairs) | set(pairs.values())
+        classes = []
+        for index, field in enumerate(fields):
+            if field in halves:
+                classes.append(ColumnClass(field, ColumnRole.IDENTIFIER, IdType.GPS_COORDINATES))
+            else:
+                classes.append(self._classify_column(field, batch.column(index)))
+        return classes
+
+    def _classify_column(self, field: str, column: pa.Array) -> ColumnClass:
+        name = headers.normalize_header(field)
+        if headers.NOT_IDENTIFIER.fullmatch(name):
+            return ColumnClass(field, ColumnRole.OTHER)
+        if headers.CONSENT.fullmatch(name):
+            return ColumnClass(field, ColumnRole.CONSENT)
+        if headers.RECORD_DATE.fullmatch(name):
+            return ColumnClass(field, ColumnRole.RECORD_DATE)
+        kind = headers.quasi_kind(name)
+        if kind:
+            return ColumnClass(field, ColumnRole.QUASI_IDENTIFIER, quasi_kind=kind)
+        named = next((r for r in self.recognizers if r.names(name)), None)
+        sample = self._sample(column)
+        rate = _rate(named.validate(_padded(sample, column, named))) if named is not None else 0.0
+        if named is not None and named.header_needs_values and len(sample) and rate == 0:
+            named = None
+        if named is not None:
+            if rate < HEADER_DOUBT and len(sample):
+                proven = self._type_by_values(sample)
+                if proven is not None and proven is not named:
+                    return self._identifier(field, proven, "values")
+            return self._identifier(field, named, "header+values" if rate > 0 else "header")
+        if headers.FREE_TEXT.fullmatch(name):
+            return ColumnClass(field, ColumnRole.FREE_TEXT)
+        proven = self._type_by_values(sample)
+        if proven is not None:
+            return self._identifier(field, proven, "values")
+        if len(sample) and _rate(matches(sample, r"\S+\s+\S+\s+\S+\s+\S+") & (lengths(sample) >= 20)) >= 0.5:
+            return ColumnClass(field, ColumnRole.FREE_TEXT, evidence="values")
+        return ColumnClass(field, ColumnRole.OTHER, evidence="header+values")
+
+    @staticmethod
+    def _identifier(field: str, recognizer: Recognizer, evidence: str) -> ColumnClass:
+        id_type = recognizer.id_type
+        return ColumnClass(field, ColumnRole.IDENTIFIER, id_type, _QUASI_OF_TYPE.get(id_type), evidence)
+
+    def _sample(self, column: pa.Array) -> pa.Array:
+        """Up to `sample_size` non-empty values spread over the batch (a sorted file is not skewed)."""
+        strings = as_strings(column)
+        present = strings.filter(pc.fill_null(pc.greater(pc.utf8_length(strings), 0), False))
+        if len(present) <= self.sample_size:
+            return present
+        step = np.linspace(0, len(present) - 1, self.sample_size).astype(np.int64)
+        return present.take(pa.array(step))
+
+    def _type_by_values(self, sample: pa.Array) -> Recognizer | None:
+        if len(sample) == 0:
+            return None
+        best, best_rate = None, VALUES_THRESHOLD
+        for recognizer in self.recognizers:
+            if recognizer.by_values:
+                rate = _rate(recognizer.evidence(sample))
+                if rate >= best_rate and (best is None or rate > best_rate):
+                    best, best_rate = recognizer, rate
+        return best
+
+    # --- detection ---------------------------------------------------------------------------------
+
+    def detect(self, batch: pa.RecordBatch, classes: list[ColumnClass] | None = None) -> pa.Table:
+        """Findings (row, field, type) of this batch; unique per (row, field, type), sorted."""
+        if classes is None:
+            classes = self.classify(batch)
+        names = set(batch.schema.names)
+        gps_fields = [c.field for c in classes if c.id_type is IdType.GPS_COORDINATES]
+        pairs = headers.gps_pairs(gps_fields)
+        longitudes = set(pairs.values())
+        rows: list[np.ndarray] = []
+        fields: list[str] = []
+        types: list[str] = []
+
+        def add(found: np.ndarray, field: str, id_type: IdType) -> None:
+            if found.size:
+                rows.append(found.astype(np.int64, copy=False))
+                fields.append(field)
+                types.append(id_type.value)
+
+        for column_class in classes:
+            field = column_class.field
+            if field not in names:
+                continue
+            column = batch.column(field)
+            if column_class.role is ColumnRole.FREE_TEXT:
+                for id_type, found in _on_distinct(as_strings(column), self._text.find).items():
+                    add(found, field, id_type)
+            elif column_class.role is ColumnRole.IDENTIFIER and column_class.id_type is not None:
+                recognizer = self._by_type.get(column_class.id_type)
+                if recognizer is None or field in longitudes:
+                    continue  # a GPS pair is reported once, under its latitude
+                if field in pairs:
+                    if pairs[field] not in names:
+                        continue
+                    gps = self._by_type[IdType.GPS_COORDINATES]
+                    valid = gps.validate_pair(as_strings(column), as_strings(batch.column(pairs[field])))
+                else:
+                    strings = _padded(as_strings(column), column, recognizer)
+                    valid = _on_distinct(
+                        strings, lambda values, r=recognizer: {r.id_type: r.validate(values)}
+                    )
+                    valid = valid[recognizer.id_type]
+                add(_as_rows(valid), field, recognizer.id_type)
+        return _findings(rows, fields, types)
+
+    def scrub_text(self, values: pa.Array, replace: Callable[[IdType, str], str]) -> pa.Array:
+        """Replace each identifier found in free text by replace(type, matched_text); nulls kept."""
+        return self._text.scrub(values, replace)
+
+
+def _padded(strings: pa.Array, column: pa.Array, recognizer: Recognizer) -> pa.Array:
+    """Integer columns lose leading zeros (ZIP 02134 -> 2134): restore them to the type's width."""
+    if recognizer.integer_width and pa.types.is_integer(column.type):
+        return pc.utf8_lpad(strings, recognizer.integer_width, "0")
+    return strings
+
+
+def _on_distinct(
+    strings: pa.Array, find: Callable[[pa.Array], dict[IdType, np.ndarray]]
+) -> dict[IdType, np.ndarray]:
+    """`find` (per type: a boolean mask or row indices) run once per distinct value when the column
+    repeats itself (zip codes, names, dates, templated notes), mapped back to every row as indices."""
+    size = len(strings)
+    probe = strings.slice(0, min(size, _PROBE_ROWS))
+    if size < 2 * _PROBE_ROWS or pc.count_distinct(probe).as_py() > len(probe) // 2:
+        return {k: _as_rows(v) for k, v in find(strings).items()}
+    encoded = pc.dictionary_encode(strings)
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    out = {}
+    for id_type, found in find(encoded.dictionary).items():
+        hit = np.zeros(len(encoded.dictionary) + 1, dtype=bool)  # the extra slot is for nulls (-1)
+        hit[_as_rows(found)] = True
+        out[id_type] = np.flatnonzero(hit[codes])
+    return out
+
+
+def _as_rows(found: np.ndarray) -> np.ndarray:
+    return np.flatnonzero(found) if found.dtype == bool else found
+
+
+def _rate(mask: np.ndarray) -> float:
+    return float(np.mean(mask)) if len(mask) else 0.0
+
+
+def _findings(rows: list[np.ndarray], fields: list[str], types: list[str]) -> pa.Table:
+    """Concatenate per-(field, type) row lists into the findings table, sorted by (row, field, type).
+
+    Each part is one (field, type) pair, so the integer key row * parts + rank(field, type) is
+    unique and orders everything without comparing strings per finding.
+    """
+    if not rows:
+        return FINDINGS_SCHEMA.empty_table()
+    parts = len(rows)
+    rank = np.empty(parts, dtype=np.int64)
+    rank[sorted(range(parts), key=lambda i: (fields[i], types[i]))] = np.arange(parts)
+    part = np.repeat(np.arange(parts, dtype=np.int32), [r.size for r in rows])
+    row = np.concatenate(rows)
+    key = row * parts + rank[part]
+    if int(key.max()) < max(8 * key.size, 1 << 20):
+        # Keys are unique and dense enough: scatter into a slot per key, read back in key order.
+        slot = np.full(int(key.max()) + 1, -1, dtype=np.int32)
+        slot[key] = np.arange(key.size, dtype=np.int32)
+        order = slot[slot >= 0]
+    else:
+        order = np.argsort(key, kind="stable")
+    part = pa.array(part[order])
+    return pa.table(
+        {
+            "row": pa.array(row[order], pa.int64()),
+            "field": pc.take(pa.array(fields, pa.string()), part),
+            "type": pc.take(pa.array(types, pa.string()), part),
+        },
+        schema=FINDINGS_SCHEMA,
+    )

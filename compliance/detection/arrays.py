@@ -1,0 +1,170 @@
+"""Vectorised helpers over Arrow string arrays: casting, masks, digit matrices and checksums.
+
+Checksums (Luhn, ISO 7064 mod-97, ISO 3779) run on numpy matrices of character codes, one row per
+value, so validating a million card numbers is a handful of numpy operations instead of a Python
+loop per cell.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def as_strings(values: pa.Array | pa.ChunkedArray) -> pa.StringArray:
+    """`values` as one trimmed utf8 array; nested types and invalid utf8 become all-null."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks() if values.num_chunks else pa.array([], values.type)
+    kind = values.type
+    if pa.types.is_dictionary(kind):
+        values = values.dictionary_decode()
+        kind = values.type
+    if pa.types.is_string(kind):
+        strings = values
+    elif pa.types.is_nested(kind) or pa.types.is_null(kind):
+        return pa.nulls(len(values), pa.string())
+    else:
+        try:
+            strings = values.cast(pa.string())
+        except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
+            return pa.nulls(len(values), pa.string())
+    return pc.utf8_trim_whitespace(strings)
+
+
+def to_mask(result: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A boolean Arrow result as a numpy mask with nulls read as False."""
+    return pc.fill_null(result, False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
+
+
+def matches(values: pa.Array, pattern: str) -> np.ndarray:
+    """RE2 search of `pattern` in each value (anchor with ^...$ for a full match)."""
+    if len(values) == 0:
+        return np.zeros(0, dtype=bool)
+    return to_mask(pc.match_substring_regex(values, pattern))
+
+
+def strip_chars(values: pa.Array, pattern: str) -> pa.Array:
+    """Remove every match of `pattern` (separators such as spaces and dashes)."""
+    return pc.replace_substring_regex(values, pattern, "")
+
+
+def right_aligned_codes(values: pa.Array, width: int, fill: str = "0") -> np.ndarray:
+    """(n, width) uint8 matrix of the byte codes of each value, right-aligned and left-padded with `fill`.
+
+    Values longer than `width` keep their last `width` bytes; callers pass values already filtered
+    to the expected shape. Right alignment makes Luhn and mod-97 independent of the length: leading
+    zeros change neither checksum.
+    """
+    n = len(values)
+    if n == 0:
+        return np.zeros((0, width), dtype=np.uint8)
+    values = pc.fill_null(values, "").cast(pa.string())
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32, count=n + 1, offset=values.offset * 4)
+    data_buffer = values.buffers()[2]
+    if data_buffer is None or offsets[-1] == offsets[0]:
+        return np.full((n, width), ord(fill), dtype=np.uint8)
+    data = np.frombuffer(data_buffer, dtype=np.uint8)
+    if np.all(np.diff(offsets) == width):  # all values exactly `width` long: a plain reshape
+        return data[offsets[0] : offsets[-1]].reshape(n, width)
+    positions = offsets[1:, None] + np.arange(-width, 0, dtype=np.int32)
+    inside = positions >= offsets[:-1, None]
+    np.maximum(positions, 0, out=positions)
+    return np.where(inside, data[positions], np.uint8(ord(fill)))
+
+
+def digits_of(values: pa.Array, width: int) -> np.ndarray:
+    """Digit values (0-9) of digit-only strings, right-aligned with leading zeros."""
+    return right_aligned_codes(values, width).astype(np.int16) - ord("0")
+
+
+def compact_digits(
+    values: pa.Array, width: int, span: int, codes: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(digits, count): the digits of each value with separators dropped, right-aligned in `width`
+    columns with leading zeros, and how many digits the value has. Only the last `span` (<= 62) bytes
+    of a value are read, so callers bound the length first (a shape regex).
+
+    A column usually has a few layouts ("ddd-dd-dddd", "ddddddddd"): rows are grouped by the bit
+    mask of their digit positions and each layout is a fixed column selection. `codes` may pass
+    right_aligned_codes(values, span, fill=" ") when the caller already has it.
+    """
+    if codes is None:
+        codes = right_aligned_codes(values, span, fill=" ")
+    is_digit = (codes >= ord("0")) & (codes <= ord("9"))
+    count = is_digit.sum(axis=1)
+    out = np.zeros((len(codes), width), dtype=np.int16)
+    if len(codes) == 0:
+        return out, count
+    layout = is_digit.astype(np.int64) @ (np.int64(1) << np.arange(span, dtype=np.int64))
+    if (layout == layout[0]).all():  # the usual case: one layout for the whole column
+        first, inverse = np.zeros(1, dtype=np.int64), np.zeros(len(codes), dtype=np.int64)
+    else:
+        _, first, inverse = np.unique(layout, return_index=True, return_inverse=True)
+    if len(first) <= 64:
+        for number, row in enumerate(first):
+            columns = np.flatnonzero(is_digit[row])[-width:]
+            rows = np.flatnonzero(inverse == number)
+            out[rows, width - len(columns) :] = codes[np.ix_(rows, columns)].astype(np.int16) - ord("0")
+        return out, count
+    rank_from_right = np.cumsum(is_digit[:, ::-1], axis=1, dtype=np.int16)[:, ::-1]
+    target = width - rank_from_right
+    rows, columns = np.nonzero(is_digit & (target >= 0))
+    out[rows, target[rows, columns]] = codes[rows, columns].astype(np.int16) - ord("0")
+    return out, count
+
+
+def as_int(digits: np.ndarray) -> np.ndarray:
+    """Right-aligned digit rows (at most 18 columns) as int64 numbers."""
+    powers = 10 ** np.arange(digits.shape[1] - 1, -1, -1, dtype=np.int64)
+    return digits.astype(np.int64) @ powers
+
+
+def luhn_valid(digits: np.ndarray) -> np.ndarray:
+    """Luhn (mod 10) check of right-aligned digit rows."""
+    width = digits.shape[1]
+    doubled = ((width - 1 - np.arange(width)) % 2) == 1
+    weighted = np.where(doubled, digits * 2, digits)
+    weighted = np.where(weighted > 9, weighted - 9, weighted)
+    return (weighted.sum(axis=1) % 10) == 0
+
+
+def mod97_remainder(codes: np.ndarray) -> np.ndarray:
+    """ISO 7064 mod-97 of right-aligned alphanumeric rows (letters count as 10..35, two digits)."""
+    remainder = np.zeros(codes.shape[0], dtype=np.int64)
+    is_letter = codes >= ord("A")
+    value = np.where(is_letter, codes.astype(np.int64) - ord("A") + 10, codes.astype(np.int64) - ord("0"))
+    scale = np.where(is_letter, 100, 10)
+    for column in range(codes.shape[1]):
+        remainder = (remainder * scale[:, column] + value[:, column]) % 97
+    return remainder
+
+
+def leading_int(values: pa.Array, length: int) -> np.ndarray:
+    """The first `length` characters of digit strings as integers (values must have them)."""
+    head = pc.utf8_slice_codeunits(values, 0, length)
+    return pc.cast(head, pa.int64()).to_numpy(zero_copy_only=False)
+
+
+def lengths(values: pa.Array) -> np.ndarray:
+    return pc.fill_null(pc.utf8_length(values), 0).to_numpy(zero_copy_only=False)
+
+
+def scatter(mask_on_subset: np.ndarray, subset_index: np.ndarray, size: int) -> np.ndarray:
+    """Full-length mask from a mask computed on `values.take(subset_index)`."""
+    out = np.zeros(size, dtype=bool)
+    out[subset_index[mask_on_subset]] = True
+    return out
+
+
+def validate_where(values: pa.Array, candidate: np.ndarray, check) -> np.ndarray:
+    """Run the vectorised `check` only on candidate values (shape already matched)."""
+    index = np.flatnonzero(candidate)
+    if index.size == 0:
+        return np.zeros(len(values), dtype=bool)
+    if index.size == len(values):
+        return np.asarray(check(values), dtype=bool)
+    subset = values.take(pa.array(index))
+    return scatter(np.asarray(check(subset), dtype=bool), index, len(values))

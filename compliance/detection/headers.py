@@ -1,0 +1,91 @@
+"""Column-header semantics: normalisation and the header rules for non-identifier roles.
+
+Identifier headers live on each recognizer (recognizers.py); this module holds what is not an
+identifier type: consent flags, record dates, quasi-identifiers, free text, GPS lat/lon halves, and
+headers that rule out value-based typing (a "version" column of 1.2.3.4 strings is not IPs).
+All rules match the normalised header in full.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+# Any leading qualifier tokens: "patient_ssn", "billing_zip", "client_ip".
+ANY_PREFIX = r"(?:[a-z0-9]+_)*"
+# Trailing tokens that keep the meaning of the head word: "phone_number", "email_2", "ssn_no".
+ID_SUFFIX = r"(?:_(?:number|num|nbr|no|nr|id|code|value|hash|raw|text|str|primary|secondary|[0-9]))*"
+
+
+@functools.lru_cache(maxsize=4096)
+def normalize_header(name: str) -> str:
+    """snake_case of a header: "dateOfBirth", "Date-Of Birth" and "DATE_OF_BIRTH" -> "date_of_birth"."""
+    text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(name).strip())
+    text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", text)
+    return re.sub(r"[^0-9a-zA-Z]+", "_", text).strip("_").lower()
+
+
+def header_rule(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+CONSENT = header_rule(
+    ANY_PREFIX + r"(?:consent(?:_[a-z]+)?|opt_?in|opted_?in|marketing_opt_?in|gdpr_[a-z_]*consent|"
+    r"has_consent|consent_given|agreed_to_[a-z_]+|accepts?_marketing)"
+)
+RECORD_DATE = header_rule(
+    r"(?:date|datetime|timestamp|ts|created|updated|modified|"
+    r"(?:[a-z0-9]+_)*(?:record|visit|transaction|txn|trans|event|service|encounter|admission|admit|"
+    r"discharge|order|purchase|payment|claim|collection|collected|report|posting|entry|ingest|"
+    r"ingestion|load|created|updated|modified|signup|registration|enrollment|appointment|booking)"
+    r"_(?:date|time|datetime|timestamp|ts|at|on|dt))"
+)
+FREE_TEXT = header_rule(
+    ANY_PREFIX + r"(?:notes?|memo|comments?|description|desc|free_?text|message|msg|remarks?|"
+    r"narrative|summary|text|body|details|observations?|feedback|complaint|chief_complaint|"
+    r"history|instructions|annotation|transcript|review|content)"
+)
+# Headers whose values are never identifiers even when they look like one.
+NOT_IDENTIFIER = header_rule(
+    ANY_PREFIX + r"(?:version|ver|build|release|firmware|fw|sw|os|os_version|schema|api)(?:_[a-z0-9]+)*"
+)
+QUASI_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("age", header_rule(ANY_PREFIX + r"(?:age|age_years|age_in_years|years_old|age_group|age_band)")),
+    ("gender", header_rule(ANY_PREFIX + r"(?:gender|sex|gender_identity)")),
+    ("city", header_rule(ANY_PREFIX + r"(?:city|town|municipality|city_name|locality)")),
+    (
+        "category",
+        header_rule(
+            ANY_PREFIX + r"(?:ethnicity|ethnic_group|race|marital_status|marital|occupation|"
+            r"profession|job_title|religion|education|education_level|nationality|citizenship)"
+        ),
+    ),
+)
+
+# GPS halves: "lat", "latitude", "pickup_lat", "lat_deg"; the rest of the name pairs them.
+_LAT = re.compile(r"^(?P<pre>(?:[a-z0-9]+_)*?)(?:lat|latitude)(?:_deg|_dd|_wgs84)?(?P<post>(?:_[a-z0-9]+)*)$")
+_LON = re.compile(
+    r"^(?P<pre>(?:[a-z0-9]+_)*?)(?:lon|lng|long|longitude)(?:_deg|_dd|_wgs84)?(?P<post>(?:_[a-z0-9]+)*)$"
+)
+
+
+def quasi_kind(normalized: str) -> str | None:
+    for kind, rule in QUASI_KINDS:
+        if rule.fullmatch(normalized):
+            return kind
+    return None
+
+
+def gps_pairs(fields: list[str]) -> dict[str, str]:
+    """Latitude field -> longitude field, pairing "lat"/"lon" headers that share the rest of the name."""
+    lons: dict[tuple[str, str], str] = {}
+    for field in fields:
+        match = _LON.match(normalize_header(field))
+        if match:
+            lons.setdefault((match["pre"], match["post"]), field)
+    pairs: dict[str, str] = {}
+    for field in fields:
+        match = _LAT.match(normalize_header(field))
+        if match and (match["pre"], match["post"]) in lons:
+            pairs[field] = lons.pop((match["pre"], match["post"]))
+    return pairs

@@ -1,0 +1,752 @@
+"""One recognizer per identifier type, kept in a registry (adding a type touches this file only).
+
+A recognizer combines three kinds of evidence:
+- `header`: a regex over the normalised column header (headers.normalize_header);
+- `validate`: a vectorised validator of the values of a column of its type (checksums, ranges);
+- `text_pattern`: how the identifier appears embedded in free text. It is written in the common
+  subset of RE2 (pyarrow) and Python `re`, with the identifier in group `v`; groups before it are
+  context ("MRN:", "DOB") that is kept when the identifier is scrubbed.
+A header alone never makes a finding: every reported value passes `validate` (or `validate_text`).
+Registry order is priority: the first recognizer whose header rule matches names the column, so
+"email_address" is EMAIL before STREET_ADDRESS sees "address".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import re
+from typing import ClassVar
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from compliance.detection import phone
+from compliance.detection.arrays import (
+    as_int,
+    compact_digits,
+    digits_of,
+    lengths,
+    luhn_valid,
+    matches,
+    mod97_remainder,
+    right_aligned_codes,
+    strip_chars,
+    to_mask,
+    validate_where,
+)
+from compliance.detection.headers import ANY_PREFIX, ID_SUFFIX
+from compliance.vocabulary import IdType
+
+
+class Recognizer:
+    id_type: ClassVar[IdType]
+    # Full-match regex over the normalised header; None: never named by header.
+    header: ClassVar[str | None] = None
+    # May classify a column whose header says nothing (e.g. "col_7"), from its values alone.
+    by_values: ClassVar[bool] = False
+    text_pattern: ClassVar[str | None] = None
+    # The header is ambiguous ("location" may hold city names): it names the type only if some
+    # sampled values validate.
+    header_needs_values: ClassVar[bool] = False
+    # Integer-typed columns lose leading zeros: left-pad their string form to this width.
+    integer_width: ClassVar[int] = 0
+
+    def __init__(self, *, gps_precision: int = 3) -> None:
+        self.gps_precision = gps_precision
+        self.header_rule = re.compile(self.header) if self.header else None
+
+    def names(self, normalized_header: str) -> bool:
+        """Whether the (normalised) header names this type."""
+        return self.header_rule is not None and self.header_rule.fullmatch(normalized_header) is not None
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        """Which values of a column of this type are real identifiers (trimmed strings, nulls allowed)."""
+        raise NotImplementedError
+
+    def evidence(self, values: pa.Array) -> np.ndarray:
+        """Which sample values prove the type on their own, for columns with uninformative headers."""
+        return self.validate(values)
+
+    def validate_text(self, found: pa.StructArray) -> np.ndarray:
+        """Which matches of `text_pattern` (one struct per match, a field per group) are identifiers."""
+        return self.validate(found.field("v"))
+
+
+REGISTRY: list[type[Recognizer]] = []
+
+
+def register(cls: type[Recognizer]) -> type[Recognizer]:
+    REGISTRY.append(cls)
+    return cls
+
+
+def _has_digit(values: pa.Array) -> np.ndarray:
+    return matches(values, r"\d")
+
+
+def _context_group(found: pa.StructArray, name: str) -> np.ndarray:
+    return to_mask(pc.greater(pc.utf8_length(found.field(name)), 0))
+
+
+# --- government and financial ----------------------------------------------------------------------
+
+
+@register
+class SsnRecognizer(Recognizer):
+    id_type = IdType.SSN
+    header = (
+        ANY_PREFIX
+        + (
+            r"(?:ssn|ssns|social_security|social_security_number|social_security_no|social_security_num|"
+            r"social_sec_number|social_sec_no|ss_number|ss_no|soc_sec_no|soc_sec_number)"
+        )
+        + ID_SUFFIX
+    )
+    by_values = True
+    text_pattern = r"\b(?P<v>\d{3}-\d{2}-\d{4})\b"
+    integer_width = 9
+    # Valid by structure but never issued: SSA advertising samples (078-05-1120 from a 1938 wallet).
+    NEVER_ISSUED: ClassVar[tuple[int, ...]] = (78051120, 219099999)
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        shaped = matches(values, r"^\d{3}[- ]?\d{2}[- ]?\d{4}$")
+        return validate_where(values, shaped, self._ssa_rules)
+
+    def evidence(self, values: pa.Array) -> np.ndarray:
+        # Nine bare digits may be anything; the dashed form is what marks an SSN.
+        return self.validate(values) & matches(values, r"^\d{3}-\d{2}-\d{4}$")
+
+    def _ssa_rules(self, values: pa.Array) -> np.ndarray:
+        number = as_int(compact_digits(values, 9, 11)[0])
+        area, group, serial = number // 1_000_000, number // 10_000 % 100, number % 10_000
+        issued = ~np.isin(number, self.NEVER_ISSUED)
+        return (area != 0) & (area != 666) & (area < 900) & (group != 0) & (serial != 0) & issued
+
+
+@register
+class CreditCardRecognizer(Recognizer):
+    id_type = IdType.CREDIT_CARD
+    header = ANY_PREFIX + (
+        r"(?:card_number|card_no|card_num|cc|cc_number|cc_num|cc_no|ccn|pan|card_pan|credit_card|"
+        r"creditcard|credit_card_number|debit_card|debit_card_number|payment_card|primary_account_number)"
+    )
+    by_values = True
+    text_pattern = r"\b(?P<v>\d{4}(?:[ -]\d{4}){3}(?:[ -]\d{3})?|\d{4}[ -]\d{6}[ -]\d{4,5}|\d{13,19})\b"
+    # (first, last prefix, prefix digits, allowed lengths) per brand.
+    BRANDS: ClassVar[tuple[tuple[int, int, int, tuple[int, ...]], ...]] = (
+        (4, 4, 1, (13, 16, 19)),  # Visa
+        (51, 55, 2, (16,)),  # Mastercard
+        (2221, 2720, 4, (16,)),  # Mastercard 2-series
+        (34, 34, 2, (15,)),  # Amex
+        (37, 37, 2, (15,)),
+        (6011, 6011, 4, (16, 17, 18, 19)),  # Discover
+        (644, 649, 3, (16, 17, 18, 19)),
+        (65, 65, 2, (16, 17, 18, 19)),
+        (3528, 3589, 4, (16, 17, 18, 19)),  # JCB
+        (300, 305, 3, (14, 15, 16, 17, 18, 19)),  # Diners Club
+        (3095, 3095, 4, (14, 15, 16, 17, 18, 19)),
+        (36, 36, 2, (14, 15, 16, 17, 18, 19)),
+        (38, 39, 2, (14, 15, 16, 17, 18, 19)),
+        (62, 62, 2, (16, 17, 18, 19)),  # UnionPay (incl. Discover co-brand 622126-622925)
+        (50, 50, 2, tuple(range(12, 20))),  # Maestro
+        (56, 69, 2, tuple(range(12, 20))),
+    )
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        shaped = matches(values, r"^\d(?:[ -]?\d){11,18}$")
+        return validate_where(values, shaped, self._check)
+
+    def _check(self, values: pa.Array) -> np.ndarray:
+        digits, length = compact_digits(values, 19, 40)
+        # The six leading digits (the issuer prefix) start at column 19 - length.
+        start = np.clip(19 - length, 0, 13)[:, None] + np.arange(6)
+        leading = as_int(np.take_along_axis(digits, start, axis=1))
+        brand = np.zeros(len(values), dtype=bool)
+        for first, last, size, allowed in self.BRANDS:
+            prefix = leading // 10 ** (6 - size)
+            brand |= (prefix >= first) & (prefix <= last) & np.isin(length, allowed)
+        return brand & luhn_valid(digits)
+
+
+@register
+class CardCvvRecognizer(Recognizer):
+    id_type = IdType.CARD_CVV
+    header = ANY_PREFIX + (
+        r"(?:cvv|cvv2|cvc|cvc2|cvn|csc|cid|card_security_code|security_code|card_verification"
+        r"(?:_value|_code|_number)?|cvv_code|cvv_number)"
+    )
+    text_pattern = r"(?i:\b(?:cvv2?|cvc2?|card security code|security code))\s*[:#]?\s*(?P<v>\d{3,4})\b"
+    integer_width = 3
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        return matches(values, r"^\d{3,4}$")
+
+
+@register
+class IbanRecognizer(Recognizer):
+    id_type = IdType.IBAN
+    header = ANY_PREFIX + r"(?:iban|iban_number|iban_code|international_bank_account_number)"
+    by_values = True
+    text_pattern = r"\b(?P<v>[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?)\b"
+    # ISO 13616 registry: country -> IBAN length.
+    LENGTHS: ClassVar[dict[str, int]] = {
+        "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22,
+        "BI": 27, "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DJ": 27,
+        "DK": 18, "DO": 28, "EE": 20, "EG": 29, "ES": 24, "FI": 18, "FK": 18, "FO": 18, "FR": 27,
+        "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28, "HN": 28, "HR": 21, "HU": 28,
+        "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28,
+        "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "LY": 25, "MC": 27, "MD": 24, "ME": 22,
+        "MK": 19, "MN": 20, "MR": 27, "MT": 31, "MU": 30, "NI": 28, "NL": 18, "NO": 15, "OM": 23,
+        "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "RU": 33, "SA": 24,
+        "SC": 31, "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SO": 23, "ST": 25, "SV": 28,
+        "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
+    }  # fmt: skip
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        compact = pc.utf8_upper(strip_chars(values, r"[ -]"))
+        shaped = matches(compact, r"^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$")
+        return validate_where(compact, shaped, self._check)
+
+    def _check(self, compact: pa.Array) -> np.ndarray:
+        countries = pa.array(list(self.LENGTHS))
+        expected = np.array([*self.LENGTHS.values(), 0])
+        position = pc.fill_null(pc.index_in(pc.utf8_slice_codeunits(compact, 0, 2), value_set=countries), -1)
+        length_ok = expected[position.to_numpy()] == lengths(compact)
+        rearranged = pc.binary_join_element_wise(
+            pc.utf8_slice_codeunits(compact, 4), pc.utf8_slice_codeunits(compact, 0, 4), ""
+        )
+        return length_ok & (mod97_remainder(right_aligned_codes(rearranged, 34)) == 1)
+
+
+@register
+class BankAccountRecognizer(Recognizer):
+    id_type = IdType.BANK_ACCOUNT
+    header = ANY_PREFIX + (
+        r"(?:account_number|account_no|account_num|acct|acct_no|acct_num|acct_number|bank_account|"
+        r"bank_account_number|bank_acct|bank_acct_no|routing|routing_number|routing_no|aba|aba_number|"
+        r"aba_routing_number|sort_code|bsb|bsb_number)"
+    )
+    text_pattern = (
+        r"(?i:\b(?:bank\s+)?(?:account|acct)\.?\s*(?:number|no\.?|num|#)|\bacct\.?|\brouting(?:\s+number)?|"
+        r"\baba)\s*[:#]?\s*(?P<v>\d[\d -]{2,20}\d)\b"
+    )
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        return matches(strip_chars(values, r"[ -]"), r"^\d{4,17}$")
+
+
+# --- contact ---------------------------------------------------------------------------------------
+
+
+@register
+class EmailRecognizer(Recognizer):
+    id_type = IdType.EMAIL
+    header = ANY_PREFIX + r"(?:e_?mail|mail|email_address|e_mail_address|email_addr|mail_address)" + ID_SUFFIX
+    by_values = True
+    _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+    ADDRESS = rf"{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+[A-Za-z]{{2,63}}"
+    text_pattern = r"(?P<v>\b[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\.[A-Za-z]{2,63})\b"
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        return matches(values, rf"^{self.ADDRESS}$") & (lengths(values) <= 254)
+
+
+@register
+class PhoneRecognizer(Recognizer):
+    id_type = IdType.PHONE
+    header = (
+        ANY_PREFIX
+        + (
+            r"(?:phone|telephone|tel|mobile|cell|cellphone|cell_phone|mobile_phone|fax|msisdn|"
+            r"contact_number|phone_number|mobile_number|telephone_number|tel_number|landline)"
+        )
+        + ID_SUFFIX
+    )
+    by_values = True
+    text_pattern = (
+        r"(?P<v>(?:\+|\b00)\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}\b|"
+        r"(?:\(\d{3}\)\s?|\b\d{3}[-. ])\d{3}[-. ]\d{4}\b)"
+    )
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        return phone.valid_phones(values)
+
+    def evidence(self, values: pa.Array) -> np.ndarray:
+        # Bare 10-digit strings may be any number; formatted ones are checked by phonenumbers itself.
+        formatted = matches(values, r"^\+|[\s().-]") & matches(values, phone.PHONE_SHAPE)
+        index = np.flatnonzero(formatted)
+        out = np.zeros(len(values), dtype=bool)
+        out[index] = phone.phonenumbers_valid(values.take(pa.array(index)).to_pylist())
+        return out
+
+    def validate_text(self, found: pa.StructArray) -> np.ndarray:
+        return phone.valid_phones(found.field("v"), national_formats=False)
+
+
+@register
+class IpAddressRecognizer(Recognizer):
+    id_type = IdType.IP_ADDRESS
+    header = (
+        ANY_PREFIX
+        + (
+            r"(?:ip|ip_address|ip_addr|ipaddress|ipaddr|ipv4|ipv6|ip_v4|ip_v6|remote_addr|remote_address|"
+            r"client_address|source_address|src_addr|dst_addr|dest_addr|host_address|ip_addresses)"
+        )
+        + ID_SUFFIX
+    )
+    by_values = True
+    _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+    IPV4 = rf"{_OCTET}(?:\.{_OCTET}){{3}}"
+    text_pattern = (
+        r"(?P<neg>(?i:\bv|\bver\.?\s*|\bversion\s*|\brelease\s*|\bbuild\s*))?"
+        rf"\b(?P<v>{IPV4}|[0-9A-Fa-f]{{1,4}}(?::[0-9A-Fa-f]{{0,4}}){{2,7}})\b"
+    )
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        valid = matches(values, rf"^{self.IPV4}$")
+        maybe_v6 = matches(values, r"^[0-9A-Fa-f:.]{2,45}(?:%\w+)?$") & matches(values, ":.*:")
+        return valid | validate_where(values, maybe_v6, self._ipv6)
+
+    @staticmethod
+    def _ipv6(values: pa.Array) -> np.ndarray:
+        def parses(text: str) -> bool:
+            try:
+                return isinstance(ipaddress.ip_address(text), ipaddress.IPv6Address)
+            except ValueError:
+                return False
+
+        return np.array([parses(text) for text in values.to_pylist()], dtype=bool)
+
+    def validate_text(self, found: pa.StructArray) -> np.ndarray:
+        return self.validate(found.field("v")) & ~_context_group(found, "neg")
+
+
+@register
+class UrlRecognizer(Recognizer):
+    id_type = IdType.URL
+    header = (
+        ANY_PREFIX
+        + (
+            r"(?:url|uri|website|web_site|homepage|home_page|link|web_address|web_page|webpage|"
+            r"profile_url|profile_link|social_media|linkedin|facebook|twitter)"
+        )
+        + ID_SUFFIX
+    )
+    by_values = True
+    text_pattern = r"(?P<v>\b(?i:(?:https?|ftp)://|www\.)[^\s<>\"']*[^\s<>\"'.,;:!?)\]])"
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        return matches(
+            values,
+            r"^(?i:(?:https?|ftp)://[^\s/?#@]+(?:@[^\s/?#]+)?(?:[/?#]\S*)?|www\.[a-z0-9-]+(?:\.[a-z0-9-]+)+(?:[/?#:]\S*)?)$",
+        )
+
+
+# --- people and places -----------------------------------------------------------------------------
+
+
+@register
+class PersonNameRecognizer(Recognizer):
+    id_type = IdType.PERSON_NAME
+    # Qualified names ("patient_first_name", "cardholder_name") or bare "name"; not "product_name".
+    header = (
+        r"(?:[a-z0-9]+_)*(?:first|last|full|given|family|middle|maiden|sur|fore|display|legal|preferred|"
+        r"patient|customer|client|person|member|subscriber|guarantor|contact|employee|cardholder|card_holder|"
+        r"account_holder|holder|beneficiary|insured|applicant|owner|emergency_contact|parent|guardian|"
+        r"spouse|mother|father|physician|doctor|provider|nurse|student|passenger|recipient|sender|"
+        r"payee|payer)_?names?|names?|surname|forename|given_names?|patient|customer"
+    )
+    text_pattern = (
+        r"(?:(?i:\b(?:patient|patient name|name|pt))\s*:|\b(?:Mr|Mrs|Ms|Miss|Mx)\.?|\b(?:Dr|Prof)\.)"
+        r"\s*(?P<v>[A-Z][a-z][A-Za-z'-]*(?: [A-Z][a-z][A-Za-z'-]*){0,2})"
+    )
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        return matches(values, r"^\pL[\pL\pM'’. ,-]*$") & (lengths(values) >= 2)
+
+    def validate_text(self, found: pa.StructArray) -> np.ndarray:
+        # The context word is the evidence; a capitalised word after "Patient:" is a name.
+        return np.ones(len(found), dtype=bool)
+
+
+_STREET_SUFFIX = (
+    r"(?i:street|st|avenue|ave|av|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|terrace|ter|"
+    r"way|circle|cir|parkway|pkwy|highway|hwy|square|sq|trail|trl|plaza|plz|loop|alley|aly|crossing|xing|"
+    r"row|run|path|pike|point|pt|ridge|route|rte|walk|heights|hts|hill|hills|park|grove|gardens|gdns|"
+    r"crescent|cres|close|mews|estate|expressway|expy|freeway|fwy|turnpike|tpke|center|ctr|common|"
+    r"commons|bypass|byp|causeway|cswy|junction|jct|landing|lndg|manor|mnr|meadows|mdws|mission|msn|"
+    r"port|prairie|ranch|shores|springs|station|sta|summit|smt|track|trace|trce|union|valley|vly|"
+    r"view|vw|village|vlg|ville|vista|vis|well|wells|crest|creek|cove|cv|falls|ferry|forest|ford|fork|"
+    r"forks|fort|ft|garden|gateway|glen|green|harbor|hbr|haven|island|isle|key|knoll|lake|lakes|"
+    r"light|lock|lodge|mall|mill|mills|motorway|neck|orchard|oval|pass|pines|plains|radial|ramp|"
+    r"rapids|rest|shoal|skyway|spur|stream|throughway|tunnel|underpass|wall|ways)"
+)
+STREET_ADDRESS = rf"\d{{1,6}}[A-Za-z]?(?:\s+[NSEW]\.?)?(?:\s+[A-Za-z0-9.'-]+){{1,4}}?\s+{_STREET_SUFFIX}\.?\b"
+
+
+@register
+class StreetAddressRecognizer(Recognizer):
+    id_type = IdType.STREET_ADDRESS
+    # Not "mac_address", "ip_address", "email_address": those belong to later recognizers.
+    header = (
+        r"(?!(?:[a-z0-9]+_)*(?:mac|ip|ipv4|ipv6|email|e_mail|mail|web|url|wallet)_addr)"
+        + ANY_PREFIX
+        + (
+            r"(?:address|addr|street|street_address|street_addr|street_name|address_line_?\d?|addr_line_?\d?|"
+            r"address_\d|full_address|residence|residential_address|mailing_address|home_address)"
+        )
+    )
+    by_values = True
+    text_pattern = rf"\b(?P<v>{STREET_ADDRESS})"
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        # In an address column also accept non-US forms: "10 Downing Street", "Hauptstraße 5", "PO Box 12".
+        us_style = self.evidence(values)
+        other = r"^\d{1,6}[A-Za-z]?[ ,]+\pL{2,}|^\pL[\pL\pM .'-]*\pL\.?,?\s+\d{1,5}[A-Za-z]?\b|(?i)^p\.?\s*o\.?\s*box\s+\d+"
+        return us_style | validate_where(values, ~us_style, lambda rest: matches(rest, other))
+
+    def evidence(self, values: pa.Array) -> np.ndarray:
+        return matches(values, rf"^{STREET_ADDRESS}")
+
+
+US_STATES = frozenset(
+    [
+        "AL",
+        "AK",
+        "AZ",
+        "AR",
+        "CA",
+        "CO",
+        "CT",
+        "DE",
+        "FL",
+        "GA",
+        "HI",
+        "ID",
+        "IL",
+        "IN",
+        "IA",
+        "KS",
+        "KY",
+        "LA",
+        "ME",
+        "MD",
+        "MA",
+        "MI",
+        "MN",
+        "MS",
+        "MO",
+        "MT",
+        "NE",
+        "NV",
+        "NH",
+        "NJ",
+        "NM",
+        "NY",
+        "NC",
+        "ND",
+        "OH",
+        "OK",
+        "OR",
+        "PA",
+        "RI",
+        "SC",
+        "SD",
+        "TN",
+        "TX",
+        "UT",
+        "VT",
+        "VA",
+        "WA",
+        "WV",
+        "WI",
+        "WY",
+        "DC",
+        "PR",
+        "VI",
+        "GU",
+        "AS",
+        "MP",
+        "AA",
+        "AE",
+        "AP",
+    ]
+)
+
+
+@register
+class ZipCodeRecognizer(Recognizer):
+    id_type = IdType.ZIP_CODE
+    header = (
+        ANY_PREFIX
+        + (
+            r"(?:zip|zipcode|zip_code|zip5|zip4|zip_plus_4|zip_plus4|postal_code|postalcode|postcode|post_code|"
+            r"postal|plz)"
+        )
+        + ID_SUFFIX
+    )
+    text_pattern = (
+        r"(?:(?i:\bzip(?:\s*code)?|\bpostal\s*code)\s*[:#]?\s*|\b(?P<st>[A-Z]{2})\s+)"
+        r"(?P<v>\d{5}(?:-\d{4})?)\b"
+    )
+    integer_width = 5
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        us = matches(values, r"^\d{5}(?:-?\d{4})?$") & ~matches(values, r"^00000")
+        canada = matches(values, r"^[ABCEGHJ-NPRSTVXYabceghj-nprstvxy]\d[A-Za-z] ?\d[A-Za-z]\d$")
+        uk = matches(values, r"^[A-Za-z]{1,2}\d[A-Za-z\d]? ?\d[A-Za-z]{2}$")
+        return us | canada | uk
+
+    def validate_text(self, found: pa.StructArray) -> np.ndarray:
+        state = found.field("st")
+        state_ok = to_mask(pc.is_in(state, value_set=pa.array(sorted(US_STATES))))
+        return self.validate(found.field("v")) & (state_ok | ~_context_group(found, "st"))
+
+
+# --- health ----------------------------------------------------------------------------------------
+
+
+@register
+class DateOfBirthRecognizer(Recognizer):
+    id_type = IdType.DATE_OF_BIRTH
+    header = ANY_PREFIX + (
+        r"(?:dob|d_o_b|birth_date|birthdate|date_of_birth|birthday|bday|birth_dt|dob_date|born|born_on|"
+        r"birth|date_birth|dt_of_birth|birth_day)"
+    )
+    _DATE = (
+        r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}\.\d{1,2}\.\d{4}|"
+        r"[A-Z][a-z]{2,8}\.? \d{1,2},? \d{4}|\d{1,2} [A-Z][a-z]{2,8}\.? \d{4}"
+    )
+    text_pattern = (
+        r"(?i:\bdob\b|\bd\.o\.b\.?|\bdate of birth|\bborn(?:\s+on)?|\bbirth\s*date|\bbirthday)"
+        rf"\s*[:#-]?\s*(?P<v>{_DATE})"
+    )
+    FORMATS = (
+        "%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y", "%Y/%m/%d", "%d.%m.%Y", "%m-%d-%Y", "%d-%m-%Y", "%Y%m%d",
+        "%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y", "%m/%d/%y",
+    )  # fmt: skip
+    MAX_AGE_YEARS = 120
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        # Timestamps ("1980-05-03T00:00:00", "1980-05-03 00:00:00") count by their date part.
+        text = pc.if_else(
+            matches(values, r"^\d{4}-\d{2}-\d{2}[T ]"), pc.utf8_slice_codeunits(values, 0, 10), values
+        )
+        parsed = np.full(len(values), np.iinfo(np.int64).min, dtype=np.int64)
+        pending = matches(text, r"\d{2}")
+        for pattern in self.FORMATS:
+            if not pending.any():
+                break
+            index = np.flatnonzero(pending)
+            candidates = text.take(pa.array(index))
+            if "%b" in pattern or "%B" in pattern:  # "Mar. 5 1980" -> "Mar 5 1980"
+                candidates = pc.replace_substring_regex(candidates, r"\.(?: |$)", " ")
+            seconds = pc.strptime(candidates, format=pattern, unit="s", error_is_null=True)
+            ok = to_mask(pc.is_valid(seconds))
+            parsed[index[ok]] = seconds.filter(pa.array(ok)).cast(pa.int64()).to_numpy()
+            pending[index[ok]] = False
+        today = dt.date.today()
+        latest = (today - dt.date(1970, 1, 1)).days * 86400
+        earliest = (
+            dt.date(today.year - self.MAX_AGE_YEARS, today.month, 1) - dt.date(1970, 1, 1)
+        ).days * 86400
+        return (parsed >= earliest) & (parsed <= latest)
+
+
+@register
+class MrnRecognizer(Recognizer):
+    id_type = IdType.MRN
+    header = ANY_PREFIX + (
+        r"(?:mrn|medical_record|medical_record_number|medical_record_no|medical_record_num|medical_record_id|"
+        r"med_rec_no|med_rec_num|med_rec_number|patient_id|patient_number|patient_no|chart_number|chart_no|"
+        r"chart_id|health_record_number|health_record_id|ehr_id|emr_id|hospital_number|hospital_no|"
+        r"unit_number)"
+    )
+    text_pattern = (
+        r"(?i:\bmrn|\bmedical\s+record(?:\s+(?:number|no\.?|num|#))?|\bchart\s*(?:number|no\.?|#))"
+        r"\s*[:#]?\s*(?P<v>[A-Za-z0-9][A-Za-z0-9-]{5,13})\b"
+    )
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        return matches(values, r"^[A-Za-z0-9](?:-?[A-Za-z0-9]){5,11}$") & _has_digit(values)
+
+
+@register
+class NpiRecognizer(Recognizer):
+    id_type = IdType.NPI
+    header = (
+        ANY_PREFIX + r"(?:npi|npi_number|npi_no|npi_id|national_provider_id|national_provider_identifier)"
+    )
+    by_values = True
+    text_pattern = r"(?i:\bnpi)\s*(?:number|no\.?|#)?\s*[:#]?\s*(?P<v>\d{10})\b"
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        shaped = matches(values, r"^[12]\d{9}$")
+        # The check digit covers the card-issuer prefix 80840 (ISO 7812 health industry).
+        return validate_where(
+            values,
+            shaped,
+            lambda npi: luhn_valid(digits_of(pc.binary_join_element_wise("80840", npi, ""), 15)),
+        )
+
+
+@register
+class HealthPlanIdRecognizer(Recognizer):
+    id_type = IdType.HEALTH_PLAN_ID
+    header = ANY_PREFIX + (
+        r"(?:member_id|member_number|member_no|health_plan_id|health_plan_number|health_plan_beneficiary_number|"
+        r"plan_member_id|insurance_id|insurance_number|insurance_no|insurance_member_id|policy_number|policy_no|"
+        r"policy_id|subscriber_id|subscriber_number|beneficiary_id|beneficiary_number|medicare_id|"
+        r"medicare_number|medicaid_id|medicaid_number|mbi|hicn|insured_id)"
+    )
+    text_pattern = (
+        r"(?i:\bmember\s*id|\bhealth\s*plan\s*(?:id|number|no\.?)|\binsurance\s*(?:id|number|no\.?)|"
+        r"\bpolicy\s*(?:number|no\.?|#)|\bsubscriber\s*id|\bmedicare\s*(?:id|number)|\bmedicaid\s*(?:id|number))"
+        r"\s*[:#]?\s*(?P<v>[A-Za-z0-9][A-Za-z0-9-]{4,19})\b"
+    )
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        return matches(values, r"^[A-Za-z0-9][A-Za-z0-9-]{4,19}$") & _has_digit(values)
+
+
+# --- documents, vehicles, devices, places ----------------------------------------------------------
+
+
+@register
+class DriverLicenseRecognizer(Recognizer):
+    id_type = IdType.DRIVER_LICENSE
+    header = ANY_PREFIX + (
+        r"(?:drivers?_licen[cs]e|driving_licen[cs]e|drivers?_licen[cs]e_(?:number|no|num|id)|"
+        r"driving_licen[cs]e_(?:number|no|num)|dl|dl_number|dl_no|dl_num|dl_id|licen[cs]e_number|licen[cs]e_no)"
+    )
+    text_pattern = (
+        r"(?i:\bdriver'?s?\s*licen[cs]e(?:\s*(?:number|no\.?|#))?|\bdriving\s*licen[cs]e|\bDL\s*(?:#|no\.?|number)?)"
+        r"\s*[:#]?\s*(?P<v>[A-Za-z0-9][A-Za-z0-9-]{3,19})\b"
+    )
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        return matches(values, r"^[A-Za-z0-9][A-Za-z0-9 *-]{3,19}$") & _has_digit(values)
+
+
+@register
+class PassportRecognizer(Recognizer):
+    id_type = IdType.PASSPORT
+    header = ANY_PREFIX + r"(?:passport|passport_number|passport_no|passport_num|passport_id)"
+    text_pattern = r"(?i:\bpassport(?:\s*(?:number|no\.?|#))?)\s*[:#]?\s*(?P<v>[A-Za-z0-9]{6,9})\b"
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        return matches(values, r"^[A-Za-z0-9]{6,9}$") & _has_digit(values)
+
+
+def _vin_transliteration() -> np.ndarray:
+    """ISO 3779 character values indexed by byte code (I, O, Q never occur)."""
+    table = np.zeros(256, dtype=np.int64)
+    table[np.frombuffer(b"0123456789", dtype=np.uint8)] = np.arange(10)
+    for letters, start in (("ABCDEFGH", 1), ("JKLMN", 1), ("P", 7), ("R", 9), ("STUVWXYZ", 2)):
+        table[np.frombuffer(letters.encode(), dtype=np.uint8)] = np.arange(start, start + len(letters))
+    return table
+
+
+@register
+class VinRecognizer(Recognizer):
+    id_type = IdType.VIN
+    header = ANY_PREFIX + (
+        r"(?:vin|vin_number|vin_no|vehicle_identification_number|vehicle_id_number|vehicle_vin|chassis_number)"
+    )
+    by_values = True
+    text_pattern = r"\b(?P<v>[A-HJ-NPR-Z0-9]{17})\b"
+    _WEIGHTS = np.array([8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2])
+    _VALUE = _vin_transliteration()
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        # Many non-North-American VINs carry no check digit: a well-formed VIN in a VIN column counts.
+        return matches(pc.utf8_upper(values), r"^[A-HJ-NPR-Z0-9]{17}$")
+
+    def evidence(self, values: pa.Array) -> np.ndarray:
+        upper = pc.utf8_upper(values)
+        return validate_where(upper, self.validate(values) & matches(upper, "[A-Z]"), self._check_digit)
+
+    def validate_text(self, found: pa.StructArray) -> np.ndarray:
+        return self.evidence(found.field("v"))
+
+    @classmethod
+    def _check_digit(cls, values: pa.Array) -> np.ndarray:
+        codes = right_aligned_codes(values, 17)
+        remainder = (cls._VALUE[codes] * cls._WEIGHTS).sum(axis=1) % 11
+        expected = np.where(remainder == 10, ord("X"), remainder + ord("0"))
+        return codes[:, 8] == expected
+
+
+@register
+class DeviceIdRecognizer(Recognizer):
+    id_type = IdType.DEVICE_ID
+    header = (
+        ANY_PREFIX
+        + (
+            r"(?:device_id|device_uuid|device_identifier|device_serial|device|imei|imei_number|meid|mac|"
+            r"mac_address|mac_addr|macaddress|idfa|idfv|gaid|aaid|adid|advertising_id|ad_id|android_id|udid|"
+            r"hardware_id|hw_id|device_fingerprint)"
+        )
+        + ID_SUFFIX
+    )
+    by_values = True
+    MAC = r"[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}"
+    text_pattern = rf"(?P<c>(?i:\bimei)\s*[:#]?\s*)?\b(?P<v>{MAC}|\d{{15}})\b"
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        uuid = matches(
+            values, r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
+        )
+        android = matches(values, r"^[0-9a-fA-F]{16}$")
+        return self.evidence(values) | self._imei(values) | uuid | android
+
+    def evidence(self, values: pa.Array) -> np.ndarray:
+        return matches(values, rf"^(?:{self.MAC}|[0-9A-Fa-f]{{4}}\.[0-9A-Fa-f]{{4}}\.[0-9A-Fa-f]{{4}})$")
+
+    @staticmethod
+    def _imei(values: pa.Array) -> np.ndarray:
+        return validate_where(
+            values, matches(values, r"^\d{15}$"), lambda imei: luhn_valid(digits_of(imei, 15))
+        )
+
+    def validate_text(self, found: pa.StructArray) -> np.ndarray:
+        # A bare 15-digit number is only an IMEI when the text says so.
+        value = found.field("v")
+        return self.evidence(value) | (self._imei(value) & _context_group(found, "c"))
+
+
+@register
+class GpsRecognizer(Recognizer):
+    id_type = IdType.GPS_COORDINATES
+    header = ANY_PREFIX + (
+        r"(?:gps|gps_coordinates|gps_location|coordinates|coords|coord|lat_lon|lat_lng|lat_long|latlon|latlng|"
+        r"latitude_longitude|location|geo|geolocation|geo_location|position|geopoint|geo_point|geo_coordinates)"
+    )
+    by_values = True
+    header_needs_values = True
+    PAIR = r"^\(?\s*(?P<lat>[-+]?\d{1,2}(?:\.\d+)?)\s*[,;/ ]\s*(?P<lon>[-+]?\d{1,3}(?:\.\d+)?)\s*\)?$"
+    text_pattern = r"(?:^|[^\d.])(?P<v>[-+]?\d{1,2}\.\d+\s*,\s*[-+]?\d{1,3}\.\d+)\b"
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        parts = pc.extract_regex(values, self.PAIR)
+        if parts.null_count == len(parts):
+            return np.zeros(len(values), dtype=bool)
+        return to_mask(pc.is_valid(parts)) & self.validate_pair(parts.field("lat"), parts.field("lon"))
+
+    def validate_pair(self, latitude: pa.Array, longitude: pa.Array) -> np.ndarray:
+        """Precise positions: both halves in range with at least `gps_precision` decimals."""
+        return self._half(latitude, 90.0) & self._half(longitude, 180.0)
+
+    def _half(self, values: pa.Array, limit: float) -> np.ndarray:
+        numeric = matches(values, rf"^[-+]?\d{{1,3}}\.\d{{{self.gps_precision},}}$")
+        if self.gps_precision == 0:
+            numeric |= matches(values, r"^[-+]?\d{1,3}$")
+        number = pc.cast(pc.if_else(numeric, values, "nan"), pa.float64()).to_numpy(zero_copy_only=False)
+        with np.errstate(invalid="ignore"):
+            return numeric & (np.abs(number) <= limit)
+
+
+RECOGNIZERS_BY_TYPE: dict[IdType, type[Recognizer]] = {cls.id_type: cls for cls in REGISTRY}

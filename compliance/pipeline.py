@@ -1,0 +1,224 @@
+"""The batch API every engine calls: Arrow batch in -> anonymized batch + violations out.
+
+    pipeline = CompliancePipeline(domain="auto", anonymize="tokenize", tokenizer=Tokenizer(key))
+    for chunk in FileReader(path):                      # bounded batches, file-level row numbers
+        result = pipeline.process(chunk.batch, chunk.rows)
+        ...                                             # write result.batch, result.violations
+
+The first batch fixes the file's column classification, domain, policy and per-column
+anonymization plan, so every batch of a file (and every engine) gets the same decisions.
+
+k-anonymity is a global property of the whole file, so it is not done per batch: with
+anonymize="k_anonymity" the per-batch pass tokenizes direct identifiers and leaves the
+quasi-identifier columns for `KAnonymityPass` (compliance/scan.py runs it in two passes; the Spark
+job collects the quasi-identifier columns on the driver and joins the result back).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from compliance.anonymize.tokenize import Tokenizer, coarsen_gps
+from compliance.columns import ColumnClass, ColumnRole
+from compliance.detection import Detector
+from compliance.policy import Policy, load_policy
+from compliance.rules import RuleEngine, detect_domain
+from compliance.vocabulary import Domain, IdType
+
+ANONYMIZE_METHODS = ("none", "tokenize", "k_anonymity")
+DOMAINS = ("auto", *(d.value for d in Domain))
+
+
+@dataclass
+class BatchResult:
+    batch: pa.RecordBatch  # same columns as the input; anonymized unless anonymize="none"
+    rows: np.ndarray  # file-level 0-based data-row number of each record
+    violations: pa.Table  # VIOLATION_KEYS columns, file-level rows
+
+
+@dataclass
+class ColumnPlan:
+    """How one column is anonymized (decided once per file)."""
+
+    field: str
+    method: str  # keep | tokenize | truncate_last4 | drop | generalize | coarsen | scrub_text | k_anonymity
+    id_type: str | None = None
+
+
+@dataclass
+class CompliancePipeline:
+    domain: str = "auto"
+    anonymize: str = "tokenize"
+    tokenizer: Tokenizer | None = None
+    policy_path: str | Path | None = None
+    as_of: dt.date | None = None
+    rules: list = field(default_factory=list)  # extra Rule instances registered on the engine
+
+    classes: list[ColumnClass] = field(init=False, default_factory=list)
+    policy: Policy | None = field(init=False, default=None)
+    plan: list[ColumnPlan] = field(init=False, default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.anonymize not in ANONYMIZE_METHODS:
+            raise ValueError(
+                f"anonymize must be one of {', '.join(ANONYMIZE_METHODS)}, got {self.anonymize!r}"
+            )
+        if self.domain not in DOMAINS:
+            raise ValueError(f"domain must be one of {', '.join(DOMAINS)}, got {self.domain!r}")
+        if self.anonymize != "none" and self.tokenizer is None:
+            raise ValueError(f"anonymize={self.anonymize} needs a tokenizer (set SDP_TOKEN_KEY)")
+        self._detector = Detector()
+        self._engine: RuleEngine | None = None
+
+    @property
+    def prepared(self) -> bool:
+        return self._engine is not None
+
+    def prepare(self, first_batch: pa.RecordBatch) -> None:
+        """Classify columns, resolve the domain and policy, and plan anonymization."""
+        self.prepare_from(self._detector.classify(first_batch))
+
+    def prepare_from(self, classes: list[ColumnClass], domain: str | None = None) -> None:
+        """Adopt a classification made elsewhere (a Spark driver, from the file's first batch), so
+        every partition of a file makes the same decisions as one process would."""
+        self.classes = list(classes)
+        if domain is not None:
+            self.domain = domain
+        if self.domain == "auto":
+            self.domain = detect_domain(self.classes)
+        self.policy = load_policy(self.domain, self.policy_path)
+        if self.policy.gps_precision != 3:
+            self._detector = Detector(gps_precision=self.policy.gps_precision)
+        self._engine = RuleEngine.for_domain(self.domain, self.policy)
+        for rule in self.rules:
+            self._engine.add_rule(rule)
+        self.plan = self._plan()
+
+    def process(self, batch: pa.RecordBatch, rows: np.ndarray | None = None) -> BatchResult:
+        if not self.prepared:
+            self.prepare(batch)
+        if rows is None:
+            rows = np.arange(batch.num_rows, dtype=np.int64)
+        batch = _as_strings(batch)
+        findings = self._detector.detect(batch, self.classes)
+        local = self._engine.evaluate(batch, findings, self.classes, row_offset=0, as_of=self.as_of)
+        file_rows = pa.array(np.asarray(rows, dtype=np.int64)[local.column("row").to_numpy()], pa.int64())
+        violations = local.set_column(0, "row", file_rows)
+        anonymized = batch if self.anonymize == "none" else self._anonymize(batch)
+        return BatchResult(anonymized, np.asarray(rows, dtype=np.int64), violations)
+
+    # -- anonymization ----------------------------------------------------------------------------
+    def quasi_identifiers(self) -> dict[str, str]:
+        """Columns used for k-anonymity: {column: kind}, as the policy lists kinds or names."""
+        wanted = set(self.policy.quasi_identifiers)
+        return {
+            c.field: c.quasi_kind
+            for c in self.classes
+            if c.quasi_kind and (c.quasi_kind in wanted or c.field in wanted)
+        }
+
+    def sensitive_attribute(self) -> str | None:
+        wanted = {s.lower() for s in self.policy.sensitive_attributes}
+        return next((c.field for c in self.classes if c.field.lower() in wanted), None)
+
+    def _plan(self) -> list[ColumnPlan]:
+        quasi = self.quasi_identifiers() if self.anonymize == "k_anonymity" else {}
+        plan = []
+        for column in self.classes:
+            if column.field in quasi:
+                plan.append(ColumnPlan(column.field, "k_anonymity", column.id_type))
+            elif column.role == ColumnRole.FREE_TEXT:
+                plan.append(ColumnPlan(column.field, "scrub_text"))
+            elif column.role == ColumnRole.IDENTIFIER and column.id_type:
+                method = self.policy.label_for(column.id_type).anonymizer
+                plan.append(ColumnPlan(column.field, method, column.id_type))
+            else:
+                plan.append(ColumnPlan(column.field, "keep"))
+        return plan
+
+    def anonymized_columns(self) -> dict[str, str]:
+        return (
+            {p.field: p.method for p in self.plan if p.method != "keep"} if self.anonymize != "none" else {}
+        )
+
+    def _anonymize(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        arrays = []
+        for index, step in enumerate(self.plan):
+            arrays.append(self._apply(step, batch.column(index)))
+        return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
+
+    def _apply(self, step: ColumnPlan, values: pa.Array) -> pa.Array:
+        method = _METHODS.get(step.method)
+        if method is None:
+            raise ValueError(f"unknown anonymizer {step.method!r} in policy {self.policy.domain}")
+        return method(self, step, values)
+
+    def _tokenize(self, step: ColumnPlan, values: pa.Array) -> pa.Array:
+        return self.tokenizer.tokenize_array(values, step.id_type)
+
+    def _truncate(self, step: ColumnPlan, values: pa.Array) -> pa.Array:
+        return self.tokenizer.tokenize_array(values, step.id_type, keep_last4=True)
+
+    def _scrub(self, _step: ColumnPlan, values: pa.Array) -> pa.Array:
+        def replace(id_type: IdType, text: str) -> str:
+            return self.tokenizer.token(str(id_type), text)
+
+        return self._detector.scrub_text(values, replace)
+
+    def _generalize(self, step: ColumnPlan, values: pa.Array) -> pa.Array:
+        if step.id_type == IdType.ZIP_CODE:
+            return generalize_zip(values)
+        if step.id_type == IdType.DATE_OF_BIRTH:
+            return generalize_date_to_year(values)
+        return self._tokenize(step, values)
+
+    def _coarsen(self, _step: ColumnPlan, values: pa.Array) -> pa.Array:
+        return coarsen_gps(values).cast(pa.string())
+
+
+def _keep(_self: CompliancePipeline, _step: ColumnPlan, values: pa.Array) -> pa.Array:
+    return values
+
+
+def _drop(_self: CompliancePipeline, _step: ColumnPlan, values: pa.Array) -> pa.Array:
+    return pa.nulls(len(values), pa.string())
+
+
+_METHODS: dict[str, Callable[[CompliancePipeline, ColumnPlan, pa.Array], pa.Array]] = {
+    "keep": _keep,
+    "k_anonymity": _keep,  # generalised later by the file-level pass
+    "drop": _drop,
+    "tokenize": CompliancePipeline._tokenize,
+    "truncate_last4": CompliancePipeline._truncate,
+    "scrub_text": CompliancePipeline._scrub,
+    "generalize": CompliancePipeline._generalize,
+    "coarsen": CompliancePipeline._coarsen,
+}
+
+
+def generalize_zip(values: pa.Array) -> pa.Array:
+    """US ZIP -> 3-digit prefix ("02139-4307" -> "021**"), HIPAA Safe Harbor style."""
+    digits = pc.replace_substring_regex(values, pattern=r"[^0-9]", replacement="")
+    prefix = pc.utf8_slice_codeunits(digits, 0, 3)
+    valid = pc.greater_equal(pc.utf8_length(digits), 5)
+    return pc.if_else(valid, pc.binary_join_element_wise(prefix, "**", ""), pa.scalar(None, pa.string()))
+
+
+def generalize_date_to_year(values: pa.Array) -> pa.Array:
+    """A date -> its year ("1984-03-12" -> "1984"); values without a 4-digit year become null."""
+    year = pc.extract_regex(values, pattern=r"(?P<year>(?:18|19|20)\d{2})")
+    return pc.struct_field(year, [0])
+
+
+def _as_strings(batch: pa.RecordBatch) -> pa.RecordBatch:
+    if all(pa.types.is_string(t) for t in batch.schema.types):
+        return batch
+    arrays = [c if pa.types.is_string(c.type) else c.cast(pa.string()) for c in batch.columns]
+    return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)

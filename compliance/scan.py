@@ -1,0 +1,238 @@
+"""Scan one file with the core, without any engine: what `sdp scan` runs, and the reference the
+engines are compared against (same decisions, same tokens, same violations).
+
+Memory stays bounded by the batch size: batches are read, processed and written one at a time.
+With k-anonymity, only the quasi-identifier (and sensitive) columns of the whole file are held
+in memory between the two passes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from compliance.anonymize.tokenize import Tokenizer
+from compliance.io import DEFAULT_BATCH_ROWS, FileReader, QuarantinedRow, json_lines, write_table_stream
+from compliance.pipeline import CompliancePipeline
+from compliance.vocabulary import VIOLATION_KEYS
+
+
+@dataclass
+class ScanSummary:
+    path: str
+    format: str
+    domain: str
+    anonymize: str
+    records_in: int = 0
+    records_out: int = 0
+    records_suppressed: int = 0
+    violations: int = 0
+    by_regulation: dict[str, int] = field(default_factory=dict)
+    by_type: dict[str, int] = field(default_factory=dict)
+    quarantined: list[QuarantinedRow] = field(default_factory=list)
+    columns: list[dict] = field(default_factory=list)
+    anonymized_columns: dict[str, str] = field(default_factory=dict)
+    k_anonymity: dict = field(default_factory=dict)
+    pre_processing_s: float = 0.0
+    pure_processing_s: float = 0.0
+    post_processing_s: float = 0.0
+
+    @property
+    def records_per_second(self) -> float:
+        total = self.pre_processing_s + self.pure_processing_s + self.post_processing_s
+        return self.records_in / total if total > 0 else 0.0
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["quarantined"] = [asdict(q) for q in self.quarantined]
+        data["records_per_second"] = round(self.records_per_second, 1)
+        return data
+
+
+class _Clock:
+    """Splits wall time into pre (read/parse), pure (core) and post (write) processing."""
+
+    def __init__(self, summary: ScanSummary) -> None:
+        self.summary = summary
+        self.mark = time.perf_counter()
+
+    def charge(self, bucket: str) -> None:
+        now = time.perf_counter()
+        setattr(self.summary, bucket, getattr(self.summary, bucket) + now - self.mark)
+        self.mark = now
+
+
+def scan_file(
+    path: str | Path,
+    *,
+    violations_out: str | Path | None = None,
+    output: str | Path | None = None,
+    output_format: str | None = None,
+    anonymize: str = "tokenize",
+    domain: str = "auto",
+    tokenizer: Tokenizer | None = None,
+    policy_path: str | Path | None = None,
+    as_of: dt.date | None = None,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+) -> ScanSummary:
+    """Run the core over one file. Raises compliance.io.InputError for unreadable files."""
+    reader = FileReader(path, batch_rows=batch_rows)
+    anonymize_now = "none" if output is None else anonymize
+    pipeline = CompliancePipeline(
+        domain=domain, anonymize=anonymize_now, tokenizer=tokenizer, policy_path=policy_path, as_of=as_of
+    )
+    summary = ScanSummary(str(path), reader.format, domain, anonymize_now)
+    clock = _Clock(summary)
+    regulations: Counter[str] = Counter()
+    types: Counter[str] = Counter()
+    out_format = output_format or (_format_of(Path(output)) if output else None)
+    two_pass = output is not None and anonymize_now == "k_anonymity"
+
+    with tempfile.TemporaryDirectory(prefix="sdp-scan-") as scratch:
+        first_pass = Path(scratch) / "pass1.parquet" if two_pass else None
+        writer = (
+            write_table_stream(first_pass or Path(output), "parquet" if two_pass else out_format)
+            if output
+            else None
+        )
+        violations_file = open(violations_out, "wb") if violations_out else None  # noqa: SIM115
+        quasi_parts: list[pa.RecordBatch] = []
+        try:
+            for chunk in reader:
+                clock.charge("pre_processing_s")
+                result = pipeline.process(chunk.batch, chunk.rows)
+                if two_pass:
+                    quasi_parts.append(_quasi_columns(pipeline, chunk.batch))
+                clock.charge("pure_processing_s")
+                violations = result.violations
+                summary.violations += violations.num_rows
+                regulations.update(violations.column("regulation").to_pylist())
+                types.update(violations.column("type").to_pylist())
+                if violations_file:
+                    _write_violations(violations_file, violations)
+                if writer:
+                    writer.write(result.batch)
+                clock.charge("post_processing_s")
+        finally:
+            if writer:
+                writer.close()
+            if violations_file:
+                violations_file.close()
+        if two_pass:
+            _k_anonymity_pass(pipeline, first_pass, quasi_parts, Path(output), out_format, summary, clock)
+
+    summary.domain = pipeline.domain
+    summary.records_in = reader.records_seen
+    summary.records_out = reader.rows_read - summary.records_suppressed
+    summary.quarantined = list(reader.quarantined)
+    summary.by_regulation = dict(sorted(regulations.items()))
+    summary.by_type = dict(sorted(types.items()))
+    summary.columns = [
+        {
+            "field": c.field,
+            "role": str(c.role),
+            "id_type": c.id_type and str(c.id_type),
+            "quasi_kind": c.quasi_kind,
+        }
+        for c in pipeline.classes
+    ]
+    summary.anonymized_columns = pipeline.anonymized_columns()
+    return summary
+
+
+def _format_of(path: Path) -> str:
+    suffix = path.suffix.lower()
+    return {
+        ".parquet": "parquet",
+        ".pq": "parquet",
+        ".jsonl": "jsonl",
+        ".ndjson": "jsonl",
+        ".json": "jsonl",
+    }.get(suffix, "csv")
+
+
+def _write_violations(handle, violations: pa.Table) -> None:
+    handle.write(json_lines(violations.select(list(VIOLATION_KEYS))))
+
+
+def _quasi_columns(pipeline: CompliancePipeline, batch: pa.RecordBatch) -> pa.RecordBatch:
+    names = list(pipeline.quasi_identifiers())
+    sensitive = pipeline.sensitive_attribute()
+    if sensitive and sensitive not in names:
+        names.append(sensitive)
+    return batch.select(names)
+
+
+def _k_anonymity_pass(
+    pipeline: CompliancePipeline,
+    first_pass: Path,
+    quasi_parts: list[pa.RecordBatch],
+    output: Path,
+    out_format: str,
+    summary: ScanSummary,
+    clock: _Clock,
+) -> None:
+    """Second pass: generalise the quasi-identifiers over the whole file, drop suppressed rows."""
+    from compliance.anonymize.kanonymity import k_anonymize
+
+    quasi = pipeline.quasi_identifiers()
+    policy = pipeline.policy
+    writer = write_table_stream(output, out_format)
+    try:
+        if not quasi or not quasi_parts:
+            summary.k_anonymity = {"applied": False, "reason": "no quasi-identifier columns in this file"}
+            for batch in pq.ParquetFile(first_pass).iter_batches():
+                writer.write(batch)
+            return
+        table = pa.Table.from_batches(quasi_parts)
+        sensitive = pipeline.sensitive_attribute()
+        result = k_anonymize(
+            table,
+            quasi,
+            policy.k,
+            sensitive=sensitive if policy.l else None,
+            l=policy.l if sensitive else None,
+            max_suppression=policy.max_suppression,
+        )
+        clock.charge("pure_processing_s")
+        summary.records_suppressed = len(result.suppressed_rows)
+        summary.k_anonymity = {
+            "applied": True,
+            "k": result.k,
+            "l": result.l,
+            "quasi_identifiers": quasi,
+            "sensitive": sensitive,
+            "suppressed": len(result.suppressed_rows),
+            "information_loss": round(float(result.information_loss), 4),
+            "equivalence_classes": int(result.equivalence_classes),
+        }
+        keep = np.zeros(table.num_rows, dtype=bool)
+        keep[result.kept_rows] = True
+        # Generalised values indexed by input position (suppressed rows have none).
+        position = np.full(table.num_rows, -1, dtype=np.int64)
+        position[result.kept_rows] = np.arange(len(result.kept_rows))
+        offset = 0
+        for batch in pq.ParquetFile(first_pass).iter_batches():
+            n = batch.num_rows
+            mask = keep[offset : offset + n]
+            taken = pa.array(position[offset : offset + n][mask])
+            kept = batch.filter(pa.array(mask))
+            arrays = [
+                result.table.column(name).take(taken).combine_chunks().cast(pa.string())
+                if name in quasi
+                else kept.column(i)
+                for i, name in enumerate(kept.schema.names)
+            ]
+            writer.write(pa.RecordBatch.from_arrays(arrays, names=kept.schema.names))
+            offset += n
+        clock.charge("post_processing_s")
+    finally:
+        writer.close()

@@ -1,0 +1,159 @@
+"""Column classification: header synonyms, roles, quasi-identifiers, value-based typing."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+
+from compliance.columns import ColumnRole
+from compliance.detection import Detector
+from compliance.detection.headers import gps_pairs, normalize_header
+from compliance.vocabulary import IdType
+
+DETECTOR = Detector()
+
+
+def classify_one(header: str, values: list | None = None):
+    values = values if values is not None else ["x"]
+    return DETECTOR.classify(pa.record_batch({header: pa.array(values)}))[0]
+
+
+@pytest.mark.parametrize(
+    ("raw", "normalized"),
+    [("dateOfBirth", "date_of_birth"), ("Date-Of Birth", "date_of_birth"), ("DOB", "dob"), ("E-mail", "e_mail"),
+     ("IPAddress", "ip_address"), ("Patient Name", "patient_name"), ("ZIPCode", "zip_code"), ("cc#", "cc")],
+)  # fmt: skip
+def test_normalize_header(raw: str, normalized: str) -> None:
+    assert normalize_header(raw) == normalized
+
+
+@pytest.mark.parametrize(
+    ("header", "id_type"),
+    [("SSN", IdType.SSN), ("social_security_number", IdType.SSN), ("patientSSN", IdType.SSN),
+     ("first_name", IdType.PERSON_NAME), ("LastName", IdType.PERSON_NAME), ("full_name", IdType.PERSON_NAME),
+     ("patient_name", IdType.PERSON_NAME), ("dob", IdType.DATE_OF_BIRTH), ("birth_date", IdType.DATE_OF_BIRTH),
+     ("Date of Birth", IdType.DATE_OF_BIRTH), ("card_number", IdType.CREDIT_CARD), ("PAN", IdType.CREDIT_CARD),
+     ("cc_number", IdType.CREDIT_CARD), ("cvv2", IdType.CARD_CVV), ("security_code", IdType.CARD_CVV),
+     ("IBAN", IdType.IBAN), ("acct_no", IdType.BANK_ACCOUNT), ("routing_number", IdType.BANK_ACCOUNT),
+     ("e_mail", IdType.EMAIL), ("EmailAddress", IdType.EMAIL), ("mobile", IdType.PHONE), ("tel", IdType.PHONE),
+     ("home_phone", IdType.PHONE), ("client_ip", IdType.IP_ADDRESS), ("ip", IdType.IP_ADDRESS),
+     ("website", IdType.URL), ("street_address", IdType.STREET_ADDRESS), ("Address", IdType.STREET_ADDRESS),
+     ("billing_address", IdType.STREET_ADDRESS), ("postal_code", IdType.ZIP_CODE), ("zipcode", IdType.ZIP_CODE),
+     ("medical_record_number", IdType.MRN), ("MRN", IdType.MRN), ("npi", IdType.NPI),
+     ("insurance_id", IdType.HEALTH_PLAN_ID), ("member_id", IdType.HEALTH_PLAN_ID),
+     ("dl_number", IdType.DRIVER_LICENSE), ("driver_license", IdType.DRIVER_LICENSE),
+     ("passport_no", IdType.PASSPORT), ("VIN", IdType.VIN), ("imei", IdType.DEVICE_ID),
+     ("mac_address", IdType.DEVICE_ID), ("idfa", IdType.DEVICE_ID), ("gps", IdType.GPS_COORDINATES)],
+)  # fmt: skip
+def test_header_synonyms(header: str, id_type: IdType) -> None:
+    # A "gps"/"location" header is ambiguous on its own: it needs coordinate-looking values.
+    column = classify_one(header, ["40.712776,-74.005974"] if id_type is IdType.GPS_COORDINATES else None)
+    assert column.role is ColumnRole.IDENTIFIER
+    assert column.id_type is id_type
+
+
+@pytest.mark.parametrize(
+    ("header", "role", "quasi_kind"),
+    [("notes", ColumnRole.FREE_TEXT, None), ("clinical_notes", ColumnRole.FREE_TEXT, None),
+     ("memo", ColumnRole.FREE_TEXT, None), ("Comments", ColumnRole.FREE_TEXT, None),
+     ("description", ColumnRole.FREE_TEXT, None), ("free_text", ColumnRole.FREE_TEXT, None),
+     ("consent", ColumnRole.CONSENT, None), ("gdpr_consent", ColumnRole.CONSENT, None),
+     ("opt_in", ColumnRole.CONSENT, None), ("marketing_consent", ColumnRole.CONSENT, None),
+     ("record_date", ColumnRole.RECORD_DATE, None), ("created_at", ColumnRole.RECORD_DATE, None),
+     ("visit_date", ColumnRole.RECORD_DATE, None), ("transaction_date", ColumnRole.RECORD_DATE, None),
+     ("event_time", ColumnRole.RECORD_DATE, None), ("timestamp", ColumnRole.RECORD_DATE, None),
+     ("age", ColumnRole.QUASI_IDENTIFIER, "age"), ("gender", ColumnRole.QUASI_IDENTIFIER, "gender"),
+     ("sex", ColumnRole.QUASI_IDENTIFIER, "gender"), ("city", ColumnRole.QUASI_IDENTIFIER, "city"),
+     ("ethnicity", ColumnRole.QUASI_IDENTIFIER, "category"), ("marital_status", ColumnRole.QUASI_IDENTIFIER, "category"),
+     ("occupation", ColumnRole.QUASI_IDENTIFIER, "category"), ("amount", ColumnRole.OTHER, None),
+     ("diagnosis_code", ColumnRole.OTHER, None), ("product_name", ColumnRole.OTHER, None)],
+)  # fmt: skip
+def test_roles_and_quasi_kinds(header: str, role: ColumnRole, quasi_kind: str | None) -> None:
+    column = classify_one(header)
+    assert (column.role, column.quasi_kind) == (role, quasi_kind)
+
+
+def test_zip_and_dob_are_identifiers_with_quasi_kind() -> None:
+    assert classify_one("zip", ["02134"]).quasi_kind == "zip"
+    assert classify_one("dob", ["1980-01-01"]).quasi_kind == "date"
+
+
+def test_value_based_classification_of_oddly_named_columns() -> None:
+    batch = pa.record_batch(
+        {
+            "col_7": [
+                "4111 1111 1111 1111",
+                "5555555555554444",
+                "378282246310005",
+                "6011111111111117",
+                "n/a",
+            ],
+            "contact": ["jane@example.com", "bob@example.org", "x@y.io", "amy@z.net", "z@z.co"],
+            "field_3": [
+                "(212) 555-0199",
+                "+44 20 7946 0958",
+                "415-555-2671",
+                "+1 646 555 0123",
+                "312-555-0100",
+            ],
+            "c4": ["123-45-6789", "234-56-7890", "345-67-8901", "456-78-9012", "567-89-0123"],
+            "c5": ["192.168.0.1", "10.0.0.2", "8.8.8.8", "2001:db8::1", "172.16.5.4"],
+            "c6": ["GB82 WEST 1234 5698 7654 32", "DE89370400440532013000"] * 2
+            + ["FR1420041010050500013M02606"],
+            "c7": ["123456789", "987654321", "555555555", "123123123", "111111111"],
+            "remarks_x": ["The patient reported mild pain after the procedure today"] * 5,
+        }
+    )
+    classes = {c.field: c for c in DETECTOR.classify(batch)}
+    assert classes["col_7"].id_type is IdType.CREDIT_CARD
+    assert classes["col_7"].evidence == "values"
+    assert classes["contact"].id_type is IdType.EMAIL
+    assert classes["field_3"].id_type is IdType.PHONE
+    assert classes["c4"].id_type is IdType.SSN
+    assert classes["c5"].id_type is IdType.IP_ADDRESS
+    assert classes["c6"].id_type is IdType.IBAN
+    # Bare 9-digit numbers may be anything: not an SSN without a header saying so.
+    assert classes["c7"].role is ColumnRole.OTHER
+    assert classes["remarks_x"].role is ColumnRole.FREE_TEXT
+    found = DETECTOR.detect(batch)
+    assert sorted(found.filter(pa.compute.equal(found["field"], "col_7"))["row"].to_pylist()) == [0, 1, 2, 3]
+
+
+def test_values_override_a_misleading_header() -> None:
+    column = classify_one("phone", ["jane@example.com", "bob@example.org", "x@y.io"])
+    assert column.id_type is IdType.EMAIL
+    assert column.evidence == "values"
+
+
+def test_ambiguous_location_header_needs_coordinates() -> None:
+    assert classify_one("location", ["Paris", "Berlin", "Rome"]).role is ColumnRole.OTHER
+    assert classify_one("location", ["48.8566,2.3522", "52.52,13.405"]).id_type is IdType.GPS_COORDINATES
+
+
+def test_header_alone_makes_no_finding() -> None:
+    batch = pa.record_batch({"ssn": ["unknown", "666-12-3456"], "email": ["none", "n/a"]})
+    assert DETECTOR.classify(batch)[0].id_type is IdType.SSN
+    assert DETECTOR.detect(batch).num_rows == 0
+
+
+def test_version_strings_are_not_ip_addresses() -> None:
+    batch = pa.record_batch({"version": ["1.2.3.4", "10.0.0.1"], "app_version": ["1.2.3.4", "2.0.1.7"]})
+    assert [c.role for c in DETECTOR.classify(batch)] == [ColumnRole.OTHER, ColumnRole.OTHER]
+    assert DETECTOR.detect(batch).num_rows == 0
+
+
+def test_gps_pairs_by_shared_name() -> None:
+    fields = ["pickup_lat", "pickup_lng", "dropoff_latitude", "dropoff_longitude", "lat", "lon", "lat_lon"]
+    assert gps_pairs(fields) == {
+        "pickup_lat": "pickup_lng",
+        "dropoff_latitude": "dropoff_longitude",
+        "lat": "lon",
+    }
+    batch = pa.record_batch({"lat": [40.712776], "lon": [-74.005974], "name": ["x"]})
+    classes = DETECTOR.classify(batch)
+    assert [c.id_type for c in classes[:2]] == [IdType.GPS_COORDINATES, IdType.GPS_COORDINATES]
+
+
+def test_classes_keep_schema_order() -> None:
+    batch = pa.record_batch({"b_notes": ["x"], "a_ssn": ["123-45-6789"], "zz": [1]})
+    assert [c.field for c in DETECTOR.classify(batch)] == ["b_notes", "a_ssn", "zz"]

@@ -1,0 +1,137 @@
+"""Per-type value validation in identifier columns: published positives and decoys."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+import pytest
+
+from compliance.detection import Detector
+from compliance.vocabulary import IdType
+
+DETECTOR = Detector()
+
+
+def flagged(header: str, values: list, detector: Detector = DETECTOR) -> list[bool]:
+    """Which values of a one-column batch named `header` are reported."""
+    batch = pa.record_batch({header: pa.array(values)})
+    found = detector.detect(batch)
+    rows = set(found.column("row").to_pylist())
+    return [row in rows for row in range(len(values))]
+
+
+def column_type(header: str, values: list) -> IdType | None:
+    return DETECTOR.classify(pa.record_batch({header: pa.array(values)}))[0].id_type
+
+
+@pytest.mark.parametrize(
+    ("header", "valid", "invalid"),
+    [
+        # SSA rules; 078-05-1120 (Woolworth wallet) and 219-09-9999 (SSA advertising) were never issued.
+        ("ssn", ["123-45-6789", "123456789", "123 45 6789", "899-99-9999"],
+         ["078-05-1120", "219-09-9999", "000-12-3456", "666-12-3456", "900-12-3456", "123-00-4567",
+          "123-45-0000", "12-345-6789", "1234-56-789"]),
+        # Luhn + brand: Visa, Mastercard (51-55 and 2221-2720), Amex, Discover, JCB, Diners, UnionPay, Maestro.
+        ("card_number", ["4111 1111 1111 1111", "5555-5555-5555-4444", "3782 822463 10005", "2221000000000009",
+                         "6011111111111117", "3530111333300000", "30569309025904", "6200000000000005",
+                         "6759649826438453", "4012888888881881"],
+         ["4111 1111 1111 1112", "5555555555554440", "378282246310006", "1234567812345670", "9111111111111111",
+          "4111-1111", "2721000000000004"]),
+        ("cvv", ["123", "0123", "999"], ["12", "12345", "abc"]),
+        # ISO 13616 examples, spaced or compact; then a broken checksum and a wrong country length.
+        ("iban", ["GB82 WEST 1234 5698 7654 32", "DE89370400440532013000", "DE89 3704 0044 0532 0130 00",
+                  "fr14 2004 1010 0505 0001 3m02 606"],
+         ["GB82 WEST 1234 5698 7654 33", "DE89370400440532013001", "GB82WEST123456987654", "XX82WEST12345698765432"]),
+        ("account_number", ["12345678", "0001-2345-6789", "021000021"], ["123", "ABCDEFGH", "12345678901234567890"]),
+        ("email", ["jane.doe@example.com", "a+tag@mail.example.co.uk", "x_y@sub-domain.org"],
+         ["jane@", "@example.com", "jane@example", "jane..doe@example.com", "jane doe@example.com", "a@b.c"]),
+        ("ip_address", ["192.168.0.1", "8.8.8.8", "255.255.255.255", "2001:db8::1", "fe80::1ff:fe23:4567:890a"],
+         ["999.1.1.1", "256.0.0.1", "1.2.3", "01.2.3.4", "2001:db8:::1", "00:1A:2B:3C:4D:5E", "12:30:45"]),
+        ("website", ["https://example.com/path?q=1", "http://localhost:8080", "www.example.org", "ftp://files.x.net/a"],
+         ["example", "https://", "mailto:jane@example.com", "www.", "just text"]),
+        ("npi", ["1234567893", "1245319599"], ["1234567890", "0234567893", "123456789", "12345678931"]),
+        # VIN column: well-formed 17 chars (many non-North-American VINs carry no check digit).
+        ("vin", ["1HGCM82633A004352", "WVWZZZ1JZXW000001", "1hgcm82633a004352"],
+         ["1HGCM82633A00435", "1HGCM82633A0043521", "1HGCM8263OA004352", "IHGCM82633A004352"]),
+        ("device_id", ["490154203237518", "00:1A:2B:3C:4D:5E", "00-1a-2b-3c-4d-5e", "0012.3456.789a",
+                       "6F9619FF-8B86-D011-B42D-00C04FC964FF", "9774d56d682e549c"],
+         ["490154203237517", "00:1A:2B:3C:4D", "not-a-device", "12345"]),
+        ("zip", ["02134", "12345-6789", "K1A 0B6", "SW1A 1AA"], ["00000", "1234", "123456", "ABCDE"]),
+        ("mrn", ["MRN1234567", "00123456", "A1-234-567"], ["12345", "ABCDEFGHIJ", "1234567890123"]),
+        ("member_id", ["XYZ123456789", "W123456789"], ["ABC", "NOTANID"]),
+        ("drivers_license", ["D1234567", "A123-4567-8901"], ["ABCDEFG", "1"]),
+        ("passport_number", ["X12345678", "123456789", "C03005988"], ["ABCDEFGHI", "12345", "1234567890"]),
+        ("patient_name", ["John Smith", "José O'Neil-Garcia", "Dr. Jane Doe"], ["R2D2", "12345", "J", ""]),
+        ("street_address", ["123 Main St", "4500 N. Lake Shore Drive Apt 5", "10 Downing Street", "Hauptstraße 5",
+                            "PO Box 12"], ["n/a", "unknown", "Main Street"]),
+    ],
+)  # fmt: skip
+def test_column_values_validate(header: str, valid: list[str], invalid: list[str]) -> None:
+    result = flagged(header, valid + invalid)
+    assert result[: len(valid)] == [True] * len(valid), header
+    assert result[len(valid) :] == [False] * len(invalid), header
+
+
+def test_phone_us_and_international_with_phonenumbers() -> None:
+    valid = ["(212) 555-0199", "212-555-0199 x123", "+1 415 555 2671", "+44 20 7946 0958", "+49 30 901820",
+             "0044 20 7946 0958", "020 7946 0958", "+33 1 42 68 53 00"]  # fmt: skip
+    invalid = ["(123) 555-0199", "555-0199", "+1 212 555", "phone", "12", "+999 1234 5678"]
+    assert flagged("phone", valid + invalid) == [True] * len(valid) + [False] * len(invalid)
+
+
+def test_date_of_birth_is_a_past_date_within_120_years() -> None:
+    today = dt.date.today()
+    valid = ["1980-05-03", "05/03/1980", "25/12/1975", "March 5, 1980", "5 Mar 1980", "1980-05-03T00:00:00",
+             str(today - dt.timedelta(days=1))]  # fmt: skip
+    invalid = [str(today + dt.timedelta(days=30)), "1890-01-01", "2090-01-01", "not a date", "13/45/1980"]
+    assert flagged("dob", valid + invalid) == [True] * len(valid) + [False] * len(invalid)
+
+
+def test_date_columns_of_date_type_are_read_as_strings() -> None:
+    values = [dt.date(1980, 5, 3), dt.date(2999, 1, 1), None]
+    assert flagged("birth_date", values) == [True, False, False]
+
+
+def test_integer_columns_get_their_leading_zeros_back() -> None:
+    assert flagged("zip", [2134, 12345, 0]) == [True, True, False]
+    assert flagged("ssn", [12345678, 123456789, 666123456]) == [True, True, False]
+
+
+def test_gps_pair_needs_precision_on_both_halves() -> None:
+    batch = pa.record_batch(
+        {
+            "latitude": [40.712776, 40.7, 40.712, 91.12345, None, 12.3456],
+            "longitude": [-74.005974, -74.0, -74.006, 10.12345, 1.2345, -190.12345],
+        }
+    )
+    found = DETECTOR.detect(batch)
+    assert found.column("row").to_pylist() == [0, 2]
+    assert set(found.column("field").to_pylist()) == {"latitude"}
+    coarse = Detector(gps_precision=4).detect(batch)
+    assert coarse.column("row").to_pylist() == [0]
+
+
+def test_gps_combined_column() -> None:
+    values = ["40.712776,-74.005974", "(48.8566, 2.3522)", "40.7, -74.0", "Paris", "95.1234, 10.1234"]
+    assert flagged("coordinates", values) == [True, True, False, False, False]
+
+
+def test_findings_shape_and_order() -> None:
+    batch = pa.record_batch(
+        {"ssn": ["123-45-6789", None, "078-05-1120"], "email": ["a@b.com", "x", "c@d.org"]}
+    )
+    found = DETECTOR.detect(batch)
+    assert found.schema.names == ["row", "field", "type"]
+    assert found.schema.field("row").type == pa.int64()
+    assert found.to_pylist() == [
+        {"row": 0, "field": "email", "type": "EMAIL"},
+        {"row": 0, "field": "ssn", "type": "SSN"},
+        {"row": 2, "field": "email", "type": "EMAIL"},
+    ]
+
+
+def test_empty_and_all_null_batches() -> None:
+    assert DETECTOR.detect(pa.record_batch({"ssn": pa.array([], pa.string())})).num_rows == 0
+    assert DETECTOR.detect(pa.record_batch({"ssn": pa.nulls(3, pa.string())})).num_rows == 0
+    assert DETECTOR.detect(pa.record_batch({"notes": pa.nulls(3)})).num_rows == 0
