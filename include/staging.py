@@ -1,0 +1,71 @@
+"""The staged output of one processing job: what every engine (Spark, stream consumer, Flink)
+writes and what validation and the PostgreSQL load read. One folder per file and job:
+
+    $SDP_DATA_DIR/staging/<sha256>/<job-key>/
+        records.parquet     `_row` (int64, 0-based data row of the input) + anonymized columns (string)
+        violations.parquet  row, field, type, regulation, severity, rule (DESIGN.md violation format)
+        quarantine.parquet  row (int64, null = whole file), reason (no raw values)
+        manifest.json       StagedManifest below
+
+Engines may write records/violations as a directory of Parquet part files (Spark) instead of
+one file: readers use `pyarrow.dataset`, which accepts both.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from compliance.rules.base import VIOLATION_SCHEMA
+
+ROW_COLUMN = "_row"
+RECORDS = "records.parquet"
+VIOLATIONS = "violations.parquet"
+QUARANTINE = "quarantine.parquet"
+MANIFEST = "manifest.json"
+
+# The violation record of DESIGN.md, as the core's rule engine emits it.
+VIOLATIONS_SCHEMA = VIOLATION_SCHEMA
+QUARANTINE_SCHEMA = pa.schema([("row", pa.int64()), ("reason", pa.string())])
+
+
+@dataclass
+class StagedManifest:
+    source_path: str
+    sha256: str
+    format: str
+    domain: str
+    engine: str  # spark | stream | flink | local
+    anonymize: str  # none | tokenize | k_anonymity
+    records_in: int  # data rows in the input file (staged + quarantined + suppressed)
+    records_staged: int
+    records_quarantined: int
+    records_suppressed: int  # removed by k-anonymity suppression
+    violations: int
+    pre_processing_s: float
+    pure_processing_s: float
+    post_processing_s: float
+    # Column classification, for validation ("which columns must hold tokens") and the audit.
+    columns: list[dict] = field(default_factory=list)
+    anonymized_columns: dict[str, str] = field(default_factory=dict)  # column -> method
+    details: dict = field(default_factory=dict)  # engine-specific (lanes, k-anonymity stats, ...)
+
+    @property
+    def records_per_second(self) -> float:
+        return self.records_in / self.pure_processing_s if self.pure_processing_s > 0 else 0.0
+
+    def write(self, folder: Path) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / MANIFEST
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(self), indent=2, sort_keys=True))
+        tmp.replace(path)  # atomic: a reader never sees half a manifest
+        return path
+
+    @classmethod
+    def read(cls, folder: Path) -> StagedManifest:
+        data = json.loads((Path(folder) / MANIFEST).read_text())
+        return cls(**data)

@@ -1,0 +1,237 @@
+"""Great Expectations suites for one staged output, built from its manifest.
+
+GX validates one table per suite, so a staged folder gets three: the records suite of the file's
+domain (`build_suite`: the domain's policy sets e.g. the coarse GPS precision), and shared suites for
+violations.parquet and quarantine.parquet. Each suite is assembled from small check functions kept in
+a registry per table; every expectation carries `meta["check"]`, the stable name reports use.
+GX is imported inside functions: it costs seconds to import and DAG files must parse fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from compliance.anonymize.tokenize import TOKEN_REGEX
+from compliance.columns import ColumnRole
+from compliance.policy import load_policy
+from compliance.vocabulary import IdType, Regulation, Severity
+from include.staging import QUARANTINE_SCHEMA, ROW_COLUMN, VIOLATIONS_SCHEMA, StagedManifest
+from include.validation.patterns import (
+    GENERALISED_FORMS,
+    KIND_OF_TYPE,
+    PRECISE_IPV4,
+    RAW_IDENTIFIER_PATTERNS,
+    coarse_coordinates_regex,
+)
+
+if TYPE_CHECKING:
+    import great_expectations as gx
+    from great_expectations.expectations import Expectation
+
+    from compliance.policy import Policy
+
+TOKEN_METHODS = frozenset({"tokenize", "truncate_last4"})
+DROP_METHOD = "drop"
+
+RecordCheck = Callable[[StagedManifest, "Policy"], Iterator["Expectation"]]
+TableCheck = Callable[[StagedManifest], Iterator["Expectation"]]
+
+
+def input_columns(manifest: StagedManifest) -> list[str]:
+    return [str(column["field"]) for column in manifest.columns]
+
+
+def staged_columns(manifest: StagedManifest) -> list[str]:
+    """`_row` + the input columns the anonymizer did not drop: exactly what records.parquet holds."""
+    dropped = {name for name, method in manifest.anonymized_columns.items() if method == DROP_METHOD}
+    return [ROW_COLUMN, *(name for name in input_columns(manifest) if name not in dropped)]
+
+
+def _classes(manifest: StagedManifest) -> dict[str, dict[str, Any]]:
+    return {str(column["field"]): column for column in manifest.columns}
+
+
+def _check(name: str, **extra: Any) -> dict[str, Any]:
+    return {"check": name, **extra}
+
+
+# -- records.parquet ---------------------------------------------------------------------------
+
+
+def _required_columns(manifest: StagedManifest, policy: Policy) -> Iterator[Expectation]:
+    import great_expectations.expectations as gxe
+
+    columns = staged_columns(manifest)
+    for column in columns:
+        yield gxe.ExpectColumnToExist(column=column, meta=_check("required_column"))
+    # Exact: a column the manifest says was dropped (a CVV) or never declared must not be loaded.
+    yield gxe.ExpectTableColumnsToMatchSet(column_set=columns, exact_match=True, meta=_check("column_set"))
+
+
+def _row_index(manifest: StagedManifest, policy: Policy) -> Iterator[Expectation]:
+    import great_expectations.expectations as gxe
+
+    yield gxe.ExpectColumnValuesToNotBeNull(column=ROW_COLUMN, meta=_check("row_not_null"))
+    yield gxe.ExpectColumnValuesToBeUnique(column=ROW_COLUMN, meta=_check("row_unique"))
+    yield gxe.ExpectColumnValuesToBeBetween(
+        column=ROW_COLUMN, min_value=0, max_value=max(manifest.records_in - 1, 0), meta=_check("row_in_input")
+    )
+
+
+def _row_count(manifest: StagedManifest, policy: Policy) -> Iterator[Expectation]:
+    import great_expectations.expectations as gxe
+
+    yield gxe.ExpectTableRowCountToEqual(value=manifest.records_staged, meta=_check("records_staged"))
+
+
+def _tokens(manifest: StagedManifest, policy: Policy) -> Iterator[Expectation]:
+    """Tokenized identifier columns hold well-formed tokens or null, never a raw value."""
+    import great_expectations.expectations as gxe
+
+    classes = _classes(manifest)
+    for column, method in sorted(manifest.anonymized_columns.items()):
+        free_text = classes.get(column, {}).get("role") == ColumnRole.FREE_TEXT
+        if method in TOKEN_METHODS and not free_text:  # free text keeps its words around the tokens
+            yield gxe.ExpectColumnValuesToMatchRegex(
+                column=column, regex=TOKEN_REGEX, meta=_check("token_format")
+            )
+
+
+def _free_text(manifest: StagedManifest, policy: Policy) -> Iterator[Expectation]:
+    """Identifiers embedded in notes must have been replaced. Skipped when the run asked for no
+    anonymization: then every column is raw by the user's choice and there is nothing to verify."""
+    import great_expectations.expectations as gxe
+
+    if manifest.anonymize == "none":
+        return
+    kept = set(staged_columns(manifest))
+    for column, cls in _classes(manifest).items():
+        if cls.get("role") != ColumnRole.FREE_TEXT or column not in kept:
+            continue
+        for name, regex in RAW_IDENTIFIER_PATTERNS.items():
+            yield gxe.ExpectColumnValuesToNotMatchRegex(
+                column=column, regex=regex, meta=_check(f"no_raw_{name}")
+            )
+
+
+def _coarsened(manifest: StagedManifest, policy: Policy) -> Iterator[Expectation]:
+    """Positions keep fewer decimals than the policy's `gps_precision` (the precision of one address);
+    IP addresses no longer name one host."""
+    import great_expectations.expectations as gxe
+
+    classes = _classes(manifest)
+    for column, method in sorted(manifest.anonymized_columns.items()):
+        if method != "coarsen":
+            continue
+        id_type = classes.get(column, {}).get("id_type")
+        if id_type == IdType.GPS_COORDINATES:
+            regex = coarse_coordinates_regex(policy.gps_precision - 1)
+            yield gxe.ExpectColumnValuesToMatchRegex(column=column, regex=regex, meta=_check("coarse_gps"))
+        elif id_type == IdType.IP_ADDRESS:
+            yield gxe.ExpectColumnValuesToNotMatchRegex(
+                column=column, regex=PRECISE_IPV4, meta=_check("coarse_ip")
+            )
+
+
+def _generalised(manifest: StagedManifest, policy: Policy) -> Iterator[Expectation]:
+    """Generalised quasi-identifiers hold a published form of their kind's hierarchy."""
+    import great_expectations.expectations as gxe
+
+    classes = _classes(manifest)
+    for column, method in sorted(manifest.anonymized_columns.items()):
+        if method != "generalize":
+            continue
+        cls = classes.get(column, {})
+        kind = cls.get("quasi_kind") or KIND_OF_TYPE.get(cls.get("id_type") or "")
+        if kind in GENERALISED_FORMS:
+            yield gxe.ExpectColumnValuesToMatchRegex(
+                column=column, regex=GENERALISED_FORMS[kind], meta=_check("generalised_form", kind=kind)
+            )
+
+
+RECORD_CHECKS: tuple[RecordCheck, ...] = (
+    _required_columns,
+    _row_index,
+    _row_count,
+    _tokens,
+    _free_text,
+    _coarsened,
+    _generalised,
+)
+
+
+def build_suite(domain: str, manifest: StagedManifest) -> gx.ExpectationSuite:
+    """The records suite of `domain` for one staged output (not yet added to a context)."""
+    import great_expectations as gx
+
+    policy = load_policy(domain)
+    expectations = [expectation for check in RECORD_CHECKS for expectation in check(manifest, policy)]
+    return gx.ExpectationSuite(name=f"staged_records.{domain}", expectations=expectations)
+
+
+# -- violations.parquet and quarantine.parquet -----------------------------------------------
+
+
+def _violation_format(manifest: StagedManifest) -> Iterator[Expectation]:
+    import great_expectations.expectations as gxe
+
+    for column in VIOLATIONS_SCHEMA.names:
+        yield gxe.ExpectColumnToExist(column=column, meta=_check("required_column"))
+    for column in VIOLATIONS_SCHEMA.names:
+        yield gxe.ExpectColumnValuesToNotBeNull(column=column, meta=_check("not_null"))
+    vocabularies = {"type": IdType, "regulation": Regulation, "severity": Severity}
+    for column, vocabulary in vocabularies.items():
+        values = sorted(member.value for member in vocabulary)
+        yield gxe.ExpectColumnValuesToBeInSet(column=column, value_set=values, meta=_check("vocabulary"))
+    # DESIGN.md: one violation per (row, field, type).
+    yield gxe.ExpectCompoundColumnsToBeUnique(
+        column_list=["row", "field", "type"], meta=_check("one_per_key")
+    )
+
+
+def _violation_scope(manifest: StagedManifest) -> Iterator[Expectation]:
+    import great_expectations.expectations as gxe
+
+    yield gxe.ExpectColumnValuesToBeBetween(
+        column="row", min_value=0, max_value=max(manifest.records_in - 1, 0), meta=_check("row_in_input")
+    )
+    if manifest.columns:
+        yield gxe.ExpectColumnValuesToBeInSet(
+            column="field", value_set=input_columns(manifest), meta=_check("field_in_input")
+        )
+    yield gxe.ExpectTableRowCountToEqual(value=manifest.violations, meta=_check("violations_count"))
+
+
+def _quarantine_format(manifest: StagedManifest) -> Iterator[Expectation]:
+    import great_expectations.expectations as gxe
+
+    for column in QUARANTINE_SCHEMA.names:
+        yield gxe.ExpectColumnToExist(column=column, meta=_check("required_column"))
+    yield gxe.ExpectColumnValuesToNotBeNull(column="reason", meta=_check("not_null"))
+    # Null `row` means "the whole file"; GX skips nulls in a range check.
+    yield gxe.ExpectColumnValuesToBeBetween(
+        column="row", min_value=0, max_value=max(manifest.records_in - 1, 0), meta=_check("row_in_input")
+    )
+    for name, regex in RAW_IDENTIFIER_PATTERNS.items():  # reasons are stored: no raw PII in clear
+        yield gxe.ExpectColumnValuesToNotMatchRegex(
+            column="reason", regex=regex, meta=_check(f"no_raw_{name}")
+        )
+
+
+VIOLATION_CHECKS: tuple[TableCheck, ...] = (_violation_format, _violation_scope)
+QUARANTINE_CHECKS: tuple[TableCheck, ...] = (_quarantine_format,)
+
+
+def build_violations_suite(manifest: StagedManifest) -> gx.ExpectationSuite:
+    import great_expectations as gx
+
+    expectations = [expectation for check in VIOLATION_CHECKS for expectation in check(manifest)]
+    return gx.ExpectationSuite(name="staged_violations", expectations=expectations)
+
+
+def build_quarantine_suite(manifest: StagedManifest) -> gx.ExpectationSuite:
+    import great_expectations as gx
+
+    expectations = [expectation for check in QUARANTINE_CHECKS for expectation in check(manifest)]
+    return gx.ExpectationSuite(name="staged_quarantine", expectations=expectations)
