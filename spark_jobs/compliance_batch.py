@@ -1,0 +1,473 @@
+"""Batch route: one file through the compliance core on Spark, written as a staged output
+(include/staging.py). Run with
+
+    spark-submit --master local[*] spark_jobs/compliance_batch.py --input FILE --staging-dir DIR \\
+        --anonymize {none,tokenize,k_anonymity} --domain auto|... [--as-of DATE] [--job-key KEY]
+
+DIR is this job's staging folder ($SDP_DATA_DIR/staging/<sha256>/<job-key>/); --job-key only
+labels the run in the manifest and the log line.
+
+Design:
+- Pre-processing runs on the driver with `compliance.io.FileReader`, before Spark starts: it owns
+  row numbering and quarantine (ragged rows, bad bytes, bad JSON), so every route agrees on them. The
+  rows are streamed (bounded memory) into Parquet parts with `_row` under DIR/_work/ on the shared
+  staging storage, which executors then read in parallel splits. Parsing is cheap next to detection,
+  so this single sequential pass is not the bottleneck; the driver never holds the file.
+- Executors get the core as a zip the job builds from the driver's `compliance` package
+  (`SparkContext.addPyFile`), and the domain's policy YAML through `SparkContext.addFile` (a
+  package inside a zip cannot read its own data files). Executors only need pyarrow, numpy and the
+  core's small pure dependencies in their Python.
+- The driver classifies the columns from the file's first batch (exactly as `compliance.scan` does)
+  and broadcasts classes + domain + as-of date; each task builds one CompliancePipeline with
+  `prepare_from`, so all partitions make the same decisions as the single-process reference.
+- One `mapInArrow` pass emits records and violations in a union schema (`_kind` says which), cached
+  so the core runs once; two passes would run detection twice.
+- The tokenization key reaches executors only through the environment: SDP_TOKEN_KEY is copied into
+  `spark.executorEnv.SDP_TOKEN_KEY` (Spark redacts it: its name matches spark.redaction.regex).
+- k-anonymity is global: the quasi-identifier (+ sensitive) columns and `_row` are collected to the
+  driver as Arrow, generalised by `k_anonymize`, and broadcast-joined back on `_row`; suppressed rows
+  drop out of the inner join.
+- Post-processing writes records/violations (Spark directories), quarantine.parquet, then
+  manifest.json last. Bad input writes error.json {reason} and exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from pyspark import SparkFiles, StorageLevel
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.types import LongType, StringType, StructField, StructType
+
+import compliance
+from compliance.anonymize.kanonymity import k_anonymize
+from compliance.anonymize.tokenize import KEY_ENV, KEY_ID_ENV, Tokenizer, TokenKey, TokenKeyError
+from compliance.io import DEFAULT_BATCH_ROWS, FileReader, InputError, QuarantinedRow
+from compliance.pipeline import ANONYMIZE_METHODS, DOMAINS, CompliancePipeline
+from compliance.policy import POLICY_DIR
+from compliance.vocabulary import VIOLATION_KEYS
+
+ROW_COLUMN = "_row"  # include.staging.ROW_COLUMN; spark_jobs may not import include
+RECORDS, VIOLATIONS, QUARANTINE, MANIFEST, ERROR = (
+    "records.parquet",
+    "violations.parquet",
+    "quarantine.parquet",
+    "manifest.json",
+    "error.json",
+)
+WORK_DIR = "_work"
+EXIT_BAD_INPUT = 2
+
+KIND = "_kind"
+RECORD, VIOLATION = "r", "v"
+# Violation columns in the union schema, prefixed so they never collide with a data column.
+VIOLATION_COLUMNS = tuple(f"_v_{key}" for key in VIOLATION_KEYS if key != "row")
+INPUT_ROW_GROUP = 16_384  # rows per Parquet row group of the staged input: the unit Spark splits on
+
+
+# -- arguments ----------------------------------------------------------------------------------------
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="compliance_batch", description=__doc__.splitlines()[0])
+    parser.add_argument("--input", required=True, type=Path, help="CSV, JSON Lines or Parquet file")
+    parser.add_argument("--staging-dir", required=True, type=Path, help="this job's staging folder")
+    parser.add_argument("--anonymize", choices=ANONYMIZE_METHODS, default="k_anonymity")
+    parser.add_argument("--domain", choices=DOMAINS, default="auto")
+    parser.add_argument("--as-of", type=dt.date.fromisoformat, default=None, help="YYYY-MM-DD (retention)")
+    parser.add_argument("--job-key", default="", help="label of this run, recorded in the manifest")
+    parser.add_argument(
+        "--k", type=int, default=None, help="k for k-anonymity (default: the domain policy's)"
+    )
+    return parser.parse_args(argv)
+
+
+# -- pre-processing (driver) --------------------------------------------------------------------------
+@dataclass
+class StagedInput:
+    """The input file as Parquet parts with `_row`, plus what FileReader learned reading it."""
+
+    folder: Path
+    format: str
+    columns: list[str]
+    rows: int
+    quarantined: list[QuarantinedRow]
+    first_batch: pa.RecordBatch
+    sha256: str
+
+    @property
+    def records_seen(self) -> int:
+        return self.rows + len(self.quarantined)
+
+
+def stage_input(source: Path, folder: Path) -> StagedInput:
+    """Stream the file through FileReader into folder/part-*.parquet. Raises InputError."""
+    reader = FileReader(source)
+    folder.mkdir(parents=True, exist_ok=True)
+    writer: pq.ParquetWriter | None = None
+    first: pa.RecordBatch | None = None
+    try:
+        for chunk in reader:
+            batch = _with_row(chunk.batch, chunk.rows)
+            if first is None:
+                first = chunk.batch
+                if ROW_COLUMN in chunk.batch.schema.names:
+                    raise InputError(f"{source.name}: column name {ROW_COLUMN!r} is reserved")
+                writer = pq.ParquetWriter(folder / "part-0.parquet", batch.schema)
+            writer.write_batch(batch, row_group_size=INPUT_ROW_GROUP)
+        if first is None:  # every row quarantined: keep the header's columns, stage no rows
+            first = pa.RecordBatch.from_arrays(
+                [pa.array([], pa.string()) for _ in reader.columns], names=reader.columns
+            )
+            empty = _with_row(first, np.zeros(0, dtype=np.int64))
+            writer = pq.ParquetWriter(folder / "part-0.parquet", empty.schema)
+    finally:
+        if writer is not None:
+            writer.close()
+    return StagedInput(
+        folder=folder,
+        format=reader.format,
+        columns=list(first.schema.names),
+        rows=reader.rows_read,
+        quarantined=list(reader.quarantined),
+        first_batch=first,
+        sha256=_sha256(source),
+    )
+
+
+def _with_row(batch: pa.RecordBatch, rows: np.ndarray) -> pa.RecordBatch:
+    return pa.RecordBatch.from_arrays(
+        [pa.array(rows, pa.int64()), *batch.columns], names=[ROW_COLUMN, *batch.schema.names]
+    )
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def build_core_zip(folder: Path) -> Path:
+    """The driver's `compliance` package as a zip for executors (sources only, no caches)."""
+    package = Path(compliance.__file__).resolve().parent
+    target = folder / "compliance.zip"
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(package.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                archive.write(path, Path("compliance") / path.relative_to(package))
+    return target
+
+
+# -- pure processing (executors) ----------------------------------------------------------------------
+def union_schema(columns: list[str]) -> StructType:
+    fields = [StructField(KIND, StringType(), False), StructField(ROW_COLUMN, LongType(), False)]
+    fields += [StructField(name, StringType(), True) for name in columns]
+    fields += [StructField(name, StringType(), True) for name in VIOLATION_COLUMNS]
+    return StructType(fields)
+
+
+def make_processor(
+    decisions, columns: list[str]
+) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """The mapInArrow function. `decisions` is a broadcast of the driver's per-file decisions."""
+
+    def process_partition(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        settings = decisions.value
+        anonymize = settings["anonymize"]
+        pipeline = CompliancePipeline(
+            domain=settings["domain"],
+            anonymize=anonymize,
+            tokenizer=Tokenizer(TokenKey.from_env()) if anonymize != "none" else None,
+            policy_path=SparkFiles.get(settings["policy_file"]),
+            as_of=settings["as_of"],
+        )
+        pipeline.prepare_from(settings["classes"])
+        for batch in batches:
+            if batch.num_rows == 0:
+                continue
+            rows = batch.column(ROW_COLUMN).to_numpy()
+            data = pa.RecordBatch.from_arrays([batch.column(name) for name in columns], names=columns)
+            result = pipeline.process(data, rows)
+            yield _union_part(RECORD, batch.column(ROW_COLUMN), result.batch.columns, [], batch.num_rows)
+            found = result.violations
+            if found.num_rows:
+                yield _union_part(
+                    VIOLATION,
+                    found.column("row").combine_chunks(),
+                    [pa.nulls(found.num_rows, pa.string())] * len(columns),
+                    [found.column(key).combine_chunks().cast(pa.string()) for key in VIOLATION_KEYS[1:]],
+                    found.num_rows,
+                )
+
+    return process_partition
+
+
+def _union_part(kind: str, rows: pa.Array, data: list[pa.Array], violation: list[pa.Array], n: int):
+    violation = violation or [pa.nulls(n, pa.string())] * len(VIOLATION_COLUMNS)
+    arrays = [pa.repeat(kind, n).cast(pa.string()), rows.cast(pa.int64()), *data, *violation]
+    return pa.RecordBatch.from_arrays(arrays, schema=_arrow_union_schema(len(data)))
+
+
+def _arrow_union_schema(data_columns: int) -> pa.Schema:
+    # Field names are positional for mapInArrow; only types and order must match the Spark schema.
+    names = [KIND, ROW_COLUMN, *(f"c{i}" for i in range(data_columns)), *VIOLATION_COLUMNS]
+    types = [pa.string(), pa.int64(), *[pa.string()] * (data_columns + len(VIOLATION_COLUMNS))]
+    return pa.schema(
+        [pa.field(n, t, nullable=i >= 2) for i, (n, t) in enumerate(zip(names, types, strict=True))]
+    )
+
+
+# -- k-anonymity (driver) -----------------------------------------------------------------------------
+def k_anonymity_pass(
+    spark: SparkSession, records: DataFrame, pipeline: CompliancePipeline, columns: list[str]
+) -> tuple[DataFrame, int, dict]:
+    """Generalise the quasi-identifiers over the whole file; (records, suppressed count, stats)."""
+    quasi = pipeline.quasi_identifiers()
+    if not quasi:
+        return records, 0, {"applied": False, "reason": "no quasi-identifier columns in this file"}
+    policy = pipeline.policy
+    sensitive = pipeline.sensitive_attribute()
+    names = [*quasi, *([sensitive] if sensitive and sensitive not in quasi else [])]
+    table = records.select(_col(ROW_COLUMN), *(_col(n) for n in names)).toArrow()
+    table = table.sort_by(ROW_COLUMN)  # file order, as the single-process pass sees it
+    try:
+        result = k_anonymize(
+            table,
+            quasi,
+            policy.k,
+            sensitive=sensitive if policy.l else None,
+            l=policy.l if sensitive else None,
+            max_suppression=policy.max_suppression,
+        )
+    except ValueError as exc:  # e.g. fewer than k rows: the file cannot be published
+        raise InputError(f"k-anonymity impossible for this file: {exc}") from exc
+    generalised = pa.table(
+        [result.table.column(ROW_COLUMN), *(result.table.column(n).cast(pa.string()) for n in quasi)],
+        names=[ROW_COLUMN, *quasi],
+    )
+    schema = StructType(
+        [StructField(ROW_COLUMN, LongType(), False), *(StructField(n, StringType(), True) for n in quasi)]
+    )
+    replacement = spark.createDataFrame(generalised, schema=schema)
+    joined = records.drop(*quasi).join(F.broadcast(replacement), on=ROW_COLUMN, how="inner")
+    stats = {
+        "applied": True,
+        "k": result.k,
+        "l": result.l,
+        "quasi_identifiers": quasi,
+        "sensitive": sensitive,
+        "suppressed": len(result.suppressed_rows),
+        "information_loss": round(float(result.information_loss), 4),
+        "equivalence_classes": int(result.equivalence_classes),
+    }
+    return joined.select(_col(ROW_COLUMN), *(_col(n) for n in columns)), len(result.suppressed_rows), stats
+
+
+def _col(name: str):
+    """A column by its exact name, even with dots or spaces (JSON keys, CSV headers)."""
+    return F.col("`" + name.replace("`", "``") + "`")
+
+
+# -- the job ------------------------------------------------------------------------------------------
+class _Clock:
+    def __init__(self) -> None:
+        self.mark = time.perf_counter()
+        self.spent: dict[str, float] = {}
+
+    def charge(self, bucket: str) -> None:
+        now = time.perf_counter()
+        self.spent[bucket] = self.spent.get(bucket, 0.0) + now - self.mark
+        self.mark = now
+
+
+def run(args: argparse.Namespace) -> dict:
+    """Process one file into args.staging_dir; returns the manifest written. Raises InputError."""
+    staging: Path = args.staging_dir
+    staging.mkdir(parents=True, exist_ok=True)
+    for stale in (MANIFEST, ERROR):  # a retry must not leave an old completeness signal behind
+        (staging / stale).unlink(missing_ok=True)
+    work = staging / WORK_DIR
+    shutil.rmtree(work, ignore_errors=True)
+    clock = _Clock()
+
+    tokenizer = Tokenizer(TokenKey.from_env()) if args.anonymize != "none" else None  # fail fast
+    staged = stage_input(args.input, work / "input")
+    as_of = args.as_of or dt.date.today()
+    driver = CompliancePipeline(
+        domain=args.domain, anonymize=args.anonymize, tokenizer=tokenizer, as_of=as_of, k=args.k
+    )
+    driver.prepare(staged.first_batch)
+    clock.charge("pre_processing_s")
+
+    spark = _session()
+    clock.charge("spark_session_s")
+    context = spark.sparkContext
+    context.addPyFile(str(build_core_zip(work)))
+    policy_file = POLICY_DIR / f"{driver.domain}.yaml"
+    context.addFile(str(policy_file))
+    decisions = context.broadcast(
+        {
+            "classes": driver.classes,
+            "domain": driver.domain,
+            "anonymize": args.anonymize,
+            "as_of": as_of,
+            "policy_file": policy_file.name,
+        }
+    )
+    input_schema = StructType(
+        [
+            StructField(ROW_COLUMN, LongType(), False),
+            *(StructField(n, StringType(), True) for n in staged.columns),
+        ]
+    )
+    source = spark.read.schema(input_schema).parquet(str(staged.folder))
+    processed = source.mapInArrow(make_processor(decisions, staged.columns), union_schema(staged.columns))
+    processed = processed.persist(StorageLevel.MEMORY_AND_DISK_DESER)  # no serialisation of cached batches
+    counts = dict(processed.groupBy(KIND).count().collect())  # runs the core once, filling the cache
+    partitions = source.rdd.getNumPartitions()  # after the action: planning is warm by now
+    if counts.get(RECORD, 0) != staged.rows:
+        raise RuntimeError(f"the core returned {counts.get(RECORD, 0)} records for {staged.rows} rows read")
+    records = processed.filter(F.col(KIND) == RECORD).select(
+        _col(ROW_COLUMN), *(_col(n) for n in staged.columns)
+    )
+    suppressed, k_stats = 0, {}
+    if args.anonymize == "k_anonymity":
+        records, suppressed, k_stats = k_anonymity_pass(spark, records, driver, staged.columns)
+    clock.charge("pure_processing_s")
+
+    records.write.mode("overwrite").parquet(str(staging / RECORDS))
+    processed.filter(F.col(KIND) == VIOLATION).select(
+        F.col(ROW_COLUMN).alias("row"),
+        *(F.col(f"_v_{key}").alias(key) for key in VIOLATION_KEYS[1:]),
+    ).write.mode("overwrite").parquet(str(staging / VIOLATIONS))
+    processed.unpersist()
+    write_quarantine(staging / QUARANTINE, staged.quarantined)
+    shutil.rmtree(work, ignore_errors=True)
+    clock.charge("post_processing_s")
+
+    staged_count = staged.rows - suppressed
+    manifest = {
+        "source_path": str(args.input),
+        "sha256": staged.sha256,
+        "format": staged.format,
+        "domain": driver.domain,
+        "engine": "spark",
+        "anonymize": args.anonymize,
+        "records_in": staged.records_seen,
+        "records_staged": staged_count,
+        "records_quarantined": len(staged.quarantined),
+        "records_suppressed": suppressed,
+        "violations": counts.get(VIOLATION, 0),
+        "pre_processing_s": round(clock.spent["pre_processing_s"], 3),
+        "pure_processing_s": round(clock.spent["pure_processing_s"], 3),
+        "post_processing_s": round(clock.spent["post_processing_s"], 3),
+        "columns": [
+            {
+                "field": c.field,
+                "role": str(c.role),
+                "id_type": c.id_type and str(c.id_type),
+                "quasi_kind": c.quasi_kind,
+            }
+            for c in driver.classes
+        ],
+        "anonymized_columns": driver.anonymized_columns(),
+        "details": {
+            "job_key": args.job_key,
+            "as_of": as_of.isoformat(),
+            "partitions": partitions,
+            "spark_version": spark.version,
+            "master": context.master,
+            "spark_session_s": round(clock.spent["spark_session_s"], 3),
+            "k_anonymity": k_stats,
+        },
+    }
+    _write_json_atomic(staging / MANIFEST, manifest)
+    return manifest
+
+
+def _session() -> SparkSession:
+    builder = (
+        SparkSession.builder.appName("sdp-compliance-batch")
+        .config("spark.sql.caseSensitive", "true")  # "Email" and "email" are two columns
+        .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(DEFAULT_BATCH_ROWS))
+        .config("spark.sql.files.openCostInBytes", str(1 << 20))  # small files still split over cores
+        # The cache lives for two writes right after it is built: compressing it only costs CPU.
+        .config("spark.sql.inMemoryColumnarStorage.compressed", "false")
+    )
+    for name in (KEY_ENV, KEY_ID_ENV):
+        if os.environ.get(name):
+            builder = builder.config(f"spark.executorEnv.{name}", os.environ[name])
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def write_quarantine(path: Path, rows: list[QuarantinedRow]) -> None:
+    table = pa.table(
+        {
+            "row": pa.array([q.row for q in rows], pa.int64()),
+            "reason": pa.array([q.reason for q in rows], pa.string()),
+        }
+    )
+    pq.write_table(table, path)
+
+
+def _write_json_atomic(path: Path, data: dict) -> None:
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", delete=False) as handle:
+        json.dump(data, handle, indent=2, sort_keys=True)
+    os.chmod(handle.name, 0o644)  # NamedTemporaryFile creates 0600; the DAG and loader read it
+    os.replace(handle.name, path)
+
+
+def _log_line(args: argparse.Namespace, manifest: dict) -> str:
+    pure = manifest["pure_processing_s"]
+    total = pure + manifest["pre_processing_s"] + manifest["post_processing_s"]
+    rate = manifest["records_in"] / pure if pure > 0 else 0.0
+    return (
+        f"sdp-spark route=batch file={args.input.name} job_key={args.job_key or '-'} "
+        f"domain={manifest['domain']} anonymize={manifest['anonymize']} records_in={manifest['records_in']} "
+        f"staged={manifest['records_staged']} quarantined={manifest['records_quarantined']} "
+        f"suppressed={manifest['records_suppressed']} violations={manifest['violations']} "
+        f"partitions={manifest['details']['partitions']} records_per_s={rate:.0f} "
+        f"pre_s={manifest['pre_processing_s']:.2f} pure_s={pure:.2f} "
+        f"post_s={manifest['post_processing_s']:.2f} total_s={total:.2f}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        manifest = run(args)
+    except InputError as exc:
+        reason = str(exc).splitlines()[0]
+        args.staging_dir.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(args.staging_dir / WORK_DIR, ignore_errors=True)
+        _write_json_atomic(args.staging_dir / ERROR, {"reason": reason})
+        print(f"sdp-spark route=batch file={args.input.name} bad input: {reason}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except TokenKeyError as exc:
+        print(f"sdp-spark route=batch: {exc}", file=sys.stderr)
+        return 1
+    print(_log_line(args, manifest), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    code = main()
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        active.stop()
+    sys.exit(code)

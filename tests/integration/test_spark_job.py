@@ -1,0 +1,232 @@
+"""The Spark batch job through a real spark-submit (local[2]), compared with the single-process
+reference `compliance.scan.scan_file` on the same file: same violations, same tokens, k-anonymous
+output whose counts reconcile, FileReader's quarantine and row numbers, and bad input -> exit 2."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import pytest
+from pycanon import anonymity
+
+from compliance.anonymize.tokenize import TOKEN_REGEX, Tokenizer, TokenKey
+from compliance.generator import write_dataset
+from compliance.io import FileReader
+from compliance.policy import load_policy
+from compliance.scan import scan_file
+from include.staging import MANIFEST, QUARANTINE, RECORDS, ROW_COLUMN, VIOLATIONS, StagedManifest
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+REPO = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+JOB = REPO / "spark_jobs" / "compliance_batch.py"
+TOKEN_KEY = "spark-job-test-key-0123456789"
+AS_OF = dt.date(2025, 6, 30)
+ROWS = 3000
+VIOLATION_FIELDS = ("row", "field", "type", "regulation", "severity", "rule")
+
+
+def submit(input_path: Path, staging: Path, anonymize: str) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "SPARK_LOCAL_IP": "127.0.0.1",
+        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PYSPARK_PYTHON": str(VENV_BIN / "python"),
+        "PYSPARK_DRIVER_PYTHON": str(VENV_BIN / "python"),
+        "SDP_TOKEN_KEY": TOKEN_KEY,
+        "SDP_TOKEN_KEY_ID": "k1",
+    }
+    command = [
+        str(VENV_BIN / "spark-submit"),
+        "--master",
+        "local[2]",
+        "--conf",
+        "spark.ui.enabled=false",
+        str(JOB),
+        "--input",
+        str(input_path),
+        "--staging-dir",
+        str(staging),
+        "--anonymize",
+        anonymize,
+        "--domain",
+        "auto",
+        "--as-of",
+        AS_OF.isoformat(),
+        "--job-key",
+        "test",
+    ]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=420, check=False)
+    assert TOKEN_KEY not in done.stdout + done.stderr, "the token key leaked into the job output"
+    return done
+
+
+def assert_succeeded(done: subprocess.CompletedProcess) -> None:
+    assert done.returncode == 0, done.stderr[-4000:]
+    log = [line for line in done.stdout.splitlines() if line.startswith("sdp-spark ")]
+    assert len(log) == 1 and "route=batch" in log[0] and "records_per_s=" in log[0], done.stdout
+
+
+def staged_violations(staging: Path) -> list[tuple]:
+    table = ds.dataset(staging / VIOLATIONS, format="parquet").to_table()
+    assert table.schema.names == list(VIOLATION_FIELDS)
+    assert table.schema.field("row").type == pa.int64()
+    return sorted(zip(*(table.column(k).to_pylist() for k in VIOLATION_FIELDS), strict=True))
+
+
+def staged_records(staging: Path) -> pa.Table:
+    table = ds.dataset(staging / RECORDS, format="parquet").to_table()
+    assert table.schema.names[0] == ROW_COLUMN and table.schema.field(ROW_COLUMN).type == pa.int64()
+    return table.sort_by(ROW_COLUMN)
+
+
+def jsonl_violations(path: Path) -> list[tuple]:
+    with open(path, encoding="utf-8") as handle:
+        return sorted(tuple(json.loads(line)[k] for k in VIOLATION_FIELDS) for line in handle)
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("spark-job")
+
+
+@pytest.fixture(scope="module")
+def healthcare_csv(workdir: Path) -> Path:
+    path = workdir / "healthcare.csv"
+    write_dataset("healthcare", ROWS, path, seed=7, as_of=AS_OF)
+    return path
+
+
+@pytest.fixture(scope="module")
+def reference(workdir: Path, healthcare_csv: Path) -> dict:
+    """scan_file's violations and tokenized records for the healthcare file."""
+    violations, output = workdir / "scan-violations.jsonl", workdir / "scan-records.parquet"
+    summary = scan_file(
+        healthcare_csv,
+        violations_out=violations,
+        output=output,
+        anonymize="tokenize",
+        tokenizer=Tokenizer(TokenKey(key_id="k1", secret=TOKEN_KEY.encode())),
+        as_of=AS_OF,
+    )
+    return {"violations": jsonl_violations(violations), "records": pq.read_table(output), "summary": summary}
+
+
+def test_tokenize_matches_single_process_scan(workdir: Path, healthcare_csv: Path, reference: dict) -> None:
+    staging = workdir / "tokenize"
+    assert_succeeded(submit(healthcare_csv, staging, "tokenize"))
+
+    violations = staged_violations(staging)
+    assert violations == reference["violations"]
+    assert len(violations) > ROWS // 2  # the generated file is full of identifiers
+
+    manifest = StagedManifest.read(staging)
+    summary = reference["summary"]
+    assert (manifest.engine, manifest.domain, manifest.anonymize) == ("spark", summary.domain, "tokenize")
+    assert manifest.anonymized_columns == summary.anonymized_columns
+    assert manifest.columns == summary.columns
+    assert (manifest.records_in, manifest.records_staged, manifest.records_quarantined) == (ROWS, ROWS, 0)
+    assert manifest.violations == len(violations)
+    assert manifest.pure_processing_s > 0 and manifest.details["partitions"] >= 1
+
+    records = staged_records(staging)
+    assert records.column(ROW_COLUMN).to_pylist() == list(range(ROWS))
+    expected = reference["records"]
+    tokenized = [c for c, method in manifest.anonymized_columns.items() if method == "tokenize"]
+    assert tokenized
+    for name in tokenized:
+        values = records.column(name)
+        assert pa.compute.all(pa.compute.match_substring_regex(values, TOKEN_REGEX)).as_py()
+        assert values.to_pylist() == expected.column(name).to_pylist(), name
+    # Every other column too: the whole anonymized file is the reference's.
+    assert records.drop_columns([ROW_COLUMN]).equals(expected, check_metadata=False)
+
+
+def test_k_anonymity_output_is_k_anonymous_and_reconciles(
+    workdir: Path, healthcare_csv: Path, reference: dict
+) -> None:
+    staging = workdir / "k_anonymity"
+    assert_succeeded(submit(healthcare_csv, staging, "k_anonymity"))
+
+    manifest = StagedManifest.read(staging)
+    stats = manifest.details["k_anonymity"]
+    assert stats["applied"] is True
+    quasi = list(stats["quasi_identifiers"])
+    assert quasi and stats["k"] == load_policy(manifest.domain).k
+
+    records = staged_records(staging)
+    assert records.num_rows == manifest.records_staged
+    assert manifest.records_in == ROWS
+    assert (
+        manifest.records_in
+        == manifest.records_staged + manifest.records_quarantined + manifest.records_suppressed
+    )
+    assert manifest.records_suppressed == stats["suppressed"]
+    frame = records.select(quasi).to_pandas().fillna("<null>")
+    assert anonymity.k_anonymity(frame, quasi) >= stats["k"]
+    # The QI columns were generalised (not left as raw dates), the other columns are the reference's.
+    kept = records.column(ROW_COLUMN)
+    expected = reference["records"].take(kept)
+    assert records.column(quasi[0]).to_pylist() != expected.column(quasi[0]).to_pylist()
+    for name in manifest.anonymized_columns:
+        if name not in quasi:
+            assert records.column(name).to_pylist() == expected.column(name).to_pylist(), name
+    # Violations are reported for every row read, suppressed or not.
+    assert staged_violations(staging) == reference["violations"]
+
+
+def test_ragged_rows_are_quarantined_like_file_reader(workdir: Path, healthcare_csv: Path) -> None:
+    lines = healthcare_csv.read_text(encoding="utf-8").splitlines()[:401]
+    lines[11] += ",extra"  # data row 10: one field too many
+    lines[51] = lines[51].split(",", 1)[0]  # data row 50: one field
+    lines[301] = "only,two"  # data row 300
+    path = workdir / "ragged.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    reader = FileReader(path)
+    expected_rows = {
+        row: values
+        for chunk in reader
+        for row, values in zip(chunk.rows.tolist(), chunk.batch.to_pylist(), strict=True)
+    }
+    assert [q.row for q in reader.quarantined] == [10, 50, 300]
+
+    staging = workdir / "ragged"
+    assert_succeeded(submit(path, staging, "none"))
+
+    quarantine = pq.read_table(staging / QUARANTINE)
+    assert quarantine.column("row").to_pylist() == [10, 50, 300]
+    assert quarantine.column("reason").to_pylist() == [q.reason for q in reader.quarantined]
+    manifest = StagedManifest.read(staging)
+    assert (manifest.records_in, manifest.records_staged, manifest.records_quarantined) == (400, 397, 3)
+    # anonymize=none stages the values as read: each `_row` carries that data row's values.
+    records = staged_records(staging)
+    staged = {row["_row"]: {k: v for k, v in row.items() if k != ROW_COLUMN} for row in records.to_pylist()}
+    assert staged == expected_rows
+    violation_rows = {v[0] for v in staged_violations(staging)}
+    assert violation_rows and not violation_rows & {10, 50, 300} and violation_rows <= set(expected_rows)
+
+
+def test_bad_input_writes_error_and_exits_2(workdir: Path) -> None:
+    path = workdir / "garbage.csv"
+    path.write_bytes(bytes(range(256)) * 64)
+    staging = workdir / "bad"
+
+    done = submit(path, staging, "k_anonymity")
+
+    assert done.returncode == 2, done.stderr[-4000:]
+    error = json.loads((staging / "error.json").read_text())
+    assert set(error) == {"reason"} and error["reason"]
+    assert not (staging / MANIFEST).exists()
+    # spark-submit merges the Python driver's stderr into its stdout.
+    output = (done.stdout + done.stderr).splitlines()
+    message = [line for line in output if line.startswith("sdp-spark ")]
+    assert len(message) == 1 and "bad input" in message[0]
