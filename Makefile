@@ -4,7 +4,7 @@ PY := .venv/bin/python
 STACK := $(PY) -m include.stack
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lock up down status logs demo test lint bench clean
+.PHONY: help setup lock up down status logs airflow demo test lint bench clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -27,6 +27,9 @@ status:  ## pid, port, readiness and memory of each service
 
 logs:  ## last lines of each service's log
 	@$(STACK) logs
+
+airflow:  ## the Airflow CLI with the stack's settings, e.g. make airflow ARGS="dags list"
+	@$(STACK) airflow $(ARGS)
 
 demo: up  ## generate sample files, process them, print a summary from PostgreSQL
 	@$(PY) -m include.demo

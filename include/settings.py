@@ -8,8 +8,9 @@ because the core must work without this package. Passwords inside URLs are maske
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from functools import cache
 from pathlib import Path
 
@@ -51,13 +52,36 @@ class Settings:
     airflow_database_url_override: str
     batch_min_bytes: int
     stream_max_bytes: int
-    deadline_minutes: int
+    deadline_seconds: int
+    file_stable_seconds: float
+    landing_poll_seconds: float
+    ingest_parallel_files: int
+    urgent_max_bytes: int
+    alert_webhook_url: str
     kafka_raw_retention_ms: int
+    kafka_raw_partitions: int
+    stream_consumer_group: str
+    stream_consumer_instance: str
+    stream_batch_records: int
+    stream_batch_wait_ms: int
+    # The SDP_* / KAFKA_* variables these settings were read from, so processes started on their
+    # behalf (the local stack, tests) see exactly the same settings.
+    environ: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     # -- derived -----------------------------------------------------------------------------
     @property
     def landing_dir(self) -> Path:
         return self.data_dir / "landing"
+
+    @property
+    def inbox_dir(self) -> Path:
+        """Files claimed from the landing zone, waiting for or in processing."""
+        return self.data_dir / "inbox"
+
+    @property
+    def history_dir(self) -> Path:
+        """landing/history/YYYY-MM-DD/: partitions processed by the daily (backfillable) DAG."""
+        return self.landing_dir / "history"
 
     @property
     def raw_dir(self) -> Path:
@@ -124,7 +148,11 @@ class Settings:
         """Settings for logs and `status`: secrets masked."""
         out = {}
         for f in fields(self):
+            if f.name == "environ":  # may hold SDP_TOKEN_KEY
+                continue
             value = getattr(self, f.name)
+            if f.name == "alert_webhook_url" and value:
+                value = "<set>"  # webhook URLs carry their secret in the path
             out[f.name] = _mask_url(str(value))
         out["database_url"] = _mask_url(self.database_url)
         out["airflow_database_url"] = _mask_url(self.airflow_database_url)
@@ -160,8 +188,26 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         airflow_database_url_override=env.str("SDP_AIRFLOW_DATABASE_URL"),
         batch_min_bytes=env.int("SDP_BATCH_MIN_BYTES", 50 * 1024 * 1024),
         stream_max_bytes=env.int("SDP_STREAM_MAX_BYTES", 5 * 1024 * 1024),
-        deadline_minutes=env.int("SDP_DEADLINE_MINUTES", 30),
+        deadline_seconds=env.int("SDP_DEADLINE_SECONDS", 1800),
+        # A landed file is picked up once its size and mtime have not changed for this long, so
+        # half-written files are never read (uploads may also use a .tmp / .part name).
+        file_stable_seconds=float(env.int("SDP_FILE_STABLE_SECONDS", 2)),
+        landing_poll_seconds=float(env.int("SDP_LANDING_POLL_SECONDS", 2)),
+        ingest_parallel_files=env.int("SDP_INGEST_PARALLEL_FILES", 2),
+        urgent_max_bytes=env.int("SDP_URGENT_MAX_BYTES", 1024 * 1024),
+        alert_webhook_url=env.str("SDP_ALERT_WEBHOOK_URL"),
         kafka_raw_retention_ms=env.int("SDP_KAFKA_RAW_RETENTION_MS", 3_600_000),
+        # Partitions of each sdp.raw.<domain> topic: how many stream consumers can share a domain.
+        kafka_raw_partitions=env.int("SDP_KAFKA_RAW_PARTITIONS", 3),
+        # The stream consumer's group; its offsets are stored in PostgreSQL (stream_offsets).
+        stream_consumer_group=env.str("SDP_STREAM_CONSUMER_GROUP", "sdp-stream-consumer"),
+        # Static group membership: a restarted consumer with the same id takes its partitions back
+        # at once instead of after a rebalance. Unique per running consumer (one per host here).
+        stream_consumer_instance=env.str("SDP_STREAM_CONSUMER_INSTANCE", f"{socket.gethostname()}-stream"),
+        # A micro-batch closes at this many messages or after this wait, whichever comes first.
+        stream_batch_records=env.int("SDP_STREAM_BATCH_RECORDS", 10_000),
+        stream_batch_wait_ms=env.int("SDP_STREAM_BATCH_WAIT_MS", 500),
+        environ={k: v for k, v in env.environ.items() if k.startswith(("SDP_", "KAFKA_"))},
     )
 
 

@@ -12,9 +12,13 @@ from include.stack.manager import Stack, StackError
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m include.stack", description="Local stack manager")
-    parser.add_argument("action", choices=["up", "down", "status", "logs"])
+    parser.add_argument("action", choices=["up", "down", "status", "logs", "airflow"])
     parser.add_argument("services", nargs="*", help="limit to these services (default: all)")
     parser.add_argument("--lines", type=int, default=40, help="logs: lines per service")
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["airflow"]:
+        # `python -m include.stack airflow <args>`: the Airflow CLI with the stack's environment.
+        return run_airflow_cli(argv[1:])
     args = parser.parse_args(argv)
     s = settings()
     try:
@@ -58,6 +62,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"stack: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def run_airflow_cli(arguments: list[str]) -> int:
+    import os
+
+    from include.stack.context import StackContext
+
+    ctx = StackContext(settings())
+    env = ctx.airflow_env()
+    binary = str(ctx.venv_bin / "airflow")
+    os.execve(binary, [binary, *arguments], env)
+    return 1  # not reached
 
 
 if __name__ == "__main__":

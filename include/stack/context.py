@@ -76,7 +76,7 @@ class StackContext:
     @property
     def token_key(self) -> str:
         """SDP_TOKEN_KEY when the operator set one, else the stack's generated key."""
-        return os.environ.get("SDP_TOKEN_KEY") or self.secret("token.key")
+        return self.settings.environ.get("SDP_TOKEN_KEY") or self.secret("token.key")
 
     # -- environments --------------------------------------------------------------------------
     @cached_property
@@ -90,6 +90,7 @@ class StackContext:
         recomputed elsewhere."""
         s = self.settings
         env = dict(self.base_env)
+        env.update(s.environ)
         env.update(
             SDP_STATE_DIR=str(s.state_dir),
             SDP_DATA_DIR=str(s.data_dir),
@@ -98,6 +99,8 @@ class StackContext:
             SDP_TOKEN_KEY=self.token_key,
             # Spark binds to the loopback interface; the machine's hostname may not resolve.
             SPARK_LOCAL_IP="127.0.0.1",
+            # Spark's Python workers run the core: the same interpreter as the driver.
+            PYSPARK_PYTHON=str(self.venv_bin / "python"),
             PYTHONUNBUFFERED="1",
         )
         return env
@@ -111,6 +114,8 @@ class StackContext:
             AIRFLOW__CORE__DAGS_FOLDER=str(self.root / "dags"),
             AIRFLOW__CORE__PLUGINS_FOLDER=str(self.root / "plugins"),
             AIRFLOW__CORE__LOAD_EXAMPLES="False",
+            # The ingest DAGs run as soon as files land; nobody has to unpause them first.
+            AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="False",
             AIRFLOW__CORE__EXECUTOR="LocalExecutor",
             # The default (32) forks 32 workers on a 2-core machine.
             AIRFLOW__CORE__PARALLELISM="4",
@@ -128,12 +133,18 @@ class StackContext:
             AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(s.airflow_log_port + 1),
             # New DAG files appear within 30 s instead of the default 300 s.
             AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL="30",
-            AIRFLOW_CONN_SPARK_DEFAULT=json.dumps({"conn_type": "spark", "host": "local[*]"}),
-            AIRFLOW_CONN_FS_DEFAULT=json.dumps({"conn_type": "fs", "extra": {"path": str(s.landing_dir)}}),
-            AIRFLOW_CONN_KAFKA_DEFAULT=json.dumps(
-                {"conn_type": "kafka", "extra": {"bootstrap.servers": s.kafka_bootstrap_servers}}
-            ),
         )
+        # Connections: local defaults unless the operator exported their own (a real Spark master).
+        connections = {
+            "AIRFLOW_CONN_SPARK_DEFAULT": {"conn_type": "spark", "host": "local[*]"},
+            "AIRFLOW_CONN_FS_DEFAULT": {"conn_type": "fs", "extra": {"path": str(s.landing_dir)}},
+            "AIRFLOW_CONN_KAFKA_DEFAULT": {
+                "conn_type": "kafka",
+                "extra": {"bootstrap.servers": s.kafka_bootstrap_servers},
+            },
+        }
+        for name, value in connections.items():
+            env.setdefault(name, json.dumps(value))
         return env
 
     def write_airflow_admin_password(self) -> str:

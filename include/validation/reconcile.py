@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from compliance.columns import ColumnRole
-from compliance.policy import ANONYMIZERS
+from compliance.pipeline import COLUMN_METHODS
 from include.staging import ROW_COLUMN, StagedManifest
 
 
@@ -73,7 +73,7 @@ def identifiers_anonymized(manifest: StagedManifest, tables: StagedTables) -> di
 
 def known_methods(manifest: StagedManifest, tables: StagedTables) -> dict[str, Any]:
     unknown = sorted(
-        name for name, method in manifest.anonymized_columns.items() if method not in ANONYMIZERS
+        name for name, method in manifest.anonymized_columns.items() if method not in COLUMN_METHODS
     )
     return _entry("known_methods", not unknown, columns=unknown)
 

@@ -43,9 +43,13 @@ def input_columns(manifest: StagedManifest) -> list[str]:
 
 
 def staged_columns(manifest: StagedManifest) -> list[str]:
-    """`_row` + the input columns the anonymizer did not drop: exactly what records.parquet holds."""
-    dropped = {name for name, method in manifest.anonymized_columns.items() if method == DROP_METHOD}
-    return [ROW_COLUMN, *(name for name in input_columns(manifest) if name not in dropped)]
+    """`_row` + every input column: exactly what records.parquet holds. A dropped column (a CVV)
+    stays in the schema, every value null, so all engines write one stable schema."""
+    return [ROW_COLUMN, *input_columns(manifest)]
+
+
+def dropped_columns(manifest: StagedManifest) -> list[str]:
+    return sorted(name for name, method in manifest.anonymized_columns.items() if method == DROP_METHOD)
 
 
 def _classes(manifest: StagedManifest) -> dict[str, dict[str, Any]]:
@@ -65,8 +69,11 @@ def _required_columns(manifest: StagedManifest, policy: Policy) -> Iterator[Expe
     columns = staged_columns(manifest)
     for column in columns:
         yield gxe.ExpectColumnToExist(column=column, meta=_check("required_column"))
-    # Exact: a column the manifest says was dropped (a CVV) or never declared must not be loaded.
+    # Exact: a column the manifest never declared must not be loaded.
     yield gxe.ExpectTableColumnsToMatchSet(column_set=columns, exact_match=True, meta=_check("column_set"))
+    # Dropped data (a stored CVV) must not reach the database: only nulls may remain.
+    for column in dropped_columns(manifest):
+        yield gxe.ExpectColumnValuesToBeNull(column=column, meta=_check("dropped_is_null"))
 
 
 def _row_index(manifest: StagedManifest, policy: Policy) -> Iterator[Expectation]:
@@ -140,7 +147,7 @@ def _generalised(manifest: StagedManifest, policy: Policy) -> Iterator[Expectati
 
     classes = _classes(manifest)
     for column, method in sorted(manifest.anonymized_columns.items()):
-        if method != "generalize":
+        if method not in ("generalize", "k_anonymity"):
             continue
         cls = classes.get(column, {})
         kind = cls.get("quasi_kind") or KIND_OF_TYPE.get(cls.get("id_type") or "")

@@ -197,9 +197,3 @@ def _kafka_round_trip(bootstrap: str) -> None:
             received = message.value()
     consumer.close()
     assert received == b"round-trip"
-
-
-def test_settings_mask_secrets() -> None:
-    settings = load_settings({"SDP_DATABASE_URL": "postgresql://u:s3cret@db.example:5432/sdp"})
-    assert "s3cret" not in json.dumps(settings.describe())
-    assert settings.database_url.endswith("@db.example:5432/sdp")

@@ -93,6 +93,7 @@ def _anonymize(raw: pa.Table, tokenizer: Tokenizer) -> tuple[pa.Table, int]:
         "patient_name": tokenizer.tokenize_array(table["patient_name"], "PERSON_NAME"),
         "ssn": tokenizer.tokenize_array(table["ssn"], "SSN"),
         "card_number": tokenizer.tokenize_array(table["card_number"], "CREDIT_CARD", keep_last4=True),
+        "cvv": pa.nulls(table.num_rows, pa.string()),
         "notes": notes,
         "age": table["age"],
         "zip": table["zip"],
@@ -321,14 +322,23 @@ def test_missing_required_column_fails(staged: Path) -> None:
     assert generalised["column"] == "zip" and "error" in generalised
 
 
-def test_dropped_column_left_in_records_fails(staged: Path) -> None:
+def test_dropped_column_with_values_fails(staged: Path) -> None:
+    set_value(staged, RECORDS, "cvv", 3, "123")
+
+    report = validate_staged(staged)
+
+    assert failed_checks(report) == {("records", "dropped_is_null", "cvv")}
+    assert "123" not in json.dumps(report.summary)
+
+
+def test_undeclared_column_fails(staged: Path) -> None:
     records = pq.read_table(staged / RECORDS)
-    pq.write_table(records.append_column("cvv", pa.array(["123"] * records.num_rows)), staged / RECORDS)
+    pq.write_table(records.append_column("extra", pa.array(["x"] * records.num_rows)), staged / RECORDS)
 
     report = validate_staged(staged)
 
     assert failed_checks(report) == {("records", "column_set", None)}
-    assert report.failures[0]["unexpected_columns"] == ["cvv"]
+    assert report.failures[0]["unexpected_columns"] == ["extra"]
 
 
 def test_duplicate_and_out_of_range_rows_fail(staged: Path) -> None:
@@ -362,9 +372,8 @@ def test_identifier_column_left_in_clear_fails(staged: Path) -> None:
 
 def test_no_anonymization_requested_skips_value_checks(staged: Path) -> None:
     set_value(staged, RECORDS, "notes", 0, f"write to {RAW_EMAIL}")
+    set_value(staged, RECORDS, "cvv", 0, "123")
     edit_manifest(staged, anonymize="none", anonymized_columns={})
-    records = pq.read_table(staged / RECORDS)
-    pq.write_table(records.append_column("cvv", pa.array(["123"] * records.num_rows)), staged / RECORDS)
 
     report = validate_staged(staged)
 

@@ -11,10 +11,9 @@ from datetime import date
 import pyarrow as pa
 import pytest
 
+from compliance import detection, rules
 from compliance.generator import generate
 from compliance.vocabulary import Domain
-
-from compliance import detection, rules
 
 pytestmark = pytest.mark.slow
 

@@ -1,0 +1,71 @@
+"""
+### Ingest: landing zone (event-driven)
+
+Drop a CSV, JSON Lines or Parquet file into `$SDP_DATA_DIR/landing/`. The triggerer's
+`LandingZoneTrigger` claims it as soon as its size has been stable for `SDP_FILE_STABLE_SECONDS`
+(names ending in `.tmp`/`.part` or starting with `.` are ignored until renamed) and starts a run.
+Each claimed file is registered, classified and routed, processed by the compliance core on
+its engine, validated with Great Expectations, loaded into PostgreSQL in one transaction, and
+archived (or quarantined with a reason). Files that land together are mapped in parallel.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from airflow.sdk import Asset, AssetWatcher, dag, get_current_context, task
+
+from include.ingest_dag import DEFAULT_OPTIONS, TAGS, deadline_alert, default_args, ingest_file
+from include.settings import settings
+from include.triggers import LandingZoneTrigger
+
+DAG_ID = "sdp_ingest_landing"
+_s = settings()
+
+landing_zone = Asset(
+    name="sdp_landing_zone",
+    uri=f"file://{_s.landing_dir}",
+    watchers=[
+        AssetWatcher(
+            name="sdp_landing_watcher",
+            trigger=LandingZoneTrigger(
+                directory=str(_s.landing_dir),
+                inbox=str(_s.inbox_dir),
+                poll_seconds=_s.landing_poll_seconds,
+                stable_seconds=_s.file_stable_seconds,
+            ),
+        )
+    ],
+)
+
+
+@task
+def claimed_files() -> list[str]:
+    """The files announced by the asset events that triggered this run."""
+    events = get_current_context()["triggering_asset_events"]
+    paths = []
+    for asset_events in events.values():
+        for event in asset_events:
+            payload = (event.extra or {}).get("payload") or {}
+            if payload.get("path"):
+                paths.append(payload["path"])
+    return sorted(set(paths))
+
+
+@dag(
+    dag_id=DAG_ID,
+    schedule=[landing_zone],
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=4,
+    max_active_tasks=2 * _s.ingest_parallel_files,
+    default_args=default_args(),
+    tags=[*TAGS, "event-driven"],
+    doc_md=__doc__,
+    deadline=deadline_alert(DAG_ID),
+)
+def sdp_ingest_landing() -> None:
+    ingest_file.partial(options=DEFAULT_OPTIONS).expand(path=claimed_files())
+
+
+sdp_ingest_landing()

@@ -1,0 +1,287 @@
+"""What happens to one file, step by step, independent of Airflow: the DAGs' tasks are thin
+wrappers around these functions (so they are testable without a scheduler).
+
+    register -> classify_and_route -> (engine writes staged output) -> validate -> load -> finalize
+
+Every step writes a system_audit_log row with the actor "dag_id/run_id/task_id". Logs carry
+names, counts, routes and timings, never values from the file.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import psycopg
+
+from include.db.audit import AuditAction, audit
+from include.db.files import finish_job, register_file, set_file_status, sha256_of, start_job
+from include.routing import decide_route, profile_file
+from include.settings import Settings, settings
+from include.staging import MANIFEST
+
+log = logging.getLogger("sdp.ingest")
+
+ERROR_FILE = "error.json"
+
+
+@dataclass
+class FileTicket:
+    """Travels between the tasks of one file (XCom): ids and decisions, no data."""
+
+    path: str
+    name: str
+    sha256: str
+    size_bytes: int
+    file_id: int
+    duplicate: bool
+    reprocess: bool = False
+    job_id: int | None = None
+    route: str | None = None
+    engine: str | None = None
+    route_reason: str | None = None
+    domain: str | None = None
+    anonymize: str | None = None
+    staging_dir: str | None = None
+    dry_run: bool = False
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _connect(s: Settings) -> psycopg.Connection:
+    return psycopg.connect(s.database_url, autocommit=True)
+
+
+def register(path: str, *, actor: str, reprocess: bool = False, s: Settings | None = None) -> FileTicket:
+    """Hash and register the file; a file whose SHA-256 is already loaded is a duplicate."""
+    s = s or settings()
+    file = Path(path)
+    digest = sha256_of(file)
+    size = file.stat().st_size
+    fmt = _format_or_unknown(file)
+    with _connect(s) as conn:
+        record = register_file(conn, str(file), digest, size, fmt)
+        duplicate = (not record.is_new) and record.status in ("loaded", "duplicate") and not reprocess
+        audit(
+            conn,
+            actor=actor,
+            action=AuditAction.SENSED,
+            object_type="data_file",
+            object_id=str(record.id),
+            details={
+                "name": file.name,
+                "sha256": digest,
+                "size_bytes": size,
+                "format": fmt,
+                "duplicate": duplicate,
+            },
+        )
+    log.info(
+        "sensed %s: file_id=%s size=%d format=%s duplicate=%s", file.name, record.id, size, fmt, duplicate
+    )
+    return FileTicket(str(file), file.name, digest, size, record.id, duplicate, reprocess=reprocess)
+
+
+def _format_or_unknown(path: Path) -> str:
+    from compliance.io import InputError, detect_format
+
+    try:
+        return detect_format(path)
+    except InputError:
+        return "unknown"
+
+
+def classify_and_route(
+    ticket: FileTicket,
+    *,
+    actor: str,
+    dag_id: str,
+    run_id: str,
+    route_override: str = "auto",
+    domain: str = "auto",
+    anonymize: str | None = None,
+    dry_run: bool = False,
+    s: Settings | None = None,
+) -> FileTicket:
+    """Profile the file, choose the route, open the job row. Unreadable files raise InputError
+    (the run's finalize step quarantines them with that message)."""
+    from compliance.io import InputError
+
+    s = s or settings()
+    with _connect(s) as conn:
+        try:
+            profile = profile_file(ticket.path)
+        except InputError as exc:
+            job_id = start_job(conn, ticket.file_id, "spark", f"unreadable: {exc}", dag_id, run_id)
+            ticket.job_id = job_id
+            _write_error(s, ticket, str(exc))
+            raise
+        decision = decide_route(profile, s, route_override)
+        ticket.domain = profile.domain if domain == "auto" else domain
+        ticket.route, ticket.engine, ticket.route_reason = decision.route, decision.engine, decision.reason
+        # Default anonymization per route (DESIGN.md): batch -> k-anonymity + tokenization.
+        ticket.anonymize = anonymize or {"batch": "k_anonymity"}.get(decision.route, "tokenize")
+        ticket.dry_run = dry_run
+        ticket.job_id = start_job(conn, ticket.file_id, decision.engine, decision.reason, dag_id, run_id)
+        ticket.staging_dir = str(s.staging_dir / ticket.sha256 / str(ticket.job_id))
+        set_file_status(conn, ticket.file_id, "processing", domain=ticket.domain)
+        audit(conn, actor=actor, action=AuditAction.CLASSIFIED, object_type="data_file",
+              object_id=str(ticket.file_id), details=profile.to_dict() | {"path": ticket.name})  # fmt: skip
+        audit(conn, actor=actor, action=AuditAction.ROUTED, object_type="data_processing_job",
+              object_id=str(ticket.job_id),
+              details={"route": decision.route, "engine": decision.engine, "reason": decision.reason,
+                       "anonymize": ticket.anonymize, "dry_run": dry_run})  # fmt: skip
+    log.info(
+        "routed %s: route=%s engine=%s reason=%s domain=%s rows~%d pii_density=%.3f anonymize=%s",
+        ticket.name, decision.route, decision.engine, decision.reason, ticket.domain,
+        profile.row_estimate, profile.pii_density, ticket.anonymize,
+    )  # fmt: skip
+    return ticket
+
+
+def record_duplicate(
+    ticket: FileTicket, *, actor: str, dag_id: str, run_id: str, s: Settings | None = None
+) -> None:
+    """The same bytes were loaded before: a job row says so and nothing is loaded."""
+    s = s or settings()
+    with _connect(s) as conn:
+        ticket.job_id = start_job(conn, ticket.file_id, "spark", "duplicate: this SHA-256 is already loaded",
+                                  dag_id, run_id)  # fmt: skip
+        finish_job(conn, ticket.job_id, "duplicate", {})
+        audit(conn, actor=actor, action=AuditAction.DUPLICATE, object_type="data_file", object_id=str(ticket.file_id),
+              details={"sha256": ticket.sha256, "name": ticket.name})  # fmt: skip
+    log.info("duplicate %s: sha256 already loaded as file_id=%s; nothing loaded", ticket.name, ticket.file_id)
+
+
+def finalize(ticket: FileTicket, *, actor: str, loaded: dict | None, validation_failure: dict | None,
+             s: Settings | None = None) -> str:  # fmt: skip
+    """After the run's other steps: archive when loaded (or duplicate), leave dry runs alone,
+    quarantine otherwise with the most specific reason we have."""
+    s = s or settings()
+    if ticket.dry_run and not validation_failure and not staged_error(ticket):
+        if ticket.job_id:
+            with _connect(s) as conn:
+                finish_job(conn, ticket.job_id, "dry_run", {})
+        return "dry_run"
+    if ticket.duplicate or (loaded and not loaded.get("dry_run")):
+        archive(ticket, actor=actor, s=s)
+        return "duplicate" if ticket.duplicate or loaded.get("duplicate") else "archived"
+    if validation_failure:
+        failed = ", ".join(
+            sorted(
+                {f.get("column") or f.get("expectation", "?") for f in validation_failure.get("failures", [])}
+            )
+        )
+        reason = (
+            f"validation failed ({validation_failure.get('failed')} expectation(s); columns: {failed or '-'})"
+        )
+    else:
+        reason = staged_error(ticket) or "processing failed before the load; see the task logs of this run"
+    quarantine(ticket, reason, actor=actor, s=s)
+    return "quarantined"
+
+
+def spark_arguments(ticket: FileTicket) -> list[str]:
+    return [
+        "--input", ticket.path, "--staging-dir", ticket.staging_dir, "--anonymize", ticket.anonymize,
+        "--domain", ticket.domain, "--job-key", str(ticket.job_id),
+    ]  # fmt: skip
+
+
+def _write_error(s: Settings, ticket: FileTicket, reason: str) -> None:
+    folder = s.staging_dir / ticket.sha256 / str(ticket.job_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / ERROR_FILE).write_text(json.dumps({"reason": reason}))
+
+
+def staged_error(ticket: FileTicket) -> str | None:
+    if not ticket.staging_dir:
+        return None
+    path = Path(ticket.staging_dir) / ERROR_FILE
+    if path.exists():
+        return json.loads(path.read_text()).get("reason")
+    return None
+
+
+def validate(ticket: FileTicket, *, actor: str, s: Settings | None = None):
+    """Great Expectations on the staged output; the summary is stored in PostgreSQL."""
+    from include.db.audit import record_validation
+    from include.validation import validate_staged
+
+    s = s or settings()
+    report = validate_staged(Path(ticket.staging_dir))
+    with _connect(s) as conn:
+        # Stores the summary and writes the `validated` audit row.
+        record_validation(conn, ticket.file_id, ticket.job_id, report.success, report.summary, suite=report.suite,
+                          evaluated=report.evaluated, failed=report.failed, actor=actor)  # fmt: skip
+    log.info("validated %s: success=%s evaluated=%d failed=%d", ticket.name, report.success, report.evaluated,
+             report.failed)  # fmt: skip
+    return report
+
+
+def load(ticket: FileTicket, *, actor: str, s: Settings | None = None):
+    """COPY + checks + one transaction; the loader writes the `loaded`/`duplicate` audit row in
+    that same transaction."""
+    from include.db.loader import load_staged
+
+    s = s or settings()
+    result = load_staged(
+        s.database_url, Path(ticket.staging_dir), file_id=ticket.file_id, job_id=ticket.job_id,
+        reprocess=ticket.reprocess, actor=actor,
+    )  # fmt: skip
+    log.info("loaded %s: records=%d violations=%d quarantined=%d duplicate=%s in %.1f s", ticket.name,
+             result.records_loaded, result.violations_loaded, result.quarantined, result.duplicate,
+             result.seconds)  # fmt: skip
+    return result
+
+
+def archive(ticket: FileTicket, *, actor: str, s: Settings | None = None) -> Path:
+    """Move the raw file into the restricted raw archive (0600 file, 0700 folder)."""
+    s = s or settings()
+    target = _move_restricted(
+        Path(ticket.path), s.raw_dir / ticket.sha256[:2], f"{ticket.sha256}-{ticket.name}"
+    )
+    with _connect(s) as conn:
+        audit(conn, actor=actor, action=AuditAction.ARCHIVED, object_type="data_file", object_id=str(ticket.file_id),
+              details={"archive": str(target), "duplicate": ticket.duplicate})  # fmt: skip
+    log.info("archived %s -> %s", ticket.name, target)
+    return target
+
+
+def quarantine(ticket: FileTicket, reason: str, *, actor: str, s: Settings | None = None) -> Path:
+    """Move the raw file to quarantine/ with a reason file; record it. Nothing is deleted."""
+    s = s or settings()
+    folder = s.quarantine_dir / f"{ticket.sha256[:16]}-{ticket.job_id or 'nojob'}"
+    target = _move_restricted(Path(ticket.path), folder, ticket.name)
+    (folder / "REASON.txt").write_text(reason + "\n")
+    with _connect(s) as conn:
+        conn.execute(
+            "INSERT INTO data_quarantine (file_id, job_id, row_number, reason) VALUES (%s, %s, NULL, %s)",
+            (ticket.file_id, ticket.job_id, reason),
+        )
+        set_file_status(conn, ticket.file_id, "quarantined")
+        if ticket.job_id:
+            finish_job(conn, ticket.job_id, "quarantined", {})
+        audit(conn, actor=actor, action=AuditAction.QUARANTINED, object_type="data_file",
+              object_id=str(ticket.file_id), details={"reason": reason, "quarantine": str(target)})  # fmt: skip
+    log.warning("quarantined %s: %s", ticket.name, reason)
+    return target
+
+
+def _move_restricted(source: Path, folder: Path, name: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    target = folder / name
+    if source.exists():
+        shutil.move(str(source), target)
+        os.chmod(target, 0o600)
+    return target
+
+
+def staged_complete(ticket: FileTicket) -> bool:
+    return bool(ticket.staging_dir) and (Path(ticket.staging_dir) / MANIFEST).exists()

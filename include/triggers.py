@@ -1,0 +1,104 @@
+"""Event trigger for the landing zone: one event per new, fully written file.
+
+Why our own trigger: Airflow's AssetWatcher accepts only event triggers, and the stock
+FileDeleteTrigger deletes the file it saw. This trigger *claims* a file instead: once its size
+and mtime have been stable for `stable_seconds` (and it does not carry a temporary name), it is
+atomically renamed into the inbox folder and its new path is the event payload. The rename is
+what makes the event exactly-once: a restarted triggerer cannot see the same file twice, and a
+file is never deleted. It runs in the triggerer, so no worker slot is held while waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from airflow.triggers.base import BaseEventTrigger, TriggerEvent
+
+# Upload conventions for files still being written.
+TEMPORARY_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".uploading", ".swp")
+
+
+def is_candidate(path: Path) -> bool:
+    name = path.name
+    return not (name.startswith((".", "_", "~")) or name.lower().endswith(TEMPORARY_SUFFIXES))
+
+
+def claim(path: Path, inbox: Path) -> Path:
+    """Move a landed file into the inbox under a unique name (atomic on one filesystem)."""
+    inbox.mkdir(parents=True, exist_ok=True)
+    target = inbox / f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}-{path.name}"
+    os.rename(path, target)
+    return target
+
+
+class LandingZoneTrigger(BaseEventTrigger):
+    def __init__(
+        self,
+        directory: str,
+        inbox: str,
+        poll_seconds: float = 2.0,
+        stable_seconds: float = 2.0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.directory = directory
+        self.inbox = inbox
+        self.poll_seconds = poll_seconds
+        self.stable_seconds = stable_seconds
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {
+                "directory": self.directory,
+                "inbox": self.inbox,
+                "poll_seconds": self.poll_seconds,
+                "stable_seconds": self.stable_seconds,
+            },
+        )
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        directory, inbox = Path(self.directory), Path(self.inbox)
+        # path -> (size, mtime_ns, first time this size/mtime was seen)
+        seen: dict[Path, tuple[int, int, float]] = {}
+        while True:
+            now = time.monotonic()
+            current: dict[Path, tuple[int, int, float]] = {}
+            for path, size, mtime in _scan(directory):
+                previous = seen.get(path)
+                since = previous[2] if previous and previous[:2] == (size, mtime) else now
+                current[path] = (size, mtime, since)
+                if now - since >= self.stable_seconds:
+                    try:
+                        claimed = claim(path, inbox)
+                    except FileNotFoundError:  # taken by someone else meanwhile
+                        current.pop(path, None)
+                        continue
+                    current.pop(path, None)
+                    self.log.info("landing: claimed %s (%d bytes)", path.name, size)
+                    yield TriggerEvent({"path": str(claimed), "name": path.name, "size_bytes": size})
+            seen = current
+            await asyncio.sleep(self.poll_seconds)
+
+
+def _scan(directory: Path) -> list[tuple[Path, int, int]]:
+    """Regular files directly in the landing folder (sub-folders such as history/ are not ours)."""
+    found = []
+    try:
+        entries = list(os.scandir(directory))
+    except FileNotFoundError:
+        return found
+    for entry in entries:
+        if entry.is_file(follow_symlinks=False) and is_candidate(Path(entry.name)):
+            try:
+                stat = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:
+                continue
+            found.append((Path(entry.path), stat.st_size, stat.st_mtime_ns))
+    return found
