@@ -21,6 +21,12 @@ unset SDP_DATABASE_URL KAFKA_BOOTSTRAP_SERVERS SDP_AIRFLOW_DATABASE_URL
 cleanup() {
   "$PY" -m include.stack down >/dev/null || true
   rm -rf "$SDP_STATE_DIR"
+  # Stacks that integration tests started in their own state folders, in case a test process
+  # died before its fixture could stop them (each is stopped by its recorded pids).
+  for state in .local/tests/*/; do
+    [[ -d "$state/run" ]] && SDP_STATE_DIR="$PWD/$state" "$PY" -m include.stack down >/dev/null 2>&1 || true
+    rm -rf "$state"
+  done
 }
 trap cleanup EXIT INT TERM
 

@@ -194,6 +194,16 @@ def _kafka_ready(ctx: StackContext) -> bool:
     return True
 
 
+# -- Stream consumer (include/streaming/consumer.py) ---------------------------------------------
+def _stream_consumer_ready(ctx: StackContext) -> bool:
+    """Its heartbeat was touched recently, by this process (not by an earlier run)."""
+    from include.stack.process import read_pid
+    from include.streaming import heartbeat_fresh
+
+    record = read_pid(ctx.pid_file("stream-consumer"))
+    return record is not None and heartbeat_fresh(ctx.settings, since=record.create_time)
+
+
 # -- Airflow ------------------------------------------------------------------------------------
 def _airflow(ctx: StackContext, *args: str) -> list[str]:
     return [str(ctx.venv_bin / "airflow"), *args]
@@ -263,6 +273,15 @@ SERVICES: list[Service] = [
         ready=_kafka_ready,
         enabled=lambda ctx: ctx.settings.embedded_kafka,
         start_timeout=60,
+    ),
+    Service(
+        name="stream-consumer",
+        blocking=False,
+        command=lambda ctx: [str(ctx.venv_bin / "python"), "-m", "include.streaming.consumer"],
+        port=lambda ctx: 0,
+        port_variable="",
+        ready=_stream_consumer_ready,
+        env=lambda ctx: ctx.pipeline_env(),
     ),
     Service(
         name="airflow-api-server",

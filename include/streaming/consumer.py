@@ -1,0 +1,749 @@
+"""The always-on stream consumer service: Kafka micro-batches -> compliance core -> PostgreSQL.
+
+    python -m include.streaming.consumer
+
+Exactly-once: each micro-batch's rows, violations, quarantine rows, file bookkeeping and the
+offsets it consumed are written in ONE PostgreSQL transaction, and the consumer resumes from the
+offsets stored there (table stream_offsets), never from Kafka's committed offsets. Killed at any
+moment, it either committed a batch with its offsets or nothing of it. A consumer that lost its
+partitions in a rebalance finds the stored offsets moved on (they are locked and compared in the
+transaction) and discards its batch. `ON CONFLICT DO NOTHING` on rows only covers a file
+published twice (a retried DAG task); the counts use what was really inserted.
+
+Classification is fixed per file by the producer (file-start message, stored in
+stream_file_state), so every micro-batch makes the decisions `sdp scan` makes on the whole file.
+A file is complete when its loaded + quarantined rows reach the count of its file-end message:
+the job and file are then closed and audited in the same transaction.
+
+A malformed message goes to the dead-letter topic (raw value kept there only as long as the raw
+topics keep it) and gets a quarantine row whose reason never quotes it; the consumer keeps going.
+The dead-letter produce is flushed before the commit, so a crash in between can dead-letter a
+message twice but never loses it; its quarantine row is written once.
+
+Health: the heartbeat file ($SDP_STATE_DIR/run/stream-consumer.heartbeat) is touched on every
+poll. SIGTERM / SIGINT: the current batch finishes, the consumer leaves its group, exit 0.
+Logs carry counts, partitions, offsets and rates, never values.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import time
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+import psycopg
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.json as pa_json
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Message, TopicPartition
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from compliance.anonymize.tokenize import Tokenizer, TokenKey, TokenKeyError
+from compliance.columns import ColumnClass
+from compliance.pipeline import BatchResult, CompliancePipeline
+from compliance.vocabulary import VIOLATION_KEYS, Domain
+from include.db.audit import AuditAction, audit
+from include.db.files import FileStatus, JobStatus, finish_job, set_file_status
+from include.db.sql import load_sql
+from include.settings import Settings, settings
+from include.staging import ROW_COLUMN
+from include.streaming import heartbeat_path
+from include.streaming.producer import STREAM_ANONYMIZE, DeliveryCountingProducer, PublishError
+from include.streaming.topics import (
+    DEAD_LETTER_TOPIC,
+    HEADER_DLQ_REASON,
+    HEADER_DLQ_SOURCE,
+    HEADER_FILE_ID,
+    HEADER_JOB_ID,
+    HEADER_KIND,
+    KIND_FILE_START,
+    KIND_QUARANTINED,
+    KIND_ROW,
+    KINDS,
+    column_class,
+    column_json,
+    ensure_topics,
+    raw_topics,
+)
+
+ACTOR = "stream-consumer"
+_AUDIT_OBJECT = "data_processing_job"
+_PIPELINES_CACHED = 64  # files whose prepared pipeline is kept between batches
+_JSONB_PAIRS_PER_CALL = 50  # jsonb_build_object takes at most 100 arguments
+_CSV_OPTIONS = pa_csv.WriteOptions(include_header=False)
+_RETRY_DELAYS_S = (1, 2, 5, 10, 30)
+
+log = logging.getLogger("sdp.streaming.consumer")
+
+
+def consumer_config(s: Settings) -> dict[str, object]:
+    return {
+        "bootstrap.servers": s.kafka_bootstrap_servers,
+        "group.id": s.stream_consumer_group,
+        # Static membership: a consumer restarted after a crash rejoins under the same id and
+        # gets its partitions back at once (without it, the broker keeps the dead member's
+        # partitions until a rebalance gives up on it); a second process with the same id fences
+        # the first.
+        "group.instance.id": s.stream_consumer_instance,
+        # Offsets live in PostgreSQL, committed with the rows they produced.
+        "enable.auto.commit": False,
+        "enable.auto.offset.store": False,
+        "auto.offset.reset": "earliest",
+        # A consumer that is gone for good loses its partitions to the others after this long
+        # (the default 45 s is long for a stream meant to be prompt; 6 s also suits noida-db).
+        "session.timeout.ms": 6000,
+        "heartbeat.interval.ms": 2000,
+        "isolation.level": "read_committed",
+    }
+
+
+@dataclass
+class FileState:
+    """A row of stream_file_state: what the consumer knows about one streamed file."""
+
+    file_id: int
+    job_id: int
+    domain: str
+    anonymize: str
+    columns: list[ColumnClass]
+    rows_total: int | None
+    completed: bool
+
+
+@dataclass
+class Rejected:
+    """A message for the dead-letter topic. `file` / `row` are set only when known for sure."""
+
+    message: Message
+    reason: str
+    file: FileState | None = None
+    row: int | None = None
+
+
+@dataclass
+class _FileWork:
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    violations: int = 0
+    pre_processing_s: float = 0.0
+    pure_processing_s: float = 0.0
+    post_processing_s: float = 0.0
+
+
+@dataclass
+class BatchStats:
+    messages: int = 0
+    rows_loaded: int = 0
+    violations: int = 0
+    quarantined: int = 0
+    dead_lettered: int = 0
+    files_completed: list[int] = field(default_factory=list)
+    offsets: dict[tuple[str, int], tuple[int, int]] = field(default_factory=dict)  # first, next
+
+
+class StaleBatch(Exception):
+    """The stored offsets of some partitions do not continue where this batch starts."""
+
+
+def _header_values(message: Message) -> dict[str, str]:
+    out = {}
+    for name, value in message.headers() or ():
+        try:
+            out[name] = value.decode() if value is not None else ""
+        except UnicodeDecodeError:
+            out[name] = ""
+    return out
+
+
+def _as_int(text: str | None) -> int | None:
+    return int(text) if text and text.isascii() and text.isdigit() else None
+
+
+def _key_row(message: Message, file_id: int) -> int | None:
+    """The row number a message's key claims ("<file_id>:<row>"), when it is one."""
+    key = message.key() or b""
+    prefix, _, row = key.partition(b":")
+    return int(row) if prefix == str(file_id).encode() and row.isdigit() else None
+
+
+def _json_object(message: Message) -> tuple[dict | None, str | None]:
+    """The message value as a JSON object, or the reason it is not one (never quoting it)."""
+    try:
+        value = json.loads(message.value() or b"")
+    except UnicodeDecodeError:
+        return None, "value is not UTF-8"
+    except ValueError:
+        return None, "value is not valid JSON"
+    if not isinstance(value, dict):
+        return None, f"value is a JSON {type(value).__name__}, not an object"
+    return value, None
+
+
+def decode_rows(
+    messages: list[Message], state: FileState
+) -> tuple[pa.RecordBatch, np.ndarray, list[Rejected]]:
+    """Row messages of one file -> a batch of its columns (strings) and the row numbers.
+
+    Fast path: the values joined as JSON Lines and parsed by Arrow in one call. It is exact
+    only when each message is one single-line object (then rows map 1:1 to messages); anything
+    else takes the per-message path, which also says what is wrong with each bad message."""
+    names = [column.field for column in state.columns]
+    values = [message.value() or b"" for message in messages]
+    if all(value[:1] == b"{" and b"\n" not in value for value in values):
+        schema = pa.schema([(name, pa.string()) for name in names] + [(ROW_COLUMN, pa.int64())])
+        buffer = b"\n".join(values)
+        try:
+            table = pa_json.read_json(
+                pa.BufferReader(buffer),
+                read_options=pa_json.ReadOptions(block_size=len(buffer) + 1),
+                parse_options=pa_json.ParseOptions(
+                    explicit_schema=schema, unexpected_field_behavior="ignore"
+                ),
+            )
+        except (pa.ArrowInvalid, UnicodeDecodeError):
+            table = None
+        if table is not None and table.num_rows == len(values):
+            rows = table.column(ROW_COLUMN)
+            low, high = pc.min_max(rows).values()
+            if rows.null_count == 0 and low.as_py() >= 0 and _below_total(high.as_py(), state):
+                arrays = [table.column(name).combine_chunks() for name in names]
+                batch = pa.RecordBatch.from_arrays(arrays, schema=schema.remove(len(names)))
+                return batch, rows.to_numpy(), []
+    return _decode_rows_one_by_one(messages, names, state)
+
+
+def _below_total(row: int, state: FileState) -> bool:
+    return state.rows_total is None or row < state.rows_total
+
+
+def _decode_rows_one_by_one(
+    messages: list[Message], names: list[str], state: FileState
+) -> tuple[pa.RecordBatch, np.ndarray, list[Rejected]]:
+    columns: list[list[str | None]] = [[] for _ in names]
+    rows: list[int] = []
+    rejected = []
+    for message in messages:
+        obj, reason = _json_object(message)
+        if obj is not None:
+            row = obj.get(ROW_COLUMN)
+            cells = [obj.get(name) for name in names]
+            if not isinstance(row, int) or isinstance(row, bool) or row < 0:
+                reason = f"missing or invalid {ROW_COLUMN}"
+            elif not _below_total(row, state):
+                reason = f"{ROW_COLUMN} beyond the file's {state.rows_total} rows"
+            elif any(cell is not None and not isinstance(cell, str) for cell in cells):
+                reason = "a field value is not a string or null"
+            else:
+                for column, cell in zip(columns, cells, strict=True):
+                    column.append(cell)
+                rows.append(row)
+                continue
+        rejected.append(Rejected(message, reason, state, _key_row(message, state.file_id)))
+    arrays = [pa.array(column, type=pa.string()) for column in columns]
+    batch = pa.RecordBatch.from_arrays(arrays, names=names)
+    return batch, np.asarray(rows, dtype=np.int64), rejected
+
+
+def _csv(arrays: list[pa.Array], names: list[str]) -> pa.Buffer:
+    sink = pa.BufferOutputStream()
+    pa_csv.write_csv(pa.RecordBatch.from_arrays(arrays, names=names), sink, _CSV_OPTIONS)
+    return sink.getvalue()
+
+
+def _payload_sql(names: list[str]) -> sql.Composable:
+    """jsonb of a row built in SQL from the positional temp-table columns, keyed by column name."""
+    pairs = [
+        sql.SQL("{}, {}").format(sql.Literal(name), sql.Identifier(f"c{i}"))
+        for i, name in enumerate(names, 1)
+    ]
+    calls = [
+        sql.SQL("jsonb_build_object({})").format(sql.SQL(", ").join(pairs[i : i + _JSONB_PAIRS_PER_CALL]))
+        for i in range(0, len(pairs), _JSONB_PAIRS_PER_CALL)
+    ]
+    return sql.SQL(" || ").join(calls) if calls else sql.SQL("jsonb_build_object()")
+
+
+def _copy(cur: psycopg.Cursor, table: str, data: pa.Buffer) -> None:
+    statement = sql.SQL(load_sql("load_copy_staged")).format(table=sql.Identifier(table))
+    with cur.copy(statement) as copy:
+        copy.write(data)
+
+
+def write_result(cur: psycopg.Cursor, state: FileState, result: BatchResult) -> tuple[int, int]:
+    """COPY one file's processed rows and violations into temp tables and insert what is new
+    (a file published twice repeats rows); returns (rows inserted, violations inserted)."""
+    keys = {"file_id": state.file_id, "job_id": state.job_id}
+    names = result.batch.schema.names
+    columns = [sql.SQL("{} bigint").format(sql.Identifier(ROW_COLUMN))]
+    columns += [sql.SQL("{} text").format(sql.Identifier(f"c{i}")) for i in range(1, len(names) + 1)]
+    cur.execute(sql.SQL(load_sql("stream_create_rows")).format(columns=sql.SQL(", ").join(columns)))
+    arrays = [pa.array(result.rows, pa.int64())]
+    arrays += [result.batch.column(i).cast(pa.string()) for i in range(result.batch.num_columns)]
+    _copy(cur, "stream_rows", _csv(arrays, [ROW_COLUMN, *names]))
+    cur.execute(sql.SQL(load_sql("stream_insert_records")).format(payload=_payload_sql(names)), keys)
+    loaded = cur.rowcount
+    inserted_violations = 0
+    if result.violations.num_rows:
+        cur.execute(load_sql("stream_create_violations"))
+        violations = result.violations
+        arrays = [violations.column(key).combine_chunks() for key in VIOLATION_KEYS]
+        _copy(cur, "stream_violations", _csv(arrays, list(VIOLATION_KEYS)))
+        cur.execute(load_sql("stream_insert_violations"), keys)
+        inserted_violations = cur.rowcount
+    cur.execute(load_sql("stream_drop_temp"))
+    return loaded, inserted_violations
+
+
+class StreamConsumer:
+    """One member of the consumer group. `run()` polls until `stop()` (or SIGTERM)."""
+
+    def __init__(self, s: Settings | None = None, tokenizer: Tokenizer | None = None) -> None:
+        self.s = s or settings()
+        self.tokenizer = tokenizer
+        self.group = self.s.stream_consumer_group
+        self.topics = raw_topics()
+        self._stopping = False
+        self.failed = False  # stopped by a fatal error: the process exits 1
+        self._conn: psycopg.Connection | None = None
+        self._consumer: Consumer | None = None
+        self._dead_letters: DeliveryCountingProducer | None = None
+        self._pipelines: OrderedDict[int, CompliancePipeline] = OrderedDict()
+        # Gaps (stored offset < first offset read) already rewound once: a second time, the
+        # messages in between are gone (retention), so the gap is accepted.
+        self._rewound_gaps: set[tuple[str, int, int]] = set()
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    def stop(self, *_args: object) -> None:
+        self._stopping = True
+
+    def run(self) -> None:
+        beat = heartbeat_path(self.s)
+        beat.parent.mkdir(parents=True, exist_ok=True)
+        beat.touch()
+        ensure_topics(self.s.kafka_bootstrap_servers, self.s)
+        self._connect()
+        self._dead_letters = DeliveryCountingProducer(self.s.kafka_bootstrap_servers, {"linger.ms": 5})
+        self._consumer = Consumer(consumer_config(self.s))
+        self._consumer.subscribe(self.topics, on_assign=self._on_assign, on_revoke=self._on_revoke)
+        log.info(
+            "stream consumer started: group=%s topics=%s batch<=%d messages or %d ms",
+            self.group, ",".join(self.topics), self.s.stream_batch_records, self.s.stream_batch_wait_ms,
+        )  # fmt: skip
+        try:
+            while not self._stopping:
+                beat.touch()
+                messages = self._consumer.consume(
+                    self.s.stream_batch_records, self.s.stream_batch_wait_ms / 1000
+                )
+                if messages:
+                    self._handle(messages)
+        finally:
+            # A static member does not leave the group on close: a restart under the same instance
+            # id takes the partitions back at once; otherwise they move after session.timeout.ms.
+            self._consumer.close()
+            self._conn.close()
+            log.info("stream consumer stopped")
+
+    def _connect(self) -> None:
+        for attempt, delay in enumerate((*_RETRY_DELAYS_S, None)):
+            try:
+                self._conn = psycopg.connect(self.s.database_url, autocommit=True)
+                return
+            except psycopg.OperationalError as exc:
+                if delay is None or self._stopping:
+                    raise
+                log.warning("PostgreSQL unavailable (attempt %d: %s); retrying in %d s",
+                            attempt + 1, str(exc).splitlines()[0], delay)  # fmt: skip
+                time.sleep(delay)
+
+    def _handle(self, messages: list[Message]) -> None:
+        started = time.perf_counter()
+        try:
+            stats = self.process(messages)
+        except StaleBatch as stale:
+            log.warning("discarded a batch of %d messages: %s; rewinding", len(messages), stale)
+            self._rewind()
+            return
+        except (psycopg.Error, PublishError, KafkaException) as exc:
+            log.error("batch of %d messages not committed (%s: %s); rewinding to the stored offsets",
+                      len(messages), type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")  # fmt: skip
+            if self._conn.closed or self._conn.broken:
+                self._connect()
+            self._rewind()
+            return
+        seconds = time.perf_counter() - started
+        offsets = " ".join(
+            f"{t}[{p}]:{first}-{nxt - 1}" for (t, p), (first, nxt) in sorted(stats.offsets.items())
+        )
+        log.info(
+            "batch: %d messages, %d rows loaded, %d violations, %d quarantined, %d dead-lettered, "
+            "files completed %s, %.2f s (%.0f messages/s); offsets %s",
+            stats.messages, stats.rows_loaded, stats.violations, stats.quarantined, stats.dead_lettered,
+            stats.files_completed or "-", seconds, stats.messages / seconds if seconds else 0, offsets,
+        )  # fmt: skip
+
+    # -- offsets ----------------------------------------------------------------------------------
+    def stored_offsets(self) -> dict[tuple[str, int], int]:
+        rows = self._conn.execute(
+            load_sql("stream_offsets_select"), {"group": self.group, "topics": self.topics}
+        )
+        return {(topic, partition): offset for topic, partition, offset in rows}
+
+    def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        try:
+            stored = self.stored_offsets()
+        except psycopg.Error as exc:
+            # Start from the beginning: the first batch's offset check rewinds to the stored
+            # offsets once PostgreSQL answers, so nothing is processed twice.
+            log.warning("stored offsets unavailable (%s); starting from the earliest", type(exc).__name__)
+            stored = {}
+        for partition in partitions:
+            partition.offset = stored.get((partition.topic, partition.partition), OFFSET_BEGINNING)
+        consumer.assign(partitions)
+        log.info("assigned %s", " ".join(f"{p.topic}[{p.partition}]@{p.offset}" for p in partitions) or "-")
+
+    def _on_revoke(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        log.info("revoked %s", " ".join(f"{p.topic}[{p.partition}]" for p in partitions) or "-")
+
+    def _rewind(self) -> None:
+        """Seek every assigned partition back to its stored offset (drops fetched messages)."""
+        for attempt, delay in enumerate((*_RETRY_DELAYS_S, None)):
+            try:
+                stored = self.stored_offsets()
+                break
+            except psycopg.Error as exc:
+                if delay is None or self._stopping:
+                    raise
+                log.warning("PostgreSQL unavailable while rewinding (attempt %d: %s); retrying in %d s",
+                            attempt + 1, type(exc).__name__, delay)  # fmt: skip
+                time.sleep(delay)
+                if self._conn.closed or self._conn.broken:
+                    self._connect()
+        for partition in self._consumer.assignment():
+            offset = stored.get((partition.topic, partition.partition), OFFSET_BEGINNING)
+            self._consumer.seek(TopicPartition(partition.topic, partition.partition, offset))
+
+    def _check_offsets(self, cur: psycopg.Cursor, positions: dict[tuple[str, int], tuple[int, int]]) -> None:
+        keys = sorted(positions)
+        rows = cur.execute(
+            load_sql("stream_offsets_lock"),
+            {"group": self.group, "topics": [t for t, _ in keys], "partitions": [p for _, p in keys]},
+        ).fetchall()
+        problems = []
+        for topic, partition, stored in rows:
+            first = positions[(topic, partition)][0]
+            if stored > first:
+                problems.append(f"{topic}[{partition}] stored {stored} > batch start {first}")
+            elif stored < first and (topic, partition, stored) not in self._rewound_gaps:
+                self._rewound_gaps.add((topic, partition, stored))
+                problems.append(f"{topic}[{partition}] stored {stored} < batch start {first}")
+            elif stored < first:
+                log.warning("%s[%d]: offsets %d-%d are no longer in the topic (retention)",
+                            topic, partition, stored, first - 1)  # fmt: skip
+        if problems:
+            raise StaleBatch("; ".join(problems))
+
+    # -- one micro-batch --------------------------------------------------------------------------
+    def process(self, messages: list[Message]) -> BatchStats:
+        """Process and commit one micro-batch (one transaction), or raise with nothing committed."""
+        stats = BatchStats()
+        starts: list[Message] = []
+        ends: list[Message] = []
+        rows: dict[int, list[Message]] = defaultdict(list)
+        quarantined: list[tuple[int, Message]] = []
+        rejected: list[Rejected] = []
+        for message in messages:
+            if message.error():
+                if message.error().fatal():  # e.g. fenced by another consumer with our instance id
+                    log.error("fatal consumer error: %s; stopping", message.error().str())
+                    self.failed = True
+                    self.stop()
+                else:
+                    log.warning("consumer error: %s", message.error().str())
+                continue
+            key = (message.topic(), message.partition())
+            first, _ = stats.offsets.get(key, (message.offset(), 0))
+            stats.offsets[key] = (first, message.offset() + 1)
+            stats.messages += 1
+            headers = _header_values(message)
+            kind, file_id = headers.get(HEADER_KIND), _as_int(headers.get(HEADER_FILE_ID))
+            if kind not in KINDS or file_id is None:
+                rejected.append(
+                    Rejected(message, f"missing or unknown {HEADER_KIND} / {HEADER_FILE_ID} header")
+                )
+            elif kind == KIND_ROW:
+                rows[file_id].append(message)
+            elif kind == KIND_QUARANTINED:
+                quarantined.append((file_id, message))
+            else:
+                (starts if kind == KIND_FILE_START else ends).append(message)
+        if not stats.offsets:
+            return stats
+
+        work: dict[int, _FileWork] = defaultdict(_FileWork)
+        with self._conn.transaction(), self._conn.cursor() as cur:
+            self._check_offsets(cur, stats.offsets)
+            touched = self._apply_starts(cur, starts, rejected)
+            file_ids = set(rows) | {file_id for file_id, _ in quarantined} | touched
+            file_ids |= {_as_int(_header_values(m).get(HEADER_FILE_ID)) for m in ends}
+            states = self._states(cur, file_ids)
+            self._apply_ends(cur, ends, states, rejected)
+            for file_id, file_messages in rows.items():
+                state = states.get(file_id)
+                if state is None:
+                    rejected += [
+                        Rejected(m, "row of a file without a file-start message") for m in file_messages
+                    ]
+                    continue
+                rejected += self._process_rows(cur, state, file_messages, work[file_id])
+            entries = self._quarantine_entries(quarantined, states, rejected)
+            self._dead_letter(rejected)
+            for file_id, _row in self._insert_quarantine(cur, entries):
+                if file_id is not None:
+                    work[file_id].rows_quarantined += 1
+                stats.quarantined += 1
+            self._audit_rejected(cur, rejected)
+            for file_id, counts in work.items():
+                cur.execute(load_sql("stream_state_add"), {"file_id": file_id, **counts.__dict__})
+                stats.rows_loaded += counts.rows_loaded
+                stats.violations += counts.violations
+            for file_id in sorted(states):
+                if self._complete_if_done(cur, file_id):
+                    stats.files_completed.append(file_id)
+            keys = sorted(stats.offsets)
+            cur.execute(
+                load_sql("stream_offsets_upsert"),
+                {
+                    "group": self.group,
+                    "topics": [t for t, _ in keys],
+                    "partitions": [p for _, p in keys],
+                    "next_offsets": [stats.offsets[k][1] for k in keys],
+                },
+            )
+        stats.dead_lettered = len(rejected)
+        return stats
+
+    def _apply_starts(self, cur: psycopg.Cursor, starts: list[Message], rejected: list[Rejected]) -> set[int]:
+        """Store the classification of newly announced files; returns their ids."""
+        announced = set()
+        for message in starts:
+            headers = _header_values(message)
+            file_id, job_id = _as_int(headers.get(HEADER_FILE_ID)), _as_int(headers.get(HEADER_JOB_ID))
+            start, reason = _json_object(message)
+            if start is not None:
+                try:
+                    columns = [column_class(c) for c in start["columns"]]
+                    domain, anonymize = Domain(start["domain"]).value, start["anonymize"]
+                    if anonymize not in STREAM_ANONYMIZE:
+                        raise ValueError(anonymize)
+                except (KeyError, TypeError, ValueError):
+                    reason = "file-start value lacks a valid columns / domain / anonymize"
+                else:
+                    params = {"job_id": job_id, "file_id": file_id}
+                    if (
+                        job_id is None
+                        or cur.execute(load_sql("stream_job_of_file"), params).fetchone() is None
+                    ):
+                        reason = "file-start names no existing job of its file"
+            if reason:
+                rejected.append(Rejected(message, reason))
+                continue
+            params = {"file_id": file_id, "job_id": job_id, "domain": domain, "anonymize": anonymize,
+                      "columns": Jsonb([column_json(c) for c in columns])}  # fmt: skip
+            cur.execute(load_sql("stream_state_insert"), params)
+            announced.add(file_id)
+        return announced
+
+    def _states(self, cur: psycopg.Cursor, file_ids: set[int | None]) -> dict[int, FileState]:
+        ids = sorted(f for f in file_ids if f is not None)
+        if not ids:
+            return {}
+        rows = cur.execute(load_sql("stream_state_select"), {"file_ids": ids}).fetchall()
+        return {
+            row[0]: FileState(
+                row[0], row[1], row[2], row[3], [column_class(c) for c in row[4]], row[5], row[6]
+            )
+            for row in rows
+        }
+
+    def _apply_ends(
+        self, cur: psycopg.Cursor, ends: list[Message], states: dict[int, FileState], rejected: list[Rejected]
+    ) -> None:
+        for message in ends:
+            state = states.get(_as_int(_header_values(message).get(HEADER_FILE_ID)))
+            end, reason = _json_object(message)
+            total = end.get("rows_total") if end is not None else None
+            if reason is None and (not isinstance(total, int) or isinstance(total, bool) or total < 0):
+                reason = "file-end value lacks a valid rows_total"
+            if reason is None and state is None:
+                reason = "file-end of a file without a file-start message"
+            if reason:
+                rejected.append(Rejected(message, reason, state))
+                continue
+            if state.rows_total is None:
+                cur.execute(
+                    load_sql("stream_state_set_total"), {"file_id": state.file_id, "rows_total": total}
+                )
+                state.rows_total = total
+
+    def _pipeline(self, state: FileState) -> CompliancePipeline:
+        pipeline = self._pipelines.get(state.file_id)
+        if pipeline is None:
+            tokenizer = self.tokenizer if state.anonymize != "none" else None
+            pipeline = CompliancePipeline(domain=state.domain, anonymize=state.anonymize, tokenizer=tokenizer)
+            pipeline.prepare_from(state.columns, state.domain)
+            self._pipelines[state.file_id] = pipeline
+            while len(self._pipelines) > _PIPELINES_CACHED:
+                self._pipelines.popitem(last=False)
+        self._pipelines.move_to_end(state.file_id)
+        return pipeline
+
+    def _process_rows(
+        self, cur: psycopg.Cursor, state: FileState, messages: list[Message], work: _FileWork
+    ) -> list[Rejected]:
+        clock = time.perf_counter()
+        batch, rows, rejected = decode_rows(messages, state)
+        now = time.perf_counter()
+        work.pre_processing_s += now - clock
+        if not batch.num_rows:
+            return rejected
+        bad = {id(r.message) for r in rejected}
+        good = [m for m in messages if id(m) not in bad]
+        try:
+            result = self._pipeline(state).process(batch, rows)
+        except Exception as exc:  # a bug must not stop the stream: these rows go to quarantine
+            log.error(
+                "file_id=%d: compliance core failed on %d rows (%s)",
+                state.file_id,
+                len(rows),
+                type(exc).__name__,
+            )
+            reason = f"compliance core failed on this batch ({type(exc).__name__})"
+            return rejected + [Rejected(m, reason, state, _key_row(m, state.file_id)) for m in good]
+        clock, now = now, time.perf_counter()
+        work.pure_processing_s += now - clock
+        loaded, violations = write_result(cur, state, result)
+        work.rows_loaded += loaded
+        work.violations += violations
+        work.post_processing_s += time.perf_counter() - now
+        return rejected
+
+    def _quarantine_entries(
+        self, quarantined: list[tuple[int, Message]], states: dict[int, FileState], rejected: list[Rejected]
+    ) -> list[tuple[int | None, int | None, int | None, str]]:
+        """(file_id, job_id, row, reason) of the reader's quarantined rows and of rejected messages."""
+        entries = []
+        for file_id, message in quarantined:
+            state = states.get(file_id)
+            value, reason = _json_object(message)
+            row = value.get(ROW_COLUMN) if value is not None else None
+            why = value.get("reason") if value is not None else None
+            if reason is None and (type(row) is not int or row < 0 or not isinstance(why, str)):
+                reason = f"quarantined-row value lacks a valid {ROW_COLUMN} / reason"
+            if reason is None and state is None:
+                reason = "quarantined row of a file without a file-start message"
+            if reason:
+                rejected.append(Rejected(message, reason, state))
+            else:
+                entries.append((state.file_id, state.job_id, row, why))
+        for item in rejected:
+            where = f"{item.message.topic()}[{item.message.partition()}]@{item.message.offset()}"
+            reason = f"dead-lettered stream message {where}: {item.reason}"
+            file_id, job_id = (item.file.file_id, item.file.job_id) if item.file else (None, None)
+            entries.append((file_id, job_id, item.row if item.file else None, reason))
+        return entries
+
+    def _insert_quarantine(
+        self, cur: psycopg.Cursor, entries: list[tuple[int | None, int | None, int | None, str]]
+    ) -> list[tuple[int | None, int | None]]:
+        if not entries:
+            return []
+        file_ids, job_ids, rows, reasons = (list(column) for column in zip(*entries, strict=True))
+        params = {"file_ids": file_ids, "job_ids": job_ids, "rows": rows, "reasons": reasons}
+        inserted = cur.execute(load_sql("stream_insert_quarantine"), params).fetchall()
+        # Only rows of a file count towards its completeness.
+        return [(file_id if row is not None else None, row) for file_id, row in inserted]
+
+    def _dead_letter(self, rejected: list[Rejected]) -> None:
+        """Copy rejected messages to the dead-letter topic and wait for the broker's ack (before
+        the transaction commits, so a rejected message is never lost)."""
+        if not rejected:
+            return
+        for item in rejected:
+            message = item.message
+            source = f"{message.topic()}[{message.partition()}]@{message.offset()}"
+            headers = [*(message.headers() or []), (HEADER_DLQ_REASON, item.reason.encode()),
+                       (HEADER_DLQ_SOURCE, source.encode())]  # fmt: skip
+            self._dead_letters.send(DEAD_LETTER_TOPIC, message.key(), message.value(), headers)
+        self._dead_letters.finish()
+        log.warning("dead-lettered %d message(s): %s", len(rejected),
+                    "; ".join(sorted({item.reason for item in rejected})))  # fmt: skip
+
+    def _audit_rejected(self, cur: psycopg.Cursor, rejected: list[Rejected]) -> None:
+        for item in rejected:
+            message = item.message
+            audit(
+                cur.connection, actor=ACTOR, action=AuditAction.QUARANTINED, object_type="data_file",
+                object_id=item.file.file_id if item.file else None,
+                details={"reason": item.reason, "topic": message.topic(), "partition": message.partition(),
+                         "offset": message.offset(), "dead_letter_topic": DEAD_LETTER_TOPIC, "row": item.row},
+            )  # fmt: skip
+
+    def _complete_if_done(self, cur: psycopg.Cursor, file_id: int) -> bool:
+        """Close the job and the file once every announced row is loaded or quarantined."""
+        done = cur.execute(load_sql("stream_state_complete"), {"file_id": file_id}).fetchone()
+        if done is None:
+            return False
+        job_id, domain, total, loaded, quarantined, violations, pre_s, pure_s, post_s, elapsed = done
+        elapsed = float(elapsed or 0)
+        busy = pre_s + pure_s + post_s
+        seconds = elapsed if elapsed > 0 else busy
+        metrics = {
+            "records_in": total,
+            "records_loaded": loaded,
+            "records_quarantined": quarantined,
+            "violations": violations,
+            "pre_processing_s": pre_s,
+            "pure_processing_s": pure_s,
+            "post_processing_s": post_s,
+            # End to end: first batch of the file to the batch that completed it.
+            "records_per_second": total / seconds if seconds > 0 else None,
+        }
+        conn = cur.connection
+        finish_job(conn, job_id, JobStatus.SUCCEEDED, metrics)
+        set_file_status(conn, file_id, FileStatus.LOADED, domain=domain, row_count=total)
+        details = {"file_id": file_id, "engine": "stream", "consumer_group": self.group,
+                   "elapsed_s": round(elapsed, 3)} | {k: v for k, v in metrics.items() if k != "records_per_second"}  # fmt: skip
+        audit(conn, actor=ACTOR, action=AuditAction.LOADED, object_type=_AUDIT_OBJECT, object_id=job_id,
+              details=details)  # fmt: skip
+        log.info("file_id=%d complete: %d rows (%d loaded, %d quarantined), %d violations, %.1f s",
+                 file_id, total, loaded, quarantined, violations, elapsed)  # fmt: skip
+        return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        tokenizer = Tokenizer(TokenKey.from_env())
+    except TokenKeyError as exc:
+        print(f"stream-consumer: {exc}", file=sys.stderr)
+        return 1
+    consumer = StreamConsumer(settings(), tokenizer)
+    signal.signal(signal.SIGTERM, consumer.stop)
+    signal.signal(signal.SIGINT, consumer.stop)
+    consumer.run()
+    return 1 if consumer.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,288 @@
+"""The stream route against the real broker and PostgreSQL, with the consumer as a real service
+process (`python -m include.streaming.consumer`): a published file lands exactly once with the
+violations and tokens `sdp scan` gives; a consumer killed with SIGKILL mid-file and restarted
+still loads every row exactly once; poison messages are dead-lettered and quarantined while the
+stream goes on."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+import pyarrow.parquet as pq
+import pytest
+from confluent_kafka import Consumer, Producer, TopicPartition
+
+from compliance.anonymize.tokenize import Tokenizer, TokenKey
+from compliance.generator import write_dataset
+from compliance.scan import scan_file
+from include.db.files import register_file, set_file_status, sha256_of, start_job
+from include.settings import REPO_ROOT, Settings
+from include.stack.context import StackContext
+from include.streaming import heartbeat_fresh
+from include.streaming.producer import publish_file
+from include.streaming.topics import (
+    DEAD_LETTER_TOPIC,
+    HEADER_DLQ_REASON,
+    HEADER_DLQ_SOURCE,
+    HEADER_FILE_ID,
+    HEADER_KIND,
+    KIND_ROW,
+    raw_topic,
+)
+
+pytestmark = pytest.mark.integration
+
+TOKEN_KEY = "stream-test-key-0123456789abcdef"
+ROWS = 5000
+
+
+class ConsumerProcess:
+    """The consumer service as a subprocess with its own log file."""
+
+    def __init__(self, env: dict[str, str], log_file: Path) -> None:
+        self.env, self.log_file = env, log_file
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> ConsumerProcess:
+        with open(self.log_file, "ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "include.streaming.consumer"],
+                env=self.env, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        return self
+
+    def stop(self) -> int:
+        """SIGTERM: finish the batch, leave the group, exit 0."""
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=30)
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.wait(timeout=10)
+
+    def log(self) -> str:
+        return self.log_file.read_text()
+
+
+@pytest.fixture(scope="module")
+def stream_env(services: Settings) -> dict[str, str]:
+    env = StackContext(services).pipeline_env()
+    # Small micro-batches, so a 5k-row file spans several transactions and a kill lands mid-file.
+    env.update(SDP_TOKEN_KEY=TOKEN_KEY, SDP_TOKEN_KEY_ID="k1", SDP_STREAM_BATCH_RECORDS="500",
+               SDP_STREAM_BATCH_WAIT_MS="200",
+               # One static member id for this module's consumers (a restart reclaims it at once),
+               # distinct from any other test session's.
+               SDP_STREAM_CONSUMER_INSTANCE=f"test-{uuid.uuid4().hex[:12]}")  # fmt: skip
+    return env
+
+
+@pytest.fixture
+def consumer(stream_env: dict[str, str], tmp_path: Path):
+    process = ConsumerProcess(stream_env, tmp_path / "consumer.log")
+    yield process
+    if process.proc and process.proc.poll() is None:
+        process.kill()
+    if process.log_file.exists():
+        print(process.log()[-6000:])  # shown by pytest when the test failed
+
+
+def _new_file(tmp_path: Path, name: str, domain: str, rows: int, seed: int) -> Path:
+    path = tmp_path / name
+    write_dataset(domain, rows, path, seed=seed)
+    return path
+
+
+def _register(database_url: str, path: Path) -> tuple[int, int]:
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        record = register_file(conn, path, sha256_of(path), path.stat().st_size, "csv")
+        job_id = start_job(conn, record.id, "stream", "test: stream route")
+        set_file_status(conn, record.id, "processing")
+    return record.id, job_id
+
+
+def _publish(services: Settings, path: Path, rows: int, domain: str = "auto") -> tuple[int, int]:
+    file_id, job_id = _register(services.database_url, path)
+    announced = publish_file(
+        path,
+        file_id=file_id,
+        job_id=job_id,
+        domain=domain,
+        bootstrap=services.kafka_bootstrap_servers,
+        s=services,
+    )
+    assert announced == rows
+    return file_id, job_id
+
+
+def _query(database_url: str, statement: str, *params: object) -> list[tuple]:
+    with psycopg.connect(database_url) as conn:
+        return conn.execute(statement, params).fetchall()
+
+
+def _wait_for(predicate, timeout: float, consumer: ConsumerProcess, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        assert consumer.proc.poll() is None, (
+            f"consumer exited while waiting for {what}:\n{consumer.log()[-3000:]}"
+        )
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}:\n{consumer.log()[-3000:]}")
+
+
+def _stored_offsets(database_url: str, topic: str) -> dict[int, int]:
+    rows = _query(database_url, "SELECT partition, next_offset FROM stream_offsets WHERE topic = %s", topic)
+    return dict(rows)
+
+
+def _end_offsets(services: Settings, topic: str) -> dict[int, int]:
+    client = Consumer({"bootstrap.servers": services.kafka_bootstrap_servers, "group.id": "test-watermarks"})
+    try:
+        partitions = client.list_topics(topic, timeout=10).topics[topic].partitions
+        return {p: client.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in partitions}
+    finally:
+        client.close()
+
+
+def _file_loaded(database_url: str, file_id: int) -> bool:
+    return _query(database_url, "SELECT status FROM data_files WHERE id = %s", file_id)[0][0] == "loaded"
+
+
+def _scan(path: Path, tmp_path: Path) -> tuple[set[tuple[int, str, str]], list[dict]]:
+    """Violations (row, field, type) and tokenized rows of `sdp scan` on the same file."""
+    violations, output = tmp_path / f"{path.stem}.violations.jsonl", tmp_path / f"{path.stem}.out.parquet"
+    tokenizer = Tokenizer(TokenKey("k1", TOKEN_KEY.encode()))
+    scan_file(path, violations_out=violations, output=output, anonymize="tokenize", tokenizer=tokenizer)
+    found = {(v["row"], v["field"], v["type"]) for v in map(json.loads, violations.read_text().splitlines())}
+    return found, pq.read_table(output).to_pylist()
+
+
+def _assert_exactly_once(database_url: str, file_id: int, path: Path, tmp_path: Path) -> None:
+    rows = _query(database_url, "SELECT count(*), count(DISTINCT row_number), min(row_number), max(row_number) "
+                                "FROM data_records WHERE file_id = %s", file_id)[0]  # fmt: skip
+    assert rows == (ROWS, ROWS, 0, ROWS - 1)
+    stored = _query(database_url, "SELECT row_number, field, violation_type FROM data_compliance_violations "
+                                  "WHERE file_id = %s", file_id)  # fmt: skip
+    expected, scanned_rows = _scan(path, tmp_path)
+    assert len(stored) == len(set(stored)) == len(expected)
+    assert set(stored) == expected
+    payloads = dict(
+        _query(database_url, "SELECT row_number, payload FROM data_records WHERE file_id = %s", file_id)
+    )
+    assert [payloads[row] for row in range(ROWS)] == scanned_rows  # same tokens as `sdp scan`
+    job = _query(database_url, "SELECT j.status, j.engine, j.records_in, j.records_loaded, j.records_quarantined, "
+                               "j.violations, j.records_per_second > 0 FROM data_processing_jobs j "
+                               "WHERE j.file_id = %s", file_id)  # fmt: skip
+    assert job == [("succeeded", "stream", ROWS, ROWS, 0, len(expected), True)]
+
+
+def test_published_file_is_loaded_once_with_the_scan_results(services, consumer, tmp_path):
+    path = _new_file(tmp_path, "patients.csv", "healthcare", ROWS, seed=11)
+    file_id, job_id = _publish(services, path, ROWS)
+    consumer.start()
+    _wait_for(lambda: _file_loaded(services.database_url, file_id), 60, consumer, "the file to load")
+    _assert_exactly_once(services.database_url, file_id, path, tmp_path)
+    assert heartbeat_fresh(services)
+
+    # Every message of the topic (file-start and file-end on each partition too) is consumed, and
+    # the stored offsets say so.
+    topic = raw_topic("healthcare")
+    _wait_for(lambda: _stored_offsets(services.database_url, topic) == _end_offsets(services, topic), 30,
+              consumer, "the stored offsets to reach the end of the topic")  # fmt: skip
+    audits = _query(services.database_url, "SELECT details FROM system_audit_log WHERE action = 'loaded' "
+                                           "AND object_type = 'data_processing_job' AND object_id = %s", str(job_id))  # fmt: skip
+    assert len(audits) == 1 and audits[0][0]["records_loaded"] == ROWS
+    assert consumer.stop() == 0
+    assert "stream consumer stopped" in consumer.log()
+
+
+def test_consumer_killed_mid_file_resumes_exactly_once(services, consumer, tmp_path):
+    path = _new_file(tmp_path, "claims.csv", "healthcare", ROWS, seed=12)
+    file_id, _ = _publish(services, path, ROWS)
+    consumer.start()
+
+    def partly_loaded() -> bool:
+        return (
+            _query(services.database_url, "SELECT count(*) FROM data_records WHERE file_id = %s", file_id)[0][
+                0
+            ]
+            > 0
+        )
+
+    _wait_for(partly_loaded, 60, consumer, "the first rows")
+    consumer.kill()  # SIGKILL: no cleanup, possibly inside a transaction
+    loaded = _query(services.database_url, "SELECT count(*) FROM data_records WHERE file_id = %s", file_id)[
+        0
+    ][0]
+    assert 0 < loaded < ROWS, "the kill should land mid-file"
+    assert not _file_loaded(services.database_url, file_id)
+
+    consumer.start()
+    _wait_for(
+        lambda: _file_loaded(services.database_url, file_id), 60, consumer, "the file to load after restart"
+    )
+    _assert_exactly_once(services.database_url, file_id, path, tmp_path)
+    assert consumer.stop() == 0
+
+
+def _dead_letters(bootstrap: str, expected: int) -> list:
+    reader = Consumer({"bootstrap.servers": bootstrap, "group.id": f"test-dlq-{uuid.uuid4()}",
+                       "auto.offset.reset": "earliest", "session.timeout.ms": 6000})  # fmt: skip
+    reader.subscribe([DEAD_LETTER_TOPIC])
+    found, deadline = [], time.monotonic() + 20
+    try:
+        while len(found) < expected and time.monotonic() < deadline:
+            found += [m for m in reader.consume(100, 0.5) if not m.error()]
+    finally:
+        reader.close()
+    return found
+
+
+def test_poison_messages_are_dead_lettered_and_the_stream_goes_on(services, consumer, tmp_path):
+    first = _new_file(tmp_path, "accounts.csv", "financial", 300, seed=13)
+    first_id, first_job = _publish(services, first, 300, "financial")
+    topic = raw_topic("financial")
+    row_headers = [(HEADER_KIND, KIND_ROW.encode()), (HEADER_FILE_ID, str(first_id).encode())]
+    poison = [
+        (b"not json at all", None, []),  # no headers: not even a file is known
+        (b'{"name": "Ann"}', f"{first_id}:bad".encode(), row_headers),  # row without _row
+        (b"[1, 2, 3]", f"{first_id}:7".encode(), row_headers),  # not an object
+    ]
+    producer = Producer({"bootstrap.servers": services.kafka_bootstrap_servers})
+    for value, key, headers in poison:
+        producer.produce(topic, value=value, key=key, headers=headers)
+    assert producer.flush(10) == 0
+    second = _new_file(tmp_path, "payments.csv", "financial", 300, seed=14)
+    second_id, _ = _publish(services, second, 300, "financial")
+
+    consumer.start()
+    _wait_for(
+        lambda: _file_loaded(services.database_url, second_id), 60, consumer, "the file after the poison"
+    )
+    assert _file_loaded(services.database_url, first_id)
+    for file_id in (first_id, second_id):
+        count = _query(services.database_url, "SELECT count(*) FROM data_records WHERE file_id = %s", file_id)
+        assert count == [(300,)]
+
+    dead = _dead_letters(services.kafka_bootstrap_servers, len(poison))
+    ours = [m for m in dead if dict(m.headers() or []).get(HEADER_DLQ_SOURCE, b"").startswith(topic.encode())]
+    assert sorted(m.value() for m in ours) == sorted(value for value, _, _ in poison)
+    assert all(dict(m.headers())[HEADER_DLQ_REASON] for m in ours)
+
+    quarantine = _query(services.database_url, "SELECT file_id, job_id, row_number, reason FROM data_quarantine "
+                                                "WHERE reason LIKE 'dead-lettered stream message%%'")  # fmt: skip
+    assert len(quarantine) == len(poison)
+    by_file = {(f, j, r) for f, j, r, _ in quarantine if f is not None}
+    assert by_file == {(first_id, first_job, None), (first_id, first_job, 7)}  # row from the key
+    reasons = " ".join(reason for *_, reason in quarantine)
+    assert "header" in reasons and "missing or invalid _row" in reasons and "not an object" in reasons
+    assert "Ann" not in reasons and "not json at all" not in reasons  # reasons never quote the message
+    assert consumer.stop() == 0
