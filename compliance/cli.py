@@ -88,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--quarantine", type=Path, default=None, help="quarantined rows and reasons (JSON Lines)"
     )
     scan.add_argument("--as-of", type=_date, default=None, help="'today' for retention rules (default today)")
+    scan.add_argument("--k", type=_positive, default=None, help="k for k-anonymity (default: the policy's)")
     scan.add_argument("--batch-rows", type=_positive, default=65_536)
     scan.add_argument("--summary", type=Path, default=None, help="write the run summary as JSON")
     return parser
@@ -143,6 +144,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
             policy_path=args.policy,
             as_of=args.as_of,
             batch_rows=args.batch_rows,
+            k=args.k,
         )
     except InputError as exc:
         raise UserError(str(exc)) from exc

@@ -15,7 +15,9 @@ from compliance.vocabulary import IdType
 class ColumnRole(StrEnum):
     IDENTIFIER = "identifier"  # holds one identifier type (ssn, email, card_number, ...)
     FREE_TEXT = "free_text"  # notes/memo/comments: searched for embedded identifiers
-    QUASI_IDENTIFIER = "quasi_identifier"  # age, zip, gender, ... (k-anonymity input); may also be an IDENTIFIER
+    QUASI_IDENTIFIER = (
+        "quasi_identifier"  # age, zip, gender, ... (k-anonymity input); may also be an IDENTIFIER
+    )
     CONSENT = "consent"  # GDPR consent flag (yes/no/true/false/granted/withdrawn/...)
     RECORD_DATE = "record_date"  # when the record was created (GDPR retention)
     OTHER = "other"

@@ -16,6 +16,7 @@ job collects the quasi-identifier columns on the driver and joins the result bac
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -60,6 +61,7 @@ class CompliancePipeline:
     policy_path: str | Path | None = None
     as_of: dt.date | None = None
     rules: list = field(default_factory=list)  # extra Rule instances registered on the engine
+    k: int | None = None  # overrides the policy's k for k-anonymity (a run parameter)
 
     classes: list[ColumnClass] = field(init=False, default_factory=list)
     policy: Policy | None = field(init=False, default=None)
@@ -72,6 +74,8 @@ class CompliancePipeline:
             )
         if self.domain not in DOMAINS:
             raise ValueError(f"domain must be one of {', '.join(DOMAINS)}, got {self.domain!r}")
+        if self.k is not None and self.k < 2 and self.k != 0:
+            raise ValueError(f"k must be at least 2, got {self.k}")
         if self.anonymize != "none" and self.tokenizer is None:
             raise ValueError(f"anonymize={self.anonymize} needs a tokenizer (set SDP_TOKEN_KEY)")
         self._detector = Detector()
@@ -94,6 +98,8 @@ class CompliancePipeline:
         if self.domain == "auto":
             self.domain = detect_domain(self.classes)
         self.policy = load_policy(self.domain, self.policy_path)
+        if self.k:
+            self.policy = dataclasses.replace(self.policy, k=self.k)
         if self.policy.gps_precision != 3:
             self._detector = Detector(gps_precision=self.policy.gps_precision)
         self._engine = RuleEngine.for_domain(self.domain, self.policy)
@@ -167,10 +173,11 @@ class CompliancePipeline:
         return self.tokenizer.tokenize_array(values, step.id_type, keep_last4=True)
 
     def _scrub(self, _step: ColumnPlan, values: pa.Array) -> pa.Array:
-        def replace(id_type: IdType, text: str) -> str:
-            return self.tokenizer.token(str(id_type), text)
+        # All matched texts of a type are tokenized in one call: same tokens as Tokenizer.token.
+        def tokenize(id_type: IdType, texts: pa.Array) -> pa.Array:
+            return self.tokenizer.tokenize_array(texts, str(id_type))
 
-        return self._detector.scrub_text(values, replace)
+        return self._detector.scrub_text(values, tokenize)
 
     def _generalize(self, step: ColumnPlan, values: pa.Array) -> pa.Array:
         if step.id_type == IdType.ZIP_CODE:
@@ -201,6 +208,8 @@ _METHODS: dict[str, Callable[[CompliancePipeline, ColumnPlan, pa.Array], pa.Arra
     "generalize": CompliancePipeline._generalize,
     "coarsen": CompliancePipeline._coarsen,
 }
+# Every per-column method a staged manifest may name (validation checks against this).
+COLUMN_METHODS = frozenset(_METHODS)
 
 
 def generalize_zip(values: pa.Array) -> pa.Array:

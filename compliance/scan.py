@@ -82,12 +82,13 @@ def scan_file(
     policy_path: str | Path | None = None,
     as_of: dt.date | None = None,
     batch_rows: int = DEFAULT_BATCH_ROWS,
+    k: int | None = None,
 ) -> ScanSummary:
     """Run the core over one file. Raises compliance.io.InputError for unreadable files."""
     reader = FileReader(path, batch_rows=batch_rows)
     anonymize_now = "none" if output is None else anonymize
     pipeline = CompliancePipeline(
-        domain=domain, anonymize=anonymize_now, tokenizer=tokenizer, policy_path=policy_path, as_of=as_of
+        domain=domain, anonymize=anonymize_now, tokenizer=tokenizer, policy_path=policy_path, as_of=as_of, k=k
     )
     summary = ScanSummary(str(path), reader.format, domain, anonymize_now)
     clock = _Clock(summary)
@@ -204,16 +205,7 @@ def _k_anonymity_pass(
         )
         clock.charge("pure_processing_s")
         summary.records_suppressed = len(result.suppressed_rows)
-        summary.k_anonymity = {
-            "applied": True,
-            "k": result.k,
-            "l": result.l,
-            "quasi_identifiers": quasi,
-            "sensitive": sensitive,
-            "suppressed": len(result.suppressed_rows),
-            "information_loss": round(float(result.information_loss), 4),
-            "equivalence_classes": int(result.equivalence_classes),
-        }
+        summary.k_anonymity = result.stats(quasi, sensitive)
         keep = np.zeros(table.num_rows, dtype=bool)
         keep[result.kept_rows] = True
         # Generalised values indexed by input position (suppressed rows have none).

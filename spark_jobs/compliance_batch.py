@@ -263,16 +263,7 @@ def k_anonymity_pass(
     )
     replacement = spark.createDataFrame(generalised, schema=schema)
     joined = records.drop(*quasi).join(F.broadcast(replacement), on=ROW_COLUMN, how="inner")
-    stats = {
-        "applied": True,
-        "k": result.k,
-        "l": result.l,
-        "quasi_identifiers": quasi,
-        "sensitive": sensitive,
-        "suppressed": len(result.suppressed_rows),
-        "information_loss": round(float(result.information_loss), 4),
-        "equivalence_classes": int(result.equivalence_classes),
-    }
+    stats = result.stats(quasi, sensitive)
     return joined.select(_col(ROW_COLUMN), *(_col(n) for n in columns)), len(result.suppressed_rows), stats
 
 

@@ -23,6 +23,17 @@ def new_state_dir(prefix: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=prefix, dir=base))
 
 
+def free_port_pair() -> int:
+    """Two consecutive free ports (the scheduler's and triggerer's log servers)."""
+    from include.stack.process import free_port, port_in_use
+
+    for _ in range(50):
+        port = free_port()
+        if port < 65535 and not port_in_use(port + 1):
+            return port
+    raise RuntimeError("no two consecutive free ports")
+
+
 @pytest.fixture(scope="session")
 def test_settings() -> Iterator[Settings]:
     owned = None

@@ -65,6 +65,19 @@ class KAnonymityResult:
     information_loss: float
     equivalence_classes: int
 
+    def stats(self, quasi_identifiers: dict[str, str], sensitive: str | None) -> dict:
+        """What a manifest / summary records about this pass (JSON-serialisable, no values)."""
+        return {
+            "applied": True,
+            "k": self.k,
+            "l": self.l,
+            "quasi_identifiers": dict(quasi_identifiers),
+            "sensitive": sensitive,
+            "suppressed": len(self.suppressed_rows),
+            "information_loss": round(float(self.information_loss), 4),
+            "equivalence_classes": int(self.equivalence_classes),
+        }
+
 
 @dataclass
 class _Dimension:

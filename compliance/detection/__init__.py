@@ -18,10 +18,10 @@ from compliance.columns import ColumnClass, ColumnRole
 from compliance.detection import headers
 from compliance.detection.arrays import as_strings, lengths, matches
 from compliance.detection.recognizers import REGISTRY, Recognizer
-from compliance.detection.text import TextScanner
+from compliance.detection.text import ReplaceMany, TextScanner, per_value
 from compliance.vocabulary import IdType
 
-__all__ = ["FINDINGS_SCHEMA", "Detector"]
+__all__ = ["FINDINGS_SCHEMA", "Detector", "ReplaceMany", "per_value"]
 
 FINDINGS_SCHEMA = pa.schema([("row", pa.int64()), ("field", pa.string()), ("type", pa.string())])
 
@@ -159,9 +159,20 @@ class Detector:
                 add(_as_rows(valid), field, recognizer.id_type)
         return _findings(rows, fields, types)
 
-    def scrub_text(self, values: pa.Array, replace: Callable[[IdType, str], str]) -> pa.Array:
-        """Replace each identifier found in free text by replace(type, matched_text); nulls kept."""
-        return self._text.scrub(values, replace)
+    def scrub_text(self, values: pa.Array, replace_many: ReplaceMany) -> pa.Array:
+        """Replace each identifier found in free text; nulls kept, the rest of the text too.
+
+        replace_many(type, texts) gets every matched text of one type at once and returns one
+        replacement per text (the pipeline tokenizes them; `per_value` adapts a one-value callback).
+        A column that repeats itself (templated notes) is scrubbed once per distinct value.
+        """
+        strings = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+        strings = strings if pa.types.is_string(strings.type) else strings.cast(pa.string())
+        if not _repetitive(strings):
+            return self._text.scrub(strings, replace_many)
+        encoded = pc.dictionary_encode(strings)
+        scrubbed = self._text.scrub(encoded.dictionary, replace_many)
+        return strings if scrubbed is encoded.dictionary else scrubbed.take(encoded.indices)
 
 
 def _padded(strings: pa.Array, column: pa.Array, recognizer: Recognizer) -> pa.Array:
@@ -176,9 +187,7 @@ def _on_distinct(
 ) -> dict[IdType, np.ndarray]:
     """`find` (per type: a boolean mask or row indices) run once per distinct value when the column
     repeats itself (zip codes, names, dates, templated notes), mapped back to every row as indices."""
-    size = len(strings)
-    probe = strings.slice(0, min(size, _PROBE_ROWS))
-    if size < 2 * _PROBE_ROWS or pc.count_distinct(probe).as_py() > len(probe) // 2:
+    if not _repetitive(strings):
         return {k: _as_rows(v) for k, v in find(strings).items()}
     encoded = pc.dictionary_encode(strings)
     codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
@@ -188,6 +197,13 @@ def _on_distinct(
         hit[_as_rows(found)] = True
         out[id_type] = np.flatnonzero(hit[codes])
     return out
+
+
+def _repetitive(strings: pa.Array) -> bool:
+    """Whether the column repeats itself enough that working on its distinct values pays off."""
+    size = len(strings)
+    probe = strings.slice(0, min(size, _PROBE_ROWS))
+    return size >= 2 * _PROBE_ROWS and pc.count_distinct(probe).as_py() <= len(probe) // 2
 
 
 def _as_rows(found: np.ndarray) -> np.ndarray:

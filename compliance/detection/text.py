@@ -4,7 +4,12 @@ Cost model: one RE2 pass of the union of all text patterns over the column split
 "nothing identifier-shaped" (most notes) and candidates. Each type's pattern then runs on the
 candidates only, `extract_regex` pulls the first match per row, and the recognizer validates the
 matches vectorised. Only rows whose first match fails validation (a decoy before a real value) are
-re-scanned in Python for their later matches, as is scrubbing, which needs every span.
+re-scanned in Python for their later matches.
+
+Scrubbing needs every span: RE2 counts each type's matches per row; a row with one match takes its
+span from `find_substring_regex` + `extract_regex` (the match ends where group `v` ends), and only
+rows holding a type twice or more are scanned in Python. Overlaps are resolved and the strings
+rebuilt with numpy over the Arrow byte buffers, and replacements are asked for once per type.
 """
 
 from __future__ import annotations
@@ -20,7 +25,13 @@ from compliance.detection.arrays import to_mask
 from compliance.detection.recognizers import Recognizer
 from compliance.vocabulary import IdType
 
+ReplaceMany = Callable[[IdType, pa.Array], pa.Array]
+"""replace_many(type, texts) -> one replacement string per text (same length, same order)."""
+
 _NAMED_GROUP = re.compile(r"\(\?P<\w+>")
+# Groups wrapped around a text pattern: its whole match, and the text before the match.
+_WHOLE = "whole"
+_BEFORE = "before"
 
 
 def _without_groups(pattern: str) -> str:
@@ -40,6 +51,12 @@ class _TextType:
         # ASCII so \b, \d and \w mean what they mean in RE2.
         self.python = re.compile(self.pattern, re.ASCII)
         self.groups = list(self.python.groupindex)
+        # A pattern whose match can go on past `v` has its spans found in Python. For the others, the
+        # match start comes from find_substring_regex on ASCII text; pyarrow < 17 runs that kernel
+        # byte-wise (Latin-1), so other text gets it from a lazy prefix group instead (~3x slower).
+        vectorised = _value_ends_match(self.pattern)
+        self.whole = f"(?P<{_WHOLE}>{self.pattern})" if vectorised else None
+        self.prefixed = f"^(?P<{_BEFORE}>(?s:.)*?)(?P<{_WHOLE}>{self.pattern})" if vectorised else None
 
     def valid(self, found: pa.StructArray) -> np.ndarray:
         return np.asarray(self.recognizer.validate_text(found), dtype=bool)
@@ -56,6 +73,56 @@ class _TextType:
         rows = [{name: (match.group(name) or "") for name in self.groups} for match in flat]
         ok = iter(self.valid(pa.array(rows, type=pa.struct([(name, pa.string()) for name in self.groups]))))
         return [[match for match in matches if next(ok)] for matches in found]
+
+    def spans(self, texts: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(row, start byte, end byte) of group `v` in every validating match in `texts`."""
+        count = pc.fill_null(pc.count_substring_regex(texts, self.pattern), 0).to_numpy(zero_copy_only=False)
+        if self.whole is None:
+            return self._python_spans(texts, np.flatnonzero(count > 0))
+        once = np.flatnonzero(count == 1)
+        ascii_text = to_mask(pc.string_is_ascii(texts.take(pa.array(once))))
+        return _stacked(
+            [
+                self._single_spans(texts, once[ascii_text], ascii_only=True),
+                self._single_spans(texts, once[~ascii_text], ascii_only=False),
+                self._python_spans(texts, np.flatnonzero(count > 1)),
+            ]
+        )
+
+    def _single_spans(
+        self, texts: pa.Array, rows: np.ndarray, *, ascii_only: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Spans of rows holding exactly one match: RE2 gives where the match starts and its text."""
+        if rows.size == 0:
+            return _no_spans()
+        single = texts.take(pa.array(rows))
+        if ascii_only:
+            found = pc.extract_regex(single, self.whole)
+            start = pc.find_substring_regex(single, self.pattern).to_numpy(zero_copy_only=False)
+        else:
+            found = pc.extract_regex(single, self.prefixed)
+            start = _byte_lengths(found.field(_BEFORE))
+        end = start.astype(np.int64) + _byte_lengths(found.field(_WHOLE))
+        size = _byte_lengths(found.field("v"))
+        groups = pa.StructArray.from_arrays([found.field(name) for name in self.groups], names=self.groups)
+        ok = self.valid(groups) & (size > 0)
+        return rows[ok], (end - size)[ok], end[ok]
+
+    def _python_spans(self, texts: pa.Array, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if rows.size == 0:
+            return _no_spans()
+        values = texts.take(pa.array(rows)).to_pylist()
+        found: list[tuple[int, int, int]] = []
+        for row, text, matches in zip(rows.tolist(), values, self.python_matches(values), strict=True):
+            for match in matches:
+                start, end = match.span("v")
+                if start >= end:
+                    continue
+                if not text.isascii():  # Python counts characters, Arrow buffers count bytes
+                    start, end = len(text[:start].encode()), len(text[:end].encode())
+                found.append((row, start, end))
+        table = np.array(found, dtype=np.int64).reshape(-1, 3)
+        return table[:, 0], table[:, 1], table[:, 2]
 
 
 class TextScanner:
@@ -110,8 +177,13 @@ class TextScanner:
                     found[text_type.id_type] = np.sort(found_rows)
         return found
 
-    def scrub(self, values: pa.Array, replace: Callable[[IdType, str], str]) -> pa.Array:
-        """Replace every valid identifier span by replace(type, text); earlier, then longer, spans win."""
+    def scrub(self, values: pa.Array, replace_many: ReplaceMany) -> pa.Array:
+        """Replace every valid identifier span by its replacement; earlier, then longer, spans win.
+
+        `replace_many(type, texts)` is called at most once per type, with the matched texts of the
+        whole column. Rows without identifiers keep their value; with none at all, the (string)
+        input is returned as it is.
+        """
         if isinstance(values, pa.ChunkedArray):
             values = values.combine_chunks()
         strings = values if pa.types.is_string(values.type) else values.cast(pa.string())
@@ -119,32 +191,191 @@ class TextScanner:
         if candidates.size == 0:
             return strings
         subset = strings.take(pa.array(candidates))
-        texts = subset.to_pylist()
-        spans: list[list[tuple[int, int, IdType]]] = [[] for _ in texts]
-        for where, chunk in self._per_group(subset):
-            for text_type in chunk:
-                found = text_type.python_matches([texts[i] for i in where])
-                for position, matches in zip(where, found, strict=True):
-                    spans[position].extend((*match.span("v"), text_type.id_type) for match in matches)
-        replaced = [_apply(text, text_spans, replace) for text, text_spans in zip(texts, spans, strict=True)]
+        row, start, end, kind = _first_wins(*self._spans(subset))
+        if row.size == 0:
+            return strings
+        offsets, data = _buffers(subset)
+        texts = _concat_pieces(data, offsets[row] + start, end - start)
+        changed, rebuilt = _splice(subset, row, start, end, self._replacements(texts, kind, replace_many))
         mask = np.zeros(len(strings), dtype=bool)
-        mask[candidates] = True
-        return pc.replace_with_mask(strings, pa.array(mask), pa.array(replaced, type=pa.string()))
+        mask[candidates[changed]] = True
+        return pc.replace_with_mask(strings, pa.array(mask), rebuilt)
+
+    def _spans(self, subset: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every valid identifier span of each text: (row, start byte, end byte, index of its type)."""
+        index_of = {id(text_type): index for index, text_type in enumerate(self.types)}
+        parts: list[tuple[np.ndarray, ...]] = []
+        for where, chunk in self._per_group(subset):
+            group = subset.take(pa.array(where))
+            for text_type in chunk:
+                rows, start, end = text_type.spans(group)
+                parts.append((where[rows], start, end, np.full(rows.size, index_of[id(text_type)])))
+        return _stacked(parts) if parts else tuple(np.zeros(0, dtype=np.int64) for _ in range(4))
+
+    def _replacements(self, texts: pa.Array, kind: np.ndarray, replace_many: ReplaceMany) -> pa.Array:
+        """The replacement of each span: one call of `replace_many` per type, put back in span order."""
+        order = np.argsort(kind, kind="stable")
+        kinds, first = np.unique(kind[order], return_index=True)
+        bounds = [*first.tolist(), order.size]
+        parts = []
+        for position, type_index in enumerate(kinds.tolist()):
+            chosen = texts.take(pa.array(order[bounds[position] : bounds[position + 1]]))
+            out = replace_many(self.types[type_index].id_type, chosen)
+            if isinstance(out, pa.ChunkedArray):
+                out = out.combine_chunks()
+            if not isinstance(out, pa.Array) or len(out) != len(chosen):
+                raise TypeError(
+                    "replace_many(type, texts) must return an Arrow array with one value per text"
+                )
+            parts.append(pc.fill_null(out.cast(pa.string()), ""))  # a null replacement deletes the span
+        inverse = np.empty_like(order)
+        inverse[order] = np.arange(order.size)
+        return pa.concat_arrays(parts).take(pa.array(inverse))
+
+
+def per_value(replace: Callable[[IdType, str], str]) -> ReplaceMany:
+    """Adapt a one-value callback, replace(type, text) -> str, to the batch contract of `scrub`."""
+
+    def replace_many(id_type: IdType, texts: pa.Array) -> pa.Array:
+        return pa.array([replace(id_type, text) for text in texts.to_pylist()], pa.string())
+
+    return replace_many
+
+
+def _no_spans() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return tuple(np.zeros(0, dtype=np.int64) for _ in range(3))
+
+
+def _stacked(parts: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
+    """Concatenate (row, start, end, ...) array tuples field by field, as int64."""
+    return tuple(np.concatenate([part[i] for part in parts]).astype(np.int64) for i in range(len(parts[0])))
 
 
 def _union(types: Sequence[_TextType]) -> str:
     return "|".join(f"(?:{t.plain})" for t in types)
 
 
-def _apply(text: str, spans: list[tuple[int, int, IdType]], replace: Callable[[IdType, str], str]) -> str:
-    spans.sort(key=lambda span: (span[0], span[0] - span[1]))
-    pieces: list[str] = []
-    cursor = 0
-    for start, end, id_type in spans:
-        if start < cursor:
-            continue  # overlaps an identifier already replaced
-        pieces.append(text[cursor:start])
-        pieces.append(replace(id_type, text[start:end]))
-        cursor = end
-    pieces.append(text[cursor:])
-    return "".join(pieces)
+def _value_ends_match(pattern: str) -> bool:
+    r"""Whether group `v` ends every match it takes part in: it sits at the top level and only \b or $
+    follow it. Parentheses are counted outside escapes and character classes."""
+    index = pattern.find("(?P<v>")
+    if index < 0:
+        return False
+    depth = 0
+    in_class = False
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            index += 1
+            index += pattern.startswith("^", index)
+            index += pattern.startswith("]", index)  # a "]" first in a class is a member
+            continue
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                break
+        index += 1
+    return re.fullmatch(r"(?:\\b|\$)*", pattern[index + 1 :]) is not None
+
+
+def _first_wins(
+    row: np.ndarray, start: np.ndarray, end: np.ndarray, kind: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Spans sorted by (row, start, longer first, type order), without those overlapping a kept one."""
+    order = np.lexsort((kind, start - end, start, row))
+    row, start, end, kind = row[order], start[order], end[order], kind[order]
+    if row.size < 2:
+        return row, start, end, kind
+    # Furthest end of the earlier spans of the same row (row * width keeps rows apart in one maximum).
+    width = int(end.max()) + 1
+    reach = np.maximum.accumulate(row * width + end)
+    overlaps = np.zeros(row.size, dtype=bool)
+    overlaps[1:] = start[1:] < reach[:-1] - row[1:] * width
+    if not overlaps.any():
+        return row, start, end, kind
+    keep = np.ones(row.size, dtype=bool)
+    current, cursor = -1, 0
+    # Who wins depends on who won before: sequential, but only over the rows with an overlap.
+    for index in np.flatnonzero(np.isin(row, row[overlaps])).tolist():
+        if row[index] != current:
+            current, cursor = row[index], 0
+        if start[index] < cursor:
+            keep[index] = False
+        else:
+            cursor = end[index]
+    return row[keep], start[keep], end[keep], kind[keep]
+
+
+def _splice(
+    strings: pa.Array, row: np.ndarray, start: np.ndarray, end: np.ndarray, replacements: pa.Array
+) -> tuple[np.ndarray, pa.Array]:
+    """(rows that change, their new values): each span [start, end) of `strings[row]` replaced.
+
+    Spans are sorted by (row, start) and disjoint. Each changed row is a sequence of pieces, text
+    before a span then its replacement, and a tail; all pieces are gathered from one byte buffer.
+    """
+    offsets, data = _buffers(strings)
+    replacement_offsets, replacement_data = _buffers(replacements)
+    changed, first = np.unique(row, return_index=True)
+    spans, rows = row.size, changed.size
+    last = np.append(first[1:], spans) - 1
+    starts_row = np.ones(spans, dtype=bool)
+    starts_row[1:] = row[1:] != row[:-1]
+    previous_end = np.where(starts_row, 0, np.roll(end, 1))
+    gap = 2 * np.arange(spans) + np.searchsorted(changed, row)
+    tail = 2 * last + 2 + np.arange(rows)
+    piece_start = np.empty(2 * spans + rows, dtype=np.int64)
+    piece_size = np.empty(2 * spans + rows, dtype=np.int64)
+    piece_start[gap] = offsets[row] + previous_end
+    piece_size[gap] = start - previous_end
+    piece_start[gap + 1] = data.size + replacement_offsets[:-1]
+    piece_size[gap + 1] = np.diff(replacement_offsets)
+    piece_start[tail] = offsets[changed] + end[last]
+    piece_size[tail] = offsets[changed + 1] - offsets[changed] - end[last]
+    pieces_per_row = 2 * (last - first + 1) + 1
+    source = np.concatenate([data, replacement_data])
+    return changed, _concat_pieces(source, piece_start, piece_size, pieces_per_row)
+
+
+def _concat_pieces(
+    source: np.ndarray, starts: np.ndarray, sizes: np.ndarray, pieces_per_value: np.ndarray | None = None
+) -> pa.Array:
+    """A string array whose value i joins its next pieces_per_value[i] byte ranges (default 1) of `source`."""
+    sizes = sizes.astype(np.int64, copy=False)
+    ends = np.cumsum(sizes)
+    if ends.size and ends[-1] > np.iinfo(np.int32).max:
+        raise OverflowError("scrubbed text of one batch exceeds 2 GiB; use smaller batches")
+    index = np.arange(ends[-1] if ends.size else 0, dtype=np.int64) + np.repeat(
+        starts - (ends - sizes), sizes
+    )
+    piece_offsets = np.concatenate([[0], ends])
+    if pieces_per_value is None:
+        value_offsets = piece_offsets
+    else:
+        value_offsets = piece_offsets[np.concatenate([[0], np.cumsum(pieces_per_value)])]
+    count = value_offsets.size - 1
+    buffers = [None, pa.py_buffer(value_offsets.astype(np.int32)), pa.py_buffer(source[index])]
+    return pa.Array.from_buffers(pa.string(), count, buffers)
+
+
+def _buffers(strings: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(n + 1 offsets as int64, data bytes without a copy) of a string array; offsets index into the data."""
+    offsets = np.frombuffer(
+        strings.buffers()[1], dtype=np.int32, count=len(strings) + 1, offset=strings.offset * 4
+    )
+    data = strings.buffers()[2]
+    return offsets.astype(np.int64), (
+        np.zeros(0, np.uint8) if data is None else np.frombuffer(data, np.uint8)
+    )
+
+
+def _byte_lengths(strings: pa.Array) -> np.ndarray:
+    return pc.fill_null(pc.binary_length(strings), 0).to_numpy(zero_copy_only=False).astype(np.int64)

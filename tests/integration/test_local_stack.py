@@ -19,7 +19,7 @@ from include.settings import load_settings
 from include.stack.manager import Stack, StackError
 from include.stack.process import free_port
 from include.stack.services import airflow_health
-from tests.conftest import new_state_dir
+from tests.conftest import free_port_pair, new_state_dir
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -42,24 +42,13 @@ def fresh_stack():
         "SDP_POSTGRES_PORT": str(free_port()),
         "SDP_KAFKA_PORT": str(free_port()),
         "SDP_AIRFLOW_PORT": str(free_port()),
-        "SDP_AIRFLOW_LOG_PORT": str(_free_port_pair()),
+        "SDP_AIRFLOW_LOG_PORT": str(free_port_pair()),
     }
     settings = load_settings(env)
     stack = Stack(settings)
     yield stack
     stack.down(log=lambda _m: None)
     shutil.rmtree(state_dir, ignore_errors=True)
-
-
-def _free_port_pair() -> int:
-    """Two consecutive free ports (scheduler and triggerer log servers)."""
-    from include.stack.process import port_in_use
-
-    for _ in range(50):
-        port = free_port()
-        if port < 65535 and not port_in_use(port + 1):
-            return port
-    raise RuntimeError("no two consecutive free ports")
 
 
 def _post_json(url: str, payload: dict) -> tuple[int, dict]:

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+import numpy as np
 import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compliance.detection import Detector
+from compliance.anonymize.tokenize import Tokenizer, TokenKey
+from compliance.detection import Detector, per_value
+from compliance.detection.recognizers import Recognizer
+from compliance.detection.text import TextScanner
 from compliance.vocabulary import IdType
 
 DETECTOR = Detector()
+TOKENIZER = Tokenizer(TokenKey("k1", b"scrub-test-key-0123456789"))
 
 
 def text_types(note: str | None) -> set[str]:
@@ -105,7 +112,7 @@ def test_scrub_text_replaces_each_identifier_and_keeps_context() -> None:
         seen.append((id_type, text))
         return f"<{id_type.value}>"
 
-    out = DETECTOR.scrub_text(values, replace)
+    out = DETECTOR.scrub_text(values, per_value(replace))
     assert out.to_pylist() == [
         "Patient: <PERSON_NAME>, SSN <SSN>, email <EMAIL>",
         None,
@@ -118,7 +125,7 @@ def test_scrub_text_replaces_each_identifier_and_keeps_context() -> None:
 
 def test_scrubbed_text_has_no_findings_left() -> None:
     values = pa.array(["reach me at jane@example.com or 212-555-0199, VIN 1HGCM82633A004352"])
-    scrubbed = DETECTOR.scrub_text(values, lambda id_type, text: "[redacted]")
+    scrubbed = DETECTOR.scrub_text(values, per_value(lambda id_type, text: "[redacted]"))
     assert DETECTOR.detect(pa.record_batch({"notes": scrubbed})).num_rows == 0
 
 
@@ -137,6 +144,231 @@ def test_detect_and_scrub_never_raise(values: list[str | None]) -> None:
     for header in ("notes", "ssn", "phone", "dob", "gps", "col_x"):
         found = DETECTOR.detect(pa.record_batch({header: array}))
         assert found.num_rows <= len(values) * 21
-    out = DETECTOR.scrub_text(array, lambda id_type, text: "#")
+    out = DETECTOR.scrub_text(array, per_value(lambda id_type, text: "#"))
     assert len(out) == len(values)
     assert out.null_count == array.null_count
+    tokenized = DETECTOR.scrub_text(array, tokenize)
+    assert len(tokenized) == len(values)
+    assert tokenized.null_count == array.null_count
+
+
+def tokenize(id_type: IdType, texts: pa.Array) -> pa.Array:
+    return TOKENIZER.tokenize_array(texts, str(id_type))
+
+
+def token(id_type: IdType, text: str) -> str:
+    return TOKENIZER.token(str(id_type), text)
+
+
+def test_batched_scrub_gives_the_per_value_tokens() -> None:
+    notes = pa.array(
+        [
+            "Patient: Ann Lee, SSN 123-45-6789, email Ann.Lee@Example.com, call (212) 555-0199",
+            "MRN: 7654321 card 4111-1111-1111-1111 and again 4111 1111 1111 1111",
+            None,
+            "wire GB82 WEST 1234 5698 7654 32, login 192.168.10.4, DOB: 03/05/1980",
+            "nothing identifying",
+        ]
+    )
+    batched = DETECTOR.scrub_text(notes, tokenize)
+    assert batched.equals(DETECTOR.scrub_text(notes, per_value(token)))
+    assert batched.to_pylist() == [
+        f"Patient: {token(IdType.PERSON_NAME, 'Ann Lee')}, SSN {token(IdType.SSN, '123-45-6789')}, "
+        f"email {token(IdType.EMAIL, 'Ann.Lee@Example.com')}, call {token(IdType.PHONE, '(212) 555-0199')}",
+        f"MRN: {token(IdType.MRN, '7654321')} card {token(IdType.CREDIT_CARD, '4111-1111-1111-1111')} "
+        f"and again {token(IdType.CREDIT_CARD, '4111 1111 1111 1111')}",
+        None,
+        f"wire {token(IdType.IBAN, 'GB82 WEST 1234 5698 7654 32')}, login {token(IdType.IP_ADDRESS, '192.168.10.4')}, "
+        f"DOB: {token(IdType.DATE_OF_BIRTH, '03/05/1980')}",
+        "nothing identifying",
+    ]
+    # Formatting does not change a token: both spellings of the card became the same token.
+    assert token(IdType.CREDIT_CARD, "4111-1111-1111-1111") == token(
+        IdType.CREDIT_CARD, "4111 1111 1111 1111"
+    )
+
+
+def test_replace_many_is_called_once_per_type_with_every_matched_text() -> None:
+    notes = pa.array(
+        [
+            "SSN 123-45-6789 and SSN 234-56-7890, mail a@b.com",
+            "SSN 345-67-8901; cc x@y.org",
+            "old 666-12-3456 replaced by 456-78-9012",
+            "SSN 123-45-6789 again",
+        ]
+    )
+    calls: list[tuple[IdType, list[str]]] = []
+
+    def replace_many(id_type: IdType, texts: pa.Array) -> pa.Array:
+        calls.append((id_type, texts.to_pylist()))
+        return pa.array([f"<{id_type.value}{i}>" for i in range(len(texts))])
+
+    out = DETECTOR.scrub_text(notes, replace_many)
+    by_type = dict(calls)
+    assert len(calls) == len(by_type) == 2
+    assert sorted(by_type[IdType.SSN]) == [
+        "123-45-6789",
+        "123-45-6789",
+        "234-56-7890",
+        "345-67-8901",
+        "456-78-9012",
+    ]
+    assert sorted(by_type[IdType.EMAIL]) == ["a@b.com", "x@y.org"]
+    # Each span got the replacement made for its own text.
+    ssn_texts, emails = by_type[IdType.SSN], by_type[IdType.EMAIL]
+    for row, (before, after) in enumerate(zip(notes.to_pylist(), out.to_pylist(), strict=True)):
+        for texts, kind in ((ssn_texts, "SSN"), (emails, "EMAIL")):
+            for index, text in enumerate(texts):
+                if f"<{kind}{index}>" in after:
+                    assert text in before, (row, text)
+    assert out[2].as_py().startswith("old 666-12-3456 replaced by <SSN")
+
+
+def test_overlapping_spans_earlier_then_longer_then_registry_order() -> None:
+    notes = pa.array(["cvv 123-45-6789", "MRN: 123-45-6789", "acct 123-45-6789 x"])
+    out = DETECTOR.scrub_text(notes, per_value(lambda id_type, text: f"<{id_type.value}>"))
+    # Same start: the longer SSN beats the 3-digit CVV; same span: SSN comes first in the registry.
+    assert out.to_pylist() == ["cvv <SSN>", "MRN: <SSN>", "acct <SSN> x"]
+
+
+def test_non_ascii_text_is_cut_at_the_right_bytes() -> None:
+    notes = pa.array(
+        [
+            "Café — SSN 123-45-6789 ✓ naïve a@b.com",
+            "ünïcode only",
+            "😀 212-555-0199😀",
+            "é40.712776, -74.005974",
+        ]
+    )
+    out = DETECTOR.scrub_text(notes, per_value(lambda id_type, text: f"<{id_type.value}>"))
+    # The last one: pyarrow 16's find_substring_regex would start the match inside "é" (Latin-1).
+    assert out.to_pylist() == [
+        "Café — SSN <SSN> ✓ naïve <EMAIL>",
+        "ünïcode only",
+        "😀 <PHONE>😀",
+        "é<GPS_COORDINATES>",
+    ]
+
+
+def test_sliced_chunked_and_non_string_input() -> None:
+    notes = pa.array(["x", "SSN 123-45-6789", None, "call 212-555-0199"]).slice(1)
+    chunked = pa.chunked_array([notes.slice(0, 1), notes.slice(1)])
+    replace = per_value(lambda id_type, text: "#")
+    assert DETECTOR.scrub_text(chunked, replace).to_pylist() == ["SSN #", None, "call #"]
+    assert DETECTOR.scrub_text(pa.array([1, None, 2]), replace).to_pylist() == ["1", None, "2"]
+    assert DETECTOR.scrub_text(pa.array([], pa.string()), replace).to_pylist() == []
+
+
+def test_untouched_column_is_returned_without_copy() -> None:
+    notes = pa.array(["no identifiers", None, "still none"])
+    assert DETECTOR.scrub_text(notes, tokenize) is notes
+    repeated = pa.array(["plain template text", "another template"] * 5000)
+    assert DETECTOR.scrub_text(repeated, tokenize) is repeated
+
+
+def test_repetitive_column_is_scrubbed_per_distinct_value_with_the_same_result() -> None:
+    templates = [
+        "Follow-up booked. MRN: 1234567 linked.",
+        "Callback 212-555-0199 confirmed.",
+        "Routine visit.",
+        None,
+    ]
+    notes = pa.array([templates[i % 4] for i in range(10_000)] + ["SSN 123-45-6789 once"])
+    calls: list[int] = []
+
+    def counting(id_type: IdType, texts: pa.Array) -> pa.Array:
+        calls.append(len(texts))
+        return tokenize(id_type, texts)
+
+    out = DETECTOR.scrub_text(notes, counting).to_pylist()
+    assert sum(calls) == 3  # one MRN, one phone, one SSN: distinct values only
+    expected = [
+        f"Follow-up booked. MRN: {token(IdType.MRN, '1234567')} linked.",
+        f"Callback {token(IdType.PHONE, '212-555-0199')} confirmed.",
+        "Routine visit.",
+        None,
+    ]
+    assert out[:8] == expected * 2
+    assert out[-1] == f"SSN {token(IdType.SSN, '123-45-6789')} once"
+    assert out.count(None) == 2500
+
+
+def test_a_replace_many_that_breaks_the_contract_is_an_error() -> None:
+    notes = pa.array(["SSN 123-45-6789"])
+    with pytest.raises(TypeError, match="one value per text"):
+        DETECTOR.scrub_text(notes, lambda id_type, text: "#")
+    with pytest.raises(TypeError, match="one value per text"):
+        DETECTOR.scrub_text(notes, lambda id_type, texts: pa.array(["a", "b"]))
+
+
+class _SuffixedCode(Recognizer):
+    """A pattern that goes on matching after `v`: its spans come from the Python engine."""
+
+    id_type = IdType.MRN
+    text_pattern: ClassVar[str] = r"\b(?P<v>[a-z]{2}-\d{2})-x\b"
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        return np.ones(len(values), dtype=bool)
+
+
+class _DashedCode(_SuffixedCode):
+    id_type = IdType.NPI
+    text_pattern: ClassVar[str] = r"\b(?P<v>\d{2}-x)\b"
+
+
+def test_pattern_continuing_after_the_value_and_earliest_overlap() -> None:
+    scanner = TextScanner([_SuffixedCode(), _DashedCode()])
+    assert [t.whole is None for t in scanner.types] == [True, False]  # Python spans, then RE2 spans
+    out = scanner.scrub(
+        pa.array(["ab-12-x and cd-34-x", "12-x only", "ab-12-x 56-x", "ab-12-xy"]),
+        per_value(lambda id_type, text: f"<{id_type.value}>"),
+    )
+    # "ab-12-x": the MRN span "ab-12" starts before the overlapping NPI span "12-x", so it wins.
+    assert out.to_pylist() == ["<MRN>-x and <MRN>-x", "<NPI> only", "<MRN>-x <NPI>", "ab-12-xy"]
+
+
+def reference_scrub(texts: list[str | None], replace) -> list[str | None]:
+    """The slow definition: every validating Python match of every type, earliest then longest wins."""
+    types = DETECTOR._text.types
+    out = []
+    for text in texts:
+        if text is None:
+            out.append(None)
+            continue
+        spans = []
+        for text_type in types:
+            for match in text_type.python_matches([text])[0]:
+                start, end = match.span("v")
+                spans.append((start, start - end, types.index(text_type), end, text_type.id_type))
+        pieces, cursor = [], 0
+        for start, _, _, end, id_type in sorted(spans):
+            if start >= cursor:
+                pieces += [text[cursor:start], replace(id_type, text[start:end])]
+                cursor = end
+        out.append("".join(pieces) + text[cursor:])
+    return out
+
+
+FRAGMENTS = [
+    "SSN 123-45-6789", "234-56-7890", "666-12-3456", "4111 1111 1111 1111", "card 4111111111111111",
+    "GB82 WEST 1234 5698 7654 32", "jane.doe@example.com", "(212) 555-0199", "+44 20 7946 0958",
+    "192.168.10.4", "version 1.2.3.4", "https://example.com/é?x=1", "MRN: 1234567", "DOB: 03/05/1980",
+    "Patient: John Smith", "Dr. Jane Doe", "42 Elm Street", "ZIP 02134", "IL 62704", "1HGCM82633A004352",
+    "NPI: 1234567893", "00:1A:2B:3C:4D:5E", "IMEI 490154203237518", "40.712776, -74.005974",
+    "passport no. X12345678", "member id: W123456789", "DL D1234567", "account number: 12345678", "cvv 123",
+    "é", "漢字", "-", ".", ":", "12", "x",
+]  # fmt: skip
+SEPARATORS = ["", " ", ", ", "-", "é", "\n"]
+NOTES = st.lists(
+    st.tuples(st.sampled_from(FRAGMENTS), st.sampled_from(SEPARATORS)).map("".join), max_size=12
+).map("".join)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(st.none(), NOTES), max_size=12))
+def test_vectorised_scrub_equals_the_python_definition(texts: list[str | None]) -> None:
+    def replace(id_type: IdType, text: str) -> str:
+        return f"<{id_type.value}:{text}>"
+
+    out = DETECTOR.scrub_text(pa.array(texts, pa.string()), per_value(replace))
+    assert out.to_pylist() == reference_scrub(texts, replace)
