@@ -15,6 +15,7 @@ setup:  ## create/refresh .venv and .venv-flink from the lock files (skips when 
 lock:  ## re-resolve requirements*.txt into the lock files (then run make setup)
 	python3 -m uv pip compile --python-version 3.11 --quiet requirements.txt -o requirements.lock
 	python3 -m uv pip compile --python-version 3.11 --quiet requirements-flink.txt -o requirements-flink.lock
+	python3 -m uv pip compile --python-version 3.11 --quiet requirements-bench.txt -o requirements-bench.lock
 
 up: setup  ## start the local stack (PostgreSQL, Kafka-protocol broker, Airflow)
 	@$(STACK) up
