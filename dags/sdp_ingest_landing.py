@@ -41,15 +41,20 @@ landing_zone = Asset(
 
 @task
 def claimed_files() -> list[str]:
-    """The files announced by the asset events that triggered this run."""
-    events = get_current_context()["triggering_asset_events"]
-    paths = []
-    for asset_events in events.values():
-        for event in asset_events:
-            payload = (event.extra or {}).get("payload") or {}
-            if payload.get("path"):
-                paths.append(payload["path"])
-    return sorted(set(paths))
+    """The files this run owns: those its asset events announced, plus any file another run's
+    events announced but did not take (the scheduler may fold events into an earlier run). Each
+    is moved into a folder of this run: the rename is atomic, so no two runs get the same file
+    and no claimed file is left behind."""
+    from include.triggers import take_for_run
+
+    context = get_current_context()
+    announced = [
+        payload["path"]
+        for asset_events in context["triggering_asset_events"].values()
+        for event in asset_events
+        if (payload := (event.extra or {}).get("payload") or {}).get("path")
+    ]
+    return take_for_run(announced, inbox=_s.inbox_dir, run_id=context["run_id"])
 
 
 @dag(

@@ -9,6 +9,7 @@ names, counts, routes and timings, never values from the file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -117,9 +118,7 @@ def classify_and_route(
         try:
             profile = profile_file(ticket.path)
         except InputError as exc:
-            job_id = start_job(conn, ticket.file_id, "spark", f"unreadable: {exc}", dag_id, run_id)
-            ticket.job_id = job_id
-            _write_error(s, ticket, str(exc))
+            ticket.job_id = start_job(conn, ticket.file_id, "spark", f"unreadable: {exc}", dag_id, run_id)
             raise
         decision = decide_route(profile, s, route_override)
         ticket.domain = profile.domain if domain == "auto" else domain
@@ -159,7 +158,7 @@ def record_duplicate(
 
 
 def finalize(ticket: FileTicket, *, actor: str, loaded: dict | None, validation_failure: dict | None,
-             s: Settings | None = None) -> str:  # fmt: skip
+             input_error: str | None = None, s: Settings | None = None) -> str:  # fmt: skip
     """After the run's other steps: archive when loaded (or duplicate), leave dry runs alone,
     quarantine otherwise with the most specific reason we have."""
     s = s or settings()
@@ -171,7 +170,9 @@ def finalize(ticket: FileTicket, *, actor: str, loaded: dict | None, validation_
     if ticket.duplicate or (loaded and not loaded.get("dry_run")):
         archive(ticket, actor=actor, s=s)
         return "duplicate" if ticket.duplicate or loaded.get("duplicate") else "archived"
-    if validation_failure:
+    if input_error:
+        reason = f"unreadable file: {input_error}"
+    elif validation_failure:
         failed = ", ".join(
             sorted(
                 {f.get("column") or f.get("expectation", "?") for f in validation_failure.get("failures", [])}
@@ -191,12 +192,6 @@ def spark_arguments(ticket: FileTicket) -> list[str]:
         "--input", ticket.path, "--staging-dir", ticket.staging_dir, "--anonymize", ticket.anonymize,
         "--domain", ticket.domain, "--job-key", str(ticket.job_id),
     ]  # fmt: skip
-
-
-def _write_error(s: Settings, ticket: FileTicket, reason: str) -> None:
-    folder = s.staging_dir / ticket.sha256 / str(ticket.job_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / ERROR_FILE).write_text(json.dumps({"reason": reason}))
 
 
 def staged_error(ticket: FileTicket) -> str | None:
@@ -280,6 +275,8 @@ def _move_restricted(source: Path, folder: Path, name: str) -> Path:
     if source.exists():
         shutil.move(str(source), target)
         os.chmod(target, 0o600)
+        with contextlib.suppress(OSError):  # the run's inbox folder, once it is empty
+            source.parent.rmdir()
     return target
 
 

@@ -87,7 +87,9 @@ def route(ticket: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
             anonymize=anonymize, dry_run=bool(options.get("dry_run")),
         )  # fmt: skip
     except InputError as exc:
-        # An unreadable file stays unreadable: fail now (no retry); finalize quarantines it.
+        # An unreadable file stays unreadable: fail now (no retry); finalize quarantines it with
+        # this reason (the ticket carries the job opened for it).
+        ti.xcom_push(key="input_error", value={"reason": str(exc), "ticket": ticket_obj.to_dict()})
         raise AirflowFailException(str(exc)) from exc
     args = ingest.spark_arguments(routed)
     if options.get("k"):
@@ -135,12 +137,13 @@ def load(ticket: dict[str, Any]) -> dict[str, Any]:
 
 @task(trigger_rule="all_done", retries=0)
 def finalize(registered: dict[str, Any] | None, routed: dict[str, Any] | None, loaded: dict[str, Any] | None,
-             validation_failure: dict[str, Any] | None) -> str:  # fmt: skip
+             validation_failure: dict[str, Any] | None, input_error: dict[str, Any] | None) -> str:  # fmt: skip
     """Archive the raw file after a load (or a duplicate), else quarantine it with the reason."""
     from include import ingest
 
-    ticket = ingest.FileTicket(**(routed or registered))
-    return ingest.finalize(ticket, actor=_actor(), loaded=loaded, validation_failure=validation_failure)
+    ticket = ingest.FileTicket(**(routed or (input_error or {}).get("ticket") or registered))
+    return ingest.finalize(ticket, actor=_actor(), loaded=loaded, validation_failure=validation_failure,
+                           input_error=(input_error or {}).get("reason"))  # fmt: skip
 
 
 @task_group(group_id="ingest_file")
@@ -151,15 +154,16 @@ def ingest_file(path: str, options: dict[str, Any]) -> None:
     process = _spark_submit(routed["spark_args"])
     checked = validate(routed["ticket"])
     loaded = load(routed["ticket"])
-    outcome = finalize(registered, routed["ticket"], loaded, _validation_failure(checked))
+    outcome = finalize(registered, routed["ticket"], loaded, _failure(checked, "validation_failure"),
+                       _failure(routed, "input_error"))  # fmt: skip
     gate >> process >> checked >> loaded >> outcome
 
 
-def _validation_failure(checked):
-    """The validation task's failure details (pushed under its own key before it fails)."""
+def _failure(output, key: str):
+    """Failure details a task pushed under its own key before failing (none when it succeeded)."""
     from airflow.sdk import XComArg
 
-    return XComArg(checked.operator, key="validation_failure")
+    return XComArg(output.operator, key=key)
 
 
 def _spark_submit(application_args):

@@ -15,6 +15,8 @@ ENGINE_OF_ROUTE = {"batch": "spark", "stream": "stream", "hybrid": "flink"}
 # Routes this release can run. The router still says which route a file *would* take.
 AVAILABLE_ROUTES = ("batch",)
 SAMPLE_ROWS = 2_000
+# include/triggers.claim prefixes claimed files with a timestamp and a random tag.
+CLAIM_PREFIX = re.compile(r"^\d{8}T\d{6}-[0-9a-f]{8}-")
 _URGENT_NAME = re.compile(r"(^|[._-])(urgent|priority|realtime|rt)([._-]|$)", re.IGNORECASE)
 
 
@@ -94,7 +96,7 @@ def _estimate_rows(path: Path, sample_rows: int) -> int:
 
 def _urgency(path: Path) -> tuple[bool, str]:
     """Urgent when the name says so (orders_urgent.csv) or a sidecar `<file>.urgent` exists."""
-    original = path.name.split("-", 2)[-1] if path.parent.name == "inbox" else path.name
+    original = CLAIM_PREFIX.sub("", path.name)
     if _URGENT_NAME.search(Path(original).stem):
         return True, "file name marks it urgent"
     if path.with_name(path.name + ".urgent").exists():

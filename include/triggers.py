@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -35,6 +36,25 @@ def claim(path: Path, inbox: Path) -> Path:
     target = inbox / f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}-{path.name}"
     os.rename(path, target)
     return target
+
+
+def take_for_run(announced: list[str], *, inbox: Path, run_id: str) -> list[str]:
+    """Move the announced files and any other waiting inbox file into inbox/<run>/; returns the
+    new paths of the files this call took (a file another run took first is skipped)."""
+    folder = inbox / re.sub(r"[^A-Za-z0-9_.-]", "_", run_id)
+    waiting = {Path(p) for p in announced} | {p for p in inbox.glob("*") if p.is_file()}
+    taken = []
+    for path in sorted(waiting):
+        if path.parent != inbox:
+            continue
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / path.name
+        try:
+            os.rename(path, target)
+        except FileNotFoundError:  # taken by another run
+            continue
+        taken.append(str(target))
+    return taken
 
 
 class LandingZoneTrigger(BaseEventTrigger):

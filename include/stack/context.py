@@ -95,6 +95,9 @@ class StackContext:
             SDP_STATE_DIR=str(s.state_dir),
             SDP_DATA_DIR=str(s.data_dir),
             SDP_DATABASE_URL=s.database_url,
+            # Resolved too: with SDP_DATABASE_URL set, a child would otherwise think PostgreSQL is
+            # external and fall back to SQLite for Airflow's metadata.
+            SDP_AIRFLOW_DATABASE_URL=s.airflow_database_url,
             KAFKA_BOOTSTRAP_SERVERS=s.kafka_bootstrap_servers,
             SDP_TOKEN_KEY=self.token_key,
             # Spark binds to the loopback interface; the machine's hostname may not resolve.

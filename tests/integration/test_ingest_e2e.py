@@ -1,0 +1,285 @@
+"""End to end on the real platform: Airflow (api-server, scheduler, dag-processor, triggerer,
+LocalExecutor), PostgreSQL, spark-submit, Great Expectations. Files are dropped into the landing
+zone exactly as a user would; results are read back from PostgreSQL and the data zones.
+
+One module-scoped stack on free ports, in a state folder of its own; stopped at the end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from compliance.generator import write_dataset
+from compliance.scan import scan_file
+from include.settings import Settings, load_settings
+from include.stack.manager import Stack
+from include.stack.process import free_port
+from tests.conftest import free_port_pair, new_state_dir
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+TOKEN_KEY = "e2e-token-key-0123456789abcdef"
+DEADLINE_SECONDS = 25
+FINAL = ("loaded", "quarantined", "duplicate", "failed")
+
+
+@pytest.fixture(scope="module")
+def platform():
+    state_dir = new_state_dir("e2e-")
+    env = {
+        "SDP_STATE_DIR": str(state_dir),
+        "SDP_POSTGRES_PORT": str(free_port()),
+        "SDP_KAFKA_PORT": str(free_port()),
+        "SDP_AIRFLOW_PORT": str(free_port()),
+        "SDP_AIRFLOW_LOG_PORT": str(free_port_pair()),
+        "SDP_TOKEN_KEY": TOKEN_KEY,
+        "SDP_DEADLINE_SECONDS": str(DEADLINE_SECONDS),
+        "SDP_FILE_STABLE_SECONDS": "1",
+        "SDP_LANDING_POLL_SECONDS": "1",
+    }
+    settings = load_settings(env)
+    stack = Stack(settings, ["postgres", "airflow-api-server", "airflow-scheduler", "airflow-dag-processor",
+                             "airflow-triggerer"])  # fmt: skip
+    stack.up(log=lambda _m: None)
+    yield settings, stack
+    stack.down(log=lambda _m: None)
+    shutil.rmtree(state_dir, ignore_errors=True)
+
+
+def query(settings: Settings, sql: str, *params) -> list[tuple]:
+    with psycopg.connect(settings.database_url) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def wait_files(settings: Settings, shas: list[str], timeout: float = 480) -> dict[str, str]:
+    deadline = time.monotonic() + timeout
+    status: dict[str, str] = {}
+    while time.monotonic() < deadline:
+        status = dict(query(settings, "SELECT sha256, status FROM data_files WHERE sha256 = ANY(%s)", shas))
+        settled = not [p for p in settings.inbox_dir.rglob("*") if p.is_file()]  # archived or quarantined
+        if len(status) == len(set(shas)) and all(s in FINAL for s in status.values()) and settled:
+            return status
+        time.sleep(3)
+    logs = settings.state_dir / "logs"
+    raise AssertionError(f"files not final after {timeout} s: {status}; see {logs}")
+
+
+def drop(settings: Settings, source: Path, name: str | None = None) -> None:
+    """Copy beside the landing zone, then rename in: what a careful uploader does."""
+    target = settings.landing_dir / (name or source.name)
+    temporary = settings.landing_dir / f".{target.name}.part"
+    shutil.copyfile(source, temporary)
+    os.rename(temporary, target)
+
+
+def sha(path: Path) -> str:
+    from include.db.files import sha256_of
+
+    return sha256_of(path)
+
+
+@pytest.fixture(scope="module")
+def samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("samples")
+    files = {
+        "patients.csv": ("healthcare", 3000),
+        "payments.jsonl": ("financial", 2000),
+    }
+    out = {}
+    for name, (domain, rows) in files.items():
+        out[name] = folder / name
+        write_dataset(domain, rows, out[name], seed=len(name))
+    (folder / "empty.csv").write_bytes(b"")
+    (folder / "binary.csv").write_bytes(bytes(range(256)) * 64)
+    lines = out["patients.csv"].read_bytes().splitlines(keepends=True)[:201]
+    lines[10] = b"only,three,fields\n"
+    lines[20] = lines[20].replace(b",", b",\xff\xfe,", 1)
+    (folder / "ragged.csv").write_bytes(b"".join(lines))
+    out.update({n: folder / n for n in ("empty.csv", "binary.csv", "ragged.csv")})
+    return out
+
+
+def test_landing_zone_end_to_end(platform, samples) -> None:
+    settings, _stack = platform
+    for name in ("patients.csv", "payments.jsonl", "empty.csv", "binary.csv", "ragged.csv"):
+        drop(settings, samples[name])
+    shas = {name: sha(samples[name]) for name in ("patients.csv", "payments.jsonl", "empty.csv", "binary.csv",
+                                                   "ragged.csv")}  # fmt: skip
+    status = wait_files(settings, list(shas.values()))
+    assert status[shas["patients.csv"]] == "loaded"
+    assert status[shas["payments.jsonl"]] == "loaded"
+    assert status[shas["ragged.csv"]] == "loaded"
+    assert status[shas["empty.csv"]] == "quarantined"
+    assert status[shas["binary.csv"]] == "quarantined"
+
+    for name in ("patients.csv", "payments.jsonl"):
+        (file_id,) = query(settings, "SELECT id FROM data_files WHERE sha256 = %s", shas[name])[0]
+        records = query(settings, "SELECT count(*), count(DISTINCT row_number) FROM data_records WHERE file_id = %s",
+                        file_id)[0]  # fmt: skip
+        loaded = {
+            (r, f, t)
+            for r, f, t in query(
+                settings,
+                "SELECT row_number, field, violation_type FROM data_compliance_violations WHERE file_id = %s",
+                file_id,
+            )
+        }
+        violations_path = samples[name].with_suffix(".violations.jsonl")
+        reference = scan_file(samples[name], violations_out=violations_path, as_of=dt.date.today())
+        expected = {
+            (v["row"], v["field"], v["type"])
+            for v in map(json.loads, violations_path.read_text().splitlines())
+        }
+        assert loaded == expected, name
+
+        (job,) = query(settings, "SELECT engine, status, records_in, records_loaded, records_quarantined, violations, "
+                       "pre_processing_s, pure_processing_s, post_processing_s, records_per_second, route_reason "
+                       "FROM data_processing_jobs WHERE file_id = %s", file_id)  # fmt: skip
+        (
+            engine,
+            job_status,
+            records_in,
+            records_loaded,
+            quarantined,
+            violations,
+            pre,
+            pure,
+            post,
+            rps,
+            reason,
+        ) = job
+        assert (engine, job_status) == ("spark", "succeeded")
+        assert records_in == reference.records_in and violations == len(expected)
+        # Batch route default: k-anonymity, which may suppress up to the policy's 5 %.
+        assert records[0] == records[1] == records_loaded
+        assert records_in * 0.95 <= records_loaded + quarantined <= records_in
+        assert min(pre, pure, post) >= 0 and rps > 0 and reason
+
+        actions = {a for (a,) in query(settings, "SELECT action FROM system_audit_log WHERE object_id IN "
+                                       "(SELECT id::text FROM data_files WHERE id = %s UNION SELECT id::text FROM "
+                                       "data_processing_jobs WHERE file_id = %s)", file_id, file_id)}  # fmt: skip
+        assert {"sensed", "classified", "routed", "validated", "loaded", "archived"} <= actions
+        assert query(settings, "SELECT success FROM data_validation_results WHERE file_id = %s", file_id) == [
+            (True,)
+        ]
+
+        archived = list((settings.raw_dir).rglob(f"{shas[name]}-*"))
+        assert len(archived) == 1 and stat.S_IMODE(archived[0].stat().st_mode) == 0o600
+        assert archived[0].read_bytes() == samples[name].read_bytes()
+
+        # Anonymized payloads: direct identifiers are tokens from the same key as everywhere else.
+        column = "ssn" if name == "patients.csv" else "email"
+        payloads = [p for (p,) in query(settings, "SELECT payload->>%s FROM data_records WHERE file_id = %s AND "
+                                        "payload->>%s IS NOT NULL LIMIT 50", column, file_id, column)]  # fmt: skip
+        assert payloads and all(p.startswith(("SSN_k1_", "EMAIL_k1_")) for p in payloads)
+
+    for name, fragment in (("empty.csv", "empty"), ("binary.csv", "binary")):
+        (file_id,) = query(settings, "SELECT id FROM data_files WHERE sha256 = %s", shas[name])[0]
+        reasons = query(
+            settings, "SELECT row_number, reason FROM data_quarantine WHERE file_id = %s", file_id
+        )
+        assert reasons and reasons[0][0] is None and fragment in reasons[0][1]
+        assert query(settings, "SELECT count(*) FROM data_records WHERE file_id = %s", file_id) == [(0,)]
+        reason_files = list(settings.quarantine_dir.glob(f"{shas[name][:16]}-*/REASON.txt"))
+        assert len(reason_files) == 1 and fragment in reason_files[0].read_text()
+
+    (ragged_id,) = query(settings, "SELECT id FROM data_files WHERE sha256 = %s", shas["ragged.csv"])[0]
+    quarantined_rows = query(settings, "SELECT row_number, reason FROM data_quarantine WHERE file_id = %s ORDER BY 1",
+                             ragged_id)  # fmt: skip
+    assert [r for r, _ in quarantined_rows] == [9, 19]
+    (loaded_rows,) = query(settings, "SELECT count(*) FROM data_records WHERE file_id = %s", ragged_id)[0]
+    assert 198 * 0.95 <= loaded_rows <= 198  # 200 rows - 2 quarantined, minus k-anonymity suppression
+
+    # Nothing lost: every dropped file is in the raw archive or in quarantine; the inbox is empty.
+    assert [p for p in settings.inbox_dir.rglob("*") if p.is_file()] == []
+    assert list(settings.landing_dir.glob("*.*")) == []
+
+
+def test_same_file_again_is_a_duplicate(platform, samples) -> None:
+    settings, _ = platform
+    digest = sha(samples["patients.csv"])
+    before = query(settings, "SELECT count(*) FROM data_records")[0][0]
+    drop(settings, samples["patients.csv"], "patients-again.csv")
+    deadline = time.monotonic() + 300
+    jobs: list[tuple] = []
+    while time.monotonic() < deadline:
+        jobs = query(settings, "SELECT status FROM data_processing_jobs WHERE file_id = (SELECT id FROM data_files "
+                     "WHERE sha256 = %s) ORDER BY id", digest)  # fmt: skip
+        if (
+            len(jobs) == 2
+            and jobs[1][0] != "running"
+            and not [p for p in settings.inbox_dir.rglob("*") if p.is_file()]
+        ):
+            break
+        time.sleep(3)
+    assert [s for (s,) in jobs] == ["succeeded", "duplicate"]
+    assert query(settings, "SELECT count(*) FROM data_records")[0][0] == before
+    assert query(settings, "SELECT count(*) FROM data_files WHERE sha256 = %s", digest) == [(1,)]
+
+
+def test_backfill_processes_each_day_once(platform, tmp_path: Path) -> None:
+    settings, stack = platform
+    days = ["2026-01-01", "2026-01-02", "2026-01-03"]
+    shas = []
+    for index, day in enumerate(days):
+        folder = settings.history_dir / day
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"visits-{day}.csv"
+        write_dataset("healthcare", 300, path, seed=100 + index)
+        shas.append(sha(path))
+    env = stack.ctx.airflow_env()
+    result = subprocess.run(
+        [sys.executable, "-m", "include.stack", "airflow", "backfill", "create", "--dag-id", "sdp_ingest_history",
+         "--from-date", days[0], "--to-date", days[-1]],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    status = wait_files(settings, shas)
+    assert set(status.values()) == {"loaded"}
+    rows = query(settings, "SELECT f.sha256, count(j.id), min(j.dag_id) FROM data_files f JOIN data_processing_jobs j "
+                 "ON j.file_id = f.id WHERE f.sha256 = ANY(%s) GROUP BY 1", shas)  # fmt: skip
+    assert sorted(count for _, count, _ in rows) == [1, 1, 1]
+    assert {dag for _, _, dag in rows} == {"sdp_ingest_history"}
+    deadline = time.monotonic() + 120  # finalize archives right after the load
+    while time.monotonic() < deadline and any(any((settings.history_dir / d).iterdir()) for d in days):
+        time.sleep(2)
+    for day in days:
+        assert list((settings.history_dir / day).iterdir()) == [], "processed partitions are archived"
+
+
+def test_runs_past_their_deadline_raise_alerts(platform) -> None:
+    settings, _stack = platform
+    airflow_db = settings.airflow_database_url.replace("postgresql+psycopg2", "postgresql")
+    with psycopg.connect(airflow_db) as conn:
+        slow_runs = {
+            run_id
+            for run_id, seconds in conn.execute(
+                "SELECT run_id, extract(epoch FROM end_date - queued_at) FROM dag_run WHERE dag_id LIKE 'sdp_ingest_%%' "
+                "AND end_date IS NOT NULL"
+            )
+            if seconds and seconds > DEADLINE_SECONDS + 15
+        }
+    assert slow_runs, "the Spark route takes longer than the short test deadline; expected slow runs"
+    deadline = time.monotonic() + 60
+    alerted: set[str] = set()
+    while time.monotonic() < deadline and not slow_runs <= alerted:
+        alerted = {
+            r for (r,) in query(settings, "SELECT run_id FROM pipeline_alerts WHERE kind = 'deadline_missed'")
+        }
+        time.sleep(2)
+    assert slow_runs <= alerted
+    (message,) = query(
+        settings, "SELECT message FROM pipeline_alerts WHERE kind = 'deadline_missed' LIMIT 1"
+    )[0]
+    assert "after it was queued" in message
