@@ -16,6 +16,8 @@ log = logging.getLogger("sdp.alerts")
 
 def _ids(context: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
     dag_run = context.get("dag_run")
+    if isinstance(dag_run, dict):  # deadline callbacks get the run as its REST API JSON
+        return dag_run.get("dag_id"), dag_run.get("dag_run_id") or dag_run.get("run_id"), None
     ti = context.get("ti") or context.get("task_instance")
     dag_id = getattr(dag_run, "dag_id", None) or context.get("dag_id") or getattr(ti, "dag_id", None)
     run_id = getattr(dag_run, "run_id", None) or context.get("run_id") or getattr(ti, "run_id", None)

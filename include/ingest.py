@@ -241,6 +241,7 @@ def archive(ticket: FileTicket, *, actor: str, s: Settings | None = None) -> Pat
     target = _move_restricted(
         Path(ticket.path), s.raw_dir / ticket.sha256[:2], f"{ticket.sha256}-{ticket.name}"
     )
+    _remove_empty_run_folder(Path(ticket.path), s)
     with _connect(s) as conn:
         audit(conn, actor=actor, action=AuditAction.ARCHIVED, object_type="data_file", object_id=str(ticket.file_id),
               details={"archive": str(target), "duplicate": ticket.duplicate})  # fmt: skip
@@ -253,6 +254,7 @@ def quarantine(ticket: FileTicket, reason: str, *, actor: str, s: Settings | Non
     s = s or settings()
     folder = s.quarantine_dir / f"{ticket.sha256[:16]}-{ticket.job_id or 'nojob'}"
     target = _move_restricted(Path(ticket.path), folder, ticket.name)
+    _remove_empty_run_folder(Path(ticket.path), s)
     (folder / "REASON.txt").write_text(reason + "\n")
     with _connect(s) as conn:
         conn.execute(
@@ -275,9 +277,14 @@ def _move_restricted(source: Path, folder: Path, name: str) -> Path:
     if source.exists():
         shutil.move(str(source), target)
         os.chmod(target, 0o600)
-        with contextlib.suppress(OSError):  # the run's inbox folder, once it is empty
-            source.parent.rmdir()
     return target
+
+
+def _remove_empty_run_folder(source: Path, s: Settings) -> None:
+    """A landing run's inbox/<run>/ folder goes once its last file has moved on."""
+    if source.parent.parent == s.inbox_dir:
+        with contextlib.suppress(OSError):
+            source.parent.rmdir()
 
 
 def staged_complete(ticket: FileTicket) -> bool:
