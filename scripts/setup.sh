@@ -43,3 +43,8 @@ build_venv .venv requirements.lock
 if [[ "${SDP_SKIP_FLINK_VENV:-0}" != 1 ]]; then
   build_venv .venv-flink requirements-flink.lock
 fi
+# The benchmark venv (Presidio, spaCy, anjana) only when scripts/bench.sh asks: `make setup`,
+# `make test` and `make demo` never build it.
+if [[ "${SDP_BENCH_VENV:-0}" == 1 ]]; then
+  build_venv .venv-bench requirements-bench.lock
+fi

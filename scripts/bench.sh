@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# `make bench`: builds the benchmark venv (.venv-bench: Presidio, spaCy, anjana, pycanon) when its
+# lock changed, runs every benchmark and prints their results as one table. Each figure is a ratio
+# against a baseline measured in the same command (the machine is shared and noisy).
+#   bash scripts/bench.sh            full run (1M / 5M rows for the core; ~30 min on 2 cores)
+#   bash scripts/bench.sh --quick    smoke run on small inputs (also: SDP_BENCH_QUICK=1)
+# Generated inputs are cached under .local/bench/, so reruns skip the generation.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+quick=${SDP_BENCH_QUICK:-0}
+for arg in "$@"; do
+  case $arg in
+    --quick) quick=1 ;;
+    *) echo "bench: unknown argument $arg (expected --quick)" >&2; exit 2 ;;
+  esac
+done
+
+SDP_BENCH_VENV=1 bash scripts/setup.sh
+
+mkdir -p .local/bench
+results=.local/bench/results-$(date +%Y%m%d-%H%M%S).jsonl
+if [[ $quick == 1 ]]; then
+  core_args=(--quick) presidio_args=(--rows 300 --repeat 1) kanon_args=(--rows 10000 --k 5)
+else
+  core_args=() presidio_args=() kanon_args=()
+fi
+
+# One benchmark per line: the venv's python, the script, its arguments. Ingestion benchmarks
+# (engines, Kafka, PostgreSQL loading) are added to this list when they exist.
+benches=(
+  ".venv/bin/python benchmarks/core_bench.py ${core_args[*]}"
+  ".venv-bench/bin/python benchmarks/presidio_bench.py --domain healthcare ${presidio_args[*]}"
+  ".venv-bench/bin/python benchmarks/presidio_bench.py --domain mixed ${presidio_args[*]}"
+  ".venv-bench/bin/python benchmarks/kanon_bench.py ${kanon_args[*]}"
+  # -- ingestion benchmarks go here --
+)
+
+failed=()
+for bench in "${benches[@]}"; do
+  echo "== $bench"
+  start=$SECONDS
+  # Word splitting of $bench is intended: each entry is a command line without quoted arguments.
+  # shellcheck disable=SC2086
+  if $bench --results "$results"; then
+    echo "   ($((SECONDS - start)) s)"
+  else
+    failed+=("$bench")
+  fi
+done
+
+echo
+echo "== all results ($results)"
+.venv/bin/python benchmarks/common.py report "$results"
+if ((${#failed[@]})); then
+  printf 'bench: FAILED: %s\n' "${failed[@]}" >&2
+  exit 1
+fi
