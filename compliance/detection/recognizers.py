@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import re
+from abc import ABC, abstractmethod
 from typing import ClassVar
 
 import numpy as np
@@ -40,7 +41,7 @@ from compliance.detection.headers import ANY_PREFIX, ID_SUFFIX
 from compliance.vocabulary import IdType
 
 
-class Recognizer:
+class Recognizer(ABC):
     id_type: ClassVar[IdType]
     # Full-match regex over the normalised header; None: never named by header.
     header: ClassVar[str | None] = None
@@ -61,9 +62,9 @@ class Recognizer:
         """Whether the (normalised) header names this type."""
         return self.header_rule is not None and self.header_rule.fullmatch(normalized_header) is not None
 
+    @abstractmethod
     def validate(self, values: pa.Array) -> np.ndarray:
         """Which values of a column of this type are real identifiers (trimmed strings, nulls allowed)."""
-        raise NotImplementedError
 
     def evidence(self, values: pa.Array) -> np.ndarray:
         """Which sample values prove the type on their own, for columns with uninformative headers."""
