@@ -203,12 +203,37 @@ def staged_error(ticket: FileTicket) -> str | None:
     return None
 
 
+def _audit_processed(ticket: FileTicket, *, actor: str, s: Settings) -> None:
+    """The engine's own report (the manifest): counts and the timing split, no values."""
+    from include.staging import StagedManifest
+
+    manifest = StagedManifest.read(Path(ticket.staging_dir))
+    details = {
+        "engine": manifest.engine,
+        "anonymize": manifest.anonymize,
+        "records_in": manifest.records_in,
+        "records_staged": manifest.records_staged,
+        "records_quarantined": manifest.records_quarantined,
+        "records_suppressed": manifest.records_suppressed,
+        "violations": manifest.violations,
+        "pre_processing_s": round(manifest.pre_processing_s, 3),
+        "pure_processing_s": round(manifest.pure_processing_s, 3),
+        "post_processing_s": round(manifest.post_processing_s, 3),
+        "records_per_second": round(manifest.records_per_second, 1),
+    }
+    with _connect(s) as conn:
+        audit(conn, actor=actor, action=AuditAction.PROCESSED, object_type="data_processing_job",
+              object_id=str(ticket.job_id), details=details)  # fmt: skip
+    log.info("processed %s: %s", ticket.name, ", ".join(f"{k}={v}" for k, v in details.items()))
+
+
 def validate(ticket: FileTicket, *, actor: str, s: Settings | None = None):
     """Great Expectations on the staged output; the summary is stored in PostgreSQL."""
     from include.db.audit import record_validation
     from include.validation import validate_staged
 
     s = s or settings()
+    _audit_processed(ticket, actor=actor, s=s)
     report = validate_staged(Path(ticket.staging_dir))
     with _connect(s) as conn:
         # Stores the summary and writes the `validated` audit row.

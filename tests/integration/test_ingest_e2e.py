@@ -169,7 +169,7 @@ def test_landing_zone_end_to_end(platform, samples) -> None:
         actions = {a for (a,) in query(settings, "SELECT action FROM system_audit_log WHERE object_id IN "
                                        "(SELECT id::text FROM data_files WHERE id = %s UNION SELECT id::text FROM "
                                        "data_processing_jobs WHERE file_id = %s)", file_id, file_id)}  # fmt: skip
-        assert {"sensed", "classified", "routed", "validated", "loaded", "archived"} <= actions
+        assert {"sensed", "classified", "routed", "processed", "validated", "loaded", "archived"} <= actions
         assert query(settings, "SELECT success FROM data_validation_results WHERE file_id = %s", file_id) == [
             (True,)
         ]

@@ -113,7 +113,7 @@ def test_failed_validation_quarantines_the_file_and_loads_nothing(settings: Sett
         assert "123-45-6789" not in json.dumps(stored[1][1])
         actions = [a for (a,) in conn.execute("SELECT action FROM system_audit_log WHERE object_id IN (%s, %s)",
                                               (str(ticket.file_id), str(ticket.job_id)))]  # fmt: skip
-        assert {"sensed", "classified", "routed", "validated", "quarantined"} <= set(actions)
+        assert {"sensed", "classified", "routed", "processed", "validated", "quarantined"} <= set(actions)
     kept = list(settings.quarantine_dir.glob("*/patients.csv"))
     assert len(kept) == 1 and kept[0].read_bytes() == source.read_bytes(), "evidence kept, nothing deleted"
     assert "validation failed" in (kept[0].parent / "REASON.txt").read_text()
