@@ -134,6 +134,30 @@ class CompliancePipeline:
         wanted = {s.lower() for s in self.policy.sensitive_attributes}
         return next((c.field for c in self.classes if c.field.lower() in wanted), None)
 
+    def k_anonymity_columns(self) -> list[str]:
+        """What the file-level k-anonymity pass needs: the quasi-identifiers and the sensitive attribute."""
+        names = list(self.quasi_identifiers())
+        sensitive = self.sensitive_attribute()
+        if sensitive and sensitive not in names:
+            names.append(sensitive)
+        return names
+
+    def k_anonymize(self, table: pa.Table):
+        """k-anonymity over the whole file's k_anonymity_columns() with this policy's k, l and
+        suppression budget (l-diversity only when the policy sets l and a sensitive column exists)."""
+        from compliance.anonymize.kanonymity import k_anonymize
+
+        sensitive = self.sensitive_attribute()
+        policy = self.policy
+        return k_anonymize(
+            table,
+            self.quasi_identifiers(),
+            policy.k,
+            sensitive=sensitive if policy.l else None,
+            l=policy.l if sensitive else None,
+            max_suppression=policy.max_suppression,
+        )
+
     def _plan(self) -> list[ColumnPlan]:
         quasi = self.quasi_identifiers() if self.anonymize == "k_anonymity" else {}
         plan = []

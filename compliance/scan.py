@@ -165,11 +165,7 @@ def _write_violations(handle, violations: pa.Table) -> None:
 
 
 def _quasi_columns(pipeline: CompliancePipeline, batch: pa.RecordBatch) -> pa.RecordBatch:
-    names = list(pipeline.quasi_identifiers())
-    sensitive = pipeline.sensitive_attribute()
-    if sensitive and sensitive not in names:
-        names.append(sensitive)
-    return batch.select(names)
+    return batch.select(pipeline.k_anonymity_columns())
 
 
 def _k_anonymity_pass(
@@ -182,10 +178,7 @@ def _k_anonymity_pass(
     clock: _Clock,
 ) -> None:
     """Second pass: generalise the quasi-identifiers over the whole file, drop suppressed rows."""
-    from compliance.anonymize.kanonymity import k_anonymize
-
     quasi = pipeline.quasi_identifiers()
-    policy = pipeline.policy
     writer = write_table_stream(output, out_format)
     try:
         if not quasi or not quasi_parts:
@@ -195,14 +188,7 @@ def _k_anonymity_pass(
             return
         table = pa.Table.from_batches(quasi_parts)
         sensitive = pipeline.sensitive_attribute()
-        result = k_anonymize(
-            table,
-            quasi,
-            policy.k,
-            sensitive=sensitive if policy.l else None,
-            l=policy.l if sensitive else None,
-            max_suppression=policy.max_suppression,
-        )
+        result = pipeline.k_anonymize(table)
         clock.charge("pure_processing_s")
         summary.records_suppressed = len(result.suppressed_rows)
         summary.k_anonymity = result.stats(quasi, sensitive)

@@ -56,7 +56,6 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import LongType, StringType, StructField, StructType
 
 import compliance
-from compliance.anonymize.kanonymity import k_anonymize
 from compliance.anonymize.tokenize import KEY_ENV, KEY_ID_ENV, Tokenizer, TokenKey, TokenKeyError
 from compliance.io import DEFAULT_BATCH_ROWS, FileReader, InputError, QuarantinedRow
 from compliance.pipeline import ANONYMIZE_METHODS, DOMAINS, CompliancePipeline
@@ -238,20 +237,12 @@ def k_anonymity_pass(
     quasi = pipeline.quasi_identifiers()
     if not quasi:
         return records, 0, {"applied": False, "reason": "no quasi-identifier columns in this file"}
-    policy = pipeline.policy
     sensitive = pipeline.sensitive_attribute()
-    names = [*quasi, *([sensitive] if sensitive and sensitive not in quasi else [])]
+    names = pipeline.k_anonymity_columns()
     table = records.select(_col(ROW_COLUMN), *(_col(n) for n in names)).toArrow()
     table = table.sort_by(ROW_COLUMN)  # file order, as the single-process pass sees it
     try:
-        result = k_anonymize(
-            table,
-            quasi,
-            policy.k,
-            sensitive=sensitive if policy.l else None,
-            l=policy.l if sensitive else None,
-            max_suppression=policy.max_suppression,
-        )
+        result = pipeline.k_anonymize(table)
     except ValueError as exc:  # e.g. fewer than k rows: the file cannot be published
         raise InputError(f"k-anonymity impossible for this file: {exc}") from exc
     generalised = pa.table(

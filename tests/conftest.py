@@ -34,6 +34,21 @@ def free_port_pair() -> int:
     raise RuntimeError("no two consecutive free ports")
 
 
+def isolated_stack_env(prefix: str, **extra: str) -> dict[str, str]:
+    """Settings for a whole stack of a test's own: a fresh state folder and free ports for every
+    service, plus `extra` variables (SDP_* settings the test needs)."""
+    from include.stack.process import free_port
+
+    return {
+        "SDP_STATE_DIR": str(new_state_dir(prefix)),
+        "SDP_POSTGRES_PORT": str(free_port()),
+        "SDP_KAFKA_PORT": str(free_port()),
+        "SDP_AIRFLOW_PORT": str(free_port()),
+        "SDP_AIRFLOW_LOG_PORT": str(free_port_pair()),
+        **extra,
+    }
+
+
 @pytest.fixture(scope="session")
 def test_settings() -> Iterator[Settings]:
     owned = None

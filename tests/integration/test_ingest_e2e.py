@@ -24,8 +24,7 @@ from compliance.generator import write_dataset
 from compliance.scan import scan_file
 from include.settings import Settings, load_settings
 from include.stack.manager import Stack
-from include.stack.process import free_port
-from tests.conftest import free_port_pair, new_state_dir
+from tests.conftest import isolated_stack_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -36,18 +35,14 @@ FINAL = ("loaded", "quarantined", "duplicate", "failed")
 
 @pytest.fixture(scope="module")
 def platform():
-    state_dir = new_state_dir("e2e-")
-    env = {
-        "SDP_STATE_DIR": str(state_dir),
-        "SDP_POSTGRES_PORT": str(free_port()),
-        "SDP_KAFKA_PORT": str(free_port()),
-        "SDP_AIRFLOW_PORT": str(free_port()),
-        "SDP_AIRFLOW_LOG_PORT": str(free_port_pair()),
-        "SDP_TOKEN_KEY": TOKEN_KEY,
-        "SDP_DEADLINE_SECONDS": str(DEADLINE_SECONDS),
-        "SDP_FILE_STABLE_SECONDS": "1",
-        "SDP_LANDING_POLL_SECONDS": "1",
-    }
+    env = isolated_stack_env(
+        "e2e-",
+        SDP_TOKEN_KEY=TOKEN_KEY,
+        SDP_DEADLINE_SECONDS=str(DEADLINE_SECONDS),
+        SDP_FILE_STABLE_SECONDS="1",
+        SDP_LANDING_POLL_SECONDS="1",
+    )
+    state_dir = Path(env["SDP_STATE_DIR"])
     settings = load_settings(env)
     stack = Stack(settings, ["postgres", "airflow-api-server", "airflow-scheduler", "airflow-dag-processor",
                              "airflow-triggerer"])  # fmt: skip

@@ -10,6 +10,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from pathlib import Path
 
 import psutil
 import psycopg
@@ -17,9 +18,8 @@ import pytest
 
 from include.settings import load_settings
 from include.stack.manager import Stack, StackError
-from include.stack.process import free_port
 from include.stack.services import airflow_health
-from tests.conftest import free_port_pair, new_state_dir
+from tests.conftest import isolated_stack_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -36,14 +36,8 @@ RESULT_TABLES = {
 
 @pytest.fixture(scope="module")
 def fresh_stack():
-    state_dir = new_state_dir("fresh-stack-")
-    env = {
-        "SDP_STATE_DIR": str(state_dir),
-        "SDP_POSTGRES_PORT": str(free_port()),
-        "SDP_KAFKA_PORT": str(free_port()),
-        "SDP_AIRFLOW_PORT": str(free_port()),
-        "SDP_AIRFLOW_LOG_PORT": str(free_port_pair()),
-    }
+    env = isolated_stack_env("fresh-stack-")
+    state_dir = Path(env["SDP_STATE_DIR"])
     settings = load_settings(env)
     stack = Stack(settings)
     yield stack
