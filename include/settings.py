@@ -36,6 +36,10 @@ class _Env:
         except ValueError as exc:
             raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
 
+    def names(self, name: str) -> tuple[str, ...]:
+        """A comma-separated list; blanks around and between items are dropped."""
+        return tuple(item.strip() for item in self.str(name).split(",") if item.strip())
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -57,13 +61,17 @@ class Settings:
     landing_poll_seconds: float
     ingest_parallel_files: int
     urgent_max_bytes: int
-    alert_webhook_url: str
+    # Airflow connection ids alerts are sent through; each connection's conn_type picks the notifier.
+    alert_connections: tuple[str, ...]
+    # Recipients of the smtp-connection notifier.
+    alert_email_to: tuple[str, ...]
     kafka_raw_retention_ms: int
     kafka_raw_partitions: int
     stream_consumer_group: str
     stream_consumer_instance: str
     stream_batch_records: int
     stream_batch_wait_ms: int
+    stream_wait_timeout_seconds: int
     # The SDP_* / KAFKA_* variables these settings were read from, so processes started on their
     # behalf (the local stack, tests) see exactly the same settings.
     environ: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
@@ -151,8 +159,8 @@ class Settings:
             if f.name == "environ":  # may hold SDP_TOKEN_KEY
                 continue
             value = getattr(self, f.name)
-            if f.name == "alert_webhook_url" and value:
-                value = "<set>"  # webhook URLs carry their secret in the path
+            if isinstance(value, tuple):
+                value = ",".join(value)
             out[f.name] = _mask_url(str(value))
         out["database_url"] = _mask_url(self.database_url)
         out["airflow_database_url"] = _mask_url(self.airflow_database_url)
@@ -195,7 +203,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         landing_poll_seconds=float(env.int("SDP_LANDING_POLL_SECONDS", 2)),
         ingest_parallel_files=env.int("SDP_INGEST_PARALLEL_FILES", 2),
         urgent_max_bytes=env.int("SDP_URGENT_MAX_BYTES", 1024 * 1024),
-        alert_webhook_url=env.str("SDP_ALERT_WEBHOOK_URL"),
+        alert_connections=env.names("SDP_ALERT_CONNECTIONS"),
+        alert_email_to=env.names("SDP_ALERT_EMAIL_TO"),
         kafka_raw_retention_ms=env.int("SDP_KAFKA_RAW_RETENTION_MS", 3_600_000),
         # Partitions of each sdp.raw.<domain> topic: how many stream consumers can share a domain.
         kafka_raw_partitions=env.int("SDP_KAFKA_RAW_PARTITIONS", 3),
@@ -207,6 +216,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         # A micro-batch closes at this many messages or after this wait, whichever comes first.
         stream_batch_records=env.int("SDP_STREAM_BATCH_RECORDS", 10_000),
         stream_batch_wait_ms=env.int("SDP_STREAM_BATCH_WAIT_MS", 500),
+        # The DAG waits (deferred, no worker slot) this long for the consumer to finish a file,
+        # e.g. while the consumer service is down, before the run gives up and quarantines it.
+        stream_wait_timeout_seconds=env.int("SDP_STREAM_WAIT_TIMEOUT_SECONDS", 6 * 3600),
         environ={k: v for k, v in env.environ.items() if k.startswith(("SDP_", "KAFKA_"))},
     )
 
