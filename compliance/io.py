@@ -88,7 +88,43 @@ def _head(path: Path) -> bytes:
     return head
 
 
+# Byte-order marks of the encodings a spreadsheet may export (longest first: UTF-32 LE starts
+# with the UTF-16 LE mark).
+_FOREIGN_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+_SAVE_AS_UTF8 = "save it as UTF-8 and drop it again"
+
+
+def _check_encoding(path: Path, head: bytes) -> None:
+    """A whole file in another encoding is a file-level error with a reason a person can act on;
+    a few bad bytes in otherwise UTF-8 text are quarantined row by row instead."""
+    for bom, encoding in _FOREIGN_BOMS:
+        if head.startswith(bom):
+            raise InputError(
+                f"{path.name}: {encoding} text (byte-order mark), expected UTF-8; {_SAVE_AS_UTF8}"
+            )
+    even, odd = head[0::2], head[1::2]
+    if len(head) >= 16 and max(even.count(0) / len(even), odd.count(0) / max(1, len(odd))) > 0.4:
+        raise InputError(f"{path.name}: looks like UTF-16 text (every other byte is zero), expected UTF-8; "
+                         f"{_SAVE_AS_UTF8}")  # fmt: skip
+    lines = [line for line in head.split(b"\n")[:-1] if line.strip()] or [head]
+    bad = 0
+    for line in lines:
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            bad += 1
+    if bad > max(2, len(lines) // 2):
+        raise InputError(f"{path.name}: not UTF-8 text ({bad} of the first {len(lines)} lines have invalid bytes, "
+                         f"e.g. Latin-1 or Windows-1252); {_SAVE_AS_UTF8}")  # fmt: skip
+
+
 def _check_text(path: Path, head: bytes) -> None:
+    _check_encoding(path, head)
     text = head.decode("utf-8", errors="replace")
     odd = sum(1 for ch in text if ch == "\ufffd" or (ch < " " and ch not in "\t\r\n"))
     if b"\x00" in head or odd > max(8, len(text) // 10):
