@@ -99,7 +99,7 @@ _FOREIGN_BOMS = (
 _SAVE_AS_UTF8 = "save it as UTF-8 and drop it again"
 
 
-def _check_encoding(path: Path, head: bytes) -> None:
+def _check_foreign_text(path: Path, head: bytes) -> None:
     """A whole file in another encoding is a file-level error with a reason a person can act on;
     a few bad bytes in otherwise UTF-8 text are quarantined row by row instead."""
     for bom, encoding in _FOREIGN_BOMS:
@@ -107,10 +107,15 @@ def _check_encoding(path: Path, head: bytes) -> None:
             raise InputError(
                 f"{path.name}: {encoding} text (byte-order mark), expected UTF-8; {_SAVE_AS_UTF8}"
             )
-    even, odd = head[0::2], head[1::2]
-    if len(head) >= 16 and max(even.count(0) / len(even), odd.count(0) / max(1, len(odd))) > 0.4:
+    # UTF-16 without a mark: one byte of each pair is almost always zero, the other almost never.
+    zero_shares = sorted(part.count(0) / max(1, len(part)) for part in (head[0::2], head[1::2]))
+    if len(head) >= 16 and zero_shares[1] > 0.4 and zero_shares[0] < 0.05:
         raise InputError(f"{path.name}: looks like UTF-16 text (every other byte is zero), expected UTF-8; "
                          f"{_SAVE_AS_UTF8}")  # fmt: skip
+
+
+def _check_utf8_lines(path: Path, head: bytes) -> None:
+    """Most lines invalid UTF-8: text in a single-byte encoding (Latin-1, Windows-1252)."""
     lines = [line for line in head.split(b"\n")[:-1] if line.strip()] or [head]
     bad = 0
     for line in lines:
@@ -124,10 +129,13 @@ def _check_encoding(path: Path, head: bytes) -> None:
 
 
 def _check_text(path: Path, head: bytes) -> None:
-    _check_encoding(path, head)
+    _check_foreign_text(path, head)
+    if b"\x00" in head:
+        raise InputError(f"{path.name}: binary file, not text; expected CSV, JSON Lines or Parquet")
+    _check_utf8_lines(path, head)
     text = head.decode("utf-8", errors="replace")
     odd = sum(1 for ch in text if ch == "\ufffd" or (ch < " " and ch not in "\t\r\n"))
-    if b"\x00" in head or odd > max(8, len(text) // 10):
+    if odd > max(8, len(text) // 10):
         raise InputError(f"{path.name}: binary file, not text; expected CSV, JSON Lines or Parquet")
     if not head.strip():
         raise InputError(f"{path.name}: empty file (only whitespace)")

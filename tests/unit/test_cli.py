@@ -117,6 +117,10 @@ def test_k_anonymity_output(workdir: Path) -> None:
         ("data.xlsx", b"PK\x03\x04" + b"\x00" * 64, "binary file"),
         ("readme.md", b"just some words without structure\n", "unknown format"),
         ("bad.parquet", b"not parquet at all\n", "not a Parquet file"),
+        ("utf16.csv", "name,email\nJosé,j@example.org\n".encode("utf-16"), "UTF-16 text (byte-order mark)"),
+        ("utf16le.csv", "name,email\nJosé,j@example.org\n".encode("utf-16-le"), "looks like UTF-16"),
+        ("utf32.csv", "name,email\nJosé,j@example.org\n".encode("utf-32"), "UTF-32 text"),
+        ("latin1.csv", b"name,city\n" + "Zoë,Köln\n".encode("latin-1") * 20, "not UTF-8 text"),
     ],
 )
 def test_bad_files_are_one_line_errors(
