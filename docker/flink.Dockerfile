@@ -15,6 +15,11 @@ ENV UV_PYTHON_INSTALL_DIR=/opt/python \
     UV_NO_CACHE=1
 # Python UDFs on a cluster need flink-python on the classpath; the distribution keeps it in opt/.
 RUN cp /opt/flink/opt/flink-python-*.jar /opt/flink/lib/
+# Beam (PyFlink's Python-worker runner) logs each worker's whole environment, SDP_TOKEN_KEY with
+# it, when it closes one: that logger is switched off in every log configuration of the image.
+RUN for f in /opt/flink/conf/log4j*.properties; do \
+      printf '\nlogger.beamenv.name = org.apache.beam.runners.fnexecution.control.DefaultJobBundleFactory\nlogger.beamenv.level = OFF\n' >> "$f"; \
+    done
 # Same uid/gid as the platform image (50000:0) so both can write the shared data-zone volume.
 RUN usermod --uid 50000 --gid 0 flink \
     && mkdir -p /opt/sdp/data \

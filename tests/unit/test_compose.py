@@ -28,6 +28,7 @@ SCHEMA_ENV_VAR = "SDP_COMPOSE_SCHEMA"
 CODE_ENV_SOURCES = (
     REPO_ROOT / "include" / "settings.py",
     REPO_ROOT / "compliance" / "anonymize" / "tokenize.py",
+    REPO_ROOT / "flink_jobs" / "compliance_hybrid.py",  # may not import include.settings
 )
 ENV_NAME = re.compile(r"(SDP|KAFKA)_[A-Z0-9_]+")
 # Policy of the stack (not a copy of the code): what a process running pipeline code needs.

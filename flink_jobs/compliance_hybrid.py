@@ -1,0 +1,593 @@
+"""Hybrid route: one file through the compliance core on Apache Flink (PyFlink DataStream API),
+written as a staged output (include/staging.py). Run with the Flink venv:
+
+    .venv-flink/bin/python flink_jobs/compliance_hybrid.py --input FILE --staging-dir DIR \\
+        --anonymize {none,tokenize} --domain auto|... [--as-of DATE] [--job-key KEY] [--parallelism N] \\
+        [--jobmanager HOST:PORT]
+
+Where it runs: an in-process mini cluster by default (Flink's JVM is a child of this process, the
+Python workers are children of that JVM: one process per parallel subtask, so they really use N
+cores). With `--jobmanager HOST:PORT` or SDP_FLINK_REST_URL=http://HOST:PORT the job is submitted
+to that cluster's REST endpoint instead; the core is shipped with `add_python_file`, and the
+cluster must see DIR at the same path (shared staging storage, as for Spark executors), run a
+Python with apache-flink + pyarrow + numpy + pyyaml + phonenumbers (its `python.executable`), and
+have SDP_TOKEN_KEY in the TaskManagers' environment. Beam logs a Python worker's environment (the key
+with it) at INFO/WARN when it closes one: the cluster's log4j configuration must set the logger
+org.apache.beam.runners.fnexecution.control.DefaultJobBundleFactory to OFF (this job does that
+itself for its mini cluster).
+
+Design:
+- Pre-processing on this client, as in the Spark job: `compliance.io.FileReader` owns row numbering
+  and quarantine; its first batch classifies the columns exactly as `sdp scan` does
+  (CompliancePipeline.prepare), and the workers adopt that classification (`prepare_from`), so
+  violations and tokens equal the other routes'. The rows are re-cut into bounded Arrow batches
+  (BATCH_ROWS) in one uncompressed Arrow IPC file under DIR/_work/ that workers memory-map.
+- The Flink job: a bounded NumberSequenceSource of batch indices, rebalanced over the `detect`
+  operator (a ProcessFunction): it maps its batch, runs detection + rules, writes the batch's
+  violations, and splits the rows into two lanes. Rows with a violation take the urgent lane:
+  anonymized and written at once. The others travel on as Arrow IPC bytes (a side output) to the
+  `batched lane`, keyed by LANE_KEYS_PER_SUBTASK * parallelism keys, buffered in Flink keyed state
+  and anonymized + written per FLUSH_ROWS rows, the remainder when the input ends (an event-time
+  timer at the end of time fires on the final watermark of the bounded stream). Both operators
+  emit one small summary per part file, collected by this client for the manifest.
+- Part files have deterministic names (batch index, lane key + flush number) and are written to a
+  hidden temporary name then renamed, so readers (pyarrow.dataset skips dot-files) never see half a
+  file. DIR is cleared at the start: a retry after a kill never sees half a previous attempt.
+  Flink's own restart strategy is off: the orchestrator's task retry is the retry.
+- The tokenization key reaches workers only through the environment (SDP_TOKEN_KEY); no function
+  captures it, so it is never part of the job graph or argv.
+- Post-processing checks the lane counts, writes quarantine.parquet, then manifest.json last. Bad
+  input writes error.json {reason} and exits 2.
+"""
+
+# ruff: noqa: E402 (the environment must be set up before pyflink and the core are imported)
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+# Before pyflink starts its JVM: the JVM and the Python workers it spawns inherit this environment.
+# Workers must find this venv's Python (pyflink) first and the repository's `compliance` package.
+REPO_ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+
+def _put_first(variable: str, entry: Path) -> None:
+    entries = [e for e in os.environ.get(variable, "").split(os.pathsep) if e and e != str(entry)]
+    os.environ[variable] = os.pathsep.join([str(entry), *entries])
+
+
+_put_first("PATH", VENV_BIN)
+_put_first("PYTHONPATH", REPO_ROOT)
+# PyFlink runs a mini cluster's Python functions inside this client process by default ("loopback"):
+# one interpreter and one GIL for all subtasks. Process mode gives each subtask its own worker.
+os.environ.setdefault("_python_worker_execution_mode", "process")
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pyflink
+from pyflink.common import Configuration, Types, WatermarkStrategy
+from pyflink.datastream import OutputTag, StreamExecutionEnvironment
+from pyflink.datastream.connectors.number_seq import NumberSequenceSource
+from pyflink.datastream.functions import KeyedProcessFunction, ProcessFunction, RuntimeContext
+from pyflink.datastream.state import ListStateDescriptor, ValueStateDescriptor
+
+import compliance
+from compliance.anonymize.tokenize import Tokenizer, TokenKey, TokenKeyError
+from compliance.columns import ColumnClass
+from compliance.io import FileReader, InputError, QuarantinedRow
+from compliance.pipeline import DOMAINS, CompliancePipeline
+from compliance.rules.base import VIOLATION_SCHEMA
+
+# Staged-output names of include.staging (flink_jobs may not import include).
+ROW_COLUMN = "_row"
+RECORDS, VIOLATIONS, QUARANTINE, MANIFEST, ERROR = (
+    "records.parquet",
+    "violations.parquet",
+    "quarantine.parquet",
+    "manifest.json",
+    "error.json",
+)
+WORK_DIR = "_work"
+INPUT_FILE = "input.arrow"
+EXIT_BAD_INPUT = 2
+REST_URL_ENV = "SDP_FLINK_REST_URL"
+BEAM_ENVIRONMENT_LOGGER = "org.apache.beam.runners.fnexecution.control.DefaultJobBundleFactory"
+
+# k-anonymity is a whole-file pass: it belongs to the batch route, not to this per-record one.
+ANONYMIZE_METHODS = ("none", "tokenize")
+BATCH_ROWS = 4096  # rows per stream element: large enough to vectorise, small enough to spread
+FLUSH_ROWS = 32_768  # the batched lane anonymizes and writes (at least) this many rows at a time
+LANE_KEYS_PER_SUBTASK = 2  # more keys than subtasks: hashing then spreads the batched lane evenly
+URGENT, BATCHED = "urgent", "batched"
+END_OF_TIME = 2**63 - 2  # an event-time timer here fires on the final watermark of a bounded stream
+
+# (lane, part file name, rows, violations): one per part file written, collected by the client.
+SUMMARY_TYPE = Types.TUPLE([Types.STRING(), Types.STRING(), Types.LONG(), Types.LONG()])
+
+
+def payload_type():
+    """An Arrow IPC stream holding one batch. A new object per use: a type once used in the graph
+    holds its Java peer, which cannot be pickled into a function."""
+    return Types.PRIMITIVE_ARRAY(Types.BYTE())
+
+
+# (lane key, rows, payload): rows without violations on their way to the batched lane.
+BATCHED_LANE = OutputTag(BATCHED, Types.TUPLE([Types.INT(), Types.LONG(), payload_type()]))
+
+
+# -- arguments ----------------------------------------------------------------------------------------
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="compliance_hybrid", description=__doc__.splitlines()[0])
+    parser.add_argument("--input", required=True, type=Path, help="CSV, JSON Lines or Parquet file")
+    parser.add_argument("--staging-dir", required=True, type=Path, help="this job's staging folder")
+    parser.add_argument("--anonymize", choices=ANONYMIZE_METHODS, default="tokenize")
+    parser.add_argument("--domain", choices=DOMAINS, default="auto")
+    parser.add_argument("--as-of", type=dt.date.fromisoformat, default=None, help="YYYY-MM-DD (retention)")
+    parser.add_argument("--job-key", default="", help="label of this run, recorded in the manifest")
+    parser.add_argument("--parallelism", type=int, default=os.cpu_count() or 1, help="Flink parallelism")
+    parser.add_argument(
+        "--jobmanager",
+        default=None,
+        help=f"HOST:PORT of a Flink cluster's REST endpoint (default: ${REST_URL_ENV}, else a mini cluster)",
+    )
+    # The batch route's k-anonymity setting, accepted so both engines share one argument contract
+    # (include.ingest.engine_arguments); per-record lanes never see the whole file, so no k applies.
+    parser.add_argument("--k", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--batch-rows", type=int, default=BATCH_ROWS, help="rows per stream element")
+    parser.add_argument("--flush-rows", type=int, default=FLUSH_ROWS, help="rows per batched-lane write")
+    args = parser.parse_args(argv)
+    for name in ("parallelism", "batch_rows", "flush_rows"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    return args
+
+
+# -- pre-processing (client) --------------------------------------------------------------------------
+@dataclass
+class StagedInput:
+    """The input file as one Arrow IPC file of bounded batches with `_row`, plus what FileReader learned."""
+
+    path: Path
+    batches: int
+    format: str
+    columns: list[str]
+    rows: int
+    quarantined: list[QuarantinedRow]
+    first_batch: pa.RecordBatch
+    sha256: str
+
+    @property
+    def records_seen(self) -> int:
+        return self.rows + len(self.quarantined)
+
+
+def stage_input(source: Path, path: Path, batch_rows: int) -> StagedInput:
+    """Stream the file through FileReader into `path`, `batch_rows` rows per batch. Raises InputError."""
+    reader = FileReader(source)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer: pa.ipc.RecordBatchFileWriter | None = None
+    first: pa.RecordBatch | None = None
+    batches = 0
+    try:
+        for chunk in reader:
+            if first is None:
+                first = chunk.batch
+                if ROW_COLUMN in first.schema.names:
+                    raise InputError(f"{source.name}: column name {ROW_COLUMN!r} is reserved")
+                writer = pa.ipc.new_file(str(path), _with_row(first.slice(0, 0), chunk.rows[:0]).schema)
+            batch = _with_row(chunk.batch, chunk.rows)
+            for offset in range(0, batch.num_rows, batch_rows):
+                writer.write_batch(batch.slice(offset, batch_rows))
+                batches += 1
+        if first is None:  # every row quarantined: keep the header's columns, stage no rows
+            first = pa.RecordBatch.from_arrays(
+                [pa.array([], pa.string()) for _ in reader.columns], names=reader.columns
+            )
+    finally:
+        if writer is not None:
+            writer.close()
+    return StagedInput(
+        path=path,
+        batches=batches,
+        format=reader.format,
+        columns=list(first.schema.names),
+        rows=reader.rows_read,
+        quarantined=list(reader.quarantined),
+        first_batch=first,
+        sha256=_sha256(source),
+    )
+
+
+def _with_row(batch: pa.RecordBatch, rows: np.ndarray) -> pa.RecordBatch:
+    return pa.RecordBatch.from_arrays(
+        [pa.array(rows, pa.int64()), *batch.columns], names=[ROW_COLUMN, *batch.schema.names]
+    )
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+# -- pure processing (Flink workers) ------------------------------------------------------------------
+@dataclass(frozen=True)
+class Decisions:
+    """What the client decided for the whole file; every subtask adopts it (no key in here)."""
+
+    classes: list[ColumnClass]
+    domain: str
+    anonymize: str
+    as_of: dt.date
+    columns: list[str]
+    input_path: str
+    staging_dir: str
+    lane_keys: int
+    flush_rows: int
+
+    def pipeline(self, anonymize: str) -> CompliancePipeline:
+        tokenizer = Tokenizer(TokenKey.from_env()) if anonymize != "none" else None
+        pipeline = CompliancePipeline(
+            domain=self.domain, anonymize=anonymize, tokenizer=tokenizer, as_of=self.as_of
+        )
+        pipeline.prepare_from(self.classes)
+        return pipeline
+
+    def records_schema(self) -> pa.Schema:
+        return pa.schema([(ROW_COLUMN, pa.int64()), *((name, pa.string()) for name in self.columns)])
+
+
+def anonymize_records(pipeline: CompliancePipeline, batch: pa.RecordBatch, schema: pa.Schema) -> pa.Table:
+    """`_row` + the anonymized columns of `batch` (which has `_row` first) in the staged schema.
+    Anonymization only: detection already ran on these rows in the detect operator, and the
+    pipeline's anonymize step is the same code `process` runs after it."""
+    data = pa.RecordBatch.from_arrays(batch.columns[1:], names=batch.schema.names[1:])
+    anonymized = data if pipeline.anonymize == "none" else pipeline._anonymize(data)
+    return pa.Table.from_batches(
+        [pa.RecordBatch.from_arrays([batch.column(0), *anonymized.columns], schema=schema)]
+    )
+
+
+def write_part(table: pa.Table, folder: Path, name: str) -> None:
+    """Write under a hidden name, then rename: a reader never sees half a part file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    temporary = folder / f".{name}.tmp"
+    pq.write_table(table, temporary)
+    os.replace(temporary, folder / name)
+
+
+def to_ipc(batch: pa.RecordBatch) -> bytes:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, batch.schema) as writer:
+        writer.write_batch(batch)
+    return sink.getvalue().to_pybytes()
+
+
+def from_ipc(payload: bytes) -> pa.RecordBatch:
+    return pa.ipc.open_stream(pa.py_buffer(payload)).read_next_batch()
+
+
+class DetectAndSplit(ProcessFunction):
+    """Detection + rules on one staged batch; writes its violations, anonymizes and writes the urgent
+    lane (rows with a violation) at once and sends the other rows to the batched lane."""
+
+    def __init__(self, decisions: Decisions) -> None:
+        self.decisions = decisions
+
+    def open(self, runtime_context: RuntimeContext) -> None:
+        self.detection = self.decisions.pipeline("none")
+        self.anonymizer = self.decisions.pipeline(self.decisions.anonymize)
+        self.schema = self.decisions.records_schema()
+        self.source = pa.ipc.open_file(pa.memory_map(self.decisions.input_path))
+        self.staging = Path(self.decisions.staging_dir)
+
+    def process_element(self, index: int, ctx: ProcessFunction.Context):
+        batch = self.source.get_batch(index)
+        rows = batch.column(0)
+        data = pa.RecordBatch.from_arrays(batch.columns[1:], names=self.decisions.columns)
+        found = self.detection.process(data, rows.to_numpy()).violations
+        part = f"part-{index:06d}.parquet"
+        if found.num_rows:
+            write_part(found.cast(VIOLATION_SCHEMA), self.staging / VIOLATIONS, part)
+        flagged = pc.is_in(rows, value_set=pc.unique(found.column("row").combine_chunks()))
+        urgent = batch.filter(flagged)
+        written = ""
+        if urgent.num_rows:
+            written = f"u-{part}"
+            write_part(
+                anonymize_records(self.anonymizer, urgent, self.schema), self.staging / RECORDS, written
+            )
+        yield URGENT, written, urgent.num_rows, found.num_rows
+        rest = batch.filter(pc.invert(flagged))
+        if rest.num_rows:
+            yield BATCHED_LANE, (index % self.decisions.lane_keys, rest.num_rows, to_ipc(rest))
+
+
+class BatchedLane(KeyedProcessFunction):
+    """Buffers rows without violations in keyed state; anonymizes and writes them `flush_rows` at a
+    time, and what is left when the input ends."""
+
+    def __init__(self, decisions: Decisions) -> None:
+        self.decisions = decisions
+
+    def open(self, runtime_context: RuntimeContext) -> None:
+        self.anonymizer = self.decisions.pipeline(self.decisions.anonymize)
+        self.schema = self.decisions.records_schema()
+        self.staging = Path(self.decisions.staging_dir)
+        self.buffer = runtime_context.get_list_state(ListStateDescriptor("buffer", payload_type()))
+        self.buffered = runtime_context.get_state(ValueStateDescriptor("buffered", Types.LONG()))
+        self.flushes = runtime_context.get_state(ValueStateDescriptor("flushes", Types.INT()))
+
+    def process_element(self, value: tuple, ctx: KeyedProcessFunction.Context):
+        key, rows, payload = value
+        buffered = self.buffered.value() or 0
+        if buffered == 0:
+            ctx.timer_service().register_event_time_timer(END_OF_TIME)
+        self.buffer.add(payload)
+        self.buffered.update(buffered + rows)
+        if buffered + rows >= self.decisions.flush_rows:
+            yield self._flush(key)
+
+    def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext):
+        if self.buffered.value():
+            yield self._flush(ctx.get_current_key())
+
+    def _flush(self, key: int) -> tuple[str, str, int, int]:
+        records = pa.Table.from_batches([from_ipc(payload) for payload in self.buffer.get()])
+        flush = self.flushes.value() or 0
+        part = f"b-part-{key:03d}-{flush:05d}.parquet"
+        batch = records.combine_chunks().to_batches()[0]
+        write_part(anonymize_records(self.anonymizer, batch, self.schema), self.staging / RECORDS, part)
+        self.buffer.clear()
+        self.buffered.update(0)
+        self.flushes.update(flush + 1)
+        return BATCHED, part, batch.num_rows, 0
+
+
+def build_job(env: StreamExecutionEnvironment, decisions: Decisions, batches: int):
+    """The dataflow over `batches` staged batches; returns the stream of part summaries."""
+    source = env.from_source(
+        NumberSequenceSource(0, batches - 1), WatermarkStrategy.no_watermarks(), "staged-batches"
+    )
+    # The number source hands out contiguous ranges on request; rebalancing deals the batches out
+    # round-robin, so a subtask whose worker starts late still gets its share.
+    detected = (
+        source.rebalance()
+        .process(DetectAndSplit(decisions), output_type=SUMMARY_TYPE)
+        .name("detect+urgent-lane")
+    )
+    flushed = (
+        detected.get_side_output(BATCHED_LANE)
+        .key_by(lambda element: element[0], key_type=Types.INT())
+        .process(BatchedLane(decisions), output_type=SUMMARY_TYPE)
+        .name("batched-lane")
+    )
+    return detected.union(flushed)
+
+
+def flink_environment(parallelism: int, jobmanager: str | None) -> tuple[StreamExecutionEnvironment, str]:
+    """A mini cluster in this process's JVM, or the REST endpoint of a running cluster."""
+    config = Configuration()
+    config.set_string("restart-strategy.type", "none")  # a failed job fails the task; Airflow retries it
+    if not jobmanager:
+        config.set_string("python.executable", sys.executable)
+        env = StreamExecutionEnvironment.get_execution_environment(config)
+        silence_worker_environment_logs()
+        cluster = "mini-cluster"
+    else:
+        from pyflink.java_gateway import get_gateway
+
+        host, port = rest_endpoint(jobmanager)
+        gateway = get_gateway()
+        remote = gateway.jvm.org.apache.flink.streaming.api.environment.StreamExecutionEnvironment
+        no_jars = gateway.new_array(gateway.jvm.String, 0)
+        env = StreamExecutionEnvironment(
+            remote.createRemoteEnvironment(host, port, config._j_configuration, no_jars)
+        )
+        # Flink's Python operators live in flink-python, which a stock cluster keeps in opt/, not lib/.
+        python_jar = next((Path(pyflink.__file__).parent / "opt").glob("flink-python-*.jar"))
+        env.add_jars(python_jar.as_uri())
+        # The cluster's workers get the core from the job itself, not from their own install.
+        env.add_python_file(str(Path(compliance.__file__).resolve().parent))
+        cluster = f"{host}:{port}"
+    env.set_parallelism(parallelism)
+    return env, cluster
+
+
+def silence_worker_environment_logs() -> None:
+    """Beam's DefaultJobBundleFactory logs a Python worker's whole environment (SDP_TOKEN_KEY with it)
+    when it closes one; the mini cluster runs in this JVM, so its log gets nothing from that class.
+    A remote cluster needs the same in its log4j configuration (see the module docstring)."""
+    from pyflink.java_gateway import get_gateway
+
+    log4j = get_gateway().jvm.org.apache.logging.log4j
+    log4j.core.config.Configurator.setLevel(BEAM_ENVIRONMENT_LOGGER, log4j.Level.OFF)
+
+
+def rest_endpoint(value: str) -> tuple[str, int]:
+    """HOST:PORT or http(s)://HOST:PORT -> (host, port); Flink's REST port 8081 by default."""
+    parsed = urlparse(value if "://" in value else f"http://{value}")
+    if not parsed.hostname:
+        raise ValueError(f"not a Flink REST endpoint: {value!r} (expected HOST:PORT)")
+    return parsed.hostname, parsed.port or 8081
+
+
+# -- the job ------------------------------------------------------------------------------------------
+class _Clock:
+    def __init__(self) -> None:
+        self.mark = time.perf_counter()
+        self.spent: dict[str, float] = {}
+
+    def charge(self, bucket: str) -> None:
+        now = time.perf_counter()
+        self.spent[bucket] = self.spent.get(bucket, 0.0) + now - self.mark
+        self.mark = now
+
+
+def run(args: argparse.Namespace) -> dict:
+    """Process one file into args.staging_dir; returns the manifest written. Raises InputError."""
+    staging: Path = args.staging_dir.resolve()
+    shutil.rmtree(staging, ignore_errors=True)  # a retry starts from nothing, never from half a run
+    staging.mkdir(parents=True)
+    clock = _Clock()
+
+    tokenizer = Tokenizer(TokenKey.from_env()) if args.anonymize != "none" else None  # fail fast
+    staged = stage_input(args.input, staging / WORK_DIR / INPUT_FILE, args.batch_rows)
+    as_of = args.as_of or dt.date.today()
+    client = CompliancePipeline(
+        domain=args.domain, anonymize=args.anonymize, tokenizer=tokenizer, as_of=as_of
+    )
+    client.prepare(staged.first_batch)
+    decisions = Decisions(
+        classes=client.classes,
+        domain=client.domain,
+        anonymize=args.anonymize,
+        as_of=as_of,
+        columns=staged.columns,
+        input_path=str(staged.path),
+        staging_dir=str(staging),
+        lane_keys=LANE_KEYS_PER_SUBTASK * args.parallelism,
+        flush_rows=args.flush_rows,
+    )
+    clock.charge("pre_processing_s")
+
+    env, cluster = flink_environment(args.parallelism, args.jobmanager or os.environ.get(REST_URL_ENV))
+    clock.charge("flink_environment_s")
+    lanes, parts, violations = {URGENT: 0, BATCHED: 0}, {URGENT: 0, BATCHED: 0}, 0
+    if staged.batches:
+        summaries = build_job(env, decisions, staged.batches)
+        with summaries.execute_and_collect(f"sdp-hybrid {args.input.name} {args.job_key}".strip()) as results:
+            for lane, part, rows, found in results:
+                lanes[lane] += rows
+                parts[lane] += bool(part)
+                violations += found
+    if sum(lanes.values()) != staged.rows:
+        raise RuntimeError(f"the Flink job staged {sum(lanes.values())} records for {staged.rows} rows read")
+    clock.charge("pure_processing_s")
+
+    schema = decisions.records_schema()
+    if not any((staging / RECORDS).glob("*.parquet")):  # every row quarantined
+        write_part(schema.empty_table(), staging / RECORDS, "part-empty.parquet")
+    if not any((staging / VIOLATIONS).glob("*.parquet")):
+        write_part(VIOLATION_SCHEMA.empty_table(), staging / VIOLATIONS, "part-empty.parquet")
+    write_quarantine(staging / QUARANTINE, staged.quarantined)
+    shutil.rmtree(staging / WORK_DIR, ignore_errors=True)
+    clock.charge("post_processing_s")
+
+    manifest = {
+        "source_path": str(args.input),
+        "sha256": staged.sha256,
+        "format": staged.format,
+        "domain": client.domain,
+        "engine": "flink",
+        "anonymize": args.anonymize,
+        "records_in": staged.records_seen,
+        "records_staged": staged.rows,
+        "records_quarantined": len(staged.quarantined),
+        "records_suppressed": 0,
+        "violations": violations,
+        "pre_processing_s": round(clock.spent["pre_processing_s"], 3),
+        "pure_processing_s": round(clock.spent["pure_processing_s"], 3),
+        "post_processing_s": round(clock.spent["post_processing_s"], 3),
+        "columns": [
+            {
+                "field": c.field,
+                "role": str(c.role),
+                "id_type": c.id_type and str(c.id_type),
+                "quasi_kind": c.quasi_kind,
+            }
+            for c in client.classes
+        ],
+        "anonymized_columns": client.anonymized_columns(),
+        "details": {
+            "job_key": args.job_key,
+            "as_of": as_of.isoformat(),
+            "lanes": lanes,
+            "part_files": parts,
+            "parallelism": args.parallelism,
+            "batches": staged.batches,
+            "batch_rows": args.batch_rows,
+            "flush_rows": args.flush_rows,
+            "cluster": cluster,
+            "flink_version": flink_version(),
+            "flink_environment_s": round(clock.spent["flink_environment_s"], 3),
+        },
+    }
+    _write_json_atomic(staging / MANIFEST, manifest)
+    return manifest
+
+
+def flink_version() -> str:
+    from pyflink.version import __version__
+
+    return __version__
+
+
+def write_quarantine(path: Path, rows: list[QuarantinedRow]) -> None:
+    table = pa.table(
+        {
+            "row": pa.array([q.row for q in rows], pa.int64()),
+            "reason": pa.array([q.reason for q in rows], pa.string()),
+        }
+    )
+    pq.write_table(table, path)
+
+
+def _write_json_atomic(path: Path, data: dict) -> None:
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", delete=False) as handle:
+        json.dump(data, handle, indent=2, sort_keys=True)
+    os.chmod(handle.name, 0o644)  # NamedTemporaryFile creates 0600; the DAG and loader read it
+    os.replace(handle.name, path)
+
+
+def _log_line(args: argparse.Namespace, manifest: dict) -> str:
+    pure = manifest["pure_processing_s"]
+    total = pure + manifest["pre_processing_s"] + manifest["post_processing_s"]
+    rate = manifest["records_in"] / pure if pure > 0 else 0.0
+    details = manifest["details"]
+    return (
+        f"sdp-flink route=hybrid file={args.input.name} job_key={args.job_key or '-'} "
+        f"domain={manifest['domain']} anonymize={manifest['anonymize']} records_in={manifest['records_in']} "
+        f"staged={manifest['records_staged']} quarantined={manifest['records_quarantined']} "
+        f"violations={manifest['violations']} urgent={details['lanes'][URGENT]} "
+        f"batched={details['lanes'][BATCHED]} parallelism={details['parallelism']} "
+        f"cluster={details['cluster']} records_per_s={rate:.0f} pre_s={manifest['pre_processing_s']:.2f} "
+        f"pure_s={pure:.2f} post_s={manifest['post_processing_s']:.2f} total_s={total:.2f}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        manifest = run(args)
+    except InputError as exc:
+        reason = str(exc).splitlines()[0]
+        args.staging_dir.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(args.staging_dir / WORK_DIR, ignore_errors=True)
+        _write_json_atomic(args.staging_dir / ERROR, {"reason": reason})
+        print(f"sdp-flink route=hybrid file={args.input.name} bad input: {reason}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except TokenKeyError as exc:
+        print(f"sdp-flink route=hybrid: {exc}", file=sys.stderr)
+        return 1
+    print(_log_line(args, manifest), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
