@@ -9,7 +9,7 @@ FROM apache/airflow:3.3.2-python3.11
 
 USER root
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends openjdk-17-jre-headless procps \
+    && apt-get install -y --no-install-recommends openjdk-17-jre-headless procps gcc libc6-dev libssl-dev \
     && apt-get clean \
     && rm -rf /var/lib/apt/lists/*
 # Mount points of named volumes: a new volume copies this ownership (uid 50000, gid 0), which the
@@ -27,6 +27,8 @@ RUN python -m venv /opt/flink-venv \
     && PIP_USER=false /opt/flink-venv/bin/pip install --no-cache-dir -r requirements-flink.lock
 
 COPY --chown=airflow:0 pyproject.toml ./
+# The tokenizer's C extension (pyproject.toml ext-modules; gcc + libssl-dev above) is built in place.
+COPY --chown=airflow:0 native ./native
 COPY --chown=airflow:0 compliance ./compliance
 COPY --chown=airflow:0 include ./include
 COPY --chown=airflow:0 spark_jobs ./spark_jobs

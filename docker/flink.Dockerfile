@@ -9,6 +9,10 @@ FROM flink:2.3.0-scala_2.12-java17
 
 USER root
 COPY --from=uv /uv /usr/local/bin/uv
+# A compiler and the OpenSSL headers build the tokenizer's C extension (pyproject.toml).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gcc libc6-dev libssl-dev \
+    && rm -rf /var/lib/apt/lists/*
 # Python 3.11 like the client venv (the lock is compiled for it); Ubuntu noble only ships 3.12.
 ENV UV_PYTHON_INSTALL_DIR=/opt/python \
     UV_COMPILE_BYTECODE=1 \
@@ -30,6 +34,7 @@ COPY requirements-flink.lock ./
 RUN uv venv --python 3.11 /opt/flink-venv \
     && uv pip install --python /opt/flink-venv/bin/python -r requirements-flink.lock
 COPY pyproject.toml ./
+COPY native ./native
 COPY compliance ./compliance
 COPY include ./include
 COPY flink_jobs ./flink_jobs

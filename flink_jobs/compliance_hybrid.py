@@ -257,7 +257,7 @@ def anonymize_records(pipeline: CompliancePipeline, batch: pa.RecordBatch, schem
     Anonymization only: detection already ran on these rows in the detect operator, and the
     pipeline's anonymize step is the same code `process` runs after it."""
     data = pa.RecordBatch.from_arrays(batch.columns[1:], names=batch.schema.names[1:])
-    anonymized = data if pipeline.anonymize == "none" else pipeline._anonymize(data)
+    anonymized = pipeline.anonymize_batch(data)
     return pa.Table.from_batches(
         [pa.RecordBatch.from_arrays([batch.column(0), *anonymized.columns], schema=schema)]
     )

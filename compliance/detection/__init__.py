@@ -75,7 +75,7 @@ class Detector:
             named = None
         if named is not None:
             if rate < HEADER_DOUBT and len(sample):
-                proven = self._type_by_values(sample)
+                proven = self._type_by_values(sample, rival_of=named)
                 if proven is not None and proven is not named:
                     return self._identifier(field, proven, "values")
             return self._identifier(field, named, "header+values" if rate > 0 else "header")
@@ -102,15 +102,29 @@ class Detector:
         step = np.linspace(0, len(present) - 1, self.sample_size).astype(np.int64)
         return present.take(pa.array(step))
 
-    def _type_by_values(self, sample: pa.Array) -> Recognizer | None:
+    def _type_by_values(self, sample: pa.Array, rival_of: Recognizer | None = None) -> Recognizer | None:
+        """The recognizer whose evidence covers the largest share of the sample, at least
+        VALUES_THRESHOLD (the first in registry order on a tie), or None.
+
+        With `rival_of`, the caller only asks whether another type beats that one, so its evidence
+        (for phones, `phonenumbers` per value: most of a file's classification time) is computed
+        only when some other type reaches the threshold; otherwise None, which the caller treats
+        as it would `rival_of` itself.
+        """
         if len(sample) == 0:
             return None
+        by_values = [recognizer for recognizer in self.recognizers if recognizer.by_values]
+        rates = {id(r): _evidence_rate(r, sample) for r in by_values if r is not rival_of}
+        if rival_of is not None:
+            if max(rates.values(), default=0.0) < VALUES_THRESHOLD:
+                return None
+            if rival_of.by_values:
+                rates[id(rival_of)] = _evidence_rate(rival_of, sample)
         best, best_rate = None, VALUES_THRESHOLD
-        for recognizer in self.recognizers:
-            if recognizer.by_values:
-                rate = _rate(recognizer.evidence(sample))
-                if rate >= best_rate and (best is None or rate > best_rate):
-                    best, best_rate = recognizer, rate
+        for recognizer in by_values:
+            rate = rates[id(recognizer)]
+            if rate >= best_rate and (best is None or rate > best_rate):
+                best, best_rate = recognizer, rate
         return best
 
     # --- detection ---------------------------------------------------------------------------------
@@ -208,6 +222,13 @@ def _repetitive(strings: pa.Array) -> bool:
 
 def _as_rows(found: np.ndarray) -> np.ndarray:
     return np.flatnonzero(found) if found.dtype == bool else found
+
+
+def _evidence_rate(recognizer: Recognizer, sample: pa.Array) -> float:
+    """The share of `sample` that proves `recognizer`'s type; 0 when it is surely below VALUES_THRESHOLD."""
+    if recognizer.evidence_ceiling(sample) < VALUES_THRESHOLD:
+        return 0.0
+    return _rate(recognizer.evidence(sample))
 
 
 def _rate(mask: np.ndarray) -> float:

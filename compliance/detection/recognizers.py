@@ -70,6 +70,11 @@ class Recognizer(ABC):
         """Which sample values prove the type on their own, for columns with uninformative headers."""
         return self.validate(values)
 
+    def evidence_ceiling(self, values: pa.Array) -> float:
+        """An upper bound of the share of `values` that `evidence` accepts. Recognizers with costly
+        evidence bound it cheaply, so classification skips them when they cannot reach its threshold."""
+        return 1.0
+
     def validate_text(self, found: pa.StructArray) -> np.ndarray:
         """Which matches of `text_pattern` (one struct per match, a field per group) are identifiers."""
         return self.validate(found.field("v"))
@@ -277,11 +282,17 @@ class PhoneRecognizer(Recognizer):
 
     def evidence(self, values: pa.Array) -> np.ndarray:
         # Bare 10-digit strings may be any number; formatted ones are checked by phonenumbers itself.
-        formatted = matches(values, r"^\+|[\s().-]") & matches(values, phone.PHONE_SHAPE)
-        index = np.flatnonzero(formatted)
+        index = np.flatnonzero(self._formatted(values))
         out = np.zeros(len(values), dtype=bool)
         out[index] = phone.phonenumbers_valid(values.take(pa.array(index)).to_pylist())
         return out
+
+    def evidence_ceiling(self, values: pa.Array) -> float:
+        return float(np.mean(self._formatted(values))) if len(values) else 0.0
+
+    @staticmethod
+    def _formatted(values: pa.Array) -> np.ndarray:
+        return matches(values, r"^\+|[\s().-]") & matches(values, phone.PHONE_SHAPE)
 
     def validate_text(self, found: pa.StructArray) -> np.ndarray:
         return phone.valid_phones(found.field("v"), national_formats=False)
@@ -530,6 +541,9 @@ class DateOfBirthRecognizer(Recognizer):
         "%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y", "%m/%d/%y",
     )  # fmt: skip
     MAX_AGE_YEARS = 120
+    # A parse must consume the whole value, and no FORMATS field or separator (nor any month name)
+    # reads these characters: values holding one (tokens, masked values) skip the 15 attempts.
+    UNPARSEABLE = r"[_*]"
 
     def validate(self, values: pa.Array) -> np.ndarray:
         # Timestamps ("1980-05-03T00:00:00", "1980-05-03 00:00:00") count by their date part.
@@ -537,7 +551,7 @@ class DateOfBirthRecognizer(Recognizer):
             matches(values, r"^\d{4}-\d{2}-\d{2}[T ]"), pc.utf8_slice_codeunits(values, 0, 10), values
         )
         parsed = np.full(len(values), np.iinfo(np.int64).min, dtype=np.int64)
-        pending = matches(text, r"\d{2}")
+        pending = matches(text, r"\d{2}") & ~matches(text, self.UNPARSEABLE)
         for pattern in self.FORMATS:
             if not pending.any():
                 break

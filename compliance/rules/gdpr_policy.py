@@ -72,7 +72,7 @@ class MissingConsentRule(Rule):
         if not consent_fields or ctx.findings.num_rows == 0:
             return empty_violations()
         label = ctx.policy.label_for(IdType.MISSING_CONSENT)
-        rows = np.unique(ctx.findings["row"].to_numpy())
+        rows = _distinct_rows(ctx.findings["row"].to_numpy(), ctx.batch.num_rows)
         row_indices = pa.array(rows, pa.int64())
         tables = []
         for field in consent_fields:
@@ -80,6 +80,15 @@ class MissingConsentRule(Rule):
             negative = pc.fill_null(consent_is_negative(values), True).to_numpy(zero_copy_only=False)
             tables.append(violations_at(rows[negative], field, label, IdType.MISSING_CONSENT.value))
         return pa.concat_tables(tables)
+
+
+def _distinct_rows(rows: np.ndarray, num_rows: int) -> np.ndarray:
+    """np.unique(rows): a bitmap over the batch when rows are batch positions (no sort needed)."""
+    if rows.size == 0 or rows.min() < 0 or rows.max() >= num_rows:
+        return np.unique(rows)
+    seen = np.zeros(num_rows, dtype=bool)
+    seen[rows] = True
+    return np.flatnonzero(seen)
 
 
 def consent_is_negative(values: pa.Array) -> pa.Array:

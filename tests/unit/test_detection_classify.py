@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pyarrow as pa
 import pytest
 
@@ -157,3 +158,42 @@ def test_gps_pairs_by_shared_name() -> None:
 def test_classes_keep_schema_order() -> None:
     batch = pa.record_batch({"b_notes": ["x"], "a_ssn": ["123-45-6789"], "zz": [1]})
     assert [c.field for c in DETECTOR.classify(batch)] == ["b_notes", "a_ssn", "zz"]
+
+
+def _type_by_all_evidence(sample: pa.Array):
+    """The definition: every by-values recognizer's evidence, the largest share >= 0.8 wins, the
+    first in registry order on a tie."""
+    best, best_rate = None, 0.8
+    for recognizer in DETECTOR.recognizers:
+        if recognizer.by_values:
+            rate = float(np.mean(recognizer.evidence(sample))) if len(sample) else 0.0
+            if rate >= best_rate and (best is None or rate > best_rate):
+                best, best_rate = recognizer, rate
+    return best
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["(212) 555-0199", "+44 20 7946 0958", "212-555-0123", "PHONE_k1_abc", "N/A"],
+        ["(212) 555-0199", "+1 415 555 2671", "(646) 555-0100", "(718) 555-0199", "+33 1 42 68 53 00"],
+        ["123-45-6789", "234-56-7890", "345-67-8901", "456-78-9012", "SSN_k1_abc"],
+        ["123-45-6789", "234-56-7890", "345-67-8901", "456-78-9012", "567-89-0123"],
+        ["101.52", "265.91", "124.65", "7.46", "18.42"],
+        ["a@b.com", "c@d.org", "e@f.net", "g@h.io", "(212) 555-0199"],
+    ],
+)
+def test_type_by_values_skips_costly_evidence_without_changing_the_answer(values) -> None:
+    """Costly evidence (phone numbers through phonenumbers) is skipped when its ceiling is below the
+    threshold, and a header-named type's own evidence when no other type qualifies."""
+    sample = pa.array(values)
+    expected = _type_by_all_evidence(sample)
+    assert DETECTOR._type_by_values(sample) is expected
+    phone = next(r for r in DETECTOR.recognizers if r.id_type is IdType.PHONE)
+    assert float(np.mean(phone.evidence(sample))) <= phone.evidence_ceiling(sample)
+    for named in DETECTOR.recognizers:
+        rival = DETECTOR._type_by_values(sample, rival_of=named)
+        # What the caller does with the answer: keep `named` unless another type is proven.
+        assert (rival if rival is not None and rival is not named else named) is (
+            expected if expected is not None and expected is not named else named
+        )

@@ -372,3 +372,16 @@ def test_vectorised_scrub_equals_the_python_definition(texts: list[str | None]) 
 
     out = DETECTOR.scrub_text(pa.array(texts, pa.string()), per_value(replace))
     assert out.to_pylist() == reference_scrub(texts, replace)
+
+
+def test_detection_then_scrubbing_of_the_same_text_share_passes_but_not_results() -> None:
+    """find() and scrub() of equal text reuse one prefilter; other text gets its own."""
+    scanner = TextScanner(Detector().recognizers)
+    notes = pa.array(["SSN 123-45-6789 on file", "call (212) 555-0199", "nothing here", None])
+    found = scanner.find(notes)
+    scrubbed = scanner.scrub(pa.array(notes.to_pylist()), per_value(token))  # equal content, new buffers
+    assert scanner._last_prefilter is not None and scanner._last_prefilter[0] is notes
+    assert {k: v.tolist() for k, v in found.items()} == {IdType.SSN: [0], IdType.PHONE: [1]}
+    assert scrubbed.equals(TextScanner(Detector().recognizers).scrub(notes, per_value(token)))
+    other = pa.array(["nothing here", "mail jane.doe@example.com", "SSN 123-45-6789 on file"])
+    assert {k: v.tolist() for k, v in scanner.find(other).items()} == {IdType.EMAIL: [1], IdType.SSN: [2]}

@@ -6,6 +6,8 @@ import datetime as dt
 
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compliance.detection import Detector
 from compliance.vocabulary import IdType
@@ -135,3 +137,36 @@ def test_empty_and_all_null_batches() -> None:
     assert DETECTOR.detect(pa.record_batch({"ssn": pa.array([], pa.string())})).num_rows == 0
     assert DETECTOR.detect(pa.record_batch({"ssn": pa.nulls(3, pa.string())})).num_rows == 0
     assert DETECTOR.detect(pa.record_batch({"notes": pa.nulls(3)})).num_rows == 0
+
+
+def test_nanp_area_codes_are_decided_lazily_and_equal_the_full_table() -> None:
+    """Area codes are looked up in phonenumbers on first use; the table equals the eager build."""
+    import numpy as np
+    import phonenumbers
+
+    from compliance.detection import phone
+
+    assert phone.nanp_area_codes(np.array([212, 415, 100]))[[212, 415, 100]].tolist() == [True, True, False]
+    expected = np.zeros(1000, dtype=bool)
+    for area in range(200, 1000):
+        expected[area] = any(
+            phonenumbers.is_valid_number(
+                phonenumbers.PhoneNumber(country_code=1, national_number=int(f"{area}{exchange}4567"))
+            )
+            for exchange in (234, 555, 212, 345, 456, 567, 678, 789, 890, 901, 322, 268, 242)
+        )
+    assert np.array_equal(phone.nanp_area_codes(), expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="0123456789-/., _*JanMrch", min_size=1, max_size=20))
+def test_values_skipped_as_unparseable_parse_under_no_date_format(text: str) -> None:
+    """DateOfBirthRecognizer skips values holding "_" or "*": no format can consume them."""
+    import pyarrow.compute as pc
+
+    from compliance.detection.recognizers import DateOfBirthRecognizer
+
+    values = pa.array([text, text + "_", "*" + text])
+    for pattern in DateOfBirthRecognizer.FORMATS:
+        parsed = pc.strptime(values, format=pattern, unit="s", error_is_null=True).to_pylist()
+        assert parsed[1] is None and parsed[2] is None

@@ -449,3 +449,40 @@ def other(*names):
 )
 def test_detect_domain(classes, domain):
     assert detect_domain(classes) == domain
+
+
+def test_packed_sort_of_violations_equals_the_lexsort_fallback():
+    """_best_per_key packs (row, field, type, severity, rule) into one int64 when it fits and falls
+    back to a five-key lexsort otherwise: both keep the same winners in the same order."""
+    import numpy as np
+
+    from compliance.rules.engine import _best_per_key
+
+    rng = np.random.default_rng(7)
+    for _ in range(50):
+        n = int(rng.integers(1, 300))
+        rows = rng.integers(0, 40, n)
+        columns = {
+            "field": rng.choice(["a", "b", "zz"], n),
+            "type": rng.choice(["SSN", "EMAIL", "MRN"], n),
+            "severity": rng.choice(["low", "medium", "high", "critical"], n),
+        }
+        rule_index = rng.integers(0, 4, n).astype(np.int32)
+        packed = _best_per_key(pa.table({"row": rows, **columns}), rule_index)
+        # Rows near 2**60 overflow the packed key: same order, through the lexsort.
+        fallback = _best_per_key(pa.table({"row": rows + (1 << 60), **columns}), rule_index)
+        assert packed.tolist() == fallback.tolist()
+
+
+def test_distinct_rows_of_findings_equal_np_unique():
+    import numpy as np
+
+    from compliance.rules.gdpr_policy import _distinct_rows
+
+    rng = np.random.default_rng(11)
+    for _ in range(200):
+        num_rows = int(rng.integers(1, 80))
+        rows = rng.integers(-2, num_rows + 2, int(rng.integers(0, 150)))  # some outside the batch
+        assert _distinct_rows(rows, num_rows).tolist() == np.unique(rows).tolist()
+        inside = rows[(rows >= 0) & (rows < num_rows)]
+        assert _distinct_rows(inside, num_rows).tolist() == np.unique(inside).tolist()

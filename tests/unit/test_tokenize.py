@@ -6,11 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from compliance.anonymize import tokenize
 from compliance.anonymize.tokenize import (
     TOKEN_REGEX,
     Tokenizer,
@@ -216,3 +218,55 @@ def test_scalar_and_array_paths_agree(value, id_type, keep_last4):
     tokenizer = Tokenizer(KEY)
     from_array = tokenizer.tokenize_array(pa.array([value]), id_type, keep_last4=keep_last4)[0].as_py()
     assert tokenizer.token(id_type, value, keep_last4=keep_last4) == from_array
+
+
+_TEXT = st.one_of(
+    st.text(max_size=90),  # non-ASCII, and longer than one SHA-256 block
+    st.text(alphabet=st.characters(max_codepoint=127), max_size=20),
+    st.just(""),
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(_TEXT, st.none()), max_size=60), st.integers(0, 5))
+def test_native_and_hashlib_tokens_are_identical(values, start):
+    """The C batch (native/hmac_batch.c) and the hashlib loop give the same token bytes, also on a
+    sliced array (non-zero offset) and with nulls, which hash as the empty string."""
+    assert tokenize._hmac_batch is not None, "pip install -e . builds native/hmac_batch.c (gcc, libssl-dev)"
+    array = pa.array(values, pa.string()).slice(min(start, len(values)))
+    tokenizer = Tokenizer(KEY)
+    native = tokenizer._token_chars(array, "PASSPORT", native=True)
+    pure = tokenizer._token_chars(array, "PASSPORT", native=False)
+    assert native.tobytes() == pure.tobytes()
+    expected = [
+        "PASSPORT_k1_"
+        + base64.b32encode(hmac.digest(SECRET, b"k1\x1fPASSPORT\x1f" + (value or "").encode(), "sha256")[:15])
+        .decode()
+        .lower()
+        for value in array.to_pylist()
+    ]
+    assert pure.tobytes() == "".join(expected).encode()
+
+
+def test_tokens_without_the_extension_are_the_same(monkeypatch):
+    values = pa.array(["4111 1111 1111 1111", "", "éè 12", None, "x" * 100, "4111-1111-1111-1111"])
+    with_native = Tokenizer(KEY).tokenize_array(values, "CREDIT_CARD", keep_last4=True)
+    monkeypatch.setattr(tokenize, "_hmac_batch", None)
+    assert Tokenizer(KEY).tokenize_array(values, "CREDIT_CARD", keep_last4=True).equals(with_native)
+
+
+def test_native_rejects_bad_arguments_without_showing_the_key():
+    assert tokenize._hmac_batch is not None
+    secret = b"native-secret-key-0123456789"
+    good = np.array([0, 4], dtype=np.int64)
+    for offsets in (
+        np.array([0, 4, 2], dtype=np.int64),
+        np.array([0, 99], dtype=np.int64),
+        good[:1].astype(np.int32),
+    ):
+        with pytest.raises(ValueError, match="offsets") as error:
+            tokenize._hmac_batch.tokens(secret, b"", b"abcd", offsets, 15, b"T_")
+        assert secret.decode() not in str(error.value)
+    for digest_bytes in (0, 14, 35):
+        with pytest.raises(ValueError, match="digest_bytes"):
+            tokenize._hmac_batch.tokens(secret, b"", b"abcd", good, digest_bytes, b"T_")
