@@ -213,7 +213,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         # Static group membership: a restarted consumer with the same id takes its partitions back
         # at once instead of after a rebalance. Unique per running consumer (one per host here).
         stream_consumer_instance=env.str("SDP_STREAM_CONSUMER_INSTANCE", f"{socket.gethostname()}-stream"),
-        # A micro-batch closes at this many messages or after this wait, whichever comes first.
+        # A micro-batch takes at most this many messages: what is already fetched once the first
+        # one arrived (small batches at low load, full ones under backlog). The wait is the longest
+        # wait for a batch's first message, and how often an idle consumer looks for new ones.
         stream_batch_records=env.int("SDP_STREAM_BATCH_RECORDS", 10_000),
         stream_batch_wait_ms=env.int("SDP_STREAM_BATCH_WAIT_MS", 500),
         # The DAG waits (deferred, no worker slot) this long for the consumer to finish a file,

@@ -7,12 +7,19 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from include.settings import DEFAULT_STATE_DIR, Settings, load_settings
+
+# The static group member id of every stream consumer a test session starts on the session's
+# broker. A static member stays in the group after it stops, and the broker may wait up to the
+# rebalance timeout for it before it assigns partitions to a member with another id; with one id
+# per session, each new consumer takes the previous one's place at once.
+STREAM_TEST_INSTANCE = f"test-{uuid.uuid4().hex[:12]}"
 
 
 def new_state_dir(prefix: str) -> Path:

@@ -1,4 +1,4 @@
--- Count a batch's work for one file; the row lock also serialises consumers sharing a file.
+-- Count a batch's work for one job; the row lock also serialises consumers sharing a file.
 UPDATE stream_file_state
 SET rows_loaded = rows_loaded + %(rows_loaded)s,
     rows_quarantined = rows_quarantined + %(rows_quarantined)s,
@@ -6,4 +6,4 @@ SET rows_loaded = rows_loaded + %(rows_loaded)s,
     pre_processing_s = pre_processing_s + %(pre_processing_s)s,
     pure_processing_s = pure_processing_s + %(pure_processing_s)s,
     post_processing_s = post_processing_s + %(post_processing_s)s
-WHERE file_id = %(file_id)s
+WHERE job_id = %(job_id)s

@@ -1,3 +1,4 @@
-SELECT file_id, job_id, domain, anonymize, columns, rows_total, completed_at IS NOT NULL AS completed
+-- Every stream state of the given files (the newest job of a file is the one that counts).
+SELECT job_id, file_id, domain, anonymize, columns, rows_total, completed_at IS NOT NULL, republished
 FROM stream_file_state
 WHERE file_id = ANY(%(file_ids)s)

@@ -1,3 +1,3 @@
 -- From the file-end message (one per partition, all with the same count).
 UPDATE stream_file_state SET rows_total = %(rows_total)s
-WHERE file_id = %(file_id)s AND rows_total IS NULL
+WHERE job_id = %(job_id)s AND rows_total IS NULL

@@ -2,18 +2,28 @@
 
     python -m include.streaming.consumer
 
-Exactly-once: each micro-batch's rows, violations, quarantine rows, file bookkeeping and the
+Exactly-once: each micro-batch's rows, violations, quarantine rows, job bookkeeping and the
 offsets it consumed are written in ONE PostgreSQL transaction, and the consumer resumes from the
 offsets stored there (table stream_offsets), never from Kafka's committed offsets. Killed at any
 moment, it either committed a batch with its offsets or nothing of it. A consumer that lost its
 partitions in a rebalance finds the stored offsets moved on (they are locked and compared in the
-transaction) and discards its batch. `ON CONFLICT DO NOTHING` on rows only covers a file
-published twice (a retried DAG task); the counts use what was really inserted.
+transaction) and discards its batch. So a row can only arrive twice when its job was published
+twice (a retried DAG task): the consumer sees that job's file-start twice on one partition, and
+only such a job's rows go through `ON CONFLICT DO NOTHING`; every other batch is COPY'd straight
+into the results tables.
 
-Classification is fixed per file by the producer (file-start message, stored in
-stream_file_state), so every micro-batch makes the decisions `sdp scan` makes on the whole file.
-A file is complete when its loaded + quarantined rows reach the count of its file-end message:
-the job and file are then closed and audited in the same transaction.
+Bookkeeping is per job (stream_file_state, keyed by job_id). Classification is fixed per job by
+the producer (file-start message), so every micro-batch makes the decisions `sdp scan` makes on
+the whole file. The first file-start of a newer job of a file replaces the file's earlier results
+in its transaction (as the batch loader's reprocess does); messages of the older job that arrive
+later are ignored. A job is complete when its loaded + quarantined rows reach the count of its
+file-end message: the job and file are then closed and audited in the same transaction.
+
+Micro-batches adapt to the load: the consumer waits for one message, then takes whatever else is
+already fetched (up to SDP_STREAM_BATCH_RECORDS). At low load batches are small and prompt; under
+load messages queue up while a batch is written, so the next batch is bigger. An idle consumer
+pauses fetching between looks (every SDP_STREAM_BATCH_WAIT_MS): a broker that answers empty
+fetches at once would otherwise keep the client's fetch loop busy.
 
 A malformed message goes to the dead-letter topic (raw value kept there only as long as the raw
 topics keep it) and gets a quarantine row whose reason never quotes it; the consumer keeps going.
@@ -28,6 +38,7 @@ Logs carry counts, partitions, offsets and rates, never values.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import signal
@@ -76,10 +87,19 @@ from include.streaming.topics import (
 
 ACTOR = "stream-consumer"
 _AUDIT_OBJECT = "data_processing_job"
-_PIPELINES_CACHED = 64  # files whose prepared pipeline is kept between batches
-_JSONB_PAIRS_PER_CALL = 50  # jsonb_build_object takes at most 100 arguments
+_PIPELINES_CACHED = 64  # jobs whose prepared pipeline is kept between batches
 _CSV_OPTIONS = pa_csv.WriteOptions(include_header=False)
 _RETRY_DELAYS_S = (1, 2, 5, 10, 30)
+# After a pause, how long an idle consumer fetches before pausing again: many broker round trips.
+_IDLE_PROBE_S = 0.05
+_RECORD_COLUMNS = ("file_id", "job_id", "row_number", "payload")
+_VIOLATION_COLUMNS = ("file_id", "job_id", "row_number", "field", "violation_type", "regulation",
+                      "severity", "rule")  # fmt: skip
+# What JSON must escape in a string; control characters other than these three are rare enough
+# for json.dumps.
+_JSON_NEEDS_ESCAPE = r'[\x00-\x1f"\\]'
+_JSON_ESCAPES = (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"))
+_CONTROL_CHARACTER = r"[\x00-\x1f]"
 
 log = logging.getLogger("sdp.streaming.consumer")
 
@@ -102,20 +122,28 @@ def consumer_config(s: Settings) -> dict[str, object]:
         "session.timeout.ms": 6000,
         "heartbeat.interval.ms": 2000,
         "isolation.level": "read_committed",
+        # noida-db ignores fetch.max.bytes and answers a fetch with a partition's whole backlog
+        # (450 MB for a 1M-row file); a real Kafka broker never sends more than fetch.max.bytes.
+        "receive.message.max.bytes": 1 << 30,
     }
 
 
 @dataclass
 class FileState:
-    """A row of stream_file_state: what the consumer knows about one streamed file."""
+    """A row of stream_file_state: what the consumer knows about one job of a streamed file."""
 
-    file_id: int
     job_id: int
+    file_id: int
     domain: str
     anonymize: str
     columns: list[ColumnClass]
     rows_total: int | None
     completed: bool
+    republished: bool  # published twice: its rows may already be stored
+
+    @property
+    def may_repeat(self) -> bool:
+        return self.republished or self.completed
 
 
 @dataclass
@@ -129,7 +157,7 @@ class Rejected:
 
 
 @dataclass
-class _FileWork:
+class _JobWork:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     violations: int = 0
@@ -145,17 +173,91 @@ class BatchStats:
     violations: int = 0
     quarantined: int = 0
     dead_lettered: int = 0
-    files_completed: list[int] = field(default_factory=list)
+    ignored: int = 0  # messages of a job a newer job of the same file replaced
+    jobs_completed: list[int] = field(default_factory=list)
     offsets: dict[tuple[str, int], tuple[int, int]] = field(default_factory=dict)  # first, next
+
+
+@dataclass
+class _Sorted:
+    """A micro-batch's messages by kind; keys are (file_id, job_id) with job_id None when the
+    message does not say."""
+
+    starts: list[tuple[int, int | None, Message]] = field(default_factory=list)
+    ends: list[tuple[int, int | None, Message]] = field(default_factory=list)
+    rows: dict[tuple[int, int | None], list[Message]] = field(default_factory=lambda: defaultdict(list))
+    quarantined: list[tuple[int, int | None, Message]] = field(default_factory=list)
 
 
 class StaleBatch(Exception):
     """The stored offsets of some partitions do not continue where this batch starts."""
 
 
-def _header_values(message: Message) -> dict[str, str]:
+class MicroBatcher:
+    """Adaptive micro-batches from a consumer: wait for one message, then take what is already
+    fetched (no waiting), up to `limit`.
+
+    After a wait that found nothing, and when the last fetch responses say every assigned
+    partition is read to its end, the consumer is idle: its partitions are paused for `wait_s`
+    (no fetch requests at all), then fetched from for `probe_s`, and so on until a message comes.
+    A broker that answers an empty fetch at once instead of holding it for fetch.wait.max.ms
+    (noida-db does) would otherwise keep librdkafka's fetch loop, and itself, busy. Never pausing
+    while data is known to wait matters: a pause drops a fetch in flight, and a large one could
+    be dropped again and again. On resume a metadata request wakes librdkafka's broker thread,
+    which otherwise sleeps up to a second after a pause before it fetches again."""
+
+    def __init__(self, consumer: Consumer, limit: int, wait_s: float, probe_s: float = _IDLE_PROBE_S) -> None:
+        self.consumer, self.limit, self.wait_s, self.probe_s = consumer, max(limit, 1), wait_s, probe_s
+        self.idle = False
+        # The next offset to read per (topic, partition), as far as known: set on assignment and
+        # rewind by the caller, moved on by every batch returned.
+        self.positions: dict[tuple[str, int], int] = {}
+
+    def next_batch(self) -> list[Message]:
+        if self.idle and self._read_to_end():
+            first = self._paused_wait() or self.consumer.consume(1, self.probe_s)
+        else:
+            first = self.consumer.consume(1, self.wait_s)
+        self.idle = not first
+        batch = first if not first or self.limit == 1 else first + self.consumer.consume(self.limit - 1, 0)
+        for message in batch:
+            if not message.error():
+                self.positions[(message.topic(), message.partition())] = message.offset() + 1
+        return batch
+
+    def _read_to_end(self) -> bool:
+        """True when the cached high watermarks (from the last fetch responses) show nothing
+        unread on any assigned partition; False while one is unknown."""
+        for partition in self.consumer.assignment():
+            low, high = self.consumer.get_watermark_offsets(partition, cached=True)
+            if high < 0:
+                return False
+            position = self.positions.get((partition.topic, partition.partition), -1)
+            if (position if position >= 0 else low) < high:
+                return False
+        return True
+
+    def _paused_wait(self) -> list[Message]:
+        """Wait `wait_s` with fetching paused (rebalance callbacks still run), then resume. A
+        message fetched just before the pause may still be returned."""
+        assigned = self.consumer.assignment()
+        if not assigned:
+            return self.consumer.consume(1, self.wait_s)
+        self.consumer.pause(assigned)
+        try:
+            return self.consumer.consume(1, self.wait_s)
+        finally:
+            assigned = self.consumer.assignment()  # may have changed in a rebalance
+            if assigned:
+                self.consumer.resume(assigned)
+                # If the broker is away, the fetcher wakes up by itself later.
+                with contextlib.suppress(KafkaException):
+                    self.consumer.list_topics(assigned[0].topic, timeout=self.wait_s)
+
+
+def _decoded_headers(headers: tuple) -> dict[str, str]:
     out = {}
-    for name, value in message.headers() or ():
+    for name, value in headers:
         try:
             out[name] = value.decode() if value is not None else ""
         except UnicodeDecodeError:
@@ -190,7 +292,7 @@ def _json_object(message: Message) -> tuple[dict | None, str | None]:
 def decode_rows(
     messages: list[Message], state: FileState
 ) -> tuple[pa.RecordBatch, np.ndarray, list[Rejected]]:
-    """Row messages of one file -> a batch of its columns (strings) and the row numbers.
+    """Row messages of one job -> a batch of its columns (strings) and the row numbers.
 
     Fast path: the values joined as JSON Lines and parsed by Arrow in one call. It is exact
     only when each message is one single-line object (then rows map 1:1 to messages); anything
@@ -252,54 +354,127 @@ def _decode_rows_one_by_one(
     return batch, np.asarray(rows, dtype=np.int64), rejected
 
 
-def _csv(arrays: list[pa.Array], names: list[str]) -> pa.Buffer:
+def _json_strings(column: pa.Array) -> pa.Array:
+    """Each value as a JSON string literal (`null` for nulls), vectorised: values needing no
+    escape (most) are only quoted; the rare other control characters go through json.dumps."""
+    text = column.cast(pa.string())
+    if pc.any(pc.match_substring_regex(text, _JSON_NEEDS_ESCAPE)).as_py():
+        for plain, escaped in _JSON_ESCAPES:
+            text = pc.replace_substring(text, plain, escaped)
+        control = pc.match_substring_regex(text, _CONTROL_CHARACTER)
+        if pc.any(control).as_py():
+            original = column.cast(pa.string()).to_pylist()
+            values = text.to_pylist()
+            for index in np.flatnonzero(control.fill_null(False).to_numpy(zero_copy_only=False)):
+                values[index] = json.dumps(original[index])[1:-1]
+            text = pa.array(values, pa.string())
+    return pc.fill_null(pc.binary_join_element_wise('"', text, '"', ""), "null")
+
+
+def payload_json(batch: pa.RecordBatch) -> pa.Array:
+    """Each row as the JSON text of its payload object ({"column": "value" | null, ...}), built
+    with Arrow kernels; PostgreSQL parses it into jsonb during COPY."""
+    if batch.num_columns == 0:
+        return pa.array(["{}"] * batch.num_rows, pa.string())
+    parts: list = []
+    for index, name in enumerate(batch.schema.names):
+        parts += [("{" if index == 0 else ",") + json.dumps(name) + ":", _json_strings(batch.column(index))]
+    return pc.binary_join_element_wise(*parts, "}", "")
+
+
+def _csv(arrays: list[pa.Array], names: tuple[str, ...]) -> pa.Buffer:
     sink = pa.BufferOutputStream()
-    pa_csv.write_csv(pa.RecordBatch.from_arrays(arrays, names=names), sink, _CSV_OPTIONS)
+    pa_csv.write_csv(pa.RecordBatch.from_arrays(arrays, names=list(names)), sink, _CSV_OPTIONS)
     return sink.getvalue()
 
 
-def _payload_sql(names: list[str]) -> sql.Composable:
-    """jsonb of a row built in SQL from the positional temp-table columns, keyed by column name."""
-    pairs = [
-        sql.SQL("{}, {}").format(sql.Literal(name), sql.Identifier(f"c{i}"))
-        for i, name in enumerate(names, 1)
-    ]
-    calls = [
-        sql.SQL("jsonb_build_object({})").format(sql.SQL(", ").join(pairs[i : i + _JSONB_PAIRS_PER_CALL]))
-        for i in range(0, len(pairs), _JSONB_PAIRS_PER_CALL)
-    ]
-    return sql.SQL(" || ").join(calls) if calls else sql.SQL("jsonb_build_object()")
+def _constant(value: int, length: int) -> pa.Array:
+    return pa.array(np.full(length, value, dtype=np.int64))
 
 
-def _copy(cur: psycopg.Cursor, table: str, data: pa.Buffer) -> None:
-    statement = sql.SQL(load_sql("load_copy_staged")).format(table=sql.Identifier(table))
+def encode_result(state: FileState, result: BatchResult) -> tuple[pa.Buffer, pa.Buffer | None]:
+    """COPY data (CSV) of one job's processed rows and of their violations (None if none), in the
+    column order of _RECORD_COLUMNS / _VIOLATION_COLUMNS."""
+    rows = result.batch.num_rows
+    records = [_constant(state.file_id, rows), _constant(state.job_id, rows), pa.array(result.rows, pa.int64()),
+               payload_json(result.batch)]  # fmt: skip
+    violations = result.violations
+    if not violations.num_rows:
+        return _csv(records, _RECORD_COLUMNS), None
+    count = violations.num_rows
+    columns = [violations.column(key).combine_chunks() for key in VIOLATION_KEYS]
+    found = [_constant(state.file_id, count), _constant(state.job_id, count), *columns]
+    return _csv(records, _RECORD_COLUMNS), _csv(found, _VIOLATION_COLUMNS)
+
+
+def _copy(cur: psycopg.Cursor, table: str, columns: tuple[str, ...], data: pa.Buffer) -> None:
+    statement = sql.SQL(load_sql("stream_copy")).format(
+        table=sql.Identifier(table), columns=sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
     with cur.copy(statement) as copy:
         copy.write(data)
 
 
 def write_result(cur: psycopg.Cursor, state: FileState, result: BatchResult) -> tuple[int, int]:
-    """COPY one file's processed rows and violations into temp tables and insert what is new
-    (a file published twice repeats rows); returns (rows inserted, violations inserted)."""
-    keys = {"file_id": state.file_id, "job_id": state.job_id}
-    names = result.batch.schema.names
-    columns = [sql.SQL("{} bigint").format(sql.Identifier(ROW_COLUMN))]
-    columns += [sql.SQL("{} text").format(sql.Identifier(f"c{i}")) for i in range(1, len(names) + 1)]
-    cur.execute(sql.SQL(load_sql("stream_create_rows")).format(columns=sql.SQL(", ").join(columns)))
-    arrays = [pa.array(result.rows, pa.int64())]
-    arrays += [result.batch.column(i).cast(pa.string()) for i in range(result.batch.num_columns)]
-    _copy(cur, "stream_rows", _csv(arrays, [ROW_COLUMN, *names]))
-    cur.execute(sql.SQL(load_sql("stream_insert_records")).format(payload=_payload_sql(names)), keys)
-    loaded = cur.rowcount
-    inserted_violations = 0
-    if result.violations.num_rows:
-        cur.execute(load_sql("stream_create_violations"))
-        violations = result.violations
-        arrays = [violations.column(key).combine_chunks() for key in VIOLATION_KEYS]
-        _copy(cur, "stream_violations", _csv(arrays, list(VIOLATION_KEYS)))
-        cur.execute(load_sql("stream_insert_violations"), keys)
-        inserted_violations = cur.rowcount
+    """Store one job's processed rows and violations; returns (rows inserted, violations inserted).
+
+    The offsets protocol delivers each message once, so rows are COPY'd straight into the results
+    tables; only a job published twice can repeat rows, and its batches skip what is stored."""
+    records, violations = encode_result(state, result)
+    if not state.may_repeat:
+        _copy(cur, "data_records", _RECORD_COLUMNS, records)
+        if violations is not None:
+            _copy(cur, "data_compliance_violations", _VIOLATION_COLUMNS, violations)
+        return result.batch.num_rows, result.violations.num_rows
+    cur.execute(load_sql("stream_create_conflict_tables"))
+    _copy(cur, "stream_rows", _RECORD_COLUMNS, records)
+    if violations is not None:
+        _copy(cur, "stream_violations", _VIOLATION_COLUMNS, violations)
+    loaded, found = cur.execute(load_sql("stream_insert_conflicting")).fetchone()
     cur.execute(load_sql("stream_drop_temp"))
-    return loaded, inserted_violations
+    return loaded, found
+
+
+def sort_messages(
+    messages: list[Message], stats: BatchStats, rejected: list[Rejected]
+) -> tuple[_Sorted, list[Message]]:
+    """A micro-batch by kind, and the messages that carry a consumer error; records each
+    partition's offsets in `stats` and rejects messages without valid headers.
+
+    The per-message work is kept to a few calls: messages are grouped by their header list (all
+    rows of a job carry the same one) and headers are decoded once per group."""
+    offsets = stats.offsets
+    groups: dict[tuple, list[Message]] = {}
+    errors = []
+    for message in messages:
+        if message.error():
+            errors.append(message)
+            continue
+        key = (message.topic(), message.partition())
+        position = offsets.get(key)
+        offsets[key] = (message.offset() if position is None else position[0], message.offset() + 1)
+        headers = message.headers()
+        group_key = tuple(headers) if headers else ()
+        group = groups.get(group_key)
+        if group is None:
+            groups[group_key] = [message]
+        else:
+            group.append(message)
+    stats.messages += sum(len(group) for group in groups.values())
+    out = _Sorted()
+    for group_key, group in groups.items():
+        headers = _decoded_headers(group_key)
+        kind, file_id = headers.get(HEADER_KIND), _as_int(headers.get(HEADER_FILE_ID))
+        job_id = _as_int(headers.get(HEADER_JOB_ID))
+        if kind not in KINDS or file_id is None:
+            reason = f"missing or unknown {HEADER_KIND} / {HEADER_FILE_ID} header"
+            rejected += [Rejected(message, reason) for message in group]
+        elif kind == KIND_ROW:
+            out.rows[(file_id, job_id)] += group
+        else:
+            target = {KIND_FILE_START: out.starts, KIND_QUARANTINED: out.quarantined}.get(kind, out.ends)
+            target += [(file_id, job_id, message) for message in group]
+    return out, errors
 
 
 class StreamConsumer:
@@ -315,6 +490,7 @@ class StreamConsumer:
         self._conn: psycopg.Connection | None = None
         self._consumer: Consumer | None = None
         self._dead_letters: DeliveryCountingProducer | None = None
+        self._batcher: MicroBatcher | None = None
         self._pipelines: OrderedDict[int, CompliancePipeline] = OrderedDict()
         # Gaps (stored offset < first offset read) already rewound once: a second time, the
         # messages in between are gone (retention), so the gap is accepted.
@@ -332,17 +508,18 @@ class StreamConsumer:
         self._connect()
         self._dead_letters = DeliveryCountingProducer(self.s.kafka_bootstrap_servers, {"linger.ms": 5})
         self._consumer = Consumer(consumer_config(self.s))
+        self._batcher = MicroBatcher(
+            self._consumer, self.s.stream_batch_records, self.s.stream_batch_wait_ms / 1000
+        )
         self._consumer.subscribe(self.topics, on_assign=self._on_assign, on_revoke=self._on_revoke)
         log.info(
-            "stream consumer started: group=%s topics=%s batch<=%d messages or %d ms",
+            "stream consumer started: group=%s topics=%s batch<=%d messages, idle look every %d ms",
             self.group, ",".join(self.topics), self.s.stream_batch_records, self.s.stream_batch_wait_ms,
         )  # fmt: skip
         try:
             while not self._stopping:
                 beat.touch()
-                messages = self._consumer.consume(
-                    self.s.stream_batch_records, self.s.stream_batch_wait_ms / 1000
-                )
+                messages = self._batcher.next_batch()
                 if messages:
                     self._handle(messages)
         finally:
@@ -385,9 +562,10 @@ class StreamConsumer:
         )
         log.info(
             "batch: %d messages, %d rows loaded, %d violations, %d quarantined, %d dead-lettered, "
-            "files completed %s, %.2f s (%.0f messages/s); offsets %s",
+            "%d of replaced jobs ignored, jobs completed %s, %.3f s (%.0f messages/s); offsets %s",
             stats.messages, stats.rows_loaded, stats.violations, stats.quarantined, stats.dead_lettered,
-            stats.files_completed or "-", seconds, stats.messages / seconds if seconds else 0, offsets,
+            stats.ignored, stats.jobs_completed or "-", seconds, stats.messages / seconds if seconds else 0,
+            offsets,
         )  # fmt: skip
 
     # -- offsets ----------------------------------------------------------------------------------
@@ -407,6 +585,7 @@ class StreamConsumer:
             stored = {}
         for partition in partitions:
             partition.offset = stored.get((partition.topic, partition.partition), OFFSET_BEGINNING)
+            self._batcher.positions[(partition.topic, partition.partition)] = partition.offset
         consumer.assign(partitions)
         log.info("assigned %s", " ".join(f"{p.topic}[{p.partition}]@{p.offset}" for p in partitions) or "-")
 
@@ -430,6 +609,7 @@ class StreamConsumer:
         for partition in self._consumer.assignment():
             offset = stored.get((partition.topic, partition.partition), OFFSET_BEGINNING)
             self._consumer.seek(TopicPartition(partition.topic, partition.partition, offset))
+            self._batcher.positions[(partition.topic, partition.partition)] = offset
 
     def _check_offsets(self, cur: psycopg.Cursor, positions: dict[tuple[str, int], tuple[int, int]]) -> None:
         keys = sorted(positions)
@@ -455,69 +635,48 @@ class StreamConsumer:
     def process(self, messages: list[Message]) -> BatchStats:
         """Process and commit one micro-batch (one transaction), or raise with nothing committed."""
         stats = BatchStats()
-        starts: list[Message] = []
-        ends: list[Message] = []
-        rows: dict[int, list[Message]] = defaultdict(list)
-        quarantined: list[tuple[int, Message]] = []
         rejected: list[Rejected] = []
-        for message in messages:
-            if message.error():
-                if message.error().fatal():  # e.g. fenced by another consumer with our instance id
-                    log.error("fatal consumer error: %s; stopping", message.error().str())
-                    self.failed = True
-                    self.stop()
-                else:
-                    log.warning("consumer error: %s", message.error().str())
-                continue
-            key = (message.topic(), message.partition())
-            first, _ = stats.offsets.get(key, (message.offset(), 0))
-            stats.offsets[key] = (first, message.offset() + 1)
-            stats.messages += 1
-            headers = _header_values(message)
-            kind, file_id = headers.get(HEADER_KIND), _as_int(headers.get(HEADER_FILE_ID))
-            if kind not in KINDS or file_id is None:
-                rejected.append(
-                    Rejected(message, f"missing or unknown {HEADER_KIND} / {HEADER_FILE_ID} header")
-                )
-            elif kind == KIND_ROW:
-                rows[file_id].append(message)
-            elif kind == KIND_QUARANTINED:
-                quarantined.append((file_id, message))
+        batch, errors = sort_messages(messages, stats, rejected)
+        for message in errors:
+            if message.error().fatal():  # e.g. fenced by another consumer with our instance id
+                log.error("fatal consumer error: %s; stopping", message.error().str())
+                self.failed = True
+                self.stop()
             else:
-                (starts if kind == KIND_FILE_START else ends).append(message)
+                log.warning("consumer error: %s", message.error().str())
         if not stats.offsets:
             return stats
 
-        work: dict[int, _FileWork] = defaultdict(_FileWork)
+        work: dict[int, _JobWork] = defaultdict(_JobWork)
         with self._conn.transaction(), self._conn.cursor() as cur:
             self._check_offsets(cur, stats.offsets)
-            touched = self._apply_starts(cur, starts, rejected)
-            file_ids = set(rows) | {file_id for file_id, _ in quarantined} | touched
-            file_ids |= {_as_int(_header_values(m).get(HEADER_FILE_ID)) for m in ends}
-            states = self._states(cur, file_ids)
-            self._apply_ends(cur, ends, states, rejected)
-            for file_id, file_messages in rows.items():
-                state = states.get(file_id)
-                if state is None:
-                    rejected += [
-                        Rejected(m, "row of a file without a file-start message") for m in file_messages
-                    ]
-                    continue
-                rejected += self._process_rows(cur, state, file_messages, work[file_id])
-            entries = self._quarantine_entries(quarantined, states, rejected)
+            stats.ignored += self._apply_starts(cur, batch.starts, rejected)
+            file_ids = {file_id for file_id, _ in batch.rows}
+            file_ids |= {file_id for file_id, _, _ in [*batch.starts, *batch.ends, *batch.quarantined]}
+            latest = self._latest_states(cur, file_ids)
+            stats.ignored += self._apply_ends(cur, batch.ends, latest, rejected)
+            for (file_id, job_id), job_messages in batch.rows.items():
+                state, reason = _owner(latest, file_id, job_id, "row")
+                if state is not None:
+                    rejected += self._process_rows(cur, state, job_messages, work[state.job_id])
+                elif reason:
+                    rejected += [Rejected(m, reason) for m in job_messages]
+                else:
+                    stats.ignored += len(job_messages)
+            entries = self._quarantine_entries(batch.quarantined, latest, rejected, stats)
             self._dead_letter(rejected)
-            for file_id, _row in self._insert_quarantine(cur, entries):
-                if file_id is not None:
-                    work[file_id].rows_quarantined += 1
+            for job_id, _row in self._insert_quarantine(cur, entries):
+                if job_id is not None:
+                    work[job_id].rows_quarantined += 1
                 stats.quarantined += 1
             self._audit_rejected(cur, rejected)
-            for file_id, counts in work.items():
-                cur.execute(load_sql("stream_state_add"), {"file_id": file_id, **counts.__dict__})
+            for job_id, counts in work.items():
+                cur.execute(load_sql("stream_state_add"), {"job_id": job_id, **counts.__dict__})
                 stats.rows_loaded += counts.rows_loaded
                 stats.violations += counts.violations
-            for file_id in sorted(states):
-                if self._complete_if_done(cur, file_id):
-                    stats.files_completed.append(file_id)
+            for state in sorted(latest.values(), key=lambda state: state.job_id):
+                if self._complete_if_done(cur, state.job_id):
+                    stats.jobs_completed.append(state.job_id)
             keys = sorted(stats.offsets)
             cur.execute(
                 load_sql("stream_offsets_upsert"),
@@ -531,12 +690,13 @@ class StreamConsumer:
         stats.dead_lettered = len(rejected)
         return stats
 
-    def _apply_starts(self, cur: psycopg.Cursor, starts: list[Message], rejected: list[Rejected]) -> set[int]:
-        """Store the classification of newly announced files; returns their ids."""
-        announced = set()
-        for message in starts:
-            headers = _header_values(message)
-            file_id, job_id = _as_int(headers.get(HEADER_FILE_ID)), _as_int(headers.get(HEADER_JOB_ID))
+    def _apply_starts(
+        self, cur: psycopg.Cursor, starts: list[tuple[int, int | None, Message]], rejected: list[Rejected]
+    ) -> int:
+        """Store the classification of newly announced jobs; a job newer than the file's last one
+        replaces that job's results. Returns how many start messages of replaced jobs were ignored."""
+        ignored = 0
+        for file_id, job_id, message in sorted(starts, key=lambda start: start[1] or 0):
             start, reason = _json_object(message)
             if start is not None:
                 try:
@@ -546,68 +706,91 @@ class StreamConsumer:
                         raise ValueError(anonymize)
                 except (KeyError, TypeError, ValueError):
                     reason = "file-start value lacks a valid columns / domain / anonymize"
-                else:
-                    params = {"job_id": job_id, "file_id": file_id}
-                    if (
-                        job_id is None
-                        or cur.execute(load_sql("stream_job_of_file"), params).fetchone() is None
-                    ):
-                        reason = "file-start names no existing job of its file"
+            if reason is None and job_id is None:
+                reason = "file-start names no existing job of its file"
+            if reason is None:
+                params = {"job_id": job_id, "file_id": file_id}
+                exists, newest = cur.execute(load_sql("stream_start_check"), params).fetchone()
+                if not exists:
+                    reason = "file-start names no existing job of its file"
+                elif newest is not None and job_id < newest:
+                    ignored += 1
+                    continue
             if reason:
                 rejected.append(Rejected(message, reason))
                 continue
             params = {"file_id": file_id, "job_id": job_id, "domain": domain, "anonymize": anonymize,
-                      "columns": Jsonb([column_json(c) for c in columns])}  # fmt: skip
-            cur.execute(load_sql("stream_state_insert"), params)
-            announced.add(file_id)
-        return announced
+                      "columns": Jsonb([column_json(c) for c in columns]), "partition": message.partition()}  # fmt: skip
+            if cur.execute(load_sql("stream_state_upsert"), params).fetchone()[0]:
+                self._replace_earlier_results(cur, file_id, job_id)
+        return ignored
 
-    def _states(self, cur: psycopg.Cursor, file_ids: set[int | None]) -> dict[int, FileState]:
-        ids = sorted(f for f in file_ids if f is not None)
-        if not ids:
+    def _replace_earlier_results(self, cur: psycopg.Cursor, file_id: int, job_id: int) -> None:
+        """A new job of the file: drop the file's results of earlier jobs (any route) in this
+        transaction, and retire the earlier stream jobs."""
+        params = {"file_id": file_id, "job_id": job_id}
+        cur.execute(load_sql("load_delete_file_results"), params)
+        deleted = cur.rowcount
+        replaced = cur.execute(load_sql("stream_state_supersede"), params).fetchall()
+        for old_job, unfinished in replaced:
+            if unfinished:
+                cur.execute(load_sql("stream_job_superseded"), {"job_id": old_job})
+        if replaced or deleted:
+            log.info("file_id=%d: job %d replaces the earlier results (stream jobs %s)",
+                     file_id, job_id, [old for old, _ in replaced] or "-")  # fmt: skip
+
+    def _latest_states(self, cur: psycopg.Cursor, file_ids: set[int]) -> dict[int, FileState]:
+        """The newest job's state of each file."""
+        if not file_ids:
             return {}
-        rows = cur.execute(load_sql("stream_state_select"), {"file_ids": ids}).fetchall()
-        return {
-            row[0]: FileState(
-                row[0], row[1], row[2], row[3], [column_class(c) for c in row[4]], row[5], row[6]
-            )
-            for row in rows
-        }
+        rows = cur.execute(load_sql("stream_state_select"), {"file_ids": sorted(file_ids)}).fetchall()
+        latest: dict[int, FileState] = {}
+        for job_id, file_id, domain, anonymize, columns, total, completed, republished in rows:
+            if file_id not in latest or job_id > latest[file_id].job_id:
+                latest[file_id] = FileState(job_id, file_id, domain, anonymize,
+                                            [column_class(c) for c in columns], total, completed, republished)  # fmt: skip
+        return latest
 
     def _apply_ends(
-        self, cur: psycopg.Cursor, ends: list[Message], states: dict[int, FileState], rejected: list[Rejected]
-    ) -> None:
-        for message in ends:
-            state = states.get(_as_int(_header_values(message).get(HEADER_FILE_ID)))
+        self,
+        cur: psycopg.Cursor,
+        ends: list[tuple[int, int | None, Message]],
+        latest: dict[int, FileState],
+        rejected: list[Rejected],
+    ) -> int:
+        ignored = 0
+        for file_id, job_id, message in ends:
+            state, missing = _owner(latest, file_id, job_id, "file-end")
             end, reason = _json_object(message)
             total = end.get("rows_total") if end is not None else None
             if reason is None and (not isinstance(total, int) or isinstance(total, bool) or total < 0):
                 reason = "file-end value lacks a valid rows_total"
-            if reason is None and state is None:
-                reason = "file-end of a file without a file-start message"
+            if reason is None and state is None and not missing:
+                ignored += 1
+                continue
+            reason = reason or missing
             if reason:
                 rejected.append(Rejected(message, reason, state))
                 continue
             if state.rows_total is None:
-                cur.execute(
-                    load_sql("stream_state_set_total"), {"file_id": state.file_id, "rows_total": total}
-                )
+                cur.execute(load_sql("stream_state_set_total"), {"job_id": state.job_id, "rows_total": total})
                 state.rows_total = total
+        return ignored
 
     def _pipeline(self, state: FileState) -> CompliancePipeline:
-        pipeline = self._pipelines.get(state.file_id)
+        pipeline = self._pipelines.get(state.job_id)
         if pipeline is None:
             tokenizer = self.tokenizer if state.anonymize != "none" else None
             pipeline = CompliancePipeline(domain=state.domain, anonymize=state.anonymize, tokenizer=tokenizer)
             pipeline.prepare_from(state.columns, state.domain)
-            self._pipelines[state.file_id] = pipeline
+            self._pipelines[state.job_id] = pipeline
             while len(self._pipelines) > _PIPELINES_CACHED:
                 self._pipelines.popitem(last=False)
-        self._pipelines.move_to_end(state.file_id)
+        self._pipelines.move_to_end(state.job_id)
         return pipeline
 
     def _process_rows(
-        self, cur: psycopg.Cursor, state: FileState, messages: list[Message], work: _FileWork
+        self, cur: psycopg.Cursor, state: FileState, messages: list[Message], work: _JobWork
     ) -> list[Rejected]:
         clock = time.perf_counter()
         batch, rows, rejected = decode_rows(messages, state)
@@ -621,8 +804,9 @@ class StreamConsumer:
             result = self._pipeline(state).process(batch, rows)
         except Exception as exc:  # a bug must not stop the stream: these rows go to quarantine
             log.error(
-                "file_id=%d: compliance core failed on %d rows (%s)",
+                "file_id=%d job_id=%d: compliance core failed on %d rows (%s)",
                 state.file_id,
+                state.job_id,
                 len(rows),
                 type(exc).__name__,
             )
@@ -637,19 +821,25 @@ class StreamConsumer:
         return rejected
 
     def _quarantine_entries(
-        self, quarantined: list[tuple[int, Message]], states: dict[int, FileState], rejected: list[Rejected]
+        self,
+        quarantined: list[tuple[int, int | None, Message]],
+        latest: dict[int, FileState],
+        rejected: list[Rejected],
+        stats: BatchStats,
     ) -> list[tuple[int | None, int | None, int | None, str]]:
         """(file_id, job_id, row, reason) of the reader's quarantined rows and of rejected messages."""
         entries = []
-        for file_id, message in quarantined:
-            state = states.get(file_id)
+        for file_id, job_id, message in quarantined:
+            state, missing = _owner(latest, file_id, job_id, "quarantined row")
             value, reason = _json_object(message)
             row = value.get(ROW_COLUMN) if value is not None else None
             why = value.get("reason") if value is not None else None
             if reason is None and (type(row) is not int or row < 0 or not isinstance(why, str)):
                 reason = f"quarantined-row value lacks a valid {ROW_COLUMN} / reason"
-            if reason is None and state is None:
-                reason = "quarantined row of a file without a file-start message"
+            if reason is None and state is None and not missing:
+                stats.ignored += 1
+                continue
+            reason = reason or missing
             if reason:
                 rejected.append(Rejected(message, reason, state))
             else:
@@ -664,13 +854,14 @@ class StreamConsumer:
     def _insert_quarantine(
         self, cur: psycopg.Cursor, entries: list[tuple[int | None, int | None, int | None, str]]
     ) -> list[tuple[int | None, int | None]]:
+        """Returns (job_id, row) of each new quarantine row; job_id only for rows of a job."""
         if not entries:
             return []
         file_ids, job_ids, rows, reasons = (list(column) for column in zip(*entries, strict=True))
         params = {"file_ids": file_ids, "job_ids": job_ids, "rows": rows, "reasons": reasons}
         inserted = cur.execute(load_sql("stream_insert_quarantine"), params).fetchall()
         # Only rows of a file count towards its completeness.
-        return [(file_id if row is not None else None, row) for file_id, row in inserted]
+        return [(job_id if row is not None else None, row) for job_id, row in inserted]
 
     def _dead_letter(self, rejected: list[Rejected]) -> None:
         """Copy rejected messages to the dead-letter topic and wait for the broker's ack (before
@@ -697,12 +888,12 @@ class StreamConsumer:
                          "offset": message.offset(), "dead_letter_topic": DEAD_LETTER_TOPIC, "row": item.row},
             )  # fmt: skip
 
-    def _complete_if_done(self, cur: psycopg.Cursor, file_id: int) -> bool:
+    def _complete_if_done(self, cur: psycopg.Cursor, job_id: int) -> bool:
         """Close the job and the file once every announced row is loaded or quarantined."""
-        done = cur.execute(load_sql("stream_state_complete"), {"file_id": file_id}).fetchone()
+        done = cur.execute(load_sql("stream_state_complete"), {"job_id": job_id}).fetchone()
         if done is None:
             return False
-        job_id, domain, total, loaded, quarantined, violations, pre_s, pure_s, post_s, elapsed = done
+        file_id, domain, total, loaded, quarantined, violations, pre_s, pure_s, post_s, elapsed = done
         elapsed = float(elapsed or 0)
         busy = pre_s + pure_s + post_s
         seconds = elapsed if elapsed > 0 else busy
@@ -714,7 +905,7 @@ class StreamConsumer:
             "pre_processing_s": pre_s,
             "pure_processing_s": pure_s,
             "post_processing_s": post_s,
-            # End to end: first batch of the file to the batch that completed it.
+            # End to end: first batch of the job to the batch that completed it.
             "records_per_second": total / seconds if seconds > 0 else None,
         }
         conn = cur.connection
@@ -724,9 +915,25 @@ class StreamConsumer:
                    "elapsed_s": round(elapsed, 3)} | {k: v for k, v in metrics.items() if k != "records_per_second"}  # fmt: skip
         audit(conn, actor=ACTOR, action=AuditAction.LOADED, object_type=_AUDIT_OBJECT, object_id=job_id,
               details=details)  # fmt: skip
-        log.info("file_id=%d complete: %d rows (%d loaded, %d quarantined), %d violations, %.1f s",
-                 file_id, total, loaded, quarantined, violations, elapsed)  # fmt: skip
+        log.info("file_id=%d job_id=%d complete: %d rows (%d loaded, %d quarantined), %d violations, %.1f s",
+                 file_id, job_id, total, loaded, quarantined, violations, elapsed)  # fmt: skip
         return True
+
+
+def _owner(
+    latest: dict[int, FileState], file_id: int, job_id: int | None, what: str
+) -> tuple[FileState | None, str | None]:
+    """The state a message of (file, job) counts towards, or why it cannot (None, reason), or
+    (None, None) when the message belongs to a job a newer one replaced (it is ignored). A message
+    without a job header counts towards the file's newest job."""
+    state = latest.get(file_id)
+    if state is None:
+        return None, f"{what} of a file without a file-start message"
+    if job_id is None or job_id == state.job_id:
+        return state, None
+    if job_id < state.job_id:
+        return None, None
+    return None, f"{what} of a job without a file-start message"
 
 
 def main(argv: list[str] | None = None) -> int:

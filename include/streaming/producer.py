@@ -91,21 +91,18 @@ def publish_file(
                     f"{Path(path).name}: column name {ROW_COLUMN!r} is reserved by the stream route"
                 )
             pipeline.prepare(chunk.batch)
-            topic, headers = _announce(
+            topic, headers = announce_file(
                 producer, file_id, job_id, pipeline.domain, pipeline.classes, anonymize
             )
         names = chunk.batch.schema.names
         columns = [chunk.batch.column(i).to_pylist() for i in range(chunk.batch.num_columns)]
         row_headers = headers[KIND_ROW]
-        dumps = json.dumps
         for row, values in zip(chunk.rows.tolist(), zip(*columns, strict=True), strict=True):
-            record = {name: value for name, value in zip(names, values, strict=True) if value is not None}
-            record[ROW_COLUMN] = row
-            producer.send(topic, f"{file_id}:{row}", dumps(record).encode(), row_headers)
+            producer.send(topic, f"{file_id}:{row}", row_value(names, values, row), row_headers)
         sent = _send_quarantined(producer, topic, file_id, reader.quarantined[sent:], headers, sent)
     if not topic:  # every row was quarantined: nothing to classify
         resolved = Domain.MIXED.value if domain == "auto" else domain
-        topic, headers = _announce(producer, file_id, job_id, resolved, [], anonymize)
+        topic, headers = announce_file(producer, file_id, job_id, resolved, [], anonymize)
         sent = _send_quarantined(producer, topic, file_id, reader.quarantined, headers, 0)
     rows_total = reader.records_seen
     producer.to_every_partition(topic, f"{file_id}:end", {"rows_total": rows_total}, headers[KIND_FILE_END])
@@ -118,7 +115,14 @@ def publish_file(
     return rows_total
 
 
-def _announce(
+def row_value(names: list[str], values: tuple, row: int) -> bytes:
+    """A row message's value: the row's non-null values by column name, and its row number."""
+    record = {name: value for name, value in zip(names, values, strict=True) if value is not None}
+    record[ROW_COLUMN] = row
+    return json.dumps(record).encode()
+
+
+def announce_file(
     producer: DeliveryCountingProducer,
     file_id: int,
     job_id: int,
@@ -126,7 +130,8 @@ def _announce(
     classes: list[ColumnClass],
     anonymize: str,
 ) -> tuple[str, dict[str, list[tuple[str, bytes]]]]:
-    """Send the file-start message to every partition; returns the topic and the headers per kind."""
+    """Send the file-start message to every partition; returns the topic and the headers per kind
+    (what every later message of the job carries)."""
     topic = raw_topic(domain)
     common = [(HEADER_FILE_ID, str(file_id).encode()), (HEADER_JOB_ID, str(job_id).encode()),
               (HEADER_DOMAIN, domain.encode())]  # fmt: skip

@@ -2,7 +2,8 @@
 process (`python -m include.streaming.consumer`): a published file lands exactly once with the
 violations and tokens `sdp scan` gives; a consumer killed with SIGKILL mid-file and restarted
 still loads every row exactly once; poison messages are dead-lettered and quarantined while the
-stream goes on."""
+stream goes on; a second job of a file replaces the first one's results exactly once. The
+adaptive micro-batching and idle pausing are tested as units on a fake consumer."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import uuid
 from pathlib import Path
 
 import psycopg
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
@@ -26,16 +28,20 @@ from include.db.files import register_file, set_file_status, sha256_of, start_jo
 from include.settings import REPO_ROOT, Settings
 from include.stack.context import StackContext
 from include.streaming import heartbeat_fresh
+from include.streaming.consumer import MicroBatcher, payload_json
 from include.streaming.producer import publish_file
+from include.streaming.status import file_progress
 from include.streaming.topics import (
     DEAD_LETTER_TOPIC,
     HEADER_DLQ_REASON,
     HEADER_DLQ_SOURCE,
     HEADER_FILE_ID,
+    HEADER_JOB_ID,
     HEADER_KIND,
     KIND_ROW,
     raw_topic,
 )
+from tests.conftest import STREAM_TEST_INSTANCE
 
 pytestmark = pytest.mark.integration
 
@@ -77,9 +83,7 @@ def stream_env(services: Settings) -> dict[str, str]:
     # Small micro-batches, so a 5k-row file spans several transactions and a kill lands mid-file.
     env.update(SDP_TOKEN_KEY=TOKEN_KEY, SDP_TOKEN_KEY_ID="k1", SDP_STREAM_BATCH_RECORDS="500",
                SDP_STREAM_BATCH_WAIT_MS="200",
-               # One static member id for this module's consumers (a restart reclaims it at once),
-               # distinct from any other test session's.
-               SDP_STREAM_CONSUMER_INSTANCE=f"test-{uuid.uuid4().hex[:12]}")  # fmt: skip
+               SDP_STREAM_CONSUMER_INSTANCE=STREAM_TEST_INSTANCE)  # fmt: skip
     return env
 
 
@@ -286,3 +290,185 @@ def test_poison_messages_are_dead_lettered_and_the_stream_goes_on(services, cons
     assert "header" in reasons and "missing or invalid _row" in reasons and "not an object" in reasons
     assert "Ann" not in reasons and "not json at all" not in reasons  # reasons never quote the message
     assert consumer.stop() == 0
+
+
+def _publish_job(services: Settings, path: Path, file_id: int, job_id: int, rows: int) -> None:
+    announced = publish_file(path, file_id=file_id, job_id=job_id, domain="auto",
+                             bootstrap=services.kafka_bootstrap_servers, s=services)  # fmt: skip
+    assert announced == rows
+
+
+def _new_job(database_url: str, file_id: int) -> int:
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        return start_job(conn, file_id, "stream", "test: reprocess")
+
+
+def _job_complete(database_url: str, job_id: int) -> bool:
+    with psycopg.connect(database_url) as conn:
+        progress = file_progress(conn, job_id)
+    return progress is not None and progress.completed
+
+
+def test_reprocess_replaces_the_earlier_job_exactly_once(services, consumer, tmp_path):
+    """A second job of the same file (published twice, as a retried publish task does) replaces
+    the first job's rows, violations and quarantine rows; a late message of the first job is
+    ignored."""
+    url = services.database_url
+    path = _new_file(tmp_path, "encounters.csv", "healthcare", ROWS, seed=15)
+    file_id, first_job = _publish(services, path, ROWS)
+    consumer.start()
+    _wait_for(lambda: _job_complete(url, first_job), 60, consumer, "the first job")
+    with psycopg.connect(url, autocommit=True) as conn:  # a stale quarantine row of the first job
+        conn.execute("INSERT INTO data_quarantine (file_id, job_id, row_number, reason) VALUES (%s, %s, 0, 'x')",
+                     (file_id, first_job))  # fmt: skip
+
+    second_job = _new_job(url, file_id)
+    _publish_job(services, path, file_id, second_job, ROWS)
+    _publish_job(services, path, file_id, second_job, ROWS)  # the publish task retried
+    _wait_for(lambda: _job_complete(url, second_job), 60, consumer, "the second job")
+
+    # A row of the first job arriving late changes nothing and is not dead-lettered.
+    topic = raw_topic("healthcare")
+    late = Producer({"bootstrap.servers": services.kafka_bootstrap_servers})
+    headers = [(HEADER_KIND, KIND_ROW.encode()), (HEADER_FILE_ID, str(file_id).encode()),
+               (HEADER_JOB_ID, str(first_job).encode())]  # fmt: skip
+    late.produce(topic, value=b'{"_row": 1, "patient_name": "Late Row"}', key=f"{file_id}:1".encode(),
+                 headers=headers)  # fmt: skip
+    assert late.flush(10) == 0
+    _wait_for(lambda: _stored_offsets(url, topic) == _end_offsets(services, topic), 30, consumer,
+              "the late message to be consumed")  # fmt: skip
+
+    _assert_records_of(url, file_id, second_job, path, tmp_path)
+    assert _query(url, "SELECT count(*) FROM data_quarantine WHERE file_id = %s", file_id) == [(0,)]
+    jobs = _query(url, "SELECT id, status, records_loaded FROM data_processing_jobs WHERE file_id = %s "
+                       "ORDER BY id", file_id)  # fmt: skip
+    assert jobs == [(first_job, "succeeded", ROWS), (second_job, "succeeded", ROWS)]
+    with psycopg.connect(url) as conn:
+        first, second = file_progress(conn, first_job), file_progress(conn, second_job)
+    assert first.superseded_by == second_job and second.superseded_by is None
+    assert second.republished and second.rows_loaded == ROWS and second.rows_total == ROWS
+    assert consumer.stop() == 0
+
+
+def _assert_records_of(database_url: str, file_id: int, job_id: int, path: Path, tmp_path: Path) -> None:
+    """The file's rows and violations are exactly the scan's, once, all of `job_id`."""
+    rows = _query(database_url, "SELECT count(*), count(DISTINCT row_number), min(job_id), max(job_id) "
+                                "FROM data_records WHERE file_id = %s", file_id)[0]  # fmt: skip
+    assert rows == (ROWS, ROWS, job_id, job_id)
+    stored = _query(database_url, "SELECT row_number, field, violation_type, job_id "
+                                  "FROM data_compliance_violations WHERE file_id = %s", file_id)  # fmt: skip
+    expected, scanned_rows = _scan(path, tmp_path)
+    assert len(stored) == len(expected) and {(r, f, t) for r, f, t, _ in stored} == expected
+    assert {job for *_, job in stored} == {job_id}
+    payloads = dict(
+        _query(database_url, "SELECT row_number, payload FROM data_records WHERE file_id = %s", file_id)
+    )
+    assert [payloads[row] for row in range(ROWS)] == scanned_rows
+
+
+class _FakeMessage:
+    def __init__(self, offset: int) -> None:
+        self._offset = offset
+
+    def error(self) -> None:
+        return None
+
+    def topic(self) -> str:
+        return "t"
+
+    def partition(self) -> int:
+        return 0
+
+    def offset(self) -> int:
+        return self._offset
+
+
+class _FakeConsumer:
+    """Records the calls MicroBatcher makes; serves the messages produced to partition t[0]
+    unless paused, and reports the partition's end as its cached high watermark."""
+
+    def __init__(self, produced: int) -> None:
+        self.end, self.next, self.paused, self.calls = produced, 0, False, []
+
+    def consume(self, count: int, timeout: float) -> list[_FakeMessage]:
+        self.calls.append(("consume", count, timeout, self.paused))
+        if self.paused:
+            return []
+        taken = [_FakeMessage(offset) for offset in range(self.next, min(self.next + count, self.end))]
+        self.next += len(taken)
+        return taken
+
+    def assignment(self) -> list[TopicPartition]:
+        return [TopicPartition("t", 0)]
+
+    def get_watermark_offsets(self, _partition: TopicPartition, cached: bool) -> tuple[int, int]:
+        assert cached  # never a broker round trip per poll
+        return 0, self.end
+
+    def pause(self, _partitions: list) -> None:
+        self.paused = True
+        self.calls.append(("pause",))
+
+    def resume(self, _partitions: list) -> None:
+        self.paused = False
+        self.calls.append(("resume",))
+
+    def list_topics(self, topic: str, timeout: float) -> None:
+        self.calls.append(("metadata", topic))
+
+
+def test_batches_take_what_is_fetched_without_waiting_for_more():
+    fake = _FakeConsumer(produced=25)
+    batcher = MicroBatcher(fake, limit=10, wait_s=0.5)
+    assert [len(batcher.next_batch()) for _ in range(3)] == [10, 10, 5]
+    # Wait only for the first message of a batch; the rest is what is already there.
+    assert fake.calls[:2] == [("consume", 1, 0.5, False), ("consume", 9, 0, False)]
+    assert fake.calls[-1] == ("consume", 9, 0, False) and not batcher.idle
+    assert batcher.positions == {("t", 0): 25}
+
+
+def test_an_idle_consumer_pauses_fetching_between_short_probes():
+    fake = _FakeConsumer(produced=0)
+    batcher = MicroBatcher(fake, limit=10, wait_s=0.5, probe_s=0.05)
+    assert batcher.next_batch() == [] and batcher.idle
+    fake.calls.clear()
+    for _ in range(3):
+        assert batcher.next_batch() == []
+    cycle = [
+        ("pause",),
+        ("consume", 1, 0.5, True),
+        ("resume",),
+        ("metadata", "t"),
+        ("consume", 1, 0.05, False),
+    ]
+    assert fake.calls == cycle * 3  # unpaused, it only ever waits a probe
+    fake.end = 3
+    assert [m.offset() for m in batcher.next_batch()] == [0, 1, 2] and not batcher.idle
+
+
+def test_a_consumer_behind_the_end_never_pauses():
+    """A pause drops a fetch in flight: with unread messages known, the consumer keeps waiting."""
+    fake = _FakeConsumer(produced=5)
+    fake.consume = lambda count, timeout: fake.calls.append(("consume", count, timeout, fake.paused)) or []
+    batcher = MicroBatcher(fake, limit=10, wait_s=0.5)
+    batcher.positions[("t", 0)] = 2
+    for _ in range(3):
+        assert batcher.next_batch() == []
+    assert fake.calls == [("consume", 1, 0.5, False)] * 3 and batcher.idle
+
+
+def test_payload_json_is_the_rows_json_whatever_the_characters():
+    values = [
+        "plain",
+        'quote " and \\ backslash',
+        "new\nline\ttab\rcr",
+        "bell \x07 and \x1f",
+        None,
+        "é ☃ 𝄞",
+        "",
+    ]
+    batch = pa.RecordBatch.from_arrays(
+        [pa.array(values), pa.array(["x"] * len(values))], names=['we"ird', "b"]
+    )
+    parsed = [json.loads(text) for text in payload_json(batch).to_pylist()]
+    assert parsed == [{'we"ird': value, "b": "x"} for value in values]
