@@ -194,11 +194,20 @@ class CompliancePipeline:
             raise ValueError(f"unknown anonymizer {step.method!r} in policy {self.policy.domain}")
         return method(self, step, values)
 
-    def _tokenize(self, step: ColumnPlan, values: pa.Array) -> pa.Array:
-        return self.tokenizer.tokenize_array(values, step.id_type)
+    def _tokenize(self, step: ColumnPlan, values: pa.Array, *, keep_last4: bool = False) -> pa.Array:
+        # The detector has just found this column's distinct values (or that it has few repeats):
+        # tokens of its trimmed values are the same tokens, since normalisation trims first. Hashing
+        # every row pays off only without many nulls (the dictionary path skips them).
+        known, encoded = self._detector.distinct_values(step.field, values)
+        return self.tokenizer.tokenize_array(
+            encoded if encoded is not None else values,
+            step.id_type,
+            keep_last4=keep_last4,
+            mostly_distinct=known and encoded is None and values.null_count <= len(values) // 8,
+        )
 
     def _truncate(self, step: ColumnPlan, values: pa.Array) -> pa.Array:
-        return self.tokenizer.tokenize_array(values, step.id_type, keep_last4=True)
+        return self._tokenize(step, values, keep_last4=True)
 
     def _scrub(self, _step: ColumnPlan, values: pa.Array) -> pa.Array:
         # All matched texts of a type are tokenized in one call: same tokens as Tokenizer.token.

@@ -42,8 +42,9 @@ TOKEN_REGEX = rf"^{_TYPE_PATTERN}_{_KEY_ID_PATTERN}_[a-z2-7]{{{DIGEST_CHARS}}}(?
 
 _SEPARATOR = b"\x1f"
 
-# Formatting that must not change a token: separators people type inside the identifier. Literal
-# replacements, because a regex pass over a million values costs ~5x more.
+# Formatting that must not change a token: separators people type inside the identifier. Single
+# ASCII characters, removed from the UTF-8 bytes in one numpy pass (no multi-byte character holds
+# an ASCII byte), ~5x cheaper than a literal replacement pass per separator.
 _CARD_LIKE_SEPARATORS = (" ", "\t", "-")
 _STRIP_SEPARATORS: dict[str, tuple[str, ...]] = {
     IdType.CREDIT_CARD: _CARD_LIKE_SEPARATORS,
@@ -52,6 +53,7 @@ _STRIP_SEPARATORS: dict[str, tuple[str, ...]] = {
     IdType.BANK_ACCOUNT: _CARD_LIKE_SEPARATORS,
     IdType.PHONE: (*_CARD_LIKE_SEPARATORS, "(", ")", "."),
 }
+assert all(len(c) == 1 and c.isascii() for chars in _STRIP_SEPARATORS.values() for c in chars)
 _UPPER_CASE = frozenset({IdType.IBAN})
 _LOWER_CASE = frozenset({IdType.EMAIL})
 
@@ -95,13 +97,39 @@ def normalize_values(values: pa.Array, id_type: str) -> pa.Array:
     """The canonical form that is hashed, so formatting never changes a token."""
     text = values if pa.types.is_string(values.type) else values.cast(pa.string())
     text = pc.utf8_trim_whitespace(text)
-    for separator in _STRIP_SEPARATORS.get(id_type, ()):
-        text = pc.replace_substring(text, pattern=separator, replacement="")
+    separators = _STRIP_SEPARATORS.get(id_type)
+    if separators:
+        text = without_ascii(text, "".join(separators))
     if id_type in _LOWER_CASE:
         text = pc.utf8_lower(text)
     elif id_type in _UPPER_CASE:
         text = pc.utf8_upper(text)
     return text
+
+
+def without_ascii(text: pa.Array, chars: str) -> pa.Array:
+    """`text` (a string array) with every occurrence of the ASCII characters `chars` removed."""
+    size = len(text)
+    data_buffer = text.buffers()[2]
+    if size == 0 or data_buffer is None:
+        return text
+    offsets = np.frombuffer(text.buffers()[1], np.int32, size + 1, text.offset * 4)
+    data = np.frombuffer(data_buffer, np.uint8)[offsets[0] : offsets[-1]]
+    removed = np.zeros(256, dtype=bool)
+    removed[np.frombuffer(chars.encode("ascii"), np.uint8)] = True
+    drop = removed[data]
+    if not drop.any():
+        return text
+    kept_before = np.zeros(data.size + 1, dtype=np.int64)
+    np.cumsum(~drop, out=kept_before[1:])
+    new_offsets = kept_before[offsets - offsets[0]].astype(np.int32)
+    validity = None
+    if text.null_count:
+        validity = pa.py_buffer(
+            np.packbits(text.is_valid().to_numpy(zero_copy_only=False), bitorder="little")
+        )
+    buffers = [validity, pa.py_buffer(new_offsets), pa.py_buffer(data[~drop])]
+    return pa.Array.from_buffers(pa.string(), size, buffers, null_count=text.null_count)
 
 
 def _base32(digests: np.ndarray) -> np.ndarray:
@@ -184,11 +212,20 @@ class Tokenizer:
             token = f"{token}_{last4}"
         return token
 
-    def tokenize_array(self, values: pa.Array, id_type: str, *, keep_last4: bool = False) -> pa.Array:
-        """Tokens for a column; nulls stay null. Each distinct value is hashed once."""
+    def tokenize_array(
+        self, values: pa.Array, id_type: str, *, keep_last4: bool = False, mostly_distinct: bool = False
+    ) -> pa.Array:
+        """Tokens for a column; nulls stay null. Each distinct value is hashed once, unless the caller
+        knows the values hardly repeat (`mostly_distinct`): then hashing every row is cheaper than
+        finding the distinct values first."""
         id_type = _checked_type(id_type)
         if isinstance(values, pa.ChunkedArray):
             values = values.combine_chunks()
+        if mostly_distinct and not pa.types.is_dictionary(values.type):
+            tokens = self._tokenize_distinct(normalize_values(values, id_type), id_type, keep_last4)
+            if values.null_count == 0:
+                return tokens
+            return pc.if_else(pc.is_valid(values), tokens, pa.scalar(None, pa.string()))
         encoded = values if pa.types.is_dictionary(values.type) else pc.dictionary_encode(values)
         distinct = normalize_values(encoded.dictionary, id_type)
         tokens = self._tokenize_distinct(distinct, id_type, keep_last4)

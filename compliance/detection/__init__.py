@@ -41,6 +41,9 @@ class Detector:
         self.recognizers: list[Recognizer] = [cls(gps_precision=gps_precision) for cls in REGISTRY]
         self._by_type = {recognizer.id_type: recognizer for recognizer in self.recognizers}
         self._text = TextScanner(self.recognizers)
+        # field -> (column, its trimmed values' dictionary encoding or None when the column does not
+        # repeat itself), as the last detect() made them: tokenizing the same column reuses them.
+        self._distinct: dict[str, tuple[pa.Array, pa.DictionaryArray | None]] = {}
 
     # --- classification ----------------------------------------------------------------------------
 
@@ -140,6 +143,7 @@ class Detector:
         rows: list[np.ndarray] = []
         fields: list[str] = []
         types: list[str] = []
+        self._distinct = {}
 
         def add(found: np.ndarray, field: str, id_type: IdType) -> None:
             if found.size:
@@ -165,13 +169,25 @@ class Detector:
                     gps = self._by_type[IdType.GPS_COORDINATES]
                     valid = gps.validate_pair(as_strings(column), as_strings(batch.column(pairs[field])))
                 else:
-                    strings = _padded(as_strings(column), column, recognizer)
+                    trimmed = as_strings(column)
+                    strings = _padded(trimmed, column, recognizer)
+                    encoded = _encoded_if_repetitive(strings)
+                    if strings is trimmed and pa.types.is_string(column.type):
+                        self._distinct[field] = (column, encoded)
                     valid = _on_distinct(
-                        strings, lambda values, r=recognizer: {r.id_type: r.validate(values)}
-                    )
-                    valid = valid[recognizer.id_type]
+                        strings, lambda values, r=recognizer: {r.id_type: r.validate(values)}, encoded
+                    )[recognizer.id_type]
                 add(_as_rows(valid), field, recognizer.id_type)
         return _findings(rows, fields, types)
+
+    def distinct_values(self, field: str, column: pa.Array) -> tuple[bool, pa.DictionaryArray | None]:
+        """(known, encoding): whether the last detect() saw exactly `column` (same buffers) as the
+        identifier column `field`, and then the dictionary encoding of its trimmed values it made,
+        or None when the column hardly repeats itself (encoding it would not pay off)."""
+        seen = self._distinct.get(field)
+        if seen is None or not _same_array(seen[0], column):
+            return False, None
+        return True, seen[1]
 
     def scrub_text(self, values: pa.Array, replace_many: ReplaceMany) -> pa.Array:
         """Replace each identifier found in free text; nulls kept, the rest of the text too.
@@ -197,13 +213,17 @@ def _padded(strings: pa.Array, column: pa.Array, recognizer: Recognizer) -> pa.A
 
 
 def _on_distinct(
-    strings: pa.Array, find: Callable[[pa.Array], dict[IdType, np.ndarray]]
+    strings: pa.Array,
+    find: Callable[[pa.Array], dict[IdType, np.ndarray]],
+    encoded: pa.DictionaryArray | bool | None = True,
 ) -> dict[IdType, np.ndarray]:
     """`find` (per type: a boolean mask or row indices) run once per distinct value when the column
-    repeats itself (zip codes, names, dates, templated notes), mapped back to every row as indices."""
-    if not _repetitive(strings):
+    repeats itself (zip codes, names, dates, templated notes), mapped back to every row as indices.
+    `encoded` may pass what _encoded_if_repetitive(strings) returned (True: not computed yet)."""
+    if encoded is True:
+        encoded = _encoded_if_repetitive(strings)
+    if encoded is None:
         return {k: _as_rows(v) for k, v in find(strings).items()}
-    encoded = pc.dictionary_encode(strings)
     codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
     out = {}
     for id_type, found in find(encoded.dictionary).items():
@@ -211,6 +231,23 @@ def _on_distinct(
         hit[_as_rows(found)] = True
         out[id_type] = np.flatnonzero(hit[codes])
     return out
+
+
+def _encoded_if_repetitive(strings: pa.Array) -> pa.DictionaryArray | None:
+    return pc.dictionary_encode(strings) if _repetitive(strings) else None
+
+
+def _same_array(first: pa.Array, second: pa.Array) -> bool:
+    """Whether two arrays view the same buffers the same way (Arrow buffers are immutable, and the
+    kept reference to `first` keeps its memory from being reused)."""
+    if isinstance(first, pa.ChunkedArray) or isinstance(second, pa.ChunkedArray):
+        return first is second
+    return (
+        first.type == second.type
+        and len(first) == len(second)
+        and first.offset == second.offset
+        and [b and b.address for b in first.buffers()] == [b and b.address for b in second.buffers()]
+    )
 
 
 def _repetitive(strings: pa.Array) -> bool:

@@ -3,7 +3,9 @@
 Cost model: one RE2 pass of the union of all text patterns over the column splits rows into
 "nothing identifier-shaped" (most notes) and candidates. Each type's pattern then runs on the
 candidates only, `extract_regex` pulls the first match per row, and the recognizer validates the
-matches vectorised. Only rows whose first match fails validation (a decoy before a real value) are
+matches vectorised. Every RE2 pass costs about the same per byte, so the scanner learns which types
+a column usually holds ("hot") and counts those directly; the others share one union pass and are
+counted only on the rows it leaves. Only rows whose first match fails validation (a decoy before a real value) are
 re-scanned in Python for their later matches.
 
 Scrubbing needs every span: RE2 counts each type's matches per row; a row with one match takes its
@@ -17,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -33,11 +36,22 @@ _NAMED_GROUP = re.compile(r"\(\?P<\w+>")
 # Groups wrapped around a text pattern: its whole match, and the text before the match.
 _WHOLE = "whole"
 _BEFORE = "before"
+# Share of a column's candidate rows in which a type must match to get a pass of its own ("hot").
+_HOT_SHARE = 0.05
 
 
 def _without_groups(pattern: str) -> str:
     """RE2 rejects a group name used twice in one pattern; the union only needs to match."""
     return _NAMED_GROUP.sub("(?:", pattern)
+
+
+class _FirstMatches(NamedTuple):
+    """What find() learnt about the texts of one type with a match: their positions (sorted), their
+    first match (TextType.first_matches) and whether that match validates."""
+
+    positions: np.ndarray
+    matches: pa.StructArray
+    valid: np.ndarray
 
 
 class _TextType:
@@ -79,42 +93,65 @@ class _TextType:
         """Matches of the pattern (valid or not) in each text."""
         return pc.fill_null(pc.count_substring_regex(texts, self.pattern), 0).to_numpy(zero_copy_only=False)
 
+    def first_matches(self, texts: pa.Array) -> pa.StructArray:
+        """The first match in each text (null where none): a field per group, and `whole` when the
+        spans of single matches are vectorised, so `spans` can reuse it."""
+        return pc.extract_regex(texts, self.whole or self.pattern)
+
     def spans(
-        self, texts: pa.Array, count: np.ndarray | None = None
+        self,
+        texts: pa.Array,
+        count: np.ndarray | None = None,
+        first: _FirstMatches | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(row, start byte, end byte) of group `v` in every validating match in `texts`; `count`
-        may pass self.count(texts) when the caller has it."""
+        may pass self.count(texts) and `first` what find() learnt of the same texts."""
         if count is None:
             count = self.count(texts)
         if self.whole is None:
             return self._python_spans(texts, np.flatnonzero(count > 0))
         once = np.flatnonzero(count == 1)
         ascii_text = to_mask(pc.string_is_ascii(texts.take(pa.array(once))))
+        known = None
+        if first is not None:
+            at = np.searchsorted(first.positions, once[ascii_text])
+            known = (first.matches.take(pa.array(at)), first.valid[at])
         return _stacked(
             [
-                self._single_spans(texts, once[ascii_text], ascii_only=True),
+                self._single_spans(texts, once[ascii_text], ascii_only=True, known=known),
                 self._single_spans(texts, once[~ascii_text], ascii_only=False),
                 self._python_spans(texts, np.flatnonzero(count > 1)),
             ]
         )
 
     def _single_spans(
-        self, texts: pa.Array, rows: np.ndarray, *, ascii_only: bool
+        self,
+        texts: pa.Array,
+        rows: np.ndarray,
+        *,
+        ascii_only: bool,
+        known: tuple[pa.StructArray, np.ndarray] | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Spans of rows holding exactly one match: RE2 gives where the match starts and its text."""
+        """Spans of rows holding exactly one match: RE2 gives where the match starts and its text
+        (`known`: first_matches of those rows and their validity, when find() has them)."""
         if rows.size == 0:
             return _no_spans()
         single = texts.take(pa.array(rows))
+        found, valid = known if known is not None else (None, None)
         if ascii_only:
-            found = pc.extract_regex(single, self.whole)
+            found = found if found is not None else pc.extract_regex(single, self.whole)
             start = pc.find_substring_regex(single, self.pattern).to_numpy(zero_copy_only=False)
         else:
             found = pc.extract_regex(single, self.prefixed)
             start = _byte_lengths(found.field(_BEFORE))
         end = start.astype(np.int64) + _byte_lengths(found.field(_WHOLE))
         size = _byte_lengths(found.field("v"))
-        groups = pa.StructArray.from_arrays([found.field(name) for name in self.groups], names=self.groups)
-        ok = self.valid(groups) & (size > 0)
+        if valid is None:
+            groups = pa.StructArray.from_arrays(
+                [found.field(name) for name in self.groups], names=self.groups
+            )
+            valid = self.valid(groups)
+        ok = valid & (size > 0)
         return rows[ok], (end - size)[ok], end[ok]
 
     def _python_spans(self, texts: pa.Array, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -142,15 +179,27 @@ class _Prefiltered:
 
     candidates: np.ndarray
     subset: pa.Array
-    groups: list[tuple[np.ndarray, pa.Array, list[_TextType]]]
+    hot: set[_TextType]
+    groups: list[tuple[np.ndarray, pa.Array, list[_TextType]]] = field(default_factory=list)
     counts: dict[int, np.ndarray] = field(default_factory=dict)
+    # Per type: positions in its group with a match, and their first_matches (find() leaves them).
+    firsts: dict[int, _FirstMatches] = field(default_factory=dict)
 
     def count(self, text_type: _TextType, group_values: pa.Array) -> np.ndarray:
         """text_type.count(group_values) for the group holding `text_type` (one group per type)."""
         key = id(text_type)
         if key not in self.counts:
-            self.counts[key] = text_type.count(group_values)
+            self.keep(text_type, text_type.count(group_values))
         return self.counts[key]
+
+    def keep(self, text_type: _TextType, count: np.ndarray) -> None:
+        """Store a type's counts and update whether it is hot: matched in enough candidates that a
+        pass of its own is cheaper than the union pass plus the group passes it would trigger."""
+        self.counts[id(text_type)] = count
+        if np.count_nonzero(count) >= _HOT_SHARE * self.candidates.size:
+            self.hot.add(text_type)
+        else:
+            self.hot.discard(text_type)
 
 
 class TextScanner:
@@ -162,6 +211,7 @@ class TextScanner:
         size = max(1, int(np.ceil(np.sqrt(len(self.types)))))
         chunks = [self.types[i : i + size] for i in range(0, len(self.types), size)]
         self.groups = [(_union(chunk), chunk) for chunk in chunks]
+        self._hot: set[_TextType] = set()  # learnt from earlier columns/batches; only a speed hint
         self._last_prefilter: tuple[pa.Array, _Prefiltered] | None = None
 
     def _prefilter(self, values: pa.Array) -> _Prefiltered:
@@ -180,12 +230,9 @@ class TextScanner:
         ):
             return last[1]
         candidates = self._candidates(values)
-        subset = values.take(pa.array(candidates))
-        groups = [
-            (where, subset.take(pa.array(where)), chunk)
-            for where, chunk in (self._per_group(subset) if candidates.size else [])
-        ]
-        result = _Prefiltered(candidates, subset, groups)
+        result = _Prefiltered(candidates, values.take(pa.array(candidates)), self._hot)
+        if candidates.size:
+            self._group(result)
         self._last_prefilter = (values, result)
         return result
 
@@ -194,14 +241,31 @@ class TextScanner:
             return np.zeros(0, dtype=np.int64)
         return np.flatnonzero(to_mask(pc.match_substring_regex(values, self.union)))
 
-    def _per_group(self, subset: pa.Array) -> list[tuple[np.ndarray, list[_TextType]]]:
-        """(positions in `subset` that match the group, the group's types) per group with a match."""
-        out = []
-        for union, chunk in self.groups:
-            where = np.flatnonzero(to_mask(pc.match_substring_regex(subset, union)))
+    def _group(self, prefiltered: _Prefiltered) -> None:
+        """Fill `prefiltered.groups`: each hot type counted on every candidate (a group of its own,
+        its rows with a match); the cold types probed in groups, on the rows their union matches."""
+        subset = prefiltered.subset
+        hot = [t for t in self.types if t in prefiltered.hot]
+        for text_type in hot:
+            count = text_type.count(subset)
+            where = np.flatnonzero(count > 0)
+            prefiltered.keep(text_type, count[where])
             if where.size:
-                out.append((where, chunk))
-        return out
+                prefiltered.groups.append((where, subset.take(pa.array(where)), [text_type]))
+        cold = [t for t in self.types if t not in hot]
+        if not cold:
+            return
+        if hot:
+            rows = np.flatnonzero(to_mask(pc.match_substring_regex(subset, _union(cold))))
+            cold_values = subset.take(pa.array(rows))
+            size = max(1, int(np.ceil(np.sqrt(len(cold)))))
+            groups = [(_union(cold[i : i + size]), cold[i : i + size]) for i in range(0, len(cold), size)]
+        else:  # the candidate pass was this union already
+            rows, cold_values, groups = np.arange(len(subset)), subset, self.groups
+        for union, chunk in groups if rows.size else []:
+            where = np.flatnonzero(to_mask(pc.match_substring_regex(cold_values, union)))
+            if where.size:
+                prefiltered.groups.append((rows[where], cold_values.take(pa.array(where)), chunk))
 
     def find(self, values: pa.Array) -> dict[IdType, np.ndarray]:
         """Row indices (sorted, unique) holding at least one valid identifier, per type."""
@@ -214,10 +278,13 @@ class TextScanner:
                 position = np.flatnonzero(prefiltered.count(text_type, group_values) > 0)
                 if position.size == 0:
                     continue
-                first = pc.extract_regex(group_values.take(pa.array(position)), text_type.pattern)
+                first = text_type.first_matches(group_values.take(pa.array(position)))
                 matched = to_mask(pc.is_valid(first))
                 rows = group_rows[position[matched]]
                 ok = text_type.valid(first.filter(pa.array(matched)))
+                valid = np.zeros(position.size, dtype=bool)
+                valid[matched] = ok
+                prefiltered.firsts[id(text_type)] = _FirstMatches(position, first, valid)
                 hits = [rows[ok]]
                 # The first match was a decoy: look at the later matches of those rows.
                 retry = rows[~ok]
@@ -260,7 +327,9 @@ class TextScanner:
         parts: list[tuple[np.ndarray, ...]] = []
         for where, group, chunk in prefiltered.groups:
             for text_type in chunk:
-                rows, start, end = text_type.spans(group, prefiltered.count(text_type, group))
+                rows, start, end = text_type.spans(
+                    group, prefiltered.count(text_type, group), prefiltered.firsts.get(id(text_type))
+                )
                 parts.append((where[rows], start, end, np.full(rows.size, index_of[id(text_type)])))
         return _stacked(parts) if parts else tuple(np.zeros(0, dtype=np.int64) for _ in range(4))
 

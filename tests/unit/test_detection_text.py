@@ -385,3 +385,40 @@ def test_detection_then_scrubbing_of_the_same_text_share_passes_but_not_results(
     assert scrubbed.equals(TextScanner(Detector().recognizers).scrub(notes, per_value(token)))
     other = pa.array(["nothing here", "mail jane.doe@example.com", "SSN 123-45-6789 on file"])
     assert {k: v.tolist() for k, v in scanner.find(other).items()} == {IdType.EMAIL: [1], IdType.SSN: [2]}
+
+
+def test_types_learnt_as_frequent_change_the_passes_not_the_results() -> None:
+    """A scanner that has learnt which types a column usually holds ("hot", counted on their own)
+    finds and scrubs exactly what a fresh scanner does, also types it has not seen before."""
+    usual = pa.array([f"SSN 123-45-{1000 + i} mail a{i}@example.com" for i in range(40)] + ["nothing"])
+    later = pa.array(
+        [
+            "call (212) 555-0199",
+            "SSN 123-45-6789 and 078-05-1120",
+            "nothing",
+            None,
+            "MRN: 7654321 on file, SSN 219-09-9999 then 123-45-6789",
+            "wire GB82 WEST 1234 5698 7654 32",
+            "DOB: 03/05/1980 café 123-45-6789",
+            "decoy SSN 000-45-6789 only",
+        ]
+    )
+    learnt = TextScanner(Detector().recognizers)
+    learnt.find(usual)
+    assert {t.id_type for t in learnt._hot} == {IdType.SSN, IdType.EMAIL}
+
+    def replace(id_type: IdType, text: str) -> str:
+        return f"<{id_type.value}:{text}>"
+
+    found = learnt.find(later)  # then scrub() reuses its first matches and their validity
+    fresh = TextScanner(Detector().recognizers).find(later)
+    assert {k: v.tolist() for k, v in found.items()} == {k: v.tolist() for k, v in fresh.items()}
+    assert set(found) == {IdType.PHONE, IdType.SSN, IdType.MRN, IdType.IBAN, IdType.DATE_OF_BIRTH}
+    assert learnt.scrub(later, per_value(replace)).to_pylist() == reference_scrub(later.to_pylist(), replace)
+    assert {t.id_type for t in learnt._hot} == {
+        IdType.SSN,
+        IdType.PHONE,
+        IdType.MRN,
+        IdType.IBAN,
+        IdType.DATE_OF_BIRTH,
+    }

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -270,3 +271,26 @@ def test_native_rejects_bad_arguments_without_showing_the_key():
     for digest_bytes in (0, 14, 35):
         with pytest.raises(ValueError, match="digest_bytes"):
             tokenize._hmac_batch.tokens(secret, b"", b"abcd", good, digest_bytes, b"T_")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.text(alphabet=" \t-().a1é中\u00a0_", max_size=12)), max_size=30),
+    st.integers(0, 30),
+)
+def test_separator_removal_equals_one_literal_replacement_per_separator(values, start):
+    array = pa.array(values, pa.string()).slice(min(start, len(values)))
+    expected = array
+    for separator in " \t-().":
+        expected = pc.replace_substring(expected, pattern=separator, replacement="")
+    assert tokenize.without_ascii(array, " \t-().").equals(expected)
+
+
+@pytest.mark.parametrize("keep_last4", [False, True])
+def test_hashing_every_row_gives_the_tokens_of_the_dictionary_path(keep_last4):
+    values = pa.array([" 4111-1111-1111-1111", None, "", "4111 1111 1111 1111", "éè 12", None, "x" * 70])
+    for array in (values, values.slice(2)):
+        per_row = Tokenizer(KEY).tokenize_array(
+            array, "CREDIT_CARD", keep_last4=keep_last4, mostly_distinct=True
+        )
+        assert per_row.equals(Tokenizer(KEY).tokenize_array(array, "CREDIT_CARD", keep_last4=keep_last4))
