@@ -16,16 +16,37 @@ from pathlib import Path
 import psycopg
 
 from include.db.files import sha256_of
+from include.routing import ENGINE_OF_ROUTE
 from include.settings import settings
 
-# (domain, rows factor, format): one file per domain, in the three input formats.
+ROUTE_OF_ENGINE = {engine: route for route, engine in ENGINE_OF_ROUTE.items()}
+# (domain, format, size): one file per domain in the three input formats, sized so the router
+# sends each to the route named (sizes follow the stack's thresholds, see the README's route table):
+# "rows" = a fraction of --rows (small: stream), "hybrid" / "batch" = just past the threshold.
 SAMPLES = (
-    ("healthcare", 1.0, "csv"),
-    ("financial", 0.6, "jsonl"),
-    ("location", 0.4, "parquet"),
-    ("mixed", 0.4, "csv"),
+    ("healthcare", "csv", 1.0),
+    ("financial", "jsonl", 0.6),
+    ("location", "parquet", 0.4),
+    ("mixed", "csv", "hybrid"),
+    ("healthcare", "csv", "batch"),
 )
+_PROBE_ROWS = 2_000
 DONE = ("loaded", "quarantined", "duplicate", "failed")
+
+
+def sample_rows(domain: str, fmt: str, size: float | str, rows: int, scratch: Path) -> int:
+    """Rows for a sample: a fraction of `rows`, or enough to pass a route's size threshold."""
+    from compliance.generator import write_dataset
+
+    if not isinstance(size, str):
+        return max(100, int(rows * size))
+    s = settings()
+    target = 1.1 * s.stream_max_bytes if size == "hybrid" else 1.05 * s.batch_min_bytes
+    probe = scratch / f"probe.{fmt}"
+    write_dataset(domain, _PROBE_ROWS, probe, seed=1)
+    bytes_per_row = probe.stat().st_size / _PROBE_ROWS
+    probe.unlink()
+    return int(target / bytes_per_row) + 1
 
 
 def drop_samples(rows: int, landing: Path) -> dict[str, str]:
@@ -36,10 +57,12 @@ def drop_samples(rows: int, landing: Path) -> dict[str, str]:
     dropped = {}
     stamp = time.strftime("%Y%m%d-%H%M%S")
     with tempfile.TemporaryDirectory(dir=landing.parent, prefix=".demo-") as scratch:
-        for domain, factor, fmt in SAMPLES:
-            name = f"demo-{domain}-{stamp}.{fmt}"
+        for domain, fmt, size in SAMPLES:
+            label = size if isinstance(size, str) else "small"
+            name = f"demo-{domain}-{label}-{stamp}.{fmt}"
             staged = Path(scratch) / name
-            write_dataset(domain, max(100, int(rows * factor)), staged, seed=zlib.crc32(name.encode()))
+            count = sample_rows(domain, fmt, size, rows, Path(scratch))
+            write_dataset(domain, count, staged, seed=zlib.crc32(name.encode()))
             dropped[sha256_of(staged)] = name
             staged.rename(landing / name)
             print(f"dropped {name}")
@@ -98,7 +121,7 @@ def print_summary(dropped: dict[str, str]) -> None:
             file_id,
         ) in conn.execute(SUMMARY_SQL, (list(dropped),)).fetchall():
             print(f"\n{Path(path).name}: {status}")
-            print(f"  route: {engine} ({reason})")
+            print(f"  route: {ROUTE_OF_ENGINE.get(engine, engine)} on {engine} ({reason})")
             print(f"  rows in {rows_in}, loaded {loaded}, quarantined {quarantined}, violations {violations}, "
                   f"{(rps or 0):,.0f} records/s")  # fmt: skip
             by_regulation: dict[str, list[str]] = {}

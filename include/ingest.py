@@ -21,7 +21,7 @@ import psycopg
 
 from include.db.audit import AuditAction, audit
 from include.db.files import finish_job, register_file, set_file_status, sha256_of, start_job
-from include.routing import decide_route, profile_file
+from include.routing import DEFAULT_ANONYMIZE, ROUTES, WHOLE_FILE_METHODS, decide_route, profile_file
 from include.settings import Settings, settings
 from include.staging import MANIFEST
 
@@ -56,6 +56,29 @@ class FileTicket:
 
 def _connect(s: Settings) -> psycopg.Connection:
     return psycopg.connect(s.database_url, autocommit=True)
+
+
+def check_options(options: dict) -> None:
+    """Run options that contradict each other (ValueError with the reason), before any file is touched."""
+    from compliance.pipeline import ANONYMIZE_METHODS, DOMAINS
+
+    route = options.get("route", "auto")
+    anonymize = options.get("anonymize", "default")
+    if route not in ("auto", *ROUTES):
+        raise ValueError(f"route must be auto or one of {', '.join(ROUTES)}, got {route!r}")
+    if anonymize not in ("default", *ANONYMIZE_METHODS):
+        raise ValueError(
+            f"anonymize must be default or one of {', '.join(ANONYMIZE_METHODS)}, got {anonymize!r}"
+        )
+    if options.get("domain", "auto") not in DOMAINS:
+        raise ValueError(f"domain must be one of {', '.join(DOMAINS)}, got {options.get('domain')!r}")
+    if anonymize in WHOLE_FILE_METHODS and route in ("stream", "hybrid"):
+        raise ValueError(
+            f"{anonymize} needs the whole file at once: only the batch route does it, not {route}"
+        )
+    k = int(options.get("k") or 0)
+    if k == 1 or k < 0:
+        raise ValueError(f"k must be 0 (the policy's k) or at least 2, got {k}")
 
 
 def register(path: str, *, actor: str, reprocess: bool = False, s: Settings | None = None) -> FileTicket:
@@ -120,11 +143,10 @@ def classify_and_route(
         except InputError as exc:
             ticket.job_id = start_job(conn, ticket.file_id, "spark", f"unreadable: {exc}", dag_id, run_id)
             raise
-        decision = decide_route(profile, s, route_override)
+        decision = decide_route(profile, s, route_override, anonymize=anonymize, dry_run=dry_run)
         ticket.domain = profile.domain if domain == "auto" else domain
         ticket.route, ticket.engine, ticket.route_reason = decision.route, decision.engine, decision.reason
-        # Default anonymization per route (DESIGN.md): batch -> k-anonymity + tokenization.
-        ticket.anonymize = anonymize or {"batch": "k_anonymity"}.get(decision.route, "tokenize")
+        ticket.anonymize = anonymize or DEFAULT_ANONYMIZE[decision.route]
         ticket.dry_run = dry_run
         ticket.job_id = start_job(conn, ticket.file_id, decision.engine, decision.reason, dag_id, run_id)
         ticket.staging_dir = str(s.staging_dir / ticket.sha256 / str(ticket.job_id))
@@ -187,11 +209,35 @@ def finalize(ticket: FileTicket, *, actor: str, loaded: dict | None, validation_
     return "quarantined"
 
 
-def spark_arguments(ticket: FileTicket) -> list[str]:
-    return [
+def engine_arguments(ticket: FileTicket, *, k: int = 0) -> list[str]:
+    """The command-line contract shared by the Spark and the Flink job."""
+    args = [
         "--input", ticket.path, "--staging-dir", ticket.staging_dir, "--anonymize", ticket.anonymize,
         "--domain", ticket.domain, "--job-key", str(ticket.job_id),
     ]  # fmt: skip
+    return [*args, "--k", str(k)] if k else args
+
+
+def hybrid_shell_command(args: list[str], s: Settings | None = None) -> str:
+    """A shell command line for the hybrid (Flink) job: the Flink venv's environment in front of the
+    job's argv. Only variables the launcher changes are written out; secrets stay in the inherited
+    environment, never on a command line (which logs and `ps` show)."""
+    import shlex
+
+    from include.hybrid import hybrid_command
+
+    argv, env = hybrid_command(args, s or settings())
+    unset = [f"--unset={name}" for name in sorted(os.environ) if name not in env]
+    changed = [
+        f"{name}={value}"
+        for name, value in sorted(env.items())
+        if os.environ.get(name) != value and name.startswith(_PLAIN_ENV_PREFIXES)
+    ]
+    return "exec " + shlex.join(["env", *unset, *changed, *argv])
+
+
+# Variables of the launcher's environment that may appear on a command line (paths, no secrets).
+_PLAIN_ENV_PREFIXES = ("PATH", "PYTHONPATH", "JAVA_HOME", "VIRTUAL_ENV", "FLINK_", "PYFLINK_")
 
 
 def staged_error(ticket: FileTicket) -> str | None:
@@ -250,6 +296,16 @@ def load(ticket: FileTicket, *, actor: str, s: Settings | None = None):
     from include.db.loader import load_staged
 
     s = s or settings()
+    if ticket.route == "stream":
+        # The consumer committed rows and violations as they streamed; stage_stream exported them
+        # for validation, so the manifest has the counts.
+        from include.db.loader import LoadResult
+        from include.staging import StagedManifest
+
+        manifest = StagedManifest.read(Path(ticket.staging_dir))
+        log.info("loaded %s: records=%d violations=%d quarantined=%d by the stream consumer", ticket.name,
+                 manifest.records_staged, manifest.violations, manifest.records_quarantined)  # fmt: skip
+        return LoadResult(manifest.records_staged, manifest.violations, manifest.records_quarantined, False)
     result = load_staged(
         s.database_url, Path(ticket.staging_dir), file_id=ticket.file_id, job_id=ticket.job_id,
         reprocess=ticket.reprocess, actor=actor,
@@ -281,7 +337,11 @@ def quarantine(ticket: FileTicket, reason: str, *, actor: str, s: Settings | Non
     target = _move_restricted(Path(ticket.path), folder, ticket.name)
     _remove_empty_run_folder(Path(ticket.path), s)
     (folder / "REASON.txt").write_text(reason + "\n")
-    with _connect(s) as conn:
+    with psycopg.connect(s.database_url) as conn:  # one transaction
+        if ticket.route == "stream" and ticket.job_id:
+            from include.ingest_stream import retract
+
+            retract(conn, ticket)  # what the consumer loaded for a file that is not accepted
         conn.execute(
             "INSERT INTO data_quarantine (file_id, job_id, row_number, reason) VALUES (%s, %s, NULL, %s)",
             (ticket.file_id, ticket.job_id, reason),

@@ -3,20 +3,36 @@
 One mapped task group instance per file, so many files run in parallel (bounded by the DAG's
 max_active_tasks) and a bad file fails only its own map index:
 
-    register -> route -> needs_processing? -> process_batch (spark-submit) -> validate -> load
-                                                                         \\-> finalize (always)
+    register -> route -> process_batch (spark-submit) -> process_hybrid (PyFlink)
+                      -> publish_stream -> wait_stream -> stage_stream -> validate -> load -> finalize (always)
+
+Each engine task works only for the file's route and does nothing otherwise (see _runs_route);
+a duplicate runs no engine and skips validate and load. wait_stream is deferred
+(no worker slot) until the stream consumer has committed every row of the file; stage_stream then
+exports them so the same validation runs on every route.
 
 Tasks are thin: the logic is in include/ingest.py. Heavy imports happen inside the tasks.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
-from airflow.sdk import AsyncCallback, DeadlineAlert, DeadlineReference, get_current_context, task, task_group
+from airflow.sdk import (
+    AsyncCallback,
+    BaseOperator,
+    DeadlineAlert,
+    DeadlineReference,
+    get_current_context,
+    task,
+    task_group,
+)
 
 from include.settings import REPO_ROOT, settings
+
+log = logging.getLogger("sdp.ingest")
 
 OWNER = "data-platform"
 TAGS = ["sdp", "ingest", "compliance"]
@@ -61,8 +77,14 @@ def _actor() -> str:
 
 @task
 def register(path: str, options: dict[str, Any]) -> dict[str, Any]:
+    from airflow.sdk.exceptions import AirflowFailException
+
     from include import ingest
 
+    try:
+        ingest.check_options(options)
+    except ValueError as exc:  # a run's contradictory options: the file is left untouched
+        raise AirflowFailException(str(exc)) from exc
     return ingest.register(path, actor=_actor(), reprocess=bool(options.get("reprocess"))).to_dict()
 
 
@@ -78,7 +100,7 @@ def route(ticket: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
     ti = context["ti"]
     if ticket_obj.duplicate:
         ingest.record_duplicate(ticket_obj, actor=_actor(), dag_id=ti.dag_id, run_id=ti.run_id)
-        return {"ticket": ticket_obj.to_dict(), "spark_args": [], "process": False}
+        return {"ticket": ticket_obj.to_dict(), "route": "", "engine_args": [], "hybrid_command": ""}
     anonymize = None if options.get("anonymize", "default") == "default" else options["anonymize"]
     try:
         routed = ingest.classify_and_route(
@@ -91,23 +113,105 @@ def route(ticket: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
         # this reason (the ticket carries the job opened for it).
         ti.xcom_push(key="input_error", value={"reason": str(exc), "ticket": ticket_obj.to_dict()})
         raise AirflowFailException(str(exc)) from exc
-    args = ingest.spark_arguments(routed)
-    if options.get("k"):
-        args += ["--k", str(int(options["k"]))]
-    return {"ticket": routed.to_dict(), "spark_args": args, "process": True}
+    args = ingest.engine_arguments(routed, k=int(options.get("k") or 0))
+    hybrid = ingest.hybrid_shell_command(args) if routed.route == "hybrid" else ""
+    return {"ticket": routed.to_dict(), "route": routed.route, "engine_args": args, "hybrid_command": hybrid}
 
 
-@task.short_circuit(ignore_downstream_trigger_rules=False)
-def needs_processing(process: bool) -> bool:
-    return process
+def _runs_route(route: str, routed_to: str) -> bool:
+    """Each engine task runs only for its route and is a no-op (success) otherwise.
+
+    The engines sit in one chain rather than three branches: a @task.branch does not skip inside
+    mapped task groups in Airflow 3.3 (apache/airflow#67265), and a join after skipped siblings
+    (trigger rule none_failed_min_one_success) is marked upstream_failed for every file of the
+    run as soon as one file's route step fails."""
+    if routed_to != route:
+        log.info("nothing to do: the file takes the %s route, not %s", routed_to or "no", route)
+        return False
+    return True
+
+
+def _gated(operator_class: type, route: str) -> type:
+    """`operator_class` that runs only when the templated `routed_to` is `route` (see _runs_route)."""
+
+    class RouteGated(operator_class):
+        template_fields = (*operator_class.template_fields, "routed_to")
+
+        def __init__(self, *, routed_to: Any, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.routed_to = routed_to
+
+        def execute(self, context: Any) -> Any:
+            return super().execute(context) if _runs_route(route, self.routed_to) else None
+
+    RouteGated.__name__ = RouteGated.__qualname__ = f"{route.title()}Route{operator_class.__name__}"
+    return RouteGated
+
+
+@task
+def publish_stream(ticket: dict[str, Any], routed_to: str) -> int | None:
+    from include import ingest_stream
+
+    return ingest_stream.publish(_ticket(ticket)) if _runs_route("stream", routed_to) else None
+
+
+class WaitForStream(BaseOperator):
+    """Deferred until the stream consumer has committed every announced row of the file."""
+
+    template_fields = ("ticket", "routed_to")
+
+    def __init__(self, *, ticket: Any, routed_to: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.ticket = ticket
+        self.routed_to = routed_to
+
+    def execute(self, context: Any) -> None:
+        from include.triggers import StreamFileCompleteTrigger
+
+        if not _runs_route("stream", self.routed_to):
+            return
+
+        self.log.info("waiting for the stream consumer to commit %s (job %s)", self.ticket["name"],
+                      self.ticket["job_id"])  # fmt: skip
+        self.defer(
+            trigger=StreamFileCompleteTrigger(job_id=int(self.ticket["job_id"])),
+            method_name="complete",
+            timeout=timedelta(seconds=settings().stream_wait_timeout_seconds),
+        )
+
+    def complete(self, context: Any, event: dict[str, Any]) -> dict[str, Any]:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        summary = ", ".join(f"{k}={v}" for k, v in sorted(event.items()))
+        if event.get("status") != "complete":
+            # A newer job of the same file (a reprocess) took over: this one will never complete.
+            raise AirflowFailException(f"stream job {self.ticket['job_id']} did not complete: {summary}")
+        self.log.info("stream complete: %s", summary)
+        return event
+
+
+@task
+def stage_stream(ticket: dict[str, Any], routed_to: str) -> None:
+    from include import ingest_stream
+
+    if _runs_route("stream", routed_to):
+        ingest_stream.stage(_ticket(ticket))
+
+
+def _ticket(data: dict[str, Any]):
+    from include import ingest
+
+    return ingest.FileTicket(**data)
 
 
 @task
 def validate(ticket: dict[str, Any]) -> dict[str, Any]:
-    from airflow.sdk.exceptions import AirflowFailException
+    from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
     from include import ingest
 
+    if ticket["duplicate"]:  # no engine ran
+        raise AirflowSkipException("duplicate: nothing was processed, nothing to validate")
     report = ingest.validate(ingest.FileTicket(**ticket), actor=_actor())
     outcome = {
         "success": report.success,
@@ -141,7 +245,10 @@ def finalize(registered: dict[str, Any] | None, routed: dict[str, Any] | None, l
     """Archive the raw file after a load (or a duplicate), else quarantine it with the reason."""
     from include import ingest
 
-    ticket = ingest.FileTicket(**(routed or (input_error or {}).get("ticket") or registered))
+    known = routed or (input_error or {}).get("ticket") or registered
+    if not known:  # the run's options were refused before the file was touched (see register)
+        return "not registered"
+    ticket = ingest.FileTicket(**known)
     return ingest.finalize(ticket, actor=_actor(), loaded=loaded, validation_failure=validation_failure,
                            input_error=(input_error or {}).get("reason"))  # fmt: skip
 
@@ -150,13 +257,16 @@ def finalize(registered: dict[str, Any] | None, routed: dict[str, Any] | None, l
 def ingest_file(path: str, options: dict[str, Any]) -> None:
     registered = register(path, options)
     routed = route(registered, options)
-    gate = needs_processing(routed["process"])
-    process = _spark_submit(routed["spark_args"])
+    batch = _spark_submit(routed["engine_args"], routed["route"])
+    hybrid = _flink_run(routed["hybrid_command"], routed["route"])
+    published = publish_stream(routed["ticket"], routed["route"])
+    waited = WaitForStream(task_id="wait_stream", ticket=routed["ticket"], routed_to=routed["route"])
+    stream = stage_stream(routed["ticket"], routed["route"])
     checked = validate(routed["ticket"])
     loaded = load(routed["ticket"])
     outcome = finalize(registered, routed["ticket"], loaded, _failure(checked, "validation_failure"),
                        _failure(routed, "input_error"))  # fmt: skip
-    gate >> process >> checked >> loaded >> outcome
+    batch >> hybrid >> published >> waited >> stream >> checked >> loaded >> outcome
 
 
 def _failure(output, key: str):
@@ -166,11 +276,22 @@ def _failure(output, key: str):
     return XComArg(output.operator, key=key)
 
 
-def _spark_submit(application_args):
+def _flink_run(command, routed_to):
+    """The hybrid job in the Flink venv (the Airflow Flink provider is Kubernetes-only). The command
+    carries no secret: SDP_TOKEN_KEY reaches the job through the worker's environment."""
+    from airflow.providers.standard.operators.bash import BashOperator
+
+    return _gated(BashOperator, "hybrid")(
+        task_id="process_hybrid", bash_command=command, routed_to=routed_to, retries=1
+    )
+
+
+def _spark_submit(application_args, routed_to):
     from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 
-    return SparkSubmitOperator(
+    return _gated(SparkSubmitOperator, "batch")(
         task_id="process_batch",
+        routed_to=routed_to,
         application=str(REPO_ROOT / "spark_jobs" / "compliance_batch.py"),
         conn_id="spark_default",
         application_args=application_args,

@@ -12,8 +12,10 @@ from include.settings import Settings
 
 ROUTES = ("batch", "stream", "hybrid")
 ENGINE_OF_ROUTE = {"batch": "spark", "stream": "stream", "hybrid": "flink"}
-# Routes this release can run. The router still says which route a file *would* take.
-AVAILABLE_ROUTES = ("batch",)
+# Default anonymization per route (DESIGN.md). k-anonymity needs the whole file at once, which
+# only the batch engine has; the stream consumer sees micro-batches, the hybrid job per-record lanes.
+DEFAULT_ANONYMIZE = {"batch": "k_anonymity", "stream": "tokenize", "hybrid": "tokenize"}
+WHOLE_FILE_METHODS = ("k_anonymity",)
 SAMPLE_ROWS = 2_000
 # include/triggers.claim prefixes claimed files with a timestamp and a random tag.
 CLAIM_PREFIX = re.compile(r"^\d{8}T\d{6}-[0-9a-f]{8}-")
@@ -104,30 +106,46 @@ def _urgency(path: Path) -> tuple[bool, str]:
     return False, ""
 
 
-def decide_route(profile: FileProfile, settings: Settings, override: str = "auto") -> RouteDecision:
-    """The route and a reason a person can read. Thresholds come from settings (README table)."""
+def decide_route(
+    profile: FileProfile,
+    settings: Settings,
+    override: str = "auto",
+    *,
+    anonymize: str | None = None,
+    dry_run: bool = False,
+) -> RouteDecision:
+    """The route and a reason a person can read. Thresholds come from settings (README table).
+
+    Raises ValueError for a combination no route can honour (an override to stream or hybrid
+    with k-anonymity)."""
     if override not in ("auto", *ROUTES):
         raise ValueError(f"route override must be auto or one of {', '.join(ROUTES)}, got {override!r}")
-    if override != "auto":
-        preferred, why = override, f"route override={override} requested by the run"
-    elif profile.size_bytes >= settings.batch_min_bytes:
-        preferred, why = (
-            "batch",
-            f"size {profile.size_bytes} B >= SDP_BATCH_MIN_BYTES {settings.batch_min_bytes}",
+    if anonymize in WHOLE_FILE_METHODS and override in ("stream", "hybrid"):
+        raise ValueError(
+            f"{anonymize} needs the whole file at once: only the batch route does it, not {override}"
         )
+    if override != "auto":
+        route, why = override, f"route override={override} requested by the run"
+    elif anonymize in WHOLE_FILE_METHODS:
+        route, why = "batch", f"{anonymize} requested: it needs the whole file at once"
+    elif profile.size_bytes >= settings.batch_min_bytes:
+        route, why = "batch", f"size {profile.size_bytes} B >= SDP_BATCH_MIN_BYTES {settings.batch_min_bytes}"
     elif profile.urgent and profile.size_bytes <= settings.urgent_max_bytes:
-        preferred, why = "stream", f"urgent ({profile.urgent_reason}) and size <= SDP_URGENT_MAX_BYTES"
+        route, why = "stream", f"urgent ({profile.urgent_reason}) and size <= SDP_URGENT_MAX_BYTES"
     elif profile.size_bytes <= settings.stream_max_bytes:
-        preferred, why = (
+        route, why = (
             "stream",
             f"size {profile.size_bytes} B <= SDP_STREAM_MAX_BYTES {settings.stream_max_bytes}",
         )
     else:
-        preferred, why = "hybrid", "medium size between the stream and batch thresholds"
-    if preferred not in AVAILABLE_ROUTES:
-        return RouteDecision(
-            "batch",
-            ENGINE_OF_ROUTE["batch"],
-            f"{why} -> {preferred}; {preferred} route not available yet, using batch",
+        route, why = (
+            "hybrid",
+            f"size {profile.size_bytes} B between SDP_STREAM_MAX_BYTES and SDP_BATCH_MIN_BYTES",
         )
-    return RouteDecision(preferred, ENGINE_OF_ROUTE[preferred], why)
+    if dry_run and route == "stream":
+        # The stream consumer loads as it goes; a dry run must load nothing.
+        route, why = (
+            "hybrid",
+            f"{why}; dry run: the hybrid engine scans instead of the loading stream consumer",
+        )
+    return RouteDecision(route, ENGINE_OF_ROUTE[route], why)

@@ -1,11 +1,16 @@
-"""Event trigger for the landing zone: one event per new, fully written file.
+"""Triggers (they run in the triggerer, so no worker slot is held while they wait).
+
+LandingZoneTrigger: one event per new, fully written file in the landing zone.
 
 Why our own trigger: Airflow's AssetWatcher accepts only event triggers, and the stock
 FileDeleteTrigger deletes the file it saw. This trigger *claims* a file instead: once its size
 and mtime have been stable for `stable_seconds` (and it does not carry a temporary name), it is
 atomically renamed into the inbox folder and its new path is the event payload. The rename is
 what makes the event exactly-once: a restarted triggerer cannot see the same file twice, and a
-file is never deleted. It runs in the triggerer, so no worker slot is held while waiting.
+file is never deleted.
+
+StreamFileCompleteTrigger: fires when the stream consumer has committed every announced row of a
+job (stream route), polling the consumer's bookkeeping in PostgreSQL.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from airflow.triggers.base import BaseEventTrigger, TriggerEvent
+from airflow.triggers.base import BaseEventTrigger, BaseTrigger, TriggerEvent
 
 # Upload conventions for files still being written.
 TEMPORARY_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".uploading", ".swp")
@@ -122,3 +127,39 @@ def _scan(directory: Path) -> list[tuple[Path, int, int]]:
                 continue
             found.append((Path(entry.path), stat.st_size, stat.st_mtime_ns))
     return found
+
+
+class StreamFileCompleteTrigger(BaseTrigger):
+    """One event when the job's file is complete in PostgreSQL. The connection details are read
+    from the triggerer's own settings, never serialized with the trigger (they hold a password)."""
+
+    def __init__(self, job_id: int, poll_seconds: float = 1.0) -> None:
+        super().__init__()
+        self.job_id = job_id
+        self.poll_seconds = poll_seconds
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {"job_id": self.job_id, "poll_seconds": self.poll_seconds},
+        )
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        from include.settings import settings
+        from include.streaming.status import afile_progress
+
+        reported = -1
+        while True:
+            progress = await afile_progress(settings().database_url, self.job_id)
+            if progress is not None and progress.completed:
+                yield TriggerEvent({"status": "complete", **progress.counts()})
+                return
+            if progress is not None and progress.superseded_by:  # a reprocess replaced this job
+                yield TriggerEvent({"status": "superseded", **progress.counts()})
+                return
+            done = progress.rows_loaded + progress.rows_quarantined if progress else 0
+            if done != reported:  # a progress line when something moved, not every poll
+                total = progress.rows_total if progress else None
+                self.log.info("stream job %s: %d of %s rows committed", self.job_id, done, total or "?")
+                reported = done
+            await asyncio.sleep(self.poll_seconds)

@@ -1,0 +1,146 @@
+"""The stream route's steps on the DAG side (the consumer service itself is include/streaming/).
+
+    publish -> (wait: include/triggers.StreamFileCompleteTrigger) -> stage -> validate -> finalize
+
+The consumer writes rows and violations straight into PostgreSQL, micro-batch by micro-batch, so
+there is no staged output to validate. `stage` exports the job's rows back from PostgreSQL into
+the staged layout (include/staging.py) with a manifest built from the consumer's bookkeeping:
+the same Great Expectations suite then checks every route's output. If validation fails, the
+finalize step's quarantine retracts the job's rows (`retract`), so a stream file that fails
+validation ends like a batch file that fails it: quarantined, nothing loaded.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+import psycopg
+import pyarrow as pa
+import pyarrow.json as pa_json
+import pyarrow.parquet as pq
+
+from include.db.sql import load_sql
+from include.ingest import FileTicket
+from include.settings import Settings, settings
+from include.staging import (
+    QUARANTINE,
+    QUARANTINE_SCHEMA,
+    RECORDS,
+    ROW_COLUMN,
+    VIOLATIONS,
+    VIOLATIONS_SCHEMA,
+    StagedManifest,
+)
+
+log = logging.getLogger("sdp.ingest.stream")
+
+
+def publish(ticket: FileTicket, *, s: Settings | None = None) -> int:
+    """Publish the file's rows to its domain topic; returns the announced data-row count."""
+    from include.streaming.producer import publish_file
+
+    s = s or settings()
+    rows = publish_file(
+        ticket.path, file_id=ticket.file_id, job_id=ticket.job_id, domain=ticket.domain,
+        bootstrap=s.kafka_bootstrap_servers, anonymize=ticket.anonymize, s=s,
+    )  # fmt: skip
+    log.info("published %s: %d rows to the stream (job %s)", ticket.name, rows, ticket.job_id)
+    return rows
+
+
+def stage(ticket: FileTicket, *, s: Settings | None = None) -> StagedManifest:
+    """Export the job's rows, violations and quarantine rows from PostgreSQL as a staged output."""
+    from compliance.anonymize.tokenize import Tokenizer, TokenKey
+    from compliance.columns import ColumnClass
+    from compliance.pipeline import CompliancePipeline
+    from include.streaming.status import file_progress
+    from include.streaming.topics import column_class
+
+    s = s or settings()
+    folder = Path(ticket.staging_dir)
+    shutil.rmtree(folder, ignore_errors=True)  # a retried task starts from nothing
+    folder.mkdir(parents=True)
+    with psycopg.connect(s.database_url) as conn:
+        progress = file_progress(conn, ticket.job_id)
+        if progress is None or not progress.completed:
+            raise RuntimeError(f"stream job {ticket.job_id} of {ticket.name} is not complete")
+        classes: list[ColumnClass] = [column_class(c) for c in progress.columns]
+        names = [c.field for c in classes]
+        records = _export_records(conn, ticket, names)
+        violations = _export(conn, "stream_export_violations", ticket, VIOLATIONS_SCHEMA)
+        quarantine = _export(conn, "stream_export_quarantine", ticket, QUARANTINE_SCHEMA)
+    pq.write_table(records, folder / RECORDS)
+    pq.write_table(violations, folder / VIOLATIONS)
+    pq.write_table(quarantine, folder / QUARANTINE)
+    # The anonymization plan the consumer applied follows from the classification it was given.
+    tokenizer = Tokenizer(TokenKey.from_env()) if progress.anonymize != "none" else None
+    plan = CompliancePipeline(domain=progress.domain, anonymize=progress.anonymize, tokenizer=tokenizer)
+    plan.prepare_from(classes, progress.domain)
+    manifest = StagedManifest(
+        source_path=ticket.path,
+        sha256=ticket.sha256,
+        format=Path(ticket.path).suffix.lstrip(".").lower() or "unknown",
+        domain=progress.domain,
+        engine="stream",
+        anonymize=progress.anonymize,
+        records_in=progress.rows_total,
+        records_staged=records.num_rows,
+        records_quarantined=quarantine.num_rows,
+        records_suppressed=0,
+        violations=violations.num_rows,
+        pre_processing_s=progress.pre_processing_s,
+        pure_processing_s=progress.pure_processing_s,
+        post_processing_s=progress.post_processing_s,
+        columns=[_column_entry(c) for c in classes],
+        anonymized_columns=plan.anonymized_columns(),
+        details={"exported_from": "postgresql", "job_id": ticket.job_id},
+    )
+    manifest.write(folder)
+    return manifest
+
+
+def _column_entry(column) -> dict:
+    """A column's classification as the Spark job writes it into its manifest."""
+    id_type = column.id_type and str(column.id_type)
+    return {
+        "field": column.field,
+        "role": str(column.role),
+        "id_type": id_type,
+        "quasi_kind": column.quasi_kind,
+    }
+
+
+def _export_records(conn: psycopg.Connection, ticket: FileTicket, names: list[str]) -> pa.Table:
+    """data_records.payload (jsonb) of the job -> `_row` + the file's columns as strings."""
+    schema = pa.schema([(ROW_COLUMN, pa.int64())] + [(name, pa.string()) for name in names])
+    with conn.cursor() as cur:
+        cur.execute(load_sql("stream_export_records"), _keys(ticket))
+        lines = "\n".join(line for (line,) in cur).encode()
+    if not lines:
+        return schema.empty_table()
+    table = pa_json.read_json(
+        pa.BufferReader(lines),
+        read_options=pa_json.ReadOptions(block_size=max(len(lines) + 1, 1 << 20)),
+        parse_options=pa_json.ParseOptions(explicit_schema=schema, unexpected_field_behavior="error"),
+    )
+    return table.select(schema.names)
+
+
+def _export(conn: psycopg.Connection, statement: str, ticket: FileTicket, schema: pa.Schema) -> pa.Table:
+    with conn.cursor() as cur:
+        cur.execute(load_sql(statement), _keys(ticket))
+        rows = cur.fetchall()
+    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in schema]
+    return pa.table([pa.array(list(values), field.type) for values, field in zip(columns, schema, strict=True)],
+                    schema=schema)  # fmt: skip
+
+
+def _keys(ticket: FileTicket) -> dict[str, int]:
+    return {"file_id": ticket.file_id, "job_id": ticket.job_id}
+
+
+def retract(conn: psycopg.Connection, ticket: FileTicket) -> None:
+    """Remove what the consumer loaded for this file (inside the caller's quarantine transaction)."""
+    conn.execute(load_sql("load_delete_file_results"), {"file_id": ticket.file_id})
