@@ -1,14 +1,17 @@
 """Ingestion benchmarks: landed->loaded latency of small files on a running local stack, and the
 batch route's throughput against a native-Spark baseline on the same file.
 
-Latency: a private stack (PostgreSQL + Airflow, state in .local/bench/stack, free ports) is
+Latency: a private stack (PostgreSQL, the broker, the stream consumer, Airflow; state in
+.local/bench/stack, free ports) is
 started and warmed up with one file; then small generated files (mixed domains and formats) are
 renamed into landing/ in two series: one at a time (each once the one before is loaded: an idle
 platform), then `--gap` seconds apart (files overlap and queue for the cores). A file is loaded
 when PostgreSQL shows data_files.status = 'loaded', observed by polling every 0.25 s: the loader's
 own timestamps (data_files.updated_at, data_processing_jobs.finished_at) are both now() of the
-load transaction, i.e. its start, not its commit. The spark-submit task time (Airflow's
-task_instance) and the job's own pre+pure+post timers are printed as shares of each latency.
+load transaction, i.e. its start, not its commit. Small files take the stream route, whose
+consumer marks a file loaded in the transaction that commits its last rows (validation and the
+archive move follow). The engine tasks' time (Airflow's task_instance: process_*, publish/wait/stage
+of the stream) and the job's own pre+pure+post timers are printed as shares of each latency.
 
 Throughput: `spark-submit spark_jobs/compliance_batch.py --anonymize tokenize` on a generated
 healthcare CSV, against `benchmarks/spark_baseline_job.py` (native rlike flags -> Parquet), with the
@@ -48,13 +51,17 @@ VENV_BIN = Path(sys.executable).parent
 STACK_DIR = CACHE_DIR / "stack"
 STACK_SERVICES = [
     "postgres",
+    "kafka",
+    "stream-consumer",
     "airflow-api-server",
     "airflow-scheduler",
     "airflow-dag-processor",
     "airflow-triggerer",
 ]
 LANDING_DAG_ID = "sdp_ingest_landing"
-SPARK_TASK_ID = "ingest_file.process_batch"
+# The tasks that run a file's engine (all routes; the ones not taken are no-ops).
+ENGINE_TASK_IDS = [f"ingest_file.{t}" for t in
+                   ("process_batch", "process_hybrid", "publish_stream", "wait_stream", "stage_stream")]  # fmt: skip
 # Cycled over the dropped files: every domain, every input format.
 SMALL_FILES = (("healthcare", "csv"), ("financial", "jsonl"), ("location", "parquet"), ("mixed", "csv"))
 FINAL_STATUSES = ("loaded", "quarantined", "duplicate", "failed")
@@ -189,7 +196,8 @@ def drop_and_wait(settings: Settings, files: list[Path], gap: float) -> list[Lan
 def airflow_timings(
     settings: Settings, run_ids: list[str]
 ) -> tuple[dict[str, float], dict[str, list[float]]]:
-    """Per DAG run: when it was queued (epoch s), and the wall seconds of its spark-submit tasks."""
+    """Per DAG run: when it was queued (epoch s), and per file (map index) the wall seconds of its
+    engine tasks, summed."""
     url = settings.airflow_database_url.replace("postgresql+psycopg2", "postgresql")
     with psycopg.connect(url) as conn:
         queued = dict(
@@ -199,14 +207,15 @@ def airflow_timings(
                 (LANDING_DAG_ID, run_ids),
             ).fetchall()
         )
-        spark: dict[str, list[float]] = {}
+        engine: dict[str, list[float]] = {}
         for run_id, seconds in conn.execute(
-            "SELECT run_id, extract(epoch FROM end_date - start_date)::float8 FROM task_instance "
-            "WHERE dag_id = %s AND task_id = %s AND run_id = ANY(%s) AND end_date IS NOT NULL",
-            (LANDING_DAG_ID, SPARK_TASK_ID, run_ids),
+            "SELECT run_id, sum(extract(epoch FROM end_date - start_date))::float8 FROM task_instance "
+            "WHERE dag_id = %s AND task_id = ANY(%s) AND run_id = ANY(%s) AND end_date IS NOT NULL "
+            "GROUP BY run_id, map_index",
+            (LANDING_DAG_ID, ENGINE_TASK_IDS, run_ids),
         ):
-            spark.setdefault(run_id, []).append(seconds)
-    return queued, spark
+            engine.setdefault(run_id, []).append(seconds)
+    return queued, engine
 
 
 def _median(values: list[float]) -> float | None:
@@ -220,11 +229,11 @@ def _over(value: float | None, reference: float) -> float | None:
 def latency_results(settings: Settings, timed: list[Landed], label: str) -> list[Result]:
     loaded = [f for f in timed if f.status == "loaded"]
     latencies = [f.latency for f in loaded if f.latency is not None]
-    queued, spark = airflow_timings(settings, [f.run_id for f in loaded if f.run_id])
-    # A run's spark-submit time belongs to one file only when that run processed one file.
-    one_file_runs = [f for f in loaded if len(spark.get(f.run_id, [])) == 1]
-    spark_seconds = [spark[f.run_id][0] for f in one_file_runs]
-    spark_share = [spark[f.run_id][0] / f.latency for f in one_file_runs]
+    queued, engine = airflow_timings(settings, [f.run_id for f in loaded if f.run_id])
+    # A run's engine time belongs to one file only when that run processed one file.
+    one_file_runs = [f for f in loaded if len(engine.get(f.run_id, [])) == 1]
+    engine_seconds = [engine[f.run_id][0] for f in one_file_runs]
+    engine_share = [engine[f.run_id][0] / f.latency for f in one_file_runs]
     job_seconds = [f.job_seconds for f in loaded if f.job_seconds is not None]
     job_share = [f.job_seconds / f.latency for f in loaded if f.job_seconds is not None]
     to_queued = [queued[f.run_id] - f.dropped_at for f in loaded if f.run_id in queued]
@@ -254,10 +263,10 @@ def latency_results(settings: Settings, timed: list[Landed], label: str) -> list
         Result("ingest", f"landed->DAG run queued p50 (claim + schedule), {label}", _median(to_queued), "s"),
         Result(
             "ingest",
-            f"spark-submit task share of latency p50, {label}",
-            share(spark_share),
+            f"engine tasks' share of latency p50, {label}",
+            share(engine_share),
             "%",
-            note=seconds_note(spark_seconds, f"in spark-submit ({len(spark_seconds)} one-file runs)"),
+            note=seconds_note(engine_seconds, f"in the engine tasks ({len(engine_seconds)} one-file runs)"),
         ),
         Result(
             "ingest",
