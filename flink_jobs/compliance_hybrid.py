@@ -68,15 +68,10 @@ os.environ.setdefault("_python_worker_execution_mode", "process")
 
 import argparse
 import datetime as dt
-import hashlib
-import json
 import shutil
-import tempfile
-import time
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -88,24 +83,29 @@ from pyflink.datastream.functions import KeyedProcessFunction, ProcessFunction, 
 from pyflink.datastream.state import ListStateDescriptor, ValueStateDescriptor
 
 import compliance
-from compliance.anonymize.tokenize import Tokenizer, TokenKey, TokenKeyError
+from compliance.anonymize.tokenize import Tokenizer, TokenKey
 from compliance.columns import ColumnClass
+from compliance.engine_job import (
+    MANIFEST,
+    QUARANTINE,
+    RECORDS,
+    ROW_COLUMN,
+    VIOLATIONS,
+    WORK_DIR,
+    StepClock,
+    file_sha256,
+    run_job,
+    timing_fields,
+    with_row,
+    write_json_atomic,
+    write_quarantine,
+)
 from compliance.io import FileReader, InputError, QuarantinedRow
 from compliance.pipeline import DOMAINS, CompliancePipeline
 from compliance.rules.base import VIOLATION_SCHEMA
 
-# Staged-output names of include.staging (flink_jobs may not import include).
-ROW_COLUMN = "_row"
-RECORDS, VIOLATIONS, QUARANTINE, MANIFEST, ERROR = (
-    "records.parquet",
-    "violations.parquet",
-    "quarantine.parquet",
-    "manifest.json",
-    "error.json",
-)
-WORK_DIR = "_work"
+LOG_PREFIX = "sdp-flink route=hybrid"
 INPUT_FILE = "input.arrow"
-EXIT_BAD_INPUT = 2
 REST_URL_ENV = "SDP_FLINK_REST_URL"
 BEAM_ENVIRONMENT_LOGGER = "org.apache.beam.runners.fnexecution.control.DefaultJobBundleFactory"
 
@@ -190,8 +190,8 @@ def stage_input(source: Path, path: Path, batch_rows: int) -> StagedInput:
                 first = chunk.batch
                 if ROW_COLUMN in first.schema.names:
                     raise InputError(f"{source.name}: column name {ROW_COLUMN!r} is reserved")
-                writer = pa.ipc.new_file(str(path), _with_row(first.slice(0, 0), chunk.rows[:0]).schema)
-            batch = _with_row(chunk.batch, chunk.rows)
+                writer = pa.ipc.new_file(str(path), with_row(first.slice(0, 0), chunk.rows[:0]).schema)
+            batch = with_row(chunk.batch, chunk.rows)
             for offset in range(0, batch.num_rows, batch_rows):
                 writer.write_batch(batch.slice(offset, batch_rows))
                 batches += 1
@@ -210,19 +210,8 @@ def stage_input(source: Path, path: Path, batch_rows: int) -> StagedInput:
         rows=reader.rows_read,
         quarantined=list(reader.quarantined),
         first_batch=first,
-        sha256=_sha256(source),
+        sha256=file_sha256(source),
     )
-
-
-def _with_row(batch: pa.RecordBatch, rows: np.ndarray) -> pa.RecordBatch:
-    return pa.RecordBatch.from_arrays(
-        [pa.array(rows, pa.int64()), *batch.columns], names=[ROW_COLUMN, *batch.schema.names]
-    )
-
-
-def _sha256(path: Path) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 # -- pure processing (Flink workers) ------------------------------------------------------------------
@@ -428,23 +417,12 @@ def rest_endpoint(value: str) -> tuple[str, int]:
 
 
 # -- the job ------------------------------------------------------------------------------------------
-class _Clock:
-    def __init__(self) -> None:
-        self.mark = time.perf_counter()
-        self.spent: dict[str, float] = {}
-
-    def charge(self, bucket: str) -> None:
-        now = time.perf_counter()
-        self.spent[bucket] = self.spent.get(bucket, 0.0) + now - self.mark
-        self.mark = now
-
-
 def run(args: argparse.Namespace) -> dict:
     """Process one file into args.staging_dir; returns the manifest written. Raises InputError."""
     staging: Path = args.staging_dir.resolve()
     shutil.rmtree(staging, ignore_errors=True)  # a retry starts from nothing, never from half a run
     staging.mkdir(parents=True)
-    clock = _Clock()
+    clock = StepClock()
 
     tokenizer = Tokenizer(TokenKey.from_env()) if args.anonymize != "none" else None  # fail fast
     staged = stage_input(args.input, staging / WORK_DIR / INPUT_FILE, args.batch_rows)
@@ -528,7 +506,7 @@ def run(args: argparse.Namespace) -> dict:
             "flink_environment_s": round(clock.spent["flink_environment_s"], 3),
         },
     }
-    _write_json_atomic(staging / MANIFEST, manifest)
+    write_json_atomic(staging / MANIFEST, manifest)
     return manifest
 
 
@@ -538,55 +516,20 @@ def flink_version() -> str:
     return __version__
 
 
-def write_quarantine(path: Path, rows: list[QuarantinedRow]) -> None:
-    table = pa.table(
-        {
-            "row": pa.array([q.row for q in rows], pa.int64()),
-            "reason": pa.array([q.reason for q in rows], pa.string()),
-        }
-    )
-    pq.write_table(table, path)
-
-
-def _write_json_atomic(path: Path, data: dict) -> None:
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", delete=False) as handle:
-        json.dump(data, handle, indent=2, sort_keys=True)
-    os.chmod(handle.name, 0o644)  # NamedTemporaryFile creates 0600; the DAG and loader read it
-    os.replace(handle.name, path)
-
-
 def _log_line(args: argparse.Namespace, manifest: dict) -> str:
-    pure = manifest["pure_processing_s"]
-    total = pure + manifest["pre_processing_s"] + manifest["post_processing_s"]
-    rate = manifest["records_in"] / pure if pure > 0 else 0.0
     details = manifest["details"]
     return (
-        f"sdp-flink route=hybrid file={args.input.name} job_key={args.job_key or '-'} "
+        f"{LOG_PREFIX} file={args.input.name} job_key={args.job_key or '-'} "
         f"domain={manifest['domain']} anonymize={manifest['anonymize']} records_in={manifest['records_in']} "
         f"staged={manifest['records_staged']} quarantined={manifest['records_quarantined']} "
         f"violations={manifest['violations']} urgent={details['lanes'][URGENT]} "
         f"batched={details['lanes'][BATCHED]} parallelism={details['parallelism']} "
-        f"cluster={details['cluster']} records_per_s={rate:.0f} pre_s={manifest['pre_processing_s']:.2f} "
-        f"pure_s={pure:.2f} post_s={manifest['post_processing_s']:.2f} total_s={total:.2f}"
+        f"cluster={details['cluster']} {timing_fields(manifest)}"
     )
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    try:
-        manifest = run(args)
-    except InputError as exc:
-        reason = str(exc).splitlines()[0]
-        args.staging_dir.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(args.staging_dir / WORK_DIR, ignore_errors=True)
-        _write_json_atomic(args.staging_dir / ERROR, {"reason": reason})
-        print(f"sdp-flink route=hybrid file={args.input.name} bad input: {reason}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except TokenKeyError as exc:
-        print(f"sdp-flink route=hybrid: {exc}", file=sys.stderr)
-        return 1
-    print(_log_line(args, manifest), flush=True)
-    return 0
+    return run_job(run, parse_args(argv), LOG_PREFIX, _log_line)
 
 
 if __name__ == "__main__":

@@ -23,11 +23,9 @@ from include.db.audit import AuditAction, audit
 from include.db.files import finish_job, register_file, set_file_status, sha256_of, start_job
 from include.routing import DEFAULT_ANONYMIZE, ROUTES, WHOLE_FILE_METHODS, decide_route, profile_file
 from include.settings import Settings, settings
-from include.staging import MANIFEST
+from include.staging import ERROR, MANIFEST
 
 log = logging.getLogger("sdp.ingest")
-
-ERROR_FILE = "error.json"
 
 
 @dataclass
@@ -243,7 +241,7 @@ _PLAIN_ENV_PREFIXES = ("PATH", "PYTHONPATH", "JAVA_HOME", "VIRTUAL_ENV", "FLINK_
 def staged_error(ticket: FileTicket) -> str | None:
     if not ticket.staging_dir:
         return None
-    path = Path(ticket.staging_dir) / ERROR_FILE
+    path = Path(ticket.staging_dir) / ERROR
     if path.exists():
         return json.loads(path.read_text()).get("reason")
     return None

@@ -19,13 +19,12 @@ from pathlib import Path
 
 import pyarrow as pa
 
+# The layout's names are defined with the engine jobs' helpers (they may import only the core).
+from compliance.engine_job import ERROR, MANIFEST, QUARANTINE, RECORDS, ROW_COLUMN, VIOLATIONS
 from compliance.rules.base import VIOLATION_SCHEMA
 
-ROW_COLUMN = "_row"
-RECORDS = "records.parquet"
-VIOLATIONS = "violations.parquet"
-QUARANTINE = "quarantine.parquet"
-MANIFEST = "manifest.json"
+__all__ = ["ERROR", "MANIFEST", "QUARANTINE", "RECORDS", "ROW_COLUMN", "VIOLATIONS", "StagedManifest"]
+
 
 # The violation record of DESIGN.md, as the core's rule engine emits it.
 VIOLATIONS_SCHEMA = VIOLATION_SCHEMA

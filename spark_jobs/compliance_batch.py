@@ -35,13 +35,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
-import json
 import os
 import shutil
 import sys
-import tempfile
-import time
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -56,23 +52,29 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import LongType, StringType, StructField, StructType
 
 import compliance
-from compliance.anonymize.tokenize import KEY_ENV, KEY_ID_ENV, Tokenizer, TokenKey, TokenKeyError
+from compliance.anonymize.tokenize import KEY_ENV, KEY_ID_ENV, Tokenizer, TokenKey
+from compliance.engine_job import (
+    ERROR,
+    MANIFEST,
+    QUARANTINE,
+    RECORDS,
+    ROW_COLUMN,
+    VIOLATIONS,
+    WORK_DIR,
+    StepClock,
+    file_sha256,
+    run_job,
+    timing_fields,
+    with_row,
+    write_json_atomic,
+    write_quarantine,
+)
 from compliance.io import DEFAULT_BATCH_ROWS, FileReader, InputError, QuarantinedRow
 from compliance.pipeline import ANONYMIZE_METHODS, DOMAINS, CompliancePipeline
 from compliance.policy import POLICY_DIR
 from compliance.vocabulary import VIOLATION_KEYS
 
-ROW_COLUMN = "_row"  # include.staging.ROW_COLUMN; spark_jobs may not import include
-RECORDS, VIOLATIONS, QUARANTINE, MANIFEST, ERROR = (
-    "records.parquet",
-    "violations.parquet",
-    "quarantine.parquet",
-    "manifest.json",
-    "error.json",
-)
-WORK_DIR = "_work"
-EXIT_BAD_INPUT = 2
-
+LOG_PREFIX = "sdp-spark route=batch"
 KIND = "_kind"
 RECORD, VIOLATION = "r", "v"
 # Violation columns in the union schema, prefixed so they never collide with a data column.
@@ -121,7 +123,7 @@ def stage_input(source: Path, folder: Path) -> StagedInput:
     first: pa.RecordBatch | None = None
     try:
         for chunk in reader:
-            batch = _with_row(chunk.batch, chunk.rows)
+            batch = with_row(chunk.batch, chunk.rows)
             if first is None:
                 first = chunk.batch
                 if ROW_COLUMN in chunk.batch.schema.names:
@@ -132,7 +134,7 @@ def stage_input(source: Path, folder: Path) -> StagedInput:
             first = pa.RecordBatch.from_arrays(
                 [pa.array([], pa.string()) for _ in reader.columns], names=reader.columns
             )
-            empty = _with_row(first, np.zeros(0, dtype=np.int64))
+            empty = with_row(first, np.zeros(0, dtype=np.int64))
             writer = pq.ParquetWriter(folder / "part-0.parquet", empty.schema)
     finally:
         if writer is not None:
@@ -144,19 +146,8 @@ def stage_input(source: Path, folder: Path) -> StagedInput:
         rows=reader.rows_read,
         quarantined=list(reader.quarantined),
         first_batch=first,
-        sha256=_sha256(source),
+        sha256=file_sha256(source),
     )
-
-
-def _with_row(batch: pa.RecordBatch, rows: np.ndarray) -> pa.RecordBatch:
-    return pa.RecordBatch.from_arrays(
-        [pa.array(rows, pa.int64()), *batch.columns], names=[ROW_COLUMN, *batch.schema.names]
-    )
-
-
-def _sha256(path: Path) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def build_core_zip(folder: Path) -> Path:
@@ -264,17 +255,6 @@ def _col(name: str):
 
 
 # -- the job ------------------------------------------------------------------------------------------
-class _Clock:
-    def __init__(self) -> None:
-        self.mark = time.perf_counter()
-        self.spent: dict[str, float] = {}
-
-    def charge(self, bucket: str) -> None:
-        now = time.perf_counter()
-        self.spent[bucket] = self.spent.get(bucket, 0.0) + now - self.mark
-        self.mark = now
-
-
 def run(args: argparse.Namespace) -> dict:
     """Process one file into args.staging_dir; returns the manifest written. Raises InputError."""
     staging: Path = args.staging_dir
@@ -283,7 +263,7 @@ def run(args: argparse.Namespace) -> dict:
         (staging / stale).unlink(missing_ok=True)
     work = staging / WORK_DIR
     shutil.rmtree(work, ignore_errors=True)
-    clock = _Clock()
+    clock = StepClock()
 
     tokenizer = Tokenizer(TokenKey.from_env()) if args.anonymize != "none" else None  # fail fast
     staged = stage_input(args.input, work / "input")
@@ -376,7 +356,7 @@ def run(args: argparse.Namespace) -> dict:
             "k_anonymity": k_stats,
         },
     }
-    _write_json_atomic(staging / MANIFEST, manifest)
+    write_json_atomic(staging / MANIFEST, manifest)
     return manifest
 
 
@@ -397,54 +377,18 @@ def _session() -> SparkSession:
     return spark
 
 
-def write_quarantine(path: Path, rows: list[QuarantinedRow]) -> None:
-    table = pa.table(
-        {
-            "row": pa.array([q.row for q in rows], pa.int64()),
-            "reason": pa.array([q.reason for q in rows], pa.string()),
-        }
-    )
-    pq.write_table(table, path)
-
-
-def _write_json_atomic(path: Path, data: dict) -> None:
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", delete=False) as handle:
-        json.dump(data, handle, indent=2, sort_keys=True)
-    os.chmod(handle.name, 0o644)  # NamedTemporaryFile creates 0600; the DAG and loader read it
-    os.replace(handle.name, path)
-
-
 def _log_line(args: argparse.Namespace, manifest: dict) -> str:
-    pure = manifest["pure_processing_s"]
-    total = pure + manifest["pre_processing_s"] + manifest["post_processing_s"]
-    rate = manifest["records_in"] / pure if pure > 0 else 0.0
     return (
-        f"sdp-spark route=batch file={args.input.name} job_key={args.job_key or '-'} "
+        f"{LOG_PREFIX} file={args.input.name} job_key={args.job_key or '-'} "
         f"domain={manifest['domain']} anonymize={manifest['anonymize']} records_in={manifest['records_in']} "
         f"staged={manifest['records_staged']} quarantined={manifest['records_quarantined']} "
         f"suppressed={manifest['records_suppressed']} violations={manifest['violations']} "
-        f"partitions={manifest['details']['partitions']} records_per_s={rate:.0f} "
-        f"pre_s={manifest['pre_processing_s']:.2f} pure_s={pure:.2f} "
-        f"post_s={manifest['post_processing_s']:.2f} total_s={total:.2f}"
+        f"partitions={manifest['details']['partitions']} {timing_fields(manifest)}"
     )
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    try:
-        manifest = run(args)
-    except InputError as exc:
-        reason = str(exc).splitlines()[0]
-        args.staging_dir.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(args.staging_dir / WORK_DIR, ignore_errors=True)
-        _write_json_atomic(args.staging_dir / ERROR, {"reason": reason})
-        print(f"sdp-spark route=batch file={args.input.name} bad input: {reason}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except TokenKeyError as exc:
-        print(f"sdp-spark route=batch: {exc}", file=sys.stderr)
-        return 1
-    print(_log_line(args, manifest), flush=True)
-    return 0
+    return run_job(run, parse_args(argv), LOG_PREFIX, _log_line)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,113 @@
+"""What every engine job (spark_jobs/, flink_jobs/) shares: the staged-output layout they write
+(read back by include/staging.py), and the small helpers of a job run. Engine jobs import only
+the core (Spark executors and Flink workers get nothing else), which is why this lives here.
+
+A job writes records/violations (Parquet), quarantine.parquet, then manifest.json last; bad input
+writes error.json {reason} and exits EXIT_BAD_INPUT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from compliance.anonymize.tokenize import TokenKeyError
+from compliance.io import InputError, QuarantinedRow
+
+ROW_COLUMN = "_row"  # 0-based data row of the input file
+RECORDS = "records.parquet"
+VIOLATIONS = "violations.parquet"
+QUARANTINE = "quarantine.parquet"
+MANIFEST = "manifest.json"
+ERROR = "error.json"
+WORK_DIR = "_work"  # the job's own scratch space inside its staging folder
+EXIT_BAD_INPUT = 2
+
+
+def with_row(batch: pa.RecordBatch, rows: np.ndarray) -> pa.RecordBatch:
+    """`batch` with the file-level row numbers in front, as `_row`."""
+    return pa.RecordBatch.from_arrays(
+        [pa.array(rows, pa.int64()), *batch.columns], names=[ROW_COLUMN, *batch.schema.names]
+    )
+
+
+def file_sha256(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+class StepClock:
+    """Seconds charged to named buckets (pre / pure / post processing, ...), in wall time."""
+
+    def __init__(self) -> None:
+        self.mark = time.perf_counter()
+        self.spent: dict[str, float] = {}
+
+    def charge(self, bucket: str) -> None:
+        now = time.perf_counter()
+        self.spent[bucket] = self.spent.get(bucket, 0.0) + now - self.mark
+        self.mark = now
+
+
+def write_quarantine(path: Path, rows: list[QuarantinedRow]) -> None:
+    table = pa.table(
+        {
+            "row": pa.array([q.row for q in rows], pa.int64()),
+            "reason": pa.array([q.reason for q in rows], pa.string()),
+        }
+    )
+    pq.write_table(table, path)
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", delete=False) as handle:
+        json.dump(data, handle, indent=2, sort_keys=True)
+    os.chmod(handle.name, 0o644)  # NamedTemporaryFile creates 0600; the DAG and loader read it
+    os.replace(handle.name, path)
+
+
+def timing_fields(manifest: dict) -> str:
+    """The log line's common tail: records/s over pure processing and the pre/pure/post split."""
+    pre, pure, post = (manifest[f"{step}_processing_s"] for step in ("pre", "pure", "post"))
+    rate = manifest["records_in"] / pure if pure > 0 else 0.0
+    return (
+        f"records_per_s={rate:.0f} pre_s={pre:.2f} pure_s={pure:.2f} post_s={post:.2f} "
+        f"total_s={pre + pure + post:.2f}"
+    )
+
+
+def run_job(
+    run: Callable[[argparse.Namespace], dict],
+    args: argparse.Namespace,
+    prefix: str,
+    log_line: Callable[[argparse.Namespace, dict], str],
+) -> int:
+    """Run an engine job: bad input -> error.json + one stderr line + EXIT_BAD_INPUT; a missing or
+    bad key -> one line + 1; success -> the job's log line. `prefix` starts every line
+    (e.g. "sdp-spark route=batch")."""
+    try:
+        manifest = run(args)
+    except InputError as exc:
+        reason = str(exc).splitlines()[0]
+        args.staging_dir.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(args.staging_dir / WORK_DIR, ignore_errors=True)
+        write_json_atomic(args.staging_dir / ERROR, {"reason": reason})
+        print(f"{prefix} file={args.input.name} bad input: {reason}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except TokenKeyError as exc:
+        print(f"{prefix}: {exc}", file=sys.stderr)
+        return 1
+    print(log_line(args, manifest), flush=True)
+    return 0
