@@ -421,6 +421,27 @@ def write_table_stream(path: Path, fmt: str):
     return _BatchWriter(path, fmt)
 
 
+# Rows of the first batch probed per column, and the share of distinct values up to which a column
+# is dictionary-encoded in Parquet. Tokens and other unique values only pay for building a dictionary
+# the writer then drops (~20% of the write time); repetitive columns keep the smaller file.
+_DICTIONARY_PROBE_ROWS = 4096
+_DICTIONARY_MAX_DISTINCT = 0.25
+
+
+def _repetitive_columns(batch: pa.RecordBatch) -> list[str]:
+    """Columns whose first rows repeat themselves enough for a Parquet dictionary to pay off."""
+    names = []
+    for name, column in zip(batch.schema.names, batch.columns, strict=True):
+        probe = column.slice(0, _DICTIONARY_PROBE_ROWS)
+        if (
+            len(probe)
+            and not pa.types.is_nested(column.type)
+            and pc.count_distinct(probe).as_py() <= _DICTIONARY_MAX_DISTINCT * len(probe)
+        ):
+            names.append(name)
+    return names
+
+
 class _BatchWriter:
     def __init__(self, path: Path, fmt: str) -> None:
         self.path, self.format = Path(path), fmt
@@ -430,7 +451,9 @@ class _BatchWriter:
     def write(self, batch: pa.RecordBatch) -> None:
         if self.format == "parquet":
             if self._writer is None:
-                self._writer = pq.ParquetWriter(self.path, batch.schema)
+                self._writer = pq.ParquetWriter(
+                    self.path, batch.schema, use_dictionary=_repetitive_columns(batch)
+                )
             self._writer.write_batch(batch)
         elif self.format == "csv":
             if self._writer is None:

@@ -45,6 +45,10 @@ if ! compgen -G "compliance/anonymize/_hmac_batch*.so" >/dev/null; then
   echo "setup: note: native/hmac_batch.c was not built (needs gcc and libssl-dev):" \
     "tokenization uses its pure-Python path (same tokens, ~7x slower per value)" >&2
 fi
+if ! compgen -G "compliance/detection/_text_hints*.so" >/dev/null; then
+  echo "setup: note: native/text_hints.c was not built (needs gcc):" \
+    "the free-text scanner runs every type's RE2 passes on every text (same findings, slower)" >&2
+fi
 if [[ "${SDP_SKIP_FLINK_VENV:-0}" != 1 ]]; then
   build_venv .venv-flink requirements-flink.lock
 fi

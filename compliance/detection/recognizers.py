@@ -38,6 +38,7 @@ from compliance.detection.arrays import (
     validate_where,
 )
 from compliance.detection.headers import ANY_PREFIX, ID_SUFFIX
+from compliance.detection.hints import TextHint
 from compliance.vocabulary import IdType
 
 
@@ -48,6 +49,8 @@ class Recognizer(ABC):
     # May classify a column whose header says nothing (e.g. "col_7"), from its values alone.
     by_values: ClassVar[bool] = False
     text_pattern: ClassVar[str | None] = None
+    # A necessary condition of text_pattern, checked in C before any RE2 pass (hints.py); None: none.
+    text_hint: ClassVar[TextHint | None] = None
     # The header is ambiguous ("location" may hold city names): it names the type only if some
     # sampled values validate.
     header_needs_values: ClassVar[bool] = False
@@ -112,6 +115,7 @@ class SsnRecognizer(Recognizer):
     )
     by_values = True
     text_pattern = r"\b(?P<v>\d{3}-\d{2}-\d{4})\b"
+    text_hint = TextHint(shapes=("ssn",))
     integer_width = 9
     # Valid by structure but never issued: SSA advertising samples (078-05-1120 from a 1938 wallet).
     NEVER_ISSUED: ClassVar[tuple[int, ...]] = (78051120, 219099999)
@@ -140,6 +144,7 @@ class CreditCardRecognizer(Recognizer):
     )
     by_values = True
     text_pattern = r"\b(?P<v>\d{4}(?:[ -]\d{4}){3}(?:[ -]\d{3})?|\d{4}[ -]\d{6}[ -]\d{4,5}|\d{13,19})\b"
+    text_hint = TextHint(shapes=("card_digits",))
     # (first, last prefix, prefix digits, allowed lengths) per brand.
     BRANDS: ClassVar[tuple[tuple[int, int, int, tuple[int, ...]], ...]] = (
         (4, 4, 1, (13, 16, 19)),  # Visa
@@ -184,6 +189,7 @@ class CardCvvRecognizer(Recognizer):
         r"(?:_value|_code|_number)?|cvv_code|cvv_number)"
     )
     text_pattern = r"(?i:\b(?:cvv2?|cvc2?|card security code|security code))\s*[:#]?\s*(?P<v>\d{3,4})\b"
+    text_hint = TextHint(keywords=("cvv", "cvc", "security code"))
     integer_width = 3
 
     def validate(self, values: pa.Array) -> np.ndarray:
@@ -196,6 +202,7 @@ class IbanRecognizer(Recognizer):
     header = ANY_PREFIX + r"(?:iban|iban_number|iban_code|international_bank_account_number)"
     by_values = True
     text_pattern = r"\b(?P<v>[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?)\b"
+    text_hint = TextHint(shapes=("caps_digits",))
     # ISO 13616 registry: country -> IBAN length.
     LENGTHS: ClassVar[dict[str, int]] = {
         "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22,
@@ -238,6 +245,7 @@ class BankAccountRecognizer(Recognizer):
         r"(?i:\b(?:bank\s+)?(?:account|acct)\.?\s*(?:number|no\.?|num|#)|\bacct\.?|\brouting(?:\s+number)?|"
         r"\baba)\s*[:#]?\s*(?P<v>\d[\d -]{2,20}\d)\b"
     )
+    text_hint = TextHint(keywords=("account", "acct", "routing", "aba"))
 
     def validate(self, values: pa.Array) -> np.ndarray:
         return matches(strip_chars(values, r"[ -]"), r"^\d{4,17}$")
@@ -255,6 +263,7 @@ class EmailRecognizer(Recognizer):
     _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
     ADDRESS = rf"{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+[A-Za-z]{{2,63}}"
     text_pattern = r"(?P<v>\b[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\.[A-Za-z]{2,63})\b"
+    text_hint = TextHint(shapes=("at",))
 
     def validate(self, values: pa.Array) -> np.ndarray:
         return matches(values, rf"^{self.ADDRESS}$") & (lengths(values) <= 254)
@@ -276,6 +285,7 @@ class PhoneRecognizer(Recognizer):
         r"(?P<v>(?:\+|\b00)\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}\b|"
         r"(?:\(\d{3}\)\s?|\b\d{3}[-. ])\d{3}[-. ]\d{4}\b)"
     )
+    text_hint = TextHint(shapes=("phone",))
 
     def validate(self, values: pa.Array) -> np.ndarray:
         return phone.valid_phones(values)
@@ -316,6 +326,7 @@ class IpAddressRecognizer(Recognizer):
         r"(?P<neg>(?i:\bv|\bver\.?\s*|\bversion\s*|\brelease\s*|\bbuild\s*))?"
         rf"\b(?P<v>{IPV4}|[0-9A-Fa-f]{{1,4}}(?::[0-9A-Fa-f]{{0,4}}){{2,7}})\b"
     )
+    text_hint = TextHint(shapes=("dotted_quad", "hex_colons"))
 
     def validate(self, values: pa.Array) -> np.ndarray:
         valid = matches(values, rf"^{self.IPV4}$")
@@ -349,6 +360,7 @@ class UrlRecognizer(Recognizer):
     )
     by_values = True
     text_pattern = r"(?P<v>\b(?i:(?:https?|ftp)://|www\.)[^\s<>\"']*[^\s<>\"'.,;:!?)\]])"
+    text_hint = TextHint(keywords=("http", "ftp", "www."))
 
     def validate(self, values: pa.Array) -> np.ndarray:
         return matches(
@@ -375,6 +387,7 @@ class PersonNameRecognizer(Recognizer):
         r"(?:(?i:\b(?:patient|patient name|name|pt))\s*:|\b(?:Mr|Mrs|Ms|Miss|Mx)\.?|\b(?:Dr|Prof)\.)"
         r"\s*(?P<v>[A-Z][a-z][A-Za-z'-]*(?: [A-Z][a-z][A-Za-z'-]*){0,2})"
     )
+    text_hint = TextHint(keywords=("patient", "name", "pt"), exact=("Mr", "Ms", "Miss", "Mx", "Dr.", "Prof."))
 
     def validate(self, values: pa.Array) -> np.ndarray:
         return matches(values, r"^\pL[\pL\pM'’. ,-]*$") & (lengths(values) >= 2)
@@ -396,6 +409,7 @@ _STREET_SUFFIX = (
     r"light|lock|lodge|mall|mill|mills|motorway|neck|orchard|oval|pass|pines|plains|radial|ramp|"
     r"rapids|rest|shoal|skyway|spur|stream|throughway|tunnel|underpass|wall|ways)"
 )
+_STREET_SUFFIXES = tuple(_STREET_SUFFIX.removeprefix("(?i:").removesuffix(")").split("|"))
 STREET_ADDRESS = rf"\d{{1,6}}[A-Za-z]?(?:\s+[NSEW]\.?)?(?:\s+[A-Za-z0-9.'-]+){{1,4}}?\s+{_STREET_SUFFIX}\.?\b"
 
 
@@ -413,6 +427,7 @@ class StreetAddressRecognizer(Recognizer):
     )
     by_values = True
     text_pattern = rf"\b(?P<v>{STREET_ADDRESS})"
+    text_hint = TextHint(whole_words=_STREET_SUFFIXES, requires=("digit",))
 
     def validate(self, values: pa.Array) -> np.ndarray:
         # In an address column also accept non-US forms: "10 Downing Street", "Hauptstraße 5", "PO Box 12".
@@ -504,6 +519,7 @@ class ZipCodeRecognizer(Recognizer):
         r"(?:(?i:\bzip(?:\s*code)?|\bpostal\s*code)\s*[:#]?\s*|\b(?P<st>[A-Z]{2})\s+)"
         r"(?P<v>\d{5}(?:-\d{4})?)\b"
     )
+    text_hint = TextHint(shapes=("caps_zip",), keywords=("zip", "postal"))
     integer_width = 5
 
     def validate(self, values: pa.Array) -> np.ndarray:
@@ -536,6 +552,7 @@ class DateOfBirthRecognizer(Recognizer):
         r"(?i:\bdob\b|\bd\.o\.b\.?|\bdate of birth|\bborn(?:\s+on)?|\bbirth\s*date|\bbirthday)"
         rf"\s*[:#-]?\s*(?P<v>{_DATE})"
     )
+    text_hint = TextHint(keywords=("dob", "d.o.b", "date of birth", "born", "birth"))
     FORMATS = (
         "%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y", "%Y/%m/%d", "%d.%m.%Y", "%m-%d-%Y", "%d-%m-%Y", "%Y%m%d",
         "%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y", "%m/%d/%y",
@@ -584,6 +601,7 @@ class MrnRecognizer(Recognizer):
         r"(?i:\bmrn|\bmedical\s+record(?:\s+(?:number|no\.?|num|#))?|\bchart\s*(?:number|no\.?|#))"
         r"\s*[:#]?\s*(?P<v>[A-Za-z0-9][A-Za-z0-9-]{5,13})\b"
     )
+    text_hint = TextHint(keywords=("mrn", "medical", "chart"))
 
     def validate(self, values: pa.Array) -> np.ndarray:
         return matches(values, r"^[A-Za-z0-9](?:-?[A-Za-z0-9]){5,11}$") & _has_digit(values)
@@ -597,6 +615,7 @@ class NpiRecognizer(Recognizer):
     )
     by_values = True
     text_pattern = r"(?i:\bnpi)\s*(?:number|no\.?|#)?\s*[:#]?\s*(?P<v>\d{10})\b"
+    text_hint = TextHint(keywords=("npi",))
 
     def validate(self, values: pa.Array) -> np.ndarray:
         shaped = matches(values, r"^[12]\d{9}$")
@@ -622,6 +641,9 @@ class HealthPlanIdRecognizer(Recognizer):
         r"\bpolicy\s*(?:number|no\.?|#)|\bsubscriber\s*id|\bmedicare\s*(?:id|number)|\bmedicaid\s*(?:id|number))"
         r"\s*[:#]?\s*(?P<v>[A-Za-z0-9][A-Za-z0-9-]{4,19})\b"
     )
+    text_hint = TextHint(
+        keywords=("member", "health", "insurance", "policy", "subscriber", "medicare", "medicaid")
+    )
 
     def validate(self, values: pa.Array) -> np.ndarray:
         return matches(values, r"^[A-Za-z0-9][A-Za-z0-9-]{4,19}$") & _has_digit(values)
@@ -641,6 +663,7 @@ class DriverLicenseRecognizer(Recognizer):
         r"(?i:\bdriver'?s?\s*licen[cs]e(?:\s*(?:number|no\.?|#))?|\bdriving\s*licen[cs]e|\bDL\s*(?:#|no\.?|number)?)"
         r"\s*[:#]?\s*(?P<v>[A-Za-z0-9][A-Za-z0-9-]{3,19})\b"
     )
+    text_hint = TextHint(keywords=("driver", "driving", "dl"))
 
     def validate(self, values: pa.Array) -> np.ndarray:
         return matches(values, r"^[A-Za-z0-9][A-Za-z0-9 *-]{3,19}$") & _has_digit(values)
@@ -651,6 +674,7 @@ class PassportRecognizer(Recognizer):
     id_type = IdType.PASSPORT
     header = ANY_PREFIX + r"(?:passport|passport_number|passport_no|passport_num|passport_id)"
     text_pattern = r"(?i:\bpassport(?:\s*(?:number|no\.?|#))?)\s*[:#]?\s*(?P<v>[A-Za-z0-9]{6,9})\b"
+    text_hint = TextHint(keywords=("passport",))
 
     def validate(self, values: pa.Array) -> np.ndarray:
         return matches(values, r"^[A-Za-z0-9]{6,9}$") & _has_digit(values)
@@ -673,6 +697,7 @@ class VinRecognizer(Recognizer):
     )
     by_values = True
     text_pattern = r"\b(?P<v>[A-HJ-NPR-Z0-9]{17})\b"
+    text_hint = TextHint(shapes=("upper_run17",))
     _WEIGHTS = np.array([8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2])
     _VALUE = _vin_transliteration()
 
@@ -710,6 +735,7 @@ class DeviceIdRecognizer(Recognizer):
     by_values = True
     MAC = r"[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}"
     text_pattern = rf"(?P<c>(?i:\bimei)\s*[:#]?\s*)?\b(?P<v>{MAC}|\d{{15}})\b"
+    text_hint = TextHint(shapes=("hex_run15",))
 
     def validate(self, values: pa.Array) -> np.ndarray:
         uuid = matches(
@@ -744,6 +770,7 @@ class GpsRecognizer(Recognizer):
     header_needs_values = True
     PAIR = r"^\(?\s*(?P<lat>[-+]?\d{1,2}(?:\.\d+)?)\s*[,;/ ]\s*(?P<lon>[-+]?\d{1,3}(?:\.\d+)?)\s*\)?$"
     text_pattern = r"(?:^|[^\d.])(?P<v>[-+]?\d{1,2}\.\d+\s*,\s*[-+]?\d{1,3}\.\d+)\b"
+    text_hint = TextHint(shapes=("decimal_comma",))
 
     def validate(self, values: pa.Array) -> np.ndarray:
         parts = pc.extract_regex(values, self.PAIR)

@@ -6,7 +6,9 @@ candidates only, `extract_regex` pulls the first match per row, and the recogniz
 matches vectorised. Every RE2 pass costs about the same per byte, so the scanner learns which types
 a column usually holds ("hot") and counts those directly; the others share one union pass and are
 counted only on the rows it leaves. Only rows whose first match fails validation (a decoy before a real value) are
-re-scanned in Python for their later matches.
+re-scanned in Python for their later matches. With the C extension (hints.py), one pass over the
+bytes replaces the union and group passes: it tells per text which types' patterns may match, and
+each type's RE2 passes run on those texts only (same results: a hint never misses a match).
 
 Scrubbing needs every span: RE2 counts each type's matches per row; a row with one match takes its
 span from `find_substring_regex` + `extract_regex` (the match ends where group `v` ends), and only
@@ -26,6 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from compliance.detection.arrays import to_mask
+from compliance.detection.hints import HintTable
 from compliance.detection.recognizers import Recognizer
 from compliance.vocabulary import IdType
 
@@ -212,6 +215,7 @@ class TextScanner:
         chunks = [self.types[i : i + size] for i in range(0, len(self.types), size)]
         self.groups = [(_union(chunk), chunk) for chunk in chunks]
         self._hot: set[_TextType] = set()  # learnt from earlier columns/batches; only a speed hint
+        self._hints = HintTable([t.recognizer.text_hint for t in self.types])
         self._last_prefilter: tuple[pa.Array, _Prefiltered] | None = None
 
     def _prefilter(self, values: pa.Array) -> _Prefiltered:
@@ -229,12 +233,26 @@ class TextScanner:
             and last[0].equals(values)
         ):
             return last[1]
-        candidates = self._candidates(values)
-        result = _Prefiltered(candidates, values.take(pa.array(candidates)), self._hot)
-        if candidates.size:
-            self._group(result)
+        hinted = self._hints.candidate_types(values)
+        if hinted is not None:
+            candidates = np.flatnonzero(hinted.any(axis=1))
+            result = _Prefiltered(candidates, values.take(pa.array(candidates)), self._hot)
+            self._group_by_hints(result, hinted[candidates])
+        else:
+            candidates = self._candidates(values)
+            result = _Prefiltered(candidates, values.take(pa.array(candidates)), self._hot)
+            if candidates.size:
+                self._group(result)
         self._last_prefilter = (values, result)
         return result
+
+    def _group_by_hints(self, prefiltered: _Prefiltered, hinted: np.ndarray) -> None:
+        """Fill `prefiltered.groups` from the C hints (`hinted`: candidates x types): a group per
+        type, the candidates its hint holds for; its RE2 passes see only those."""
+        for index, text_type in enumerate(self.types):
+            where = np.flatnonzero(hinted[:, index])
+            if where.size:
+                prefiltered.groups.append((where, prefiltered.subset.take(pa.array(where)), [text_type]))
 
     def _candidates(self, values: pa.Array) -> np.ndarray:
         if len(values) == 0:
