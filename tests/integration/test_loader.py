@@ -353,12 +353,49 @@ def test_a_job_of_another_file_is_refused(db: str, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=f"job {other_job} belongs to file"):
         load_staged(db, tmp_path / "staged", file_id=file.id, job_id=other_job)
     assert file_counts(db, file.id) == (0, 0, 0)
-    # The schema enforces it too (migration 0004): a row's job must belong to the row's file.
+    # The schema enforces it too (migration 0007): a row's job must belong to the row's file.
     with psycopg.connect(db) as conn, pytest.raises(psycopg.errors.ForeignKeyViolation):
         conn.execute(
             "INSERT INTO data_records (file_id, job_id, row_number, payload) VALUES (%s, %s, 0, '{}')",
             (file.id, other_job),
         )
+
+
+def test_the_schema_checks_every_rows_job_per_statement(db: str) -> None:
+    """Migration 0007 replaced the per-row foreign keys by per-statement checks: one bad row
+    among good ones fails the whole COPY, a row cannot be moved to a job of another file, and a
+    job its results reference can be neither deleted nor moved."""
+    file = new_file(db, new_sha256())
+    job = new_job(db, file.id)
+    other_file = new_file(db, new_sha256())
+    other_job = new_job(db, other_file.id)
+    copy = "COPY data_compliance_violations (file_id, job_id, row_number, field, violation_type, regulation, "
+    copy += "severity, rule) FROM STDIN"
+    good = (file.id, job, 0, "ssn", "ssn", "HIPAA", "high", "hipaa_ssn")
+    with psycopg.connect(db) as conn:
+        with pytest.raises(psycopg.errors.ForeignKeyViolation), conn.cursor().copy(copy) as writer:
+            writer.write_row(good)
+            writer.write_row((file.id, other_job, 1, "ssn", "ssn", "HIPAA", "high", "hipaa_ssn"))
+        conn.rollback()
+        with conn.cursor().copy(copy) as writer:
+            writer.write_row(good)
+        conn.commit()
+        with pytest.raises(psycopg.errors.ForeignKeyViolation):
+            conn.execute(
+                "UPDATE data_compliance_violations SET job_id = %s WHERE job_id = %s", (other_job, job)
+            )
+        conn.rollback()
+        for statement, params in (
+            ("DELETE FROM data_processing_jobs WHERE id = %s", (job,)),
+            ("UPDATE data_processing_jobs SET file_id = %s WHERE id = %s", (other_file.id, job)),
+        ):
+            with pytest.raises(psycopg.errors.ForeignKeyViolation, match=f"job {job} is still referenced"):
+                conn.execute(statement, params)
+            conn.rollback()
+        # Other updates of a referenced job (its status, counts) are not affected.
+        conn.execute("UPDATE data_processing_jobs SET status = status WHERE id = %s", (job,))
+        conn.commit()
+    assert file_counts(db, file.id) == (0, 1, 0)
 
 
 def test_a_retried_load_of_the_same_job_keeps_it_succeeded(db: str, tmp_path: Path) -> None:
