@@ -72,6 +72,7 @@ class Settings:
     stream_batch_records: int
     stream_batch_wait_ms: int
     stream_wait_timeout_seconds: int
+    stream_purge_interval_ms: int
     # The SDP_* / KAFKA_* variables these settings were read from, so processes started on their
     # behalf (the local stack, tests) see exactly the same settings.
     environ: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
@@ -217,10 +218,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         # one arrived (small batches at low load, full ones under backlog). The wait is the longest
         # wait for a batch's first message, and how often an idle consumer looks for new ones.
         stream_batch_records=env.int("SDP_STREAM_BATCH_RECORDS", 10_000),
-        stream_batch_wait_ms=env.int("SDP_STREAM_BATCH_WAIT_MS", 500),
+        stream_batch_wait_ms=env.int("SDP_STREAM_BATCH_WAIT_MS", 200),
         # The DAG waits (deferred, no worker slot) this long for the consumer to finish a file,
         # e.g. while the consumer service is down, before the run gives up and quarantines it.
         stream_wait_timeout_seconds=env.int("SDP_STREAM_WAIT_TIMEOUT_SECONDS", 6 * 3600),
+        # Raw messages whose rows are committed in PostgreSQL are deleted from the broker (Kafka
+        # DeleteRecords) at most this often; 0 leaves them to the topics' retention.
+        stream_purge_interval_ms=env.int("SDP_STREAM_PURGE_INTERVAL_MS", 1000),
         environ={k: v for k, v in env.environ.items() if k.startswith(("SDP_", "KAFKA_"))},
     )
 

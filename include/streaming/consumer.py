@@ -68,6 +68,7 @@ from include.settings import Settings, settings
 from include.staging import ROW_COLUMN
 from include.streaming import heartbeat_path
 from include.streaming.producer import STREAM_ANONYMIZE, DeliveryCountingProducer, PublishError
+from include.streaming.purge import ConsumedPurger
 from include.streaming.topics import (
     DEAD_LETTER_TOPIC,
     HEADER_DLQ_REASON,
@@ -91,7 +92,7 @@ _PIPELINES_CACHED = 64  # jobs whose prepared pipeline is kept between batches
 _CSV_OPTIONS = pa_csv.WriteOptions(include_header=False)
 _RETRY_DELAYS_S = (1, 2, 5, 10, 30)
 # After a pause, how long an idle consumer fetches before pausing again: many broker round trips.
-_IDLE_PROBE_S = 0.05
+_IDLE_PROBE_S = 0.02
 _RECORD_COLUMNS = ("file_id", "job_id", "row_number", "payload")
 _VIOLATION_COLUMNS = ("file_id", "job_id", "row_number", "field", "violation_type", "regulation",
                       "severity", "rule")  # fmt: skip
@@ -125,6 +126,15 @@ def consumer_config(s: Settings) -> dict[str, object]:
         # noida-db ignores fetch.max.bytes and answers a fetch with a partition's whole backlog
         # (450 MB for a 1M-row file); a real Kafka broker never sends more than fetch.max.bytes.
         "receive.message.max.bytes": 1 << 30,
+        # Fetch a partition only when fewer messages than this wait locally (default 100,000). A
+        # broker that answers a fetch at the end of the log at once (noida-db) would otherwise be
+        # asked again and again for a partition whose whole backlog is already here. (Values
+        # under ~10 stall librdkafka 2.16 after pause/resume: measured.)
+        "queued.min.messages": 1000,
+        # ...and look again this soon after the local queue was over it (default 1 s, all latency).
+        "fetch.queue.backoff.ms": 10,
+        # With a real broker, each such fetch brings up to this much per partition.
+        "max.partition.fetch.bytes": 8 << 20,
     }
 
 
@@ -197,14 +207,17 @@ class MicroBatcher:
     """Adaptive micro-batches from a consumer: wait for one message, then take what is already
     fetched (no waiting), up to `limit`.
 
-    After a wait that found nothing, and when the last fetch responses say every assigned
-    partition is read to its end, the consumer is idle: its partitions are paused for `wait_s`
-    (no fetch requests at all), then fetched from for `probe_s`, and so on until a message comes.
-    A broker that answers an empty fetch at once instead of holding it for fetch.wait.max.ms
-    (noida-db does) would otherwise keep librdkafka's fetch loop, and itself, busy. Never pausing
-    while data is known to wait matters: a pause drops a fetch in flight, and a large one could
-    be dropped again and again. On resume a metadata request wakes librdkafka's broker thread,
-    which otherwise sleeps up to a second after a pause before it fetches again."""
+    A broker that answers a fetch at the end of a partition at once, instead of holding it for
+    fetch.wait.max.ms (noida-db does), keeps librdkafka's fetch loop and itself busy whenever a
+    partition is read to its end. So fetching stops where nothing is to be had:
+    - while a batch is processed, the partitions it read to their end are paused (their local
+      queue is empty, so a pause drops nothing) and resumed before the next wait;
+    - after a wait that found nothing, with every assigned partition read to its end, the
+      consumer is idle: its partitions are paused for `wait_s`, then fetched from for `probe_s`,
+      and so on until a message comes.
+    A partition with unread messages is never paused: a pause drops its fetch in flight, and a
+    large one could be dropped again and again. On resume a metadata request wakes librdkafka's
+    broker thread, which otherwise sleeps up to a second after a pause before it fetches again."""
 
     def __init__(self, consumer: Consumer, limit: int, wait_s: float, probe_s: float = _IDLE_PROBE_S) -> None:
         self.consumer, self.limit, self.wait_s, self.probe_s = consumer, max(limit, 1), wait_s, probe_s
@@ -212,8 +225,11 @@ class MicroBatcher:
         # The next offset to read per (topic, partition), as far as known: set on assignment and
         # rewind by the caller, moved on by every batch returned.
         self.positions: dict[tuple[str, int], int] = {}
+        self._drained: list[TopicPartition] = []  # paused while the last batch is processed
 
     def next_batch(self) -> list[Message]:
+        self._resume(self._drained)
+        self._drained = []
         if self.idle and self._read_to_end():
             first = self._paused_wait() or self.consumer.consume(1, self.probe_s)
         else:
@@ -223,19 +239,23 @@ class MicroBatcher:
         for message in batch:
             if not message.error():
                 self.positions[(message.topic(), message.partition())] = message.offset() + 1
+        if batch:
+            self._drained = [p for p in self.consumer.assignment() if self._at_end(p)]
+            if self._drained:
+                self.consumer.pause(self._drained)
         return batch
 
+    def _at_end(self, partition: TopicPartition) -> bool:
+        """True when the cached high watermark (from the last fetch response) shows nothing unread
+        on the partition; False while it is unknown."""
+        low, high = self.consumer.get_watermark_offsets(partition, cached=True)
+        if high < 0:
+            return False
+        position = self.positions.get((partition.topic, partition.partition), -1)
+        return (position if position >= 0 else low) >= high
+
     def _read_to_end(self) -> bool:
-        """True when the cached high watermarks (from the last fetch responses) show nothing
-        unread on any assigned partition; False while one is unknown."""
-        for partition in self.consumer.assignment():
-            low, high = self.consumer.get_watermark_offsets(partition, cached=True)
-            if high < 0:
-                return False
-            position = self.positions.get((partition.topic, partition.partition), -1)
-            if (position if position >= 0 else low) < high:
-                return False
-        return True
+        return all(self._at_end(partition) for partition in self.consumer.assignment())
 
     def _paused_wait(self) -> list[Message]:
         """Wait `wait_s` with fetching paused (rebalance callbacks still run), then resume. A
@@ -247,12 +267,19 @@ class MicroBatcher:
         try:
             return self.consumer.consume(1, self.wait_s)
         finally:
-            assigned = self.consumer.assignment()  # may have changed in a rebalance
-            if assigned:
-                self.consumer.resume(assigned)
-                # If the broker is away, the fetcher wakes up by itself later.
-                with contextlib.suppress(KafkaException):
-                    self.consumer.list_topics(assigned[0].topic, timeout=self.wait_s)
+            self._resume(assigned)
+
+    def _resume(self, partitions: list[TopicPartition]) -> None:
+        """Resume those of `partitions` still assigned (a rebalance may have moved some)."""
+        if not partitions:
+            return
+        assigned = {(p.topic, p.partition) for p in self.consumer.assignment()}
+        partitions = [p for p in partitions if (p.topic, p.partition) in assigned]
+        if partitions:
+            self.consumer.resume(partitions)
+            # If the broker is away, the fetcher wakes up by itself later.
+            with contextlib.suppress(KafkaException):
+                self.consumer.list_topics(partitions[0].topic, timeout=self.wait_s)
 
 
 def _decoded_headers(headers: tuple) -> dict[str, str]:
@@ -491,6 +518,7 @@ class StreamConsumer:
         self._consumer: Consumer | None = None
         self._dead_letters: DeliveryCountingProducer | None = None
         self._batcher: MicroBatcher | None = None
+        self._purger: ConsumedPurger | None = None
         self._pipelines: OrderedDict[int, CompliancePipeline] = OrderedDict()
         # Gaps (stored offset < first offset read) already rewound once: a second time, the
         # messages in between are gone (retention), so the gap is accepted.
@@ -507,6 +535,10 @@ class StreamConsumer:
         ensure_topics(self.s.kafka_bootstrap_servers, self.s)
         self._connect()
         self._dead_letters = DeliveryCountingProducer(self.s.kafka_bootstrap_servers, {"linger.ms": 5})
+        if self.s.stream_purge_interval_ms > 0:
+            self._purger = ConsumedPurger(
+                self.s.kafka_bootstrap_servers, self.s.stream_purge_interval_ms / 1000
+            )
         self._consumer = Consumer(consumer_config(self.s))
         self._batcher = MicroBatcher(
             self._consumer, self.s.stream_batch_records, self.s.stream_batch_wait_ms / 1000
@@ -522,6 +554,8 @@ class StreamConsumer:
                 messages = self._batcher.next_batch()
                 if messages:
                     self._handle(messages)
+                elif self._purger is not None:
+                    self._purger.flush()  # what the last batches committed
         finally:
             # A static member does not leave the group on close: a restart under the same instance
             # id takes the partitions back at once; otherwise they move after session.timeout.ms.
@@ -567,6 +601,22 @@ class StreamConsumer:
             stats.ignored, stats.jobs_completed or "-", seconds, stats.messages / seconds if seconds else 0,
             offsets,
         )  # fmt: skip
+        if self._purger is not None:
+            self._purger.committed(
+                self._caught_up({key: nxt for key, (_first, nxt) in stats.offsets.items()})
+            )
+
+    def _caught_up(self, committed: dict[tuple[str, int], int]) -> dict[tuple[str, int], int]:
+        """The committed offsets of partitions with at most one batch left to read. Only those
+        are purged: a backlog is deleted in one request once it is worked through, because a
+        broker that snapshots its whole log after each change (noida-db) would otherwise rewrite
+        the rest of the backlog for every delete."""
+        out = {}
+        for (topic, partition), offset in committed.items():
+            _low, high = self._consumer.get_watermark_offsets(TopicPartition(topic, partition), cached=True)
+            if 0 <= high - offset <= self.s.stream_batch_records:
+                out[(topic, partition)] = offset
+        return out
 
     # -- offsets ----------------------------------------------------------------------------------
     def stored_offsets(self) -> dict[tuple[str, int], int]:

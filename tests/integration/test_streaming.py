@@ -147,13 +147,18 @@ def _stored_offsets(database_url: str, topic: str) -> dict[int, int]:
     return dict(rows)
 
 
-def _end_offsets(services: Settings, topic: str) -> dict[int, int]:
+def _watermarks(services: Settings, topic: str) -> dict[int, tuple[int, int]]:
+    """(low, high) watermark per partition: the first offset still stored and the end."""
     client = Consumer({"bootstrap.servers": services.kafka_bootstrap_servers, "group.id": "test-watermarks"})
     try:
         partitions = client.list_topics(topic, timeout=10).topics[topic].partitions
-        return {p: client.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in partitions}
+        return {p: client.get_watermark_offsets(TopicPartition(topic, p), timeout=10) for p in partitions}
     finally:
         client.close()
+
+
+def _end_offsets(services: Settings, topic: str) -> dict[int, int]:
+    return {partition: high for partition, (_low, high) in _watermarks(services, topic).items()}
 
 
 def _file_loaded(database_url: str, file_id: int) -> bool:
@@ -201,6 +206,10 @@ def test_published_file_is_loaded_once_with_the_scan_results(services, consumer,
     topic = raw_topic("healthcare")
     _wait_for(lambda: _stored_offsets(services.database_url, topic) == _end_offsets(services, topic), 30,
               consumer, "the stored offsets to reach the end of the topic")  # fmt: skip
+    # Raw rows are personal data: once committed (and caught up), the consumer deletes them.
+    _wait_for(lambda: {p: low for p, (low, _high) in _watermarks(services, topic).items()}
+              == _stored_offsets(services.database_url, topic), 30, consumer,
+              "the committed raw messages to be deleted from the topic")  # fmt: skip
     audits = _query(services.database_url, "SELECT details FROM system_audit_log WHERE action = 'loaded' "
                                            "AND object_type = 'data_processing_job' AND object_id = %s", str(job_id))  # fmt: skip
     assert len(audits) == 1 and audits[0][0]["records_loaded"] == ROWS
@@ -423,8 +432,24 @@ def test_batches_take_what_is_fetched_without_waiting_for_more():
     assert [len(batcher.next_batch()) for _ in range(3)] == [10, 10, 5]
     # Wait only for the first message of a batch; the rest is what is already there.
     assert fake.calls[:2] == [("consume", 1, 0.5, False), ("consume", 9, 0, False)]
-    assert fake.calls[-1] == ("consume", 9, 0, False) and not batcher.idle
+    assert fake.calls[-2:] == [("consume", 9, 0, False), ("pause",)] and not batcher.idle
     assert batcher.positions == {("t", 0): 25}
+
+
+def test_a_partition_read_to_its_end_is_paused_while_the_batch_is_processed():
+    """No fetch loop against the end of the log while a batch is processed; the next wait
+    fetches again, woken by a metadata request."""
+    fake = _FakeConsumer(produced=4)
+    batcher = MicroBatcher(fake, limit=10, wait_s=0.5)
+    assert len(batcher.next_batch()) == 4
+    assert fake.calls[-1] == ("pause",) and fake.paused
+    fake.end, fake.calls = 6, []
+    assert [m.offset() for m in batcher.next_batch()] == [4, 5]
+    assert fake.calls[:3] == [("resume",), ("metadata", "t"), ("consume", 1, 0.5, False)]
+    # Behind the end (more produced than a batch takes), the partition keeps fetching.
+    fake.end, fake.calls = 30, []
+    assert len(batcher.next_batch()) == 10
+    assert ("pause",) not in fake.calls[2:] and not fake.paused
 
 
 def test_an_idle_consumer_pauses_fetching_between_short_probes():
