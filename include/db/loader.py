@@ -39,6 +39,7 @@ from include.staging import (
     VIOLATIONS_SCHEMA,
     StagedManifest,
 )
+from include.streaming.status import supersede_older_stream_jobs
 
 _COPY_BATCH_ROWS = 50_000
 # Audit rows of a load describe the job (as the pipeline's other job steps do).
@@ -100,6 +101,9 @@ def load_staged(
             quarantined = _check_staged(cur, manifest, staged_dir)
             if has_results:
                 cur.execute(load_sql("load_delete_file_results"), keys)
+            # A stream job of the file still running (a reprocess while its messages wait) must not
+            # add its rows after this load: the consumer ignores a superseded job.
+            supersede_older_stream_jobs(cur, file_id, job_id)
             cur.execute(sql.SQL(load_sql("load_insert_records")).format(payload=payload), keys)
             records_loaded = cur.rowcount
             cur.execute(load_sql("load_insert_violations"), keys)

@@ -69,6 +69,7 @@ from include.staging import ROW_COLUMN
 from include.streaming import heartbeat_path
 from include.streaming.producer import STREAM_ANONYMIZE, DeliveryCountingProducer, PublishError
 from include.streaming.purge import ConsumedPurger
+from include.streaming.status import supersede_older_stream_jobs
 from include.streaming.topics import (
     DEAD_LETTER_TOPIC,
     HEADER_DLQ_REASON,
@@ -150,6 +151,7 @@ class FileState:
     rows_total: int | None
     completed: bool
     republished: bool  # published twice: its rows may already be stored
+    superseded: bool = False  # a newer job of the file loaded on another route: ignore the rest
 
     @property
     def may_repeat(self) -> bool:
@@ -698,11 +700,12 @@ class StreamConsumer:
             return stats
 
         work: dict[int, _JobWork] = defaultdict(_JobWork)
+        file_ids = {file_id for file_id, _ in batch.rows}
+        file_ids |= {file_id for file_id, _, _ in [*batch.starts, *batch.ends, *batch.quarantined]}
         with self._conn.transaction(), self._conn.cursor() as cur:
             self._check_offsets(cur, stats.offsets)
+            cur.execute(load_sql("stream_lock_files"), {"file_ids": sorted(file_ids)})
             stats.ignored += self._apply_starts(cur, batch.starts, rejected)
-            file_ids = {file_id for file_id, _ in batch.rows}
-            file_ids |= {file_id for file_id, _, _ in [*batch.starts, *batch.ends, *batch.quarantined]}
             latest = self._latest_states(cur, file_ids)
             stats.ignored += self._apply_ends(cur, batch.ends, latest, rejected)
             for (file_id, job_id), job_messages in batch.rows.items():
@@ -764,16 +767,33 @@ class StreamConsumer:
                 if not exists:
                     reason = "file-start names no existing job of its file"
                 elif newest is not None and job_id < newest:
+                    # A newer job's results count: record this job as superseded, so its rows are
+                    # recognised and ignored (not dead-lettered as rows of an unknown job).
+                    self._upsert_state(cur, file_id, job_id, domain, anonymize, columns, message)
+                    supersede_older_stream_jobs(cur, file_id, newest)
                     ignored += 1
                     continue
             if reason:
                 rejected.append(Rejected(message, reason))
                 continue
-            params = {"file_id": file_id, "job_id": job_id, "domain": domain, "anonymize": anonymize,
-                      "columns": Jsonb([column_json(c) for c in columns]), "partition": message.partition()}  # fmt: skip
-            if cur.execute(load_sql("stream_state_upsert"), params).fetchone()[0]:
+            if self._upsert_state(cur, file_id, job_id, domain, anonymize, columns, message):
                 self._replace_earlier_results(cur, file_id, job_id)
         return ignored
+
+    def _upsert_state(
+        self,
+        cur: psycopg.Cursor,
+        file_id: int,
+        job_id: int,
+        domain: str,
+        anonymize: str,
+        columns: list[ColumnClass],
+        message: Message,
+    ) -> bool:
+        """Record a job's file-start (its classification); True when the job's state is new."""
+        params = {"file_id": file_id, "job_id": job_id, "domain": domain, "anonymize": anonymize,
+                  "columns": Jsonb([column_json(c) for c in columns]), "partition": message.partition()}  # fmt: skip
+        return cur.execute(load_sql("stream_state_upsert"), params).fetchone()[0]
 
     def _replace_earlier_results(self, cur: psycopg.Cursor, file_id: int, job_id: int) -> None:
         """A new job of the file: drop the file's results of earlier jobs (any route) in this
@@ -781,13 +801,10 @@ class StreamConsumer:
         params = {"file_id": file_id, "job_id": job_id}
         cur.execute(load_sql("load_delete_file_results"), params)
         deleted = cur.rowcount
-        replaced = cur.execute(load_sql("stream_state_supersede"), params).fetchall()
-        for old_job, unfinished in replaced:
-            if unfinished:
-                cur.execute(load_sql("stream_job_superseded"), {"job_id": old_job})
+        replaced = supersede_older_stream_jobs(cur, file_id, job_id)
         if replaced or deleted:
             log.info("file_id=%d: job %d replaces the earlier results (stream jobs %s)",
-                     file_id, job_id, [old for old, _ in replaced] or "-")  # fmt: skip
+                     file_id, job_id, replaced or "-")  # fmt: skip
 
     def _latest_states(self, cur: psycopg.Cursor, file_ids: set[int]) -> dict[int, FileState]:
         """The newest job's state of each file."""
@@ -795,10 +812,10 @@ class StreamConsumer:
             return {}
         rows = cur.execute(load_sql("stream_state_select"), {"file_ids": sorted(file_ids)}).fetchall()
         latest: dict[int, FileState] = {}
-        for job_id, file_id, domain, anonymize, columns, total, completed, republished in rows:
+        for job_id, file_id, domain, anonymize, columns, total, completed, republished, superseded in rows:
             if file_id not in latest or job_id > latest[file_id].job_id:
-                latest[file_id] = FileState(job_id, file_id, domain, anonymize,
-                                            [column_class(c) for c in columns], total, completed, republished)  # fmt: skip
+                latest[file_id] = FileState(job_id, file_id, domain, anonymize, [column_class(c) for c in columns],
+                                            total, completed, republished, superseded)  # fmt: skip
         return latest
 
     def _apply_ends(
@@ -974,13 +991,14 @@ def _owner(
     latest: dict[int, FileState], file_id: int, job_id: int | None, what: str
 ) -> tuple[FileState | None, str | None]:
     """The state a message of (file, job) counts towards, or why it cannot (None, reason), or
-    (None, None) when the message belongs to a job a newer one replaced (it is ignored). A message
+    (None, None) when the message belongs to a job a newer one replaced, on any route (it is
+    ignored). A message
     without a job header counts towards the file's newest job."""
     state = latest.get(file_id)
     if state is None:
         return None, f"{what} of a file without a file-start message"
     if job_id is None or job_id == state.job_id:
-        return state, None
+        return (None, None) if state.superseded else (state, None)
     if job_id < state.job_id:
         return None, None
     return None, f"{what} of a job without a file-start message"

@@ -74,3 +74,17 @@ async def afile_progress(conn: psycopg.AsyncConnection | str, job_id: int) -> St
             return await afile_progress(owned, job_id)
     cursor = await conn.execute(load_sql("stream_progress"), {"job_id": job_id})
     return _progress(await cursor.fetchone())
+
+
+def supersede_older_stream_jobs(cur: psycopg.Cursor, file_id: int, job_id: int) -> list[int]:
+    """Job `job_id`'s results replace the file's (any route): the file's older stream jobs stop
+    counting, so the consumer ignores their later messages, and those still running are marked
+    failed (their DAG runs' waits fail as superseded). Call it in the transaction that replaces
+    the results; returns the jobs superseded now."""
+    replaced = cur.execute(
+        load_sql("stream_state_supersede"), {"file_id": file_id, "job_id": job_id}
+    ).fetchall()
+    for old_job, unfinished in replaced:
+        if unfinished:
+            cur.execute(load_sql("stream_job_superseded"), {"job_id": old_job})
+    return [old_job for old_job, _ in replaced]

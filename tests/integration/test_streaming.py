@@ -8,6 +8,7 @@ adaptive micro-batching and idle pausing are tested as units on a fake consumer.
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -25,6 +26,7 @@ from compliance.anonymize.tokenize import Tokenizer, TokenKey
 from compliance.generator import write_dataset
 from compliance.scan import scan_file
 from include.db.files import register_file, set_file_status, sha256_of, start_job
+from include.db.loader import load_staged
 from include.settings import REPO_ROOT, Settings
 from include.stack.context import StackContext
 from include.streaming import heartbeat_fresh
@@ -42,6 +44,7 @@ from include.streaming.topics import (
     raw_topic,
 )
 from tests.conftest import STREAM_TEST_INSTANCE
+from tests.integration.test_loader import write_staged
 
 pytestmark = pytest.mark.integration
 
@@ -497,3 +500,35 @@ def test_payload_json_is_the_rows_json_whatever_the_characters():
     )
     parsed = [json.loads(text) for text in payload_json(batch).to_pylist()]
     assert parsed == [{'we"ird': value, "b": "x"} for value in values]
+
+
+def test_a_load_on_another_route_fences_the_files_waiting_stream_job(services, consumer, tmp_path):
+    """A batch reprocess loads while the stream job's messages still wait (consumer down): when
+    they arrive they are ignored, the stream job fails as superseded, the file keeps the batch
+    job's results only, and nothing is dead-lettered or quarantined."""
+    url = services.database_url
+    path = _new_file(tmp_path, "admissions.csv", "healthcare", ROWS, seed=17)
+    file_id, stream_job = _publish(services, path, ROWS)
+    with psycopg.connect(url, autocommit=True) as conn:
+        batch_job = start_job(conn, file_id, "spark", "test: batch reprocess")
+    write_staged(tmp_path / "staged", sha256_of(path), records_in=ROWS, quarantined=())
+    load_staged(url, tmp_path / "staged", file_id=file_id, job_id=batch_job, reprocess=True)
+
+    consumer.start()
+    topic = raw_topic("healthcare")
+    _wait_for(lambda: _stored_offsets(url, topic) == _end_offsets(services, topic), 60, consumer,
+              "the stream job's messages to be consumed")  # fmt: skip
+    by_job = "SELECT job_id, count(*) FROM data_records WHERE file_id = %s GROUP BY job_id"
+    assert _query(url, by_job, file_id) == [(batch_job, ROWS)]
+    assert _query(url, "SELECT count(*) FROM data_quarantine WHERE file_id = %s", file_id) == [(0,)]
+    with psycopg.connect(url) as conn:
+        progress = file_progress(conn, stream_job)
+    assert progress.superseded_by == batch_job and not progress.completed and progress.rows_loaded == 0
+    statuses = dict(_query(url, "SELECT id, status FROM data_processing_jobs WHERE file_id = %s", file_id))
+    assert statuses == {stream_job: "failed", batch_job: "succeeded"}
+    log = consumer.log()
+    assert "WARNING sdp.streaming.consumer: dead-lettered" not in log
+    # Every message of the job was ignored: its rows and the file-start / file-end of each partition.
+    ignored = sum(int(count) for count in re.findall(r"(\d+) of replaced jobs ignored", log))
+    assert ignored == ROWS + 2 * len(_end_offsets(services, topic))
+    assert consumer.stop() == 0
