@@ -13,6 +13,7 @@ import argparse
 import csv
 import datetime as dt
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -30,6 +31,28 @@ SEED = 20_240_601
 AS_OF = dt.date(2025, 1, 1)
 # Not a secret: a fixed key so tokenization runs exactly as in production, with a throwaway key.
 BENCH_TOKEN_KEY = "benchmark-only-token-key-not-a-secret"
+# The venv running the bench: its spark-submit and python are the batch route's.
+VENV_BIN = Path(sys.executable).parent
+
+
+def spark_submit_command(script: Path, arguments: list[str], master: str) -> tuple[list[str], dict[str, str]]:
+    """argv and environment of a spark-submit run as the batch route launches it, bench key set."""
+    from compliance.anonymize.tokenize import KEY_ENV
+
+    env = {
+        **os.environ,
+        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "SPARK_LOCAL_IP": "127.0.0.1",
+        "PYSPARK_PYTHON": str(VENV_BIN / "python"),
+        "PYSPARK_DRIVER_PYTHON": str(VENV_BIN / "python"),
+        KEY_ENV: BENCH_TOKEN_KEY,
+    }
+    argv = [
+        str(VENV_BIN / "spark-submit"), "--master", master,
+        "--conf", "spark.ui.enabled=false", "--conf", "spark.ui.showConsoleProgress=false",
+        str(script), *arguments,
+    ]  # fmt: skip
+    return argv, env
 
 
 @dataclass

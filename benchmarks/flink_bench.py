@@ -12,20 +12,27 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from common import AS_OF, BENCH_TOKEN_KEY, CACHE_DIR, ROOT, Result, add_results_argument, dataset, publish
+from common import (
+    AS_OF,
+    BENCH_TOKEN_KEY,
+    CACHE_DIR,
+    ROOT,
+    Result,
+    add_results_argument,
+    dataset,
+    publish,
+    spark_submit_command,
+)
 
 from compliance.anonymize.tokenize import KEY_ENV
 from include.hybrid import hybrid_command
 from include.settings import load_settings
 
-VENV_BIN = Path(sys.executable).parent
 DOMAIN = "healthcare"
 CORES = 2
 TIMERS = ("pre_processing_s", "pure_processing_s", "post_processing_s")
@@ -55,19 +62,8 @@ def run_flink(path: Path, staging: Path) -> tuple[float, dict]:
 
 
 def run_spark(path: Path, staging: Path) -> tuple[float, dict]:
-    env = {
-        **os.environ,
-        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        "SPARK_LOCAL_IP": "127.0.0.1",
-        "PYSPARK_PYTHON": str(VENV_BIN / "python"),
-        "PYSPARK_DRIVER_PYTHON": str(VENV_BIN / "python"),
-        KEY_ENV: BENCH_TOKEN_KEY,
-    }
-    argv = [
-        str(VENV_BIN / "spark-submit"), "--master", f"local[{CORES}]",
-        "--conf", "spark.ui.enabled=false", "--conf", "spark.ui.showConsoleProgress=false",
-        str(ROOT / "spark_jobs" / "compliance_batch.py"), *job_arguments(path, staging),
-    ]  # fmt: skip
+    script = ROOT / "spark_jobs" / "compliance_batch.py"
+    argv, env = spark_submit_command(script, job_arguments(path, staging), f"local[{CORES}]")
     return timed("spark", argv, env, staging)
 
 

@@ -38,16 +38,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
-from common import AS_OF, BENCH_TOKEN_KEY, CACHE_DIR, ROOT, Result, add_results_argument, dataset, publish
+from common import (
+    AS_OF,
+    BENCH_TOKEN_KEY,
+    CACHE_DIR,
+    ROOT,
+    Result,
+    add_results_argument,
+    dataset,
+    publish,
+    spark_submit_command,
+)
 
-from compliance.anonymize.tokenize import KEY_ENV
 from compliance.generator import write_dataset
 from include.db.files import sha256_of
 from include.settings import Settings, load_settings
 from include.stack.manager import Stack
 from include.stack.process import free_port, port_in_use
 
-VENV_BIN = Path(sys.executable).parent
 STACK_DIR = CACHE_DIR / "stack"
 STACK_SERVICES = [
     "postgres",
@@ -310,19 +318,7 @@ def run_latency(files: int, rows: int, gap: float, keep: bool) -> tuple[list[Res
 # -- batch route throughput -----------------------------------------------------------------------
 def spark_submit(script: Path, arguments: list[str]) -> tuple[float, str]:
     """Run one spark-submit application as the batch route does; (wall seconds, stdout)."""
-    env = {
-        **os.environ,
-        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        "SPARK_LOCAL_IP": "127.0.0.1",
-        "PYSPARK_PYTHON": str(VENV_BIN / "python"),
-        "PYSPARK_DRIVER_PYTHON": str(VENV_BIN / "python"),
-        KEY_ENV: BENCH_TOKEN_KEY,
-    }
-    command = [
-        str(VENV_BIN / "spark-submit"), "--master", "local[*]",
-        "--conf", "spark.ui.enabled=false", "--conf", "spark.ui.showConsoleProgress=false",
-        str(script), *arguments,
-    ]  # fmt: skip
+    command, env = spark_submit_command(script, arguments, "local[*]")
     started = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started
