@@ -25,6 +25,7 @@ with nothing to consume (psutil).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import re
@@ -73,9 +74,12 @@ _OFFSETS = re.compile(r"(\S+)\[(\d+)\]:(\d+)-(\d+)")
 
 
 @contextmanager
-def private_stack(keep: bool) -> Iterator[Settings]:
-    """PostgreSQL + the broker in a fresh STACK_DIR on free ports."""
+def private_stack(keep: bool, partitions: int, processes: int) -> Iterator[Settings]:
+    """PostgreSQL + the broker in a fresh STACK_DIR on free ports; topics of `partitions`
+    partitions, consumer services of `processes` member processes."""
     env = {
+        "SDP_KAFKA_RAW_PARTITIONS": str(partitions),
+        "SDP_STREAM_CONSUMER_PROCESSES": str(processes),
         "SDP_STATE_DIR": str(STACK_DIR),
         "SDP_POSTGRES_PORT": str(free_port()),
         "SDP_KAFKA_PORT": str(free_port()),
@@ -126,6 +130,11 @@ class ConsumerService:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+
+    def processes(self) -> list[psutil.Process]:
+        """The service process and its member processes."""
+        service = psutil.Process(self.proc.pid)
+        return [service, *service.children(recursive=True)]
 
     def alive(self) -> None:
         if self.proc.poll() is not None:
@@ -193,11 +202,14 @@ def run_throughput(settings: Settings, records: int, scratch: Path) -> list[Resu
     published = publish_file(path, file_id=file_id, job_id=job_id, domain=DOMAIN,
                              bootstrap=settings.kafka_bootstrap_servers, s=settings)  # fmt: skip
     publish_s = time.perf_counter() - started
-    broker = broker_processes(settings)
+    broker, database = broker_processes(settings), postgres_processes(settings)
     quiet_s = wait_quiet(broker)
-    broker_before = cpu_seconds(broker)
+    broker_before, database_before = cpu_seconds(broker), cpu_seconds(database)
     with ConsumerService(settings, scratch / "throughput-consumer.log") as consumer:
         seen, progress = wait_complete(settings, job_id, consumer)
+        # Read while the consumer's backend still exists (its CPU goes with it).
+        consumer_cpu = cpu_seconds(consumer.processes())
+        database_cpu = cpu_seconds(postgres_processes(settings)) - database_before
         batches = consumer.batches()
     broker_cpu = cpu_seconds(broker) - broker_before
     seconds = seen - progress["started_at"]
@@ -223,6 +235,14 @@ def run_throughput(settings: Settings, records: int, scratch: Path) -> list[Resu
             f"{broker_cpu:.1f} s (quiet after publishing in {quiet_s:.0f} s); goal {THROUGHPUT_GOAL:,}",
         ),
         Result("stream", f"violations committed, {label}", progress["violations"] / published, "per record"),
+        Result(
+            "stream",
+            f"CPU per record: consumer {settings.stream_consumer_processes} process(es) + PostgreSQL, {label}",
+            (consumer_cpu + database_cpu) / published * 1e6,
+            "us",
+            note=f"consumer {consumer_cpu:.1f} s (start-up included) + PostgreSQL {database_cpu:.1f} s; "
+            f"broker {broker_cpu:.1f} s",
+        ),
     ]
 
 
@@ -322,8 +342,21 @@ def broker_processes(settings: Settings) -> list[psutil.Process]:
     return [psutil.Process(pid) for pid in Stack(settings, ["kafka"]).pids().get("kafka", [])]
 
 
+def postgres_processes(settings: Settings) -> list[psutil.Process]:
+    """The server and its backends at the time of the call (their CPU is the database's share)."""
+    out = []
+    for pid in Stack(settings, ["postgres"]).pids().get("postgres", []):
+        with contextlib.suppress(psutil.NoSuchProcess):  # a backend that just exited
+            out.append(psutil.Process(pid))
+    return out
+
+
 def cpu_seconds(processes: list[psutil.Process]) -> float:
-    return sum(sum(p.cpu_times()[:2]) for p in processes)
+    total = 0.0
+    for process in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += sum(process.cpu_times()[:2])
+    return total
 
 
 def wait_quiet(broker: list[psutil.Process], timeout_s: float = 600.0) -> float:
@@ -344,7 +377,7 @@ def wait_quiet(broker: list[psutil.Process], timeout_s: float = 600.0) -> float:
 
 def idle_cpu(settings: Settings, consumer: ConsumerService, seconds: float) -> tuple[float, float]:
     """CPU % (of one core) of the consumer process and of the broker over `seconds`."""
-    processes = [psutil.Process(consumer.proc.pid)]
+    processes = consumer.processes()
     broker = broker_processes(settings)
     before, before_broker, started = cpu_seconds(processes), cpu_seconds(broker), time.monotonic()
     time.sleep(seconds)
@@ -362,6 +395,8 @@ def main() -> None:
     parser.add_argument("--idle-seconds", type=float, default=20.0, help="idle CPU measured over this long")
     parser.add_argument("--only", choices=["throughput", "latency"], help="run one of the two")
     parser.add_argument("--keep-stack", action="store_true", help="leave the stack running")
+    parser.add_argument("--processes", type=int, default=1, help="member processes of the consumer service")
+    parser.add_argument("--partitions", type=int, default=3, help="partitions of each raw topic")
     add_results_argument(parser)
     args = parser.parse_args()
     load = os.getloadavg()
@@ -369,7 +404,7 @@ def main() -> None:
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     scratch = CACHE_DIR / f"stream-bench-{dt.datetime.now():%Y%m%d-%H%M%S}"
     scratch.mkdir()
-    with private_stack(args.keep_stack) as settings:
+    with private_stack(args.keep_stack, args.partitions, args.processes) as settings:
         if args.only in (None, "throughput"):
             results += run_throughput(settings, args.records, scratch)
         if args.only in (None, "latency"):

@@ -69,6 +69,7 @@ class Settings:
     kafka_raw_partitions: int
     stream_consumer_group: str
     stream_consumer_instance: str
+    stream_consumer_processes: int
     stream_batch_records: int
     stream_batch_wait_ms: int
     stream_wait_timeout_seconds: int
@@ -214,6 +215,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         # Static group membership: a restarted consumer with the same id takes its partitions back
         # at once instead of after a rebalance. Unique per running consumer (one per host here).
         stream_consumer_instance=env.str("SDP_STREAM_CONSUMER_INSTANCE", f"{socket.gethostname()}-stream"),
+        # Group members the consumer service runs, one process each (static ids <instance>-<n>
+        # when more than one): a host with cores to spare consumes the partitions in parallel.
+        stream_consumer_processes=max(env.int("SDP_STREAM_CONSUMER_PROCESSES", 1), 1),
         # A micro-batch takes at most this many messages: what is already fetched once the first
         # one arrived (small batches at low load, full ones under backlog). The wait is the longest
         # wait for a batch's first message, and how often an idle consumer looks for new ones.

@@ -35,6 +35,7 @@ benches=(
   ".venv-bench/bin/python benchmarks/kanon_bench.py ${kanon_args[*]}"
   ".venv/bin/python benchmarks/flink_bench.py ${flink_args[*]}"
   ".venv/bin/python benchmarks/stream_bench.py ${stream_args[*]}"
+  ".venv/bin/python benchmarks/stream_bench.py --only throughput --processes 2 --partitions 6 ${stream_args[*]}"
   ".venv/bin/python benchmarks/ingest_bench.py ${ingest_args[*]}"
 )
 

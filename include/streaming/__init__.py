@@ -17,15 +17,28 @@ from include.settings import Settings
 HEARTBEAT_MAX_AGE_S = 30.0
 
 
-def heartbeat_path(s: Settings) -> Path:
-    return s.state_dir / "run" / "stream-consumer.heartbeat"
+def heartbeat_path(s: Settings, member: int | None = None) -> Path:
+    """The heartbeat file of the consumer service, or of one member process when it runs several
+    (SDP_STREAM_CONSUMER_PROCESSES)."""
+    name = "stream-consumer" if member is None else f"stream-consumer-{member}"
+    return s.state_dir / "run" / f"{name}.heartbeat"
+
+
+def member_heartbeats(s: Settings) -> list[Path]:
+    """Every heartbeat file the running service touches: one per member process."""
+    if s.stream_consumer_processes == 1:
+        return [heartbeat_path(s)]
+    return [heartbeat_path(s, member) for member in range(s.stream_consumer_processes)]
 
 
 def heartbeat_fresh(s: Settings, *, since: float | None = None) -> bool:
-    """True when the consumer touched its heartbeat within HEARTBEAT_MAX_AGE_S (and after
-    `since`, a process start time, so a file left by an earlier run does not count)."""
-    try:
-        mtime = heartbeat_path(s).stat().st_mtime
-    except FileNotFoundError:
-        return False
-    return time.time() - mtime <= HEARTBEAT_MAX_AGE_S and (since is None or mtime >= since)
+    """True when every member of the consumer touched its heartbeat within HEARTBEAT_MAX_AGE_S
+    (and after `since`, a process start time, so a file left by an earlier run does not count)."""
+    for path in member_heartbeats(s):
+        try:
+            mtime = path.stat().st_mtime
+        except FileNotFoundError:
+            return False
+        if time.time() - mtime > HEARTBEAT_MAX_AGE_S or (since is not None and mtime < since):
+            return False
+    return True

@@ -41,11 +41,13 @@ import argparse
 import contextlib
 import json
 import logging
+import multiprocessing
+import multiprocessing.connection
 import signal
 import sys
 import time
 from collections import OrderedDict, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import psycopg
@@ -509,8 +511,13 @@ def sort_messages(
 class StreamConsumer:
     """One member of the consumer group. `run()` polls until `stop()` (or SIGTERM)."""
 
-    def __init__(self, s: Settings | None = None, tokenizer: Tokenizer | None = None) -> None:
+    def __init__(
+        self, s: Settings | None = None, tokenizer: Tokenizer | None = None, member: int | None = None
+    ) -> None:
         self.s = s or settings()
+        self.member = member  # index of this process when the service runs several members
+        if member is not None:
+            self.s = replace(self.s, stream_consumer_instance=f"{self.s.stream_consumer_instance}-{member}")
         self.tokenizer = tokenizer
         self.group = self.s.stream_consumer_group
         self.topics = raw_topics()
@@ -531,7 +538,7 @@ class StreamConsumer:
         self._stopping = True
 
     def run(self) -> None:
-        beat = heartbeat_path(self.s)
+        beat = heartbeat_path(self.s, self.member)
         beat.parent.mkdir(parents=True, exist_ok=True)
         beat.touch()
         ensure_topics(self.s.kafka_bootstrap_servers, self.s)
@@ -547,8 +554,9 @@ class StreamConsumer:
         )
         self._consumer.subscribe(self.topics, on_assign=self._on_assign, on_revoke=self._on_revoke)
         log.info(
-            "stream consumer started: group=%s topics=%s batch<=%d messages, idle look every %d ms",
-            self.group, ",".join(self.topics), self.s.stream_batch_records, self.s.stream_batch_wait_ms,
+            "stream consumer started: group=%s member=%s topics=%s batch<=%d messages, idle look every %d ms",
+            self.group, self.s.stream_consumer_instance, ",".join(self.topics), self.s.stream_batch_records,
+            self.s.stream_batch_wait_ms,
         )  # fmt: skip
         try:
             while not self._stopping:
@@ -723,7 +731,7 @@ class StreamConsumer:
                     work[job_id].rows_quarantined += 1
                 stats.quarantined += 1
             self._audit_rejected(cur, rejected)
-            for job_id, counts in work.items():
+            for job_id, counts in sorted(work.items()):  # one lock order for every member
                 cur.execute(load_sql("stream_state_add"), {"job_id": job_id, **counts.__dict__})
                 stats.rows_loaded += counts.rows_loaded
                 stats.violations += counts.violations
@@ -1004,20 +1012,68 @@ def _owner(
     return None, f"{what} of a job without a file-start message"
 
 
+def _configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _run_consumer(tokenizer: Tokenizer, member: int | None = None) -> int:
+    consumer = StreamConsumer(settings(), tokenizer, member)
+    signal.signal(signal.SIGTERM, consumer.stop)
+    signal.signal(signal.SIGINT, consumer.stop)
+    consumer.run()
+    return 1 if consumer.failed else 0
+
+
+def _member_process(member: int) -> None:
+    """One member of a multi-process service (a spawned child: it reads the key itself)."""
+    _configure_logging()
+    sys.exit(_run_consumer(Tokenizer(TokenKey.from_env()), member))
+
+
+def run_members(count: int) -> int:
+    """Run `count` group members, one process each. SIGTERM / SIGINT stop them all (each finishes
+    its batch); a member that exits by itself stops the others too, and the service exits 1 so
+    that its supervisor (the stack manager, Docker) restarts it whole."""
+    context = multiprocessing.get_context("spawn")
+    members = [
+        context.Process(target=_member_process, args=(member,), name=f"stream-consumer-{member}")
+        for member in range(count)
+    ]
+    requested = False
+
+    def stop(*_args: object) -> None:
+        nonlocal requested
+        requested = True
+        for process in members:
+            if process.is_alive():
+                process.terminate()  # SIGTERM: the member finishes its batch and exits 0
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for process in members:
+        process.start()
+    multiprocessing.connection.wait([process.sentinel for process in members])
+    if not requested:
+        gone = [f"{p.name} (exit {p.exitcode})" for p in members if p.exitcode is not None]
+        log.error("member %s stopped by itself; stopping the others", ", ".join(gone))
+        stop()
+        requested = False
+    for process in members:
+        process.join()
+    return 0 if requested and all(process.exitcode == 0 for process in members) else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _configure_logging()
     try:
         tokenizer = Tokenizer(TokenKey.from_env())
     except TokenKeyError as exc:
         print(f"stream-consumer: {exc}", file=sys.stderr)
         return 1
-    consumer = StreamConsumer(settings(), tokenizer)
-    signal.signal(signal.SIGTERM, consumer.stop)
-    signal.signal(signal.SIGINT, consumer.stop)
-    consumer.run()
-    return 1 if consumer.failed else 0
+    count = settings().stream_consumer_processes
+    return _run_consumer(tokenizer) if count == 1 else run_members(count)
 
 
 if __name__ == "__main__":

@@ -14,8 +14,10 @@ import subprocess
 import sys
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
+import psutil
 import psycopg
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -42,6 +44,7 @@ from include.streaming.topics import (
     HEADER_KIND,
     KIND_ROW,
     raw_topic,
+    raw_topics,
 )
 from tests.conftest import STREAM_TEST_INSTANCE
 from tests.integration.test_loader import write_staged
@@ -60,6 +63,7 @@ class ConsumerProcess:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> ConsumerProcess:
+        self.started = time.time()
         with open(self.log_file, "ab") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "include.streaming.consumer"],
@@ -532,3 +536,57 @@ def test_a_load_on_another_route_fences_the_files_waiting_stream_job(services, c
     ignored = sum(int(count) for count in re.findall(r"(\d+) of replaced jobs ignored", log))
     assert ignored == ROWS + 2 * len(_end_offsets(services, topic))
     assert consumer.stop() == 0
+
+
+def _members_env(services: Settings, stream_env: dict[str, str]) -> dict[str, str]:
+    """A two-member service in a group of its own, starting where everything before it was
+    consumed (static members of the shared group would wait out the broker's rebalance timeout
+    for the stopped single member)."""
+    group = f"test-members-{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(services.database_url, autocommit=True) as conn:
+        for topic in raw_topics():
+            for partition, offset in _end_offsets(services, topic).items():
+                conn.execute("INSERT INTO stream_offsets (consumer_group, topic, partition, next_offset) "
+                             "VALUES (%s, %s, %s, %s)", (group, topic, partition, offset))  # fmt: skip
+    return stream_env | {"SDP_STREAM_CONSUMER_GROUP": group, "SDP_STREAM_CONSUMER_PROCESSES": "2"}
+
+
+def test_a_service_of_two_member_processes_loads_each_row_once(services, stream_env, tmp_path):
+    """SDP_STREAM_CONSUMER_PROCESSES=2: two group members share the partitions, the file is loaded
+    exactly once, both heartbeats are fresh, and SIGTERM stops both cleanly."""
+    url = services.database_url
+    service = ConsumerProcess(_members_env(services, stream_env), tmp_path / "members.log").start()
+    try:
+        path = _new_file(tmp_path, "visits.csv", "healthcare", ROWS, seed=18)
+        file_id, _ = _publish(services, path, ROWS)
+        _wait_for(lambda: _file_loaded(url, file_id), 60, service, "the file to load")
+        _assert_exactly_once(url, file_id, path, tmp_path)
+        members = replace(services, stream_consumer_processes=2)
+        assert heartbeat_fresh(members)
+        log = service.log()
+        assigned = re.findall(r"assigned (.*)", log)
+        healthcare = [set(re.findall(r"sdp\.raw\.healthcare\[(\d+)\]", line)) for line in assigned[-2:]]
+        assert len(assigned) >= 2 and all(healthcare) and not healthcare[0] & healthcare[1]
+        assert {f"member={STREAM_TEST_INSTANCE}-{n}" for n in (0, 1)} <= set(re.findall(r"member=\S+", log))
+        assert service.stop() == 0
+        assert service.log().count("stream consumer stopped") == 2
+    finally:
+        if service.proc.poll() is None:
+            service.kill()
+
+
+def test_a_member_that_dies_stops_the_service_for_a_restart(services, stream_env, tmp_path):
+    service = ConsumerProcess(_members_env(services, stream_env), tmp_path / "members.log").start()
+    try:
+        members = replace(services, stream_consumer_processes=2)
+        _wait_for(lambda: heartbeat_fresh(members, since=service.started), 60, service, "both members")
+        children = [child for child in psutil.Process(service.proc.pid).children()
+                    if "spawn_main" in " ".join(child.cmdline())]  # not multiprocessing's resource tracker  # fmt: skip
+        assert len(children) == 2
+        children[0].kill()
+        assert service.proc.wait(timeout=60) == 1  # the supervisor (stack manager, Docker) restarts it
+        assert "stopped by itself; stopping the others" in service.log()
+        assert not any(child.is_running() and child.status() != psutil.STATUS_ZOMBIE for child in children)
+    finally:
+        if service.proc.poll() is None:
+            service.kill()
