@@ -654,16 +654,18 @@ class StreamConsumer:
             )
 
     def _caught_up(self, committed: dict[tuple[str, int], int]) -> dict[tuple[str, int], int]:
-        """The committed offsets of partitions with at most one batch left to read. Only those
-        are purged: a backlog is deleted in one request once it is worked through, because a
-        broker that snapshots its whole log after each change (noida-db) would otherwise rewrite
-        the rest of the backlog for every delete."""
-        out = {}
-        for (topic, partition), offset in committed.items():
-            _low, high = self._consumer.get_watermark_offsets(TopicPartition(topic, partition), cached=True)
-            if 0 <= high - offset <= self.s.stream_batch_records:
-                out[(topic, partition)] = offset
-        return out
+        """The committed offsets, once every assigned partition has at most one batch left to
+        read; nothing before. A backlog is deleted in one request when it is worked through:
+        a broker that snapshots its whole log after each change (noida-db) would otherwise
+        rewrite the rest of the backlog for every delete."""
+        for partition in self._consumer.assignment():
+            low, high = self._consumer.get_watermark_offsets(partition, cached=True)
+            position = self._batcher.positions.get((partition.topic, partition.partition), -1)
+            if position < 0:  # not read yet: from the first offset still stored
+                position = max(low, 0)
+            if high - position > self.s.stream_batch_records:
+                return {}
+        return committed
 
     # -- offsets ----------------------------------------------------------------------------------
     def stored_offsets(self) -> dict[tuple[str, int], int]:
