@@ -649,23 +649,22 @@ class StreamConsumer:
             offsets,
         )  # fmt: skip
         if self._purger is not None:
-            self._purger.committed(
-                self._caught_up({key: nxt for key, (_first, nxt) in stats.offsets.items()})
-            )
+            committed = {key: nxt for key, (_first, nxt) in stats.offsets.items()}
+            self._purger.committed(committed, caught_up=self._caught_up())
 
-    def _caught_up(self, committed: dict[tuple[str, int], int]) -> dict[tuple[str, int], int]:
-        """The committed offsets, once every assigned partition has at most one batch left to
-        read; nothing before. A backlog is deleted in one request when it is worked through:
-        a broker that snapshots its whole log after each change (noida-db) would otherwise
-        rewrite the rest of the backlog for every delete."""
+    def _caught_up(self) -> bool:
+        """True when every assigned partition has at most one batch left to read. Deletes wait
+        for that: a backlog is deleted in one request once it is worked through, because a broker
+        that snapshots its whole log after each change (noida-db) would otherwise rewrite the
+        rest of the backlog for every delete."""
         for partition in self._consumer.assignment():
             low, high = self._consumer.get_watermark_offsets(partition, cached=True)
             position = self._batcher.positions.get((partition.topic, partition.partition), -1)
             if position < 0:  # not read yet: from the first offset still stored
                 position = max(low, 0)
             if high - position > self.s.stream_batch_records:
-                return {}
-        return committed
+                return False
+        return True
 
     # -- offsets ----------------------------------------------------------------------------------
     def stored_offsets(self) -> dict[tuple[str, int], int]:

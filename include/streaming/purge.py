@@ -34,12 +34,13 @@ class ConsumedPurger:
         self._last_request = float("-inf")
         self._reported: set[str] = set()
 
-    def committed(self, offsets: dict[tuple[str, int], int]) -> None:
-        """Note the next offsets just committed; sends a delete when the interval has passed."""
+    def committed(self, offsets: dict[tuple[str, int], int], *, caught_up: bool) -> None:
+        """Note the next offsets just committed. When the consumer has caught up (no backlog
+        left), sends the deletes noted so far, at most once per interval."""
         for key, offset in offsets.items():
             if offset > max(self._pending.get(key, -1), self._purged.get(key, -1)):
                 self._pending[key] = offset
-        if self._pending and time.monotonic() - self._last_request >= self.interval_s:
+        if caught_up and self._pending and time.monotonic() - self._last_request >= self.interval_s:
             self.flush()
 
     def flush(self) -> None:

@@ -34,6 +34,7 @@ from include.stack.context import StackContext
 from include.streaming import heartbeat_fresh
 from include.streaming.consumer import MicroBatcher, payload_json
 from include.streaming.producer import publish_file
+from include.streaming.purge import ConsumedPurger
 from include.streaming.status import file_progress
 from include.streaming.topics import (
     DEAD_LETTER_TOPIC,
@@ -590,3 +591,29 @@ def test_a_member_that_dies_stops_the_service_for_a_restart(services, stream_env
     finally:
         if service.proc.poll() is None:
             service.kill()
+
+
+class _FakeAdmin:
+    def __init__(self) -> None:
+        self.requests: list[dict[tuple[str, int], int]] = []
+
+    def delete_records(self, partitions: list[TopicPartition]) -> dict:
+        self.requests.append({(p.topic, p.partition): p.offset for p in partitions})
+        return {}
+
+
+def test_the_purger_deletes_a_backlog_in_one_request_once_caught_up():
+    purger = ConsumedPurger("127.0.0.1:1", interval_s=3600)
+    purger._admin = admin = _FakeAdmin()
+    purger.committed({("t", 0): 10}, caught_up=False)
+    purger.committed({("t", 1): 7}, caught_up=False)
+    assert admin.requests == []  # still working through a backlog
+    purger.committed({("t", 0): 20}, caught_up=True)
+    assert admin.requests == [{("t", 0): 20, ("t", 1): 7}]
+    purger.committed({("t", 0): 25}, caught_up=True)
+    assert len(admin.requests) == 1  # within the interval: kept for later
+    purger.flush()  # what the idle consumer does
+    assert admin.requests[-1] == {("t", 0): 25}
+    purger.committed({("t", 0): 25}, caught_up=True)
+    purger.flush()
+    assert len(admin.requests) == 2  # nothing new, nothing sent
