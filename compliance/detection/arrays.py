@@ -11,6 +11,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+try:
+    from compliance.detection import _id_checks
+except ImportError:  # not built, or imported from a zip (Spark executors): regex + numpy checks
+    _id_checks = None
+
+# Results of native_check: the value does not have the shape (or is null); the value has a byte
+# >= 0x80, where Unicode case mapping may matter, so the caller's Python path decides.
+NO_MATCH, UNDECIDED = -1, -2
+
 
 def as_strings(values: pa.Array | pa.ChunkedArray) -> pa.StringArray:
     """`values` as one trimmed utf8 array; nested types and invalid utf8 become all-null."""
@@ -114,6 +123,25 @@ def compact_digits(
     rows, columns = np.nonzero(is_digit & (target >= 0))
     out[rows, target[rows, columns]] = codes[rows, columns].astype(np.int16) - ord("0")
     return out, count
+
+
+def native_check(kind: str, values: pa.Array) -> np.ndarray | None:
+    """One int64 per value from the fused C check `kind` ("ssn", "card", "npi", "iban": shape and
+    checksum in one pass, see native/id_checks.c), NO_MATCH for nulls; None without the extension
+    or for other than a plain string array (callers then use their regex + numpy path)."""
+    if _id_checks is None or not isinstance(values, pa.Array) or not pa.types.is_string(values.type):
+        return None
+    n = len(values)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32, count=n + 1, offset=values.offset * 4)
+    data = values.buffers()[2]
+    found = np.frombuffer(
+        _id_checks.check(kind, data if data is not None else b"", offsets.astype(np.int64)), dtype=np.int64
+    )
+    if values.null_count:
+        found = np.where(values.is_valid().to_numpy(zero_copy_only=False), found, NO_MATCH)
+    return found
 
 
 def as_int(digits: np.ndarray) -> np.ndarray:

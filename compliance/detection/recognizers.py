@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 
 from compliance.detection import phone
 from compliance.detection.arrays import (
+    UNDECIDED,
     as_int,
     compact_digits,
     digits_of,
@@ -32,6 +33,7 @@ from compliance.detection.arrays import (
     luhn_valid,
     matches,
     mod97_remainder,
+    native_check,
     right_aligned_codes,
     strip_chars,
     to_mask,
@@ -121,6 +123,9 @@ class SsnRecognizer(Recognizer):
     NEVER_ISSUED: ClassVar[tuple[int, ...]] = (78051120, 219099999)
 
     def validate(self, values: pa.Array) -> np.ndarray:
+        numbers = native_check("ssn", values)  # the nine digits when shaped like below
+        if numbers is not None:
+            return (numbers >= 0) & self._issued(numbers)
         shaped = matches(values, r"^\d{3}[- ]?\d{2}[- ]?\d{4}$")
         return validate_where(values, shaped, self._ssa_rules)
 
@@ -129,7 +134,9 @@ class SsnRecognizer(Recognizer):
         return self.validate(values) & matches(values, r"^\d{3}-\d{2}-\d{4}$")
 
     def _ssa_rules(self, values: pa.Array) -> np.ndarray:
-        number = as_int(compact_digits(values, 9, 11)[0])
+        return self._issued(as_int(compact_digits(values, 9, 11)[0]))
+
+    def _issued(self, number: np.ndarray) -> np.ndarray:
         area, group, serial = number // 1_000_000, number // 10_000 % 100, number % 10_000
         issued = ~np.isin(number, self.NEVER_ISSUED)
         return (area != 0) & (area != 666) & (area < 900) & (group != 0) & (serial != 0) & issued
@@ -166,6 +173,12 @@ class CreditCardRecognizer(Recognizer):
     )
 
     def validate(self, values: pa.Array) -> np.ndarray:
+        found = native_check("card", values)  # leading six digits * 100 + length, when shaped and Luhn-valid
+        if found is not None:
+            index = np.flatnonzero(found >= 0)
+            valid = np.zeros(len(values), dtype=bool)
+            valid[index] = self._brand(found[index] // 100, found[index] % 100)
+            return valid
         shaped = matches(values, r"^\d(?:[ -]?\d){11,18}$")
         return validate_where(values, shaped, self._check)
 
@@ -174,11 +187,15 @@ class CreditCardRecognizer(Recognizer):
         # The six leading digits (the issuer prefix) start at column 19 - length.
         start = np.clip(19 - length, 0, 13)[:, None] + np.arange(6)
         leading = as_int(np.take_along_axis(digits, start, axis=1))
-        brand = np.zeros(len(values), dtype=bool)
+        return self._brand(leading, length) & luhn_valid(digits)
+
+    def _brand(self, leading: np.ndarray, length: np.ndarray) -> np.ndarray:
+        """Whether the six leading digits and the length fit some brand."""
+        brand = np.zeros(len(leading), dtype=bool)
         for first, last, size, allowed in self.BRANDS:
             prefix = leading // 10 ** (6 - size)
             brand |= (prefix >= first) & (prefix <= last) & np.isin(length, allowed)
-        return brand & luhn_valid(digits)
+        return brand
 
 
 @register
@@ -194,6 +211,15 @@ class CardCvvRecognizer(Recognizer):
 
     def validate(self, values: pa.Array) -> np.ndarray:
         return matches(values, r"^\d{3,4}$")
+
+
+def _length_by_country_code(lengths: dict[str, int]) -> np.ndarray:
+    """IBAN length per country, indexed as native_check("iban") codes countries (AA = 0 .. ZZ = 675);
+    0 for no such country."""
+    table = np.zeros(26 * 26, dtype=np.int64)
+    for country, length in lengths.items():
+        table[(ord(country[0]) - ord("A")) * 26 + ord(country[1]) - ord("A")] = length
+    return table
 
 
 @register
@@ -216,8 +242,21 @@ class IbanRecognizer(Recognizer):
         "SC": 31, "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SO": 23, "ST": 25, "SV": 28,
         "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
     }  # fmt: skip
+    _LENGTH_BY_CODE: ClassVar[np.ndarray] = _length_by_country_code(LENGTHS)
 
     def validate(self, values: pa.Array) -> np.ndarray:
+        # (country letters as 0..675) * 64 + length, when shaped and mod 97 holds
+        found = native_check("iban", values)
+        if found is None:
+            return self._validate_compact(values)
+        country, length = np.divmod(np.maximum(found, 0), 64)
+        valid = (found >= 0) & (self._LENGTH_BY_CODE[country] == length)
+        undecided = np.flatnonzero(found == UNDECIDED)
+        if undecided.size:
+            valid[undecided] = self._validate_compact(values.take(pa.array(undecided)))
+        return valid
+
+    def _validate_compact(self, values: pa.Array) -> np.ndarray:
         compact = pc.utf8_upper(strip_chars(values, r"[ -]"))
         shaped = matches(compact, r"^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$")
         return validate_where(compact, shaped, self._check)
@@ -618,6 +657,9 @@ class NpiRecognizer(Recognizer):
     text_hint = TextHint(keywords=("npi",))
 
     def validate(self, values: pa.Array) -> np.ndarray:
+        found = native_check("npi", values)  # 1 when shaped like below and the check digit holds
+        if found is not None:
+            return found == 1
         shaped = matches(values, r"^[12]\d{9}$")
         # The check digit covers the card-issuer prefix 80840 (ISO 7812 health industry).
         return validate_where(

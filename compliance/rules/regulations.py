@@ -3,24 +3,28 @@ domain's policy assigns to that regulation (the policy is the single source of t
 
 from __future__ import annotations
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from compliance.rules.base import Rule, RuleContext, label_findings
+from compliance.rules.base import RuleContext
+from compliance.rules.codes import TYPE_CODE, CodedRule, CodedViolations, ViolationCodes
 from compliance.vocabulary import IDENTIFIER_TYPES, IdType, Regulation
 
+_GPS = TYPE_CODE[IdType.GPS_COORDINATES.value]
 
-class RegulationRuleSet(Rule):
+
+class RegulationRuleSet(CodedRule):
     """Findings of the identifier types `regulation` owns in this domain -> violations labelled
     with the policy's severity and rule name."""
 
-    def evaluate(self, ctx: RuleContext) -> pa.Table:
+    def coded_violations(self, ctx: RuleContext, codes: ViolationCodes) -> CodedViolations:
         labels = {
             id_type: label
             for id_type, label in ctx.policy.types.items()
             if label.regulation == self.regulation and id_type in IDENTIFIER_TYPES
         }
-        return label_findings(ctx.findings, labels)
+        return codes.label_findings(labels)
 
 
 class HipaaRuleSet(RegulationRuleSet):
@@ -47,27 +51,29 @@ class LocationRuleSet(RegulationRuleSet):
     name = "location"
     regulation = Regulation.LOCATION.value
 
-    def evaluate(self, ctx: RuleContext) -> pa.Table:
-        violations = super().evaluate(ctx)
-        is_gps = pc.equal(violations["type"], IdType.GPS_COORDINATES.value)
-        if violations.num_rows == 0 or not pc.any(is_gps).as_py():
+    def coded_violations(self, ctx: RuleContext, codes: ViolationCodes) -> CodedViolations:
+        violations = super().coded_violations(ctx, codes)
+        is_gps = violations.types == _GPS
+        if not is_gps.any():
             return violations
         precise_number = rf"\d\.\d{{{ctx.policy.gps_precision}}}"
-        gps = violations.filter(is_gps)
-        kept = [violations.filter(pc.invert(is_gps))]
+        kept = np.flatnonzero(~is_gps)
+        gps = np.flatnonzero(is_gps)
+        parts = [kept]
         # One vectorised check per GPS column (a handful), over the rows flagged in that column.
-        for field in pc.unique(gps["field"]).to_pylist():
-            in_field = gps.filter(pc.equal(gps["field"], field))
+        for field_code in dict.fromkeys(violations.fields[gps].tolist()):
+            in_field = gps[violations.fields[gps] == field_code]
+            field = codes.fields[field_code] if field_code >= 0 else None
             if field not in ctx.batch.schema.names or not _castable_to_text(
                 ctx.batch.schema.field(field).type
             ):
-                kept.append(in_field)  # cannot read the value as text: keep rather than lose a violation
+                parts.append(in_field)  # cannot read the value as text: keep rather than lose a violation
                 continue
-            values = pc.cast(ctx.column(field).take(in_field["row"]), pa.string())
-            kept.append(
-                in_field.filter(pc.fill_null(pc.match_substring_regex(values, precise_number), False))
-            )
-        return pa.concat_tables(kept)
+            values = pc.cast(ctx.column(field).take(pa.array(violations.rows[in_field])), pa.string())
+            precise = pc.fill_null(pc.match_substring_regex(values, precise_number), False)
+            parts.append(in_field[precise.to_numpy(zero_copy_only=False)])
+        keep = np.concatenate(parts)
+        return CodedViolations(*(column[keep] for column in violations))
 
 
 def _castable_to_text(data_type: pa.DataType) -> bool:

@@ -452,8 +452,8 @@ def test_detect_domain(classes, domain):
 
 
 def test_packed_sort_of_violations_equals_the_lexsort_fallback():
-    """_best_per_key packs (row, field, type, severity, rule) into one int64 when it fits and falls
-    back to a five-key lexsort otherwise: both keep the same winners in the same order."""
+    """_best_per_key packs (row, field, type, severity, rule) ranks into one int64 when it fits and
+    falls back to a five-key lexsort otherwise: both keep the same winners in the same order."""
     import numpy as np
 
     from compliance.rules.engine import _best_per_key
@@ -462,16 +462,22 @@ def test_packed_sort_of_violations_equals_the_lexsort_fallback():
     for _ in range(50):
         n = int(rng.integers(1, 300))
         rows = rng.integers(0, 40, n)
-        columns = {
-            "field": rng.choice(["a", "b", "zz"], n),
-            "type": rng.choice(["SSN", "EMAIL", "MRN"], n),
-            "severity": rng.choice(["low", "medium", "high", "critical"], n),
-        }
-        rule_index = rng.integers(0, 4, n).astype(np.int32)
-        packed = _best_per_key(pa.table({"row": rows, **columns}), rule_index)
+        ranks = [rng.integers(0, 3, n), rng.integers(0, 3, n), rng.integers(0, 4, n)]  # field, type, severity
+        rule_index = rng.integers(0, 4, n)
+        packed = _best_per_key(rows, *ranks, rule_index)
         # Rows near 2**60 overflow the packed key: same order, through the lexsort.
-        fallback = _best_per_key(pa.table({"row": rows + (1 << 60), **columns}), rule_index)
+        fallback = _best_per_key(rows + (1 << 60), *ranks, rule_index)
         assert packed.tolist() == fallback.tolist()
+        # The winners: one per key, highest severity, then first rule.
+        order = sorted(
+            range(n), key=lambda i: (rows[i], ranks[0][i], ranks[1][i], -ranks[2][i], rule_index[i], i)
+        )
+        winners, seen = [], set()
+        for i in order:
+            if (rows[i], ranks[0][i], ranks[1][i]) not in seen:
+                seen.add((rows[i], ranks[0][i], ranks[1][i]))
+                winners.append(i)
+        assert packed.tolist() == winners
 
 
 def test_distinct_rows_of_findings_equal_np_unique():
@@ -486,3 +492,23 @@ def test_distinct_rows_of_findings_equal_np_unique():
         assert _distinct_rows(rows, num_rows).tolist() == np.unique(rows).tolist()
         inside = rows[(rows >= 0) & (rows < num_rows)]
         assert _distinct_rows(inside, num_rows).tolist() == np.unique(inside).tolist()
+
+
+def test_built_in_rules_evaluate_to_strings_and_subclasses_may_override_evaluate():
+    """Built-in rules work on integer codes inside the engine; their public evaluate() decodes to
+    the same table label_findings builds, and a subclass overriding evaluate() is what runs."""
+    from compliance.rules import RuleContext, label_findings
+
+    policy = load_policy("financial")
+    found = findings((0, "card", "CREDIT_CARD"), (1, "cvv", "CARD_CVV"), (1, "ssn", "SSN"))
+    ctx = RuleContext(CARD_BATCH, found, CARD_CLASSES, policy, "financial", AS_OF)
+    labels = {t: label for t, label in policy.types.items() if label.regulation == "PCI-DSS"}
+    expected = label_findings(found, {t: labels[t] for t in ("CREDIT_CARD", "CARD_CVV") if t in labels})
+    assert PciDssRuleSet().evaluate(ctx).equals(expected)
+
+    class QuietPci(PciDssRuleSet):
+        def evaluate(self, ctx):
+            return empty_violations()
+
+    assert RuleEngine(policy, [PciDssRuleSet()]).evaluate(CARD_BATCH, found, CARD_CLASSES).num_rows == 2
+    assert RuleEngine(policy, [QuietPci()]).evaluate(CARD_BATCH, found, CARD_CLASSES).num_rows == 0
