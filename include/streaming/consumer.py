@@ -249,14 +249,19 @@ class MicroBatcher:
                 self.consumer.pause(self._drained)
         return batch
 
-    def _at_end(self, partition: TopicPartition) -> bool:
-        """True when the cached high watermark (from the last fetch response) shows nothing unread
-        on the partition; False while it is unknown."""
+    def lag(self, partition: TopicPartition) -> int | None:
+        """Messages left to read on the partition by the cached watermarks (from the last fetch
+        response, no broker round trip); None while they are unknown."""
         low, high = self.consumer.get_watermark_offsets(partition, cached=True)
         if high < 0:
-            return False
+            return None
         position = self.positions.get((partition.topic, partition.partition), -1)
-        return (position if position >= 0 else low) >= high
+        return high - (position if position >= 0 else max(low, 0))
+
+    def _at_end(self, partition: TopicPartition) -> bool:
+        """True when nothing is left to read on the partition; False while that is unknown."""
+        lag = self.lag(partition)
+        return lag is not None and lag <= 0
 
     def _read_to_end(self) -> bool:
         return all(self._at_end(partition) for partition in self.consumer.assignment())
@@ -658,11 +663,8 @@ class StreamConsumer:
         that snapshots its whole log after each change (noida-db) would otherwise rewrite the
         rest of the backlog for every delete."""
         for partition in self._consumer.assignment():
-            low, high = self._consumer.get_watermark_offsets(partition, cached=True)
-            position = self._batcher.positions.get((partition.topic, partition.partition), -1)
-            if position < 0:  # not read yet: from the first offset still stored
-                position = max(low, 0)
-            if high - position > self.s.stream_batch_records:
+            lag = self._batcher.lag(partition)
+            if lag is not None and lag > self.s.stream_batch_records:
                 return False
         return True
 

@@ -22,7 +22,12 @@ from compliance.vocabulary import IdType
 
 from .test_detection_text import ANY_TEXT, FRAGMENTS, NOTES
 
-pytestmark = pytest.mark.skipif(hints._text_hints is None, reason="native/text_hints.c not built")
+
+def setup_module() -> None:
+    # These tests compare the C path with the Python one: `make setup` builds the extension
+    # (`pip install -e .`, needs gcc), as it does the tokenizer's (tests/unit/test_tokenize.py).
+    assert hints._text_hints is not None, "pip install -e . builds native/text_hints.c (gcc)"
+
 
 SCANNER = TextScanner(Detector().recognizers)
 # Texts built to sit on the edges of the shapes: digit runs with separators, capitals, hex, keywords.
