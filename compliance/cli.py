@@ -90,6 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--as-of", type=_date, default=None, help="'today' for retention rules (default today)")
     scan.add_argument("--k", type=_positive, default=None, help="k for k-anonymity (default: the policy's)")
     scan.add_argument("--batch-rows", type=_positive, default=65_536)
+    scan.add_argument(
+        "--threads",
+        type=_positive,
+        default=None,
+        help="worker threads for the batches (default: SDP_CORE_THREADS, else one per CPU)",
+    )
     scan.add_argument("--summary", type=Path, default=None, help="write the run summary as JSON")
     return parser
 
@@ -145,6 +151,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
             as_of=args.as_of,
             batch_rows=args.batch_rows,
             k=args.k,
+            threads=args.threads,
         )
     except InputError as exc:
         raise UserError(str(exc)) from exc

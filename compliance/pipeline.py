@@ -18,9 +18,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable
+import os
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -35,6 +40,29 @@ from compliance.vocabulary import Domain, IdType
 
 ANONYMIZE_METHODS = ("none", "tokenize", "k_anonymity")
 DOMAINS = ("auto", *(d.value for d in Domain))
+# Worker threads of CompliancePipeline.process_all (sdp scan); unset: one per CPU this process may use (at most 8).
+THREADS_ENV = "SDP_CORE_THREADS"
+
+
+def default_threads() -> int:
+    """SDP_CORE_THREADS, else the CPUs this process may run on (at most 8: batches are the unit)."""
+    raw = os.environ.get(THREADS_ENV, "").strip()
+    if raw:
+        try:
+            threads = int(raw)
+        except ValueError:
+            raise ValueError(f"{THREADS_ENV} must be a whole number, got {raw!r}") from None
+        if threads < 1:
+            raise ValueError(f"{THREADS_ENV} must be at least 1, got {threads}")
+        return threads
+    return max(1, min(8, len(os.sched_getaffinity(0))))
+
+
+class RowBatch(Protocol):
+    """What process_all reads: compliance.io.Chunk or any batch with its file-level row numbers."""
+
+    batch: pa.RecordBatch
+    rows: np.ndarray
 
 
 @dataclass
@@ -89,15 +117,18 @@ class CompliancePipeline:
         """Classify columns, resolve the domain and policy, and plan anonymization."""
         self.prepare_from(self._detector.classify(first_batch))
 
-    def prepare_from(self, classes: list[ColumnClass], domain: str | None = None) -> None:
+    def prepare_from(
+        self, classes: list[ColumnClass], domain: str | None = None, policy: Policy | None = None
+    ) -> None:
         """Adopt a classification made elsewhere (a Spark driver, from the file's first batch), so
-        every partition of a file makes the same decisions as one process would."""
+        every partition of a file makes the same decisions as one process would. `policy`: one
+        already loaded for this domain (else it is read from the policy file)."""
         self.classes = list(classes)
         if domain is not None:
             self.domain = domain
         if self.domain == "auto":
             self.domain = detect_domain(self.classes)
-        self.policy = load_policy(self.domain, self.policy_path)
+        self.policy = policy or load_policy(self.domain, self.policy_path)
         if self.k:
             self.policy = dataclasses.replace(self.policy, k=self.k)
         if self.policy.gps_precision != 3:
@@ -118,6 +149,66 @@ class CompliancePipeline:
         file_rows = pa.array(np.asarray(rows, dtype=np.int64)[local.column("row").to_numpy()], pa.int64())
         violations = local.set_column(0, "row", file_rows)
         return BatchResult(self.anonymize_batch(batch), np.asarray(rows, dtype=np.int64), violations)
+
+    def process_all(
+        self, chunks: Iterable[RowBatch], threads: int = 1
+    ) -> Iterator[tuple[RowBatch, BatchResult]]:
+        """process() every chunk, on `threads` worker threads, yielding (chunk, result) in input order.
+
+        Most of the core's time is spent in Arrow kernels and the C extensions, which release the GIL,
+        so batches processed side by side use several cores inside one process. The first chunk is
+        processed here (it fixes the file's decisions); each worker then runs a fork() of this
+        pipeline, so per-batch state is never shared. At most 2 x threads chunks are in flight, so
+        memory stays bounded by the batch size, as in the sequential loop.
+        """
+        chunks = iter(chunks)
+        first = next(chunks, None)
+        if first is None:
+            return
+        yield first, self.process(first.batch, first.rows)
+        if threads <= 1:
+            for chunk in chunks:
+                yield chunk, self.process(chunk.batch, chunk.rows)
+            return
+        local = threading.local()
+
+        def work(chunk: RowBatch) -> BatchResult:
+            pipeline = getattr(local, "pipeline", None)
+            if pipeline is None:
+                pipeline = local.pipeline = self.fork()
+            return pipeline.process(chunk.batch, chunk.rows)
+
+        pending: deque[tuple[RowBatch, Future[BatchResult]]] = deque()
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sdp-core") as pool:
+            try:
+                for chunk in chunks:
+                    pending.append((chunk, pool.submit(work, chunk)))
+                    if len(pending) >= 2 * threads:
+                        done, future = pending.popleft()
+                        yield done, future.result()
+                while pending:
+                    done, future = pending.popleft()
+                    yield done, future.result()
+            finally:  # an error, or the caller stopped early: drop what has not started
+                for _, future in pending:
+                    future.cancel()
+
+    def fork(self) -> CompliancePipeline:
+        """A prepared pipeline with this one's decisions (classes, domain, policy, rules, tokenizer)
+        and its own per-batch state, for another thread."""
+        if not self.prepared:
+            raise RuntimeError("fork() needs a prepared pipeline (process or prepare a batch first)")
+        twin = CompliancePipeline(
+            domain=self.domain,
+            anonymize=self.anonymize,
+            tokenizer=self.tokenizer,
+            policy_path=self.policy_path,
+            as_of=self.as_of,
+            rules=self.rules,
+            k=self.k,
+        )
+        twin.prepare_from(self.classes, policy=self.policy)
+        return twin
 
     # -- anonymization ----------------------------------------------------------------------------
     def quasi_identifiers(self) -> dict[str, str]:

@@ -12,6 +12,7 @@ import datetime as dt
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -21,8 +22,15 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from compliance.anonymize.tokenize import Tokenizer
-from compliance.io import DEFAULT_BATCH_ROWS, FileReader, QuarantinedRow, json_lines, write_table_stream
-from compliance.pipeline import CompliancePipeline
+from compliance.io import (
+    DEFAULT_BATCH_ROWS,
+    Chunk,
+    FileReader,
+    QuarantinedRow,
+    json_lines,
+    write_table_stream,
+)
+from compliance.pipeline import CompliancePipeline, default_threads
 from compliance.vocabulary import VIOLATION_KEYS
 
 
@@ -84,8 +92,14 @@ def scan_file(
     as_of: dt.date | None = None,
     batch_rows: int = DEFAULT_BATCH_ROWS,
     k: int | None = None,
+    threads: int | None = None,
 ) -> ScanSummary:
-    """Run the core over one file. Raises compliance.io.InputError for unreadable files."""
+    """Run the core over one file. Raises compliance.io.InputError for unreadable files.
+
+    `threads`: worker threads for the batches (default: SDP_CORE_THREADS, else one per CPU). Output
+    and violations are the same, in the same order, for any number of threads.
+    """
+    threads = default_threads() if threads is None else threads
     reader = FileReader(path, batch_rows=batch_rows)
     anonymize_now = "none" if output is None else anonymize
     pipeline = CompliancePipeline(
@@ -108,9 +122,7 @@ def scan_file(
         violations_file = open(violations_out, "wb") if violations_out else None  # noqa: SIM115
         quasi_parts: list[pa.RecordBatch] = []
         try:
-            for chunk in reader:
-                clock.charge("pre_processing_s")
-                result = pipeline.process(chunk.batch, chunk.rows)
+            for chunk, result in pipeline.process_all(_timed(reader, clock), threads):
                 if two_pass:
                     quasi_parts.append(_quasi_columns(pipeline, chunk.batch))
                 clock.charge("pure_processing_s")
@@ -148,6 +160,13 @@ def scan_file(
     ]
     summary.anonymized_columns = pipeline.anonymized_columns()
     return summary
+
+
+def _timed(reader: FileReader, clock: _Clock) -> Iterator[Chunk]:
+    """The reader's chunks, with the time spent reading charged to pre-processing."""
+    for chunk in reader:
+        clock.charge("pre_processing_s")
+        yield chunk
 
 
 def _count_values(counter: Counter[str], values: pa.ChunkedArray) -> None:

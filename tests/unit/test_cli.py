@@ -19,8 +19,8 @@ KEY = "test-key-0123456789abcdef"
 AS_OF = "2026-06-01"
 
 
-def sdp(*args: str, cwd: Path, key: str | None = KEY) -> subprocess.CompletedProcess:
-    env = {"PATH": str(Path(sys.executable).parent), "HOME": str(cwd)}
+def sdp(*args: str, cwd: Path, key: str | None = KEY, **settings: str) -> subprocess.CompletedProcess:
+    env = {"PATH": str(Path(sys.executable).parent), "HOME": str(cwd), **settings}
     if key:
         env["SDP_TOKEN_KEY"] = key
     return subprocess.run([sys.executable, "-m", "compliance.cli", *args], cwd=cwd, env=env, capture_output=True,
@@ -197,3 +197,20 @@ def test_bad_arguments_exit_2(workdir: Path) -> None:
     result = sdp("scan", str(workdir / "header.csv"), "--violations", str(workdir / "no-such-dir" / "v.jsonl"),
                  cwd=workdir)  # fmt: skip
     assert_user_error(result, "does not exist")
+
+
+def test_threads_option_and_setting(workdir: Path) -> None:
+    data = workdir / "threads.csv"
+    data.write_text("email,ssn\n" + "".join(f"u{i}@example.org,123-45-{6000 + i}\n" for i in range(40)))
+    outputs = []
+    for threads in ("1", "3"):
+        violations = workdir / f"t{threads}.jsonl"
+        result = sdp("scan", str(data), "--violations", str(violations), "--batch-rows", "7", "--threads", threads,
+                     cwd=workdir)  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        outputs.append(violations.read_bytes())
+    assert outputs[0] == outputs[1] and len(read_jsonl(violations)) == 80
+    result = sdp("scan", str(data), "--violations", str(violations), "--threads", "0", cwd=workdir)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    result = sdp("scan", str(data), "--violations", str(violations), cwd=workdir, SDP_CORE_THREADS="two")
+    assert_user_error(result, "SDP_CORE_THREADS must be a whole number")

@@ -1,14 +1,24 @@
-"""Pipeline helpers that are not covered through the scan tests: ZIP generalisation, token reuse."""
+"""Pipeline helpers that are not covered through the scan tests: ZIP generalisation, token reuse,\nbatches on worker threads."""
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+from pathlib import Path
+
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compliance.anonymize.tokenize import Tokenizer, TokenKey
-from compliance.pipeline import CompliancePipeline, generalize_zip
+from compliance.generator import write_dataset
+from compliance.io import Chunk
+from compliance.pipeline import THREADS_ENV, CompliancePipeline, default_threads, generalize_zip
+from compliance.rules import Rule, RuleContext, empty_violations
+from compliance.scan import scan_file
 
 
 def _generalize_zip_by_regex(values: pa.Array) -> pa.Array:
@@ -60,3 +70,121 @@ def test_tokenized_columns_reuse_the_detectors_distinct_values_and_keep_their_to
     known, encoded = detector.distinct_values("ssn", batch.column("ssn"))
     assert known and len(encoded.dictionary) == 50
     assert detector.distinct_values("ssn", pa.array(ssns, pa.string())) == (False, None)  # other buffers
+
+
+# -- worker threads (process_all / scan_file(threads=...)) ------------------------------------------
+SCAN_AS_OF = dt.date(2025, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("domain", "anonymize", "suffix"),
+    [
+        ("healthcare", "tokenize", ".parquet"),
+        ("mixed", "k_anonymity", ".csv"),
+        ("financial", "none", ".jsonl"),
+    ],
+)
+def test_threads_give_the_same_output_and_violations_in_the_same_order(
+    tmp_path: Path, domain: str, anonymize: str, suffix: str
+) -> None:
+    source = tmp_path / f"in{suffix}"
+    write_dataset(domain, 6_000, source, seed=11, as_of=SCAN_AS_OF)
+    tokenizer = Tokenizer(TokenKey("k1", b"pipeline-test-key-0123456789"))
+    outputs = {}
+    for threads in (1, 3):
+        out, violations = tmp_path / f"out{threads}.parquet", tmp_path / f"v{threads}.jsonl"
+        summary = scan_file(
+            source,
+            output=out if anonymize != "none" else None,
+            violations_out=violations,
+            anonymize=anonymize,
+            tokenizer=tokenizer,
+            as_of=SCAN_AS_OF,
+            batch_rows=500,  # 12 batches: several in flight on every worker
+            threads=threads,
+        )
+        assert summary.records_in == 6_000 and summary.violations > 0
+        outputs[threads] = (
+            out.read_bytes() if anonymize != "none" else b"",
+            violations.read_bytes(),
+            summary.by_type,
+            summary.records_suppressed,
+        )
+    assert outputs[1] == outputs[3]
+
+
+class _FailsOnBatch(Rule):
+    """A custom rule that breaks on one batch: its error must reach the caller, not hang a worker."""
+
+    name = "test.fails"
+    regulation = "HIPAA"
+
+    def __init__(self, row_offset: int) -> None:
+        self.row_offset = row_offset
+
+    def evaluate(self, ctx: RuleContext) -> pa.Table:
+        if ctx.batch.num_rows and ctx.batch.column(0)[0].as_py() == str(self.row_offset + 1):
+            raise RuntimeError("rule broke on purpose")
+        return empty_violations()
+
+
+def _chunks(rows: int, size: int) -> list[Chunk]:
+    ids = np.arange(rows)
+    return [
+        Chunk(
+            pa.record_batch({"patient_id": pa.array([str(i + 1) for i in ids[s : s + size]])}),
+            ids[s : s + size],
+        )
+        for s in range(0, rows, size)
+    ]
+
+
+def test_a_worker_error_reaches_the_caller_and_later_batches_are_not_yielded() -> None:
+    pipeline = CompliancePipeline(domain="healthcare", anonymize="none", rules=[_FailsOnBatch(600)])
+    seen = []
+    with pytest.raises(RuntimeError, match="on purpose"):
+        for chunk, _ in pipeline.process_all(_chunks(2_000, 100), threads=2):
+            seen.append(int(chunk.rows[0]))
+    assert seen == list(range(0, 600, 100))
+
+
+def test_process_all_yields_every_chunk_once_in_order_with_its_rows() -> None:
+    pipeline = CompliancePipeline(domain="healthcare", anonymize="none")
+    chunks = _chunks(1_050, 100)
+    results = list(pipeline.process_all(iter(chunks), threads=4))
+    assert [c for c, _ in results] == chunks
+    assert all(np.array_equal(r.rows, c.rows) for c, r in results)
+    assert list(pipeline.process_all([], threads=2)) == []
+
+
+def test_fork_needs_a_prepared_pipeline_and_keeps_its_decisions() -> None:
+    pipeline = CompliancePipeline(domain="auto", anonymize="none")
+    with pytest.raises(RuntimeError, match="prepared"):
+        pipeline.fork()
+    pipeline.process(_chunks(10, 10)[0].batch)
+    twin = pipeline.fork()
+    assert (twin.domain, twin.classes, twin.policy, twin.plan) == (
+        pipeline.domain,
+        pipeline.classes,
+        pipeline.policy,
+        pipeline.plan,
+    )
+    assert twin._detector is not pipeline._detector
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("3", 3), (" 1 ", 1)])
+def test_threads_setting(monkeypatch: pytest.MonkeyPatch, raw: str, expected: int) -> None:
+    monkeypatch.setenv(THREADS_ENV, raw)
+    assert default_threads() == expected
+
+
+@pytest.mark.parametrize("raw", ["0", "two", "-1"])
+def test_threads_setting_rejects_nonsense(monkeypatch: pytest.MonkeyPatch, raw: str) -> None:
+    monkeypatch.setenv(THREADS_ENV, raw)
+    with pytest.raises(ValueError, match=THREADS_ENV):
+        default_threads()
+
+
+def test_threads_default_to_the_usable_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(THREADS_ENV, raising=False)
+    assert default_threads() == max(1, min(8, len(os.sched_getaffinity(0))))
