@@ -34,3 +34,12 @@ class ColumnClass:
     quasi_kind: str | None = None
     # How the decision was made, for logs and the audit trail: "header", "values", "header+values".
     evidence: str = "header"
+
+    def summary(self) -> dict[str, str | None]:
+        """The decision as the scan summary and the engines' manifests report it."""
+        return {
+            "field": self.field,
+            "role": str(self.role),
+            "id_type": self.id_type and str(self.id_type),
+            "quasi_kind": self.quasi_kind,
+        }

@@ -9,6 +9,7 @@ writes error.json {reason} and exits EXIT_BAD_INPUT.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import hashlib
 import json
 import os
@@ -16,7 +17,8 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +26,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from compliance.anonymize.tokenize import TokenKeyError
-from compliance.io import InputError, QuarantinedRow
+from compliance.io import Chunk, FileReader, InputError, QuarantinedRow
+from compliance.pipeline import ANONYMIZE_METHODS, DOMAINS, CompliancePipeline
 
 ROW_COLUMN = "_row"  # 0-based data row of the input file
 RECORDS = "records.parquet"
@@ -41,6 +44,103 @@ def with_row(batch: pa.RecordBatch, rows: np.ndarray) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(
         [pa.array(rows, pa.int64()), *batch.columns], names=[ROW_COLUMN, *batch.schema.names]
     )
+
+
+def job_arguments(
+    prog: str,
+    description: str,
+    default_anonymize: str,
+    anonymize_methods: tuple[str, ...] = ANONYMIZE_METHODS,
+) -> argparse.ArgumentParser:
+    """The arguments every engine job takes (include.ingest.engine_arguments passes them); each job
+    adds its own (--k, tuning) before parsing."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--input", required=True, type=Path, help="CSV, JSON Lines or Parquet file")
+    parser.add_argument("--staging-dir", required=True, type=Path, help="this job's staging folder")
+    parser.add_argument("--anonymize", choices=anonymize_methods, default=default_anonymize)
+    parser.add_argument("--domain", choices=DOMAINS, default="auto")
+    parser.add_argument("--as-of", type=dt.date.fromisoformat, default=None, help="YYYY-MM-DD (retention)")
+    parser.add_argument("--job-key", default="", help="label of this run, recorded in the manifest")
+    return parser
+
+
+@dataclass
+class StagedInput:
+    """What the job's client read from the input file before the engine runs: FileReader's findings
+    and the first batch (it fixes the file's decisions). Each job adds where it staged the rows."""
+
+    format: str
+    columns: list[str]
+    rows: int
+    quarantined: list[QuarantinedRow]
+    first_batch: pa.RecordBatch
+    sha256: str
+
+    @property
+    def records_seen(self) -> int:
+        return self.rows + len(self.quarantined)
+
+    @classmethod
+    def from_reader(cls, reader: FileReader, source: Path, first: pa.RecordBatch | None, **where):
+        """What `reader` learned reading `source` to its end; `where` are the subclass's own fields.
+        A file whose rows were all quarantined keeps its header's columns and stages no rows."""
+        if first is None:
+            first = pa.RecordBatch.from_arrays(
+                [pa.array([], pa.string()) for _ in reader.columns], names=reader.columns
+            )
+        return cls(
+            format=reader.format,
+            columns=list(first.schema.names),
+            rows=reader.rows_read,
+            quarantined=list(reader.quarantined),
+            first_batch=first,
+            sha256=file_sha256(source),
+            **where,
+        )
+
+
+def read_for_staging(reader: FileReader, source: Path) -> Iterator[tuple[Chunk, pa.RecordBatch]]:
+    """Each chunk of `reader` with its batch and `_row` in front (what the job stages); refuses an
+    input that already has a `_row` column. Raises InputError."""
+    for chunk in reader:
+        if ROW_COLUMN in chunk.batch.schema.names:
+            raise InputError(f"{source.name}: column name {ROW_COLUMN!r} is reserved")
+        yield chunk, with_row(chunk.batch, chunk.rows)
+
+
+def job_manifest(
+    args: argparse.Namespace,
+    staged: StagedInput,
+    pipeline: CompliancePipeline,
+    clock: StepClock,
+    *,
+    engine: str,
+    violations: int,
+    suppressed: int = 0,
+    details: dict,
+) -> dict:
+    """The manifest.json every job writes last (include/staging.py reads it): counts, timings, the
+    file's decisions (`pipeline` was built with the run's as_of), and the engine's own `details`."""
+    return {
+        "source_path": str(args.input),
+        "sha256": staged.sha256,
+        "format": staged.format,
+        "domain": pipeline.domain,
+        "engine": engine,
+        "anonymize": args.anonymize,
+        "records_in": staged.records_seen,
+        "records_staged": staged.rows - suppressed,
+        "records_quarantined": len(staged.quarantined),
+        "records_suppressed": suppressed,
+        "violations": violations,
+        **{
+            f"{step}_processing_s": round(clock.spent[f"{step}_processing_s"], 3)
+            for step in ("pre", "pure", "post")
+        },
+        "columns": [c.summary() for c in pipeline.classes],
+        "anonymized_columns": pipeline.anonymized_columns(),
+        "details": {"job_key": args.job_key, "as_of": pipeline.as_of.isoformat(), **details},
+    }
 
 
 def file_sha256(path: Path) -> str:

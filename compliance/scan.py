@@ -149,15 +149,7 @@ def scan_file(
     summary.quarantined = list(reader.quarantined)
     summary.by_regulation = dict(sorted(regulations.items()))
     summary.by_type = dict(sorted(types.items()))
-    summary.columns = [
-        {
-            "field": c.field,
-            "role": str(c.role),
-            "id_type": c.id_type and str(c.id_type),
-            "quasi_kind": c.quasi_kind,
-        }
-        for c in pipeline.classes
-    ]
+    summary.columns = [c.summary() for c in pipeline.classes]
     summary.anonymized_columns = pipeline.anonymized_columns()
     return summary
 

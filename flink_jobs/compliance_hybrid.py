@@ -92,16 +92,18 @@ from compliance.engine_job import (
     ROW_COLUMN,
     VIOLATIONS,
     WORK_DIR,
+    StagedInput,
     StepClock,
-    file_sha256,
+    job_arguments,
+    job_manifest,
+    read_for_staging,
     run_job,
     timing_fields,
-    with_row,
     write_json_atomic,
     write_quarantine,
 )
-from compliance.io import FileReader, InputError, QuarantinedRow
-from compliance.pipeline import DOMAINS, CompliancePipeline
+from compliance.io import FileReader
+from compliance.pipeline import CompliancePipeline
 from compliance.rules.base import VIOLATION_SCHEMA
 
 LOG_PREFIX = "sdp-flink route=hybrid"
@@ -133,13 +135,12 @@ BATCHED_LANE = OutputTag(BATCHED, Types.TUPLE([Types.INT(), Types.LONG(), payloa
 
 # -- arguments ----------------------------------------------------------------------------------------
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="compliance_hybrid", description=__doc__.splitlines()[0])
-    parser.add_argument("--input", required=True, type=Path, help="CSV, JSON Lines or Parquet file")
-    parser.add_argument("--staging-dir", required=True, type=Path, help="this job's staging folder")
-    parser.add_argument("--anonymize", choices=ANONYMIZE_METHODS, default="tokenize")
-    parser.add_argument("--domain", choices=DOMAINS, default="auto")
-    parser.add_argument("--as-of", type=dt.date.fromisoformat, default=None, help="YYYY-MM-DD (retention)")
-    parser.add_argument("--job-key", default="", help="label of this run, recorded in the manifest")
+    parser = job_arguments(
+        "compliance_hybrid",
+        __doc__.splitlines()[0],
+        default_anonymize="tokenize",
+        anonymize_methods=ANONYMIZE_METHODS,
+    )
     parser.add_argument("--parallelism", type=int, default=os.cpu_count() or 1, help="Flink parallelism")
     parser.add_argument(
         "--jobmanager",
@@ -160,24 +161,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 # -- pre-processing (client) --------------------------------------------------------------------------
 @dataclass
-class StagedInput:
-    """The input file as one Arrow IPC file of bounded batches with `_row`, plus what FileReader learned."""
+class StagedArrow(StagedInput):
+    """The input file as one Arrow IPC file (`path`) of `batches` bounded batches with `_row`."""
 
     path: Path
     batches: int
-    format: str
-    columns: list[str]
-    rows: int
-    quarantined: list[QuarantinedRow]
-    first_batch: pa.RecordBatch
-    sha256: str
-
-    @property
-    def records_seen(self) -> int:
-        return self.rows + len(self.quarantined)
 
 
-def stage_input(source: Path, path: Path, batch_rows: int) -> StagedInput:
+def stage_input(source: Path, path: Path, batch_rows: int) -> StagedArrow:
     """Stream the file through FileReader into `path`, `batch_rows` rows per batch. Raises InputError."""
     reader = FileReader(source)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -185,33 +176,17 @@ def stage_input(source: Path, path: Path, batch_rows: int) -> StagedInput:
     first: pa.RecordBatch | None = None
     batches = 0
     try:
-        for chunk in reader:
+        for chunk, batch in read_for_staging(reader, source):
             if first is None:
                 first = chunk.batch
-                if ROW_COLUMN in first.schema.names:
-                    raise InputError(f"{source.name}: column name {ROW_COLUMN!r} is reserved")
-                writer = pa.ipc.new_file(str(path), with_row(first.slice(0, 0), chunk.rows[:0]).schema)
-            batch = with_row(chunk.batch, chunk.rows)
+                writer = pa.ipc.new_file(str(path), batch.schema)
             for offset in range(0, batch.num_rows, batch_rows):
                 writer.write_batch(batch.slice(offset, batch_rows))
                 batches += 1
-        if first is None:  # every row quarantined: keep the header's columns, stage no rows
-            first = pa.RecordBatch.from_arrays(
-                [pa.array([], pa.string()) for _ in reader.columns], names=reader.columns
-            )
     finally:
         if writer is not None:
             writer.close()
-    return StagedInput(
-        path=path,
-        batches=batches,
-        format=reader.format,
-        columns=list(first.schema.names),
-        rows=reader.rows_read,
-        quarantined=list(reader.quarantined),
-        first_batch=first,
-        sha256=file_sha256(source),
-    )
+    return StagedArrow.from_reader(reader, source, first, path=path, batches=batches)
 
 
 # -- pure processing (Flink workers) ------------------------------------------------------------------
@@ -467,45 +442,20 @@ def run(args: argparse.Namespace) -> dict:
     shutil.rmtree(staging / WORK_DIR, ignore_errors=True)
     clock.charge("post_processing_s")
 
-    manifest = {
-        "source_path": str(args.input),
-        "sha256": staged.sha256,
-        "format": staged.format,
-        "domain": client.domain,
-        "engine": "flink",
-        "anonymize": args.anonymize,
-        "records_in": staged.records_seen,
-        "records_staged": staged.rows,
-        "records_quarantined": len(staged.quarantined),
-        "records_suppressed": 0,
-        "violations": violations,
-        "pre_processing_s": round(clock.spent["pre_processing_s"], 3),
-        "pure_processing_s": round(clock.spent["pure_processing_s"], 3),
-        "post_processing_s": round(clock.spent["post_processing_s"], 3),
-        "columns": [
-            {
-                "field": c.field,
-                "role": str(c.role),
-                "id_type": c.id_type and str(c.id_type),
-                "quasi_kind": c.quasi_kind,
-            }
-            for c in client.classes
-        ],
-        "anonymized_columns": client.anonymized_columns(),
-        "details": {
-            "job_key": args.job_key,
-            "as_of": as_of.isoformat(),
-            "lanes": lanes,
-            "part_files": parts,
-            "parallelism": args.parallelism,
-            "batches": staged.batches,
-            "batch_rows": args.batch_rows,
-            "flush_rows": args.flush_rows,
-            "cluster": cluster,
-            "flink_version": flink_version(),
-            "flink_environment_s": round(clock.spent["flink_environment_s"], 3),
-        },
+    details = {
+        "lanes": lanes,
+        "part_files": parts,
+        "parallelism": args.parallelism,
+        "batches": staged.batches,
+        "batch_rows": args.batch_rows,
+        "flush_rows": args.flush_rows,
+        "cluster": cluster,
+        "flink_version": flink_version(),
+        "flink_environment_s": round(clock.spent["flink_environment_s"], 3),
     }
+    manifest = job_manifest(
+        args, staged, client, clock, engine="flink", violations=violations, details=details
+    )
     write_json_atomic(staging / MANIFEST, manifest)
     return manifest
 

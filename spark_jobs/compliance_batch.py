@@ -61,16 +61,19 @@ from compliance.engine_job import (
     ROW_COLUMN,
     VIOLATIONS,
     WORK_DIR,
+    StagedInput,
     StepClock,
-    file_sha256,
+    job_arguments,
+    job_manifest,
+    read_for_staging,
     run_job,
     timing_fields,
     with_row,
     write_json_atomic,
     write_quarantine,
 )
-from compliance.io import DEFAULT_BATCH_ROWS, FileReader, InputError, QuarantinedRow
-from compliance.pipeline import ANONYMIZE_METHODS, DOMAINS, CompliancePipeline
+from compliance.io import DEFAULT_BATCH_ROWS, FileReader, InputError
+from compliance.pipeline import CompliancePipeline
 from compliance.policy import POLICY_DIR
 from compliance.vocabulary import VIOLATION_KEYS
 
@@ -84,13 +87,7 @@ INPUT_ROW_GROUP = 16_384  # rows per Parquet row group of the staged input: the 
 
 # -- arguments ----------------------------------------------------------------------------------------
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="compliance_batch", description=__doc__.splitlines()[0])
-    parser.add_argument("--input", required=True, type=Path, help="CSV, JSON Lines or Parquet file")
-    parser.add_argument("--staging-dir", required=True, type=Path, help="this job's staging folder")
-    parser.add_argument("--anonymize", choices=ANONYMIZE_METHODS, default="k_anonymity")
-    parser.add_argument("--domain", choices=DOMAINS, default="auto")
-    parser.add_argument("--as-of", type=dt.date.fromisoformat, default=None, help="YYYY-MM-DD (retention)")
-    parser.add_argument("--job-key", default="", help="label of this run, recorded in the manifest")
+    parser = job_arguments("compliance_batch", __doc__.splitlines()[0], default_anonymize="k_anonymity")
     parser.add_argument(
         "--k", type=int, default=None, help="k for k-anonymity (default: the domain policy's)"
     )
@@ -99,55 +96,32 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 # -- pre-processing (driver) --------------------------------------------------------------------------
 @dataclass
-class StagedInput:
-    """The input file as Parquet parts with `_row`, plus what FileReader learned reading it."""
+class StagedParquet(StagedInput):
+    """The input file as Parquet parts with `_row` under `folder`."""
 
     folder: Path
-    format: str
-    columns: list[str]
-    rows: int
-    quarantined: list[QuarantinedRow]
-    first_batch: pa.RecordBatch
-    sha256: str
-
-    @property
-    def records_seen(self) -> int:
-        return self.rows + len(self.quarantined)
 
 
-def stage_input(source: Path, folder: Path) -> StagedInput:
+def stage_input(source: Path, folder: Path) -> StagedParquet:
     """Stream the file through FileReader into folder/part-*.parquet. Raises InputError."""
     reader = FileReader(source)
     folder.mkdir(parents=True, exist_ok=True)
     writer: pq.ParquetWriter | None = None
     first: pa.RecordBatch | None = None
     try:
-        for chunk in reader:
-            batch = with_row(chunk.batch, chunk.rows)
+        for chunk, batch in read_for_staging(reader, source):
             if first is None:
                 first = chunk.batch
-                if ROW_COLUMN in chunk.batch.schema.names:
-                    raise InputError(f"{source.name}: column name {ROW_COLUMN!r} is reserved")
                 writer = pq.ParquetWriter(folder / "part-0.parquet", batch.schema)
             writer.write_batch(batch, row_group_size=INPUT_ROW_GROUP)
-        if first is None:  # every row quarantined: keep the header's columns, stage no rows
-            first = pa.RecordBatch.from_arrays(
-                [pa.array([], pa.string()) for _ in reader.columns], names=reader.columns
-            )
-            empty = with_row(first, np.zeros(0, dtype=np.int64))
+        staged = StagedParquet.from_reader(reader, source, first, folder=folder)
+        if first is None:  # every row quarantined: stage the header's columns and no rows
+            empty = with_row(staged.first_batch, np.zeros(0, dtype=np.int64))
             writer = pq.ParquetWriter(folder / "part-0.parquet", empty.schema)
     finally:
         if writer is not None:
             writer.close()
-    return StagedInput(
-        folder=folder,
-        format=reader.format,
-        columns=list(first.schema.names),
-        rows=reader.rows_read,
-        quarantined=list(reader.quarantined),
-        first_batch=first,
-        sha256=file_sha256(source),
-    )
+    return staged
 
 
 def build_core_zip(folder: Path) -> Path:
@@ -320,42 +294,23 @@ def run(args: argparse.Namespace) -> dict:
     shutil.rmtree(work, ignore_errors=True)
     clock.charge("post_processing_s")
 
-    staged_count = staged.rows - suppressed
-    manifest = {
-        "source_path": str(args.input),
-        "sha256": staged.sha256,
-        "format": staged.format,
-        "domain": driver.domain,
-        "engine": "spark",
-        "anonymize": args.anonymize,
-        "records_in": staged.records_seen,
-        "records_staged": staged_count,
-        "records_quarantined": len(staged.quarantined),
-        "records_suppressed": suppressed,
-        "violations": counts.get(VIOLATION, 0),
-        "pre_processing_s": round(clock.spent["pre_processing_s"], 3),
-        "pure_processing_s": round(clock.spent["pure_processing_s"], 3),
-        "post_processing_s": round(clock.spent["post_processing_s"], 3),
-        "columns": [
-            {
-                "field": c.field,
-                "role": str(c.role),
-                "id_type": c.id_type and str(c.id_type),
-                "quasi_kind": c.quasi_kind,
-            }
-            for c in driver.classes
-        ],
-        "anonymized_columns": driver.anonymized_columns(),
-        "details": {
-            "job_key": args.job_key,
-            "as_of": as_of.isoformat(),
-            "partitions": partitions,
-            "spark_version": spark.version,
-            "master": context.master,
-            "spark_session_s": round(clock.spent["spark_session_s"], 3),
-            "k_anonymity": k_stats,
-        },
+    details = {
+        "partitions": partitions,
+        "spark_version": spark.version,
+        "master": context.master,
+        "spark_session_s": round(clock.spent["spark_session_s"], 3),
+        "k_anonymity": k_stats,
     }
+    manifest = job_manifest(
+        args,
+        staged,
+        driver,
+        clock,
+        engine="spark",
+        violations=counts.get(VIOLATION, 0),
+        suppressed=suppressed,
+        details=details,
+    )
     write_json_atomic(staging / MANIFEST, manifest)
     return manifest
 

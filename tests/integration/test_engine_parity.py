@@ -25,13 +25,13 @@ from include.settings import REPO_ROOT, Settings
 from include.stack.context import StackContext
 from include.staging import RECORDS, ROW_COLUMN, VIOLATIONS, StagedManifest
 from tests.conftest import STREAM_TEST_INSTANCE
+from tests.integration.staged_output import VIOLATION_FIELDS
 from tests.integration.test_streaming import ConsumerProcess
 
 pytestmark = pytest.mark.integration
 
 TOKEN_KEY = "parity-test-key-0123456789abcdef"
 ROWS = 4000
-VIOLATION_FIELDS = ("row", "field", "type", "regulation", "severity", "rule")
 VENV_BIN = Path(sys.executable).parent
 
 

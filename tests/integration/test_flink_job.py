@@ -16,9 +16,7 @@ import uuid
 from pathlib import Path
 
 import psycopg
-import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
@@ -30,7 +28,12 @@ from include.db.files import register_file, sha256_of, start_job
 from include.db.loader import load_staged
 from include.hybrid import hybrid_command
 from include.settings import load_settings
-from include.staging import MANIFEST, QUARANTINE, RECORDS, ROW_COLUMN, VIOLATIONS, StagedManifest
+from include.staging import MANIFEST, QUARANTINE, RECORDS, ROW_COLUMN, StagedManifest
+from tests.integration.staged_output import (
+    jsonl_violations,
+    staged_records,
+    staged_violations,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -39,7 +42,6 @@ AS_OF = dt.date(2025, 6, 30)
 ROWS = 5000
 RAGGED_ROWS = (10, 1234, 4321)
 CRASH_ROWS = 200_000
-VIOLATION_FIELDS = ("row", "field", "type", "regulation", "severity", "rule")
 JOB_TIMEOUT_S = 600
 
 
@@ -70,24 +72,6 @@ def assert_succeeded(done: subprocess.CompletedProcess) -> str:
     log = [line for line in done.stdout.splitlines() if line.startswith("sdp-flink ")]
     assert len(log) == 1 and "route=hybrid" in log[0] and "records_per_s=" in log[0], done.stdout
     return log[0]
-
-
-def staged_violations(staging: Path) -> list[tuple]:
-    table = ds.dataset(staging / VIOLATIONS, format="parquet").to_table()
-    assert table.schema.names == list(VIOLATION_FIELDS)
-    assert table.schema.field("row").type == pa.int64()
-    return sorted(zip(*(table.column(k).to_pylist() for k in VIOLATION_FIELDS), strict=True))
-
-
-def staged_records(staging: Path) -> pa.Table:
-    table = ds.dataset(staging / RECORDS, format="parquet").to_table()
-    assert table.schema.names[0] == ROW_COLUMN and table.schema.field(ROW_COLUMN).type == pa.int64()
-    return table.sort_by(ROW_COLUMN)
-
-
-def jsonl_violations(path: Path) -> list[tuple]:
-    with open(path, encoding="utf-8") as handle:
-        return sorted(tuple(json.loads(line)[k] for k in VIOLATION_FIELDS) for line in handle)
 
 
 def new_file_and_job(database_url: str, path: Path) -> tuple[int, int]:

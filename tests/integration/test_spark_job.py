@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 from pycanon import anonymity
@@ -22,7 +21,12 @@ from compliance.generator import write_dataset
 from compliance.io import FileReader
 from compliance.policy import load_policy
 from compliance.scan import scan_file
-from include.staging import MANIFEST, QUARANTINE, RECORDS, ROW_COLUMN, VIOLATIONS, StagedManifest
+from include.staging import MANIFEST, QUARANTINE, ROW_COLUMN, StagedManifest
+from tests.integration.staged_output import (
+    jsonl_violations,
+    staged_records,
+    staged_violations,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -32,7 +36,6 @@ JOB = REPO / "spark_jobs" / "compliance_batch.py"
 TOKEN_KEY = "spark-job-test-key-0123456789"
 AS_OF = dt.date(2025, 6, 30)
 ROWS = 3000
-VIOLATION_FIELDS = ("row", "field", "type", "regulation", "severity", "rule")
 
 
 def submit(input_path: Path, staging: Path, anonymize: str) -> subprocess.CompletedProcess:
@@ -74,24 +77,6 @@ def assert_succeeded(done: subprocess.CompletedProcess) -> None:
     assert done.returncode == 0, done.stderr[-4000:]
     log = [line for line in done.stdout.splitlines() if line.startswith("sdp-spark ")]
     assert len(log) == 1 and "route=batch" in log[0] and "records_per_s=" in log[0], done.stdout
-
-
-def staged_violations(staging: Path) -> list[tuple]:
-    table = ds.dataset(staging / VIOLATIONS, format="parquet").to_table()
-    assert table.schema.names == list(VIOLATION_FIELDS)
-    assert table.schema.field("row").type == pa.int64()
-    return sorted(zip(*(table.column(k).to_pylist() for k in VIOLATION_FIELDS), strict=True))
-
-
-def staged_records(staging: Path) -> pa.Table:
-    table = ds.dataset(staging / RECORDS, format="parquet").to_table()
-    assert table.schema.names[0] == ROW_COLUMN and table.schema.field(ROW_COLUMN).type == pa.int64()
-    return table.sort_by(ROW_COLUMN)
-
-
-def jsonl_violations(path: Path) -> list[tuple]:
-    with open(path, encoding="utf-8") as handle:
-        return sorted(tuple(json.loads(line)[k] for k in VIOLATION_FIELDS) for line in handle)
 
 
 @pytest.fixture(scope="module")
