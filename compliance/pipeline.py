@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import os
 import threading
 from collections import deque
@@ -156,20 +157,24 @@ class CompliancePipeline:
         """process() every chunk, on `threads` worker threads, yielding (chunk, result) in input order.
 
         Most of the core's time is spent in Arrow kernels and the C extensions, which release the GIL,
-        so batches processed side by side use several cores inside one process. The first chunk is
-        processed here (it fixes the file's decisions); each worker then runs a fork() of this
-        pipeline, so per-batch state is never shared. At most 2 x threads chunks are in flight, so
+        so batches processed side by side use several cores inside one process. The first chunk
+        prepares this pipeline here (it fixes the file's decisions); each worker runs a fork() of it,
+        so per-batch state is never shared. At most 2 x threads chunks are in flight, so
         memory stays bounded by the batch size, as in the sequential loop.
         """
-        chunks = iter(chunks)
-        first = next(chunks, None)
-        if first is None:
-            return
-        yield first, self.process(first.batch, first.rows)
         if threads <= 1:
             for chunk in chunks:
                 yield chunk, self.process(chunk.batch, chunk.rows)
             return
+        chunks = iter(chunks)
+        head = list(itertools.islice(chunks, 2))
+        if len(head) < 2:  # one batch: no worker to start
+            for chunk in head:
+                yield chunk, self.process(chunk.batch, chunk.rows)
+            return
+        if not self.prepared:
+            self.prepare(head[0].batch)
+        chunks = itertools.chain(head, chunks)
         local = threading.local()
 
         def work(chunk: RowBatch) -> BatchResult:
