@@ -345,7 +345,13 @@ _OTHER_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
 def _json_values(values: pa.Array) -> pa.Array:
     """JSON text of each value of an Arrow array (null -> null), vectorised."""
     kind = values.type
-    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+    if pa.types.is_large_string(kind):  # the lines are joined as (32-bit offset) strings
+        values, kind = values.cast(pa.string()), pa.string()
+    if pa.types.is_string(kind):
+        if len(values) > _DICTIONARY_PROBE_ROWS and _repeats_itself(values):
+            # Violations are a handful of distinct fields, types and rules: escape those once.
+            encoded = pc.dictionary_encode(values)
+            return _json_values(encoded.dictionary).take(encoded.indices)
         if pc.any(pc.match_substring_regex(values, _OTHER_CONTROL)).as_py():
             # Rare control characters: let json encode those values (slow path on a rare input).
             return pa.array(
@@ -367,6 +373,8 @@ def json_lines(table: pa.Table | pa.RecordBatch) -> bytes:
     """The table as JSON Lines (one object per row, keys in column order), vectorised."""
     if table.num_rows == 0:
         return b""
+    if table.num_columns == 0:
+        return b"{}\n" * table.num_rows
     pieces: list[str | pa.Array] = []
     for i, (name, column) in enumerate(zip(table.column_names, table.columns, strict=True)):
         pieces.append(("{" if i == 0 else ",") + json.dumps(name) + ":")
@@ -376,11 +384,19 @@ def json_lines(table: pa.Table | pa.RecordBatch) -> bytes:
                 "null",
             )
         )
-    pieces.append("}")
-    lines = pc.binary_join_element_wise(*pieces, "")
-    offsets = pa.array([0, len(lines)], pa.int32())
-    text = pc.binary_join(pa.ListArray.from_arrays(offsets, lines), "\n")[0].as_py()
-    return (text + "\n").encode("utf-8")
+    pieces.append("}\n")
+    return _back_to_back(pc.binary_join_element_wise(*pieces, ""))
+
+
+def _back_to_back(strings: pa.Array) -> bytes:
+    """The bytes of every value of a string array without nulls, one after the other: a slice of its
+    data buffer (joining them into one Python string first cost more than making the lines)."""
+    size = len(strings)
+    offsets = np.frombuffer(strings.buffers()[1], np.int32, size + 1, strings.offset * 4)
+    data = strings.buffers()[2]
+    if data is None:
+        return b""
+    return data.slice(int(offsets[0]), int(offsets[-1] - offsets[0])).to_pybytes()
 
 
 def _has_bad_bytes(value: str) -> bool:
@@ -428,18 +444,19 @@ _DICTIONARY_PROBE_ROWS = 4096
 _DICTIONARY_MAX_DISTINCT = 0.25
 
 
+def _repeats_itself(column: pa.Array) -> bool:
+    """Whether the column's first rows repeat themselves enough for a dictionary to pay off."""
+    probe = column.slice(0, _DICTIONARY_PROBE_ROWS)
+    return bool(len(probe)) and pc.count_distinct(probe).as_py() <= _DICTIONARY_MAX_DISTINCT * len(probe)
+
+
 def _repetitive_columns(batch: pa.RecordBatch) -> list[str]:
-    """Columns whose first rows repeat themselves enough for a Parquet dictionary to pay off."""
-    names = []
-    for name, column in zip(batch.schema.names, batch.columns, strict=True):
-        probe = column.slice(0, _DICTIONARY_PROBE_ROWS)
-        if (
-            len(probe)
-            and not pa.types.is_nested(column.type)
-            and pc.count_distinct(probe).as_py() <= _DICTIONARY_MAX_DISTINCT * len(probe)
-        ):
-            names.append(name)
-    return names
+    """Columns worth a Parquet dictionary."""
+    return [
+        name
+        for name, column in zip(batch.schema.names, batch.columns, strict=True)
+        if not pa.types.is_nested(column.type) and _repeats_itself(column)
+    ]
 
 
 class _BatchWriter:
