@@ -128,14 +128,23 @@ def _check_utf8_lines(path: Path, head: bytes) -> None:
                          f"e.g. Latin-1 or Windows-1252); {_SAVE_AS_UTF8}")  # fmt: skip
 
 
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\r\n")
+
+
+def odd_characters(head: bytes, text: str) -> int:
+    """Replacement and control characters (but tab, CR, LF) in `text`, the lenient UTF-8 decoding of
+    `head`. Control bytes are ASCII, so they are the same characters in `text` and are never part
+    of a replaced invalid sequence: they are counted on the bytes, without a loop per character."""
+    return text.count("\ufffd") + len(head) - len(head.translate(None, _CONTROL_BYTES))
+
+
 def _check_text(path: Path, head: bytes) -> None:
     _check_foreign_text(path, head)
     if b"\x00" in head:
         raise InputError(f"{path.name}: binary file, not text; expected CSV, JSON Lines or Parquet")
     _check_utf8_lines(path, head)
     text = head.decode("utf-8", errors="replace")
-    odd = sum(1 for ch in text if ch == "\ufffd" or (ch < " " and ch not in "\t\r\n"))
-    if odd > max(8, len(text) // 10):
+    if odd_characters(head, text) > max(8, len(text) // 10):
         raise InputError(f"{path.name}: binary file, not text; expected CSV, JSON Lines or Parquet")
     if not head.strip():
         raise InputError(f"{path.name}: empty file (only whitespace)")
