@@ -7,6 +7,8 @@ loop per cell.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -16,8 +18,9 @@ try:
 except ImportError:  # not built, or imported from a zip (Spark executors): regex + numpy checks
     _id_checks = None
 
-# Results of native_check: the value does not have the shape (or is null); the value has a byte
-# >= 0x80, where Unicode case mapping may matter, so the caller's Python path decides.
+# Results of native_check: the value does not have the shape (or is null); the C check leaves the
+# value to the caller's Python path (an IBAN with a byte >= 0x80, where Unicode case mapping may
+# matter; a date in another layout than ISO; a phone number with an extension; a non-ASCII name).
 NO_MATCH, UNDECIDED = -1, -2
 
 
@@ -126,9 +129,10 @@ def compact_digits(
 
 
 def native_check(kind: str, values: pa.Array) -> np.ndarray | None:
-    """One int64 per value from the fused C check `kind` ("ssn", "card", "npi", "iban": shape and
-    checksum in one pass, see native/id_checks.c), NO_MATCH for nulls; None without the extension
-    or for other than a plain string array (callers then use their regex + numpy path)."""
+    """One int64 per value from the fused C check `kind` ("ssn", "card", "npi", "iban", "zip", "mrn",
+    "date", "phone", "name": shape and checksum in one pass, see native/id_checks.c), NO_MATCH for
+    nulls; None without the extension or for other than a plain string array (callers then use their
+    regex + numpy path)."""
     if _id_checks is None or not isinstance(values, pa.Array) or not pa.types.is_string(values.type):
         return None
     n = len(values)
@@ -142,6 +146,66 @@ def native_check(kind: str, values: pa.Array) -> np.ndarray | None:
     if values.null_count:
         found = np.where(values.is_valid().to_numpy(zero_copy_only=False), found, NO_MATCH)
     return found
+
+
+@functools.cache
+def _byte_table(chars: bytes, non_ascii: bool = False) -> np.ndarray:
+    table = np.zeros(256, dtype=bool)
+    table[np.frombuffer(chars, dtype=np.uint8)] = True
+    table[0x80:] = non_ascii
+    table.flags.writeable = False  # shared by every caller (cached)
+    return table
+
+
+def byte_shape(values: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
+    """(data, offsets): the bytes of a plain string array and its n + 1 offsets into them, without
+    copying; None for other arrays. Cheap shape bounds (first byte, byte length) are read off these."""
+    if not isinstance(values, pa.Array) or not pa.types.is_string(values.type):
+        return None
+    n = len(values)
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32, count=n + 1, offset=values.offset * 4)
+    data = values.buffers()[2]
+    return (np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)), offsets
+
+
+def starting_with(
+    values: pa.Array, chars: bytes, *, non_ascii: bool = False, min_bytes: int = 1, max_bytes: int = 1 << 30
+) -> np.ndarray:
+    """Which values start with one of `chars` (or, with `non_ascii`, any byte >= 0x80) and are
+    `min_bytes`..`max_bytes` long, read on the bytes (nulls may count, empty values never do); all True
+    for other than a plain string array, so callers use it only to skip values that surely fail."""
+    shape = byte_shape(values)
+    if shape is None:
+        return np.ones(len(values), dtype=bool)
+    data, offsets = shape
+    size = np.diff(offsets)
+    fits = (size >= max(min_bytes, 1)) & (size <= max_bytes)
+    fits[fits] = _byte_table(chars, non_ascii)[data[offsets[:-1][fits]]]
+    return fits
+
+
+def share_starting_with(values: pa.Array, chars: bytes, **bounds: int | bool) -> float:
+    """An upper bound of the share of `values` that starting_with() accepts; 1.0 when empty."""
+    return float(np.mean(starting_with(values, chars, **bounds))) if len(values) else 1.0
+
+
+def containing(values: pa.Array, chars: bytes) -> np.ndarray:
+    """Which values hold one of the ASCII `chars`, read on the bytes (nulls may count); all True for
+    other than a plain string array, so callers use it only to skip values that surely lack them."""
+    shape = byte_shape(values)
+    if shape is None:
+        return np.ones(len(values), dtype=bool)
+    data, offsets = shape
+    if len(values) == 0:
+        return np.zeros(0, dtype=bool)
+    hits = np.append(_byte_table(chars)[data[offsets[0] : offsets[-1]]], False)
+    # reduceat of an empty value reads the next value's first byte: masked by the length test.
+    return np.logical_or.reduceat(hits, offsets[:-1] - offsets[0]) & (np.diff(offsets) > 0)
+
+
+def share_containing(values: pa.Array, chars: bytes) -> float:
+    """An upper bound of the share of `values` holding one of the ASCII `chars`; 1.0 when empty."""
+    return float(np.mean(containing(values, chars))) if len(values) else 1.0
 
 
 def as_int(digits: np.ndarray) -> np.ndarray:

@@ -15,7 +15,16 @@ import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from compliance.detection.arrays import as_int, compact_digits, matches, right_aligned_codes, to_mask
+from compliance.detection.arrays import (
+    UNDECIDED,
+    as_int,
+    compact_digits,
+    matches,
+    native_check,
+    right_aligned_codes,
+    to_mask,
+    validate_where,
+)
 
 # Separators and the characters a formatted number may contain.
 PHONE_SHAPE = r"^(?:\+|00)?[\d\s().\-/]{6,24}$"
@@ -69,10 +78,10 @@ def national_lengths() -> np.ndarray:
 
 
 def _fast_path(
-    digits: np.ndarray, length: np.ndarray, international: np.ndarray
+    number: np.ndarray, length: np.ndarray, international: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(valid, decided) from right-aligned digit rows; `international` marks numbers written with + or 00."""
-    number = as_int(digits)
+    """(valid, decided) from the numbers (their last 15 digits) and digit counts; `international` marks
+    numbers written with + or 00."""
     national10 = number % 10_000_000_000
     area, exchange = national10 // 10_000_000, national10 // 1_000_000 % 10
     leading = number // 10 ** np.clip(length - 1, 0, 17)
@@ -95,9 +104,52 @@ _ALLOWED[np.frombuffer(b"0123456789 ().-/+", dtype=np.uint8)] = True
 _SPAN = 24
 
 
-def _normalise(base: pa.Array, size: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(digits, digit count, international, shaped) of values without extension, `size` bytes long
-    (at most _SPAN)."""
+def _without_extension(values: pa.Array, candidate: np.ndarray) -> tuple[pa.Array, np.ndarray]:
+    """(values with any extension stripped, which had one), looking only at `candidate` values."""
+    found = validate_where(values, candidate, lambda some: matches(some, r"(?i)(?:ext\.?|x|#)\s*\d{1,6}$"))
+    if not found.any():
+        return values, found
+    return pc.if_else(pa.array(found), pc.replace_substring_regex(values, EXTENSION, ""), values), found
+
+
+def _normalise(values: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(base, number, digit count, international, shaped): `base` is the values without extension;
+    the rest describes it: the number of the last 15 digits, the digits counted without a leading 00
+    (international call prefix), whether written with + or 00, whether phone-shaped."""
+    packed = native_check("phone", values)  # one pass in C, see native/id_checks.c
+    if packed is None:
+        base = _without_extension(values, np.ones(len(values), dtype=bool))[0]
+        return base, *_normalise_python(base)
+    base, stripped = _without_extension(values, packed == UNDECIDED)
+    if stripped.any():
+        index = np.flatnonzero(stripped)
+        packed = packed.copy()  # native_check's result may be a read-only view of the C result
+        packed[index] = native_check("phone", base.take(pa.array(index)))
+    shaped = packed >= 0  # UNDECIDED left: an x or # but no extension, so no phone number
+    packed = np.maximum(packed, 0)
+    return base, packed >> 6, (packed >> 1) & 31, (packed & 1).astype(bool), shaped
+
+
+def _normalise_python(base: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """_normalise's description of `base` without the extension, in numpy."""
+    size = pc.fill_null(pc.binary_length(base), 0).to_numpy(zero_copy_only=False)
+    valid = np.zeros(len(base), dtype=bool)
+    number, count = np.zeros(len(base), dtype=np.int64), np.zeros(len(base), dtype=np.int64)
+    international, shaped = valid.copy(), valid.copy()
+    # Only 6.._SPAN bytes can be phone-shaped: longer values (tokens, sentences) are settled here.
+    sized = np.flatnonzero((size >= 6) & (size <= _SPAN))
+    if sized.size:
+        subset = base.take(pa.array(sized)) if sized.size < len(base) else base
+        number[sized], count[sized], international[sized], shaped[sized] = _normalise_sized(
+            subset, size[sized]
+        )
+    return number, count, international, shaped
+
+
+def _normalise_sized(
+    base: pa.Array, size: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """_normalise of values `size` bytes long (6 to _SPAN)."""
     span = int(np.clip(size.max(initial=1), 2, _SPAN))
     codes = right_aligned_codes(base, span, fill=" ")
     rows = np.arange(len(codes))
@@ -116,7 +168,7 @@ def _normalise(base: pa.Array, size: np.ndarray) -> tuple[np.ndarray, np.ndarray
     if index.size:
         digits[index], count[index] = compact_digits(base, _MAX_DIGITS, span, codes[index])
     count = np.where(double_zero, count - 2, count)  # "00" is the international call prefix
-    return digits, count, international, shaped
+    return as_int(digits), count, international, shaped
 
 
 def _slow_valid(text: str, regions: tuple[str | None, ...]) -> bool:
@@ -131,21 +183,12 @@ def _slow_valid(text: str, regions: tuple[str | None, ...]) -> bool:
 
 def valid_phones(values: pa.Array, *, national_formats: bool = True) -> np.ndarray:
     """Mask of valid phone numbers; `national_formats` lets non-NANP national numbers use phonenumbers."""
-    has_extension = matches(values, r"(?i)(?:ext\.?|x|#)\s*\d{1,6}$")
-    base = values
-    if has_extension.any():
-        base = pc.if_else(pa.array(has_extension), pc.replace_substring_regex(values, EXTENSION, ""), values)
-    size = pc.fill_null(pc.binary_length(base), 0).to_numpy(zero_copy_only=False)
-    valid = np.zeros(len(values), dtype=bool)
-    # Only 6.._SPAN bytes can be phone-shaped: longer values (tokens, sentences) are settled here.
-    sized = np.flatnonzero((size >= 6) & (size <= _SPAN))
-    if sized.size == 0:
-        return valid
-    if sized.size < len(base):
-        base = base.take(pa.array(sized))
-    digits, count, international, shaped = _normalise(base, size[sized])
-    ok, decided = _fast_path(digits, count, international)
-    ok &= shaped
+    base, number, count, international, shaped = _normalise(values)
+    ok, decided = np.zeros(len(values), dtype=bool), np.zeros(len(values), dtype=bool)
+    index = np.flatnonzero(shaped)
+    if index.size == 0:
+        return ok
+    ok[index], decided[index] = _fast_path(number[index], count[index], international[index])
     # National numbers outside NANP have 8+ digits in the countries tried; shorter ones are local numbers.
     undecided = shaped & ~decided & (count >= 8)
     if national_formats and undecided.any():
@@ -155,8 +198,7 @@ def valid_phones(values: pa.Array, *, national_formats: bool = True) -> np.ndarr
         verdict = pa.array([_slow_valid(text, NATIONAL_REGIONS) for text in distinct.to_pylist()])
         position = pc.index_in(candidates, value_set=distinct)
         ok[index] = to_mask(pc.take(verdict, position))
-    valid[sized] = ok
-    return valid
+    return ok
 
 
 def phonenumbers_valid(values: list[str]) -> np.ndarray:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compliance.columns import ColumnRole
 from compliance.detection import Detector
+from compliance.detection.arrays import as_strings, containing, starting_with
 from compliance.detection.headers import gps_pairs, normalize_header
+from compliance.generator import generate
 from compliance.vocabulary import IdType
 
 DETECTOR = Detector()
@@ -197,3 +203,52 @@ def test_type_by_values_skips_costly_evidence_without_changing_the_answer(values
         assert (rival if rival is not None and rival is not named else named) is (
             expected if expected is not None and expected is not named else named
         )
+
+
+# Texts near every value-typed shape: digits and separators, hex, @, URLs, IBAN letters, non-ASCII
+# letters that case-map to ASCII ("ſ" -> "S"), whitespace RE2's \s knows and one it does not (\v).
+NEAR_SHAPES = st.text(alphabet="0123456789abcdefxABCDEFGWSTX@.:-+() /_wht\t\v\u017fé", max_size=24)
+EVIDENCE_EDGES = [
+    "123-45-6789", "4111 1111 1111 1111", "GB82 WEST 1234 5698 7654 32", " GB82WEST12345698765432", "a@b.co",
+    "(212) 555-0199", "+44 20 7946 0958", "10.0.0.1", "::1", "fe80::1%eth0", "https://x.org/a", "WWW.x.org",
+    "ſ1HGCM82633A004352", "1HGCM82633A004352", "12 Main St", "1 St", "1234567893", "00:1A:2B:3C:4D:5E",
+    "001a.2b3c.4d5e", "40.7128, -74.0060", "(40.7128 -74.0060)", " 40.7128,-74.0060", "N/A", "", "é",
+]  # fmt: skip
+
+
+def _bounded_everywhere(sample: pa.Array) -> None:
+    for recognizer in DETECTOR.recognizers:
+        if recognizer.by_values:
+            share = float(np.mean(recognizer.evidence(sample))) if len(sample) else 0.0
+            assert share <= recognizer.evidence_ceiling(sample), (
+                type(recognizer).__name__,
+                sample.to_pylist(),
+            )
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(NEAR_SHAPES, st.sampled_from(EVIDENCE_EDGES)), max_size=12))
+def test_evidence_ceilings_bound_the_evidence(texts: list[str]) -> None:
+    """Classification skips a type whose ceiling is below the threshold: each ceiling must bound the
+    share of values its evidence accepts (on any values, sliced arrays too)."""
+    _bounded_everywhere(pa.array(texts, pa.string()))
+    _bounded_everywhere(pa.array(["x", *texts], pa.string()).slice(1))
+    for text in texts:
+        _bounded_everywhere(pa.array([text], pa.string()))
+
+
+@pytest.mark.parametrize("domain", ["healthcare", "financial", "location", "mixed"])
+def test_evidence_ceilings_bound_generated_columns(domain: str) -> None:
+    table = next(generate(domain, 1500, seed=3, decoy_rate=0.3, as_of=dt.date(2025, 1, 1))).table
+    for column in table.combine_chunks().columns:
+        _bounded_everywhere(as_strings(column))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), NEAR_SHAPES), max_size=12), st.integers(0, 3))
+def test_byte_shape_helpers_match_python(texts: list[str | None], start: int) -> None:
+    values = pa.array(texts, pa.string()).slice(min(start, len(texts)))
+    present = [text or "" for text in values.to_pylist()]
+    assert containing(values, b"@ \t").tolist() == [any(c in "@ \t" for c in text) for text in present]
+    expected = [2 <= len(text.encode()) <= 5 and (text[0] in "0123(" or text[0] > "\x7f") for text in present]
+    assert starting_with(values, b"0123(", non_ascii=True, min_bytes=2, max_bytes=5).tolist() == expected
