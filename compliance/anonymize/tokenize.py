@@ -96,7 +96,7 @@ class TokenKey:
 def normalize_values(values: pa.Array, id_type: str) -> pa.Array:
     """The canonical form that is hashed, so formatting never changes a token."""
     text = values if pa.types.is_string(values.type) else values.cast(pa.string())
-    text = pc.utf8_trim_whitespace(text)
+    text = _trim_whitespace(text)
     separators = _STRIP_SEPARATORS.get(id_type)
     if separators:
         text = without_ascii(text, "".join(separators))
@@ -104,6 +104,27 @@ def normalize_values(values: pa.Array, id_type: str) -> pa.Array:
         text = pc.utf8_lower(text)
     elif id_type in _UPPER_CASE:
         text = pc.utf8_upper(text)
+    return text
+
+
+def _trim_whitespace(text: pa.Array) -> pa.Array:
+    """pc.utf8_trim_whitespace, skipped (one look at each value's first and last byte instead of a
+    pass over the text) when every value starts and ends with a printable ASCII character: any
+    whitespace at an end is a byte <= 0x20, or a multi-byte character (bytes >= 0x80)."""
+    if isinstance(text, pa.ChunkedArray):
+        return pc.utf8_trim_whitespace(text)
+    size = len(text)
+    data_buffer = text.buffers()[2]
+    if size == 0 or data_buffer is None or data_buffer.size == 0:
+        return text
+    offsets = np.frombuffer(text.buffers()[1], np.int32, size + 1, text.offset * 4)
+    data = np.frombuffer(data_buffer, np.uint8)
+    # An empty value looks at a neighbour's byte instead: at worst a trim that changes nothing.
+    first = data[np.minimum(offsets[:-1], data.size - 1)]
+    last = data[np.maximum(offsets[1:] - 1, 0)]
+    printable = np.uint8(0x7E - 0x21)  # b - 0x21 wraps around below 0x21
+    if ((first - np.uint8(0x21)) > printable).any() or ((last - np.uint8(0x21)) > printable).any():
+        return pc.utf8_trim_whitespace(text)
     return text
 
 
@@ -148,6 +169,19 @@ def _base32(digests: np.ndarray) -> np.ndarray:
     symbols = symbols.reshape(len(digests), -1)
     # 0-25 -> "a".."z", 26-31 -> "2".."7"
     return symbols + np.where(symbols < 26, np.uint8(ord("a")), np.uint8(ord("2") - 26))
+
+
+def _spread(strings: pa.Array, valid: np.ndarray) -> pa.Array:
+    """A string array with the values of `strings` (no nulls) in order at the rows where `valid`,
+    nulls elsewhere, sharing the data buffer of `strings`."""
+    if len(strings) == 0:
+        return pa.nulls(valid.size, pa.string())
+    offsets = np.frombuffer(strings.buffers()[1], np.int32, len(strings) + 1, strings.offset * 4)
+    rank = np.zeros(valid.size + 1, dtype=np.int64)
+    np.cumsum(valid, out=rank[1:])
+    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
+    buffers = [bitmap, pa.py_buffer(offsets[rank]), strings.buffers()[2]]
+    return pa.Array.from_buffers(pa.string(), valid.size, buffers, null_count=int(valid.size - rank[-1]))
 
 
 def _fixed_width_strings(chars: np.ndarray) -> pa.Array:
@@ -222,10 +256,12 @@ class Tokenizer:
         if isinstance(values, pa.ChunkedArray):
             values = values.combine_chunks()
         if mostly_distinct and not pa.types.is_dictionary(values.type):
-            tokens = self._tokenize_distinct(normalize_values(values, id_type), id_type, keep_last4)
             if values.null_count == 0:
-                return tokens
-            return pc.if_else(pc.is_valid(values), tokens, pa.scalar(None, pa.string()))
+                return self._tokenize_distinct(normalize_values(values, id_type), id_type, keep_last4)
+            # Only the non-null values are hashed; their tokens are spread back over the rows.
+            present = values.drop_null()
+            tokens = self._tokenize_distinct(normalize_values(present, id_type), id_type, keep_last4)
+            return _spread(tokens, values.is_valid().to_numpy(zero_copy_only=False))
         encoded = values if pa.types.is_dictionary(values.type) else pc.dictionary_encode(values)
         distinct = normalize_values(encoded.dictionary, id_type)
         tokens = self._tokenize_distinct(distinct, id_type, keep_last4)

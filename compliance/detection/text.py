@@ -11,9 +11,11 @@ bytes replaces the union and group passes: it tells per text which types' patter
 each type's RE2 passes run on those texts only (same results: a hint never misses a match).
 
 Scrubbing needs every span: RE2 counts each type's matches per row; a row with one match takes its
-span from `find_substring_regex` + `extract_regex` (the match ends where group `v` ends), and only
-rows holding a type twice or more are scanned in Python. Overlaps are resolved and the strings
-rebuilt with numpy over the Arrow byte buffers, and replacements are asked for once per type.
+span from `extract_regex` (the match ends where group `v` ends) and where its text occurs in the row
+(a C search when it occurs once, else `find_substring_regex`), and only rows holding a type twice
+or more are scanned in Python. Overlaps are resolved with numpy, the
+strings rebuilt from the Arrow byte buffers in one C pass (numpy without the extension), and
+replacements are asked for once per type.
 """
 
 from __future__ import annotations
@@ -31,6 +33,11 @@ from compliance.detection.arrays import to_mask
 from compliance.detection.hints import HintTable
 from compliance.detection.recognizers import Recognizer
 from compliance.vocabulary import IdType
+
+try:  # C match starts and text rebuilding (native/text_hints.c); without it RE2 and numpy do them
+    from compliance.detection import _text_hints as _native
+except ImportError:
+    _native = None
 
 ReplaceMany = Callable[[IdType, pa.Array], pa.Array]
 """replace_many(type, texts) -> one replacement string per text (same length, same order)."""
@@ -106,19 +113,23 @@ class _TextType:
         texts: pa.Array,
         count: np.ndarray | None = None,
         first: _FirstMatches | None = None,
+        ascii_text: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(row, start byte, end byte) of group `v` in every validating match in `texts`; `count`
-        may pass self.count(texts) and `first` what find() learnt of the same texts."""
+        may pass self.count(texts), `first` what find() learnt of the same texts and `ascii_text`
+        whether each text is ASCII."""
         if count is None:
             count = self.count(texts)
         if self.whole is None:
             return self._python_spans(texts, np.flatnonzero(count > 0))
         once = np.flatnonzero(count == 1)
-        ascii_text = to_mask(pc.string_is_ascii(texts.take(pa.array(once))))
+        if ascii_text is None:
+            ascii_text = to_mask(pc.string_is_ascii(texts))
+        ascii_text = ascii_text[once]
         known = None
         if first is not None:
             at = np.searchsorted(first.positions, once[ascii_text])
-            known = (first.matches.take(pa.array(at)), first.valid[at])
+            known = (_rows(first.matches, at), first.valid[at])
         return _stacked(
             [
                 self._single_spans(texts, once[ascii_text], ascii_only=True, known=known),
@@ -139,11 +150,11 @@ class _TextType:
         (`known`: first_matches of those rows and their validity, when find() has them)."""
         if rows.size == 0:
             return _no_spans()
-        single = texts.take(pa.array(rows))
+        single = _rows(texts, rows)
         found, valid = known if known is not None else (None, None)
         if ascii_only:
             found = found if found is not None else pc.extract_regex(single, self.whole)
-            start = pc.find_substring_regex(single, self.pattern).to_numpy(zero_copy_only=False)
+            start = self._match_starts(single, found.field(_WHOLE))
         else:
             found = pc.extract_regex(single, self.prefixed)
             start = _byte_lengths(found.field(_BEFORE))
@@ -156,6 +167,22 @@ class _TextType:
             valid = self.valid(groups)
         ok = valid & (size > 0)
         return rows[ok], (end - size)[ok], end[ok]
+
+    def _match_starts(self, single: pa.Array, whole: pa.Array) -> np.ndarray:
+        """Byte position of the one match of each text in `single`, whose text is `whole`: where
+        that text occurs only once, its position (C, no RE2 pass); elsewhere find_substring_regex."""
+        if _native is None:
+            return pc.find_substring_regex(single, self.pattern).to_numpy(zero_copy_only=False)
+        offsets, data = _buffers(single)
+        whole_offsets, whole_data = _buffers(whole)
+        start = np.frombuffer(_native.only_occurrence(data, offsets, whole_data, whole_offsets), np.int64)
+        unsure = np.flatnonzero(start < 0)
+        if unsure.size:
+            start = start.copy()
+            start[unsure] = pc.find_substring_regex(_rows(single, unsure), self.pattern).to_numpy(
+                zero_copy_only=False
+            )
+        return start
 
     def _python_spans(self, texts: pa.Array, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if rows.size == 0:
@@ -187,6 +214,13 @@ class _Prefiltered:
     counts: dict[int, np.ndarray] = field(default_factory=dict)
     # Per type: positions in its group with a match, and their first_matches (find() leaves them).
     firsts: dict[int, _FirstMatches] = field(default_factory=dict)
+    _ascii: np.ndarray | None = None
+
+    def ascii_text(self) -> np.ndarray:
+        """Whether each text of `subset` is ASCII (one pass, shared by the types' spans)."""
+        if self._ascii is None:
+            self._ascii = to_mask(pc.string_is_ascii(self.subset))
+        return self._ascii
 
     def count(self, text_type: _TextType, group_values: pa.Array) -> np.ndarray:
         """text_type.count(group_values) for the group holding `text_type` (one group per type)."""
@@ -236,11 +270,11 @@ class TextScanner:
         hinted = self._hints.candidate_types(values)
         if hinted is not None:
             candidates = np.flatnonzero(hinted.any(axis=1))
-            result = _Prefiltered(candidates, values.take(pa.array(candidates)), self._hot)
+            result = _Prefiltered(candidates, _rows(values, candidates), self._hot)
             self._group_by_hints(result, hinted[candidates])
         else:
             candidates = self._candidates(values)
-            result = _Prefiltered(candidates, values.take(pa.array(candidates)), self._hot)
+            result = _Prefiltered(candidates, _rows(values, candidates), self._hot)
             if candidates.size:
                 self._group(result)
         self._last_prefilter = (values, result)
@@ -252,7 +286,7 @@ class TextScanner:
         for index, text_type in enumerate(self.types):
             where = np.flatnonzero(hinted[:, index])
             if where.size:
-                prefiltered.groups.append((where, prefiltered.subset.take(pa.array(where)), [text_type]))
+                prefiltered.groups.append((where, _rows(prefiltered.subset, where), [text_type]))
 
     def _candidates(self, values: pa.Array) -> np.ndarray:
         if len(values) == 0:
@@ -269,13 +303,13 @@ class TextScanner:
             where = np.flatnonzero(count > 0)
             prefiltered.keep(text_type, count[where])
             if where.size:
-                prefiltered.groups.append((where, subset.take(pa.array(where)), [text_type]))
+                prefiltered.groups.append((where, _rows(subset, where), [text_type]))
         cold = [t for t in self.types if t not in hot]
         if not cold:
             return
         if hot:
             rows = np.flatnonzero(to_mask(pc.match_substring_regex(subset, _union(cold))))
-            cold_values = subset.take(pa.array(rows))
+            cold_values = _rows(subset, rows)
             size = max(1, int(np.ceil(np.sqrt(len(cold)))))
             groups = [(_union(cold[i : i + size]), cold[i : i + size]) for i in range(0, len(cold), size)]
         else:  # the candidate pass was this union already
@@ -283,7 +317,7 @@ class TextScanner:
         for union, chunk in groups if rows.size else []:
             where = np.flatnonzero(to_mask(pc.match_substring_regex(cold_values, union)))
             if where.size:
-                prefiltered.groups.append((rows[where], cold_values.take(pa.array(where)), chunk))
+                prefiltered.groups.append((rows[where], _rows(cold_values, where), chunk))
 
     def find(self, values: pa.Array) -> dict[IdType, np.ndarray]:
         """Row indices (sorted, unique) holding at least one valid identifier, per type."""
@@ -296,10 +330,10 @@ class TextScanner:
                 position = np.flatnonzero(prefiltered.count(text_type, group_values) > 0)
                 if position.size == 0:
                     continue
-                first = text_type.first_matches(group_values.take(pa.array(position)))
+                first = text_type.first_matches(_rows(group_values, position))
                 matched = to_mask(pc.is_valid(first))
                 rows = group_rows[position[matched]]
-                ok = text_type.valid(first.filter(pa.array(matched)))
+                ok = text_type.valid(first if matched.all() else first.filter(pa.array(matched)))
                 valid = np.zeros(position.size, dtype=bool)
                 valid[matched] = ok
                 prefiltered.firsts[id(text_type)] = _FirstMatches(position, first, valid)
@@ -346,7 +380,10 @@ class TextScanner:
         for where, group, chunk in prefiltered.groups:
             for text_type in chunk:
                 rows, start, end = text_type.spans(
-                    group, prefiltered.count(text_type, group), prefiltered.firsts.get(id(text_type))
+                    group,
+                    prefiltered.count(text_type, group),
+                    prefiltered.firsts.get(id(text_type)),
+                    prefiltered.ascii_text()[where],
                 )
                 parts.append((where[rows], start, end, np.full(rows.size, index_of[id(text_type)])))
         return _stacked(parts) if parts else tuple(np.zeros(0, dtype=np.int64) for _ in range(4))
@@ -459,11 +496,22 @@ def _splice(
     """(rows that change, their new values): each span [start, end) of `strings[row]` replaced.
 
     Spans are sorted by (row, start) and disjoint. Each changed row is a sequence of pieces, text
-    before a span then its replacement, and a tail; all pieces are gathered from one byte buffer.
+    before a span then its replacement, and a tail: copied piece by piece in C, else gathered from
+    one byte buffer with numpy.
     """
     offsets, data = _buffers(strings)
     replacement_offsets, replacement_data = _buffers(replacements)
     changed, first = np.unique(row, return_index=True)
+    if _native is not None:
+        joined, value_offsets = _native.splice(
+            data,
+            offsets,
+            *(np.ascontiguousarray(a, dtype=np.int64) for a in (row, start, end)),
+            replacement_data,
+            replacement_offsets,
+        )
+        buffers = [None, pa.py_buffer(value_offsets), pa.py_buffer(joined)]
+        return changed, pa.Array.from_buffers(pa.string(), changed.size, buffers)
     spans, rows = row.size, changed.size
     last = np.append(first[1:], spans) - 1
     starts_row = np.ones(spans, dtype=bool)
@@ -520,6 +568,11 @@ def _buffers(strings: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return offsets.astype(np.int64), (
         np.zeros(0, np.uint8) if data is None else np.frombuffer(data, np.uint8)
     )
+
+
+def _rows(values: pa.Array, positions: np.ndarray) -> pa.Array:
+    """values[positions] for sorted, distinct positions: `values` itself when they are all of it."""
+    return values if positions.size == len(values) else values.take(pa.array(positions))
 
 
 def _byte_lengths(strings: pa.Array) -> np.ndarray:

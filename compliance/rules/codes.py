@@ -53,8 +53,8 @@ class ViolationCodes:
         self._field_code: dict[str, int] = {}
         self._label_code: dict[tuple[str, str, str], int] = {}
         types = pc.index_in(findings["type"], value_set=_TYPE_VOCABULARY)
-        unknown = findings.filter(pc.and_(pc.is_null(types), pc.is_valid(findings["type"])))
-        if unknown.num_rows:
+        if types.null_count != findings["type"].null_count:  # a type outside the vocabulary
+            unknown = findings.filter(pc.and_(pc.is_null(types), pc.is_valid(findings["type"])))
             values = sorted(set(unknown["type"].to_pylist()), key=str)
             raise ValueError(f"findings hold type(s) outside the vocabulary: {values}")
         if findings["row"].null_count:

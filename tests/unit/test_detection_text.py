@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from compliance.anonymize.tokenize import Tokenizer, TokenKey
 from compliance.detection import Detector, per_value
+from compliance.detection import text as text_module
 from compliance.detection.recognizers import Recognizer
 from compliance.detection.text import TextScanner
 from compliance.vocabulary import IdType
@@ -372,6 +373,54 @@ def test_vectorised_scrub_equals_the_python_definition(texts: list[str | None]) 
 
     out = DETECTOR.scrub_text(pa.array(texts, pa.string()), per_value(replace))
     assert out.to_pylist() == reference_scrub(texts, replace)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(st.none(), NOTES), max_size=12), st.integers(0, 3))
+def test_c_match_starts_and_splice_equal_the_re2_and_numpy_path(texts: list[str | None], start: int) -> None:
+    """native/text_hints.c's match starts and splice give the texts that find_substring_regex and
+    the numpy gather give (sliced input too)."""
+    assert text_module._native is not None, "pip install -e . builds native/text_hints.c (gcc)"
+    texts = [*texts, "x123-45-6789 then 123-45-6789", "SSN 123-45-6789123-45-6789 123-45-6789"]
+    values = pa.array(texts, pa.string()).slice(min(start, len(texts)))
+    with_c = TextScanner(DETECTOR.recognizers).scrub(values, per_value(token))
+    native, text_module._native = text_module._native, None
+    try:
+        assert TextScanner(DETECTOR.recognizers).scrub(values, per_value(token)).equals(with_c)
+    finally:
+        text_module._native = native
+
+
+def test_only_occurrence_is_the_position_of_a_needle_found_exactly_once() -> None:
+    texts = pa.array(["a 123 b", "123 123", "12123", "1111", "", "abc", "xyz"])
+    needles = pa.array(["123", "123", "123", "11", "1", "", "yz"])
+    text_offsets, text_data = text_module._buffers(texts)
+    needle_offsets, needle_data = text_module._buffers(needles)
+    found = text_module._native.only_occurrence(text_data, text_offsets, needle_data, needle_offsets)
+    assert np.frombuffer(found, np.int64).tolist() == [2, -1, 2, -1, -1, -1, 1]
+
+
+def test_splice_rejects_spans_out_of_order_or_out_of_their_text() -> None:
+    splice = text_module._native.splice
+    data, offsets = b"abcdefgh", np.array([0, 4, 8], dtype=np.int64)
+    replacements, replacement_offsets = b"XY", np.array([0, 1, 2], dtype=np.int64)
+
+    def spans(rows: list[int], starts: list[int], ends: list[int]) -> tuple:
+        return tuple(np.array(a, dtype=np.int64) for a in (rows, starts, ends))
+
+    joined, value_offsets = splice(
+        data, offsets, *spans([0, 1], [1, 0], [2, 4]), replacements, replacement_offsets
+    )
+    assert joined == b"aXcdY" and np.frombuffer(value_offsets, np.int32).tolist() == [0, 4, 5]
+    for bad in (
+        spans([1, 0], [0, 0], [1, 1]),  # rows out of order
+        spans([0, 0], [1, 0], [3, 2]),  # overlapping / unsorted in a row
+        spans([0, 2], [0, 0], [1, 1]),  # no such row
+        spans([0, 1], [0, 3], [1, 5]),  # past the end of its text
+        spans([0, 1], [2, 0], [1, 1]),  # start after end
+    ):
+        with pytest.raises(ValueError, match="spans"):
+            splice(data, offsets, *bad, replacements, replacement_offsets)
 
 
 def test_detection_then_scrubbing_of_the_same_text_share_passes_but_not_results() -> None:

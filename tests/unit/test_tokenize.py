@@ -294,3 +294,26 @@ def test_hashing_every_row_gives_the_tokens_of_the_dictionary_path(keep_last4):
             array, "CREDIT_CARD", keep_last4=keep_last4, mostly_distinct=True
         )
         assert per_row.equals(Tokenizer(KEY).tokenize_array(array, "CREDIT_CARD", keep_last4=keep_last4))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.text(alphabet=" \t\x1f\x7fab1é\u00a0\u3000_", max_size=8)), max_size=30),
+    st.integers(0, 30),
+)
+def test_trimming_skipped_only_when_nothing_to_trim(values, start):
+    array = pa.array(values, pa.string()).slice(min(start, len(values)))
+    assert tokenize._trim_whitespace(array).equals(pc.utf8_trim_whitespace(array))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.text(alphabet=" -19aé", max_size=10)), max_size=30),
+    st.integers(0, 30),
+    st.booleans(),
+)
+def test_hashing_only_the_present_rows_keeps_nulls_in_place(values, start, keep_last4):
+    array = pa.array(values, pa.string()).slice(min(start, len(values)))
+    per_row = Tokenizer(KEY).tokenize_array(array, "CREDIT_CARD", keep_last4=keep_last4, mostly_distinct=True)
+    assert per_row.null_count == array.null_count
+    assert per_row.equals(Tokenizer(KEY).tokenize_array(array, "CREDIT_CARD", keep_last4=keep_last4))
