@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "arrow_offsets.h"
+
 enum {
     KIND_SSN, KIND_CARD, KIND_NPI, KIND_IBAN, KIND_ZIP, KIND_MRN, KIND_DATE, KIND_PHONE, KIND_NAME, KINDS
 };
@@ -245,22 +247,6 @@ static int64_t person_name(const unsigned char *s, Py_ssize_t n) {
         if (!is_letter(s[i]) && (s[i] == 0 || !strchr("'. ,-", s[i]))) found = 0;
     }
     return found;
-}
-
-static int check_offsets(Py_buffer *offsets, Py_ssize_t data_len, Py_ssize_t *count) {
-    if (offsets->len % (Py_ssize_t)sizeof(int64_t) != 0 || offsets->len < (Py_ssize_t)sizeof(int64_t)) {
-        PyErr_SetString(PyExc_ValueError, "offsets must hold n + 1 int64 values");
-        return -1;
-    }
-    *count = offsets->len / (Py_ssize_t)sizeof(int64_t) - 1;
-    const int64_t *bounds = (const int64_t *)offsets->buf;
-    for (Py_ssize_t i = 0; i < *count; i++) {
-        if (bounds[i] < 0 || bounds[i] > bounds[i + 1] || bounds[i + 1] > (int64_t)data_len) {
-            PyErr_SetString(PyExc_ValueError, "offsets must be non-decreasing and within data");
-            return -1;
-        }
-    }
-    return 0;
 }
 
 PyDoc_STRVAR(check_doc,

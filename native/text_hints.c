@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "arrow_offsets.h"
+
 /* Shapes, one bit each; the Python side (compliance/detection/hints.py) names them in this order. */
 enum {
     SHAPE_SSN = 1u << 0,          /* \d{3}-\d{2}-\d{4} */
@@ -213,22 +215,6 @@ static void keyword_hits(const Keywords *table, const unsigned char *s, Py_ssize
         }
         i += word;
     }
-}
-
-static int check_offsets(Py_buffer *offsets, Py_ssize_t data_len, Py_ssize_t *count) {
-    if (offsets->len % (Py_ssize_t)sizeof(int64_t) != 0 || offsets->len < (Py_ssize_t)sizeof(int64_t)) {
-        PyErr_SetString(PyExc_ValueError, "offsets must hold n + 1 int64 values");
-        return -1;
-    }
-    *count = offsets->len / (Py_ssize_t)sizeof(int64_t) - 1;
-    const int64_t *bounds = (const int64_t *)offsets->buf;
-    for (Py_ssize_t i = 0; i < *count; i++) {
-        if (bounds[i] < 0 || bounds[i] > bounds[i + 1] || bounds[i + 1] > (int64_t)data_len) {
-            PyErr_SetString(PyExc_ValueError, "offsets must be non-decreasing and within data");
-            return -1;
-        }
-    }
-    return 0;
 }
 
 static PyObject *hint_matrix(Py_buffer *data, Py_buffer *offsets, Py_buffer *type_shapes,

@@ -23,7 +23,7 @@ if command -v uv >/dev/null 2>&1; then UV=(uv); else UV=("$PYTHON" -m uv); fi
 build_venv() {
   local dir=$1 lock=$2 stamp want
   stamp="$dir/.sdp-stamp"
-  want=$(cat "$lock" pyproject.toml native/*.c | sha256sum | cut -d' ' -f1)
+  want=$(cat "$lock" pyproject.toml native/*.c native/*.h | sha256sum | cut -d' ' -f1)
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
     echo "setup: $dir up to date"
     return
