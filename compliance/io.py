@@ -26,6 +26,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from compliance.buffers import string_buffers
+
 FORMATS = ("csv", "jsonl", "parquet")
 _EXTENSIONS = {
     ".csv": "csv",
@@ -400,12 +402,8 @@ def json_lines(table: pa.Table | pa.RecordBatch) -> bytes:
 def _back_to_back(strings: pa.Array) -> bytes:
     """The bytes of every value of a string array without nulls, one after the other: a slice of its
     data buffer (joining them into one Python string first cost more than making the lines)."""
-    size = len(strings)
-    offsets = np.frombuffer(strings.buffers()[1], np.int32, size + 1, strings.offset * 4)
-    data = strings.buffers()[2]
-    if data is None:
-        return b""
-    return data.slice(int(offsets[0]), int(offsets[-1] - offsets[0])).to_pybytes()
+    offsets, data = string_buffers(strings)
+    return data[offsets[0] : offsets[-1]].tobytes()
 
 
 def _has_bad_bytes(value: str) -> bool:

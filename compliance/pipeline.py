@@ -33,6 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from compliance.anonymize.tokenize import Tokenizer, coarsen_gps
+from compliance.buffers import string_buffers
 from compliance.columns import ColumnClass, ColumnRole
 from compliance.detection import Detector
 from compliance.policy import Policy, load_policy
@@ -357,9 +358,7 @@ def generalize_zip(values: pa.Array) -> pa.Array:
     size = len(text)
     if size == 0:
         return pa.array([], pa.string())
-    offsets = np.frombuffer(text.buffers()[1], np.int32, size + 1, text.offset * 4)
-    data_buffer = text.buffers()[2]
-    data = np.frombuffer(data_buffer, np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
+    offsets, data = string_buffers(text)
     is_digit = (data >= ord("0")) & (data <= ord("9"))
     digits_before = np.concatenate([[0], np.cumsum(is_digit, dtype=np.int64)])
     first = digits_before[offsets[:-1]]

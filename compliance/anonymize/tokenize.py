@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from compliance.buffers import string_buffers
 from compliance.vocabulary import IdType
 
 try:  # C batch HMAC (native/hmac_batch.c), built when the project is installed
@@ -113,12 +114,9 @@ def _trim_whitespace(text: pa.Array) -> pa.Array:
     whitespace at an end is a byte <= 0x20, or a multi-byte character (bytes >= 0x80)."""
     if isinstance(text, pa.ChunkedArray):
         return pc.utf8_trim_whitespace(text)
-    size = len(text)
-    data_buffer = text.buffers()[2]
-    if size == 0 or data_buffer is None or data_buffer.size == 0:
+    offsets, data = string_buffers(text)
+    if data.size == 0:
         return text
-    offsets = np.frombuffer(text.buffers()[1], np.int32, size + 1, text.offset * 4)
-    data = np.frombuffer(data_buffer, np.uint8)
     # An empty value looks at a neighbour's byte instead: at worst a trim that changes nothing.
     first = data[np.minimum(offsets[:-1], data.size - 1)]
     last = data[np.maximum(offsets[1:] - 1, 0)]
@@ -131,11 +129,10 @@ def _trim_whitespace(text: pa.Array) -> pa.Array:
 def without_ascii(text: pa.Array, chars: str) -> pa.Array:
     """`text` (a string array) with every occurrence of the ASCII characters `chars` removed."""
     size = len(text)
-    data_buffer = text.buffers()[2]
-    if size == 0 or data_buffer is None:
+    if size == 0 or text.buffers()[2] is None:
         return text
-    offsets = np.frombuffer(text.buffers()[1], np.int32, size + 1, text.offset * 4)
-    data = np.frombuffer(data_buffer, np.uint8)[offsets[0] : offsets[-1]]
+    offsets, data = string_buffers(text)
+    data = data[offsets[0] : offsets[-1]]
     removed = np.zeros(256, dtype=bool)
     removed[np.frombuffer(chars.encode("ascii"), np.uint8)] = True
     drop = removed[data]
@@ -176,7 +173,7 @@ def _spread(strings: pa.Array, valid: np.ndarray) -> pa.Array:
     nulls elsewhere, sharing the data buffer of `strings`."""
     if len(strings) == 0:
         return pa.nulls(valid.size, pa.string())
-    offsets = np.frombuffer(strings.buffers()[1], np.int32, len(strings) + 1, strings.offset * 4)
+    offsets, _ = string_buffers(strings)
     rank = np.zeros(valid.size + 1, dtype=np.int64)
     np.cumsum(valid, out=rank[1:])
     bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
@@ -285,8 +282,7 @@ class Tokenizer:
         if count == 0:
             return np.empty((0, len(prefix) + DIGEST_CHARS), dtype=np.uint8)
         if native:
-            offsets = np.frombuffer(binary.buffers()[1], np.int32, count + 1, binary.offset * 4)
-            data = binary.buffers()[2] or b""
+            offsets, data = string_buffers(binary)
             message_prefix = _message_prefix(self._key_id, id_type)
             packed = _hmac_batch.tokens(
                 self._secret, message_prefix, data, offsets.astype(np.int64), DIGEST_BYTES, prefix

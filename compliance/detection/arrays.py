@@ -13,6 +13,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from compliance.buffers import string_buffers
+
 try:
     from compliance.detection import _id_checks
 except ImportError:  # not built, or imported from a zip (Spark executors): regex + numpy checks
@@ -74,11 +76,9 @@ def right_aligned_codes(values: pa.Array, width: int, fill: str = "0") -> np.nda
     values = pc.fill_null(values, "").cast(pa.string())
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
-    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32, count=n + 1, offset=values.offset * 4)
-    data_buffer = values.buffers()[2]
-    if data_buffer is None or offsets[-1] == offsets[0]:
+    offsets, data = string_buffers(values)
+    if offsets[-1] == offsets[0]:
         return np.full((n, width), ord(fill), dtype=np.uint8)
-    data = np.frombuffer(data_buffer, dtype=np.uint8)
     if np.all(np.diff(offsets) == width):  # all values exactly `width` long: a plain reshape
         return data[offsets[0] : offsets[-1]].reshape(n, width)
     positions = offsets[1:, None] + np.arange(-width, 0, dtype=np.int32)
@@ -138,11 +138,8 @@ def native_check(kind: str, values: pa.Array) -> np.ndarray | None:
     n = len(values)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32, count=n + 1, offset=values.offset * 4)
-    data = values.buffers()[2]
-    found = np.frombuffer(
-        _id_checks.check(kind, data if data is not None else b"", offsets.astype(np.int64)), dtype=np.int64
-    )
+    offsets, data = string_buffers(values)
+    found = np.frombuffer(_id_checks.check(kind, data, offsets.astype(np.int64)), dtype=np.int64)
     if values.null_count:
         found = np.where(values.is_valid().to_numpy(zero_copy_only=False), found, NO_MATCH)
     return found
@@ -162,10 +159,8 @@ def byte_shape(values: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
     copying; None for other arrays. Cheap shape bounds (first byte, byte length) are read off these."""
     if not isinstance(values, pa.Array) or not pa.types.is_string(values.type):
         return None
-    n = len(values)
-    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32, count=n + 1, offset=values.offset * 4)
-    data = values.buffers()[2]
-    return (np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)), offsets
+    offsets, data = string_buffers(values)
+    return data, offsets
 
 
 def starting_with(

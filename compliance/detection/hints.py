@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from compliance.buffers import string_buffers
+
 try:
     from compliance.detection import _text_hints
 except ImportError:  # not built, or imported from a zip (Spark executors): RE2 probes every type
@@ -105,11 +107,8 @@ class HintTable:
         the extension or for other than a plain string array."""
         if _text_hints is None or self.size == 0 or not pa.types.is_string(strings.type):
             return None
-        offsets = np.frombuffer(
-            strings.buffers()[1], dtype=np.int32, count=len(strings) + 1, offset=strings.offset * 4
-        ).astype(np.int64)
-        data = strings.buffers()[2]
-        packed = _text_hints.candidates(data if data is not None else b"", offsets, *self._args)
+        offsets, data = string_buffers(strings)
+        packed = _text_hints.candidates(data, offsets.astype(np.int64), *self._args)
         matrix = np.frombuffer(packed, dtype=np.bool_).reshape(len(strings), self.size)
         if strings.null_count:
             matrix = matrix & np.asarray(strings.is_valid())[:, None]

@@ -29,6 +29,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from compliance.buffers import string_buffers
 from compliance.detection.arrays import to_mask
 from compliance.detection.hints import HintTable
 from compliance.detection.recognizers import Recognizer
@@ -561,13 +562,8 @@ def _concat_pieces(
 
 def _buffers(strings: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(n + 1 offsets as int64, data bytes without a copy) of a string array; offsets index into the data."""
-    offsets = np.frombuffer(
-        strings.buffers()[1], dtype=np.int32, count=len(strings) + 1, offset=strings.offset * 4
-    )
-    data = strings.buffers()[2]
-    return offsets.astype(np.int64), (
-        np.zeros(0, np.uint8) if data is None else np.frombuffer(data, np.uint8)
-    )
+    offsets, data = string_buffers(strings)
+    return offsets.astype(np.int64), data
 
 
 def _rows(values: pa.Array, positions: np.ndarray) -> pa.Array:
