@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 import numpy as np
 import pyarrow as pa
@@ -81,7 +82,7 @@ class StagedInput:
         return self.rows + len(self.quarantined)
 
     @classmethod
-    def from_reader(cls, reader: FileReader, source: Path, first: pa.RecordBatch | None, **where):
+    def from_reader(cls, reader: FileReader, source: Path, first: pa.RecordBatch | None, **where) -> Self:
         """What `reader` learned reading `source` to its end; `where` are the subclass's own fields.
         A file whose rows were all quarantined keeps its header's columns and stages no rows."""
         if first is None:
