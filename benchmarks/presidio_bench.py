@@ -1,12 +1,14 @@
-"""Microsoft Presidio (pattern recognizers only) vs our scan on the same generated rows: throughput
-and recall / precision on the generator's labels, for the identifier types Presidio has.
+"""Microsoft Presidio (pattern recognizers only) vs our scan on the same rows: throughput and recall /
+precision on their labels, for the identifier types Presidio has: the generator's rows of one domain,
+or the independent corpus of tests/corpus (`--corpus independent`: its four files, CSV, JSON Lines
+and Parquet, read as the core reads them).
 
 Presidio gets one text per row: the row's non-null values joined with " | "; a finding belongs to
 the column whose value its span starts in. No English spaCy model is on PyPI, so Presidio runs with
 a blank spaCy pipeline and without its NER recognizer (PERSON is then unavailable: reported n/a).
 Run with the bench venv:
 
-    .venv-bench/bin/python benchmarks/presidio_bench.py [--domain healthcare] [--rows 2000]
+    .venv-bench/bin/python benchmarks/presidio_bench.py [--domain healthcare | --corpus independent] [--rows 2000]
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ import argparse
 import bisect
 import json
 import os
+import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from common import Result, add_results_argument, best_of, dataset, publish, read_csv_as_strings
+from common import ROOT, Result, add_results_argument, best_of, dataset, publish
 
 from compliance.scan import scan_file
 from compliance.vocabulary import IdType
@@ -95,12 +98,13 @@ def presidio_findings(analyzer, texts: list[tuple[str, list[int], list[str]]]) -
     return found
 
 
-def comparable(findings: set[Finding], types: set[str]) -> set[Finding]:
-    """Findings of the compared types; dates of birth only in a date-of-birth column."""
+def comparable(findings: set[tuple], types: set[str]) -> set[tuple]:
+    """Findings (file, row, field, type) of the compared types; dates of birth only in a
+    date-of-birth column."""
     return {
         f
         for f in findings
-        if f[2] in types and (f[2] != IdType.DATE_OF_BIRTH or f[1] in DATE_OF_BIRTH_FIELDS)
+        if f[3] in types and (f[3] != IdType.DATE_OF_BIRTH or f[2].lower() in DATE_OF_BIRTH_FIELDS)
     }
 
 
@@ -108,25 +112,54 @@ def percent(part: int, whole: int) -> float | None:
     return 100.0 * part / whole if whole else None
 
 
-def run(domain: str, rows: int, repeat: int) -> list[Result]:
-    path, labels_path = dataset(domain, rows, labels=True)
-    table = read_csv_as_strings(path)
-    labels = pq.read_table(labels_path).select(["row", "field", "type"]).to_pylist()
-    label_set = {(r["row"], r["field"], r["type"]) for r in labels}
+def _as_strings(path: Path) -> pa.Table:
+    """A file of any format the core reads, every column as a string, as the core sees it."""
+    from compliance.io import FileReader
 
+    batches = [chunk.batch for chunk in FileReader(path)]
+    table = pa.Table.from_batches(batches)
+    return table.cast(pa.schema([(name, pa.string()) for name in table.column_names]))
+
+
+def run(files: list[tuple[str, Path, pa.Table]], sample: str, repeat: int) -> list[Result]:
+    """Both tools on the same files (name, path, labels): speed and per-type accuracy."""
     analyzer = pattern_only_analyzer()
     supported = {PRESIDIO_TYPES[e].value for e in analyzer.get_supported_entities() if e in PRESIDIO_TYPES}
-    texts = row_texts(table)
-    presidio_s, presidio_found = best_of(repeat, lambda: presidio_findings(analyzer, texts))
+    tables = {name: _as_strings(path) for name, path, _ in files}
+    texts = {name: row_texts(table) for name, table in tables.items()}
+    rows = sum(table.num_rows for table in tables.values())
+    label_set = {
+        (name, r["row"], r["field"], r["type"])
+        for name, _, labels in files
+        for r in labels.select(["row", "field", "type"]).to_pylist()
+    }
+
+    def presidio() -> set:
+        return {(name, *f) for name in texts for f in presidio_findings(analyzer, texts[name])}
+
+    presidio_s, presidio_found = best_of(repeat, presidio)
 
     with tempfile.TemporaryDirectory(prefix="sdp-bench-") as scratch:
-        violations = Path(scratch) / "violations.jsonl"
-        ours_s, _ = best_of(repeat, lambda: scan_file(path, violations_out=violations, output=None))
-        with violations.open(encoding="utf-8") as handle:
-            ours_found = {(v["row"], v["field"], v["type"]) for v in map(json.loads, handle)}
 
+        def ours() -> set:
+            found = set()
+            for name, path, _ in files:
+                violations = Path(scratch) / f"{name}.violations.jsonl"
+                scan_file(path, violations_out=violations, output=None)
+                with violations.open(encoding="utf-8") as handle:
+                    found |= {(name, v["row"], v["field"], v["type"]) for v in map(json.loads, handle)}
+            return found
+
+        ours_s, ours_found = best_of(repeat, ours)
+    return _results(texts, rows, sample, supported, label_set, presidio_s, presidio_found, ours_s, ours_found)
+
+
+def _results(
+    texts: dict, rows: int, sample: str, supported: set[str], label_set: set, presidio_s: float,
+    presidio_found: set, ours_s: float, ours_found: set,
+) -> list[Result]:  # fmt: skip
+    texts = [t for per_file in texts.values() for t in per_file]
     mean_chars = sum(len(t) for t, _, _ in texts) / max(len(texts), 1)
-    sample = f"{rows:,} {domain} rows"
     presidio_speed, ours_speed = rows / presidio_s, rows / ours_s
     results = [
         Result(
@@ -148,11 +181,11 @@ def run(domain: str, rows: int, repeat: int) -> list[Result]:
 
     all_types = {t.value for t in PRESIDIO_TYPES.values()}
     wanted = comparable(label_set, all_types)
-    per_type = Counter(t for _, _, t in wanted)
+    per_type = Counter(f[3] for f in wanted)
     both = supported - {IdType.PERSON_NAME.value}
     totals = {"ours": [0, 0, 0, 0], "presidio": [0, 0, 0, 0]}  # hits, labels, true findings, findings
     for id_type in sorted(per_type):
-        truth = {f for f in wanted if f[2] == id_type}
+        truth = {f for f in wanted if f[3] == id_type}
         scores = {}
         for name, found in (("ours", ours_found), ("presidio", presidio_found)):
             if name == "presidio" and id_type not in supported:
@@ -207,11 +240,32 @@ def main() -> None:
     parser.add_argument(
         "--domain", default="healthcare", choices=["healthcare", "financial", "location", "mixed"]
     )
+    parser.add_argument(
+        "--corpus",
+        default="generator",
+        choices=["generator", "independent"],
+        help="the generator's rows of --domain, or the independent corpus of tests/corpus (its four "
+        "files, --rows in all)",
+    )
     parser.add_argument("--rows", type=int, default=2000, help="rows of the sample (Presidio is slow)")
     parser.add_argument("--repeat", type=int, default=2, help="timings are the best of this many runs")
     add_results_argument(parser)
     args = parser.parse_args()
-    publish(run(args.domain, args.rows, args.repeat), args.results)
+    if args.corpus == "generator":
+        path, labels = dataset(args.domain, args.rows, labels=True)
+        files = [(args.domain, path, pq.read_table(labels))]
+        sample = f"{args.rows:,} {args.domain} rows"
+        publish(run(files, sample, args.repeat), args.results)
+        return
+    sys.path.insert(0, str(ROOT))
+    from tests.corpus.build import build_corpus
+
+    per_file = max(args.rows // 4, 1)
+    with tempfile.TemporaryDirectory(prefix="sdp-corpus-") as scratch:
+        built = build_corpus(Path(scratch), rows=per_file)
+        files = [(f.name, f.path, f.labels) for f in built]
+        sample = f"{len(built) * per_file:,} independent-corpus rows ({len(built)} files)"
+        publish(run(files, sample, args.repeat), args.results)
 
 
 if __name__ == "__main__":

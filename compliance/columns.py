@@ -20,7 +20,12 @@ class ColumnRole(StrEnum):
     )
     CONSENT = "consent"  # GDPR consent flag (yes/no/true/false/granted/withdrawn/...)
     RECORD_DATE = "record_date"  # when the record was created (GDPR retention)
-    OTHER = "other"
+    # The header names a sensitive attribute but no single type ("contact", "national_id"): each
+    # value is typed on its own, and one no detector recognises is anonymized all the same.
+    SENSITIVE = "sensitive"
+    # The header rules identifiers out ("version", "firmware"): kept as it is, never searched.
+    NOT_IDENTIFIER = "not_identifier"
+    OTHER = "other"  # anything else: searched for embedded identifiers like free text
 
 
 @dataclass(frozen=True, slots=True)

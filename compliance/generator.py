@@ -2,8 +2,10 @@
 
 Each domain is a list of column specs. A row "with violations" carries identifiers in clear; other
 rows hold nulls or non-identifying values (tokens, "N/A", masked or coarse values). Decoys (values
-that look like identifiers but fail their validator) are sprinkled over candidate cells and never
-labelled. Labels say exactly what the detectors and rules must report: one per (row, field, type).
+that look like identifiers but fail their validator) are sprinkled over candidate cells: never
+labelled in free text, labelled UNRECOGNISED_SENSITIVE in a column named for an identifier (the
+detectors fail closed there). Labels say exactly what the detectors and rules must report: one per
+(row, field, type).
 
 Everything is drawn as numpy vectors per batch; Faker only fills small pools once per run, and the
 few `phonenumbers` checks run on those pools, so generation stays fast and memory stays bounded.
@@ -447,9 +449,10 @@ class PhoneFactory(IdentifierFactory):
         return self._values(ctx, n, (0.4, 0.4, 0.2, 0.0, 0.0))  # bare digit runs only in a phone column
 
     def decoy(self, ctx: _Context, n: int) -> np.ndarray:
-        # NANP area codes never start with 0 or 1: phone-shaped but invalid.
+        # NANP area codes never start with 1: phone-shaped but invalid (a leading 0 would read as
+        # another country's trunk prefix, and "(012) 345-6789" is a valid UK number).
         digits = ctx.rng.integers(0, 10, (n, 10))
-        digits[:, 0] = ctx.rng.integers(0, 2, n)
+        digits[:, 0] = 1
         digits[:, 3] = ctx.rng.integers(2, 10, n)
         return self._format(digits, ctx.rng.integers(0, 2, n))
 
@@ -787,6 +790,9 @@ class IdColumn(ColumnSpec):
         ]
         batch.columns[self.name] = _mix(codes, parts)
         batch.label(codes == 1, self.name, self.id_type)
+        # A look-alike in a column named for an identifier is still anonymized and reported: the
+        # detectors fail closed on a sensitive column's values they cannot type.
+        batch.label(codes == 2, self.name, IdType.UNRECOGNISED_SENSITIVE)
 
 
 @dataclass(frozen=True)
@@ -855,6 +861,7 @@ class GpsColumns(ColumnSpec):
             values = np.where(codes == 1, micro / 1e6, coarse)
             batch.columns[name] = pa.array(values, pa.float64(), mask=codes == 0)
         batch.label(codes == 1, self.latitude, IdType.GPS_COORDINATES)
+        batch.label(codes == 1, self.longitude, IdType.GPS_COORDINATES)
 
 
 @dataclass(frozen=True)
@@ -946,7 +953,7 @@ class PlainColumn(ColumnSpec):
 
 DOMAIN_COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {
     Domain.HEALTHCARE: (
-        PlainColumn("patient_id", "row_id"),
+        PlainColumn("record_id", "row_id"),
         IdColumn("patient_name", IdType.PERSON_NAME),
         IdColumn("ssn", IdType.SSN),
         IdColumn("dob", IdType.DATE_OF_BIRTH),

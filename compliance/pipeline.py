@@ -32,15 +32,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from compliance.anonymize.tokenize import Tokenizer, coarsen_gps
+from compliance.anonymize.tokenize import Tokenizer, coarsen_gps, coarsen_ip
 from compliance.buffers import string_buffers
 from compliance.columns import ColumnClass, ColumnRole
-from compliance.detection import Detector
+from compliance.detection import Detector, disabled_recognizers
 from compliance.policy import Policy, load_policy
 from compliance.rules import RuleEngine, detect_domain
-from compliance.vocabulary import Domain, IdType
+from compliance.vocabulary import IDENTIFIER_TYPES, Domain, IdType
 
 ANONYMIZE_METHODS = ("none", "tokenize", "k_anonymity")
+_IDENTIFIER_TYPE_VALUES = pa.array(sorted(t.value for t in IDENTIFIER_TYPES), pa.string())
 DOMAINS = ("auto", *(d.value for d in Domain))
 # Worker threads of CompliancePipeline.process_all (sdp scan); unset: one per CPU this process may use (at most 8).
 THREADS_ENV = "SDP_CORE_THREADS"
@@ -76,11 +77,17 @@ class BatchResult:
 
 @dataclass
 class ColumnPlan:
-    """How one column is anonymized (decided once per file)."""
+    """How one column is anonymized (decided once per file). Only cells with a violation change:
+    `scrub_text` replaces the identifiers found inside a text, every other method replaces the
+    whole value, with the anonymizer of the cell's own type (the column's `method` for its type)."""
 
     field: str
     method: str  # keep | tokenize | truncate_last4 | drop | generalize | coarsen | scrub_text | k_anonymity
     id_type: str | None = None
+
+    @property
+    def whole_values(self) -> bool:
+        return self.method not in ("keep", "scrub_text")
 
 
 @dataclass
@@ -108,7 +115,8 @@ class CompliancePipeline:
             raise ValueError(f"k must be at least 2, got {self.k}")
         if self.anonymize != "none" and self.tokenizer is None:
             raise ValueError(f"anonymize={self.anonymize} needs a tokenizer (set SDP_TOKEN_KEY)")
-        self._detector = Detector()
+        self._disabled = disabled_recognizers()
+        self._detector = Detector(disabled=self._disabled)
         self._engine: RuleEngine | None = None
 
     @property
@@ -134,7 +142,7 @@ class CompliancePipeline:
         if self.k:
             self.policy = dataclasses.replace(self.policy, k=self.k)
         if self.policy.gps_precision != 3:
-            self._detector = Detector(gps_precision=self.policy.gps_precision)
+            self._detector = Detector(gps_precision=self.policy.gps_precision, disabled=self._disabled)
         self._engine = RuleEngine.for_domain(self.domain, self.policy)
         for rule in self.rules:
             self._engine.add_rule(rule)
@@ -150,7 +158,7 @@ class CompliancePipeline:
         local = self._engine.evaluate(batch, findings, self.classes, row_offset=0, as_of=self.as_of)
         file_rows = pa.array(np.asarray(rows, dtype=np.int64)[local.column("row").to_numpy()], pa.int64())
         violations = local.set_column(0, "row", file_rows)
-        return BatchResult(self.anonymize_batch(batch), np.asarray(rows, dtype=np.int64), violations)
+        return BatchResult(self.anonymize_batch(batch, local), np.asarray(rows, dtype=np.int64), violations)
 
     def process_all(
         self, chunks: Iterable[RowBatch], threads: int = 1
@@ -245,7 +253,7 @@ class CompliancePipeline:
 
         sensitive = self.sensitive_attribute()
         policy = self.policy
-        return k_anonymize(
+        result = k_anonymize(
             table,
             self.quasi_identifiers(),
             policy.k,
@@ -253,6 +261,16 @@ class CompliancePipeline:
             l=policy.l if sensitive else None,
             max_suppression=policy.max_suppression,
         )
+        # k-anonymity may keep a ZIP or a birth date whole where enough rows share it; both are
+        # identifiers all the same (HIPAA Safe Harbor), so they are published no finer than the
+        # policy's generalisation. Coarser only merges classes: k and l still hold.
+        quasi = self.quasi_identifiers()
+        for column in self.classes:
+            if column.field in quasi and column.id_type in SAFE_HARBOR_TYPES:
+                position = result.table.schema.get_field_index(column.field)
+                floored = safe_harbor_floor(result.table.column(position).combine_chunks(), column.id_type)
+                result.table = result.table.set_column(position, column.field, floored)
+        return result
 
     def _plan(self) -> list[ColumnPlan]:
         quasi = self.quasi_identifiers() if self.anonymize == "k_anonymity" else {}
@@ -260,13 +278,15 @@ class CompliancePipeline:
         for column in self.classes:
             if column.field in quasi:
                 plan.append(ColumnPlan(column.field, "k_anonymity", column.id_type))
-            elif column.role == ColumnRole.FREE_TEXT:
-                plan.append(ColumnPlan(column.field, "scrub_text"))
             elif column.role == ColumnRole.IDENTIFIER and column.id_type:
                 method = self.policy.label_for(column.id_type).anonymizer
                 plan.append(ColumnPlan(column.field, method, column.id_type))
-            else:
+            elif column.role == ColumnRole.SENSITIVE:
+                plan.append(ColumnPlan(column.field, "tokenize"))  # each cell by its own type
+            elif column.role == ColumnRole.NOT_IDENTIFIER:
                 plan.append(ColumnPlan(column.field, "keep"))
+            else:  # free text and every other column: the identifiers found inside a value
+                plan.append(ColumnPlan(column.field, "scrub_text"))
         return plan
 
     def anonymized_columns(self) -> dict[str, str]:
@@ -274,16 +294,55 @@ class CompliancePipeline:
             {p.field: p.method for p in self.plan if p.method != "keep"} if self.anonymize != "none" else {}
         )
 
-    def anonymize_batch(self, batch: pa.RecordBatch) -> pa.RecordBatch:
-        """The file's anonymization plan applied to `batch` (string columns, in the classified order),
-        without detection: for engines that detect and anonymize rows at different times (the
-        hybrid job's lanes). Unchanged when the run asked for no anonymization."""
+    def anonymize_batch(
+        self, batch: pa.RecordBatch, violations: pa.Table, rows: np.ndarray | None = None
+    ) -> pa.RecordBatch:
+        """The file's anonymization plan applied to the cells of `batch` (string columns, in the
+        classified order) that have an identifier violation: a cell without one keeps its value, so
+        every changed field has a violation and every violation's field is changed. `violations`
+        index `batch` by row position, or by the file-level row numbers `rows` of its records
+        (engines that anonymize apart from detection: the hybrid job's lanes). Unchanged when the
+        run asked for no anonymization."""
         if self.anonymize == "none":
             return batch
+        cells = flagged_cells(violations, rows, self._strength)
         arrays = []
         for index, step in enumerate(self.plan):
-            arrays.append(self._apply(step, batch.column(index)))
+            column = batch.column(index)
+            flagged = cells.get(step.field)
+            arrays.append(column if flagged is None else self._apply_cells(step, column, *flagged))
         return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
+
+    def _strength(self, id_type: str) -> int:
+        """Rank of a type's anonymizer when one cell holds several types: the most protective wins."""
+        return _STRENGTH[self.policy.label_for(id_type).anonymizer]
+
+    def _apply_cells(
+        self, step: ColumnPlan, values: pa.Array, rows: np.ndarray, types: np.ndarray
+    ) -> pa.Array:
+        """`values` with the cells at `rows` (sorted) anonymized; `types` holds each cell's type."""
+        if not step.whole_values:
+            return self._apply(step, values) if step.method == "scrub_text" else values
+        out = values
+        for id_type in np.unique(types).tolist():
+            chosen = rows[types == id_type]
+            own = id_type == step.id_type
+            if own and step.method == "k_anonymity":
+                continue  # generalised with the whole file by the k-anonymity pass
+            cell_step = (
+                step if own else ColumnPlan(step.field, self.policy.label_for(id_type).anonymizer, id_type)
+            )
+            if own and chosen.size == len(values) - values.null_count:
+                # Every value of the column (the usual case): the column-wide path, which reuses
+                # detection's distinct values; nulls stay null.
+                whole = self._apply(cell_step, values)
+                out = whole if out is values else pc.if_else(values.is_valid(), whole, out)
+                continue
+            mask = np.zeros(len(values), dtype=bool)
+            mask[chosen] = True
+            replaced = self._apply(cell_step, values.take(pa.array(chosen)))
+            out = pc.replace_with_mask(out, pa.array(mask), replaced.cast(values.type))
+        return out
 
     def _apply(self, step: ColumnPlan, values: pa.Array) -> pa.Array:
         method = _METHODS.get(step.method)
@@ -320,7 +379,9 @@ class CompliancePipeline:
             return generalize_date_to_year(values)
         return self._tokenize(step, values)
 
-    def _coarsen(self, _step: ColumnPlan, values: pa.Array) -> pa.Array:
+    def _coarsen(self, step: ColumnPlan, values: pa.Array) -> pa.Array:
+        if step.id_type == IdType.IP_ADDRESS:
+            return coarsen_ip(values, lambda rest: self._tokenize(step, rest))
         return coarsen_gps(values).cast(pa.string())
 
 
@@ -344,6 +405,54 @@ _METHODS: dict[str, Callable[[CompliancePipeline, ColumnPlan, pa.Array], pa.Arra
 }
 # Every per-column method a staged manifest may name (validation checks against this).
 COLUMN_METHODS = frozenset(_METHODS)
+# The anonymizers of the policy, most protective first: a cell holding several types gets the first.
+_STRENGTH = {
+    method: rank
+    for rank, method in enumerate(("drop", "tokenize", "truncate_last4", "generalize", "coarsen", "keep"))
+}
+
+
+def flagged_cells(
+    violations: pa.Table, rows: np.ndarray | None, strength: Callable[[str], int]
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per field, the cells an anonymizer must change: (positions in the batch, sorted; the type of
+    each cell). Only identifier types count (a missing consent changes no value). `rows`: the
+    file-level row number of each record when `violations` use those; a cell holding several types
+    gets the one whose anonymizer ranks first by `strength`."""
+    if violations.num_rows == 0:
+        return {}
+    table = violations.select(["row", "field", "type"]).filter(
+        pc.is_in(violations.column("type"), value_set=_IDENTIFIER_TYPE_VALUES)
+    )
+    if table.num_rows == 0:
+        return {}
+    position = table.column("row").to_numpy()
+    if rows is not None:
+        rows = np.asarray(rows, dtype=np.int64)
+        order = np.argsort(rows, kind="stable")
+        at = np.searchsorted(rows, position, sorter=order)
+        at = order[np.clip(at, 0, max(rows.size - 1, 0))]
+        if rows.size == 0 or not np.array_equal(rows[at], position):
+            raise ValueError("violations name rows that are not in this batch")
+        position = at
+    fields = table.column("field").combine_chunks().dictionary_encode()
+    types = table.column("type").to_pylist()
+    ranks = {id_type: strength(id_type) for id_type in set(types)}
+    rank = np.array([ranks[t] for t in types], dtype=np.int64)
+    field_code = fields.indices.to_numpy(zero_copy_only=False)
+    order = np.lexsort((rank, position, field_code))  # per (field, row): the strongest type first
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = (field_code[order][1:] != field_code[order][:-1]) | (
+        position[order][1:] != position[order][:-1]
+    )
+    chosen = order[first]
+    type_values = np.array(types, dtype=object)
+    out = {}
+    for code, name in enumerate(fields.dictionary.to_pylist()):
+        in_field = chosen[field_code[chosen] == code]
+        if in_field.size:
+            out[name] = (position[in_field], type_values[in_field])
+    return out
 
 
 def generalize_zip(values: pa.Array) -> pa.Array:
@@ -378,6 +487,31 @@ def generalize_date_to_year(values: pa.Array) -> pa.Array:
     """A date -> its year ("1984-03-12" -> "1984"); values without a 4-digit year become null."""
     year = pc.extract_regex(values, pattern=r"(?P<year>(?:18|19|20)\d{2})")
     return pc.struct_field(year, [0])
+
+
+def _zip_floor(values: pa.Array) -> pa.Array:
+    """A published ZIP with more than 3 digits left (a whole ZIP, "0213*") -> its Safe Harbor form."""
+    text = values.cast(pa.string())
+    finer = pc.fill_null(pc.match_substring_regex(text, r"(?:\d[^\d]*){4}"), False)
+    return pc.if_else(finer, generalize_zip(text), text)
+
+
+def _date_floor(values: pa.Array) -> pa.Array:
+    """A published day or month ("1984-03-15", "1984-03") -> its year; ranges of years stay."""
+    return pc.replace_substring_regex(values.cast(pa.string()), r"^(\d{4})-\d{2}(?:-\d{2})?$", r"\1")
+
+
+_SAFE_HARBOR_FLOOR: dict[IdType, Callable[[pa.Array], pa.Array]] = {
+    IdType.ZIP_CODE: _zip_floor,
+    IdType.DATE_OF_BIRTH: _date_floor,
+}
+SAFE_HARBOR_TYPES = frozenset(_SAFE_HARBOR_FLOOR)
+
+
+def safe_harbor_floor(values: pa.Array, id_type: str) -> pa.Array:
+    """Published ZIP codes and birth dates no finer than HIPAA Safe Harbor allows (3 ZIP digits, the
+    year): what the k-anonymity pass applies on top of its own generalisation."""
+    return _SAFE_HARBOR_FLOOR[IdType(id_type)](values)
 
 
 def _as_strings(batch: pa.RecordBatch) -> pa.RecordBatch:

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from compliance.vocabulary import Domain, IdType, Regulation, Severity
+from compliance.vocabulary import IDENTIFIER_TYPES, Domain, IdType, Regulation, Severity
 
 POLICY_DIR = Path(__file__).with_name("policies")
 
@@ -187,6 +187,11 @@ def _types(raw_types: Any, where: str) -> Mapping[str, TypeRule]:
             rule=entry["rule"],
             anonymizer=entry["anonymizer"],
         )
+
+    kept = sorted(t for t, rule in types.items() if t in IDENTIFIER_TYPES and rule.anonymizer == "keep")
+    if kept:
+        # Fail closed: a value the detectors call an identifier is never loaded as it is.
+        raise ValueError(f"{where}: identifier type(s) {', '.join(kept)} may not use anonymizer 'keep'")
 
     cvv = types[IdType.CARD_CVV]
     if (cvv.regulation, cvv.severity) != (Regulation.PCI_DSS, Severity.CRITICAL):

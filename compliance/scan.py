@@ -122,9 +122,11 @@ def scan_file(
         violations_file = open(violations_out, "wb") if violations_out else None  # noqa: SIM115
         quasi_parts: list[pa.RecordBatch] = []
         try:
-            for chunk, result in pipeline.process_all(_timed(reader, clock), threads):
+            for _chunk, result in pipeline.process_all(_timed(reader, clock), threads):
                 if two_pass:
-                    quasi_parts.append(_quasi_columns(pipeline, chunk.batch))
+                    # The per-batch output: cells of another type in a quasi-identifier column
+                    # (an e-mail in a ZIP column) are already anonymized before k-anonymity.
+                    quasi_parts.append(_quasi_columns(pipeline, result.batch))
                 clock.charge("pure_processing_s")
                 violations = result.violations
                 summary.violations += violations.num_rows

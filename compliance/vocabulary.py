@@ -29,6 +29,9 @@ class IdType(StrEnum):
     VIN = "VIN"
     DEVICE_ID = "DEVICE_ID"
     GPS_COORDINATES = "GPS_COORDINATES"
+    # A value in a column whose header or values name a sensitive attribute that no detector could
+    # type: anonymized all the same (fail closed), and reported under this type.
+    UNRECOGNISED_SENSITIVE = "UNRECOGNISED_SENSITIVE"
     # Policy types: raised by rules, not by detectors.
     MISSING_CONSENT = "MISSING_CONSENT"
     RETENTION_EXCEEDED = "RETENTION_EXCEEDED"

@@ -27,7 +27,8 @@ Design:
   violations, and splits the rows into two lanes. Rows with a violation take the urgent lane:
   anonymized and written at once. The others travel on as Arrow IPC bytes (a side output) to the
   `batched lane`, keyed by LANE_KEYS_PER_SUBTASK * parallelism keys, buffered in Flink keyed state
-  and anonymized + written per FLUSH_ROWS rows, the remainder when the input ends (an event-time
+  and written per FLUSH_ROWS rows (anonymization changes only cells with a violation, so these rows
+  are written as they are), the remainder when the input ends (an event-time
   timer at the end of time fires on the final watermark of the bounded stream). Both operators
   emit one small summary per part file, collected by this client for the manifest.
 - Part files have deterministic names (batch index, lane key + flush number) and are written to a
@@ -216,15 +217,19 @@ class Decisions:
         return pa.schema([(ROW_COLUMN, pa.int64()), *((name, pa.string()) for name in self.columns)])
 
 
-def anonymize_records(pipeline: CompliancePipeline, batch: pa.RecordBatch, schema: pa.Schema) -> pa.Table:
+def anonymize_records(
+    pipeline: CompliancePipeline, batch: pa.RecordBatch, schema: pa.Schema, violations: pa.Table
+) -> pa.Table:
     """`_row` + the anonymized columns of `batch` (which has `_row` first) in the staged schema.
-    Anonymization only: detection already ran on these rows in the detect operator, and the
-    pipeline's anonymize step is the same code `process` runs after it."""
+    Anonymization only: detection already ran on these rows in the detect operator (`violations`,
+    by file-level row), and the pipeline's anonymize step is the same code `process` runs after it."""
     data = pa.RecordBatch.from_arrays(batch.columns[1:], names=batch.schema.names[1:])
-    anonymized = pipeline.anonymize_batch(data)
-    return pa.Table.from_batches(
-        [pa.RecordBatch.from_arrays([batch.column(0), *anonymized.columns], schema=schema)]
-    )
+    anonymized = pipeline.anonymize_batch(data, violations, batch.column(0).to_numpy())
+    return staged_records(pa.RecordBatch.from_arrays([batch.column(0), *anonymized.columns], schema=schema))
+
+
+def staged_records(batch: pa.RecordBatch) -> pa.Table:
+    return pa.Table.from_batches([batch])
 
 
 def write_part(table: pa.Table, folder: Path, name: str) -> None:
@@ -274,7 +279,9 @@ class DetectAndSplit(ProcessFunction):
         if urgent.num_rows:
             written = f"u-{part}"
             write_part(
-                anonymize_records(self.anonymizer, urgent, self.schema), self.staging / RECORDS, written
+                anonymize_records(self.anonymizer, urgent, self.schema, found),
+                self.staging / RECORDS,
+                written,
             )
         yield URGENT, written, urgent.num_rows, found.num_rows
         rest = batch.filter(pc.invert(flagged))
@@ -283,14 +290,13 @@ class DetectAndSplit(ProcessFunction):
 
 
 class BatchedLane(KeyedProcessFunction):
-    """Buffers rows without violations in keyed state; anonymizes and writes them `flush_rows` at a
-    time, and what is left when the input ends."""
+    """Buffers rows without violations in keyed state; writes them `flush_rows` at a time, and what
+    is left when the input ends."""
 
     def __init__(self, decisions: Decisions) -> None:
         self.decisions = decisions
 
     def open(self, runtime_context: RuntimeContext) -> None:
-        self.anonymizer = self.decisions.pipeline(self.decisions.anonymize)
         self.schema = self.decisions.records_schema()
         self.staging = Path(self.decisions.staging_dir)
         self.buffer = runtime_context.get_list_state(ListStateDescriptor("buffer", payload_type()))
@@ -316,7 +322,8 @@ class BatchedLane(KeyedProcessFunction):
         flush = self.flushes.value() or 0
         part = f"b-part-{key:03d}-{flush:05d}.parquet"
         batch = records.combine_chunks().to_batches()[0]
-        write_part(anonymize_records(self.anonymizer, batch, self.schema), self.staging / RECORDS, part)
+        # Rows without a violation: anonymization changes no cell of theirs (see anonymize_batch).
+        write_part(staged_records(batch).cast(self.schema), self.staging / RECORDS, part)
         self.buffer.clear()
         self.buffered.update(0)
         self.flushes.update(flush + 1)

@@ -31,7 +31,8 @@ enum {
     SHAPE_UPPER_RUN17 = 1u << 8,  /* [A-Z0-9]{17} */
     SHAPE_DECIMAL_COMMA = 1u << 9, /* \d\.\d somewhere and a comma somewhere */
     SHAPE_DIGIT = 1u << 10,       /* \d */
-    SHAPE_CAPS_ZIP = 1u << 11,    /* [A-Z]{2}\s+\d{5} */
+    SHAPE_CAPS_ZIP = 1u << 11,    /* [A-Z]{2}\s+\d{5} or ,\s*[a-z]{2}\s+\d{5} */
+    SHAPE_ZERO_GROUP = 1u << 12,  /* \b0\d{1,4}\)?[ .\-/)]\d{2}: a national number's trunk-0 group */
     SHAPE_ALWAYS = 1u << 31,      /* no condition: every text is a candidate */
 };
 
@@ -139,10 +140,28 @@ static uint32_t shapes_of(const unsigned char *s, Py_ssize_t n, int *ascii) {
             digits_at(s, i - 10, 3))
             found |= SHAPE_SSN;
         if (i >= 3 && is_digit(p) && is_upper(s[i - 2]) && is_upper(s[i - 3])) found |= SHAPE_CAPS_DIGITS;
+        if (i >= 4 && is_digit(p) && !(found & SHAPE_ZERO_GROUP)) {
+            unsigned char sep = s[i - 2];
+            if (sep == ' ' || sep == '.' || sep == '-' || sep == '/' || sep == ')') {
+                Py_ssize_t end = i - 3; /* the group's last digit, before an optional ')' */
+                if (sep != ')' && s[end] == ')') end--;
+                Py_ssize_t start = end;
+                while (start >= 0 && is_digit(s[start]) && end - start < 5) start--;
+                start++;
+                if (end - start >= 1 && s[start] == '0' && (start == 0 || !is_word(s[start - 1])))
+                    found |= SHAPE_ZERO_GROUP;
+            }
+        }
         if (digit_run == 5 && i >= 7 && is_space(s[i - 5])) {
             Py_ssize_t j = i - 5;
             while (j >= 0 && is_space(s[j])) j--;
             if (j >= 1 && is_upper(s[j]) && is_upper(s[j - 1])) found |= SHAPE_CAPS_ZIP;
+            /* ", id 83520": a lower-case state after a comma */
+            if (j >= 2 && s[j] >= 'a' && s[j] <= 'z' && s[j - 1] >= 'a' && s[j - 1] <= 'z') {
+                Py_ssize_t k = j - 2;
+                while (k >= 0 && is_space(s[k])) k--;
+                if (k >= 0 && s[k] == ',') found |= SHAPE_CAPS_ZIP;
+            }
         }
     }
     if (digits) found |= SHAPE_DIGIT;

@@ -14,6 +14,7 @@ import base64
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -340,3 +341,45 @@ def coarsen_gps(values: pa.Array, decimals: int = 2) -> pa.Array:
     lon = pc.round(lon_text.cast(pa.float64()), ndigits=decimals).cast(pa.string())
     pair = pc.binary_join_element_wise(lat, lon, ",")
     return pc.if_else(pc.fill_null(has_lon, False), pair, lat)
+
+
+_IPV4_HOST = (
+    r"^\s*((?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){2})\.\d{1,3}\s*$"
+)
+
+
+def coarsen_ip(values: pa.Array, otherwise: Callable[[pa.Array], pa.Array]) -> pa.Array:
+    """An IP address -> its network in CIDR notation: the /24 of an IPv4 address ("192.168.7.41" ->
+    "192.168.7.0/24"), the /48 of an IPv6 one ("2001:db8:85a3::8a2e:370:7334" -> "2001:db8:85a3::/48"),
+    neither of which names one host. Other values are replaced by `otherwise` (the tokenizer: fail
+    closed)."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    text = values if pa.types.is_string(values.type) else values.cast(pa.string())
+    v4 = pc.fill_null(pc.match_substring_regex(text, _IPV4_HOST), False)
+    out = pc.if_else(v4, pc.replace_substring_regex(text, _IPV4_HOST, r"\1.0/24"), text)
+    rest = np.flatnonzero(~v4.to_numpy(zero_copy_only=False) & text.is_valid().to_numpy(zero_copy_only=False))
+    if rest.size == 0:
+        return out
+    others = text.take(pa.array(rest))
+    networks = [_ipv6_network(value) for value in others.to_pylist()]
+    unknown = np.flatnonzero([n is None for n in networks])
+    replaced = pa.array(networks, pa.string())
+    if unknown.size:
+        tokens = otherwise(others.take(pa.array(unknown)))
+        mask = np.zeros(len(networks), dtype=bool)
+        mask[unknown] = True
+        replaced = pc.replace_with_mask(replaced, pa.array(mask), tokens.cast(pa.string()))
+    mask = np.zeros(len(text), dtype=bool)
+    mask[rest] = True
+    return pc.replace_with_mask(out, pa.array(mask), replaced)
+
+
+def _ipv6_network(value: str) -> str | None:
+    import ipaddress
+
+    try:
+        address = ipaddress.IPv6Address(value.strip().split("%")[0])
+    except ValueError:
+        return None
+    return str(ipaddress.IPv6Network((address, 48), strict=False))

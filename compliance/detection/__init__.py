@@ -8,21 +8,32 @@ checksums in numpy); Python touches only candidates that the vectorised steps ca
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from compliance.columns import ColumnClass, ColumnRole
-from compliance.detection import headers
+from compliance.detection import blanks, headers
+from compliance.detection import phone as phone_numbers
 from compliance.detection.arrays import as_strings, lengths, matches
 from compliance.detection.recognizers import REGISTRY, Recognizer
 from compliance.detection.text import ReplaceMany, TextScanner, per_value
 from compliance.vocabulary import IdType
 
-__all__ = ["FINDINGS_SCHEMA", "Detector", "ReplaceMany", "per_value"]
+__all__ = [
+    "DISABLE_ENV",
+    "FINDINGS_SCHEMA",
+    "Detector",
+    "ReplaceMany",
+    "disabled_recognizers",
+    "per_value",
+    "residual_identifiers",
+]
 
+DISABLE_ENV = "SDP_DISABLE_RECOGNIZERS"
 FINDINGS_SCHEMA = pa.schema([("row", pa.int64()), ("field", pa.string()), ("type", pa.string())])
 
 # Share of a sample that must validate for values alone to type a column.
@@ -35,10 +46,17 @@ _QUASI_OF_TYPE = {IdType.ZIP_CODE: "zip", IdType.DATE_OF_BIRTH: "date"}
 
 
 class Detector:
-    def __init__(self, *, gps_precision: int = 3, sample_size: int = 1000) -> None:
+    def __init__(
+        self, *, gps_precision: int = 3, sample_size: int = 1000, disabled: Iterable[IdType] = ()
+    ) -> None:
+        """`disabled`: identifier types whose recognizer is left out (fault injection: the residual
+        check of the validation must then catch what it would have found)."""
         self.gps_precision = gps_precision
         self.sample_size = sample_size
-        self.recognizers: list[Recognizer] = [cls(gps_precision=gps_precision) for cls in REGISTRY]
+        off = set(disabled)
+        self.recognizers: list[Recognizer] = [
+            cls(gps_precision=gps_precision) for cls in REGISTRY if cls.id_type not in off
+        ]
         self._by_type = {recognizer.id_type: recognizer for recognizer in self.recognizers}
         self._text = TextScanner(self.recognizers)
         # field -> (column, its trimmed values' dictionary encoding or None when the column does not
@@ -63,7 +81,7 @@ class Detector:
     def _classify_column(self, field: str, column: pa.Array) -> ColumnClass:
         name = headers.normalize_header(field)
         if headers.NOT_IDENTIFIER.fullmatch(name):
-            return ColumnClass(field, ColumnRole.OTHER)
+            return ColumnClass(field, ColumnRole.NOT_IDENTIFIER)
         if headers.CONSENT.fullmatch(name):
             return ColumnClass(field, ColumnRole.CONSENT)
         if headers.RECORD_DATE.fullmatch(name):
@@ -71,8 +89,17 @@ class Detector:
         kind = headers.quasi_kind(name)
         if kind:
             return ColumnClass(field, ColumnRole.QUASI_IDENTIFIER, quasi_kind=kind)
-        named = next((r for r in self.recognizers if r.names(name)), None)
         sample = self._sample(column)
+        limit = headers.gps_half(name)
+        gps = self._by_type.get(IdType.GPS_COORDINATES)
+        if (
+            limit is not None
+            and gps is not None
+            and len(sample)
+            and (gps.validate_half(sample, limit) | gps.published(sample)).any()
+        ):
+            return ColumnClass(field, ColumnRole.IDENTIFIER, IdType.GPS_COORDINATES, evidence="header+values")
+        named = next((r for r in self.recognizers if r.names(name)), None)
         rate = _rate(named.validate(_padded(sample, column, named))) if named is not None else 0.0
         if named is not None and named.header_needs_values and len(sample) and rate == 0:
             named = None
@@ -87,6 +114,8 @@ class Detector:
         proven = self._type_by_values(sample)
         if proven is not None:
             return self._identifier(field, proven, "values")
+        if headers.SENSITIVE.fullmatch(name):
+            return ColumnClass(field, ColumnRole.SENSITIVE)
         if len(sample) and _rate(matches(sample, r"\S+\s+\S+\s+\S+\s+\S+") & (lengths(sample) >= 20)) >= 0.5:
             return ColumnClass(field, ColumnRole.FREE_TEXT, evidence="values")
         return ColumnClass(field, ColumnRole.OTHER, evidence="header+values")
@@ -133,52 +162,87 @@ class Detector:
     # --- detection ---------------------------------------------------------------------------------
 
     def detect(self, batch: pa.RecordBatch, classes: list[ColumnClass] | None = None) -> pa.Table:
-        """Findings (row, field, type) of this batch; unique per (row, field, type), sorted."""
+        """Findings (row, field, type) of this batch; unique per (row, field, type), sorted.
+
+        An identifier column reports the values its type validates; every other value that is not
+        blank (blanks.py) or in a published form of the type is typed on its own: by the free-text
+        patterns, as a possible phone number in a phone or contact column, else as
+        UNRECOGNISED_SENSITIVE (fail closed). A SENSITIVE column is typed value by value the same
+        way. Free text and every other column but NOT_IDENTIFIER ones are searched for embedded
+        identifiers. Each column of a latitude/longitude pair reports its own precise values.
+        """
         if classes is None:
             classes = self.classify(batch)
         names = set(batch.schema.names)
-        gps_fields = [c.field for c in classes if c.id_type is IdType.GPS_COORDINATES]
-        pairs = headers.gps_pairs(gps_fields)
-        longitudes = set(pairs.values())
-        rows: list[np.ndarray] = []
-        fields: list[str] = []
-        types: list[str] = []
+        limits = _gps_limits([c.field for c in classes if c.id_type is IdType.GPS_COORDINATES])
+        found = _Findings()
         self._distinct = {}
-
-        def add(found: np.ndarray, field: str, id_type: IdType) -> None:
-            if found.size:
-                rows.append(found.astype(np.int64, copy=False))
-                fields.append(field)
-                types.append(id_type.value)
-
         for column_class in classes:
             field = column_class.field
-            if field not in names:
+            if field not in names or column_class.role is ColumnRole.NOT_IDENTIFIER:
                 continue
             column = batch.column(field)
-            if column_class.role is ColumnRole.FREE_TEXT:
-                for id_type, found in _on_distinct(as_strings(column), self._text.find).items():
-                    add(found, field, id_type)
-            elif column_class.role is ColumnRole.IDENTIFIER and column_class.id_type is not None:
-                recognizer = self._by_type.get(column_class.id_type)
-                if recognizer is None or field in longitudes:
-                    continue  # a GPS pair is reported once, under its latitude
-                if field in pairs:
-                    if pairs[field] not in names:
-                        continue
-                    gps = self._by_type[IdType.GPS_COORDINATES]
-                    valid = gps.validate_pair(as_strings(column), as_strings(batch.column(pairs[field])))
-                else:
-                    trimmed = as_strings(column)
-                    strings = _padded(trimmed, column, recognizer)
-                    encoded = _encoded_if_repetitive(strings)
-                    if strings is trimmed and pa.types.is_string(column.type):
-                        self._distinct[field] = (column, encoded)
-                    valid = _on_distinct(
-                        strings, lambda values, r=recognizer: {r.id_type: r.validate(values)}, encoded
-                    )[recognizer.id_type]
-                add(_as_rows(valid), field, recognizer.id_type)
-        return _findings(rows, fields, types)
+            if column_class.id_type is not None and column_class.id_type not in self._by_type:
+                column_class = ColumnClass(field, ColumnRole.OTHER)  # its recognizer is disabled
+            if column_class.role is ColumnRole.IDENTIFIER and column_class.id_type is not None:
+                self._detect_identifier(field, column, column_class.id_type, limits.get(field), found)
+            elif column_class.role is ColumnRole.SENSITIVE:
+                strings = as_strings(column)
+                self._fail_closed(field, strings, np.flatnonzero(strings.is_valid()), None, found)
+            else:
+                for id_type, rows in _on_distinct(as_strings(column), self._text.find).items():
+                    found.add(rows, field, id_type)
+        return found.table()
+
+    def _detect_identifier(
+        self, field: str, column: pa.Array, id_type: IdType, limit: float | None, found: _Findings
+    ) -> None:
+        """The values of a column of one identifier type: those its recognizer validates, then the
+        rest fail closed."""
+        recognizer = self._by_type[id_type]
+        trimmed = as_strings(column)
+        if limit is not None:  # one half of a position
+            strings = trimmed
+            valid = _as_rows(recognizer.validate_half(trimmed, limit))
+        else:
+            strings = _padded(trimmed, column, recognizer)
+            encoded = _encoded_if_repetitive(strings)
+            if strings is trimmed and pa.types.is_string(column.type):
+                self._distinct[field] = (column, encoded)
+            valid = _on_distinct(strings, lambda values: {id_type: recognizer.validate(values)}, encoded)[
+                id_type
+            ]
+        found.add(valid, field, id_type)
+        rest = np.array(strings.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        rest[valid] = False
+        if rest.any():
+            self._fail_closed(field, strings, np.flatnonzero(rest), recognizer, found)
+
+    def _fail_closed(
+        self, field: str, strings: pa.Array, rows: np.ndarray, recognizer: Recognizer | None, found: _Findings
+    ) -> None:
+        """Type each value at `rows` of a sensitive column that its own type did not validate."""
+        values = _rows_of(strings, rows)
+        keep = ~blanks.blank(values)
+        if recognizer is not None:
+            keep &= ~recognizer.published(values)
+        if not keep.all():
+            rows, values = rows[keep], values.filter(pa.array(keep))
+        if rows.size == 0:
+            return
+        typed = np.zeros(rows.size, dtype=bool)
+        texts = self._text.find(values)
+        for id_type, hit in texts.items():
+            found.add(rows[hit], field, id_type)
+            typed[hit] = True
+        if recognizer is None or recognizer.id_type is IdType.PHONE:
+            # Contact and phone columns: a number that is valid in one of the regions tried, or that
+            # its numbering plan allows, is a phone number, alone or beside an e-mail address.
+            phones = phone_numbers.numbers_in(values)
+            phones[texts.get(IdType.PHONE, np.zeros(0, dtype=np.int64))] = False  # found already
+            found.add(rows[phones], field, IdType.PHONE)
+            typed |= phones
+        found.add(rows[~typed], field, IdType.UNRECOGNISED_SENSITIVE)
 
     def distinct_values(self, field: str, column: pa.Array) -> tuple[bool, pa.DictionaryArray | None]:
         """(known, encoding): whether the last detect() saw exactly `column` (same buffers) as the
@@ -203,6 +267,81 @@ class Detector:
         encoded = pc.dictionary_encode(strings)
         scrubbed = self._text.scrub(encoded.dictionary, replace_many)
         return strings if scrubbed is encoded.dictionary else scrubbed.take(encoded.indices)
+
+
+class _Findings:
+    """Row indices per (field, type) part, collected by detect() and sorted into one table."""
+
+    def __init__(self) -> None:
+        self.rows: list[np.ndarray] = []
+        self.fields: list[str] = []
+        self.types: list[str] = []
+
+    def add(self, found: np.ndarray, field: str, id_type: IdType) -> None:
+        """Add rows (indices, or a boolean mask) holding `id_type` in `field`; disjoint from the rows
+        already added for the same (field, type)."""
+        found = _as_rows(found)
+        if found.size:
+            self.rows.append(found.astype(np.int64, copy=False))
+            self.fields.append(field)
+            self.types.append(id_type.value)
+
+    def table(self) -> pa.Table:
+        return _findings(self.rows, self.fields, self.types)
+
+
+def _gps_limits(fields: list[str]) -> dict[str, float]:
+    """Range limit (90 latitude, 180 longitude) of each position column that holds one coordinate:
+    a half of a latitude/longitude pair or a lone "latitude" column."""
+    limits = {}
+    for latitude, longitude in headers.gps_pairs(fields).items():
+        limits[latitude], limits[longitude] = 90.0, 180.0
+    for field in fields:
+        if field not in limits:
+            limit = headers.gps_half(headers.normalize_header(field))
+            if limit is not None:
+                limits[field] = limit
+    return limits
+
+
+def _rows_of(values: pa.Array, rows: np.ndarray) -> pa.Array:
+    """values[rows] (sorted, distinct rows): `values` itself when rows are all of it."""
+    return values if rows.size == len(values) else values.take(pa.array(rows))
+
+
+def disabled_recognizers() -> frozenset[IdType]:
+    """Identifier types named in SDP_DISABLE_RECOGNIZERS (comma-separated): recognizers left out of
+    the pipeline's detection, to prove that validation's residual check catches what they miss.
+    A fault-injection setting for tests; never set in production."""
+    raw = os.environ.get(DISABLE_ENV, "")
+    names = {name.strip().upper() for name in raw.split(",") if name.strip()}
+    unknown = sorted(names - {t.value for t in IdType})
+    if unknown:
+        raise ValueError(f"{DISABLE_ENV} names unknown identifier type(s): {', '.join(unknown)}")
+    return frozenset(IdType(name) for name in names)
+
+
+def residual_identifiers(
+    table: pa.Table, *, gps_precision: int = 3, batch_rows: int = 65_536
+) -> dict[tuple[str, str], int]:
+    """(column, type) -> how many cells of an anonymized table still hold an identifier, by every
+    detector (none disabled) in the same fail-closed mode as the pipeline: classification of the
+    table itself, then detection batch by batch. Tokens, masks, placeholders and published forms
+    (a ZIP3, a year, a coarse position) hold none, so a correctly anonymized table gives {}."""
+    detector = Detector(gps_precision=gps_precision)
+    counts: dict[tuple[str, str], int] = {}
+    classes = None
+    for batch in table.combine_chunks().to_batches(max_chunksize=batch_rows):
+        if classes is None:
+            classes = detector.classify(batch)
+        found = detector.detect(batch, classes)
+        if found.num_rows == 0:
+            continue
+        pairs = pc.binary_join_element_wise(found.column("field"), found.column("type"), "\x1f")
+        for entry in pc.value_counts(pairs.combine_chunks()).to_pylist():
+            field, id_type = entry["values"].split("\x1f")
+            counts[(field, id_type)] = counts.get((field, id_type), 0) + entry["counts"]
+    return counts
 
 
 def _padded(strings: pa.Array, column: pa.Array, recognizer: Recognizer) -> pa.Array:

@@ -49,6 +49,17 @@ FREE_TEXT = header_rule(
 NOT_IDENTIFIER = header_rule(
     ANY_PREFIX + r"(?:version|ver|build|release|firmware|fw|sw|os|os_version|schema|api)(?:_[a-z0-9]+)*"
 )
+# Headers that name a sensitive attribute without naming one identifier type ("contact" may hold
+# e-mails or phones, "national_id" an identifier no recognizer knows): each value is typed on its
+# own, and a value no detector recognises is anonymized all the same (fail closed).
+SENSITIVE = header_rule(
+    ANY_PREFIX
+    + r"(?:contact|contacts|contact_info|contact_information|contact_details?|contact_method|contact_data|"
+    r"contact_value|preferred_contact|reach|reach_at|how_to_reach|personal_data|personal_info|"
+    r"personal_information|pii|phi|id_number|identity_number|national_id|government_id|gov_id|tax_id|"
+    r"taxpayer_id|tin|itin|nin|nino|ni_number|national_insurance|sin|personal_id|citizen_id|"
+    r"username|user_name|login_name|login_id|screen_name|social_handle)" + ID_SUFFIX
+)
 QUASI_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("age", header_rule(ANY_PREFIX + r"(?:age|age_years|age_in_years|years_old|age_group|age_band)")),
     ("gender", header_rule(ANY_PREFIX + r"(?:gender|sex|gender_identity)")),
@@ -73,6 +84,16 @@ def quasi_kind(normalized: str) -> str | None:
     for kind, rule in QUASI_KINDS:
         if rule.fullmatch(normalized):
             return kind
+    return None
+
+
+def gps_half(normalized: str) -> float | None:
+    """The range limit of a header naming a latitude (90) or longitude (180) column by itself
+    ("latitude", "device_lat", "pickup_lng"); None for any other header."""
+    for limit, rule in ((90.0, _LAT), (180.0, _LON)):
+        match = rule.match(normalized)
+        if match and not match["post"]:
+            return limit
     return None
 
 

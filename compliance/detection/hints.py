@@ -37,7 +37,8 @@ SHAPES = (
     "upper_run17",  # [A-Z0-9]{17}
     "decimal_comma",  # \d\.\d and a comma
     "digit",  # \d
-    "caps_zip",  # [A-Z]{2}\s+\d{5}
+    "caps_zip",  # [A-Z]{2}\s+\d{5} or ,\s*[a-z]{2}\s+\d{5}
+    "zero_group",  # \b0\d{1,4}\)?[ .\-/)]\d{2}
 )
 _ALWAYS = 1 << 31
 _EXACT_CASE, _WHOLE_WORD = 1, 2

@@ -29,6 +29,19 @@ from compliance.detection.arrays import (
 # Separators and the characters a formatted number may contain.
 PHONE_SHAPE = r"^(?:\+|00)?[\d\s().\-/]{6,24}$"
 EXTENSION = r"(?i)\s*(?:ext\.?|x|#)\s*\d{1,6}$"
+# Digit groups that read as something else than a phone number: a date (03.12.1984, 12/03/84,
+# 2024-03-05), the 3-2-4 groups of a US social security number, a ZIP+4, an IPv4 address, a
+# reference numbered by year ("2024-14359").
+NOT_A_PHONE = (
+    r"^(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{2}|\d{4})|\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{3}[- ]\d{2}[- ]\d{4}|"
+    r"\d{5}-\d{4}|\d{1,3}(?:\.\d{1,3}){3}|(?:19|20)\d{2}-\d{3,6})$"
+)
+# 3-3-4 digit groups with the area code in brackets, or starting with a 1 (which no NANP area code
+# does): "(197) 340-0365" and "194-700-4951" are invalid NANP numbers, not numbers of another country
+# that happen to have ten digits (an Italian mobile "379 135 2932" is not in this notation).
+NANP_NOTATION = r"^(?:\+?1[ .-]?)?(?:\(\d{3}\) ?|1\d{2}[ .-])\d{3}[ .-]\d{4}$"
+# The trunk prefix some countries write in brackets after the country code: +44 (0)20 7946 0958.
+TRUNK_IN_BRACKETS = "(0)"
 # Regions tried for national-format numbers that are not NANP, most common first.
 NATIONAL_REGIONS = ("GB", "DE", "FR", "IN", "AU", "IT", "ES", "NL", "BR", "MX", "JP", "IE", "ZA", "NG", "PH")
 _MAX_DIGITS = 15  # E.164
@@ -85,7 +98,9 @@ def _fast_path(
     national10 = number % 10_000_000_000
     area, exchange = national10 // 10_000_000, national10 // 1_000_000 % 10
     leading = number // 10 ** np.clip(length - 1, 0, 17)
-    national_nanp = ~international & ((length == 10) | ((length == 11) & (leading == 1)))
+    # A national 10-digit number written with a leading 0 is no NANP number (NANP area codes start with
+    # 2-9) but another country's trunk prefix: left undecided, for `phonenumbers`.
+    national_nanp = ~international & (((length == 10) & (leading >= 1)) | ((length == 11) & (leading == 1)))
     international_nanp = international & (length == 11) & (leading == 1)
     nanp = national_nanp | international_nanp
     valid = nanp & nanp_area_codes(area[nanp])[area] & (exchange >= 2)
@@ -116,6 +131,7 @@ def _normalise(values: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray, np.n
     """(base, number, digit count, international, shaped): `base` is the values without extension;
     the rest describes it: the number of the last 15 digits, the digits counted without a leading 00
     (international call prefix), whether written with + or 00, whether phone-shaped."""
+    values = _without_bracketed_trunk(values)
     packed = native_check("phone", values)  # one pass in C, see native/id_checks.c
     if packed is None:
         base = _without_extension(values, np.ones(len(values), dtype=bool))[0]
@@ -128,6 +144,17 @@ def _normalise(values: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray, np.n
     shaped = packed >= 0  # UNDECIDED left: an x or # but no extension, so no phone number
     packed = np.maximum(packed, 0)
     return base, packed >> 6, (packed >> 1) & 31, (packed & 1).astype(bool), shaped
+
+
+def _without_bracketed_trunk(values: pa.Array) -> pa.Array:
+    """ "+44 (0)20 7946 0958" -> "+44 20 7946 0958": the bracketed trunk 0 is not dialled after a
+    country code, so it is no digit of the number."""
+    if len(values) == 0:
+        return values
+    found = pc.match_substring(values, TRUNK_IN_BRACKETS)
+    if not pc.any(found).as_py():
+        return values
+    return pc.if_else(found, pc.replace_substring(values, TRUNK_IN_BRACKETS, ""), values)
 
 
 def _normalise_python(base: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -199,6 +226,80 @@ def valid_phones(values: pa.Array, *, national_formats: bool = True) -> np.ndarr
         position = pc.index_in(candidates, value_set=distinct)
         ok[index] = to_mask(pc.take(verdict, position))
     return ok
+
+
+def valid_in_regions(values: pa.Array) -> np.ndarray:
+    """Which values `phonenumbers` reads as a valid number of one of NATIONAL_REGIONS, once per
+    distinct value: for national numbers a keyword marks, whatever their length or first digit
+    ("mobile 98765 43210" in India)."""
+    if len(values) == 0:
+        return np.zeros(0, dtype=bool)
+    distinct = pc.unique(values)
+    verdict = pa.array([_slow_valid(text, NATIONAL_REGIONS) for text in distinct.to_pylist()], pa.bool_())
+    return to_mask(pc.take(verdict, pc.index_in(values, value_set=distinct)))
+
+
+# A run of digit groups that may be a phone number, anywhere in a value ("jane@x.org / 6158447222",
+# "0103080962 (WhatsApp)").
+_NUMBER_IN_VALUE = r"(?:\+\d|\(\d|\b\d)[\d ().\-/]{5,20}\d\b"
+
+
+def numbers_in(values: pa.Array) -> np.ndarray:
+    """Which values hold a phone number, alone or beside other text, for columns a header names as
+    phones or contacts: a digit run of 7 to 15 digits that is valid (`phonenumbers`, the regions
+    tried) or possible by its numbering plan, and not shaped like a date or another identifier."""
+    found = np.zeros(len(values), dtype=bool)
+    if len(values) == 0:
+        return found
+    first = pc.extract_regex(values, rf"(?P<n>{_NUMBER_IN_VALUE})").field("n")
+    has = np.flatnonzero(to_mask(pc.is_valid(first)))
+    if has.size == 0:
+        return found
+    candidates = first.take(pa.array(has))
+    ok = _phone_number(candidates)
+    found[has[ok]] = True
+    # The first run was no phone number ("Order 12-3 ... 617-728-8451"): the later runs, in Python.
+    import re
+
+    pattern = re.compile(_NUMBER_IN_VALUE, re.ASCII)
+    retry = has[~ok]
+    if retry.size:
+        texts = values.take(pa.array(retry)).to_pylist()
+        later = [[m.group() for m in pattern.finditer(text)][1:] for text in texts]
+        flat = [run for runs in later for run in runs]
+        if flat:
+            verdict = iter(_phone_number(pa.array(flat, pa.string())).tolist())
+            found[retry] = [any([next(verdict) for _ in runs]) for runs in later]
+    return found
+
+
+def _phone_number(runs: pa.Array) -> np.ndarray:
+    digits = pc.utf8_length(pc.replace_substring_regex(runs, r"\D", "")).to_numpy(zero_copy_only=False)
+    shaped = (digits >= 7) & (digits <= _MAX_DIGITS) & ~to_mask(pc.match_substring_regex(runs, NOT_A_PHONE))
+    ok = np.zeros(len(runs), dtype=bool)
+    index = np.flatnonzero(shaped)
+    if index.size:
+        some = runs.take(pa.array(index))
+        verdict = valid_phones(some) | possible_phones(some)
+        rest = np.flatnonzero(~verdict & ~to_mask(pc.match_substring_regex(some, NANP_NOTATION)))
+        if rest.size:
+            verdict[rest] = valid_in_regions(some.take(pa.array(rest)))
+        ok[index] = verdict
+    return ok
+
+
+def possible_phones(values: pa.Array) -> np.ndarray:
+    """Numbers that their numbering plan makes possible, assigned or not: NANP numbers whose area
+    code and exchange start with 2-9, and international numbers of a length their country code
+    allows. For columns a header names as phones, where shape and plan are evidence enough."""
+    _, number, count, international, shaped = _normalise(values)
+    national10 = number % 10_000_000_000
+    area, exchange = national10 // 10_000_000 % 1000, national10 // 1_000_000 % 10
+    leading = number // 10 ** np.clip(count - 1, 0, 17)
+    nanp = ((count == 10) | ((count == 11) & (leading == 1))) & (area >= 200) & (exchange >= 2)
+    valid, decided = _fast_path(number, count, international)
+    other = international & ~nanp & valid
+    return shaped & (nanp | other) & (count >= 7) & (count <= _MAX_DIGITS) & decided
 
 
 def phonenumbers_valid(values: list[str]) -> np.ndarray:

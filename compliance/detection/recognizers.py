@@ -17,12 +17,14 @@ import datetime as dt
 import ipaddress
 import re
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from compliance.anonymize.tokenize import TOKEN_REGEX
 from compliance.detection import phone
 from compliance.detection.arrays import (
     UNDECIDED,
@@ -48,6 +50,17 @@ from compliance.detection.hints import TextHint
 from compliance.vocabulary import IdType
 
 
+@dataclass(frozen=True)
+class TextPattern:
+    """One more way an identifier appears in free text, beside a recognizer's `text_pattern`: most
+    often a keyword-context form ("SSN 423 52 2671") whose value alone would be too ambiguous.
+    `check` names the recognizer method that validates its matches (one struct per match)."""
+
+    regex: str
+    hint: TextHint | None = None
+    check: str = "validate_text"
+
+
 class Recognizer(ABC):
     id_type: ClassVar[IdType]
     # Full-match regex over the normalised header; None: never named by header.
@@ -62,6 +75,8 @@ class Recognizer(ABC):
     header_needs_values: ClassVar[bool] = False
     # Integer-typed columns lose leading zeros: left-pad their string form to this width.
     integer_width: ClassVar[int] = 0
+    # Further free-text forms, e.g. keyword context that lets an ambiguous shape count.
+    context_patterns: ClassVar[tuple[TextPattern, ...]] = ()
 
     def __init__(self, *, gps_precision: int = 3) -> None:
         self.gps_precision = gps_precision
@@ -87,6 +102,17 @@ class Recognizer(ABC):
     def validate_text(self, found: pa.StructArray) -> np.ndarray:
         """Which matches of `text_pattern` (one struct per match, a field per group) are identifiers."""
         return self.validate(found.field("v"))
+
+    def text_patterns(self) -> tuple[TextPattern, ...]:
+        """Every free-text form of this type: `text_pattern` first, then `context_patterns`."""
+        primary = (TextPattern(self.text_pattern, self.text_hint),) if self.text_pattern else ()
+        return primary + self.context_patterns
+
+    def published(self, values: pa.Array) -> np.ndarray:
+        """Which values of a column of this type are in a published (anonymized) form that carries
+        no identifier: a generalised ZIP or date, a coarse position. They get no violation and are
+        not "unrecognised" either. Masks, tokens and placeholders are handled for every type."""
+        return np.zeros(len(values), dtype=bool)
 
 
 REGISTRY: list[type[Recognizer]] = []
@@ -132,6 +158,16 @@ class SsnRecognizer(Recognizer):
     by_values = True
     text_pattern = r"\b(?P<v>\d{3}-\d{2}-\d{4})\b"
     text_hint = TextHint(shapes=("ssn",))
+    # Nine undelimited or space-separated digits are an SSN only right after a keyword ("patient SSN
+    # 894100958 verified", "SSN 423 52 2671", "social security no: 423-52-2671"); SSA rules still apply.
+    context_patterns = (
+        TextPattern(
+            r"(?i:\b(?:ssn|ss#|ss\s*no\.?|soc(?:ial)?\.?\s*sec(?:urity)?\.?(?:\s*(?:number|num|no\.?|#))?))"
+            r"[^\w\n]{0,4}(?:(?i:is|was|of|on\s+file|number|no)[^\w\n]{1,4}){0,2}"
+            r"(?P<v>\d{3}[- ]?\d{2}[- ]?\d{4})\b",
+            TextHint(keywords=("ssn", "ss", "soc")),
+        ),
+    )
     integer_width = 9
     # Valid by structure but never issued: SSA advertising samples (078-05-1120 from a 1938 wallet).
     NEVER_ISSUED: ClassVar[tuple[int, ...]] = (78051120, 219099999)
@@ -167,7 +203,14 @@ class CreditCardRecognizer(Recognizer):
         r"creditcard|credit_card_number|debit_card|debit_card_number|payment_card|primary_account_number)"
     )
     by_values = True
-    text_pattern = r"\b(?P<v>\d{4}(?:[ -]\d{4}){3}(?:[ -]\d{3})?|\d{4}[ -]\d{6}[ -]\d{4,5}|\d{13,19})\b"
+    # `other`: what makes the digits another identifier: an IBAN's country, check digits and groups
+    # ("FR39 5215 3676 1623 9581 9053 506" holds a Luhn-valid run of four groups), a "+" (a phone
+    # number in E.164), or an account keyword ("acct #6229318099237958").
+    text_pattern = (
+        r"(?P<other>\b[A-Z]{2}\d{2}[ -](?:[A-Z0-9]{4}[ -])*|\+|"
+        r"(?i:\b(?:acct|account|routing|aba)\b\.?\s*(?:number|no\.?|num|#)?\s*[:#]?\s*))?"
+        r"\b(?P<v>\d{4}(?:[ -]\d{4}){3}(?:[ -]\d{3})?|\d{4}[ -]\d{6}[ -]\d{4,5}|\d{13,19})\b"
+    )
     text_hint = TextHint(shapes=("card_digits",))
     # (first, last prefix, prefix digits, allowed lengths) per brand.
     BRANDS: ClassVar[tuple[tuple[int, int, int, tuple[int, ...]], ...]] = (
@@ -201,6 +244,9 @@ class CreditCardRecognizer(Recognizer):
 
     def evidence_ceiling(self, values: pa.Array) -> float:
         return share_starting_with(values, _DIGITS, min_bytes=12, max_bytes=37)
+
+    def validate_text(self, found: pa.StructArray) -> np.ndarray:
+        return self.validate(found.field("v")) & ~_context_group(found, "other")
 
     def _check(self, values: pa.Array) -> np.ndarray:
         digits, length = compact_digits(values, 19, 40)
@@ -249,6 +295,12 @@ class IbanRecognizer(Recognizer):
     by_values = True
     text_pattern = r"\b(?P<v>[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?)\b"
     text_hint = TextHint(shapes=("caps_digits",))
+    context_patterns = (
+        TextPattern(
+            r"(?i:\biban)[^\w\n]{0,4}(?P<v>(?i:[a-z]{2}\d{2}(?:[ -]?[a-z0-9]){11,30}))\b",
+            TextHint(keywords=("iban",)),
+        ),
+    )
     # ISO 13616 registry: country -> IBAN length.
     LENGTHS: ClassVar[dict[str, int]] = {
         "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22,
@@ -335,6 +387,24 @@ class EmailRecognizer(Recognizer):
         return share_containing(values, b"@")
 
 
+# Words after which a run of digit groups is read as a phone number, up to three words apart
+# ("call back on 020 7946 0958", "Reached by phone at 617.728.8451", "mobile: +44 7700 900123").
+# A relative or emergency contact is most often given with a number: "Son (713) 607-0358".
+_PHONE_KEYWORDS = (
+    "phone", "ph", "tel", "telephone", "mobile", "mob", "cell", "cellphone", "fax", "call", "called",
+    "calling", "callback", "contact", "reach", "reached", "text", "sms", "otp", "whatsapp", "landline",
+    "hotline", "helpline", "voicemail", "dial", "dialed", "rang", "ring", "emergency", "son", "daughter",
+    "wife", "husband", "spouse", "partner", "mother", "father", "mom", "dad", "brother", "sister",
+    "guardian", "caregiver", "neighbor", "neighbour",
+)  # fmt: skip
+# What may stand between a phone keyword and its number: no full stop, closing bracket or semicolon,
+# so the keyword of one sentence never reaches a number of the next ("(billing contact). Quote 2025-").
+_GAP = r"[ \t:=#(,/-]"
+_PHONE_NOTATION = (
+    r"(?:(?:\+\d{1,3}|\b00\d{1,3}|\b1)[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,5}(?:[ .\-/]?\d{1,5}){0,5}"
+)
+
+
 @register
 class PhoneRecognizer(Recognizer):
     id_type = IdType.PHONE
@@ -347,14 +417,39 @@ class PhoneRecognizer(Recognizer):
         + ID_SUFFIX
     )
     by_values = True
+    # International (+44 20 7946 0958, 0049 30 ...) and NANP (617.728.8451, (617) 728-8451) notations.
+    # `pre`: an IBAN's country, check digits and groups, or a digit group, before the number: the
+    # "0044 0532 ..." of "DE89 3704 0044 0532 0130 00" is part of the IBAN, and a "00" group after
+    # other digit groups is part of a longer number ("1-617-728-8451" keeps its NANP reading).
     text_pattern = (
-        r"(?P<v>(?:\+|\b00)\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}\b|"
+        r"(?P<pre>\b[A-Z]{2}\d{2}[ -](?:[A-Z0-9]{4}[ -])*|\d[ .-])?"
+        r"(?P<v>(?:\+\d{1,3}[ .-]?|\b00[1-9]\d{0,2}[ .-])(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}\b|"
         r"(?:\(\d{3}\)\s?|\b\d{3}[-. ])\d{3}[-. ]\d{4}\b)"
     )
     text_hint = TextHint(shapes=("phone",))
+    context_patterns = (
+        # National notations with a trunk 0 (020 7946 0958, 030 12345678, 06 12 34 56 78, (02) 9876 5432):
+        # valid in one of phone.NATIONAL_REGIONS by `phonenumbers`, and not shaped like a date.
+        TextPattern(
+            r"(?P<pre>\d[ .\-/]|\b[A-Z]{4} |(?i:\b(?:licen[cs]e|dl|passport|acct|account|ssn|member|policy|claim|"
+            r"order|invoice|ref|reference|id|no|number)\b\.?)\s*[:#]?\s*)?"
+            r"(?P<v>(?:\(0\d{1,4}\)[ .\-/]?|\b0\d{1,4}[ .\-/])\d{2,8}(?:[ .\-]\d{2,5}){0,4})\b",
+            TextHint(shapes=("zero_group",)),
+            "validate_national_text",
+        ),
+        # Any notation, bare digits included, right after a phone keyword (up to three words apart).
+        TextPattern(
+            rf"(?i:\b(?:{'|'.join(_PHONE_KEYWORDS)})\b)\.?{_GAP}{{0,4}}?(?:[A-Za-z]+\.?{_GAP}{{1,4}}?){{0,3}}?"
+            rf"(?P<v>{_PHONE_NOTATION})\b",
+            TextHint(keywords=_PHONE_KEYWORDS),
+            "validate_context",
+        ),
+    )
 
     def validate(self, values: pa.Array) -> np.ndarray:
-        return phone.valid_phones(values)
+        # In a phone column a number that is possible by its numbering plan counts, even when
+        # `phonenumbers` does not know it as assigned.
+        return phone.valid_phones(values) | phone.possible_phones(values)
 
     def evidence(self, values: pa.Array) -> np.ndarray:
         # Bare 10-digit strings may be any number; formatted ones are checked by phonenumbers itself.
@@ -376,7 +471,30 @@ class PhoneRecognizer(Recognizer):
         return matches(values, r"^\+|[\s().-]") & matches(values, phone.PHONE_SHAPE)
 
     def validate_text(self, found: pa.StructArray) -> np.ndarray:
-        return phone.valid_phones(found.field("v"), national_formats=False)
+        value, before = found.field("v"), found.field("pre")
+        in_iban = to_mask(pc.greater(pc.utf8_length(before), 2))
+        after_digits = _context_group(found, "pre") & starting_with(value, b"0")
+        # "00" and 13 digits at most (E.164 numbers have up to 15 with the country code, but none of
+        # the countries tried more than 13): "0063 3559 1646 0923" is a reference number.
+        too_long = starting_with(value, b"0") & (lengths(strip_chars(value, r"\D")) > 15)
+        return phone.valid_phones(value, national_formats=False) & ~in_iban & ~after_digits & ~too_long
+
+    def validate_national_text(self, found: pa.StructArray) -> np.ndarray:
+        # Not a group inside a longer run of groups (a card number, an IBAN's "GB29 NWBK 6016 ...") nor
+        # another identifier's number ("driver's license 078 107 860"): `pre` holds what precedes it.
+        value = found.field("v")
+        digits = lengths(strip_chars(value, r"\D"))
+        alone = ~_context_group(found, "pre")
+        return alone & (digits >= 9) & ~matches(value, phone.NOT_A_PHONE) & phone.valid_phones(value)
+
+    def validate_context(self, found: pa.StructArray) -> np.ndarray:
+        value = found.field("v")
+        digits = lengths(strip_chars(value, r"\D"))
+        shaped = (digits >= 7) & (digits <= 15) & ~matches(value, phone.NOT_A_PHONE)
+        valid = shaped & phone.valid_phones(value)
+        # A keyword also lets a national number without trunk 0 count ("mobile 98765 43210").
+        other_country = shaped & ~valid & ~matches(value, phone.NANP_NOTATION)
+        return valid | validate_where(value, other_country, phone.valid_in_regions)
 
 
 @register
@@ -394,7 +512,8 @@ class IpAddressRecognizer(Recognizer):
     _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
     IPV4 = rf"{_OCTET}(?:\.{_OCTET}){{3}}"
     text_pattern = (
-        r"(?P<neg>(?i:\bv|\bver\.?\s*|\bversion\s*|\brelease\s*|\bbuild\s*))?"
+        r"(?P<neg>(?i:\bv|\bver\.?\s*|\bversion\s*|\brelease\s*|\bbuild\s*|\bfirmware\s*|\bfw\s*|"
+        r"\bsoftware\s*|\bkernel\s*|\bbios\s*)|\d\.)?"
         rf"\b(?P<v>{IPV4}|[0-9A-Fa-f]{{1,4}}(?::[0-9A-Fa-f]{{0,4}}){{2,7}})\b"
     )
     text_hint = TextHint(shapes=("dotted_quad", "hex_colons"))
@@ -406,6 +525,11 @@ class IpAddressRecognizer(Recognizer):
 
     def evidence_ceiling(self, values: pa.Array) -> float:
         return min(share_starting_with(values, _HEX + b":.", min_bytes=2), share_containing(values, b".:"))
+
+    def published(self, values: pa.Array) -> np.ndarray:
+        # What the coarsen anonymizer publishes: the /24 network of an IPv4 address, the /48 of an
+        # IPv6 one, in CIDR notation.
+        return matches(values, rf"^{self._OCTET}(?:\.{self._OCTET}){{2}}\.0/24$|^[0-9A-Fa-f:]+::/48$")
 
     @staticmethod
     def _ipv6(values: pa.Array) -> np.ndarray:
@@ -453,19 +577,42 @@ class UrlRecognizer(Recognizer):
 @register
 class PersonNameRecognizer(Recognizer):
     id_type = IdType.PERSON_NAME
-    # Qualified names ("patient_first_name", "cardholder_name") or bare "name"; not "product_name".
+    # Qualified names ("patient_first_name", "cardholder_name", "pcp_name") or bare "name", and the
+    # people a column can name by role ("cardholder", "referring_md", "requester"); not "product_name".
     header = (
         r"(?:[a-z0-9]+_)*(?:first|last|full|given|family|middle|maiden|sur|fore|display|legal|preferred|"
         r"patient|customer|client|person|member|subscriber|guarantor|contact|employee|cardholder|card_holder|"
         r"account_holder|holder|beneficiary|insured|applicant|owner|emergency_contact|parent|guardian|"
         r"spouse|mother|father|physician|doctor|provider|nurse|student|passenger|recipient|sender|"
-        r"payee|payer)_?names?|names?|surname|forename|given_names?|patient|customer"
+        r"payee|payer|pcp|referring|attending|ordering|rendering|treating|prescriber|prescribing|surgeon|"
+        r"therapist|caregiver|kin|next_of_kin|relative|requester|requestor|assignee|reporter|author|agent|"
+        r"rep|representative|manager|supervisor|signer|witness|driver|tenant|guest|visitor|candidate|"
+        r"traveler|traveller|buyer|seller|shipper|consignee)_?names?|names?|surname|forename|given_names?|"
+        r"patient|customer|cardholder|card_holder|account_holder|requester|requestor|assignee|"
+        r"(?:[a-z0-9]+_)*(?:pcp|referring|attending|ordering|rendering|treating|primary_care)_"
+        r"(?:md|dr|doctor|physician|provider|clinician)|physician|doctor|attending|next_of_kin"
     )
     text_pattern = (
         r"(?:(?i:\b(?:patient|patient name|name|pt))\s*:|\b(?:Mr|Mrs|Ms|Miss|Mx)\.?|\b(?:Dr|Prof)\.)"
-        r"\s*(?P<v>[A-Z][a-z][A-Za-z'-]*(?: [A-Z][a-z][A-Za-z'-]*){0,2})"
+        r"\s*(?P<v>(?:(?:van|von|de|der|den|het|di|da|del|della|du|le|la|ter|ten|al|el|bin|ben|dos|das|do) ){0,2}"
+        r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'-]*(?: [A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'-]*){0,2})"
     )
     text_hint = TextHint(keywords=("patient", "name", "pt"), exact=("Mr", "Ms", "Miss", "Mx", "Dr.", "Prof."))
+    # Notes typed in lower case ("referred by dr. evans", "name: geoffrey williams"): a title with
+    # its full stop, or a name label, then one or two words, the first not a common word.
+    context_patterns = (
+        TextPattern(
+            r"(?:(?i:\b(?:patient|patient name|name|pt))\s*:|\b(?:mr|mrs|ms|miss|mx|dr|prof)\.)\s*"
+            r"(?P<v>[a-zß-öø-ÿ][a-zß-öø-ÿ'-]+(?: [a-zß-öø-ÿ][a-zß-öø-ÿ'-]+)?)",
+            TextHint(keywords=("patient", "name", "pt", "mr", "mrs", "ms", "miss", "mx", "dr", "prof")),
+            "validate_lower_case",
+        ),
+    )
+    _COMMON_WORDS = (
+        "a", "an", "the", "to", "for", "at", "in", "on", "of", "with", "and", "or", "is", "was", "will",
+        "has", "had", "not", "no", "none", "n", "na", "unknown", "see", "per", "re", "about", "office",
+        "on-call", "oncall", "pending", "tbd", "same", "self",
+    )  # fmt: skip
 
     def validate(self, values: pa.Array) -> np.ndarray:
         found = native_check("name", values)  # ASCII names decided in C, UNDECIDED for the others
@@ -485,11 +632,16 @@ class PersonNameRecognizer(Recognizer):
         # The context word is the evidence; a capitalised word after "Patient:" is a name.
         return np.ones(len(found), dtype=bool)
 
+    def validate_lower_case(self, found: pa.StructArray) -> np.ndarray:
+        first = pc.utf8_split_whitespace(found.field("v"), max_splits=1)
+        first_word = pc.list_element(first, 0)
+        return ~to_mask(pc.is_in(first_word, value_set=pa.array(self._COMMON_WORDS)))
+
 
 _STREET_SUFFIX = (
     r"(?i:street|st|avenue|ave|av|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|terrace|ter|"
     r"way|circle|cir|parkway|pkwy|highway|hwy|square|sq|trail|trl|plaza|plz|loop|alley|aly|crossing|xing|"
-    r"row|run|path|pike|point|pt|ridge|route|rte|walk|heights|hts|hill|hills|park|grove|gardens|gdns|"
+    r"row|run|path|pike|point|ridge|route|rte|walk|heights|hts|hill|hills|park|grove|gardens|gdns|"
     r"crescent|cres|close|mews|estate|expressway|expy|freeway|fwy|turnpike|tpke|center|ctr|common|"
     r"commons|bypass|byp|causeway|cswy|junction|jct|landing|lndg|manor|mnr|meadows|mdws|mission|msn|"
     r"port|prairie|ranch|shores|springs|station|sta|summit|smt|track|trace|trce|union|valley|vly|"
@@ -499,7 +651,20 @@ _STREET_SUFFIX = (
     r"rapids|rest|shoal|skyway|spur|stream|throughway|tunnel|underpass|wall|ways)"
 )
 _STREET_SUFFIXES = tuple(_STREET_SUFFIX.removeprefix("(?i:").removesuffix(")").split("|"))
-STREET_ADDRESS = rf"\d{{1,6}}[A-Za-z]?(?:\s+[NSEW]\.?)?(?:\s+[A-Za-z0-9.'-]+){{1,4}}?\s+{_STREET_SUFFIX}\.?\b"
+# The street's words hold no full stop, but for an initial or a saint ("N.", "St."), so a match
+# cannot run over a sentence's end ("500 mg BID. Pt ...").
+STREET_ADDRESS = (
+    rf"\d{{1,6}}[A-Za-z]?(?:\s+[NSEW]\.?)?(?:\s+(?:[A-Za-z][A-Za-z0-9'-]*|\d+(?:st|nd|rd|th)|[A-Z]\.|St\.|Mt\.|Ft\.)){{1,4}}?"
+    rf"\s+{_STREET_SUFFIX}\.?\b"
+)
+# Words that end a clause, not a street's name: a match holding one is a sentence ("follow up in 3
+# weeks with Dr Smith", "take 2 tablets at night").
+_NOT_STREET_WORDS = (
+    "with", "in", "at", "to", "for", "on", "by", "of", "and", "or", "then", "than", "after", "before",
+    "every", "per", "mg", "ml", "mcg", "units", "tablets", "tabs", "pills", "doses", "times", "x",
+    "day", "days", "week", "weeks", "month", "months", "year", "years", "hour", "hours", "minutes",
+    "visits", "patient", "pt", "was", "is", "are", "has", "had", "no", "not",
+)  # fmt: skip
 
 
 @register
@@ -519,14 +684,32 @@ class StreetAddressRecognizer(Recognizer):
     text_hint = TextHint(whole_words=_STREET_SUFFIXES, requires=("digit",))
 
     def validate(self, values: pa.Array) -> np.ndarray:
-        # In an address column also accept non-US forms: "10 Downing Street", "Hauptstraße 5", "PO Box 12".
+        # In an address column also accept non-US forms: "10 Downing Street", "Hauptstraße 5", "PO Box 12",
+        # "22/02, Mitra Chowk", and a street type first without a number ("rue de la Paix").
         us_style = self.evidence(values)
-        other = r"^\d{1,6}[A-Za-z]?[ ,]+\pL{2,}|^\pL[\pL\pM .'-]*\pL\.?,?\s+\d{1,5}[A-Za-z]?\b|(?i)^p\.?\s*o\.?\s*box\s+\d+"
+        other = (
+            r"^\d{1,6}(?:/\d{1,6})?[A-Za-z]?[ ,]+\pL[\pL'’.-]+|^\pL[\pL\pM .'-]*\pL\.?,?\s+\d{1,5}[A-Za-z]?\b|"
+            r"(?i)^p\.?\s*o\.?\s*box\s+\d+"
+        )
+        street_first = (
+            r"(?i)^(?:rue|avenue|av\.?|boulevard|bd|chemin|place|all[ée]e|impasse|route|quai|cours|via|viale|"
+            r"piazza|corso|calle|avenida|plaza|paseo|carrer|camino|rua|travessa)\s+\pL"
+        )
         # Each form holds a digit and starts with one or has a space: others (tokens, "N/A") skip the regex.
         maybe = (
             ~us_style & containing(values, _DIGITS) & (starting_with(values, _DIGITS) | _has_space(values))
         )
-        return us_style | validate_where(values, maybe, lambda rest: matches(rest, other))
+        named_first = ~us_style & ~maybe & _has_space(values)
+        return (
+            us_style
+            | validate_where(values, maybe, lambda rest: matches(rest, other))
+            | validate_where(values, named_first, lambda rest: matches(rest, street_first))
+        )
+
+    def validate_text(self, found: pa.StructArray) -> np.ndarray:
+        words = pc.utf8_lower(found.field("v"))
+        clause = r"\s(?:" + "|".join(_NOT_STREET_WORDS) + r")\s"
+        return self.validate(found.field("v")) & ~matches(words, clause)
 
     def evidence(self, values: pa.Array) -> np.ndarray:
         return matches(values, rf"^{STREET_ADDRESS}")
@@ -613,26 +796,58 @@ class ZipCodeRecognizer(Recognizer):
         )
         + ID_SUFFIX
     )
+    # After a keyword, a state ("Boston, MA 02118"), or a lower-case state after a comma ("east
+    # tiffany, id 83520" in a note written in lower case).
     text_pattern = (
-        r"(?:(?i:\bzip(?:\s*code)?|\bpostal\s*code)\s*[:#]?\s*|\b(?P<st>[A-Z]{2})\s+)"
+        r"(?:(?i:\bzip(?:\s*code)?|\bpostal\s*code)\s*[:#]?\s*|\b(?P<st>[A-Z]{2})\s+|,\s*(?P<lst>[a-z]{2})\s+)"
         r"(?P<v>\d{5}(?:-\d{4})?)\b"
     )
     text_hint = TextHint(shapes=("caps_zip",), keywords=("zip", "postal"))
+    # Any country's postcode after a keyword: "postal code EH8W 7PH", "postcode 264220".
+    context_patterns = (
+        TextPattern(
+            r"(?i:\bzip(?:\s*code)?|\bpostal\s*code|\bpost\s*code|\bpostcode)\s*[:#]?\s*"
+            r"(?P<v>[A-Za-z0-9]{2,6}(?:[ -][A-Za-z0-9]{3,4})?)\b",
+            TextHint(keywords=("zip", "postal", "postcode", "post")),
+            "validate_postcode_text",
+        ),
+    )
     integer_width = 5
 
     def validate(self, values: pa.Array) -> np.ndarray:
-        found = native_check("zip", values)  # 1 when one of the shapes below matches
+        found = native_check("zip", values)  # 1 when one of the US, Canadian or UK shapes below matches
         if found is not None:
-            return found == 1
+            valid = found == 1
+            return valid | validate_where(values, ~valid, self._other_countries)
         us = matches(values, r"^\d{5}(?:-?\d{4})?$") & ~matches(values, r"^00000")
         canada = matches(values, r"^[ABCEGHJ-NPRSTVXYabceghj-nprstvxy]\d[A-Za-z] ?\d[A-Za-z]\d$")
         uk = matches(values, r"^[A-Za-z]{1,2}\d[A-Za-z\d]? ?\d[A-Za-z]{2}$")
-        return us | canada | uk
+        return us | canada | uk | self._other_countries(values)
+
+    @staticmethod
+    def _other_countries(values: pa.Array) -> np.ndarray:
+        """Postcodes of other countries, where a header says postcode: 4 digits (AU, AT, BE, CH, DK, NL,
+        NO...), 6 (IN, CN, RU, SG), NL 1234 AB, PL 12-345, PT 1234-567, BR 12345-678, JP 123-4567."""
+        return validate_where(
+            values,
+            containing(values, _DIGITS),
+            lambda some: matches(
+                some,
+                r"^(?:[1-9]\d{3}|\d{6}|[1-9]\d{3} ?[A-Za-z]{2}|\d{2}-\d{3}|\d{4}-\d{3}|\d{5}-\d{3}|\d{3}-\d{4})$",
+            ),
+        )
 
     def validate_text(self, found: pa.StructArray) -> np.ndarray:
-        state = found.field("st")
-        state_ok = to_mask(pc.is_in(state, value_set=pa.array(sorted(US_STATES))))
-        return self.validate(found.field("v")) & (state_ok | ~_context_group(found, "st"))
+        # A US ZIP code after a keyword or a real state abbreviation.
+        states = pa.array(sorted(US_STATES))
+        state_ok = to_mask(pc.is_in(found.field("st"), value_set=states))
+        lower_ok = to_mask(pc.is_in(pc.utf8_upper(found.field("lst")), value_set=states))
+        keyword = ~_context_group(found, "st") & ~_context_group(found, "lst")
+        return self.validate(found.field("v")) & (state_ok | lower_ok | keyword)
+
+    def validate_postcode_text(self, found: pa.StructArray) -> np.ndarray:
+        value = found.field("v")
+        return self.validate(value) & _has_digit(value)
 
 
 # --- health ----------------------------------------------------------------------------------------
@@ -647,7 +862,7 @@ class DateOfBirthRecognizer(Recognizer):
     )
     _DATE = (
         r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}\.\d{1,2}\.\d{4}|"
-        r"[A-Z][a-z]{2,8}\.? \d{1,2},? \d{4}|\d{1,2} [A-Z][a-z]{2,8}\.? \d{4}"
+        r"(?i:[a-z]{3,9})\.? \d{1,2},? \d{4}|\d{1,2} (?i:[a-z]{3,9})\.? \d{4}"
     )
     text_pattern = (
         r"(?i:\bdob\b|\bd\.o\.b\.?|\bdate of birth|\bborn(?:\s+on)?|\bbirth\s*date|\bbirthday)"
@@ -682,6 +897,10 @@ class DateOfBirthRecognizer(Recognizer):
             dt.date(today.year - self.MAX_AGE_YEARS, today.month, 1) - dt.date(1970, 1, 1)
         ).days * 86400
         return (parsed >= earliest) & (parsed <= latest)
+
+    def published(self, values: pa.Array) -> np.ndarray:
+        # Safe Harbor keeps the year; k-anonymity may publish a range of years.
+        return matches(values, r"^(?:1[89]|20)\d{2}(?:\s*-\s*(?:1[89]|20)\d{2})?$")
 
     def _parse(self, values: pa.Array) -> np.ndarray:
         """Seconds since 1970 of each value read with the first of FORMATS that fits it; int64 min
@@ -787,8 +1006,8 @@ class DriverLicenseRecognizer(Recognizer):
         r"driving_licen[cs]e_(?:number|no|num)|dl|dl_number|dl_no|dl_num|dl_id|licen[cs]e_number|licen[cs]e_no)"
     )
     text_pattern = (
-        r"(?i:\bdriver'?s?\s*licen[cs]e(?:\s*(?:number|no\.?|#))?|\bdriving\s*licen[cs]e|\bDL\s*(?:#|no\.?|number)?)"
-        r"\s*[:#]?\s*(?P<v>[A-Za-z0-9][A-Za-z0-9-]{3,19})\b"
+        r"(?i:\bdriver'?s?\s*licen[cs]e(?:\s*(?:number|no\.?|#))?|\bdriving\s*licen[cs]e|\bDL\b\s*(?:#|no\.?|number)?)"
+        r"\s*[:#]?\s*(?P<v>\d{2,4}(?: \d{2,4}){1,4}|[A-Za-z0-9][A-Za-z0-9-]{3,19})\b"
     )
     text_hint = TextHint(keywords=("driver", "driving", "dl"))
 
@@ -874,12 +1093,37 @@ class DeviceIdRecognizer(Recognizer):
     text_pattern = rf"(?P<c>(?i:\bimei)\s*[:#]?\s*)?\b(?P<v>{MAC}|\d{{15}})\b"
     text_hint = TextHint(shapes=("hex_run15",))
 
+    # A vendor's own device id ("dev-577970162956", "SN-4F9A2C11", "TRK00012345"): one token of six
+    # letters, digits and separators or more, two digits at least. Only where a header says device.
+    VENDOR_ID = r"^[A-Za-z0-9](?:[A-Za-z0-9._:/-]{4,62})[A-Za-z0-9]$"
+    context_patterns = (
+        TextPattern(
+            r"(?i:\b(?:device|imei|meid|serial|s/n|sn|idfa|gaid|adid|advertising\s+id)"
+            r"(?:\s*(?:id|no\.?|number|#))?)[\s:#=]{1,3}(?P<v>[A-Za-z0-9][A-Za-z0-9:._-]{6,62}[A-Za-z0-9])\b",
+            TextHint(
+                keywords=("device", "imei", "meid", "serial", "sn", "idfa", "gaid", "adid", "advertising")
+            ),
+            "validate_context",
+        ),
+    )
+
     def validate(self, values: pa.Array) -> np.ndarray:
         uuid = matches(
             values, r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
         )
         android = matches(values, r"^[0-9a-fA-F]{16}$")
-        return self.evidence(values) | self._imei(values) | uuid | android
+        return self.evidence(values) | self._imei(values) | uuid | android | self._vendor_id(values)
+
+    def _vendor_id(self, values: pa.Array) -> np.ndarray:
+        shaped = matches(values, self.VENDOR_ID) & matches(values, r"(?:\d\D*){2}")
+        return shaped & ~matches(values, TOKEN_REGEX)  # a token this platform wrote is no raw id
+
+    def validate_context(self, found: pa.StructArray) -> np.ndarray:
+        # After "device id" / "serial": any id with four digits or more, but not a model name
+        # ("iPhone14,2") or a version ("10.0.19045"), which hold fewer digits or only dotted numbers.
+        value = found.field("v")
+        dotted_number = matches(value, r"^\d+(?:\.\d+)+$")
+        return self.validate(value) & ~dotted_number
 
     def evidence(self, values: pa.Array) -> np.ndarray:
         return matches(values, rf"^(?:{self.MAC}|[0-9A-Fa-f]{{4}}\.[0-9A-Fa-f]{{4}}\.[0-9A-Fa-f]{{4}})$")
@@ -920,6 +1164,15 @@ class GpsRecognizer(Recognizer):
 
     def evidence_ceiling(self, values: pa.Array) -> float:
         return share_starting_with(values, b"(+- \t\n\f\r" + _DIGITS, min_bytes=3)
+
+    def published(self, values: pa.Array) -> np.ndarray:
+        # A coarse position (fewer decimals than gps_precision), as coordinate or "lat,lon" pair.
+        coarse = rf"[-+]?\d{{1,3}}(?:\.\d{{0,{max(self.gps_precision - 1, 0)}}})?"
+        return matches(values, rf"^\(?\s*{coarse}(?:\s*[,;/ ]\s*{coarse})?\s*\)?$")
+
+    def validate_half(self, values: pa.Array, limit: float) -> np.ndarray:
+        """A precise latitude (`limit` 90) or longitude (180) given in a column of its own."""
+        return self._half(values, limit)
 
     def validate_pair(self, latitude: pa.Array, longitude: pa.Array) -> np.ndarray:
         """Precise positions: both halves in range with at least `gps_precision` decimals."""

@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 from compliance.buffers import string_buffers
 from compliance.detection.arrays import to_mask
 from compliance.detection.hints import HintTable
-from compliance.detection.recognizers import Recognizer
+from compliance.detection.recognizers import Recognizer, TextPattern
 from compliance.vocabulary import IdType
 
 try:  # C match starts and text rebuilding (native/text_hints.c); without it RE2 and numpy do them
@@ -66,13 +66,14 @@ class _FirstMatches(NamedTuple):
 
 
 class _TextType:
-    """One recognizer's text pattern compiled for both engines."""
+    """One text pattern of a recognizer, compiled for both engines."""
 
-    def __init__(self, recognizer: Recognizer) -> None:
-        assert recognizer.text_pattern is not None
+    def __init__(self, recognizer: Recognizer, pattern: TextPattern) -> None:
         self.recognizer = recognizer
         self.id_type = recognizer.id_type
-        self.pattern = recognizer.text_pattern
+        self.pattern = pattern.regex
+        self.hint = pattern.hint
+        self._check = getattr(recognizer, pattern.check)
         self.plain = _without_groups(self.pattern)
         # ASCII so \b, \d and \w mean what they mean in RE2.
         self.python = re.compile(self.pattern, re.ASCII)
@@ -85,7 +86,7 @@ class _TextType:
         self.prefixed = f"^(?P<{_BEFORE}>(?s:.)*?)(?P<{_WHOLE}>{self.pattern})" if vectorised else None
 
     def valid(self, found: pa.StructArray) -> np.ndarray:
-        return np.asarray(self.recognizer.validate_text(found), dtype=bool)
+        return np.asarray(self._check(found), dtype=bool)
 
     def python_matches(self, texts: Sequence[str]) -> list[list[re.Match[str]]]:
         """Every validating match of each text (Python engine: the slow path, for few rows).
@@ -242,7 +243,7 @@ class _Prefiltered:
 
 class TextScanner:
     def __init__(self, recognizers: Sequence[Recognizer]) -> None:
-        self.types = [_TextType(r) for r in recognizers if r.text_pattern]
+        self.types = [_TextType(r, pattern) for r in recognizers for pattern in r.text_patterns()]
         self.union = _union(self.types)
         # Types are probed in groups (~sqrt of their number): a group's union skips its types on
         # rows holding none of them, so each RE2 pass covers fewer rows.
@@ -250,7 +251,7 @@ class TextScanner:
         chunks = [self.types[i : i + size] for i in range(0, len(self.types), size)]
         self.groups = [(_union(chunk), chunk) for chunk in chunks]
         self._hot: set[_TextType] = set()  # learnt from earlier columns/batches; only a speed hint
-        self._hints = HintTable([t.recognizer.text_hint for t in self.types])
+        self._hints = HintTable([t.hint for t in self.types])
         self._last_prefilter: tuple[pa.Array, _Prefiltered] | None = None
 
     def _prefilter(self, values: pa.Array) -> _Prefiltered:
@@ -346,7 +347,11 @@ class TextScanner:
                     hits.append(retry[np.array([bool(m) for m in later], dtype=bool)])
                 found_rows = np.concatenate(hits)
                 if found_rows.size:
-                    found[text_type.id_type] = np.sort(found_rows)
+                    # A type may have several patterns: its rows are the union of theirs.
+                    before = found.get(text_type.id_type)
+                    found[text_type.id_type] = (
+                        np.sort(found_rows) if before is None else np.union1d(before, found_rows)
+                    )
         return found
 
     def scrub(self, values: pa.Array, replace_many: ReplaceMany) -> pa.Array:

@@ -11,7 +11,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from compliance.columns import ColumnRole
+from compliance.detection import residual_identifiers
 from compliance.pipeline import COLUMN_METHODS
+from compliance.policy import load_policy
 from include.staging import ROW_COLUMN, StagedManifest
 
 
@@ -78,8 +80,27 @@ def known_methods(manifest: StagedManifest, tables: StagedTables) -> dict[str, A
     return _entry("known_methods", not unknown, columns=unknown)
 
 
+def no_raw_identifiers(manifest: StagedManifest, tables: StagedTables) -> dict[str, Any]:
+    """Defence in depth: every detector, none disabled and in the pipeline's fail-closed mode,
+    over every column of the anonymized records. Any identifier left fails validation, which
+    quarantines the file. Reports columns, types and counts, never values. Skipped when the run
+    asked for no anonymization."""
+    if manifest.anonymize == "none":
+        return _entry("no_raw_identifiers", True, skipped="the run asked for no anonymization")
+    records = tables.records
+    if ROW_COLUMN in records.column_names:
+        records = records.drop_columns([ROW_COLUMN])
+    policy = load_policy(manifest.domain)
+    counts = residual_identifiers(records, gps_precision=policy.gps_precision)
+    residual = [{"column": f, "type": t, "count": n} for (f, t), n in sorted(counts.items())]
+    return _entry(
+        "no_raw_identifiers", not residual, unexpected_count=sum(counts.values()), residual=residual
+    )
+
+
 CUSTOM_CHECKS: tuple[Callable[[StagedManifest, StagedTables], dict[str, Any]], ...] = (
     counts_reconcile,
     identifiers_anonymized,
     known_methods,
+    no_raw_identifiers,
 )

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from compliance.anonymize.tokenize import TOKEN_REGEX
 from compliance.columns import ColumnRole
+from compliance.detection.blanks import BLANK_OR_TOKEN, MASKED, PLACEHOLDER
 from compliance.policy import load_policy
 from compliance.vocabulary import IdType, Regulation, Severity
 from include.staging import QUARANTINE_SCHEMA, ROW_COLUMN, VIOLATIONS_SCHEMA, StagedManifest
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 TOKEN_METHODS = frozenset({"tokenize", "truncate_last4"})
 DROP_METHOD = "drop"
+BLANK = f"(?:{PLACEHOLDER})|(?:{MASKED})"
 
 RecordCheck = Callable[[StagedManifest, "Policy"], Iterator["Expectation"]]
 TableCheck = Callable[[StagedManifest], Iterator["Expectation"]]
@@ -71,9 +72,10 @@ def _required_columns(manifest: StagedManifest, policy: Policy) -> Iterator[Expe
         yield gxe.ExpectColumnToExist(column=column, meta=_check("required_column"))
     # Exact: a column the manifest never declared must not be loaded.
     yield gxe.ExpectTableColumnsToMatchSet(column_set=columns, exact_match=True, meta=_check("column_set"))
-    # Dropped data (a stored CVV) must not reach the database: only nulls may remain.
+    # Dropped data (a stored CVV) must not reach the database: only nulls (GX skips them) and
+    # values that hold no identifier ("N/A", a mask) may remain.
     for column in dropped_columns(manifest):
-        yield gxe.ExpectColumnValuesToBeNull(column=column, meta=_check("dropped_is_null"))
+        yield gxe.ExpectColumnValuesToMatchRegex(column=column, regex=BLANK, meta=_check("dropped_is_null"))
 
 
 def _row_index(manifest: StagedManifest, policy: Policy) -> Iterator[Expectation]:
@@ -93,7 +95,8 @@ def _row_count(manifest: StagedManifest, policy: Policy) -> Iterator[Expectation
 
 
 def _tokens(manifest: StagedManifest, policy: Policy) -> Iterator[Expectation]:
-    """Tokenized identifier columns hold well-formed tokens or null, never a raw value."""
+    """Tokenized identifier columns hold well-formed tokens, null, or values that hold no identifier
+    ("N/A", a mask): never a raw value."""
     import great_expectations.expectations as gxe
 
     classes = _classes(manifest)
@@ -101,24 +104,7 @@ def _tokens(manifest: StagedManifest, policy: Policy) -> Iterator[Expectation]:
         free_text = classes.get(column, {}).get("role") == ColumnRole.FREE_TEXT
         if method in TOKEN_METHODS and not free_text:  # free text keeps its words around the tokens
             yield gxe.ExpectColumnValuesToMatchRegex(
-                column=column, regex=TOKEN_REGEX, meta=_check("token_format")
-            )
-
-
-def _free_text(manifest: StagedManifest, policy: Policy) -> Iterator[Expectation]:
-    """Identifiers embedded in notes must have been replaced. Skipped when the run asked for no
-    anonymization: then every column is raw by the user's choice and there is nothing to verify."""
-    import great_expectations.expectations as gxe
-
-    if manifest.anonymize == "none":
-        return
-    kept = set(staged_columns(manifest))
-    for column, cls in _classes(manifest).items():
-        if cls.get("role") != ColumnRole.FREE_TEXT or column not in kept:
-            continue
-        for name, regex in RAW_IDENTIFIER_PATTERNS.items():
-            yield gxe.ExpectColumnValuesToNotMatchRegex(
-                column=column, regex=regex, meta=_check(f"no_raw_{name}")
+                column=column, regex=BLANK_OR_TOKEN, meta=_check("token_format")
             )
 
 
@@ -133,7 +119,7 @@ def _coarsened(manifest: StagedManifest, policy: Policy) -> Iterator[Expectation
             continue
         id_type = classes.get(column, {}).get("id_type")
         if id_type == IdType.GPS_COORDINATES:
-            regex = coarse_coordinates_regex(policy.gps_precision - 1)
+            regex = _or_blank(coarse_coordinates_regex(policy.gps_precision - 1))
             yield gxe.ExpectColumnValuesToMatchRegex(column=column, regex=regex, meta=_check("coarse_gps"))
         elif id_type == IdType.IP_ADDRESS:
             yield gxe.ExpectColumnValuesToNotMatchRegex(
@@ -153,8 +139,16 @@ def _generalised(manifest: StagedManifest, policy: Policy) -> Iterator[Expectati
         kind = cls.get("quasi_kind") or KIND_OF_TYPE.get(cls.get("id_type") or "")
         if kind in GENERALISED_FORMS:
             yield gxe.ExpectColumnValuesToMatchRegex(
-                column=column, regex=GENERALISED_FORMS[kind], meta=_check("generalised_form", kind=kind)
+                column=column,
+                regex=_or_blank(GENERALISED_FORMS[kind]),
+                meta=_check("generalised_form", kind=kind),
             )
+
+
+def _or_blank(regex: str) -> str:
+    """`regex`, or a token / placeholder / mask: a cell of another type in the column (an e-mail in
+    a ZIP column) is tokenized by its own type's anonymizer."""
+    return f"(?:{regex})|(?:{BLANK_OR_TOKEN})"
 
 
 RECORD_CHECKS: tuple[RecordCheck, ...] = (
@@ -162,7 +156,6 @@ RECORD_CHECKS: tuple[RecordCheck, ...] = (
     _row_index,
     _row_count,
     _tokens,
-    _free_text,
     _coarsened,
     _generalised,
 )

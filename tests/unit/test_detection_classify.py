@@ -137,15 +137,19 @@ def test_ambiguous_location_header_needs_coordinates() -> None:
     assert classify_one("location", ["48.8566,2.3522", "52.52,13.405"]).id_type is IdType.GPS_COORDINATES
 
 
-def test_header_alone_makes_no_finding() -> None:
+def test_header_alone_types_no_value() -> None:
+    """A header never makes a value its type; placeholders are no finding, and a value the type
+    does not validate is reported as unrecognised (fail closed)."""
     batch = pa.record_batch({"ssn": ["unknown", "666-12-3456"], "email": ["none", "n/a"]})
     assert DETECTOR.classify(batch)[0].id_type is IdType.SSN
-    assert DETECTOR.detect(batch).num_rows == 0
+    assert DETECTOR.detect(batch).to_pylist() == [
+        {"row": 1, "field": "ssn", "type": "UNRECOGNISED_SENSITIVE"}
+    ]
 
 
 def test_version_strings_are_not_ip_addresses() -> None:
     batch = pa.record_batch({"version": ["1.2.3.4", "10.0.0.1"], "app_version": ["1.2.3.4", "2.0.1.7"]})
-    assert [c.role for c in DETECTOR.classify(batch)] == [ColumnRole.OTHER, ColumnRole.OTHER]
+    assert [c.role for c in DETECTOR.classify(batch)] == [ColumnRole.NOT_IDENTIFIER] * 2
     assert DETECTOR.detect(batch).num_rows == 0
 
 

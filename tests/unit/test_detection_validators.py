@@ -16,11 +16,21 @@ DETECTOR = Detector()
 
 
 def flagged(header: str, values: list, detector: Detector = DETECTOR) -> list[bool]:
-    """Which values of a one-column batch named `header` are reported."""
+    """Which values of a one-column batch named `header` are reported as the column's own type (the
+    others of an identifier column are reported too, fail closed, under another type)."""
     batch = pa.record_batch({header: pa.array(values)})
+    own = detector.classify(batch)[0].id_type
     found = detector.detect(batch)
-    rows = set(found.column("row").to_pylist())
+    rows = {row for row, kind in zip(found.column("row").to_pylist(), found.column("type").to_pylist(), strict=True)
+            if kind == own}  # fmt: skip
     return [row in rows for row in range(len(values))]
+
+
+def reported(header: str, values: list) -> list[str | None]:
+    """The type reported for each value of a one-column batch (None: nothing)."""
+    found = DETECTOR.detect(pa.record_batch({header: pa.array(values)}))
+    kinds = dict(zip(found.column("row").to_pylist(), found.column("type").to_pylist(), strict=True))
+    return [kinds.get(row) for row in range(len(values))]
 
 
 def column_type(header: str, values: list) -> IdType | None:
@@ -47,7 +57,7 @@ def column_type(header: str, values: list) -> IdType | None:
          ["GB82 WEST 1234 5698 7654 33", "DE89370400440532013001", "GB82WEST123456987654", "XX82WEST12345698765432"]),
         ("account_number", ["12345678", "0001-2345-6789", "021000021"], ["123", "ABCDEFGH", "12345678901234567890"]),
         ("email", ["jane.doe@example.com", "a+tag@mail.example.co.uk", "x_y@sub-domain.org"],
-         ["jane@", "@example.com", "jane@example", "jane..doe@example.com", "jane doe@example.com", "a@b.c"]),
+         ["jane@", "@example.com", "jane@example", "jane..doe@example.com", "a@b.c"]),
         ("ip_address", ["192.168.0.1", "8.8.8.8", "255.255.255.255", "2001:db8::1", "fe80::1ff:fe23:4567:890a"],
          ["999.1.1.1", "256.0.0.1", "1.2.3", "01.2.3.4", "2001:db8:::1", "00:1A:2B:3C:4D:5E", "12:30:45"]),
         ("website", ["https://example.com/path?q=1", "http://localhost:8080", "www.example.org", "ftp://files.x.net/a"],
@@ -56,10 +66,15 @@ def column_type(header: str, values: list) -> IdType | None:
         # VIN column: well-formed 17 chars (many non-North-American VINs carry no check digit).
         ("vin", ["1HGCM82633A004352", "WVWZZZ1JZXW000001", "1hgcm82633a004352"],
          ["1HGCM82633A00435", "1HGCM82633A0043521", "1HGCM8263OA004352", "IHGCM82633A004352"]),
+        # In a device column a vendor's own id counts too: four digits or more in one token.
         ("device_id", ["490154203237518", "00:1A:2B:3C:4D:5E", "00-1a-2b-3c-4d-5e", "0012.3456.789a",
-                       "6F9619FF-8B86-D011-B42D-00C04FC964FF", "9774d56d682e549c"],
-         ["490154203237517", "00:1A:2B:3C:4D", "not-a-device", "12345"]),
-        ("zip", ["02134", "12345-6789", "K1A 0B6", "SW1A 1AA"], ["00000", "1234", "123456", "ABCDE"]),
+                       "6F9619FF-8B86-D011-B42D-00C04FC964FF", "9774d56d682e549c", "dev-577970162956",
+                       "SN-4F9A2C11"],
+         ["not-a-device", "12345", "ab-12"]),
+        # US, Canada, UK, and where a header says postcode other countries' forms too (AU 2000,
+        # IN 110001, NL 1012 AB, PL 00-950).
+        ("zip", ["02134", "12345-6789", "K1A 0B6", "SW1A 1AA", "2000", "110001", "1012 AB", "00-950"],
+         ["00000", "0123", "1234567", "ABCDE"]),
         ("mrn", ["MRN1234567", "00123456", "A1-234-567"], ["12345", "ABCDEFGHIJ", "1234567890123"]),
         ("member_id", ["XYZ123456789", "W123456789"], ["ABC", "NOTANID"]),
         ("drivers_license", ["D1234567", "A123-4567-8901"], ["ABCDEFG", "1"]),
@@ -73,12 +88,32 @@ def test_column_values_validate(header: str, valid: list[str], invalid: list[str
     result = flagged(header, valid + invalid)
     assert result[: len(valid)] == [True] * len(valid), header
     assert result[len(valid) :] == [False] * len(invalid), header
+    # Fail closed: a value of the column that is not blank is reported all the same, under another
+    # type when a detector knows it, else as UNRECOGNISED_SENSITIVE.
+    blank = {"", "n/a", "unknown", "00000"}
+    assert all(kind is not None for value, kind in zip(invalid, reported(header, invalid), strict=True)
+               if value.lower() not in blank), header  # fmt: skip
+
+
+def test_fail_closed_types_each_value_of_a_sensitive_column() -> None:
+    values = ["jane.doe@example.org", "617.728.8451", "+44 20 7946 0958", "020 7946 0958", "N/A", "Jane Doe",
+              "(617) 728-8451", "", None, "***-**-6789", "EMAIL_k1_abcdefghijklmnopqrstuvwx", "REDACTED"]  # fmt: skip
+    assert reported("contact", values) == [
+        "EMAIL", "PHONE", "PHONE", "PHONE", None, "UNRECOGNISED_SENSITIVE", "PHONE", None, None, None, None, None
+    ]  # fmt: skip
+    # A vendor's device id is a device id where the header says so; published forms are no finding.
+    assert reported("device_id", ["dev-577970162956", "SN-4F9A2C11", "abc"]) == [
+        "DEVICE_ID", "DEVICE_ID", "UNRECOGNISED_SENSITIVE"
+    ]  # fmt: skip
+    assert reported("dob", ["1984", "1980-1989", "1984-03-12"]) == [None, None, "DATE_OF_BIRTH"]
+    assert reported("zip", ["021**", "02139"]) == [None, "ZIP_CODE"]
 
 
 def test_phone_us_and_international_with_phonenumbers() -> None:
+    # In a phone column a local number without area code ("555-0199") is a phone number too.
     valid = ["(212) 555-0199", "212-555-0199 x123", "+1 415 555 2671", "+44 20 7946 0958", "+49 30 901820",
-             "0044 20 7946 0958", "020 7946 0958", "+33 1 42 68 53 00"]  # fmt: skip
-    invalid = ["(123) 555-0199", "555-0199", "+1 212 555", "phone", "12", "+999 1234 5678"]
+             "0044 20 7946 0958", "020 7946 0958", "+33 1 42 68 53 00", "555-0199"]  # fmt: skip
+    invalid = ["(123) 555-0199", "+1 212 555", "phone", "12", "+999 1234 5678"]
     assert flagged("phone", valid + invalid) == [True] * len(valid) + [False] * len(invalid)
 
 
@@ -98,6 +133,7 @@ def test_date_columns_of_date_type_are_read_as_strings() -> None:
 def test_integer_columns_get_their_leading_zeros_back() -> None:
     assert flagged("zip", [2134, 12345, 0]) == [True, True, False]
     assert flagged("ssn", [12345678, 123456789, 666123456]) == [True, True, False]
+    assert reported("ssn", [666123456]) == ["UNRECOGNISED_SENSITIVE"]
 
 
 def test_gps_pair_needs_precision_on_both_halves() -> None:
@@ -108,10 +144,20 @@ def test_gps_pair_needs_precision_on_both_halves() -> None:
         }
     )
     found = DETECTOR.detect(batch)
-    assert found.column("row").to_pylist() == [0, 2]
-    assert set(found.column("field").to_pylist()) == {"latitude"}
+    gps = found.filter(pa.compute.equal(found.column("type"), "GPS_COORDINATES"))
+    # Each column reports its own precise values: a pair gives a violation on both fields.
+    assert sorted(zip(gps.column("row").to_pylist(), gps.column("field").to_pylist(), strict=True)) == [
+        (0, "latitude"), (0, "longitude"), (2, "latitude"), (2, "longitude"), (3, "longitude"),
+        (4, "longitude"), (5, "latitude"),
+    ]  # fmt: skip
+    # Out of range (91.12345, -190.12345): a position column's value that is no position, fail closed.
+    unknown = found.filter(pa.compute.equal(found.column("type"), "UNRECOGNISED_SENSITIVE"))
+    assert sorted(zip(unknown.column("row").to_pylist(), unknown.column("field").to_pylist(), strict=True)) == [
+        (3, "latitude"), (5, "longitude"),
+    ]  # fmt: skip
     coarse = Detector(gps_precision=4).detect(batch)
-    assert coarse.column("row").to_pylist() == [0]
+    precise = coarse.filter(pa.compute.equal(coarse.column("type"), "GPS_COORDINATES"))
+    assert sorted(set(precise.column("row").to_pylist())) == [0, 3, 4, 5]
 
 
 def test_gps_combined_column() -> None:
@@ -129,7 +175,9 @@ def test_findings_shape_and_order() -> None:
     assert found.to_pylist() == [
         {"row": 0, "field": "email", "type": "EMAIL"},
         {"row": 0, "field": "ssn", "type": "SSN"},
+        {"row": 1, "field": "email", "type": "UNRECOGNISED_SENSITIVE"},
         {"row": 2, "field": "email", "type": "EMAIL"},
+        {"row": 2, "field": "ssn", "type": "UNRECOGNISED_SENSITIVE"},
     ]
 
 

@@ -178,6 +178,12 @@ TEXT_PATTERNS = {
 def text_types(text: str) -> set[IdType]:
     """Identifier types validly embedded in a free-text value."""
     found = {t for t, (pattern, ok) in TEXT_PATTERNS.items() if any(ok(m) for m in re.findall(pattern, text))}
+    # The digit groups of a valid IBAN are no card number, even when four of them pass Luhn.
+    iban_pattern, _ = TEXT_PATTERNS[IdType.IBAN]
+    without_ibans = re.sub(iban_pattern, lambda m: " " if iban_ok(m.group()) else m.group(), text)
+    card_pattern, _ = TEXT_PATTERNS[IdType.CREDIT_CARD]
+    if not any(card_ok(m) for m in re.findall(card_pattern, without_ibans)):
+        found.discard(IdType.CREDIT_CARD)
     # STRICT_GROUPING: valid numbers written in their usual groups. The default leniency (VALID) also
     # takes digit runs such as "2019-074421" of the order-number decoy "ORD-2019-074421"; and a
     # 7-digit match without area code ("MRN: 3104608") is a local number, not an identifier.
@@ -246,7 +252,8 @@ def test_labels_are_valid_unique_and_sorted(generated: tuple[str, list[Generated
         assert record["regulation"] in set(Regulation) and record["severity"] in set(Severity)
         assert record["field"] in table[0]
     # Each domain produces a realistic share of violating rows and every label kind it declares.
-    assert 0.2 < len({r["row"] for r in records if r["type"] not in ("RETENTION_EXCEEDED",)}) / ROWS < 0.45
+    policy_or_decoy = ("RETENTION_EXCEEDED", "UNRECOGNISED_SENSITIVE")
+    assert 0.2 < len({r["row"] for r in records if r["type"] not in policy_or_decoy}) / ROWS < 0.45
 
 
 def test_identifier_columns_labelled_exactly_when_the_value_validates(generated) -> None:
@@ -262,7 +269,7 @@ def test_identifier_columns_labelled_exactly_when_the_value_validates(generated)
         assert labelled.get((spec.name, spec.id_type), set()) == valid_rows, spec.name
 
 
-def test_decoys_and_placeholders_are_present_but_never_labelled(generated) -> None:
+def test_decoys_are_labelled_unrecognised_and_placeholders_never(generated) -> None:
     domain, batches = generated
     table, labels = _table_and_labels(batches)
     labelled = _labelled(labels)
@@ -275,6 +282,11 @@ def test_decoys_and_placeholders_are_present_but_never_labelled(generated) -> No
             if i not in labelled.get((spec.name, spec.id_type), set()) and row[spec.name] is not None
         ]
         assert not any(VALIDATORS[spec.id_type](v) for v in unlabelled)
+        # A decoy in a column named for an identifier is labelled UNRECOGNISED_SENSITIVE (fail
+        # closed); tokens, "N/A" and masks are not.
+        unrecognised = labelled.get((spec.name, IdType.UNRECOGNISED_SENSITIVE), set())
+        for i in unrecognised:
+            assert not re.fullmatch(TOKEN_REGEX, table[i][spec.name]) and table[i][spec.name] != "N/A"
         if spec.id_type is not IdType.CARD_CVV:  # a CVV has no placeholder: it is never kept
             tokens = [v for v in unlabelled if v.startswith(spec.id_type.value + "_")]
             assert tokens and all(re.fullmatch(TOKEN_REGEX, v) for v in tokens), spec.name
@@ -283,7 +295,7 @@ def test_decoys_and_placeholders_are_present_but_never_labelled(generated) -> No
         "card_number": lambda v: re.fullmatch(r"[45]\d{15}", v) and not luhn_ok(v),
         "iban": lambda v: re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9 ]+", v) and not iban_ok(v),
         "npi": lambda v: re.fullmatch(r"[12]\d{9}", v) and not npi_ok(v),
-        "phone": lambda v: re.fullmatch(r"(?:\([01]\d\d\) |[01]\d\d-)\d{3}-\d{4}", v),
+        "phone": lambda v: re.fullmatch(r"(?:\(1\d\d\) |1\d\d-)\d{3}-\d{4}", v),
     }
     columns = {spec.names[0] for spec in DOMAIN_COLUMNS[domain]}
     for name, is_decoy in decoy_checks.items():
@@ -312,7 +324,7 @@ def test_free_text_labels_match_embedded_identifiers(generated) -> None:
         assert 60 <= sum(map(len, texts)) / len(texts) <= 160
 
 
-def test_gps_label_under_latitude_only_when_both_precise(generated) -> None:
+def test_gps_label_on_both_fields_when_precise(generated) -> None:
     domain, batches = generated
     table, labels = _table_and_labels(batches)
     labelled = _labelled(labels)
@@ -330,8 +342,9 @@ def test_gps_label_under_latitude_only_when_both_precise(generated) -> None:
                 precise.add(i)
             else:
                 assert decimals(lat) <= 2 and decimals(lon) <= 2
+        # One violation on each of the two fields of a precise position.
         assert precise and labelled[(spec.latitude, IdType.GPS_COORDINATES)] == precise
-        assert (spec.longitude, IdType.GPS_COORDINATES) not in labelled
+        assert labelled[(spec.longitude, IdType.GPS_COORDINATES)] == precise
 
 
 def test_missing_consent_and_retention(generated) -> None:

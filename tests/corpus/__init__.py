@@ -1,0 +1,1 @@
+"""Independent, labelled evaluation corpus of realistic data exports (see README.md)."""

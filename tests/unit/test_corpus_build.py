@@ -1,0 +1,504 @@
+"""The evaluation corpus builder (tests/corpus/build.py): deterministic, readable, and its labels
+agree with the values. The checks below are written from the identifiers' own definitions (SSA
+rules, Luhn, mod-97, ISO 3779, libphonenumber), independently of the platform's detectors."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+import ipaddress
+import json
+import re
+from pathlib import Path
+
+import phonenumbers
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.json as pa_json
+import pyarrow.parquet as pq
+import pytest
+
+from tests.corpus.build import COUNTRY_REGION, TYPES, CorpusFile, build_corpus, fixture_files
+
+ROWS = 300
+
+# -- Independent validators ------------------------------------------------------------------------
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def ssn_ok(area: str, group: str, serial: str) -> bool:
+    return area not in ("000", "666") and not area.startswith("9") and group != "00" and serial != "0000"
+
+
+def card_ok(digits: str) -> bool:
+    n = len(digits)
+    brand = (
+        (digits[0] == "4" and n in (13, 16, 19))
+        or ((51 <= int(digits[:2]) <= 55 or 2221 <= int(digits[:4]) <= 2720) and n == 16)
+        or (digits[:2] in ("34", "37") and n == 15)
+        or ((digits[:4] == "6011" or digits[:2] == "65" or 644 <= int(digits[:3]) <= 649) and 16 <= n <= 19)
+    )
+    return brand and luhn_ok(digits)
+
+
+IBAN_LENGTH = {"DE": 22, "GB": 22, "FR": 27, "NL": 18, "ES": 24, "IT": 27}
+
+
+def iban_ok(compact: str) -> bool:
+    compact = compact.replace(" ", "").upper()
+    if IBAN_LENGTH.get(compact[:2]) != len(compact) or not compact[2:4].isdigit():
+        return False
+    return int("".join(str(int(c, 36)) for c in compact[4:] + compact[:4])) % 97 == 1
+
+
+VIN_VALUES = dict(
+    zip(
+        "0123456789ABCDEFGHJKLMNPRSTUVWXYZ",
+        [*range(10), *range(1, 9), *range(1, 6), 7, 9, *range(2, 10)],
+        strict=True,
+    )
+)
+
+
+def vin_ok(vin: str) -> bool:
+    if not re.fullmatch(r"[A-HJ-NPR-Z0-9]{17}", vin):
+        return False
+    weights = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
+    rem = sum(VIN_VALUES[c] * w for c, w in zip(vin, weights, strict=True)) % 11
+    return vin[8] == ("X" if rem == 10 else str(rem))
+
+
+def npi_ok(npi: str) -> bool:
+    return bool(re.fullmatch(r"[12]\d{9}", npi)) and luhn_ok("80840" + npi)
+
+
+DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%d.%m.%Y", "%d %b %Y", "%B %d, %Y")
+
+
+def birth_date_ok(text: str) -> bool:
+    for fmt in DATE_FORMATS:
+        try:
+            d = dt.datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            continue
+        return dt.date(1920, 1, 1) <= d <= dt.date(2025, 12, 31)
+    return False
+
+
+def ip_ok(token: str) -> bool:
+    try:
+        ipaddress.ip_address(token)
+    except ValueError:
+        return False
+    return True
+
+
+def decimals(value: float) -> int:
+    text = repr(value)
+    return len(text.split(".")[1]) if "." in text and "e" not in text else 0
+
+
+POSTCODE = {
+    "US": r"\d{5}(-\d{4})?",
+    "GB": r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}",
+    "NL": r"\d{4} ?[A-Z]{2}",
+    "DE": r"\d{5}",
+    "FR": r"\d{5}",
+    "ES": r"\d{5}",
+    "IT": r"\d{5}",
+    "IN": r"\d{6}",
+}
+DEVICE_ID = re.compile(
+    r"\d{15}|([0-9a-f]{2}:){5}[0-9a-f]{2}|([0-9A-F]{2}:){5}[0-9A-F]{2}|([0-9A-F]{2}-){5}[0-9A-F]{2}"
+    r"|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}|[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}"
+    r"|[0-9a-f]{16}|dev-\d{12}|SN-[0-9A-F]{8}|TRK\d{8}"
+)
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+URL = re.compile(r"(https?://|www\.)[^\s,;]+", re.I)
+PLACEHOLDERS = {"n/a", "unknown", "none", "-", "redacted", "refused", "null", "self pay", "self-pay"}
+
+
+def strict(type_: str, value: str, region: str | None) -> bool:
+    """Is the whole cell a well-formed identifier of `type_`?"""
+    v = value.strip()
+    if not v or v.lower() in PLACEHOLDERS:
+        return False
+    if type_ == "SSN":
+        m = re.fullmatch(r"(\d{3})([- ]?)(\d{2})\2(\d{4})", v)
+        return bool(m) and ssn_ok(m[1], m[3], m[4])
+    if type_ == "CREDIT_CARD":
+        return bool(re.fullmatch(r"\d{4}([ -]?\d{2,6}){2,4}", v)) and card_ok(re.sub(r"\D", "", v))
+    if type_ == "CARD_CVV":
+        return bool(re.fullmatch(r"\d{3,4}", v))
+    if type_ == "IBAN":
+        return iban_ok(v)
+    if type_ == "BANK_ACCOUNT":
+        return bool(re.fullmatch(r"\d[\d -]{4,20}\d", v)) and 6 <= len(re.sub(r"\D", "", v)) <= 17
+    if type_ == "EMAIL":
+        return bool(EMAIL.fullmatch(v))
+    if type_ == "PHONE":
+        regions = [region] if region else ["US", "GB", "DE", "FR", "NL", "ES", "IT", "IN"]
+        for reg in regions:
+            try:
+                if phonenumbers.is_valid_number(phonenumbers.parse(v, reg)):
+                    return True
+            except phonenumbers.NumberParseException:
+                pass
+        return False
+    if type_ == "IP_ADDRESS":
+        return ip_ok(v)
+    if type_ == "URL":
+        return bool(URL.fullmatch(v))
+    if type_ == "PERSON_NAME":
+        return bool(re.search(r"[^\W\d_]{2}", v)) and not re.search(r"\d|@", v)
+    if type_ == "STREET_ADDRESS":
+        return bool(re.search(r"[^\W\d_]{2}", v)) and len(v.split()) >= 2
+    if type_ == "ZIP_CODE":
+        pats = [POSTCODE[region]] if region else list(POSTCODE.values())
+        return any(re.fullmatch(p, v.upper()) for p in pats)
+    if type_ == "DATE_OF_BIRTH":
+        return birth_date_ok(v)
+    if type_ == "MRN":
+        return bool(re.fullmatch(r"MRN-?\d{7,8}|[A-Z]\d{7}|\d{7,8}", v))
+    if type_ == "NPI":
+        return npi_ok(v)
+    if type_ == "HEALTH_PLAN_ID":
+        return bool(re.fullmatch(r"(?=.*\d)[A-Z0-9][A-Z0-9-]{7,15}", v))
+    if type_ in ("DRIVER_LICENSE", "PASSPORT"):
+        return bool(re.fullmatch(r"(?=.*\d)[A-Z0-9][A-Z0-9 -]{4,18}[A-Z0-9]", v))
+    if type_ == "VIN":
+        return vin_ok(v)
+    if type_ == "DEVICE_ID":
+        return bool(DEVICE_ID.fullmatch(v)) and (not v.isdigit() or luhn_ok(v))
+    raise AssertionError(type_)
+
+
+US_STATES = {
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
+    "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC",
+    "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY",
+}  # fmt: skip
+DATE = r"(\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4}|\d{2}\.\d{2}\.\d{4}|\d{1,2} [a-z]{3} \d{4}|[a-z]+ \d{1,2}, \d{4})"
+STREET = r"\b\d+ (?:[NSEW] )?[a-z]+ (?:St|Ave|Blvd|Rd|Dr|Ln|Ct|Way|Pl|Street|Avenue|Road|Drive)\b"
+
+
+def in_text(type_: str, text: str, region: str | None) -> bool:
+    """Does free text hold a `type_` identifier as a careful labeller (the corpus rules) sees it?"""
+    if type_ == "SSN":
+        for m in re.finditer(r"(?<![\d-])(\d{3})-(\d{2})-(\d{4})(?![\d-])", text):
+            if ssn_ok(*m.groups()):
+                return True
+        kw = r"(?:SSN|social security number|SS#)\s*:?\s*(\d{3})([- ]?)(\d{2})\2(\d{4})(?!\d)"
+        return any(ssn_ok(m[1], m[3], m[4]) for m in re.finditer(kw, text, re.I))
+    if type_ == "CREDIT_CARD":
+        # not after "+": an international phone number is not a card number
+        spans = re.finditer(r"(?<![\d+-])\d[\d -]{11,21}\d(?![\d-])", text)
+        return any(card_ok(re.sub(r"\D", "", m[0])) for m in spans)
+    if type_ == "IBAN":
+        up = text.upper()
+        for m in re.finditer(r"(?<![A-Z0-9])([A-Z]{2})\d{2}", up):
+            length, chars, j = IBAN_LENGTH.get(m[1]), [], m.start()
+            if not length:
+                continue
+            while j < len(up) and len(chars) < length:
+                if up[j].isalnum():
+                    chars.append(up[j])
+                elif not (up[j] == " " and j + 1 < len(up) and up[j + 1].isalnum()):
+                    break
+                j += 1
+            if len(chars) == length and (j == len(up) or not up[j].isalnum()) and iban_ok("".join(chars)):
+                return True
+        return False
+    if type_ == "EMAIL":
+        return bool(EMAIL.search(text))
+    if type_ == "PHONE":
+        regions = [region] if region else ["US", "GB", "DE", "FR", "NL", "ES", "IT", "IN"]
+        leniency = phonenumbers.Leniency.VALID
+        return any(
+            True for reg in regions for _ in phonenumbers.PhoneNumberMatcher(text, reg, leniency=leniency)
+        )
+    if type_ == "IP_ADDRESS":
+        words = re.split(r"[\s,;()=\[\]]+", text)
+        return any(
+            ip_ok(w.rstrip(".")) and not (k and words[k - 1].lower() == "version")
+            for k, w in enumerate(words)
+        )
+    if type_ == "URL":
+        return bool(URL.search(text))
+    if type_ == "PERSON_NAME":
+        return bool(
+            re.search(r"\b(?:Mr|Mrs|Ms|Dr|Prof)\.\s+[^\W\d_]|\b(?:Name|Patient):\s*[^\W\d_]", text, re.I)
+        )
+    if type_ == "STREET_ADDRESS":
+        return bool(re.search(STREET, text, re.I))
+    if type_ == "ZIP_CODE":
+        for m in re.finditer(r", ([A-Z]{2}) \d{5}(?:-\d{4})?\b", text, re.I):
+            if m[1].upper() in US_STATES:
+                return True
+        m = re.search(r"(?:ZIP|postal code)\s*:?\s*([A-Z0-9]+)(?: ([A-Z0-9]{2,3})\b)?", text, re.I)
+        candidates = [m[1], f"{m[1]} {m[2]}"] if m and m[2] else [m[1]] if m else []
+        return any(re.fullmatch(p, c.upper()) for c in candidates for p in POSTCODE.values())
+    if type_ == "DATE_OF_BIRTH":
+        kw = rf"\b(?:DOB|date of birth|born(?: on)?)\s*:?\s*{DATE}"
+        return any(birth_date_ok(m[1]) for m in re.finditer(kw, text, re.I))
+    if type_ == "MRN":
+        return bool(re.search(r"(?:MRN|medical record number|chart #)\s*:?\s*[A-Z]?\d{7,8}\b", text, re.I))
+    if type_ == "NPI":
+        return any(npi_ok(m[1]) for m in re.finditer(r"NPI\s*:?\s*(\d{10})\b", text, re.I))
+    if type_ == "HEALTH_PLAN_ID":
+        m = re.search(r"(?:member ID|insurance ID|policy #)\s*:?\s*([A-Z0-9-]+)", text, re.I)
+        return bool(m) and strict("HEALTH_PLAN_ID", m[1].upper(), None)
+    if type_ == "DRIVER_LICENSE":
+        return bool(re.search(r"(?:DL #|driver's license)\s*:?\s*[A-Z0-9]*\d", text, re.I))
+    if type_ == "PASSPORT":
+        return bool(re.search(r"passport no\.\s*:?\s*[A-Z0-9]*\d", text, re.I))
+    if type_ == "VIN":
+        return any(vin_ok(m[0]) for m in re.finditer(r"\b[A-Z0-9]{17}\b", text.upper()))
+    if type_ == "BANK_ACCOUNT":
+        return bool(re.search(r"(?:acct|account #)\s*#?\s*:?\s*\d[\d-]{5,20}", text, re.I))
+    if type_ == "DEVICE_ID":
+        return any(strict("DEVICE_ID", w.rstrip("."), None) for w in re.split(r"[\s,;()]+", text))
+    return False
+
+
+# -- Reading the files back --------------------------------------------------------------------------
+
+
+def read_records(f: CorpusFile) -> list[dict[str, object]]:
+    if f.format == "csv":
+        with open(f.path, newline="", encoding="utf-8") as handle:
+            return [{k: (v if v != "" else None) for k, v in row.items()} for row in csv.DictReader(handle)]
+    if f.format == "jsonl":
+        return [json.loads(line) for line in f.path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return pq.read_table(f.path).to_pylist()
+
+
+def as_text(value: object) -> str | None:
+    if value is None:
+        return None
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def phone_region(name: str, record: dict[str, object]) -> str | None:
+    country = record.get("country") or record.get("Country")
+    if country in COUNTRY_REGION:
+        return COUNTRY_REGION[country]
+    return "US" if name == "healthcare_intake" else None
+
+
+# Columns where the whole cell is one identifier; columns that mix e-mails and phones; free text.
+DEDICATED = {
+    "healthcare_intake": {
+        "patient_id": "MRN",
+        "first_name": "PERSON_NAME",
+        "last_name": "PERSON_NAME",
+        "dob": "DATE_OF_BIRTH",
+        "ssn": "SSN",
+        "address": "STREET_ADDRESS",
+        "zip": "ZIP_CODE",
+        "insurance_member_id": "HEALTH_PLAN_ID",
+        "pcp_name": "PERSON_NAME",
+        "pcp_npi": "NPI",
+    },
+    "financial_ledger": {
+        "customer_name": "PERSON_NAME",
+        "email": "EMAIL",
+        "phone": "PHONE",
+        "card_number": "CREDIT_CARD",
+        "cardholder": "PERSON_NAME",
+        "cvv": "CARD_CVV",
+        "iban": "IBAN",
+        "account_number": "BANK_ACCOUNT",
+    },
+    "device_pings": {"device_id": "DEVICE_ID", "mac": "DEVICE_ID", "ip": "IP_ADDRESS", "user_email": "EMAIL"},
+    "crm_export": {
+        "full_name": "PERSON_NAME",
+        "secondary_phone": "PHONE",
+        "website": "URL",
+        "street": "STREET_ADDRESS",
+        "postcode": "ZIP_CODE",
+        "last_login_ip": "IP_ADDRESS",
+        "passport_number": "PASSPORT",
+        "drivers_license": "DRIVER_LICENSE",
+        "vin": "VIN",
+    },
+}
+CONTACT = {"healthcare_intake": "contact", "crm_export": "contact_info"}
+TEXT = {"healthcare_intake": "notes", "financial_ledger": "memo", "crm_export": "comments"}
+GPS = {"device_pings": ("latitude", "longitude")}
+# Free-text types whose presence can be decided without doubt: a labelled row must hold one, an
+# unlabelled row must not (PHONE is one-way: order numbers may happen to dial somewhere).
+TEXT_BOTH_WAYS = set(TYPES) - {"PHONE", "CARD_CVV", "DEVICE_ID", "GPS_COORDINATES"}
+
+
+def agree(problems, labels, name, row, record, field, type_, found, both_ways=True) -> None:
+    has = (row, field, type_) in labels
+    if has and not found:
+        problems.append(f"{name}[{row}].{field}: labelled {type_} but {record[field]!r}")
+    elif both_ways and found and not has:
+        problems.append(f"{name}[{row}].{field}: {type_} not labelled in {record[field]!r}")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> list[CorpusFile]:
+    return build_corpus(tmp_path_factory.mktemp("corpus"), rows=ROWS, seed=7)
+
+
+def label_set(f: CorpusFile) -> set[tuple[int, str, str]]:
+    return set(zip(*(f.labels.column(c).to_pylist() for c in ("row", "field", "type")), strict=True))
+
+
+def test_files_and_label_tables(corpus: list[CorpusFile]) -> None:
+    assert [(f.name, f.format, f.domain) for f in corpus] == [
+        ("healthcare_intake", "csv", "healthcare"),
+        ("financial_ledger", "jsonl", "financial"),
+        ("device_pings", "parquet", "location"),
+        ("crm_export", "csv", "mixed"),
+    ]
+    for f in corpus:
+        assert f.path.exists() and f.path.suffix == f".{f.format}"
+        assert f.labels.schema == pa.schema(
+            [("row", pa.int64()), ("field", pa.string()), ("type", pa.string())]
+        )
+        rows = list(zip(*(f.labels.column(c).to_pylist() for c in ("row", "field", "type")), strict=True))
+        assert rows == sorted(set(rows)), f"{f.name}: labels not sorted/unique"
+        assert set(f.labels.column("type").to_pylist()) <= set(TYPES)
+
+
+def test_deterministic_for_a_seed(corpus: list[CorpusFile], tmp_path: Path) -> None:
+    again = build_corpus(tmp_path / "a", rows=ROWS, seed=7)
+    other = build_corpus(tmp_path / "b", rows=ROWS, seed=8)
+    for a, b, c in zip(corpus, again, other, strict=True):
+        assert a.path.read_bytes() == b.path.read_bytes(), a.name
+        assert a.labels.equals(b.labels), a.name
+        assert a.path.read_bytes() != c.path.read_bytes(), a.name
+
+
+def test_files_read_back_with_pyarrow(corpus: list[CorpusFile]) -> None:
+    for f in corpus:
+        if f.format == "csv":
+            header = f.path.open(encoding="utf-8").readline().strip().split(",")
+            table = pa_csv.read_csv(
+                f.path, convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(header, pa.string()))
+            )
+        elif f.format == "jsonl":
+            table = pa_json.read_json(f.path)
+        else:
+            table = pq.read_table(f.path)
+        assert table.num_rows == ROWS, f.name
+        fields = set(f.labels.column("field").to_pylist())
+        assert fields <= set(table.column_names), f.name
+        assert f.labels.num_rows == 0 or max(f.labels.column("row").to_pylist()) < ROWS
+
+
+def test_labels_agree_with_values(corpus: list[CorpusFile]) -> None:
+    problems: list[str] = []
+    for f in corpus:
+        records = read_records(f)
+        labels = label_set(f)
+        labelled_fields = {field for _, field, _ in labels}
+        known = (
+            set(DEDICATED.get(f.name, {}))
+            | {CONTACT.get(f.name), TEXT.get(f.name)}
+            | set(GPS.get(f.name, ()))
+        )
+        assert labelled_fields <= known, f"{f.name}: labels on decoy columns {labelled_fields - known}"
+        for row, record in enumerate(records):
+            region = phone_region(f.name, record)
+
+            check = functools.partial(agree, problems, labels, f.name, row, record)
+            for field, type_ in DEDICATED.get(f.name, {}).items():
+                value = as_text(record[field])
+                check(field, type_, value is not None and strict(type_, value, region))
+                for other in TYPES:
+                    if other != type_:
+                        assert (row, field, other) not in labels
+            if f.name in CONTACT:
+                field = CONTACT[f.name]
+                value = as_text(record[field]) or ""
+                check(field, "EMAIL", in_text("EMAIL", value, region))
+                check(field, "PHONE", in_text("PHONE", value, region))
+            if f.name in TEXT:
+                field = TEXT[f.name]
+                value = as_text(record[field]) or ""
+                for type_ in TYPES:
+                    check(field, type_, in_text(type_, value, region), both_ways=type_ in TEXT_BOTH_WAYS)
+            for field in GPS.get(f.name, ()):
+                value = record[field]
+                precise = value is not None and decimals(value) >= 3
+                assert value is None or -180 <= value <= 180
+                check(field, "GPS_COORDINATES", precise)
+    assert not problems, "\n".join(problems[:40])
+
+
+def test_decoys_are_present_and_unlabelled(corpus: list[CorpusFile]) -> None:
+    by_name = {f.name: (f, read_records(f)) for f in corpus}
+    f, records = by_name["healthcare_intake"]
+    ssn_col = [r["ssn"] for r in records]
+    assert any(v and re.search(r"\*\*\*-\*\*-|XXX-XX-", v) for v in ssn_col)
+    claim = [r["claim_ref"] for r in records]
+    assert any(re.fullmatch(r"(000|666|9\d\d)-\d\d-\d{4}", v) for v in claim)
+    assert any("ORD-" in (r["notes"] or "") or "INV" in (r["notes"] or "") for r in records)
+
+    f, records = by_name["financial_ledger"]
+    refs = [r["auth_ref"] for r in records if r["auth_ref"].isdigit() and len(r["auth_ref"]) == 16]
+    assert refs and not any(luhn_ok(v) for v in refs)
+    memos = " ".join(r["memo"] or "" for r in records)
+    assert "invalid IBAN" in memos and "XXXX-XXXX-XXXX-" in memos
+    masked = [
+        r["card_number"] for r in records if r["card_number"] and re.search(r"[X*x]{4}", r["card_number"])
+    ]
+    assert masked
+
+    f, records = by_name["device_pings"]
+    labels = label_set(f)
+    coarse = [k for k, r in enumerate(records) if r["latitude"] is not None and decimals(r["latitude"]) <= 2]
+    assert coarse and not any((k, "latitude", "GPS_COORDINATES") in labels for k in coarse)
+    assert any(re.fullmatch(r"\d+\.\d+\.\d+\.\d+", r["firmware"]) for r in records)
+
+    f, records = by_name["crm_export"]
+    assert any("version" in (r["comments"] or "") for r in records)
+
+
+def test_phones_valid_for_their_region(corpus: list[CorpusFile]) -> None:
+    """Dedicated phone columns parse as valid numbers of the region they were generated for."""
+    for f in corpus:
+        for field, type_ in DEDICATED.get(f.name, {}).items():
+            if type_ != "PHONE":
+                continue
+            for record in read_records(f):
+                if record[field] is not None:
+                    number = phonenumbers.parse(record[field], phone_region(f.name, record))
+                    assert phonenumbers.is_valid_number(number), record[field]
+                    assert phonenumbers.region_code_for_number(number) == phone_region(f.name, record)
+
+
+def test_fixtures() -> None:
+    fixtures = fixture_files()
+    assert len(fixtures) >= 2
+    for f in fixtures:
+        assert f.path.exists() and f.labels.num_rows > 0
+        records = read_records(f)
+        assert 15 <= len(records) <= 40, f.name
+        rows = list(zip(*(f.labels.column(c).to_pylist() for c in ("row", "field", "type")), strict=True))
+        assert rows == sorted(set(rows)), f.name
+        for row, field, type_ in rows:
+            assert type_ in TYPES, (f.name, row, field, type_)
+            assert row < len(records) and field in records[row], (f.name, row, field)
+            value = as_text(records[row][field])
+            assert value is not None, (f.name, row, field)
+            region = phone_region(f.name, records[row])
+            ok = strict(type_, value, region) or in_text(type_, value, region)
+            if not ok and type_ == "PHONE":
+                ok = strict(type_, value, None) or in_text(type_, value, None)
+            assert ok, (f.name, row, field, type_, value)
