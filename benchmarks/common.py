@@ -80,6 +80,24 @@ def dataset(domain: str, rows: int, *, labels: bool = False) -> tuple[Path, Path
     return data, label_path if labels else None
 
 
+def corpus_dataset(name: str, rows: int) -> Path:
+    """A file of the independent corpus (tests/corpus, e.g. "healthcare_intake": a mixed contact
+    column, free-text notes), written once under .local/bench/ and reused."""
+    sys.path.insert(0, str(ROOT))
+    from tests.corpus.build import build_corpus
+
+    folder = CACHE_DIR / f"corpus-{rows}-seed{SEED % 1000}"
+    found = sorted(folder.glob(f"{name}.*"))
+    if found:
+        return found[0]
+    started = time.perf_counter()
+    (built,) = build_corpus(folder, rows=rows, seed=SEED % 1000, names=[name])
+    print(
+        f"  built {built.path.name} ({rows:,} rows) in {time.perf_counter() - started:.1f} s", file=sys.stderr
+    )
+    return built.path
+
+
 def read_csv_as_strings(path: Path) -> pa.Table:
     """The whole CSV with every column as a string, as the core reads it (no type inference)."""
     with path.open(encoding="utf-8", newline="") as handle:

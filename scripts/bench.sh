@@ -21,17 +21,19 @@ SDP_BENCH_VENV=1 bash scripts/setup.sh
 mkdir -p .local/bench
 results=.local/bench/results-$(date +%Y%m%d-%H%M%S).jsonl
 if [[ $quick == 1 ]]; then
-  core_args=(--quick) presidio_args=(--rows 300 --repeat 1) kanon_args=(--rows 10000 --k 5)
+  core_args=(--quick) accuracy_args=(--quick) presidio_args=(--rows 300 --repeat 1) kanon_args=(--rows 10000 --k 5)
   ingest_args=(--quick) flink_args=(--rows 100000) stream_args=(--records 100000 --seconds 10 --idle-seconds 5)
 else
-  core_args=() presidio_args=() kanon_args=() ingest_args=() flink_args=() stream_args=()
+  core_args=() accuracy_args=() presidio_args=() kanon_args=() ingest_args=() flink_args=() stream_args=()
 fi
 
 # One benchmark per line: the venv's python, the script, its arguments.
 benches=(
   ".venv/bin/python benchmarks/core_bench.py ${core_args[*]}"
+  ".venv/bin/python benchmarks/accuracy_bench.py ${accuracy_args[*]}"
   ".venv-bench/bin/python benchmarks/presidio_bench.py --domain healthcare ${presidio_args[*]}"
   ".venv-bench/bin/python benchmarks/presidio_bench.py --domain mixed ${presidio_args[*]}"
+  ".venv-bench/bin/python benchmarks/presidio_bench.py --corpus independent ${presidio_args[*]}"
   ".venv-bench/bin/python benchmarks/kanon_bench.py ${kanon_args[*]}"
   ".venv/bin/python benchmarks/flink_bench.py ${flink_args[*]}"
   ".venv/bin/python benchmarks/stream_bench.py ${stream_args[*]}"

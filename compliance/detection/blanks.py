@@ -30,8 +30,10 @@ MASKED = (
 )
 
 
-# One pattern for all three (anchored alternatives), for checks outside the detector.
-BLANK_OR_TOKEN = rf"(?:{PLACEHOLDER})|(?:{MASKED})|(?:{TOKEN_REGEX})"
+# The same as one pattern (anchored alternatives), for checks outside the detector: a value with
+# nothing in it, and one with nothing in it or a token.
+BLANK = rf"(?:{PLACEHOLDER})|(?:{MASKED})"
+BLANK_OR_TOKEN = rf"{BLANK}|(?:{TOKEN_REGEX})"
 
 
 def blank(values: pa.Array) -> np.ndarray:

@@ -433,7 +433,7 @@ class PhoneRecognizer(Recognizer):
         TextPattern(
             r"(?P<pre>\d[ .\-/]|\b[A-Z]{4} |(?i:\b(?:licen[cs]e|dl|passport|acct|account|ssn|member|policy|claim|"
             r"order|invoice|ref|reference|id|no|number)\b\.?)\s*[:#]?\s*)?"
-            r"(?P<v>(?:\(0\d{1,4}\)[ .\-/]?|\b0\d{1,4}[ .\-/])\d{2,8}(?:[ .\-]\d{2,5}){0,4})\b",
+            r"(?P<v>(?:\(0\d{1,4}\)[ .\-/]?|\b0\d{1,4}[ .\-/])(?:\d{5,8}|\d{2,5}(?:[ .\-]\d{2,5}){1,4}))\b",
             TextHint(shapes=("zero_group",)),
             "validate_national_text",
         ),
@@ -482,16 +482,19 @@ class PhoneRecognizer(Recognizer):
     def validate_national_text(self, found: pa.StructArray) -> np.ndarray:
         # Not a group inside a longer run of groups (a card number, an IBAN's "GB29 NWBK 6016 ...") nor
         # another identifier's number ("driver's license 078 107 860"): `pre` holds what precedes it.
+        # `phonenumbers` (per distinct value) only for what passes the cheap checks.
         value = found.field("v")
         digits = lengths(strip_chars(value, r"\D"))
-        alone = ~_context_group(found, "pre")
-        return alone & (digits >= 9) & ~matches(value, phone.NOT_A_PHONE) & phone.valid_phones(value)
+        alone = ~_context_group(found, "pre") & (digits >= 9)
+        shaped = validate_where(value, alone, lambda some: ~matches(some, phone.NOT_A_PHONE))
+        return validate_where(value, shaped, phone.valid_phones)
 
     def validate_context(self, found: pa.StructArray) -> np.ndarray:
         value = found.field("v")
         digits = lengths(strip_chars(value, r"\D"))
-        shaped = (digits >= 7) & (digits <= 15) & ~matches(value, phone.NOT_A_PHONE)
-        valid = shaped & phone.valid_phones(value)
+        sized = (digits >= 7) & (digits <= 15)
+        shaped = validate_where(value, sized, lambda some: ~matches(some, phone.NOT_A_PHONE))
+        valid = validate_where(value, shaped, phone.valid_phones)
         # A keyword also lets a national number without trunk 0 count ("mobile 98765 43210").
         other_country = shaped & ~valid & ~matches(value, phone.NANP_NOTATION)
         return valid | validate_where(value, other_country, phone.valid_in_regions)

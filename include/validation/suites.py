@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from compliance.columns import ColumnRole
-from compliance.detection.blanks import BLANK_OR_TOKEN, MASKED, PLACEHOLDER
+from compliance.detection.blanks import BLANK, BLANK_OR_TOKEN
 from compliance.policy import load_policy
 from compliance.vocabulary import IdType, Regulation, Severity
 from include.staging import QUARANTINE_SCHEMA, ROW_COLUMN, VIOLATIONS_SCHEMA, StagedManifest
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 
 TOKEN_METHODS = frozenset({"tokenize", "truncate_last4"})
 DROP_METHOD = "drop"
-BLANK = f"(?:{PLACEHOLDER})|(?:{MASKED})"
 
 RecordCheck = Callable[[StagedManifest, "Policy"], Iterator["Expectation"]]
 TableCheck = Callable[[StagedManifest], Iterator["Expectation"]]

@@ -1797,14 +1797,18 @@ _SPECS = (
 )
 
 
-def build_corpus(out_dir: Path, rows: int = 2000, seed: int = 7) -> list[CorpusFile]:
-    """Write the four exports into `out_dir` (`rows` data rows each) and return them with labels.
-    Deterministic for a given (rows, seed)."""
+def build_corpus(
+    out_dir: Path, rows: int = 2000, seed: int = 7, names: Sequence[str] | None = None
+) -> list[CorpusFile]:
+    """Write the four exports (or those in `names`) into `out_dir` (`rows` data rows each) and return
+    them with labels. Deterministic for a given (rows, seed)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     ctx = _Ctx(rows, seed)
     files = []
     for name, fmt, domain, build, write in _SPECS:
+        if names is not None and name not in names:
+            continue
         columns, labels = build(ctx, rows)
         path = out_dir / f"{name}.{fmt}"
         write(path, columns)
