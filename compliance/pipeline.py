@@ -324,20 +324,23 @@ class CompliancePipeline:
         if not step.whole_values:
             return self._apply(step, values) if step.method == "scrub_text" else values
         out = values
-        for id_type in np.unique(types).tolist():
+        # The column's own type first: anonymized column-wide (the path that reuses detection's
+        # distinct values), then kept where the cell has no violation of it.
+        kinds = sorted(set(types.tolist()), key=lambda kind: kind != step.id_type)
+        for id_type in kinds:
             chosen = rows[types == id_type]
-            own = id_type == step.id_type
-            if own and step.method == "k_anonymity":
-                continue  # generalised with the whole file by the k-anonymity pass
-            cell_step = (
-                step if own else ColumnPlan(step.field, self.policy.label_for(id_type).anonymizer, id_type)
-            )
-            if own and chosen.size == len(values) - values.null_count:
-                # Every value of the column (the usual case): the column-wide path, which reuses
-                # detection's distinct values; nulls stay null.
-                whole = self._apply(cell_step, values)
-                out = whole if out is values else pc.if_else(values.is_valid(), whole, out)
+            if id_type == step.id_type:
+                if step.method == "k_anonymity":
+                    continue  # generalised with the whole file by the k-anonymity pass
+                whole = self._apply(step, values)
+                if chosen.size == len(values) - values.null_count:
+                    out = whole  # every value (nulls stay null)
+                else:
+                    mask = np.zeros(len(values), dtype=bool)
+                    mask[chosen] = True
+                    out = pc.if_else(pa.array(mask), whole, values)
                 continue
+            cell_step = ColumnPlan(step.field, self.policy.label_for(id_type).anonymizer, id_type)
             mask = np.zeros(len(values), dtype=bool)
             mask[chosen] = True
             replaced = self._apply(cell_step, values.take(pa.array(chosen)))
@@ -436,22 +439,24 @@ def flagged_cells(
             raise ValueError("violations name rows that are not in this batch")
         position = at
     fields = table.column("field").combine_chunks().dictionary_encode()
-    types = table.column("type").to_pylist()
-    ranks = {id_type: strength(id_type) for id_type in set(types)}
-    rank = np.array([ranks[t] for t in types], dtype=np.int64)
-    field_code = fields.indices.to_numpy(zero_copy_only=False)
-    order = np.lexsort((rank, position, field_code))  # per (field, row): the strongest type first
+    kinds = table.column("type").combine_chunks().dictionary_encode()
+    kind_names = np.array(kinds.dictionary.to_pylist(), dtype=object)
+    kind_code = kinds.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    field_code = fields.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    ranks = np.array([strength(kind) for kind in kind_names], dtype=np.int64)
+    # One int64 key per violation orders by (field, row, strongest type first): one argsort.
+    cell = field_code * (int(position.max()) + 1) + position
+    order = np.argsort(cell * len(_STRENGTH) + ranks[kind_code], kind="stable")
+    cell, kind_code, field_code = cell[order], kind_code[order], field_code[order]
     first = np.ones(order.size, dtype=bool)
-    first[1:] = (field_code[order][1:] != field_code[order][:-1]) | (
-        position[order][1:] != position[order][:-1]
-    )
-    chosen = order[first]
-    type_values = np.array(types, dtype=object)
+    first[1:] = cell[1:] != cell[:-1]
+    chosen_position, chosen_kind, chosen_field = position[order][first], kind_code[first], field_code[first]
+    bounds = np.searchsorted(chosen_field, np.arange(len(fields.dictionary) + 1))
     out = {}
     for code, name in enumerate(fields.dictionary.to_pylist()):
-        in_field = chosen[field_code[chosen] == code]
-        if in_field.size:
-            out[name] = (position[in_field], type_values[in_field])
+        start, end = bounds[code], bounds[code + 1]
+        if end > start:
+            out[name] = (chosen_position[start:end], kind_names[chosen_kind[start:end]])
     return out
 
 

@@ -177,6 +177,7 @@ class Detector:
         limits = _gps_limits([c.field for c in classes if c.id_type is IdType.GPS_COORDINATES])
         found = _Findings()
         self._distinct = {}
+        self._text.forget_batch()
         for column_class in classes:
             field = column_class.field
             if field not in names or column_class.role is ColumnRole.NOT_IDENTIFIER:
@@ -238,10 +239,12 @@ class Detector:
         if recognizer is None or recognizer.id_type is IdType.PHONE:
             # Contact and phone columns: a number that is valid in one of the regions tried, or that
             # its numbering plan allows, is a phone number, alone or beside an e-mail address.
-            phones = phone_numbers.numbers_in(values)
-            phones[texts.get(IdType.PHONE, np.zeros(0, dtype=np.int64))] = False  # found already
+            unknown = np.ones(rows.size, dtype=bool)
+            unknown[texts.get(IdType.PHONE, np.zeros(0, dtype=np.int64))] = False  # found already
+            ask = np.flatnonzero(unknown)
+            phones = ask[phone_numbers.numbers_in(_rows_of(values, ask))]
             found.add(rows[phones], field, IdType.PHONE)
-            typed |= phones
+            typed[phones] = True
         found.add(rows[~typed], field, IdType.UNRECOGNISED_SENSITIVE)
 
     def distinct_values(self, field: str, column: pa.Array) -> tuple[bool, pa.DictionaryArray | None]:

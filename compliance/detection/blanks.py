@@ -41,4 +41,4 @@ def blank(values: pa.Array) -> np.ndarray:
     if len(values) == 0:
         return np.zeros(0, dtype=bool)
     empty = ~to_mask(pc.greater(pc.utf8_length(values), 0))
-    return empty | matches(values, PLACEHOLDER) | matches(values, MASKED) | matches(values, TOKEN_REGEX)
+    return empty | matches(values, BLANK_OR_TOKEN)

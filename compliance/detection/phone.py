@@ -208,14 +208,19 @@ def _slow_valid(text: str, regions: tuple[str | None, ...]) -> bool:
     return False
 
 
-def valid_phones(values: pa.Array, *, national_formats: bool = True) -> np.ndarray:
-    """Mask of valid phone numbers; `national_formats` lets non-NANP national numbers use phonenumbers."""
+def valid_phones(values: pa.Array, *, national_formats: bool = True, possible: bool = False) -> np.ndarray:
+    """Mask of valid phone numbers; `national_formats` lets non-NANP national numbers use phonenumbers.
+    `possible`: NANP numbers its plan makes possible count too, assigned or not (area code and
+    exchange starting with 2-9): for columns a header names as phones, where shape and plan are
+    evidence enough."""
     base, number, count, international, shaped = _normalise(values)
     ok, decided = np.zeros(len(values), dtype=bool), np.zeros(len(values), dtype=bool)
     index = np.flatnonzero(shaped)
     if index.size == 0:
         return ok
     ok[index], decided[index] = _fast_path(number[index], count[index], international[index])
+    if possible:
+        ok |= shaped & _nanp_possible(number, count)
     # National numbers outside NANP have 8+ digits in the countries tried; shorter ones are local numbers.
     undecided = shaped & ~decided & (count >= 8)
     if national_formats and undecided.any():
@@ -263,6 +268,9 @@ def numbers_in(values: pa.Array) -> np.ndarray:
 
     pattern = re.compile(_NUMBER_IN_VALUE, re.ASCII)
     retry = has[~ok]
+    if retry.size:  # only values with a second run
+        several = pc.count_substring_regex(values.take(pa.array(retry)), _NUMBER_IN_VALUE)
+        retry = retry[pc.fill_null(several, 0).to_numpy(zero_copy_only=False) > 1]
     if retry.size:
         texts = values.take(pa.array(retry)).to_pylist()
         later = [[m.group() for m in pattern.finditer(text)][1:] for text in texts]
@@ -280,7 +288,7 @@ def _phone_number(runs: pa.Array) -> np.ndarray:
     index = np.flatnonzero(shaped)
     if index.size:
         some = runs.take(pa.array(index))
-        verdict = valid_phones(some) | possible_phones(some)
+        verdict = valid_phones(some, possible=True)
         rest = np.flatnonzero(~verdict & ~to_mask(pc.match_substring_regex(some, NANP_NOTATION)))
         if rest.size:
             verdict[rest] = valid_in_regions(some.take(pa.array(rest)))
@@ -288,18 +296,12 @@ def _phone_number(runs: pa.Array) -> np.ndarray:
     return ok
 
 
-def possible_phones(values: pa.Array) -> np.ndarray:
-    """Numbers that their numbering plan makes possible, assigned or not: NANP numbers whose area
-    code and exchange start with 2-9, and international numbers of a length their country code
-    allows. For columns a header names as phones, where shape and plan are evidence enough."""
-    _, number, count, international, shaped = _normalise(values)
+def _nanp_possible(number: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """NANP numbers (10 digits, or 11 with the leading 1) whose area code and exchange start with 2-9."""
     national10 = number % 10_000_000_000
     area, exchange = national10 // 10_000_000 % 1000, national10 // 1_000_000 % 10
     leading = number // 10 ** np.clip(count - 1, 0, 17)
-    nanp = ((count == 10) | ((count == 11) & (leading == 1))) & (area >= 200) & (exchange >= 2)
-    valid, decided = _fast_path(number, count, international)
-    other = international & ~nanp & valid
-    return shaped & (nanp | other) & (count >= 7) & (count <= _MAX_DIGITS) & decided
+    return ((count == 10) | ((count == 11) & (leading == 1))) & (area >= 200) & (exchange >= 2)
 
 
 def phonenumbers_valid(values: list[str]) -> np.ndarray:

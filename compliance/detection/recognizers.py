@@ -397,9 +397,12 @@ _PHONE_KEYWORDS = (
     "wife", "husband", "spouse", "partner", "mother", "father", "mom", "dad", "brother", "sister",
     "guardian", "caregiver", "neighbor", "neighbour",
 )  # fmt: skip
-# What may stand between a phone keyword and its number: no full stop, closing bracket or semicolon,
-# so the keyword of one sentence never reaches a number of the next ("(billing contact). Quote 2025-").
-_GAP = r"[ \t:=#(,/-]"
+# What may stand between a phone keyword and its number (a few words: "call back on", "by phone at",
+# "Son ("): no digit or "+" (the number starts there), and no full stop, closing bracket, semicolon or
+# line break, so the keyword of one sentence never reaches a number of the next ("(billing
+# contact). Quote 2025-..."). Greedy, it stops where the number starts; an opening bracket it takes
+# is why the number may start "617) 728-8451".
+_GAP = r"[^\d+.;)\n]"
 _PHONE_NOTATION = (
     r"(?:(?:\+\d{1,3}|\b00\d{1,3}|\b1)[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,5}(?:[ .\-/]?\d{1,5}){0,5}"
 )
@@ -439,8 +442,8 @@ class PhoneRecognizer(Recognizer):
         ),
         # Any notation, bare digits included, right after a phone keyword (up to three words apart).
         TextPattern(
-            rf"(?i:\b(?:{'|'.join(_PHONE_KEYWORDS)})\b)\.?{_GAP}{{0,4}}?(?:[A-Za-z]+\.?{_GAP}{{1,4}}?){{0,3}}?"
-            rf"(?P<v>{_PHONE_NOTATION})\b",
+            rf"(?i:\b(?:{'|'.join(_PHONE_KEYWORDS)})\b)\.?{_GAP}{{0,30}}"
+            rf"(?P<v>\d{{3}}\)\s?\d{{3}}[-. ]\d{{4}}|{_PHONE_NOTATION})\b",
             TextHint(keywords=_PHONE_KEYWORDS),
             "validate_context",
         ),
@@ -449,7 +452,7 @@ class PhoneRecognizer(Recognizer):
     def validate(self, values: pa.Array) -> np.ndarray:
         # In a phone column a number that is possible by its numbering plan counts, even when
         # `phonenumbers` does not know it as assigned.
-        return phone.valid_phones(values) | phone.possible_phones(values)
+        return phone.valid_phones(values, possible=True)
 
     def evidence(self, values: pa.Array) -> np.ndarray:
         # Bare 10-digit strings may be any number; formatted ones are checked by phonenumbers itself.
@@ -471,13 +474,20 @@ class PhoneRecognizer(Recognizer):
         return matches(values, r"^\+|[\s().-]") & matches(values, phone.PHONE_SHAPE)
 
     def validate_text(self, found: pa.StructArray) -> np.ndarray:
-        value, before = found.field("v"), found.field("pre")
-        in_iban = to_mask(pc.greater(pc.utf8_length(before), 2))
-        after_digits = _context_group(found, "pre") & starting_with(value, b"0")
-        # "00" and 13 digits at most (E.164 numbers have up to 15 with the country code, but none of
-        # the countries tried more than 13): "0063 3559 1646 0923" is a reference number.
-        too_long = starting_with(value, b"0") & (lengths(strip_chars(value, r"\D")) > 15)
-        return phone.valid_phones(value, national_formats=False) & ~in_iban & ~after_digits & ~too_long
+        value = found.field("v")
+        valid = phone.valid_phones(value, national_formats=False)
+        # Not in an IBAN (a `pre` longer than a digit and a separator), no "00" group after other
+        # digit groups, and "00" numbers of 13 digits at most (E.164 allows 15 with the country
+        # code, but none of the countries tried more than 13): "0063 3559 1646 0923" is a reference.
+        suspect = valid & (_context_group(found, "pre") | starting_with(value, b"0"))
+        if suspect.any():
+            index = np.flatnonzero(suspect)
+            some, before = value.take(pa.array(index)), found.field("pre").take(pa.array(index))
+            length = pc.fill_null(pc.utf8_length(before), 0).to_numpy(zero_copy_only=False)
+            zero = starting_with(some, b"0")
+            too_long = zero & (lengths(strip_chars(some, r"\D")) > 15)
+            valid[index] = (length <= 2) & ~(zero & (length > 0)) & ~too_long
+        return valid
 
     def validate_national_text(self, found: pa.StructArray) -> np.ndarray:
         # Not a group inside a longer run of groups (a card number, an IBAN's "GB29 NWBK 6016 ...") nor
@@ -914,10 +924,17 @@ class DateOfBirthRecognizer(Recognizer):
         )
         parsed = np.full(len(values), np.iinfo(np.int64).min, dtype=np.int64)
         pending = matches(text, r"\d{2}") & ~matches(text, self.UNPARSEABLE)
+        # A format reads only values holding its literal separator (or a month name's letters): each
+        # value is tried with the few formats of its shape, not all fifteen.
+        shape = {sep: containing(text, sep.encode()) for sep in "/.-"}
+        shape["letters"] = containing(text, _LETTERS)
+        shape["digits"] = ~(shape["/"] | shape["."] | shape["-"] | shape["letters"])
         for pattern in self.FORMATS:
             if not pending.any():
                 break
-            index = np.flatnonzero(pending)
+            index = np.flatnonzero(pending & shape[self._shape_of(pattern)])
+            if index.size == 0:
+                continue
             candidates = text.take(pa.array(index))
             if "%b" in pattern or "%B" in pattern:  # "Mar. 5 1980" -> "Mar 5 1980"
                 candidates = pc.replace_substring_regex(candidates, r"\.(?: |$)", " ")
@@ -926,6 +943,12 @@ class DateOfBirthRecognizer(Recognizer):
             parsed[index[ok]] = seconds.filter(pa.array(ok)).cast(pa.int64()).to_numpy()
             pending[index[ok]] = False
         return parsed
+
+    @staticmethod
+    def _shape_of(pattern: str) -> str:
+        if "%b" in pattern or "%B" in pattern:
+            return "letters"
+        return next((sep for sep in "/.-" if sep in pattern), "digits")
 
 
 @register

@@ -252,23 +252,20 @@ class TextScanner:
         self.groups = [(_union(chunk), chunk) for chunk in chunks]
         self._hot: set[_TextType] = set()  # learnt from earlier columns/batches; only a speed hint
         self._hints = HintTable([t.hint for t in self.types])
-        self._last_prefilter: tuple[pa.Array, _Prefiltered] | None = None
+        # The prefilters of the current batch's columns, by (length, bytes): see _prefilter.
+        self._prefilters: dict[tuple[int, int], list[tuple[pa.Array, _Prefiltered]]] = {}
 
     def _prefilter(self, values: pa.Array) -> _Prefiltered:
         """The RE2 passes that find() and scrub() share, for `values`.
 
-        A pipeline scans a notes column twice (detection, then scrubbing), usually over equal text:
-        the result for the last array is kept and reused when the next has equal content (one
-        memcmp instead of ~25 RE2 passes over the text).
+        A pipeline scans a text column twice (detection, then scrubbing), usually over equal text:
+        the results of the current batch (forget_batch() drops them) are kept and reused when an
+        array of equal content comes again (one memcmp instead of ~25 RE2 passes over the text).
         """
-        last = self._last_prefilter
-        if (
-            last is not None
-            and type(last[0]) is type(values)
-            and last[0].type == values.type
-            and last[0].equals(values)
-        ):
-            return last[1]
+        key = (len(values), values.nbytes)
+        for seen, result in self._prefilters.get(key, ()):
+            if type(seen) is type(values) and seen.type == values.type and seen.equals(values):
+                return result
         hinted = self._hints.candidate_types(values)
         if hinted is not None:
             candidates = np.flatnonzero(hinted.any(axis=1))
@@ -279,8 +276,12 @@ class TextScanner:
             result = _Prefiltered(candidates, _rows(values, candidates), self._hot)
             if candidates.size:
                 self._group(result)
-        self._last_prefilter = (values, result)
+        self._prefilters.setdefault(key, []).append((values, result))
         return result
+
+    def forget_batch(self) -> None:
+        """Drop the kept prefilters: a new batch starts (they hold its columns)."""
+        self._prefilters = {}
 
     def _group_by_hints(self, prefiltered: _Prefiltered, hinted: np.ndarray) -> None:
         """Fill `prefiltered.groups` from the C hints (`hinted`: candidates x types): a group per
@@ -329,7 +330,8 @@ class TextScanner:
             group_rows = prefiltered.candidates[where]
             for text_type in chunk:
                 # Rows with a match (counted once, shared with scrub()), then their first match.
-                position = np.flatnonzero(prefiltered.count(text_type, group_values) > 0)
+                counts = prefiltered.count(text_type, group_values)
+                position = np.flatnonzero(counts > 0)
                 if position.size == 0:
                     continue
                 first = text_type.first_matches(_rows(group_values, position))
@@ -340,8 +342,9 @@ class TextScanner:
                 valid[matched] = ok
                 prefiltered.firsts[id(text_type)] = _FirstMatches(position, first, valid)
                 hits = [rows[ok]]
-                # The first match was a decoy: look at the later matches of those rows.
-                retry = rows[~ok]
+                # The first match was a decoy: look at the later matches of the rows that have some
+                # (the count is of non-overlapping matches, as Python's finditer sees them).
+                retry = rows[~ok & (counts[position[matched]] > 1)]
                 if retry.size:
                     later = text_type.python_matches(values.take(pa.array(retry)).to_pylist())
                     hits.append(retry[np.array([bool(m) for m in later], dtype=bool)])

@@ -429,7 +429,7 @@ def test_detection_then_scrubbing_of_the_same_text_share_passes_but_not_results(
     notes = pa.array(["SSN 123-45-6789 on file", "call (212) 555-0199", "nothing here", None])
     found = scanner.find(notes)
     scrubbed = scanner.scrub(pa.array(notes.to_pylist()), per_value(token))  # equal content, new buffers
-    assert scanner._last_prefilter is not None and scanner._last_prefilter[0] is notes
+    assert any(seen is notes for entries in scanner._prefilters.values() for seen, _ in entries)
     assert {k: v.tolist() for k, v in found.items()} == {IdType.SSN: [0], IdType.PHONE: [1]}
     assert scrubbed.equals(TextScanner(Detector().recognizers).scrub(notes, per_value(token)))
     other = pa.array(["nothing here", "mail jane.doe@example.com", "SSN 123-45-6789 on file"])
