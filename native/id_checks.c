@@ -238,10 +238,11 @@ static int64_t phone(const unsigned char *s, Py_ssize_t n) {
     return ((number * 32 + count) * 2) + (plus || double_zero);
 }
 
-/* An ASCII person name, ^[A-Za-z][A-Za-z'. ,-]*$ of 2+ characters -> 1, else 0; UNDECIDED for a
+/* An ASCII person name, ^'?[A-Za-z][A-Za-z'. ,-]*$ of 2+ characters -> 1, else 0; UNDECIDED for a
  * text with a byte >= 0x80 (Unicode letters and marks: Python's regex decides). */
 static int64_t person_name(const unsigned char *s, Py_ssize_t n) {
-    int64_t found = n >= 2 && is_letter(s[0]);
+    Py_ssize_t first = n >= 1 && s[0] == '\'';
+    int64_t found = n >= 2 && first < n && is_letter(s[first]);
     for (Py_ssize_t i = 0; i < n; i++) {
         if (s[i] >= 0x80) return UNDECIDED;
         if (!is_letter(s[i]) && (s[i] == 0 || !strchr("'. ,-", s[i]))) found = 0;
@@ -266,7 +267,7 @@ PyDoc_STRVAR(check_doc,
              "6-24 bytes of [0-9 ().\\-/+] with no '+' but a leading one, ((last 15 digits as a number)\n"
              "* 32 + digit count, a leading 00 not counted) * 2 + (1 if it starts with + or 00), -2 when\n"
              "it may end with an extension (an x or # and only phone or extension characters), else -1.\n"
-             "'name': 1 for ^[A-Za-z][A-Za-z'. ,-]*$ of 2+ characters, -2 for a text with a byte >= 0x80,\n"
+             "'name': 1 for ^'?[A-Za-z][A-Za-z'. ,-]*$ of 2+ characters, -2 for a text with a byte >= 0x80,\n"
              "else 0.");
 
 static PyObject *check(PyObject *Py_UNUSED(self), PyObject *args) {

@@ -328,6 +328,20 @@ class IbanRecognizer(Recognizer):
             valid[undecided] = self._validate_compact(values.take(pa.array(undecided)))
         return valid
 
+    def validate_text(self, found: pa.StructArray) -> np.ndarray:
+        # A word after the IBAN may read as its last group ("ES46 0182 ... 3340 OTP sent"): an
+        # invalid match is checked again without its last group (the span keeps the word: it is
+        # scrubbed with the IBAN).
+        value = found.field("v")
+        valid = self.validate(value)
+        for tail in (r" [A-Za-z0-9]{1,4}$", r"(?: [A-Za-z]+)+$"):  # its last group; trailing words
+            retry = np.flatnonzero(~valid & matches(value, tail))
+            if retry.size:
+                valid[retry] = self.validate(
+                    pc.replace_substring_regex(value.take(pa.array(retry)), tail, "")
+                )
+        return valid
+
     def evidence_ceiling(self, values: pa.Array) -> float:
         # Spaces and dashes are dropped and case mapped (even from non-ASCII) before the shape check.
         return share_starting_with(values, _LETTERS + b" -", non_ascii=True, min_bytes=15)
@@ -485,7 +499,7 @@ class PhoneRecognizer(Recognizer):
             some, before = value.take(pa.array(index)), found.field("pre").take(pa.array(index))
             length = pc.fill_null(pc.utf8_length(before), 0).to_numpy(zero_copy_only=False)
             zero = starting_with(some, b"0")
-            too_long = zero & (lengths(strip_chars(some, r"\D")) > 15)
+            too_long = zero & ((lengths(strip_chars(some, r"\D")) > 15) | matches(some, phone.NOT_A_PHONE))
             valid[index] = (length <= 2) & ~(zero & (length > 0)) & ~too_long
         return valid
 
@@ -607,8 +621,10 @@ class PersonNameRecognizer(Recognizer):
     )
     text_pattern = (
         r"(?:(?i:\b(?:patient|patient name|name|pt))\s*:|\b(?:Mr|Mrs|Ms|Miss|Mx)\.?|\b(?:Dr|Prof)\.)"
-        r"\s*(?P<v>(?:(?:van|von|de|der|den|het|di|da|del|della|du|le|la|ter|ten|al|el|bin|ben|dos|das|do) ){0,2}"
-        r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'-]*(?: [A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'-]*){0,2})"
+        r"\s*(?P<v>(?:(?:van|von|de|der|den|het|'t|te|op|die|di|da|del|della|du|le|la|ter|ten|zu|zur|al|el|"
+        r"bin|ben|dos|das|do) ){0,2}"
+        r"(?:[A-ZÀ-ÖØ-Þ](?:[a-zß-öø-ÿ]|['’][A-ZÀ-ÖØ-Þ])[A-Za-zÀ-ÖØ-öø-ÿ'’-]*|[A-ZÀ-ÖØ-Þ]{2,})"
+        r"(?: (?:[A-ZÀ-ÖØ-Þ](?:[a-zß-öø-ÿ]|['’][A-ZÀ-ÖØ-Þ])[A-Za-zÀ-ÖØ-öø-ÿ'’-]*|[A-ZÀ-ÖØ-Þ]{2,})){0,2})"
     )
     text_hint = TextHint(keywords=("patient", "name", "pt"), exact=("Mr", "Ms", "Miss", "Mx", "Dr.", "Prof."))
     # Notes typed in lower case ("referred by dr. evans", "name: geoffrey williams"): a title with
@@ -639,7 +655,8 @@ class PersonNameRecognizer(Recognizer):
 
     @staticmethod
     def _validate_unicode(values: pa.Array) -> np.ndarray:
-        return matches(values, r"^\pL[\pL\pM'’. ,-]*$") & (lengths(values) >= 2)
+        # A name may start with an apostrophe ("'s Gravensande, Jennifer").
+        return matches(values, r"^['’]?\pL[\pL\pM'’. ,-]*$") & (lengths(values) >= 2)
 
     def validate_text(self, found: pa.StructArray) -> np.ndarray:
         # The context word is the evidence; a capitalised word after "Patient:" is a name.
@@ -1119,8 +1136,9 @@ class DeviceIdRecognizer(Recognizer):
     text_pattern = rf"(?P<c>(?i:\bimei)\s*[:#]?\s*)?\b(?P<v>{MAC}|\d{{15}})\b"
     text_hint = TextHint(shapes=("hex_run15",))
 
-    # A vendor's own device id ("dev-577970162956", "SN-4F9A2C11", "TRK00012345"): one token of six
-    # letters, digits and separators or more, two digits at least. Only where a header says device.
+    # A vendor's own device id ("dev-577970162956", "SN-4F9A2C11", "SN-FCECDABF"): one token of six
+    # letters, digits and separators or more, with two digits or a run of six hex digits. Only where
+    # a header says device.
     VENDOR_ID = r"^[A-Za-z0-9](?:[A-Za-z0-9._:/-]{4,62})[A-Za-z0-9]$"
     context_patterns = (
         TextPattern(
@@ -1141,7 +1159,7 @@ class DeviceIdRecognizer(Recognizer):
         return self.evidence(values) | self._imei(values) | uuid | android | self._vendor_id(values)
 
     def _vendor_id(self, values: pa.Array) -> np.ndarray:
-        shaped = matches(values, self.VENDOR_ID) & matches(values, r"(?:\d\D*){2}")
+        shaped = matches(values, self.VENDOR_ID) & matches(values, r"(?:\d\D*){2}|[0-9A-Fa-f]{6}")
         return shaped & ~matches(values, TOKEN_REGEX)  # a token this platform wrote is no raw id
 
     def validate_context(self, found: pa.StructArray) -> np.ndarray:
