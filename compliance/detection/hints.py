@@ -10,6 +10,7 @@ None and the scanner probes every type with RE2 as before.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -65,6 +66,12 @@ def _shape_bits(names: Sequence[str]) -> int:
 class HintTable:
     """The hints of a scanner's types (in its order; None: every text may hold the type), packed
     once for the C pass."""
+
+    @staticmethod
+    @functools.cache
+    def of(hints: tuple[TextHint | None, ...]) -> HintTable:
+        """The table of `hints`, packed once per process (a table is read-only once built)."""
+        return HintTable(hints)
 
     def __init__(self, hints: Sequence[TextHint | None]) -> None:
         self.size = len(hints)

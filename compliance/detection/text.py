@@ -20,6 +20,7 @@ replacements are asked for once per type.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -251,7 +252,7 @@ class TextScanner:
         chunks = [self.types[i : i + size] for i in range(0, len(self.types), size)]
         self.groups = [(_union(chunk), chunk) for chunk in chunks]
         self._hot: set[_TextType] = set()  # learnt from earlier columns/batches; only a speed hint
-        self._hints = HintTable([t.hint for t in self.types])
+        self._hints = HintTable.of(tuple(t.hint for t in self.types))
         # The prefilters of the current batch's columns, by (length, bytes): see _prefilter.
         self._prefilters: dict[tuple[int, int], list[tuple[pa.Array, _Prefiltered]]] = {}
 
@@ -440,6 +441,7 @@ def _union(types: Sequence[_TextType]) -> str:
     return "|".join(f"(?:{t.plain})" for t in types)
 
 
+@functools.cache  # a pure function of the pattern: every Detector of a process asks it again
 def _value_ends_match(pattern: str) -> bool:
     r"""Whether group `v` ends every match it takes part in: it sits at the top level and only \b or $
     follow it. Parentheses are counted outside escapes and character classes."""

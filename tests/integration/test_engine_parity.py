@@ -55,27 +55,32 @@ def _run(command: list[str], env: dict[str, str]) -> None:
     assert TOKEN_KEY not in done.stdout + done.stderr
 
 
-def run_batch(settings: Settings, ticket: FileTicket) -> None:
-    env = {**os.environ, **StackContext(settings).pipeline_env(), "SDP_TOKEN_KEY": TOKEN_KEY,
-           "SDP_TOKEN_KEY_ID": "k1", "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}  # fmt: skip
+# The engines' token key; `extra_env` of the runners below goes to the engine's environment only
+# (spark-submit's, the Flink job's, the stream consumer's), never to this process.
+KEYS = {"SDP_TOKEN_KEY": TOKEN_KEY, "SDP_TOKEN_KEY_ID": "k1"}
+
+
+def run_batch(settings: Settings, ticket: FileTicket, extra_env: dict[str, str] | None = None) -> None:
+    env = {**os.environ, **StackContext(settings).pipeline_env(), **KEYS, **(extra_env or {}),
+           "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}  # fmt: skip
     command = [str(VENV_BIN / "spark-submit"), "--master", "local[2]", "--conf", "spark.ui.enabled=false",
                str(REPO_ROOT / "spark_jobs" / "compliance_batch.py"), *engine_arguments(ticket)]  # fmt: skip
     _run(command, env)
 
 
-def run_hybrid(settings: Settings, ticket: FileTicket) -> None:
+def run_hybrid(settings: Settings, ticket: FileTicket, extra_env: dict[str, str] | None = None) -> None:
     argv, env = hybrid_command(engine_arguments(ticket), settings)
-    _run(argv, {**env, "SDP_TOKEN_KEY": TOKEN_KEY, "SDP_TOKEN_KEY_ID": "k1"})
+    _run(argv, {**env, **KEYS, **(extra_env or {})})
 
 
-def run_stream(settings: Settings, ticket: FileTicket, log_dir: Path) -> None:
+def run_stream(
+    settings: Settings, ticket: FileTicket, log_dir: Path, extra_env: dict[str, str] | None = None
+) -> None:
     from include import ingest_stream
     from include.streaming.status import file_progress
 
     env = StackContext(settings).pipeline_env()
-    env.update(
-        SDP_TOKEN_KEY=TOKEN_KEY, SDP_TOKEN_KEY_ID="k1", SDP_STREAM_CONSUMER_INSTANCE=STREAM_TEST_INSTANCE
-    )
+    env.update(KEYS, **(extra_env or {}), SDP_STREAM_CONSUMER_INSTANCE=STREAM_TEST_INSTANCE)
     consumer = ConsumerProcess(env, log_dir / "consumer.log").start()
     try:
         ingest_stream.publish(ticket, s=settings)

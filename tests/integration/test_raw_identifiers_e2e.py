@@ -16,9 +16,7 @@ already committed are retracted), and no report may quote a raw value.
 from __future__ import annotations
 
 import json
-import os
 import re
-import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -31,23 +29,17 @@ from compliance.detection import DISABLE_ENV, residual_identifiers
 from compliance.io import FileReader
 from compliance.policy import load_policy
 from include import ingest
-from include.hybrid import hybrid_command
-from include.ingest import FileTicket, engine_arguments
-from include.settings import REPO_ROOT, Settings, load_settings
-from include.stack.context import StackContext
+from include.ingest import FileTicket
+from include.settings import Settings, load_settings
 from include.staging import StagedManifest
 from include.validation.report import ValidationReport
-from tests.conftest import STREAM_TEST_INSTANCE
 from tests.corpus.build import CorpusFile, build_corpus
 from tests.integration.test_engine_parity import (
     TOKEN_KEY,
-    VENV_BIN,
-    _run,
     run_batch,
     run_hybrid,
     run_stream,
 )
-from tests.integration.test_streaming import ConsumerProcess
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -111,58 +103,18 @@ def routed_ticket(settings: Settings, source: CorpusFile, route: str) -> FileTic
     return ticket
 
 
-def run_engine(settings: Settings, ticket: FileTicket, log_dir: Path) -> None:
-    """The route's real engine, as in the engine parity test."""
-    if ticket.route == "batch":
-        run_batch(settings, ticket)
-    elif ticket.route == "hybrid":
-        run_hybrid(settings, ticket)
-    else:
-        run_stream(settings, ticket, log_dir)
-
-
-def run_engine_with(settings: Settings, ticket: FileTicket, log_dir: Path, extra: dict[str, str]) -> None:
-    """run_engine with `extra` in the engine's environment only (spark-submit's, the Flink job's,
-    the stream consumer's); this process, which classifies for the stream producer and stages the
+def run_engine(
+    settings: Settings, ticket: FileTicket, log_dir: Path, extra_env: dict[str, str] | None = None
+) -> None:
+    """The route's real engine, as in the engine parity test; `extra_env` goes to the engine's
+    environment only: this process, which classifies for the stream producer and stages the
     stream's output, never sees it."""
-    keys = {"SDP_TOKEN_KEY": TOKEN_KEY, "SDP_TOKEN_KEY_ID": "k1"}
     if ticket.route == "batch":
-        env = {**os.environ, **StackContext(settings).pipeline_env(), **keys, **extra,
-               "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}  # fmt: skip
-        command = [str(VENV_BIN / "spark-submit"), "--master", "local[2]", "--conf", "spark.ui.enabled=false",
-                   str(REPO_ROOT / "spark_jobs" / "compliance_batch.py"),
-                   *engine_arguments(ticket)]  # fmt: skip
-        _run(command, env)
+        run_batch(settings, ticket, extra_env)
     elif ticket.route == "hybrid":
-        argv, env = hybrid_command(engine_arguments(ticket), settings)
-        _run(argv, {**env, **keys, **extra})
+        run_hybrid(settings, ticket, extra_env)
     else:
-        _stream_with(settings, ticket, log_dir, {**keys, **extra})
-
-
-def _stream_with(settings: Settings, ticket: FileTicket, log_dir: Path, extra: dict[str, str]) -> None:
-    from include import ingest_stream
-    from include.streaming.status import file_progress
-
-    env = StackContext(settings).pipeline_env()
-    env.update(extra, SDP_STREAM_CONSUMER_INSTANCE=STREAM_TEST_INSTANCE)
-    consumer = ConsumerProcess(env, log_dir / "consumer.log").start()
-    try:
-        ingest_stream.publish(ticket, s=settings)
-        deadline = time.monotonic() + 300
-        while True:
-            with psycopg.connect(settings.database_url) as conn:
-                progress = file_progress(conn, ticket.job_id)
-            if progress is not None and progress.completed:
-                break
-            assert consumer.proc.poll() is None, consumer.log()[-3000:]
-            assert time.monotonic() < deadline, (
-                f"stream job not complete: {progress}\n{consumer.log()[-3000:]}"
-            )
-            time.sleep(0.5)
-        ingest_stream.stage(ticket, s=settings)
-    finally:
-        consumer.stop()
+        run_stream(settings, ticket, log_dir, extra_env)
 
 
 def outcome_of(report: ValidationReport) -> dict:
@@ -330,7 +282,7 @@ def test_a_disabled_detector_is_caught_and_the_file_quarantined(
     assert len(emails) > 20, "the clinic sheet has e-mail addresses in its contact column and notes"
 
     ticket = routed_ticket(settings, source, route)
-    run_engine_with(settings, ticket, tmp_path, {DISABLE_ENV: "EMAIL"})
+    run_engine(settings, ticket, tmp_path, {DISABLE_ENV: "EMAIL"})
     if route == "stream":
         # The consumer committed the file's rows as they streamed, raw addresses among them.
         payloads = loaded_payloads(settings, ticket.file_id)
