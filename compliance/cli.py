@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from compliance.pipeline import ANONYMIZE_METHODS, DOMAINS
@@ -195,11 +196,21 @@ def _check_writable(path: Path) -> None:
         raise UserError(f"{path}: is a folder, expected a file path")
 
 
-def main(argv: list[str] | None = None) -> int:
+Handler = Callable[[argparse.Namespace], int]
+# Adds subcommands to the parser's subparsers and returns their handlers by name.
+CommandSet = Callable[[argparse._SubParsersAction], dict[str, Handler]]
+
+
+def main(argv: list[str] | None = None, extra_commands: tuple[CommandSet, ...] = ()) -> int:
+    """Run `sdp`. The platform (include/cli.py) passes `extra_commands` for the subcommands that
+    need its database; the core itself knows only files."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     parser = build_parser()
+    handlers: dict[str, Handler] = {"generate": cmd_generate, "scan": cmd_scan}
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for add in extra_commands:
+        handlers.update(add(commands))
     args = parser.parse_args(argv)
-    handlers = {"generate": cmd_generate, "scan": cmd_scan}
     try:
         return handlers[args.command](args)
     except UserError as exc:
