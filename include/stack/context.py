@@ -15,6 +15,10 @@ from include.settings import REPO_ROOT, Settings
 # The OS user that runs PostgreSQL when the stack runs as root (postgres refuses to run as root).
 POSTGRES_OS_USER = "sdp_postgres"
 AIRFLOW_ADMIN = "admin"
+# The stack's Airflow users, one per role of the compliance portal (plugins/): user -> Airflow role
+# of the simple auth manager. viewer: reports and aggregates; analyst: tokenized records too;
+# admin: uploads, processing and the vault. Each user's password is a generated secret.
+AIRFLOW_USERS = {"viewer": "viewer", "analyst": "user", AIRFLOW_ADMIN: "admin"}
 
 # Secrets the stack generates once (kept across make down / up); each a file of mode 0600.
 _GENERATED_SECRETS = (
@@ -23,9 +27,12 @@ _GENERATED_SECRETS = (
     "sdp_reader.password",
     "airflow.password",
     "airflow_admin.password",
+    "airflow_viewer.password",
+    "airflow_analyst.password",
     "airflow_jwt_secret",
     "airflow_api_secret_key",
     "token.key",
+    "vault.key",
 )
 
 
@@ -78,6 +85,14 @@ class StackContext:
         """SDP_TOKEN_KEY when the operator set one, else the stack's generated key."""
         return self.settings.environ.get("SDP_TOKEN_KEY") or self.secret("token.key")
 
+    @property
+    def vault_key(self) -> str:
+        """SDP_VAULT_KEY (the vault's master key) when the operator set one, else the stack's."""
+        return self.settings.environ.get("SDP_VAULT_KEY") or self.secret("vault.key")
+
+    def airflow_password(self, user: str) -> str:
+        return self.secret(f"airflow_{user}.password")
+
     # -- environments --------------------------------------------------------------------------
     @cached_property
     def base_env(self) -> dict[str, str]:
@@ -100,6 +115,7 @@ class StackContext:
             SDP_AIRFLOW_DATABASE_URL=s.airflow_database_url,
             KAFKA_BOOTSTRAP_SERVERS=s.kafka_bootstrap_servers,
             SDP_TOKEN_KEY=self.token_key,
+            SDP_VAULT_KEY=self.vault_key,
             # Spark binds to the loopback interface; the machine's hostname may not resolve.
             SPARK_LOCAL_IP="127.0.0.1",
             # Spark's Python workers run the core: the same interpreter as the driver.
@@ -123,7 +139,9 @@ class StackContext:
             # The default (32) forks 32 workers on a 2-core machine.
             AIRFLOW__CORE__PARALLELISM="4",
             AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"{api_url}/execution/",
-            AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=f"{AIRFLOW_ADMIN}:admin",
+            AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=",".join(
+                f"{user}:{role}" for user, role in AIRFLOW_USERS.items()
+            ),
             AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE=str(self.airflow_home / "passwords.json"),
             AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=s.airflow_database_url,
             AIRFLOW__API__HOST=s.airflow_host,
@@ -151,9 +169,9 @@ class StackContext:
         return env
 
     def write_airflow_admin_password(self) -> str:
-        password = self.secret("airflow_admin.password")
+        """Write every stack user's password for the simple auth manager; returns the admin's."""
         self.airflow_home.mkdir(parents=True, exist_ok=True)
         path = self.airflow_home / "passwords.json"
         path.touch(mode=0o600)
-        path.write_text(json.dumps({AIRFLOW_ADMIN: password}))
-        return password
+        path.write_text(json.dumps({user: self.airflow_password(user) for user in AIRFLOW_USERS}))
+        return self.airflow_password(AIRFLOW_ADMIN)
