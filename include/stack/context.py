@@ -25,6 +25,8 @@ _GENERATED_SECRETS = (
     "postgres.password",
     "sdp_writer.password",
     "sdp_reader.password",
+    "sdp_analyst.password",
+    "sdp_vault_admin.password",
     "airflow.password",
     "airflow_admin.password",
     "airflow_viewer.password",
