@@ -138,6 +138,16 @@ class Settings:
         return self.database_url_override or self._embedded_url("sdp_reader", "sdp")
 
     @property
+    def analyst_database_url(self) -> str:
+        """Analyst role: tokenized rows and aggregates, never the vault."""
+        return self.database_url_override or self._embedded_url("sdp_analyst", "sdp")
+
+    @property
+    def vault_admin_database_url(self) -> str:
+        """Vault administrator: the only role besides the owner that reads the vault."""
+        return self.database_url_override or self._embedded_url("sdp_vault_admin", "sdp")
+
+    @property
     def airflow_database_url(self) -> str:
         """Airflow's metadata DB: its own database in the embedded server, else SQLite."""
         if self.airflow_database_url_override:
