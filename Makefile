@@ -4,7 +4,7 @@ PY := .venv/bin/python
 STACK := $(PY) -m include.stack
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lock up down status logs airflow demo test lint bench clean
+.PHONY: help setup lock up down status logs airflow demo test test-fast lint bench clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -37,6 +37,10 @@ demo: up  ## generate sample files, process them, print a summary from PostgreSQ
 
 test: setup  ## lint + the whole test suite against real services it starts and stops
 	@bash scripts/test.sh
+
+test-fast: setup  ## lint + unit and DAG tests only: no services, a minute or two
+	@.venv/bin/ruff check . && .venv/bin/ruff format --check .
+	@$(PY) -m pytest -p no:cacheprovider -q -m "not integration" tests/unit tests/dags
 
 lint:  ## ruff
 	@.venv/bin/ruff check . && .venv/bin/ruff format --check .

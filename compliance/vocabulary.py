@@ -1,4 +1,4 @@
-"""The fixed vocabulary of the platform (DESIGN.md): identifier/policy types, regulations,
+"""The fixed vocabulary of the platform (docs/architecture.md): identifier/policy types, regulations,
 severities, and the violation record shared by every engine, the JSONL output and PostgreSQL."""
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ WORKDIR /opt/sdp
 COPY --chown=airflow:0 requirements.lock requirements-flink.lock ./
 # The lock pins apache-airflow==3.3.2 itself, so pip cannot move Airflow away from the base image.
 RUN pip install --no-cache-dir -r requirements.lock
-# apache-flink pins an old pyarrow/numpy (DESIGN.md: two venvs); PIP_USER is the image's default.
+# apache-flink pins an old pyarrow/numpy (two venvs: docs/architecture.md); PIP_USER is the image's default.
 RUN python -m venv /opt/flink-venv \
     && PIP_USER=false /opt/flink-venv/bin/pip install --no-cache-dir -r requirements-flink.lock
 

@@ -12,7 +12,7 @@ from include.settings import Settings
 
 ROUTES = ("batch", "stream", "hybrid")
 ENGINE_OF_ROUTE = {"batch": "spark", "stream": "stream", "hybrid": "flink"}
-# Default anonymization per route (DESIGN.md). k-anonymity needs the whole file at once, which
+# Default anonymization per route (docs/architecture.md). k-anonymity needs the whole file at once, which
 # only the batch engine has; the stream consumer sees micro-batches, the hybrid job per-record lanes.
 DEFAULT_ANONYMIZE = {"batch": "k_anonymity", "stream": "tokenize", "hybrid": "tokenize"}
 WHOLE_FILE_METHODS = ("k_anonymity",)

@@ -32,7 +32,7 @@ build_venv() {
   local start=$SECONDS
   [[ -x "$dir/bin/python" ]] || "${UV[@]}" venv --quiet --python "$PYTHON" "$dir"
   # --compile-bytecode: this machine sets PYTHONDONTWRITEBYTECODE=1, and without .pyc files
-  # `import great_expectations` alone takes 9-12 s instead of ~4 s (DESIGN.md).
+  # `import great_expectations` alone takes 9-12 s instead of ~4 s (docs/architecture.md).
   VIRTUAL_ENV="$dir" "${UV[@]}" pip sync --quiet --compile-bytecode --python "$dir/bin/python" "$lock"
   VIRTUAL_ENV="$dir" "${UV[@]}" pip install --quiet --compile-bytecode --no-deps --python "$dir/bin/python" -e .
   echo "$want" >"$stamp"

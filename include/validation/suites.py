@@ -183,7 +183,7 @@ def _violation_format(manifest: StagedManifest) -> Iterator[Expectation]:
     for column, vocabulary in vocabularies.items():
         values = sorted(member.value for member in vocabulary)
         yield gxe.ExpectColumnValuesToBeInSet(column=column, value_set=values, meta=_check("vocabulary"))
-    # DESIGN.md: one violation per (row, field, type).
+    # The violation format: one violation per (row, field, type).
     yield gxe.ExpectCompoundColumnsToBeUnique(
         column_list=["row", "field", "type"], meta=_check("one_per_key")
     )

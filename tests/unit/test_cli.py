@@ -1,5 +1,5 @@
 """`sdp generate` and `sdp scan` as a user runs them: real files, real exit codes, one-line
-errors, no tracebacks, and the violation format of DESIGN.md."""
+errors, no tracebacks, and the violation format of docs/architecture.md."""
 
 from __future__ import annotations
 
