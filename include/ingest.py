@@ -14,42 +14,27 @@ import json
 import logging
 import os
 import shutil
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import psycopg
 
 from include.db.audit import AuditAction, audit
-from include.db.files import finish_job, register_file, set_file_status, sha256_of, start_job
+from include.db.files import (
+    NO_ENGINE,
+    FileStatus,
+    JobStatus,
+    finish_job,
+    register_file,
+    set_file_status,
+    sha256_of,
+    start_job,
+)
 from include.routing import DEFAULT_ANONYMIZE, ROUTES, WHOLE_FILE_METHODS, decide_route, profile_file
 from include.settings import Settings, settings
 from include.staging import ERROR, MANIFEST
+from include.ticket import FileTicket
 
 log = logging.getLogger("sdp.ingest")
-
-
-@dataclass
-class FileTicket:
-    """Travels between the tasks of one file (XCom): ids and decisions, no data."""
-
-    path: str
-    name: str
-    sha256: str
-    size_bytes: int
-    file_id: int
-    duplicate: bool
-    reprocess: bool = False
-    job_id: int | None = None
-    route: str | None = None
-    engine: str | None = None
-    route_reason: str | None = None
-    domain: str | None = None
-    anonymize: str | None = None
-    staging_dir: str | None = None
-    dry_run: bool = False
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def _connect(s: Settings) -> psycopg.Connection:
@@ -88,7 +73,11 @@ def register(path: str, *, actor: str, reprocess: bool = False, s: Settings | No
     fmt = _format_or_unknown(file)
     with _connect(s) as conn:
         record = register_file(conn, str(file), digest, size, fmt)
-        duplicate = (not record.is_new) and record.status in ("loaded", "duplicate") and not reprocess
+        duplicate = (
+            (not record.is_new)
+            and record.status in (FileStatus.LOADED, FileStatus.DUPLICATE)
+            and not reprocess
+        )
         audit(
             conn,
             actor=actor,
@@ -139,7 +128,7 @@ def classify_and_route(
         try:
             profile = profile_file(ticket.path)
         except InputError as exc:
-            ticket.job_id = start_job(conn, ticket.file_id, "spark", f"unreadable: {exc}", dag_id, run_id)
+            ticket.job_id = start_job(conn, ticket.file_id, NO_ENGINE, f"unreadable: {exc}", dag_id, run_id)
             raise
         decision = decide_route(profile, s, route_override, anonymize=anonymize, dry_run=dry_run)
         ticket.domain = profile.domain if domain == "auto" else domain
@@ -148,7 +137,7 @@ def classify_and_route(
         ticket.dry_run = dry_run
         ticket.job_id = start_job(conn, ticket.file_id, decision.engine, decision.reason, dag_id, run_id)
         ticket.staging_dir = str(s.staging_dir / ticket.sha256 / str(ticket.job_id))
-        set_file_status(conn, ticket.file_id, "processing", domain=ticket.domain)
+        set_file_status(conn, ticket.file_id, FileStatus.PROCESSING, domain=ticket.domain)
         audit(conn, actor=actor, action=AuditAction.CLASSIFIED, object_type="data_file",
               object_id=str(ticket.file_id), details=profile.to_dict() | {"path": ticket.name})  # fmt: skip
         audit(conn, actor=actor, action=AuditAction.ROUTED, object_type="data_processing_job",
@@ -169,9 +158,9 @@ def record_duplicate(
     """The same bytes were loaded before: a job row says so and nothing is loaded."""
     s = s or settings()
     with _connect(s) as conn:
-        ticket.job_id = start_job(conn, ticket.file_id, "spark", "duplicate: this SHA-256 is already loaded",
+        ticket.job_id = start_job(conn, ticket.file_id, NO_ENGINE, "duplicate: this SHA-256 is already loaded",
                                   dag_id, run_id)  # fmt: skip
-        finish_job(conn, ticket.job_id, "duplicate", {})
+        finish_job(conn, ticket.job_id, JobStatus.DUPLICATE, {})
         audit(conn, actor=actor, action=AuditAction.DUPLICATE, object_type="data_file", object_id=str(ticket.file_id),
               details={"sha256": ticket.sha256, "name": ticket.name})  # fmt: skip
     log.info("duplicate %s: sha256 already loaded as file_id=%s; nothing loaded", ticket.name, ticket.file_id)
@@ -185,7 +174,7 @@ def finalize(ticket: FileTicket, *, actor: str, loaded: dict | None, validation_
     if ticket.dry_run and not validation_failure and not staged_error(ticket):
         if ticket.job_id:
             with _connect(s) as conn:
-                finish_job(conn, ticket.job_id, "dry_run", {})
+                finish_job(conn, ticket.job_id, JobStatus.DRY_RUN, {})
         return "dry_run"
     if ticket.duplicate or (loaded and not loaded.get("dry_run")):
         archive(ticket, actor=actor, s=s)
@@ -344,9 +333,9 @@ def quarantine(ticket: FileTicket, reason: str, *, actor: str, s: Settings | Non
             "INSERT INTO data_quarantine (file_id, job_id, row_number, reason) VALUES (%s, %s, NULL, %s)",
             (ticket.file_id, ticket.job_id, reason),
         )
-        set_file_status(conn, ticket.file_id, "quarantined")
+        set_file_status(conn, ticket.file_id, FileStatus.QUARANTINED)
         if ticket.job_id:
-            finish_job(conn, ticket.job_id, "quarantined", {})
+            finish_job(conn, ticket.job_id, JobStatus.QUARANTINED, {})
         audit(conn, actor=actor, action=AuditAction.QUARANTINED, object_type="data_file",
               object_id=str(ticket.file_id), details={"reason": reason, "quarantine": str(target)})  # fmt: skip
     log.warning("quarantined %s: %s", ticket.name, reason)

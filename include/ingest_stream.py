@@ -22,7 +22,6 @@ import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
 from include.db.sql import load_sql
-from include.ingest import FileTicket
 from include.settings import Settings, settings
 from include.staging import (
     QUARANTINE,
@@ -33,6 +32,7 @@ from include.staging import (
     VIOLATIONS_SCHEMA,
     StagedManifest,
 )
+from include.ticket import FileTicket
 
 log = logging.getLogger("sdp.ingest.stream")
 

@@ -34,6 +34,10 @@ class FileStatus(StrEnum):
     FAILED = "failed"
 
 
+# data_processing_jobs.engine of a job no engine ran (a duplicate, an unreadable file).
+NO_ENGINE = "none"
+
+
 class JobStatus(StrEnum):
     """data_processing_jobs.status (its CHECK constraint)."""
 

@@ -119,3 +119,27 @@ def test_failed_validation_quarantines_the_file_and_loads_nothing(settings: Sett
     assert "validation failed" in (kept[0].parent / "REASON.txt").read_text()
     assert (Path(ticket.staging_dir) / MANIFEST).exists(), "the staged evidence stays for review"
     assert manifest.records_staged == 500
+
+
+def test_a_job_no_engine_ran_is_labelled_none(settings: Settings, tmp_path: Path) -> None:
+    """Duplicates and unreadable files open a job row, but no engine did any work for them."""
+    from compliance.io import InputError
+
+    settings.inbox_dir.mkdir(parents=True)
+    actor = "test/run/step"
+    unreadable = settings.inbox_dir / "broken.parquet"
+    unreadable.write_bytes(b"not a parquet file at all")
+    ticket = ingest.register(str(unreadable), actor=actor, s=settings)
+    with pytest.raises(InputError):
+        ingest.classify_and_route(ticket, actor=actor, dag_id="test", run_id="run", s=settings)
+    duplicate = ingest.register(str(unreadable), actor=actor, s=settings)
+    duplicate.duplicate = True  # as if these bytes had been loaded before
+    ingest.record_duplicate(duplicate, actor=actor, dag_id="test", run_id="run", s=settings)
+
+    with psycopg.connect(settings.database_url) as conn:
+        jobs = conn.execute(
+            "SELECT engine, status, route_reason FROM data_processing_jobs WHERE id IN (%s, %s) ORDER BY id",
+            (ticket.job_id, duplicate.job_id),
+        ).fetchall()
+    assert [(engine, status) for engine, status, _ in jobs] == [("none", "running"), ("none", "duplicate")]
+    assert jobs[0][2].startswith("unreadable: ")
