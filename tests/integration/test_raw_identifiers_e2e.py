@@ -29,9 +29,9 @@ from compliance.detection import DISABLE_ENV, residual_identifiers
 from compliance.io import FileReader
 from compliance.policy import load_policy
 from include import ingest
-from include.ingest import FileTicket
 from include.settings import Settings, load_settings
 from include.staging import StagedManifest
+from include.ticket import FileTicket
 from include.validation.report import ValidationReport
 from tests.corpus.build import CorpusFile, build_corpus
 from tests.integration.test_engine_parity import (
