@@ -20,10 +20,11 @@ import pytest
 from compliance.generator import write_dataset
 from include.db.files import register_file, set_file_status, sha256_of, start_job
 from include.hybrid import hybrid_command
-from include.ingest import FileTicket, engine_arguments
+from include.ingest import engine_arguments
 from include.settings import REPO_ROOT, Settings
 from include.stack.context import StackContext
 from include.staging import RECORDS, ROW_COLUMN, VIOLATIONS, StagedManifest
+from include.ticket import FileTicket
 from tests.conftest import STREAM_TEST_INSTANCE
 from tests.integration.staged_output import VIOLATION_FIELDS
 from tests.integration.test_streaming import ConsumerProcess
