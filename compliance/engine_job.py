@@ -2,8 +2,9 @@
 (read back by include/staging.py), and the small helpers of a job run. Engine jobs import only
 the core (Spark executors and Flink workers get nothing else), which is why this lives here.
 
-A job writes records/violations (Parquet), quarantine.parquet, then manifest.json last; bad input
-writes error.json {reason} and exits EXIT_BAD_INPUT.
+A job writes records/violations (Parquet), vault (Parquet, the encrypted originals of reversible
+tokens, when SDP_VAULT_KEY is set), quarantine.parquet, then manifest.json last (with the job's
+wrapped data key under "vault"); bad input writes error.json {reason} and exits EXIT_BAD_INPUT.
 """
 
 from __future__ import annotations
@@ -29,11 +30,13 @@ import pyarrow.parquet as pq
 from compliance.anonymize.tokenize import TokenKeyError
 from compliance.io import Chunk, FileReader, InputError, QuarantinedRow
 from compliance.pipeline import ANONYMIZE_METHODS, DOMAINS, CompliancePipeline
+from compliance.vault import MasterKey, VaultEncryptor, VaultKeyError, WrappedKey
 
 ROW_COLUMN = "_row"  # 0-based data row of the input file
 RECORDS = "records.parquet"
 VIOLATIONS = "violations.parquet"
 QUARANTINE = "quarantine.parquet"
+VAULT = "vault.parquet"
 MANIFEST = "manifest.json"
 ERROR = "error.json"
 WORK_DIR = "_work"  # the job's own scratch space inside its staging folder
@@ -109,6 +112,28 @@ def read_for_staging(reader: FileReader, source: Path) -> Iterator[tuple[Chunk, 
         yield chunk, with_row(chunk.batch, chunk.rows)
 
 
+def job_vault(anonymize: str) -> VaultEncryptor | None:
+    """The job's vault encryptor (a fresh data key wrapped by SDP_VAULT_KEY's master key), or None
+    when nothing is tokenized or no vault key is set. Raises VaultKeyError for an unusable key."""
+    if anonymize == "none":
+        return None
+    master = MasterKey.optional_from_env()
+    return VaultEncryptor.new(master) if master is not None else None
+
+
+def worker_vault(wrapped_key: dict | None) -> VaultEncryptor | None:
+    """On an engine worker: the job's encryptor from its wrapped data key (the job's manifest
+    entry), unwrapped with SDP_VAULT_KEY of the worker's environment."""
+    if not wrapped_key:
+        return None
+    return VaultEncryptor.for_workers(WrappedKey.from_json(wrapped_key), MasterKey.from_env())
+
+
+def vault_manifest(vault: VaultEncryptor | None, entries: int) -> dict:
+    """The manifest's "vault" entry: the wrapped data key and how many entries were staged."""
+    return {} if vault is None else {**vault.wrapped_key.to_json(), "entries": entries}
+
+
 def job_manifest(
     args: argparse.Namespace,
     staged: StagedInput,
@@ -119,6 +144,8 @@ def job_manifest(
     violations: int,
     suppressed: int = 0,
     details: dict,
+    vault: VaultEncryptor | None = None,
+    vault_entries: int = 0,
 ) -> dict:
     """The manifest.json every job writes last (include/staging.py reads it): counts, timings, the
     file's decisions (`pipeline` was built with the run's as_of), and the engine's own `details`."""
@@ -140,6 +167,7 @@ def job_manifest(
         },
         "columns": [c.summary() for c in pipeline.classes],
         "anonymized_columns": pipeline.anonymized_columns(),
+        "vault": vault_manifest(vault, vault_entries),
         "details": {"job_key": args.job_key, "as_of": pipeline.as_of.isoformat(), **details},
     }
 
@@ -207,7 +235,7 @@ def run_job(
         write_json_atomic(args.staging_dir / ERROR, {"reason": reason})
         print(f"{prefix} file={args.input.name} bad input: {reason}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except TokenKeyError as exc:
+    except (TokenKeyError, VaultKeyError) as exc:
         print(f"{prefix}: {exc}", file=sys.stderr)
         return 1
     print(log_line(args, manifest), flush=True)

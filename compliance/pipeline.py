@@ -38,6 +38,7 @@ from compliance.columns import ColumnClass, ColumnRole
 from compliance.detection import Detector, disabled_recognizers
 from compliance.policy import Policy, load_policy
 from compliance.rules import RuleEngine, detect_domain
+from compliance.vault import VAULT_SCHEMA, VaultEncryptor
 from compliance.vocabulary import IDENTIFIER_TYPES, Domain, IdType
 
 ANONYMIZE_METHODS = ("none", "tokenize", "k_anonymity")
@@ -73,6 +74,9 @@ class BatchResult:
     batch: pa.RecordBatch  # same columns as the input; anonymized unless anonymize="none"
     rows: np.ndarray  # file-level 0-based data-row number of each record
     violations: pa.Table  # VIOLATION_KEYS columns, file-level rows
+    # Encrypted originals of the reversible types' tokens in `batch` (VAULT_SCHEMA, one per token);
+    # empty when the pipeline has no vault encryptor.
+    vault: pa.Table = field(default_factory=VAULT_SCHEMA.empty_table)
 
 
 @dataclass
@@ -99,6 +103,9 @@ class CompliancePipeline:
     as_of: dt.date | None = None
     rules: list = field(default_factory=list)  # extra Rule instances registered on the engine
     k: int | None = None  # overrides the policy's k for k-anonymity (a run parameter)
+    # With one (the engine has SDP_VAULT_KEY), tokens of the policy's reversible types also yield
+    # vault entries: BatchResult.vault, or take_vault_entries() after anonymize_batch.
+    vault: VaultEncryptor | None = None
 
     classes: list[ColumnClass] = field(init=False, default_factory=list)
     policy: Policy | None = field(init=False, default=None)
@@ -118,6 +125,7 @@ class CompliancePipeline:
         self._disabled = disabled_recognizers()
         self._detector = Detector(disabled=self._disabled)
         self._engine: RuleEngine | None = None
+        self._vault_parts: list[tuple[str, pa.Array, pa.Array]] = []  # (type, originals, tokens)
 
     @property
     def prepared(self) -> bool:
@@ -158,7 +166,10 @@ class CompliancePipeline:
         local = self._engine.evaluate(batch, findings, self.classes, row_offset=0, as_of=self.as_of)
         file_rows = pa.array(np.asarray(rows, dtype=np.int64)[local.column("row").to_numpy()], pa.int64())
         violations = local.set_column(0, "row", file_rows)
-        return BatchResult(self.anonymize_batch(batch, local), np.asarray(rows, dtype=np.int64), violations)
+        anonymized = self.anonymize_batch(batch, local)
+        return BatchResult(
+            anonymized, np.asarray(rows, dtype=np.int64), violations, self.take_vault_entries()
+        )
 
     def process_all(
         self, chunks: Iterable[RowBatch], threads: int = 1
@@ -220,9 +231,30 @@ class CompliancePipeline:
             as_of=self.as_of,
             rules=self.rules,
             k=self.k,
+            vault=self.vault,
         )
         twin.prepare_from(self.classes, policy=self.policy)
         return twin
+
+    # -- the vault --------------------------------------------------------------------------------
+    def _reversible(self, id_type: str | None) -> bool:
+        return self.vault is not None and id_type is not None and self.policy.label_for(id_type).reversible
+
+    def _keep_for_vault(self, id_type: str, originals: pa.Array, tokens: pa.Array) -> None:
+        """Remember the tokens a reversible type got in the output, with their original values."""
+        if len(tokens):
+            self._vault_parts.append((id_type, originals, tokens))
+
+    def take_vault_entries(self) -> pa.Table:
+        """The vault entries of what was anonymized since the last call (one per distinct token,
+        encrypted; VAULT_SCHEMA), and forget them."""
+        parts, self._vault_parts = self._vault_parts, []
+        if not parts or self.vault is None:
+            return VAULT_SCHEMA.empty_table()
+        tokens = pa.chunked_array([tokens.cast(pa.string()) for _, _, tokens in parts], pa.string())
+        originals = pa.chunked_array([values.cast(pa.string()) for _, values, _ in parts], pa.string())
+        types = pa.chunked_array([pa.repeat(pa.scalar(t, pa.string()), len(v)) for t, _, v in parts])
+        return self.vault.encrypt(types.combine_chunks(), tokens.combine_chunks(), originals.combine_chunks())
 
     # -- anonymization ----------------------------------------------------------------------------
     def quasi_identifiers(self) -> dict[str, str]:
@@ -333,6 +365,9 @@ class CompliancePipeline:
                 if step.method == "k_anonymity":
                     continue  # generalised with the whole file by the k-anonymity pass
                 whole = self._apply(step, values)
+                if step.method == "tokenize" and self._reversible(id_type):
+                    taken = pa.array(chosen)
+                    self._keep_for_vault(id_type, values.take(taken), whole.take(taken))
                 if chosen.size == len(values) - values.null_count:
                     out = whole  # every value (nulls stay null)
                 else:
@@ -343,7 +378,10 @@ class CompliancePipeline:
             cell_step = ColumnPlan(step.field, self.policy.label_for(id_type).anonymizer, id_type)
             mask = np.zeros(len(values), dtype=bool)
             mask[chosen] = True
-            replaced = self._apply(cell_step, values.take(pa.array(chosen)))
+            originals = values.take(pa.array(chosen))
+            replaced = self._apply(cell_step, originals)
+            if cell_step.method == "tokenize" and self._reversible(id_type):
+                self._keep_for_vault(id_type, originals, replaced)
             out = pc.replace_with_mask(out, pa.array(mask), replaced.cast(values.type))
         return out
 
@@ -371,7 +409,10 @@ class CompliancePipeline:
     def _scrub(self, _step: ColumnPlan, values: pa.Array) -> pa.Array:
         # All matched texts of a type are tokenized in one call: same tokens as Tokenizer.token.
         def tokenize(id_type: IdType, texts: pa.Array) -> pa.Array:
-            return self.tokenizer.tokenize_array(texts, str(id_type))
+            tokens = self.tokenizer.tokenize_array(texts, str(id_type))
+            if self._reversible(str(id_type)):
+                self._keep_for_vault(str(id_type), texts, tokens)
+            return tokens
 
         return self._detector.scrub_text(values, tokenize)
 

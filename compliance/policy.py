@@ -35,8 +35,11 @@ _REQUIRED_KEYS = (
     "gps_precision",
     "types",
 )
-_OPTIONAL_KEYS = ("l",)
+_OPTIONAL_KEYS = ("l", "dp_epsilon_budget")
 _TYPE_RULE_KEYS = ("regulation", "severity", "rule", "anonymizer")
+_OPTIONAL_TYPE_RULE_KEYS = ("reversible",)
+# Total epsilon the differentially private releases of one domain may spend, when the file says none.
+DEFAULT_DP_EPSILON_BUDGET = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +50,8 @@ class TypeRule:
     severity: str
     rule: str
     anonymizer: str
+    # The original value is kept encrypted in the re-identification vault (tokenize only).
+    reversible: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,12 @@ class Policy:
     sensitive_attributes: tuple[str, ...]
     gps_precision: int
     types: Mapping[str, TypeRule] = field(hash=False)
+    dp_epsilon_budget: float = DEFAULT_DP_EPSILON_BUDGET
+
+    @property
+    def reversible_types(self) -> frozenset[str]:
+        """The types whose original values go to the re-identification vault."""
+        return frozenset(t for t, rule in self.types.items() if rule.reversible)
 
     def label_for(self, id_type: str) -> TypeRule:
         """The regulation/severity/rule/anonymizer of `id_type` in this domain."""
@@ -129,6 +140,7 @@ def _parse(raw: Any, where: str) -> Policy:
         sensitive_attributes=_names(raw, "sensitive_attributes", where),
         gps_precision=_int(raw, "gps_precision", where, minimum=0),
         types=_types(raw["types"], where),
+        dp_epsilon_budget=_positive_float(raw, "dp_epsilon_budget", where, DEFAULT_DP_EPSILON_BUDGET),
     )
     return policy
 
@@ -144,6 +156,15 @@ def _fraction(raw: dict, key: str, where: str) -> float:
     value = raw[key]
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
         raise ValueError(f"{where}: key {key!r} must be a number between 0 and 1, got {value!r}")
+    return float(value)
+
+
+def _positive_float(raw: dict, key: str, where: str, default: float) -> float:
+    if key not in raw:
+        return default
+    value = raw[key]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < float("inf"):
+        raise ValueError(f"{where}: key {key!r} must be a number > 0, got {value!r}")
     return float(value)
 
 
@@ -173,7 +194,7 @@ def _types(raw_types: Any, where: str) -> Mapping[str, TypeRule]:
         absent = [k for k in _TYPE_RULE_KEYS if k not in entry]
         if absent:
             raise ValueError(f"{where}: key {key!r}: missing {', '.join(absent)}")
-        extra = sorted(set(entry) - set(_TYPE_RULE_KEYS))
+        extra = sorted(set(entry) - set(_TYPE_RULE_KEYS) - set(_OPTIONAL_TYPE_RULE_KEYS))
         if extra:
             raise ValueError(f"{where}: key {key!r}: unknown key(s) {', '.join(extra)}")
         _check_choice(entry, "regulation", set(Regulation), where, key)
@@ -181,11 +202,22 @@ def _types(raw_types: Any, where: str) -> Mapping[str, TypeRule]:
         _check_choice(entry, "anonymizer", ANONYMIZERS, where, key)
         if not isinstance(entry["rule"], str) or not entry["rule"].strip():
             raise ValueError(f"{where}: key '{key}.rule' must be a non-empty rule name")
+        reversible = entry.get("reversible", False)
+        if not isinstance(reversible, bool):
+            raise ValueError(f"{where}: key '{key}.reversible' must be true or false, got {reversible!r}")
+        if reversible and entry["anonymizer"] != "tokenize":
+            # Only a whole-value token names one stored value; a truncated, coarsened or dropped
+            # value has no token to re-identify by.
+            raise ValueError(
+                f"{where}: key '{key}.reversible': only a type anonymized by 'tokenize' may be "
+                f"reversible, not one by {entry['anonymizer']!r}"
+            )
         types[id_type.value] = TypeRule(
             regulation=entry["regulation"],
             severity=entry["severity"],
             rule=entry["rule"],
             anonymizer=entry["anonymizer"],
+            reversible=reversible,
         )
 
     kept = sorted(t for t, rule in types.items() if t in IDENTIFIER_TYPES and rule.anonymizer == "keep")

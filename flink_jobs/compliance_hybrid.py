@@ -36,7 +36,9 @@ Design:
   file. DIR is cleared at the start: a retry after a kill never sees half a previous attempt.
   Flink's own restart strategy is off: the orchestrator's task retry is the retry.
 - The tokenization key reaches workers only through the environment (SDP_TOKEN_KEY); no function
-  captures it, so it is never part of the job graph or argv.
+  captures it, so it is never part of the job graph or argv. So does the vault's master key
+  (SDP_VAULT_KEY): the job graph carries the job's data key only wrapped, and the urgent lane
+  writes the encrypted originals of reversible tokens as vault part files (DIR/vault.parquet/).
 - Post-processing checks the lane counts, writes quarantine.parquet, then manifest.json last. Bad
   input writes error.json {reason} and exits 2.
 """
@@ -91,21 +93,25 @@ from compliance.engine_job import (
     QUARANTINE,
     RECORDS,
     ROW_COLUMN,
+    VAULT,
     VIOLATIONS,
     WORK_DIR,
     StagedInput,
     StepClock,
     job_arguments,
     job_manifest,
+    job_vault,
     read_for_staging,
     run_job,
     timing_fields,
+    worker_vault,
     write_json_atomic,
     write_quarantine,
 )
 from compliance.io import FileReader
 from compliance.pipeline import CompliancePipeline
 from compliance.rules.base import VIOLATION_SCHEMA
+from compliance.vault import VAULT_SCHEMA
 
 LOG_PREFIX = "sdp-flink route=hybrid"
 INPUT_FILE = "input.arrow"
@@ -120,8 +126,9 @@ LANE_KEYS_PER_SUBTASK = 2  # more keys than subtasks: hashing then spreads the b
 URGENT, BATCHED = "urgent", "batched"
 END_OF_TIME = 2**63 - 2  # an event-time timer here fires on the final watermark of a bounded stream
 
-# (lane, part file name, rows, violations): one per part file written, collected by the client.
-SUMMARY_TYPE = Types.TUPLE([Types.STRING(), Types.STRING(), Types.LONG(), Types.LONG()])
+# (lane, part file name, rows, violations, vault entries): one per part file written, collected by
+# the client.
+SUMMARY_TYPE = Types.TUPLE([Types.STRING(), Types.STRING(), Types.LONG(), Types.LONG(), Types.LONG()])
 
 
 def payload_type():
@@ -204,11 +211,13 @@ class Decisions:
     staging_dir: str
     lane_keys: int
     flush_rows: int
+    vault: dict | None = None  # the job's wrapped data key (compliance.vault.WrappedKey.to_json)
 
     def pipeline(self, anonymize: str) -> CompliancePipeline:
         tokenizer = Tokenizer(TokenKey.from_env()) if anonymize != "none" else None
+        vault = worker_vault(self.vault) if anonymize != "none" else None
         pipeline = CompliancePipeline(
-            domain=self.domain, anonymize=anonymize, tokenizer=tokenizer, as_of=self.as_of
+            domain=self.domain, anonymize=anonymize, tokenizer=tokenizer, as_of=self.as_of, vault=vault
         )
         pipeline.prepare_from(self.classes)
         return pipeline
@@ -275,7 +284,7 @@ class DetectAndSplit(ProcessFunction):
             write_part(found.cast(VIOLATION_SCHEMA), self.staging / VIOLATIONS, part)
         flagged = pc.is_in(rows, value_set=pc.unique(found.column("row").combine_chunks()))
         urgent = batch.filter(flagged)
-        written = ""
+        written, entries = "", 0
         if urgent.num_rows:
             written = f"u-{part}"
             write_part(
@@ -283,7 +292,11 @@ class DetectAndSplit(ProcessFunction):
                 self.staging / RECORDS,
                 written,
             )
-        yield URGENT, written, urgent.num_rows, found.num_rows
+            vault = self.anonymizer.take_vault_entries()
+            if vault.num_rows:
+                write_part(vault, self.staging / VAULT, part)
+                entries = vault.num_rows
+        yield URGENT, written, urgent.num_rows, found.num_rows, entries
         rest = batch.filter(pc.invert(flagged))
         if rest.num_rows:
             yield BATCHED_LANE, (index % self.decisions.lane_keys, rest.num_rows, to_ipc(rest))
@@ -317,7 +330,7 @@ class BatchedLane(KeyedProcessFunction):
         if self.buffered.value():
             yield self._flush(ctx.get_current_key())
 
-    def _flush(self, key: int) -> tuple[str, str, int, int]:
+    def _flush(self, key: int) -> tuple[str, str, int, int, int]:
         records = pa.Table.from_batches([from_ipc(payload) for payload in self.buffer.get()])
         flush = self.flushes.value() or 0
         part = f"b-part-{key:03d}-{flush:05d}.parquet"
@@ -327,7 +340,7 @@ class BatchedLane(KeyedProcessFunction):
         self.buffer.clear()
         self.buffered.update(0)
         self.flushes.update(flush + 1)
-        return BATCHED, part, batch.num_rows, 0
+        return BATCHED, part, batch.num_rows, 0, 0
 
 
 def build_job(env: StreamExecutionEnvironment, decisions: Decisions, batches: int):
@@ -407,6 +420,7 @@ def run(args: argparse.Namespace) -> dict:
     clock = StepClock()
 
     tokenizer = Tokenizer(TokenKey.from_env()) if args.anonymize != "none" else None  # fail fast
+    vault = job_vault(args.anonymize)
     staged = stage_input(args.input, staging / WORK_DIR / INPUT_FILE, args.batch_rows)
     as_of = args.as_of or dt.date.today()
     client = CompliancePipeline(
@@ -423,19 +437,21 @@ def run(args: argparse.Namespace) -> dict:
         staging_dir=str(staging),
         lane_keys=LANE_KEYS_PER_SUBTASK * args.parallelism,
         flush_rows=args.flush_rows,
+        vault=vault.wrapped_key.to_json() if vault is not None else None,
     )
     clock.charge("pre_processing_s")
 
     env, cluster = flink_environment(args.parallelism, args.jobmanager or os.environ.get(REST_URL_ENV))
     clock.charge("flink_environment_s")
-    lanes, parts, violations = {URGENT: 0, BATCHED: 0}, {URGENT: 0, BATCHED: 0}, 0
+    lanes, parts, violations, entries = {URGENT: 0, BATCHED: 0}, {URGENT: 0, BATCHED: 0}, 0, 0
     if staged.batches:
         summaries = build_job(env, decisions, staged.batches)
         with summaries.execute_and_collect(f"sdp-hybrid {args.input.name} {args.job_key}".strip()) as results:
-            for lane, part, rows, found in results:
+            for lane, part, rows, found, vault_entries in results:
                 lanes[lane] += rows
                 parts[lane] += bool(part)
                 violations += found
+                entries += vault_entries
     if sum(lanes.values()) != staged.rows:
         raise RuntimeError(f"the Flink job staged {sum(lanes.values())} records for {staged.rows} rows read")
     clock.charge("pure_processing_s")
@@ -445,6 +461,8 @@ def run(args: argparse.Namespace) -> dict:
         write_part(schema.empty_table(), staging / RECORDS, "part-empty.parquet")
     if not any((staging / VIOLATIONS).glob("*.parquet")):
         write_part(VIOLATION_SCHEMA.empty_table(), staging / VIOLATIONS, "part-empty.parquet")
+    if vault is not None and not any((staging / VAULT).glob("*.parquet")):
+        write_part(VAULT_SCHEMA.empty_table(), staging / VAULT, "part-empty.parquet")
     write_quarantine(staging / QUARANTINE, staged.quarantined)
     shutil.rmtree(staging / WORK_DIR, ignore_errors=True)
     clock.charge("post_processing_s")
@@ -461,7 +479,15 @@ def run(args: argparse.Namespace) -> dict:
         "flink_environment_s": round(clock.spent["flink_environment_s"], 3),
     }
     manifest = job_manifest(
-        args, staged, client, clock, engine="flink", violations=violations, details=details
+        args,
+        staged,
+        client,
+        clock,
+        engine="flink",
+        violations=violations,
+        details=details,
+        vault=vault,
+        vault_entries=entries,
     )
     write_json_atomic(staging / MANIFEST, manifest)
     return manifest

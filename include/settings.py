@@ -1,8 +1,10 @@
 """Every setting of the platform, read from the environment with a local default, in one place.
 
-Nothing else reads SDP_* / KAFKA_* variables: import `settings()` instead. The one exception is
-the tokenization key (SDP_TOKEN_KEY / SDP_TOKEN_KEY_ID), read by `compliance.anonymize.tokenize`
-because the core must work without this package. Passwords inside URLs are masked by `describe()`.
+Nothing else reads SDP_* / KAFKA_* variables: import `settings()` instead. The exceptions are
+the keys, read where they are used because the core must work without this package: the
+tokenization key (SDP_TOKEN_KEY / SDP_TOKEN_KEY_ID, `compliance.anonymize.tokenize`) and the
+vault's master key (SDP_VAULT_KEY, `compliance.vault`; `sdp vault rotate` also reads the new key
+from the variable its --new-key-env names). Neither is ever printed: `describe()` leaves them out. Passwords inside URLs are masked by `describe()`.
 """
 
 from __future__ import annotations
@@ -168,7 +170,7 @@ class Settings:
         """Settings for logs and `status`: secrets masked."""
         out = {}
         for f in fields(self):
-            if f.name == "environ":  # may hold SDP_TOKEN_KEY
+            if f.name == "environ":  # may hold SDP_TOKEN_KEY and SDP_VAULT_KEY
                 continue
             value = getattr(self, f.name)
             if isinstance(value, tuple):

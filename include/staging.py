@@ -5,10 +5,13 @@ writes and what validation and the PostgreSQL load read. One folder per file and
         records.parquet     `_row` (int64, 0-based data row of the input) + anonymized columns (string)
         violations.parquet  row, field, type, regulation, severity, rule (DESIGN.md violation format)
         quarantine.parquet  row (int64, null = whole file), reason (no raw values)
+        vault.parquet       token, id_type, key_id, nonce, ciphertext: the encrypted originals of
+                            reversible tokens (compliance/vault.py); absent without SDP_VAULT_KEY
         manifest.json       StagedManifest below
 
 Engines may write records/violations as a directory of Parquet part files (Spark) instead of
-one file: readers use `pyarrow.dataset`, which accepts both.
+one file: readers use `pyarrow.dataset`, which accepts both. The manifest's `vault` holds the
+job's data key, wrapped by the master key (never the key itself), and the number of entries.
 """
 
 from __future__ import annotations
@@ -20,10 +23,21 @@ from pathlib import Path
 import pyarrow as pa
 
 # The layout's names are defined with the engine jobs' helpers (they may import only the core).
-from compliance.engine_job import ERROR, MANIFEST, QUARANTINE, RECORDS, ROW_COLUMN, VIOLATIONS
+from compliance.engine_job import ERROR, MANIFEST, QUARANTINE, RECORDS, ROW_COLUMN, VAULT, VIOLATIONS
 from compliance.rules.base import VIOLATION_SCHEMA
+from compliance.vault import VAULT_SCHEMA
 
-__all__ = ["ERROR", "MANIFEST", "QUARANTINE", "RECORDS", "ROW_COLUMN", "VIOLATIONS", "StagedManifest"]
+__all__ = [
+    "ERROR",
+    "MANIFEST",
+    "QUARANTINE",
+    "RECORDS",
+    "ROW_COLUMN",
+    "VAULT",
+    "VAULT_SCHEMA",
+    "VIOLATIONS",
+    "StagedManifest",
+]
 
 
 # The violation record of DESIGN.md, as the core's rule engine emits it.
@@ -51,6 +65,8 @@ class StagedManifest:
     columns: list[dict] = field(default_factory=list)
     anonymized_columns: dict[str, str] = field(default_factory=dict)  # column -> method
     details: dict = field(default_factory=dict)  # engine-specific (lanes, k-anonymity stats, ...)
+    # key_id, master_key_id, wrapped_key (base64), entries; empty when the job wrote no vault part.
+    vault: dict = field(default_factory=dict)
 
     @property
     def records_per_second(self) -> float:

@@ -20,10 +20,12 @@ Design:
 - The driver classifies the columns from the file's first batch (exactly as `compliance.scan` does)
   and broadcasts classes + domain + as-of date; each task builds one CompliancePipeline with
   `prepare_from`, so all partitions make the same decisions as the single-process reference.
-- One `mapInArrow` pass emits records and violations in a union schema (`_kind` says which), cached
-  so the core runs once; two passes would run detection twice.
+- One `mapInArrow` pass emits records, violations and vault entries in a union schema (`_kind` says
+  which), cached so the core runs once; two passes would run detection twice.
 - The tokenization key reaches executors only through the environment: SDP_TOKEN_KEY is copied into
   `spark.executorEnv.SDP_TOKEN_KEY` (Spark redacts it: its name matches spark.redaction.regex).
+  Likewise SDP_VAULT_KEY (the redaction pattern is extended to match it): the driver makes the
+  job's data key and broadcasts it only wrapped; each task unwraps it with the master key.
 - k-anonymity is global: the quasi-identifier (+ sensitive) columns and `_row` are collected to the
   driver as Arrow, generalised by `k_anonymize`, and broadcast-joined back on `_row`; suppressed rows
   drop out of the inner join.
@@ -49,7 +51,7 @@ import pyarrow.parquet as pq
 from pyspark import SparkFiles, StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.types import LongType, StringType, StructField, StructType
+from pyspark.sql.types import BinaryType, LongType, StringType, StructField, StructType
 
 import compliance
 from compliance.anonymize.tokenize import KEY_ENV, KEY_ID_ENV, Tokenizer, TokenKey
@@ -59,29 +61,36 @@ from compliance.engine_job import (
     QUARANTINE,
     RECORDS,
     ROW_COLUMN,
+    VAULT,
     VIOLATIONS,
     WORK_DIR,
     StagedInput,
     StepClock,
     job_arguments,
     job_manifest,
+    job_vault,
     read_for_staging,
     run_job,
     timing_fields,
     with_row,
+    worker_vault,
     write_json_atomic,
     write_quarantine,
 )
 from compliance.io import DEFAULT_BATCH_ROWS, FileReader, InputError
 from compliance.pipeline import CompliancePipeline
 from compliance.policy import POLICY_DIR
+from compliance.vault import VAULT_KEY_ENV, VAULT_SCHEMA
 from compliance.vocabulary import VIOLATION_KEYS
 
 LOG_PREFIX = "sdp-spark route=batch"
 KIND = "_kind"
-RECORD, VIOLATION = "r", "v"
-# Violation columns in the union schema, prefixed so they never collide with a data column.
+RECORD, VIOLATION, VAULT_ENTRY = "r", "v", "k"
+# Violation and vault columns in the union schema, prefixed so they never collide with a data column.
 VIOLATION_COLUMNS = tuple(f"_v_{key}" for key in VIOLATION_KEYS if key != "row")
+VAULT_COLUMNS = tuple(f"_k_{name}" for name in VAULT_SCHEMA.names)
+# Spark's default redaction pattern plus the vault key's name (SDP_VAULT_KEY matches none of it).
+REDACTION_REGEX = r"(?i)secret|password|token|access[.]?key|vault"
 INPUT_ROW_GROUP = 16_384  # rows per Parquet row group of the staged input: the unit Spark splits on
 
 
@@ -140,6 +149,10 @@ def union_schema(columns: list[str]) -> StructType:
     fields = [StructField(KIND, StringType(), False), StructField(ROW_COLUMN, LongType(), False)]
     fields += [StructField(name, StringType(), True) for name in columns]
     fields += [StructField(name, StringType(), True) for name in VIOLATION_COLUMNS]
+    fields += [
+        StructField(name, BinaryType() if pa.types.is_binary(kind.type) else StringType(), True)
+        for name, kind in zip(VAULT_COLUMNS, VAULT_SCHEMA, strict=True)
+    ]
     return StructType(fields)
 
 
@@ -157,6 +170,7 @@ def make_processor(
             tokenizer=Tokenizer(TokenKey.from_env()) if anonymize != "none" else None,
             policy_path=SparkFiles.get(settings["policy_file"]),
             as_of=settings["as_of"],
+            vault=worker_vault(settings["vault"]),
         )
         pipeline.prepare_from(settings["classes"])
         for batch in batches:
@@ -175,20 +189,39 @@ def make_processor(
                     [found.column(key).combine_chunks().cast(pa.string()) for key in VIOLATION_KEYS[1:]],
                     found.num_rows,
                 )
+            entries = result.vault
+            if entries.num_rows:
+                yield _union_part(
+                    VAULT_ENTRY,
+                    pa.nulls(entries.num_rows, pa.int64()).fill_null(-1),
+                    [pa.nulls(entries.num_rows, pa.string())] * len(columns),
+                    [],
+                    entries.num_rows,
+                    [entries.column(name).combine_chunks() for name in VAULT_SCHEMA.names],
+                )
 
     return process_partition
 
 
-def _union_part(kind: str, rows: pa.Array, data: list[pa.Array], violation: list[pa.Array], n: int):
+def _union_part(
+    kind: str,
+    rows: pa.Array,
+    data: list[pa.Array],
+    violation: list[pa.Array],
+    n: int,
+    vault: list[pa.Array] | None = None,
+):
     violation = violation or [pa.nulls(n, pa.string())] * len(VIOLATION_COLUMNS)
-    arrays = [pa.repeat(kind, n).cast(pa.string()), rows.cast(pa.int64()), *data, *violation]
+    vault = vault or [pa.nulls(n, field.type) for field in VAULT_SCHEMA]
+    arrays = [pa.repeat(kind, n).cast(pa.string()), rows.cast(pa.int64()), *data, *violation, *vault]
     return pa.RecordBatch.from_arrays(arrays, schema=_arrow_union_schema(len(data)))
 
 
 def _arrow_union_schema(data_columns: int) -> pa.Schema:
     # Field names are positional for mapInArrow; only types and order must match the Spark schema.
-    names = [KIND, ROW_COLUMN, *(f"c{i}" for i in range(data_columns)), *VIOLATION_COLUMNS]
+    names = [KIND, ROW_COLUMN, *(f"c{i}" for i in range(data_columns)), *VIOLATION_COLUMNS, *VAULT_COLUMNS]
     types = [pa.string(), pa.int64(), *[pa.string()] * (data_columns + len(VIOLATION_COLUMNS))]
+    types += [field.type for field in VAULT_SCHEMA]
     return pa.schema(
         [pa.field(n, t, nullable=i >= 2) for i, (n, t) in enumerate(zip(names, types, strict=True))]
     )
@@ -237,9 +270,11 @@ def run(args: argparse.Namespace) -> dict:
         (staging / stale).unlink(missing_ok=True)
     work = staging / WORK_DIR
     shutil.rmtree(work, ignore_errors=True)
+    shutil.rmtree(staging / VAULT, ignore_errors=True)  # a retry's data key is a new one
     clock = StepClock()
 
     tokenizer = Tokenizer(TokenKey.from_env()) if args.anonymize != "none" else None  # fail fast
+    vault = job_vault(args.anonymize)
     staged = stage_input(args.input, work / "input")
     as_of = args.as_of or dt.date.today()
     driver = CompliancePipeline(
@@ -261,6 +296,7 @@ def run(args: argparse.Namespace) -> dict:
             "anonymize": args.anonymize,
             "as_of": as_of,
             "policy_file": policy_file.name,
+            "vault": vault.wrapped_key.to_json() if vault is not None else None,
         }
     )
     input_schema = StructType(
@@ -289,6 +325,13 @@ def run(args: argparse.Namespace) -> dict:
         F.col(ROW_COLUMN).alias("row"),
         *(F.col(f"_v_{key}").alias(key) for key in VIOLATION_KEYS[1:]),
     ).write.mode("overwrite").parquet(str(staging / VIOLATIONS))
+    if vault is not None:
+        processed.filter(F.col(KIND) == VAULT_ENTRY).select(
+            *(
+                F.col(column).alias(name)
+                for column, name in zip(VAULT_COLUMNS, VAULT_SCHEMA.names, strict=True)
+            )
+        ).write.mode("overwrite").parquet(str(staging / VAULT))
     processed.unpersist()
     write_quarantine(staging / QUARANTINE, staged.quarantined)
     shutil.rmtree(work, ignore_errors=True)
@@ -310,6 +353,8 @@ def run(args: argparse.Namespace) -> dict:
         violations=counts.get(VIOLATION, 0),
         suppressed=suppressed,
         details=details,
+        vault=vault,
+        vault_entries=counts.get(VAULT_ENTRY, 0),
     )
     write_json_atomic(staging / MANIFEST, manifest)
     return manifest
@@ -324,7 +369,8 @@ def _session() -> SparkSession:
         # The cache lives for two writes right after it is built: compressing it only costs CPU.
         .config("spark.sql.inMemoryColumnarStorage.compressed", "false")
     )
-    for name in (KEY_ENV, KEY_ID_ENV):
+    builder = builder.config("spark.redaction.regex", REDACTION_REGEX)
+    for name in (KEY_ENV, KEY_ID_ENV, VAULT_KEY_ENV):
         if os.environ.get(name):
             builder = builder.config(f"spark.executorEnv.{name}", os.environ[name])
     spark = builder.getOrCreate()

@@ -4,7 +4,8 @@ The model is COPY into temp tables -> checks -> insert: the staged Parquet is st
 (written by Arrow, no per-cell Python) into temp tables, checked against the manifest in SQL,
 and only then inserted into the results tables together with the job and file bookkeeping (and
 the audit row when an actor is given). Anything wrong rolls the whole transaction back, so a
-file is either fully loaded or not at all.
+file is either fully loaded or not at all. The staged vault entries (encrypted originals of
+reversible tokens) and the job's wrapped data key are stored in the same transaction.
 
 Idempotency is by the file's SHA-256 (one data_files row per content): a row lock on that row
 serialises concurrent loads of one file, and a file that already has results is reported as a
@@ -27,14 +28,18 @@ import pyarrow.dataset as ds
 from psycopg import sql
 from psycopg.rows import dict_row
 
+from compliance.vault import WrappedKey
 from include.db.audit import AuditAction, audit
 from include.db.files import FileStatus, JobStatus, finish_job, set_file_status
 from include.db.sql import load_sql
+from include.db.vault import VaultEntriesError, check_vault_entries, copy_vault_entries, insert_vault_entries
 from include.staging import (
     QUARANTINE,
     QUARANTINE_SCHEMA,
     RECORDS,
     ROW_COLUMN,
+    VAULT,
+    VAULT_SCHEMA,
     VIOLATIONS,
     VIOLATIONS_SCHEMA,
     StagedManifest,
@@ -60,6 +65,7 @@ class LoadResult:
     quarantined: int
     duplicate: bool
     seconds: float = 0.0
+    vault_entries: int = 0  # tokens newly stored in the vault (one already stored keeps its entry)
 
 
 def load_staged(
@@ -109,8 +115,11 @@ def load_staged(
             cur.execute(load_sql("load_insert_violations"), keys)
             violations_loaded = cur.rowcount
             cur.execute(load_sql("load_insert_quarantine"), keys)
+            vault_entries = _store_vault(cur, manifest, staged_dir, file_id)
 
-        result = LoadResult(records_loaded, violations_loaded, quarantined, duplicate=False)
+        result = LoadResult(
+            records_loaded, violations_loaded, quarantined, duplicate=False, vault_entries=vault_entries
+        )
         _record_success(conn, manifest, job_id=job_id, file_id=file_id, result=result)
         result = replace(result, seconds=time.perf_counter() - started)
         if actor:
@@ -121,6 +130,7 @@ def load_staged(
                 "records_loaded": records_loaded,
                 "violations_loaded": violations_loaded,
                 "quarantined": quarantined,
+                "vault_entries": vault_entries,
                 "reprocessed": has_results,
                 "seconds": round(result.seconds, 3),
             }
@@ -192,6 +202,23 @@ def _copy_staged(cur: psycopg.Cursor, staged_dir: Path) -> sql.Composable:
     cur.execute(load_sql("load_create_staged_quarantine"))
     _copy(cur, "staged_quarantine", _csv_chunks(quarantine, QUARANTINE_SCHEMA.names))
     return payload
+
+
+def _store_vault(cur: psycopg.Cursor, manifest: StagedManifest, staged_dir: Path, file_id: int) -> int:
+    """The staged vault part and its data key, when the job wrote one; returns new entries."""
+    if not manifest.vault:
+        return 0
+    wrapped_key = WrappedKey.from_json(manifest.vault)
+    entries = _dataset(staged_dir, VAULT, VAULT_SCHEMA.names)
+    copy_vault_entries(cur, entries.to_batches(columns=VAULT_SCHEMA.names, batch_size=_COPY_BATCH_ROWS))
+    try:
+        staged = check_vault_entries(cur, wrapped_key)
+    except VaultEntriesError as exc:
+        raise StagedSetError(f"{VAULT} in {staged_dir}: {exc}") from None
+    expected = manifest.vault.get("entries", staged)
+    if staged != expected:
+        raise StagedSetError(f"{VAULT} in {staged_dir}: {staged} entries staged, manifest says {expected}")
+    return insert_vault_entries(cur, wrapped_key, file_id)
 
 
 def record_columns_sql(names: list[str]) -> tuple[sql.Composable, sql.Composable]:

@@ -2,8 +2,9 @@
 
     python -m include.streaming.consumer
 
-Exactly-once: each micro-batch's rows, violations, quarantine rows, job bookkeeping and the
-offsets it consumed are written in ONE PostgreSQL transaction, and the consumer resumes from the
+Exactly-once: each micro-batch's rows, violations, vault entries (with SDP_VAULT_KEY: the
+encrypted originals of reversible tokens, under a data key per job), quarantine rows, job
+bookkeeping and the offsets it consumed are written in ONE PostgreSQL transaction, and the consumer resumes from the
 offsets stored there (table stream_offsets), never from Kafka's committed offsets. Killed at any
 moment, it either committed a batch with its offsets or nothing of it. A consumer that lost its
 partitions in a rebalance finds the stored offsets moved on (they are locked and compared in the
@@ -62,10 +63,12 @@ from psycopg.types.json import Jsonb
 from compliance.anonymize.tokenize import Tokenizer, TokenKey, TokenKeyError
 from compliance.columns import ColumnClass
 from compliance.pipeline import BatchResult, CompliancePipeline
+from compliance.vault import MasterKey, VaultEncryptor, VaultKeyError
 from compliance.vocabulary import VIOLATION_KEYS, Domain
 from include.db.audit import AuditAction, audit
 from include.db.files import FileStatus, JobStatus, finish_job, set_file_status
 from include.db.sql import load_sql
+from include.db.vault import store_vault_entries
 from include.settings import Settings, settings
 from include.staging import ROW_COLUMN
 from include.streaming import heartbeat_path
@@ -553,9 +556,14 @@ class StreamConsumer:
     """One member of the consumer group. `run()` polls until `stop()` (or SIGTERM)."""
 
     def __init__(
-        self, s: Settings | None = None, tokenizer: Tokenizer | None = None, member: int | None = None
+        self,
+        s: Settings | None = None,
+        tokenizer: Tokenizer | None = None,
+        member: int | None = None,
+        vault_key: MasterKey | None = None,
     ) -> None:
         self.s = s or settings()
+        self.vault_key = vault_key  # without one, no vault entries are written
         self.member = member  # index of this process when the service runs several members
         if member is not None:
             self.s = replace(self.s, stream_consumer_instance=f"{self.s.stream_consumer_instance}-{member}")
@@ -896,7 +904,11 @@ class StreamConsumer:
         pipeline = self._pipelines.get(state.job_id)
         if pipeline is None:
             tokenizer = self.tokenizer if state.anonymize != "none" else None
-            pipeline = CompliancePipeline(domain=state.domain, anonymize=state.anonymize, tokenizer=tokenizer)
+            # A data key per job (and per cached pipeline): stored with the job's first entries.
+            vault = VaultEncryptor.new(self.vault_key) if tokenizer and self.vault_key else None
+            pipeline = CompliancePipeline(
+                domain=state.domain, anonymize=state.anonymize, tokenizer=tokenizer, vault=vault
+            )
             pipeline.prepare_from(state.columns, state.domain)
             self._pipelines[state.job_id] = pipeline
             while len(self._pipelines) > _PIPELINES_CACHED:
@@ -915,8 +927,9 @@ class StreamConsumer:
             return rejected
         bad = {id(r.message) for r in rejected}
         good = [m for m in messages if id(m) not in bad]
+        pipeline = self._pipeline(state)
         try:
-            result = self._pipeline(state).process(batch, rows)
+            result = pipeline.process(batch, rows)
         except Exception as exc:  # a bug must not stop the stream: these rows go to quarantine
             log.error(
                 "file_id=%d job_id=%d: compliance core failed on %d rows (%s)",
@@ -930,6 +943,8 @@ class StreamConsumer:
         clock, now = now, time.perf_counter()
         work.pure_processing_s += now - clock
         loaded, violations = write_result(cur, state, result)
+        if result.vault.num_rows:
+            store_vault_entries(cur, [result.vault], pipeline.vault.wrapped_key, state.file_id)
         work.rows_loaded += loaded
         work.violations += violations
         work.post_processing_s += time.perf_counter() - now
@@ -1057,7 +1072,7 @@ def _configure_logging() -> None:
 
 
 def _run_consumer(tokenizer: Tokenizer, member: int | None = None) -> int:
-    consumer = StreamConsumer(settings(), tokenizer, member)
+    consumer = StreamConsumer(settings(), tokenizer, member, MasterKey.optional_from_env())
     signal.signal(signal.SIGTERM, consumer.stop)
     signal.signal(signal.SIGINT, consumer.stop)
     consumer.run()
@@ -1109,7 +1124,8 @@ def main(argv: list[str] | None = None) -> int:
     _configure_logging()
     try:
         tokenizer = Tokenizer(TokenKey.from_env())
-    except TokenKeyError as exc:
+        MasterKey.optional_from_env()  # an unusable SDP_VAULT_KEY stops the service at once
+    except (TokenKeyError, VaultKeyError) as exc:
         print(f"stream-consumer: {exc}", file=sys.stderr)
         return 1
     count = settings().stream_consumer_processes

@@ -1,7 +1,7 @@
 """One core, three engines: the same generated file forced through the batch route (spark-submit),
 the hybrid route (PyFlink) and the stream route (Kafka + the consumer service, into PostgreSQL)
-gives identical violations (row, field, type, regulation, severity, rule) and identical tokens for
-every direct identifier. Each engine is the real thing; the stream route's output is read back
+gives identical violations (row, field, type, regulation, severity, rule), identical tokens for
+every direct identifier, and vault entries for the same reversible tokens. Each engine is the real thing; the stream route's output is read back
 from PostgreSQL through the same staged export the DAG validates."""
 
 from __future__ import annotations
@@ -18,12 +18,13 @@ import pyarrow.dataset as ds
 import pytest
 
 from compliance.generator import write_dataset
+from compliance.vault import MasterKey, WrappedKey, decrypt_value
 from include.db.files import register_file, set_file_status, sha256_of, start_job
 from include.hybrid import hybrid_command
 from include.ingest import engine_arguments
 from include.settings import REPO_ROOT, Settings
 from include.stack.context import StackContext
-from include.staging import RECORDS, ROW_COLUMN, VIOLATIONS, StagedManifest
+from include.staging import RECORDS, ROW_COLUMN, VAULT, VIOLATIONS, StagedManifest
 from include.ticket import FileTicket
 from tests.conftest import STREAM_TEST_INSTANCE
 from tests.integration.staged_output import VIOLATION_FIELDS
@@ -71,7 +72,10 @@ def run_batch(settings: Settings, ticket: FileTicket, extra_env: dict[str, str] 
 
 def run_hybrid(settings: Settings, ticket: FileTicket, extra_env: dict[str, str] | None = None) -> None:
     argv, env = hybrid_command(engine_arguments(ticket), settings)
-    _run(argv, {**env, **KEYS, **(extra_env or {})})
+    # The stack passes its vault key to every pipeline process; hybrid_command only forwards this
+    # process's settings, which do not hold it.
+    vault_key = {"SDP_VAULT_KEY": StackContext(settings).vault_key}
+    _run(argv, {**env, **vault_key, **KEYS, **(extra_env or {})})
 
 
 def run_stream(
@@ -154,3 +158,36 @@ def test_batch_stream_and_hybrid_agree(
     for column in plans["spark"]:
         values = {engine: records[engine].column(column).to_pylist() for engine in records}
         assert values["spark"] == values["flink"] == values["stream"], column
+
+    # The vault: Spark and Flink stage entries for the same reversible tokens, each under its
+    # job's data key; the stream consumer stored the same tokens in PostgreSQL.
+    master = MasterKey.from_text(StackContext(services).pipeline_env()["SDP_VAULT_KEY"])
+    vault_tokens = {}
+    for engine in ("spark", "flink"):
+        manifest = manifests[engine]
+        entries = ds.dataset(tmp_path / f"staged-{engine}" / VAULT, format="parquet").to_table()
+        assert manifest.vault["entries"] == entries.num_rows, engine
+        assert set(entries.column("key_id").to_pylist()) == {manifest.vault["key_id"]}, engine
+        data_key = WrappedKey.from_json(manifest.vault).unwrap(master)
+        for row in entries.slice(0, 50).to_pylist():
+            decrypt_value(data_key, row["token"], row["nonce"], row["ciphertext"])  # raises if not
+        vault_tokens[engine] = set(entries.column("token").to_pylist())
+    assert len(vault_tokens["spark"]) > ROWS // 2
+    assert vault_tokens["spark"] == vault_tokens["flink"]
+    with psycopg.connect(services.database_url) as conn:
+        stored = {
+            token
+            for (token,) in conn.execute(
+                "SELECT token FROM identity_vault WHERE token = ANY(%s)", (sorted(vault_tokens["spark"]),)
+            )
+        }
+        by_stream = {
+            token
+            for (token,) in conn.execute(
+                "SELECT v.token FROM identity_vault v JOIN data_files f ON f.id = v.file_id "
+                "WHERE f.sha256 = %s",
+                (manifests["stream"].sha256,),
+            )
+        }
+    assert stored == vault_tokens["spark"]
+    assert by_stream <= vault_tokens["spark"]

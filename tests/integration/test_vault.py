@@ -1,0 +1,308 @@
+"""The re-identification vault against a real PostgreSQL: staged vault entries loaded with their
+records, entries from the stream consumer in its transaction, reveal (reason required, audited,
+value never in the audit row), key rotation, and the vault closed to the reporting role."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from compliance.anonymize.tokenize import Tokenizer, TokenKey
+from compliance.generator import write_dataset
+from compliance.vault import MasterKey, VaultEncryptor, VaultKeyError
+from include.db.loader import StagedSetError, load_staged
+from include.db.migrate import apply_migrations
+from include.settings import Settings
+from include.stack.context import StackContext
+from include.staging import VAULT, StagedManifest
+from include.subjects import vault
+from tests.conftest import STREAM_TEST_INSTANCE
+from tests.integration.test_loader import new_file, new_job, new_sha256, write_staged
+
+pytestmark = pytest.mark.integration
+
+NEW_MASTER = MasterKey.from_text("vault-integration-rotated-key-9876543210")
+TOKENIZER = Tokenizer(TokenKey("k1", b"vault-integration-token-key-01"))
+
+
+@pytest.fixture(scope="module")
+def db(database_url: str) -> str:
+    apply_migrations(database_url)
+    return database_url
+
+
+@pytest.fixture(scope="module")
+def master(services: Settings) -> MasterKey:
+    """The stack's own master key (what the engines of the session use too), so every data key in
+    the shared test database is wrapped by it and a rotation covers them all."""
+    return MasterKey.from_text(StackContext(services).vault_key)
+
+
+def _unique_values(count: int) -> list[str]:
+    tag = uuid.uuid4().hex[:10]
+    return [f"Person {tag} Number{i}" for i in range(count)]
+
+
+def stage_with_vault(folder: Path, values: list[str], encryptor: VaultEncryptor) -> tuple[str, list[str]]:
+    """A staged set (records, violations, quarantine) plus a vault part for `values`; returns the
+    file's sha256 and the tokens."""
+    sha256 = new_sha256()
+    write_staged(folder, sha256)
+    tokens = [TOKENIZER.token("PERSON_NAME", v) for v in values]
+    entries = encryptor.encrypt(pa.array(["PERSON_NAME"] * len(values)), pa.array(tokens), pa.array(values))
+    pq.write_table(entries, folder / VAULT)
+    manifest = StagedManifest.read(folder)
+    manifest.vault = {**encryptor.wrapped_key.to_json(), "entries": entries.num_rows}
+    manifest.write(folder)
+    return sha256, tokens
+
+
+def _load(db: str, folder: Path, sha256: str):
+    file = new_file(db, sha256)
+    return file.id, load_staged(db, folder, file_id=file.id, job_id=new_job(db, file.id), actor="test")
+
+
+def _vault_rows(db: str, tokens: list[str]) -> list[tuple]:
+    with psycopg.connect(db) as conn:
+        return conn.execute(
+            "SELECT token, key_id, nonce, ciphertext, file_id FROM identity_vault WHERE token = ANY(%s)",
+            (tokens,),
+        ).fetchall()
+
+
+def _reveal_audits(db: str, token: str) -> list[tuple]:
+    with psycopg.connect(db) as conn:
+        return conn.execute(
+            "SELECT actor, action, details, details::text, at FROM system_audit_log "
+            "WHERE object_type = 'identity_vault' AND object_id = %s ORDER BY id",
+            (token,),
+        ).fetchall()
+
+
+def test_loader_stores_vault_entries_with_the_records(db: str, master: MasterKey, tmp_path: Path) -> None:
+    values = _unique_values(25)
+    encryptor = VaultEncryptor.new(master)
+    sha256, tokens = stage_with_vault(tmp_path / "staged", values, encryptor)
+    file_id, result = _load(db, tmp_path / "staged", sha256)
+    assert (result.records_loaded, result.vault_entries) == (18, 25)
+
+    rows = _vault_rows(db, tokens)
+    assert len(rows) == 25
+    assert {r[1] for r in rows} == {encryptor.key_id} and {r[4] for r in rows} == {file_id}
+    # The stored bytes hold no value; the data key is stored only wrapped.
+    for _token, _key, nonce, ciphertext, _file in rows:
+        assert not any(v.encode() in bytes(nonce) + bytes(ciphertext) for v in values)
+    with psycopg.connect(db) as conn:
+        master_key_id, wrapped = conn.execute(
+            "SELECT master_key_id, wrapped_key FROM vault_data_keys WHERE key_id = %s", (encryptor.key_id,)
+        ).fetchone()
+    assert master_key_id == master.key_id and len(bytes(wrapped)) == 12 + 32 + 16
+
+    # The same tokens from another file keep their first entry (tokens are deterministic).
+    again = VaultEncryptor.new(master)
+    sha_again, _ = stage_with_vault(tmp_path / "again", values[:5], again)
+    _other_file, second = _load(db, tmp_path / "again", sha_again)
+    assert second.vault_entries == 0
+    assert {r[4] for r in _vault_rows(db, tokens[:5])} == {file_id}
+
+    assert vault.reveal(db, tokens[3], "subject access request 17", "alice", master) == values[3]
+
+
+def test_reveal_requires_a_reason_and_audits_without_the_value(
+    db: str, master: MasterKey, tmp_path: Path
+) -> None:
+    values = _unique_values(3)
+    sha256, tokens = stage_with_vault(tmp_path / "staged", values, VaultEncryptor.new(master))
+    _load(db, tmp_path / "staged", sha256)
+
+    for reason in ("", "   ", None):
+        with pytest.raises(vault.RevealRefused, match="reason is required"):
+            vault.reveal(db, tokens[0], reason, "alice", master)
+    assert _reveal_audits(db, tokens[0]) == []
+
+    assert vault.reveal(db, f"  {tokens[0]} ", "fraud investigation 42", "alice", master) == values[0]
+    (actor, action, details, text, at), = _reveal_audits(db, tokens[0])  # fmt: skip
+    assert (actor, action) == ("alice", vault.REVEAL_ACTION)
+    assert details["reason"] == "fraud investigation 42" and details["id_type"] == "PERSON_NAME"
+    assert at is not None
+    assert values[0] not in text
+
+    with pytest.raises(vault.RevealRefused, match="no vault entry"):
+        vault.reveal(db, "PERSON_NAME_k1_" + "a" * 24, "lookup", "alice", master)
+
+
+def test_vault_is_unreadable_without_the_master_key(db: str, master: MasterKey, tmp_path: Path) -> None:
+    values = _unique_values(2)
+    sha256, tokens = stage_with_vault(tmp_path / "staged", values, VaultEncryptor.new(master))
+    _load(db, tmp_path / "staged", sha256)
+    with pytest.raises(VaultKeyError) as caught:
+        vault.reveal(db, tokens[0], "wrong key", "mallory", NEW_MASTER)
+    assert values[0] not in str(caught.value)
+    assert _reveal_audits(db, tokens[0]) == []  # nothing revealed, nothing audited as revealed
+
+
+def test_reporting_role_cannot_read_the_vault(services: Settings, db: str) -> None:
+    with psycopg.connect(services.reader_database_url) as conn:
+        for table in ("identity_vault", "vault_data_keys"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(f"SELECT count(*) FROM {table}")
+            conn.rollback()
+        assert conn.execute("SELECT count(*) FROM data_records").fetchone()[0] >= 0
+
+
+def test_loader_refuses_entries_under_another_data_key(db: str, master: MasterKey, tmp_path: Path) -> None:
+    values = _unique_values(4)
+    folder = tmp_path / "staged"
+    sha256, tokens = stage_with_vault(folder, values, VaultEncryptor.new(master))
+    manifest = StagedManifest.read(folder)
+    manifest.vault = {**VaultEncryptor.new(master).wrapped_key.to_json(), "entries": 4}
+    manifest.write(folder)
+    file = new_file(db, sha256)
+    with pytest.raises(StagedSetError, match="not under the job's data key"):
+        load_staged(db, folder, file_id=file.id, job_id=new_job(db, file.id))
+    assert _vault_rows(db, tokens) == []
+    with psycopg.connect(db) as conn:
+        count = conn.execute("SELECT count(*) FROM data_records WHERE file_id = %s", (file.id,)).fetchone()[0]
+    assert count == 0  # one transaction: no records without their vault entries
+
+
+def test_rotation_rewraps_data_keys_without_touching_entries(
+    db: str, master: MasterKey, tmp_path: Path
+) -> None:
+    values = _unique_values(3)
+    sha256, tokens = stage_with_vault(tmp_path / "staged", values, VaultEncryptor.new(master))
+    _load(db, tmp_path / "staged", sha256)
+    before = sorted(_vault_rows(db, tokens))
+    # Every data key of the session's database is wrapped by the stack's master key (or, after an
+    # interrupted run of this test, by NEW_MASTER); one wrapped by any other would stop the rotation.
+    with psycopg.connect(db) as conn:
+        foreign = conn.execute(
+            "SELECT count(*) FROM vault_data_keys WHERE master_key_id <> ALL(%s)",
+            ([master.key_id, NEW_MASTER.key_id],),
+        ).fetchone()[0]
+    if foreign:
+        pytest.skip("the database holds data keys of another master key (a shared test database)")
+    result = vault.rotate(db, master, NEW_MASTER, "key-custodian")
+    assert result.rewrapped >= 1
+    assert sorted(_vault_rows(db, tokens)) == before
+    assert vault.reveal(db, tokens[1], "after rotation", "alice", NEW_MASTER) == values[1]
+    with pytest.raises(VaultKeyError):
+        vault.reveal(db, tokens[1], "old key", "alice", master)
+    # Resumable: a second run finds everything wrapped by the new key already.
+    again = vault.rotate(db, master, NEW_MASTER, "key-custodian")
+    assert again.rewrapped == 0 and again.already_new >= 1
+    with psycopg.connect(db) as conn:
+        audited = conn.execute(
+            "SELECT count(*) FROM system_audit_log WHERE action = %s AND actor = 'key-custodian'",
+            (vault.ROTATE_ACTION,),
+        ).fetchone()[0]
+    assert audited >= 2
+    # Back, so the engines of the session keep using the stack's key.
+    vault.rotate(db, NEW_MASTER, master, "key-custodian")
+
+
+def test_stream_consumer_stores_entries_in_its_transaction(
+    services: Settings, db: str, master: MasterKey, tmp_path: Path
+) -> None:
+    from include.db.files import register_file, set_file_status, sha256_of, start_job
+    from include.streaming.producer import publish_file
+    from include.streaming.status import file_progress
+    from tests.integration.test_streaming import ConsumerProcess
+
+    context = StackContext(services)
+    env = context.pipeline_env()
+    env.update(SDP_TOKEN_KEY="vault-stream-token-key-0123456789", SDP_TOKEN_KEY_ID="k1",
+               SDP_STREAM_CONSUMER_INSTANCE=STREAM_TEST_INSTANCE)  # fmt: skip
+    assert MasterKey.from_text(env["SDP_VAULT_KEY"]).key_id == master.key_id
+    path = tmp_path / "stream-vault.csv"
+    write_dataset("healthcare", 300, path, seed=int(hashlib.sha256(uuid.uuid4().bytes).hexdigest()[:6], 16))
+    with psycopg.connect(db, autocommit=True) as conn:
+        record = register_file(conn, path, sha256_of(path), path.stat().st_size, "csv")
+        job_id = start_job(conn, record.id, "stream", "test: vault")
+        set_file_status(conn, record.id, "processing")
+    consumer = ConsumerProcess(env, tmp_path / "consumer.log").start()
+    try:
+        publish_file(path, file_id=record.id, job_id=job_id, domain="auto",
+                     bootstrap=services.kafka_bootstrap_servers, s=services)  # fmt: skip
+        deadline = time.monotonic() + 240
+        while True:
+            with psycopg.connect(db) as conn:
+                progress = file_progress(conn, job_id)
+            if progress is not None and progress.completed:
+                break
+            assert consumer.proc.poll() is None, consumer.log()[-3000:]
+            assert time.monotonic() < deadline, consumer.log()[-3000:]
+            time.sleep(0.5)
+    finally:
+        consumer.stop()
+    with psycopg.connect(db) as conn:
+        entries = conn.execute(
+            "SELECT v.token, v.id_type FROM identity_vault v JOIN vault_data_keys k USING (key_id) "
+            "WHERE v.file_id = %s AND k.master_key_id = %s",
+            (record.id, master.key_id),
+        ).fetchall()
+        payloads = "\n".join(
+            row[0]
+            for row in conn.execute("SELECT payload::text FROM data_records WHERE file_id = %s", (record.id,))
+        )
+    assert entries, "the healthcare file has reversible identifiers"
+    assert all(token in payloads for token, _ in entries)
+    token, id_type = entries[0]
+    value = vault.reveal(db, token, "stream check", "alice", master)
+    tokenizer = Tokenizer(TokenKey("k1", b"vault-stream-token-key-0123456789"))
+    assert tokenizer.token(id_type, value) == token
+    assert value not in consumer.log()
+
+
+def test_sdp_vault_reveal_prints_only_the_value(
+    services: Settings, db: str, master: MasterKey, tmp_path: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from include.settings import REPO_ROOT
+
+    values = _unique_values(2)
+    sha256, tokens = stage_with_vault(tmp_path / "staged", values, VaultEncryptor.new(master))
+    _load(db, tmp_path / "staged", sha256)
+    env = {**os.environ, **StackContext(services).pipeline_env(), "SDP_ACTOR": "cli-user"}
+
+    def sdp(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "include.cli", "vault", *args], env=env,
+                              capture_output=True, text=True, timeout=120, cwd=REPO_ROOT)  # fmt: skip
+
+    done = sdp("reveal", tokens[1], "--reason", "subject access request 99")
+    assert (done.returncode, done.stdout) == (0, values[1] + "\n"), done.stderr
+    assert values[1] not in done.stderr
+    (actor, action, details, _text, _at), = _reveal_audits(db, tokens[1])  # fmt: skip
+    assert (actor, action, details["reason"]) == (
+        "cli-user",
+        vault.REVEAL_ACTION,
+        "subject access request 99",
+    )
+
+    refused = sdp("reveal", tokens[0], "--reason", " ")
+    assert refused.returncode == 2 and "reason is required" in refused.stderr and refused.stdout == ""
+    assert sdp("reveal", tokens[0]).returncode == 2  # --reason is required by the parser too
+    status = sdp("status")
+    assert status.returncode == 0 and f"master_key_id={master.key_id}" in status.stdout
+    assert all(v not in status.stdout for v in values)
+
+    # Rotation from the command line: the new key from SDP_VAULT_NEW_KEY (--new-key-env's default), then back.
+    new_key = "vault-integration-cli-rotated-key-0123456789"
+    env["SDP_VAULT_NEW_KEY"] = new_key
+    rotated = sdp("rotate")
+    assert rotated.returncode == 0, rotated.stderr
+    assert "Now set SDP_VAULT_KEY" in rotated.stdout and new_key not in rotated.stdout + rotated.stderr
+    env["SDP_VAULT_KEY"], env["SDP_VAULT_NEW_KEY"] = new_key, StackContext(services).vault_key
+    assert sdp("reveal", tokens[0], "--reason", "after rotation").stdout == values[0] + "\n"
+    assert sdp("rotate").returncode == 0
+    assert vault.reveal(db, tokens[0], "rotated back", "alice", master) == values[0]
