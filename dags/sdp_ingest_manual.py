@@ -6,6 +6,11 @@ Trigger from the Airflow UI ("Trigger" button) and fill in the form: a file path
 anonymization method, k for k-anonymity, the data domain, and *dry run* (classify and scan,
 load nothing, leave the file where it is). *Reprocess* replaces the rows of a file that was
 loaded before (atomically) instead of recording a duplicate.
+
+*Release columns* (optional): once every file is loaded, release differentially private counts
+per group of these comma-separated columns over the domain's loaded records (the domain must be
+chosen: it is the dataset whose epsilon budget the release spends; `sdp release` does the same
+from a shell). The released table is stored in `dp_releases` (the task returns its id).
 """
 
 from __future__ import annotations
@@ -41,6 +46,33 @@ def run_options() -> dict:
     return {key: params[key] for key in ("route", "anonymize", "k", "domain", "dry_run", "reprocess")}
 
 
+@task
+def release_aggregates() -> dict | None:
+    """The DP release the form asked for, after the loads; nothing when no columns were given."""
+    params = get_current_context()["params"]
+    columns = tuple(c.strip() for c in params["release_group_by"].split(",") if c.strip())
+    if not columns or params["dry_run"]:
+        return None
+    if params["domain"] == "auto":
+        raise ValueError("a release needs a domain (the dataset whose budget it spends), not auto")
+    import psycopg
+
+    from include.db.audit import actor_from_context
+    from include.subjects.releases import ReleaseRequest, release
+
+    context = get_current_context()
+    actor = actor_from_context(DAG_ID, context["run_id"], context["ti"].task_id)
+    request = ReleaseRequest(params["domain"], float(params["release_epsilon"]), columns)
+    with psycopg.connect(_s.database_url) as conn:
+        result = release(conn, request, actor=actor)
+    # Ids and counts only: task logs and XComs never hold values from the files, even noisy ones.
+    return {
+        "release_id": result.release_id,
+        "groups": len(result.rows),
+        "spent_epsilon": result.spent_epsilon,
+    }
+
+
 @dag(
     dag_id=DAG_ID,
     schedule=None,
@@ -65,10 +97,17 @@ def run_options() -> dict:
         "domain": Param("auto", enum=["auto", "healthcare", "financial", "location", "mixed"]),
         "dry_run": Param(False, type="boolean", description="Classify and scan; load nothing"),
         "reprocess": Param(False, type="boolean", description="Replace the rows of an already loaded file"),
+        "release_group_by": Param(
+            "", type="string", description="After loading: DP counts per these columns (empty = no release)"
+        ),
+        "release_epsilon": Param(
+            1.0, type="number", exclusiveMinimum=0, description="Epsilon the release spends"
+        ),
     },
 )
 def sdp_ingest_manual() -> None:
-    ingest_file.partial(options=run_options()).expand(path=resolve_files())
+    loaded = ingest_file.partial(options=run_options()).expand(path=resolve_files())
+    loaded >> release_aggregates()
 
 
 sdp_ingest_manual()

@@ -144,6 +144,8 @@ def _bootstrap_postgres(ctx: StackContext) -> None:
     roles = {
         "sdp_writer": "LOGIN",
         "sdp_reader": "LOGIN",
+        "sdp_analyst": "LOGIN",
+        "sdp_vault_admin": "LOGIN",
         "airflow": "LOGIN",
     }
     with psycopg.connect(_admin_conninfo(ctx), autocommit=True) as conn:
@@ -164,7 +166,9 @@ def _bootstrap_postgres(ctx: StackContext) -> None:
                 )
     with psycopg.connect(_admin_conninfo(ctx, "sdp"), autocommit=True) as conn:
         conn.execute("REVOKE ALL ON DATABASE sdp FROM PUBLIC")
-        conn.execute("GRANT CONNECT ON DATABASE sdp TO sdp_reader")
+        conn.execute("GRANT CONNECT ON DATABASE sdp TO sdp_reader, sdp_analyst, sdp_vault_admin")
+        # Analysts stage their own intermediate results; nobody else needs temporary tables.
+        conn.execute("GRANT TEMPORARY ON DATABASE sdp TO sdp_analyst")
     from include.db.migrate import apply_migrations
 
     apply_migrations(ctx.settings.database_url)

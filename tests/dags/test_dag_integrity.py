@@ -35,7 +35,9 @@ def test_no_import_errors(dagbag) -> None:
 
 
 def test_expected_dags(dagbag) -> None:
-    assert {"sdp_ingest_landing", "sdp_ingest_history", "sdp_ingest_manual"} <= set(dagbag.dag_ids)
+    assert {"sdp_ingest_landing", "sdp_ingest_history", "sdp_ingest_manual", "sdp_retention"} <= set(
+        dagbag.dag_ids
+    )
 
 
 def test_dag_metadata(dagbag) -> None:
@@ -61,6 +63,24 @@ def test_history_dag_is_backfillable(dagbag) -> None:
 def test_manual_dag_params_form(dagbag) -> None:
     params = dagbag.dags["sdp_ingest_manual"].params
     assert {"path", "route", "anonymize", "k", "domain", "dry_run", "reprocess"} <= set(params.keys())
+    assert {"release_group_by", "release_epsilon"} <= set(params.keys())
+
+
+def test_manual_dag_releases_after_every_file_is_ingested(dagbag) -> None:
+    dag = dagbag.dags["sdp_ingest_manual"]
+    release = dag.get_task("release_aggregates")
+    # Downstream of the whole ingest group: its last task (finalize) of every mapped file.
+    assert "ingest_file.finalize" in release.upstream_task_ids
+    assert dag.params["release_group_by"] == ""  # no release unless asked for
+
+
+def test_retention_dag_runs_daily_without_catch_up(dagbag) -> None:
+    from airflow.sdk import CronTriggerTimetable
+
+    dag = dagbag.dags["sdp_retention"]
+    assert isinstance(dag.timetable, CronTriggerTimetable) and dag.timetable.expression == "0 3 * * *"
+    assert dag.catchup is False
+    assert [task.task_id for task in dag.tasks] == ["purge_expired_files"]
 
 
 @pytest.mark.parametrize("dag_file", sorted(p.name for p in DAGS_DIR.glob("*.py")))

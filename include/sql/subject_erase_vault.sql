@@ -1,0 +1,10 @@
+-- Vault entries of the subject's token, and of every other token of the erased rows that no
+-- remaining record holds (a token shared with other records still re-identifies those).
+DELETE FROM identity_vault AS v
+WHERE v.token = %(token)s
+   OR (sdp_token_digest(v.token) = ANY (%(digests)s::text[])
+       AND NOT EXISTS (
+           SELECT 1 FROM data_records AS r
+           WHERE sdp_token_digests(r.payload) @> ARRAY[sdp_token_digest(v.token)]
+             AND strpos(r.payload::text, v.token) > 0))
+RETURNING v.token

@@ -1,0 +1,1 @@
+DELETE FROM data_records WHERE file_id = %(file_id)s
