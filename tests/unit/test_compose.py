@@ -28,12 +28,14 @@ SCHEMA_ENV_VAR = "SDP_COMPOSE_SCHEMA"
 CODE_ENV_SOURCES = (
     REPO_ROOT / "include" / "settings.py",
     REPO_ROOT / "compliance" / "anonymize" / "tokenize.py",
+    REPO_ROOT / "compliance" / "vault.py",
     REPO_ROOT / "flink_jobs" / "compliance_hybrid.py",  # may not import include.settings
+    REPO_ROOT / "include" / "portal" / "config.py",  # the compliance portal's own settings
 )
 ENV_NAME = re.compile(r"(SDP|KAFKA)_[A-Z0-9_]+")
 # Policy of the stack (not a copy of the code): what a process running pipeline code needs.
 REQUIRED_PIPELINE_ENV = frozenset(
-    {"SDP_DATA_DIR", "SDP_DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "SDP_TOKEN_KEY"}
+    {"SDP_DATA_DIR", "SDP_DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "SDP_TOKEN_KEY", "SDP_VAULT_KEY"}
 )
 PIPELINE_SERVICES = frozenset(
     {
@@ -66,7 +68,8 @@ LONG_RUNNING_RESTART = {"always", "unless-stopped", "on-failure"}
 SECRET_NAME = re.compile(r"(PASSWORD|SECRET|SECRET_KEY|FERNET_KEY|TOKEN_KEY)$")
 # ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?message}, ${NAME?message}; $$ is a literal $.
 INTERPOLATION = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\}")
-VERSION_TAG = re.compile(r"\d+\.\d+")
+# Some projects tag releases with a leading v (prom/prometheus:v3.5.0).
+VERSION_TAG = re.compile(r"v?\d+\.\d+")
 
 
 # -- loading -----------------------------------------------------------------------------------
