@@ -145,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"\nAirflow UI: {s.airflow_url}   login: {AIRFLOW_ADMIN} / {s.local_secret('airflow_admin.password')}"
     )
+    print(
+        f"Compliance portal: {s.airflow_url}/plugin/compliance   (API docs: {s.airflow_url}/compliance/docs; "
+        "users viewer / analyst / admin, passwords in .local/secrets/airflow_<user>.password)"
+    )
     print("The stack keeps running; `make down` stops it.")
     missing = [dropped[sha] for sha in dropped if status.get(sha) not in DONE]
     if missing:

@@ -30,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"stack ready in {time.monotonic() - started:.1f} s")
             if any(svc.name.startswith("airflow") for svc in stack.services):
                 print(f"Airflow UI:  {s.airflow_url}   login: {user} / {password}")
+                print(f"Compliance portal: {s.airflow_url}/plugin/compliance")
             print(f"Results DB:  {s.describe()['database_url']}")
             print(f"Kafka:       {s.kafka_bootstrap_servers}")
             print(f"Landing zone: {s.landing_dir}")

@@ -202,6 +202,48 @@ async def process(request: Request, body: ProcessRequest) -> dict[str, Any]:
     return {"path": relative, "pipeline": body.pipeline, "dag_run_id": run_id}
 
 
+class SubjectRequest(BaseModel):
+    token: str = Field(description="A token as it appears in the loaded records, e.g. SSN_k1_...")
+    reason: str = Field(description="Why (a ticket reference): stored in the audit row")
+
+
+@api.post("/subjects/reveal", dependencies=[requires_admin],
+          summary="Re-identify a token from the vault (admin; reason required, audited)")  # fmt: skip
+def vault_reveal(body: SubjectRequest, user: GetUserDep) -> dict[str, Any]:
+    from compliance.vault import VaultKeyError
+    from include.subjects.vault import RevealRefused, reveal
+
+    # The writer's connection: the audit row is written in the reveal's transaction.
+    try:
+        value = reveal(portal().config.settings.database_url, body.token, body.reason,
+                       actor=f"portal:{user.get_name()}")  # fmt: skip
+    except RevealRefused as exc:
+        raise HTTPException(404 if "no vault entry" in str(exc) else 422, str(exc)) from None
+    except VaultKeyError as exc:
+        raise HTTPException(503, f"the vault's master key cannot open this entry: {exc}") from None
+    return {"token": body.token.strip(), "value": value}
+
+
+@api.post("/subjects/erase", dependencies=[requires_admin],
+          summary="Erase a data subject's records, violations and vault entries (admin; audited)")  # fmt: skip
+def subject_erase(body: SubjectRequest, user: GetUserDep) -> dict[str, Any]:
+    import psycopg
+
+    from include.subjects.erasure import ErasureError, erase_subject, token_key_secret
+
+    s = portal().config.settings
+    try:
+        key = token_key_secret(s.local_secret("token.key"))
+        with psycopg.connect(s.database_url) as conn:
+            result = erase_subject(conn, body.token, key=key, actor=f"portal:{user.get_name()}",
+                                   reason=body.reason)  # fmt: skip
+    except ErasureError as exc:
+        raise HTTPException(422, str(exc)) from None
+    # Counts only: the answer never repeats the token.
+    return {"subject_hash": result.subject_hash, "records": result.records, "violations": result.violations,
+            "vault_entries": result.vault_entries, "files": list(result.files), "audit_id": result.audit_id}  # fmt: skip
+
+
 def _spark_master() -> str:
     """The batch route's master, from the Airflow connection its spark-submit task uses."""
     raw = os.environ.get("AIRFLOW_CONN_SPARK_DEFAULT", "")

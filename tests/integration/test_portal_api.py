@@ -144,6 +144,8 @@ ENDPOINTS = [
     ("GET", "/static/dashboard.js", "viewer"),
     ("POST", "/api/upload", "admin"),
     ("POST", "/api/pipeline/process", "admin"),
+    ("POST", "/api/subjects/reveal", "admin"),
+    ("POST", "/api/subjects/erase", "admin"),
 ]
 
 
@@ -336,3 +338,42 @@ def test_uploads_refused(portal, samples) -> None:
     # Nothing was written where uploads go, nor anywhere else under a refused name.
     assert {p for target in targets for p in target.rglob("*")} == before
     assert not list(settings.state_dir.rglob("*escape*")) and not Path("/etc/escape.csv").exists()
+
+
+def test_admin_reveals_and_erases_a_subject(portal, samples) -> None:
+    """Last in the module: it erases a subject of the loaded sample."""
+    settings, tokens = portal
+    file_id = loaded_file_id(settings, samples)
+    ((token, record_count),) = query(
+        settings,
+        "SELECT v.token, (SELECT count(*) FROM data_records r WHERE r.file_id = %s AND r.payload::text LIKE "
+        "'%%' || v.token || '%%') FROM identity_vault v WHERE v.file_id = %s AND v.id_type = 'SSN' LIMIT 1",
+        file_id,
+        file_id,
+    )
+    assert record_count >= 1, "the vault entry's token is in the loaded records"
+    request = {"token": token, "reason": "ticket DSR-7"}
+
+    assert api(settings, "POST", "/api/subjects/reveal", tokens["analyst"], json=request).status_code == 403
+    no_reason = api(
+        settings, "POST", "/api/subjects/reveal", tokens["admin"], json={**request, "reason": " "}
+    )
+    assert no_reason.status_code == 422
+    revealed = api(settings, "POST", "/api/subjects/reveal", tokens["admin"], json=request)
+    assert revealed.status_code == 200, revealed.text[:200]
+    value = revealed.json()["value"]
+    assert value and value != token and "_k1_" not in value
+    audit = query(settings, "SELECT actor, details->>'reason' FROM system_audit_log WHERE action = 'vault_reveal' "
+                            "AND object_id = %s", token)  # fmt: skip
+    assert audit == [("portal:admin", "ticket DSR-7")]
+
+    erased = api(settings, "POST", "/api/subjects/erase", tokens["admin"], json=request)
+    assert erased.status_code == 200, erased.text[:200]
+    counts = erased.json()
+    assert counts["records"] == record_count and file_id in counts["files"] and counts["vault_entries"] >= 1
+    assert token not in erased.text, "the answer never repeats the token"
+    assert query(settings, "SELECT count(*) FROM data_records WHERE payload::text LIKE %s", f"%{token}%") == [
+        (0,)
+    ]
+    gone = api(settings, "POST", "/api/subjects/reveal", tokens["admin"], json=request)
+    assert gone.status_code == 404
