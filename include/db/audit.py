@@ -45,6 +45,12 @@ class AuditAction(StrEnum):
     QUARANTINED = "quarantined"
     DUPLICATE = "duplicate"
     ALERT = "alert"
+    # Data-subject requests (include/subjects/).
+    VAULT_REVEAL = "vault_reveal"
+    VAULT_ROTATE = "vault_rotate"
+    ERASED = "erased"
+    RELEASED = "released"
+    PURGED = "purged"
 
 
 class AlertKind(StrEnum):

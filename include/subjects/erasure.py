@@ -31,8 +31,8 @@ import psycopg
 from psycopg import sql
 
 from compliance.anonymize.tokenize import KEY_ENV, TOKEN_REGEX
+from include.db.audit import AuditAction, audit
 from include.db.sql import load_sql
-from include.subjects.audit_rows import SubjectAction, audit_subject_action
 
 _TOKEN = re.compile(TOKEN_REGEX)
 _PARTS = re.compile(r"^([A-Z][A-Z0-9_]*)_[A-Za-z0-9]{1,16}_([a-z2-7]{24})(?:_[0-9]{4})?$")
@@ -123,10 +123,10 @@ def erase_subject(
             "files": list(files),
             "reason": reason,
         }
-        audit_id = audit_subject_action(
+        audit_id = audit(
             conn,
             actor=actor,
-            action=SubjectAction.ERASED,
+            action=AuditAction.ERASED,
             object_type="data_subject",
             object_id=hashed,
             details=details,

@@ -35,8 +35,8 @@ from psycopg.types.json import Jsonb
 
 from compliance.anonymize.dp import PrivacyAccountant, dp_mean
 from compliance.policy import load_policy
+from include.db.audit import AuditAction, audit
 from include.db.sql import load_sql
-from include.subjects.audit_rows import SubjectAction, audit_subject_action
 
 DEFAULT_EPSILON_BUDGET = 10.0
 DEFAULT_DELTA = 1e-7
@@ -124,10 +124,10 @@ def release(conn: psycopg.Connection, request: ReleaseRequest, *, actor: str) ->
                 "released": Jsonb(released, dumps=_dumps),
             },
         ).fetchone()[0]
-        audit_subject_action(
+        audit(
             conn,
             actor=actor,
-            action=SubjectAction.RELEASED,
+            action=AuditAction.RELEASED,
             object_type="dp_release",
             object_id=release_id,
             details=query

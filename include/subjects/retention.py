@@ -23,8 +23,8 @@ import psycopg
 
 from compliance.policy import load_policy
 from compliance.vocabulary import Domain
+from include.db.audit import AuditAction, audit
 from include.db.sql import load_sql
-from include.subjects.audit_rows import SubjectAction, audit_subject_action
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +76,10 @@ def _purge_file(
         records = conn.execute(load_sql("subject_retention_delete_records"), keys).rowcount
         violations = conn.execute(load_sql("subject_retention_delete_violations"), keys).rowcount
         vault_entries = conn.execute(load_sql("subject_retention_delete_vault"), keys).rowcount
-        audit_id = audit_subject_action(
+        audit_id = audit(
             conn,
             actor=actor,
-            action=SubjectAction.PURGED,
+            action=AuditAction.PURGED,
             object_type="data_file",
             object_id=file_id,
             details={

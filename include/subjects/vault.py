@@ -10,25 +10,17 @@ master key to the new one in one transaction and leaves identity_vault untouched
 from __future__ import annotations
 
 import getpass
-import json
 import os
 from dataclasses import dataclass
-from functools import partial
-
-import psycopg
-from psycopg.types.json import Jsonb
 
 from compliance.vault import MasterKey, VaultKeyError, WrappedKey, decrypt_value, rewrap
-from include.db.audit import ConnOrUrl, connection
+from include.db.audit import AuditAction, ConnOrUrl, audit, connection
 from include.db.sql import load_sql
 
 ACTOR_ENV = "SDP_ACTOR"
-REVEAL_ACTION = "vault_reveal"
-ROTATE_ACTION = "vault_rotate"
 _OBJECT_TOKEN = "identity_vault"
 _OBJECT_KEYS = "vault_data_keys"
 _MAX_REASON_CHARS = 1000
-_dumps = partial(json.dumps, default=str, sort_keys=True)
 
 
 class RevealRefused(ValueError):
@@ -46,19 +38,6 @@ class RotationResult:
 def default_actor() -> str:
     """SDP_ACTOR, else the operating-system user running the command."""
     return os.environ.get(ACTOR_ENV, "").strip() or getpass.getuser()
-
-
-def _audit(
-    conn: psycopg.Connection, *, actor: str, action: str, object_type: str, object_id: str, details: dict
-) -> int:
-    params = {
-        "actor": actor,
-        "action": action,
-        "object_type": object_type,
-        "object_id": object_id,
-        "details": Jsonb(details, dumps=_dumps),
-    }
-    return conn.execute(load_sql("audit_insert"), params).fetchone()[0]
 
 
 def reveal(
@@ -85,10 +64,10 @@ def reveal(
         id_type, key_id, nonce, ciphertext, master_key_id, wrapped = row
         data_key = WrappedKey(key_id, master_key_id, bytes(wrapped)).unwrap(master)
         value = decrypt_value(data_key, token, nonce, ciphertext)
-        _audit(
+        audit(
             conn,
             actor=actor.strip(),
-            action=REVEAL_ACTION,
+            action=AuditAction.VAULT_REVEAL,
             object_type=_OBJECT_TOKEN,
             object_id=token,
             details={"reason": reason, "id_type": id_type, "key_id": key_id},
@@ -115,10 +94,10 @@ def rotate(conn_or_url: ConnOrUrl, old: MasterKey, new: MasterKey, actor: str) -
                 {"key_id": key_id, "master_key_id": moved.master_key_id, "wrapped_key": moved.wrapped},
             )
             rewrapped += 1
-        _audit(
+        audit(
             conn,
             actor=actor,
-            action=ROTATE_ACTION,
+            action=AuditAction.VAULT_ROTATE,
             object_type=_OBJECT_KEYS,
             object_id=new.key_id,
             details={

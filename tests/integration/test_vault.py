@@ -17,6 +17,7 @@ import pytest
 from compliance.anonymize.tokenize import Tokenizer, TokenKey
 from compliance.generator import write_dataset
 from compliance.vault import MasterKey, VaultEncryptor, VaultKeyError
+from include.db.audit import AuditAction
 from include.db.loader import StagedSetError, load_staged
 from include.db.migrate import apply_migrations
 from include.settings import Settings
@@ -129,7 +130,7 @@ def test_reveal_requires_a_reason_and_audits_without_the_value(
 
     assert vault.reveal(db, f"  {tokens[0]} ", "fraud investigation 42", "alice", master) == values[0]
     (actor, action, details, text, at), = _reveal_audits(db, tokens[0])  # fmt: skip
-    assert (actor, action) == ("alice", vault.REVEAL_ACTION)
+    assert (actor, action) == ("alice", AuditAction.VAULT_REVEAL)
     assert details["reason"] == "fraud investigation 42" and details["id_type"] == "PERSON_NAME"
     assert at is not None
     assert values[0] not in text
@@ -201,7 +202,7 @@ def test_rotation_rewraps_data_keys_without_touching_entries(
     with psycopg.connect(db) as conn:
         audited = conn.execute(
             "SELECT count(*) FROM system_audit_log WHERE action = %s AND actor = 'key-custodian'",
-            (vault.ROTATE_ACTION,),
+            (AuditAction.VAULT_ROTATE,),
         ).fetchone()[0]
     assert audited >= 2
     # Back, so the engines of the session keep using the stack's key.
@@ -285,7 +286,7 @@ def test_sdp_vault_reveal_prints_only_the_value(
     (actor, action, details, _text, _at), = _reveal_audits(db, tokens[1])  # fmt: skip
     assert (actor, action, details["reason"]) == (
         "cli-user",
-        vault.REVEAL_ACTION,
+        AuditAction.VAULT_REVEAL,
         "subject access request 99",
     )
 
