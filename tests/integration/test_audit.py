@@ -212,6 +212,7 @@ ALLOWED_DETAIL_KEYS = {
     "records_loaded": int,
     "violations_loaded": int,
     "quarantined": int,
+    "vault_entries": int,  # a count: the entries themselves are in identity_vault, encrypted
     "reprocessed": bool,
     "seconds": float,
 }
