@@ -191,3 +191,60 @@ def test_batch_stream_and_hybrid_agree(
         }
     assert stored == vault_tokens["spark"]
     assert by_stream <= vault_tokens["spark"]
+
+
+def test_a_subject_loaded_by_every_route_is_erased_everywhere(
+    services: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One person (the same SSN) in three files, each loaded by a real engine of its own route:
+    one erasure request removes them from all three, and no table holds their token afterwards."""
+    import csv
+
+    from include.db.loader import load_staged
+    from include.subjects.erasure import erase_subject, token_locations
+
+    monkeypatch.setenv("SDP_TOKEN_KEY", TOKEN_KEY)  # the stream's staged export plans with it
+    ssn = "536-22-1234"
+    tickets = {}
+    for seed, (engine, run) in enumerate(
+        (("spark", run_batch), ("flink", run_hybrid), ("stream", run_stream))
+    ):
+        generated = tmp_path / f"generated-{engine}.csv"
+        write_dataset("healthcare", 300, generated, seed=300 + seed)
+        with generated.open(newline="") as f:
+            rows = list(csv.reader(f))
+        rows[1 + 7][rows[0].index("ssn")] = ssn  # data row 7 (after the header)
+        source = tmp_path / f"subject-{engine}.csv"
+        with source.open("w", newline="") as f:
+            csv.writer(f).writerows(rows)
+        ticket = _ticket(services, source, engine, tmp_path / f"subject-staged-{engine}")
+        if engine == "stream":
+            run(services, ticket, tmp_path)  # the consumer loads as it goes
+        else:
+            run(services, ticket)
+            load_staged(
+                services.database_url, ticket.staging_dir, file_id=ticket.file_id, job_id=ticket.job_id
+            )
+        tickets[engine] = ticket
+
+    with psycopg.connect(services.database_url) as conn:
+        loaded = conn.execute(
+            "SELECT file_id, payload->>'ssn' FROM data_records WHERE file_id = ANY(%s) AND row_number = 7",
+            ([t.file_id for t in tickets.values()],),
+        ).fetchall()
+        tokens = {token for _, token in loaded}
+        assert len(loaded) == 3 and len(tokens) == 1, "each route loaded the subject under the same token"
+        (token,) = tokens
+        assert token.startswith("SSN_k1_")
+        assert ("data_records", "payload") in token_locations(conn, token)
+        assert ("identity_vault", "token") in token_locations(conn, token)
+
+        result = erase_subject(conn, token, key=TOKEN_KEY.encode(), actor="test-operator", reason="DSR-3")
+        assert result.records == 3 and set(result.files) == {t.file_id for t in tickets.values()}
+        assert result.violations >= 3 and result.vault_entries >= 1
+        assert token_locations(conn, token) == []
+        for ticket in tickets.values():
+            (left,) = conn.execute(
+                "SELECT count(*) FROM data_records WHERE file_id = %s", (ticket.file_id,)
+            ).fetchone()
+            assert left == 299, ticket.engine
