@@ -28,14 +28,13 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from faker import Faker
 
-from compliance.io import json_lines
+from compliance.io import FORMAT_OF_SUFFIX, FORMATS, json_lines
 from compliance.policy import Policy, load_policy
 from compliance.vocabulary import VIOLATION_KEYS, Domain, IdType
 
 LABEL_SCHEMA = pa.schema(
     [("row", pa.int64())] + [(key, pa.string()) for key in VIOLATION_KEYS if key != "row"]
 )
-FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 
 # Presence of each identifier in a violating row (real records have gaps).
 PRESENCE = 0.9
@@ -1128,16 +1127,14 @@ def _label_table(batch: _Batch, policy: Policy) -> pa.Table:
 def format_of(path: Path, fmt: str | None = None) -> str:
     """csv | jsonl | parquet, from `fmt` or the file extension."""
     if fmt is not None:
-        if fmt not in FORMATS.values():
-            raise ValueError(
-                f"unknown format {fmt!r}; expected one of {', '.join(sorted(set(FORMATS.values())))}"
-            )
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
         return fmt
     try:
-        return FORMATS[path.suffix.lower()]
+        return FORMAT_OF_SUFFIX[path.suffix.lower()]
     except KeyError:
         raise ValueError(
-            f"{path}: cannot tell the format from the extension; use {', '.join(FORMATS)}"
+            f"{path}: cannot tell the format from the extension; use {', '.join(FORMAT_OF_SUFFIX)}"
         ) from None
 
 

@@ -29,7 +29,8 @@ import pyarrow.parquet as pq
 from compliance.buffers import string_buffers
 
 FORMATS = ("csv", "jsonl", "parquet")
-_EXTENSIONS = {
+# The one map from a file's suffix to its format (readers, writers, the portal's upload check).
+FORMAT_OF_SUFFIX = {
     ".csv": "csv",
     ".txt": "csv",
     ".jsonl": "jsonl",
@@ -61,7 +62,7 @@ class Chunk:
 
 def detect_format(path: Path) -> str:
     """Format from the extension, else from the content; InputError when it is none of ours."""
-    by_extension = _EXTENSIONS.get(path.suffix.lower())
+    by_extension = FORMAT_OF_SUFFIX.get(path.suffix.lower())
     head = _head(path)
     if head.startswith(b"PAR1"):
         return "parquet"

@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 from compliance.anonymize.tokenize import Tokenizer
 from compliance.io import (
     DEFAULT_BATCH_ROWS,
+    FORMAT_OF_SUFFIX,
     Chunk,
     FileReader,
     QuarantinedRow,
@@ -172,14 +173,7 @@ def _count_values(counter: Counter[str], values: pa.ChunkedArray) -> None:
 
 
 def _format_of(path: Path) -> str:
-    suffix = path.suffix.lower()
-    return {
-        ".parquet": "parquet",
-        ".pq": "parquet",
-        ".jsonl": "jsonl",
-        ".ndjson": "jsonl",
-        ".json": "jsonl",
-    }.get(suffix, "csv")
+    return FORMAT_OF_SUFFIX.get(path.suffix.lower(), "csv")
 
 
 def _write_violations(handle, violations: pa.Table) -> None:

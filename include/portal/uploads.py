@@ -10,8 +10,10 @@ import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
-# The formats compliance.io reads, by the extensions it recognises.
-ALLOWED_SUFFIXES = (".csv", ".jsonl", ".json", ".ndjson", ".parquet")
+from compliance.io import FORMAT_OF_SUFFIX
+
+# The extensions compliance.io reads.
+ALLOWED_SUFFIXES = tuple(FORMAT_OF_SUFFIX)
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 MAX_NAME_CHARS = 120
 

@@ -459,5 +459,5 @@ def test_bad_arguments_raise_before_writing(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="extension"):
         write_dataset("healthcare", 10, tmp_path / "x.xlsx")
     with pytest.raises(ValueError, match="extension"):
-        write_dataset("healthcare", 10, tmp_path / "x.csv", labels_out=tmp_path / "labels.txt")
+        write_dataset("healthcare", 10, tmp_path / "x.csv", labels_out=tmp_path / "labels.xlsx")
     assert list(tmp_path.iterdir()) == []
