@@ -124,14 +124,15 @@ def _postgres_command(ctx: StackContext) -> list[str]:
     ]  # fmt: skip
 
 
-def _admin_conninfo(ctx: StackContext, dbname: str = "postgres") -> str:
+def admin_conninfo(ctx: StackContext, dbname: str = "postgres") -> str:
+    """The superuser over the local socket (bootstrap, and tests that need a database of their own)."""
     return f"host={_pg_socket_dir(ctx)} port={ctx.settings.postgres_port} user=postgres dbname={dbname}"
 
 
 def _postgres_ready(ctx: StackContext) -> bool:
     import psycopg
 
-    with psycopg.connect(_admin_conninfo(ctx), connect_timeout=2) as conn:
+    with psycopg.connect(admin_conninfo(ctx), connect_timeout=2) as conn:
         conn.execute("SELECT 1")
     return True
 
@@ -148,7 +149,7 @@ def _bootstrap_postgres(ctx: StackContext) -> None:
         "sdp_vault_admin": "LOGIN",
         "airflow": "LOGIN",
     }
-    with psycopg.connect(_admin_conninfo(ctx), autocommit=True) as conn:
+    with psycopg.connect(admin_conninfo(ctx), autocommit=True) as conn:
         for role, options in roles.items():
             exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
             verb = "ALTER" if exists else "CREATE"
@@ -164,7 +165,7 @@ def _bootstrap_postgres(ctx: StackContext) -> None:
                         sql.Identifier(database), sql.Identifier(owner)
                     )
                 )
-    with psycopg.connect(_admin_conninfo(ctx, "sdp"), autocommit=True) as conn:
+    with psycopg.connect(admin_conninfo(ctx, "sdp"), autocommit=True) as conn:
         conn.execute("REVOKE ALL ON DATABASE sdp FROM PUBLIC")
         conn.execute("GRANT CONNECT ON DATABASE sdp TO sdp_reader, sdp_analyst, sdp_vault_admin")
         # Analysts stage their own intermediate results; nobody else needs temporary tables.

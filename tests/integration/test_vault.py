@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -37,6 +38,25 @@ TOKENIZER = Tokenizer(TokenKey("k1", b"vault-integration-token-key-01"))
 def db(database_url: str) -> str:
     apply_migrations(database_url)
     return database_url
+
+
+@pytest.fixture(scope="module")
+def own_db(services: Settings) -> Iterator[str]:
+    """A results database of this module's own: a rotation re-wraps EVERY data key of a database,
+    and the session's shared one holds keys of other tests' master keys."""
+    from psycopg import sql
+
+    from include.stack.services import admin_conninfo
+
+    name = f"sdp_vault_test_{uuid.uuid4().hex[:8]}"
+    admin = admin_conninfo(StackContext(services))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {} OWNER sdp_writer").format(sql.Identifier(name)))
+    url = f"{services.database_url.rsplit('/', 1)[0]}/{name}"
+    apply_migrations(url)
+    yield url
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 @pytest.fixture(scope="module")
@@ -175,21 +195,13 @@ def test_loader_refuses_entries_under_another_data_key(db: str, master: MasterKe
 
 
 def test_rotation_rewraps_data_keys_without_touching_entries(
-    db: str, master: MasterKey, tmp_path: Path
+    own_db: str, master: MasterKey, tmp_path: Path
 ) -> None:
+    db = own_db
     values = _unique_values(3)
     sha256, tokens = stage_with_vault(tmp_path / "staged", values, VaultEncryptor.new(master))
     _load(db, tmp_path / "staged", sha256)
     before = sorted(_vault_rows(db, tokens))
-    # Every data key of the session's database is wrapped by the stack's master key (or, after an
-    # interrupted run of this test, by NEW_MASTER); one wrapped by any other would stop the rotation.
-    with psycopg.connect(db) as conn:
-        foreign = conn.execute(
-            "SELECT count(*) FROM vault_data_keys WHERE master_key_id <> ALL(%s)",
-            ([master.key_id, NEW_MASTER.key_id],),
-        ).fetchone()[0]
-    if foreign:
-        pytest.skip("the database holds data keys of another master key (a shared test database)")
     result = vault.rotate(db, master, NEW_MASTER, "key-custodian")
     assert result.rewrapped >= 1
     assert sorted(_vault_rows(db, tokens)) == before
@@ -204,8 +216,8 @@ def test_rotation_rewraps_data_keys_without_touching_entries(
             "SELECT count(*) FROM system_audit_log WHERE action = %s AND actor = 'key-custodian'",
             (AuditAction.VAULT_ROTATE,),
         ).fetchone()[0]
-    assert audited >= 2
-    # Back, so the engines of the session keep using the stack's key.
+    assert audited == 2
+    # Back, so the module's next test finds the stack's key.
     vault.rotate(db, NEW_MASTER, master, "key-custodian")
 
 
@@ -263,7 +275,7 @@ def test_stream_consumer_stores_entries_in_its_transaction(
 
 
 def test_sdp_vault_reveal_prints_only_the_value(
-    services: Settings, db: str, master: MasterKey, tmp_path: Path
+    services: Settings, own_db: str, master: MasterKey, tmp_path: Path
 ) -> None:
     import os
     import subprocess
@@ -273,8 +285,14 @@ def test_sdp_vault_reveal_prints_only_the_value(
 
     values = _unique_values(2)
     sha256, tokens = stage_with_vault(tmp_path / "staged", values, VaultEncryptor.new(master))
+    db = own_db
     _load(db, tmp_path / "staged", sha256)
-    env = {**os.environ, **StackContext(services).pipeline_env(), "SDP_ACTOR": "cli-user"}
+    env = {
+        **os.environ,
+        **StackContext(services).pipeline_env(),
+        "SDP_ACTOR": "cli-user",
+        "SDP_DATABASE_URL": db,
+    }
 
     def sdp(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "include.cli", "vault", *args], env=env,
