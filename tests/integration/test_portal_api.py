@@ -320,7 +320,7 @@ def test_uploads_refused(portal, samples) -> None:
     before = {p for target in targets for p in target.rglob("*")}
     content = samples["patients.csv"].read_bytes()
     for name in ("../escape.csv", "..\\escape.csv", "sub/escape.csv", "/etc/escape.csv", ".hidden.csv",
-                 "notes.txt", "..csv", "~temp.csv"):  # fmt: skip
+                 "notes.xlsx", "..csv", "~temp.csv"):  # fmt: skip
         response = api(settings, "POST", "/api/upload", admin, files={"file": (name, content)},
                        data={"pipeline": "auto"})  # fmt: skip
         assert response.status_code in (400, 422), (name, response.status_code)
