@@ -710,6 +710,11 @@ class _People:
         cols: dict[str, list] = {k: [] for k in (*self.SCALARS, "nat", "intl", "ssn")}
         for loc in LOCALES:
             fk, region = fakers[loc], REGION[loc]
+            # Some locales (it_IT) build their city list from a set: its order, hence fk.city(),
+            # would follow the interpreter's hash seed. Sorted, the corpus is the same bytes in
+            # every process.
+            listed = getattr(fk.provider("faker.providers.address"), "cities", None)
+            cities = sorted(listed) if isinstance(listed, list) else None
             for _ in range(size):
                 first, last = fk.first_name(), fk.last_name()
                 cols["loc"].append(loc)
@@ -718,7 +723,7 @@ class _People:
                 cols["last"].append(last)
                 cols["email"].append(_email(first, last, loc, r))
                 cols["street"].append(_street(loc, fk, r))
-                cols["city"].append(fk.city())
+                cols["city"].append(fk.random_element(cities) if cities else fk.city())
                 if loc == "en_US":
                     state = fk.state_abbr(include_territories=False, include_freely_associated_states=False)
                     zipcode = fk.zipcode_in_state(state)
