@@ -5,7 +5,7 @@
  * matrices per value; a ZIP code, MRN, date of birth, phone or name column with several regexes (or
  * strptime passes, or numpy matrices) per value. This loop does the shape and the checksum in one
  * pass per value and hands back one int64 per value; the rules that are data (SSA exclusions,
- * card brands, IBAN lengths) stay in Python (compliance/detection/recognizers.py), which applies
+ * card brands, IBAN lengths) stay in Python (compliance/detection/recognizers/), which applies
  * them to these numbers.
  * Texts arrive as an Arrow string array's data buffer plus n + 1 int64 offsets (buffer protocol
  * only: no numpy/pyarrow C API, so one .so serves every venv). The GIL is released.

@@ -20,7 +20,7 @@ from compliance.detection import blanks, headers
 from compliance.detection import phone as phone_numbers
 from compliance.detection.arrays import as_strings, lengths, matches
 from compliance.detection.recognizers import REGISTRY, Recognizer
-from compliance.detection.text import ReplaceMany, TextScanner, per_value
+from compliance.detection.scanner import ReplaceMany, TextScanner, per_value
 from compliance.vocabulary import IdType
 
 __all__ = [

@@ -1,6 +1,6 @@
 """Column-header semantics: normalisation and the header rules for non-identifier roles.
 
-Identifier headers live on each recognizer (recognizers.py); this module holds what is not an
+Identifier headers live on each recognizer (recognizers/); this module holds what is not an
 identifier type: consent flags, record dates, quasi-identifiers, free text, GPS lat/lon halves, and
 headers that rule out value-based typing (a "version" column of 1.2.3.4 strings is not IPs).
 All rules match the normalised header in full.

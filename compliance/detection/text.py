@@ -1,29 +1,19 @@
-"""Identifiers embedded in free text (notes, memo, comments): find them per row, or scrub them.
+"""Free-text patterns: one text pattern of a recognizer compiled for RE2 and Python, where its
+validating matches are, and texts rebuilt with spans replaced (scanner.py decides which rows each
+pattern sees).
 
-Cost model: one RE2 pass of the union of all text patterns over the column splits rows into
-"nothing identifier-shaped" (most notes) and candidates. Each type's pattern then runs on the
-candidates only, `extract_regex` pulls the first match per row, and the recognizer validates the
-matches vectorised. Every RE2 pass costs about the same per byte, so the scanner learns which types
-a column usually holds ("hot") and counts those directly; the others share one union pass and are
-counted only on the rows it leaves. Only rows whose first match fails validation (a decoy before a real value) are
-re-scanned in Python for their later matches. With the C extension (hints.py), one pass over the
-bytes replaces the union and group passes: it tells per text which types' patterns may match, and
-each type's RE2 passes run on those texts only (same results: a hint never misses a match).
-
-Scrubbing needs every span: RE2 counts each type's matches per row; a row with one match takes its
-span from `extract_regex` (the match ends where group `v` ends) and where its text occurs in the row
-(a C search when it occurs once, else `find_substring_regex`), and only rows holding a type twice
-or more are scanned in Python. Overlaps are resolved with numpy, the
-strings rebuilt from the Arrow byte buffers in one C pass (numpy without the extension), and
-replacements are asked for once per type.
+Spans: RE2 counts a type's matches per row; a row with one match takes its span from
+`extract_regex` (the match ends where group `v` ends) and where its text occurs in the row (a C
+search when it occurs once, else `find_substring_regex`), and only rows holding a type twice or
+more are scanned in Python. The strings are rebuilt from the Arrow byte buffers in one C pass
+(numpy without the extension).
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -32,24 +22,18 @@ import pyarrow.compute as pc
 
 from compliance.buffers import string_buffers
 from compliance.detection.arrays import to_mask
-from compliance.detection.hints import HintTable
 from compliance.detection.recognizers import Recognizer, TextPattern
-from compliance.vocabulary import IdType
 
 try:  # C match starts and text rebuilding (native/text_hints.c); without it RE2 and numpy do them
     from compliance.detection import _text_hints as _native
 except ImportError:
     _native = None
 
-ReplaceMany = Callable[[IdType, pa.Array], pa.Array]
-"""replace_many(type, texts) -> one replacement string per text (same length, same order)."""
 
 _NAMED_GROUP = re.compile(r"\(\?P<\w+>")
 # Groups wrapped around a text pattern: its whole match, and the text before the match.
 _WHOLE = "whole"
 _BEFORE = "before"
-# Share of a column's candidate rows in which a type must match to get a pass of its own ("hot").
-_HOT_SHARE = 0.05
 
 
 def _without_groups(pattern: str) -> str:
@@ -57,7 +41,7 @@ def _without_groups(pattern: str) -> str:
     return _NAMED_GROUP.sub("(?:", pattern)
 
 
-class _FirstMatches(NamedTuple):
+class FirstMatches(NamedTuple):
     """What find() learnt about the texts of one type with a match: their positions (sorted), their
     first match (TextType.first_matches) and whether that match validates."""
 
@@ -66,7 +50,7 @@ class _FirstMatches(NamedTuple):
     valid: np.ndarray
 
 
-class _TextType:
+class TextType:
     """One text pattern of a recognizer, compiled for both engines."""
 
     def __init__(self, recognizer: Recognizer, pattern: TextPattern) -> None:
@@ -115,7 +99,7 @@ class _TextType:
         self,
         texts: pa.Array,
         count: np.ndarray | None = None,
-        first: _FirstMatches | None = None,
+        first: FirstMatches | None = None,
         ascii_text: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(row, start byte, end byte) of group `v` in every validating match in `texts`; `count`
@@ -132,8 +116,8 @@ class _TextType:
         known = None
         if first is not None:
             at = np.searchsorted(first.positions, once[ascii_text])
-            known = (_rows(first.matches, at), first.valid[at])
-        return _stacked(
+            known = (rows_of(first.matches, at), first.valid[at])
+        return stacked(
             [
                 self._single_spans(texts, once[ascii_text], ascii_only=True, known=known),
                 self._single_spans(texts, once[~ascii_text], ascii_only=False),
@@ -153,7 +137,7 @@ class _TextType:
         (`known`: first_matches of those rows and their validity, when find() has them)."""
         if rows.size == 0:
             return _no_spans()
-        single = _rows(texts, rows)
+        single = rows_of(texts, rows)
         found, valid = known if known is not None else (None, None)
         if ascii_only:
             found = found if found is not None else pc.extract_regex(single, self.whole)
@@ -182,7 +166,7 @@ class _TextType:
         unsure = np.flatnonzero(start < 0)
         if unsure.size:
             start = start.copy()
-            start[unsure] = pc.find_substring_regex(_rows(single, unsure), self.pattern).to_numpy(
+            start[unsure] = pc.find_substring_regex(rows_of(single, unsure), self.pattern).to_numpy(
                 zero_copy_only=False
             )
         return start
@@ -204,241 +188,13 @@ class _TextType:
         return table[:, 0], table[:, 1], table[:, 2]
 
 
-@dataclass
-class _Prefiltered:
-    """A text column's candidate rows (positions in the column) and their values (`subset`); per
-    group of types with a match: its positions in `subset`, their values and the group's types.
-    Per-type match counts are computed on first use and kept."""
-
-    candidates: np.ndarray
-    subset: pa.Array
-    hot: set[_TextType]
-    groups: list[tuple[np.ndarray, pa.Array, list[_TextType]]] = field(default_factory=list)
-    counts: dict[int, np.ndarray] = field(default_factory=dict)
-    # Per type: positions in its group with a match, and their first_matches (find() leaves them).
-    firsts: dict[int, _FirstMatches] = field(default_factory=dict)
-    _ascii: np.ndarray | None = None
-
-    def ascii_text(self) -> np.ndarray:
-        """Whether each text of `subset` is ASCII (one pass, shared by the types' spans)."""
-        if self._ascii is None:
-            self._ascii = to_mask(pc.string_is_ascii(self.subset))
-        return self._ascii
-
-    def count(self, text_type: _TextType, group_values: pa.Array) -> np.ndarray:
-        """text_type.count(group_values) for the group holding `text_type` (one group per type)."""
-        key = id(text_type)
-        if key not in self.counts:
-            self.keep(text_type, text_type.count(group_values))
-        return self.counts[key]
-
-    def keep(self, text_type: _TextType, count: np.ndarray) -> None:
-        """Store a type's counts and update whether it is hot: matched in enough candidates that a
-        pass of its own is cheaper than the union pass plus the group passes it would trigger."""
-        self.counts[id(text_type)] = count
-        if np.count_nonzero(count) >= _HOT_SHARE * self.candidates.size:
-            self.hot.add(text_type)
-        else:
-            self.hot.discard(text_type)
-
-
-class TextScanner:
-    def __init__(self, recognizers: Sequence[Recognizer]) -> None:
-        self.types = [_TextType(r, pattern) for r in recognizers for pattern in r.text_patterns()]
-        self.union = _union(self.types)
-        # Types are probed in groups (~sqrt of their number): a group's union skips its types on
-        # rows holding none of them, so each RE2 pass covers fewer rows.
-        size = max(1, int(np.ceil(np.sqrt(len(self.types)))))
-        chunks = [self.types[i : i + size] for i in range(0, len(self.types), size)]
-        self.groups = [(_union(chunk), chunk) for chunk in chunks]
-        self._hot: set[_TextType] = set()  # learnt from earlier columns/batches; only a speed hint
-        self._hints = HintTable.of(tuple(t.hint for t in self.types))
-        # The prefilters of the current batch's columns, by (length, bytes): see _prefilter.
-        self._prefilters: dict[tuple[int, int], list[tuple[pa.Array, _Prefiltered]]] = {}
-
-    def _prefilter(self, values: pa.Array) -> _Prefiltered:
-        """The RE2 passes that find() and scrub() share, for `values`.
-
-        A pipeline scans a text column twice (detection, then scrubbing), usually over equal text:
-        the results of the current batch (forget_batch() drops them) are kept and reused when an
-        array of equal content comes again (one memcmp instead of ~25 RE2 passes over the text).
-        """
-        key = (len(values), values.nbytes)
-        for seen, result in self._prefilters.get(key, ()):
-            if type(seen) is type(values) and seen.type == values.type and seen.equals(values):
-                return result
-        hinted = self._hints.candidate_types(values)
-        if hinted is not None:
-            candidates = np.flatnonzero(hinted.any(axis=1))
-            result = _Prefiltered(candidates, _rows(values, candidates), self._hot)
-            self._group_by_hints(result, hinted[candidates])
-        else:
-            candidates = self._candidates(values)
-            result = _Prefiltered(candidates, _rows(values, candidates), self._hot)
-            if candidates.size:
-                self._group(result)
-        self._prefilters.setdefault(key, []).append((values, result))
-        return result
-
-    def forget_batch(self) -> None:
-        """Drop the kept prefilters: a new batch starts (they hold its columns)."""
-        self._prefilters = {}
-
-    def _group_by_hints(self, prefiltered: _Prefiltered, hinted: np.ndarray) -> None:
-        """Fill `prefiltered.groups` from the C hints (`hinted`: candidates x types): a group per
-        type, the candidates its hint holds for; its RE2 passes see only those."""
-        for index, text_type in enumerate(self.types):
-            where = np.flatnonzero(hinted[:, index])
-            if where.size:
-                prefiltered.groups.append((where, _rows(prefiltered.subset, where), [text_type]))
-
-    def _candidates(self, values: pa.Array) -> np.ndarray:
-        if len(values) == 0:
-            return np.zeros(0, dtype=np.int64)
-        return np.flatnonzero(to_mask(pc.match_substring_regex(values, self.union)))
-
-    def _group(self, prefiltered: _Prefiltered) -> None:
-        """Fill `prefiltered.groups`: each hot type counted on every candidate (a group of its own,
-        its rows with a match); the cold types probed in groups, on the rows their union matches."""
-        subset = prefiltered.subset
-        hot = [t for t in self.types if t in prefiltered.hot]
-        for text_type in hot:
-            count = text_type.count(subset)
-            where = np.flatnonzero(count > 0)
-            prefiltered.keep(text_type, count[where])
-            if where.size:
-                prefiltered.groups.append((where, _rows(subset, where), [text_type]))
-        cold = [t for t in self.types if t not in hot]
-        if not cold:
-            return
-        if hot:
-            rows = np.flatnonzero(to_mask(pc.match_substring_regex(subset, _union(cold))))
-            cold_values = _rows(subset, rows)
-            size = max(1, int(np.ceil(np.sqrt(len(cold)))))
-            groups = [(_union(cold[i : i + size]), cold[i : i + size]) for i in range(0, len(cold), size)]
-        else:  # the candidate pass was this union already
-            rows, cold_values, groups = np.arange(len(subset)), subset, self.groups
-        for union, chunk in groups if rows.size else []:
-            where = np.flatnonzero(to_mask(pc.match_substring_regex(cold_values, union)))
-            if where.size:
-                prefiltered.groups.append((rows[where], _rows(cold_values, where), chunk))
-
-    def find(self, values: pa.Array) -> dict[IdType, np.ndarray]:
-        """Row indices (sorted, unique) holding at least one valid identifier, per type."""
-        found: dict[IdType, np.ndarray] = {}
-        prefiltered = self._prefilter(values)
-        for where, group_values, chunk in prefiltered.groups:
-            group_rows = prefiltered.candidates[where]
-            for text_type in chunk:
-                # Rows with a match (counted once, shared with scrub()), then their first match.
-                counts = prefiltered.count(text_type, group_values)
-                position = np.flatnonzero(counts > 0)
-                if position.size == 0:
-                    continue
-                first = text_type.first_matches(_rows(group_values, position))
-                matched = to_mask(pc.is_valid(first))
-                rows = group_rows[position[matched]]
-                ok = text_type.valid(first if matched.all() else first.filter(pa.array(matched)))
-                valid = np.zeros(position.size, dtype=bool)
-                valid[matched] = ok
-                prefiltered.firsts[id(text_type)] = _FirstMatches(position, first, valid)
-                hits = [rows[ok]]
-                # The first match was a decoy: look at the later matches of the rows that have some
-                # (the count is of non-overlapping matches, as Python's finditer sees them).
-                retry = rows[~ok & (counts[position[matched]] > 1)]
-                if retry.size:
-                    later = text_type.python_matches(values.take(pa.array(retry)).to_pylist())
-                    hits.append(retry[np.array([bool(m) for m in later], dtype=bool)])
-                found_rows = np.concatenate(hits)
-                if found_rows.size:
-                    # A type may have several patterns: its rows are the union of theirs.
-                    before = found.get(text_type.id_type)
-                    found[text_type.id_type] = (
-                        np.sort(found_rows) if before is None else np.union1d(before, found_rows)
-                    )
-        return found
-
-    def scrub(self, values: pa.Array, replace_many: ReplaceMany) -> pa.Array:
-        """Replace every valid identifier span by its replacement; earlier, then longer, spans win.
-
-        `replace_many(type, texts)` is called at most once per type, with the matched texts of the
-        whole column. Rows without identifiers keep their value; with none at all, the (string)
-        input is returned as it is.
-        """
-        if isinstance(values, pa.ChunkedArray):
-            values = values.combine_chunks()
-        strings = values if pa.types.is_string(values.type) else values.cast(pa.string())
-        prefiltered = self._prefilter(strings)
-        candidates, subset = prefiltered.candidates, prefiltered.subset
-        if candidates.size == 0:
-            return strings
-        row, start, end, kind = _first_wins(*self._spans(prefiltered))
-        if row.size == 0:
-            return strings
-        offsets, data = _buffers(subset)
-        texts = _concat_pieces(data, offsets[row] + start, end - start)
-        changed, rebuilt = _splice(subset, row, start, end, self._replacements(texts, kind, replace_many))
-        mask = np.zeros(len(strings), dtype=bool)
-        mask[candidates[changed]] = True
-        return pc.replace_with_mask(strings, pa.array(mask), rebuilt)
-
-    def _spans(self, prefiltered: _Prefiltered) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Every valid identifier span of each candidate text (row in `prefiltered.subset`, start
-        byte, end byte, index of its type)."""
-        index_of = {id(text_type): index for index, text_type in enumerate(self.types)}
-        parts: list[tuple[np.ndarray, ...]] = []
-        for where, group, chunk in prefiltered.groups:
-            for text_type in chunk:
-                rows, start, end = text_type.spans(
-                    group,
-                    prefiltered.count(text_type, group),
-                    prefiltered.firsts.get(id(text_type)),
-                    prefiltered.ascii_text()[where],
-                )
-                parts.append((where[rows], start, end, np.full(rows.size, index_of[id(text_type)])))
-        return _stacked(parts) if parts else tuple(np.zeros(0, dtype=np.int64) for _ in range(4))
-
-    def _replacements(self, texts: pa.Array, kind: np.ndarray, replace_many: ReplaceMany) -> pa.Array:
-        """The replacement of each span: one call of `replace_many` per type, put back in span order."""
-        order = np.argsort(kind, kind="stable")
-        kinds, first = np.unique(kind[order], return_index=True)
-        bounds = [*first.tolist(), order.size]
-        parts = []
-        for position, type_index in enumerate(kinds.tolist()):
-            chosen = texts.take(pa.array(order[bounds[position] : bounds[position + 1]]))
-            out = replace_many(self.types[type_index].id_type, chosen)
-            if isinstance(out, pa.ChunkedArray):
-                out = out.combine_chunks()
-            if not isinstance(out, pa.Array) or len(out) != len(chosen):
-                raise TypeError(
-                    "replace_many(type, texts) must return an Arrow array with one value per text"
-                )
-            parts.append(pc.fill_null(out.cast(pa.string()), ""))  # a null replacement deletes the span
-        inverse = np.empty_like(order)
-        inverse[order] = np.arange(order.size)
-        return pa.concat_arrays(parts).take(pa.array(inverse))
-
-
-def per_value(replace: Callable[[IdType, str], str]) -> ReplaceMany:
-    """Adapt a one-value callback, replace(type, text) -> str, to the batch contract of `scrub`."""
-
-    def replace_many(id_type: IdType, texts: pa.Array) -> pa.Array:
-        return pa.array([replace(id_type, text) for text in texts.to_pylist()], pa.string())
-
-    return replace_many
-
-
 def _no_spans() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return tuple(np.zeros(0, dtype=np.int64) for _ in range(3))
 
 
-def _stacked(parts: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
+def stacked(parts: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
     """Concatenate (row, start, end, ...) array tuples field by field, as int64."""
     return tuple(np.concatenate([part[i] for part in parts]).astype(np.int64) for i in range(len(parts[0])))
-
-
-def _union(types: Sequence[_TextType]) -> str:
-    return "|".join(f"(?:{t.plain})" for t in types)
 
 
 @functools.cache  # a pure function of the pattern: every Detector of a process asks it again
@@ -473,35 +229,7 @@ def _value_ends_match(pattern: str) -> bool:
     return re.fullmatch(r"(?:\\b|\$)*", pattern[index + 1 :]) is not None
 
 
-def _first_wins(
-    row: np.ndarray, start: np.ndarray, end: np.ndarray, kind: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Spans sorted by (row, start, longer first, type order), without those overlapping a kept one."""
-    order = np.lexsort((kind, start - end, start, row))
-    row, start, end, kind = row[order], start[order], end[order], kind[order]
-    if row.size < 2:
-        return row, start, end, kind
-    # Furthest end of the earlier spans of the same row (row * width keeps rows apart in one maximum).
-    width = int(end.max()) + 1
-    reach = np.maximum.accumulate(row * width + end)
-    overlaps = np.zeros(row.size, dtype=bool)
-    overlaps[1:] = start[1:] < reach[:-1] - row[1:] * width
-    if not overlaps.any():
-        return row, start, end, kind
-    keep = np.ones(row.size, dtype=bool)
-    current, cursor = -1, 0
-    # Who wins depends on who won before: sequential, but only over the rows with an overlap.
-    for index in np.flatnonzero(np.isin(row, row[overlaps])).tolist():
-        if row[index] != current:
-            current, cursor = row[index], 0
-        if start[index] < cursor:
-            keep[index] = False
-        else:
-            cursor = end[index]
-    return row[keep], start[keep], end[keep], kind[keep]
-
-
-def _splice(
+def splice(
     strings: pa.Array, row: np.ndarray, start: np.ndarray, end: np.ndarray, replacements: pa.Array
 ) -> tuple[np.ndarray, pa.Array]:
     """(rows that change, their new values): each span [start, end) of `strings[row]` replaced.
@@ -543,6 +271,12 @@ def _splice(
     return changed, _concat_pieces(source, piece_start, piece_size, pieces_per_row)
 
 
+def span_texts(strings: pa.Array, row: np.ndarray, start: np.ndarray, end: np.ndarray) -> pa.Array:
+    """The text of each span [start, end) of `strings[row]` (bytes), as a string array."""
+    offsets, data = _buffers(strings)
+    return _concat_pieces(data, offsets[row] + start, end - start)
+
+
 def _concat_pieces(
     source: np.ndarray, starts: np.ndarray, sizes: np.ndarray, pieces_per_value: np.ndarray | None = None
 ) -> pa.Array:
@@ -576,7 +310,7 @@ def _buffers(strings: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return offsets.astype(np.int64), data
 
 
-def _rows(values: pa.Array, positions: np.ndarray) -> pa.Array:
+def rows_of(values: pa.Array, positions: np.ndarray) -> pa.Array:
     """values[positions] for sorted, distinct positions: `values` itself when they are all of it."""
     return values if positions.size == len(values) else values.take(pa.array(positions))
 

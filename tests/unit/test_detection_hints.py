@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from compliance.columns import ColumnRole
 from compliance.detection import Detector, hints, per_value
 from compliance.detection.hints import HintTable, TextHint
-from compliance.detection.text import TextScanner
+from compliance.detection.scanner import TextScanner
 from compliance.generator import generate
 from compliance.vocabulary import IdType
 

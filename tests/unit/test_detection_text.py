@@ -14,7 +14,7 @@ from compliance.anonymize.tokenize import Tokenizer, TokenKey
 from compliance.detection import Detector, per_value
 from compliance.detection import text as text_module
 from compliance.detection.recognizers import Recognizer
-from compliance.detection.text import TextScanner
+from compliance.detection.scanner import TextScanner
 from compliance.vocabulary import IdType
 
 DETECTOR = Detector()

@@ -1,0 +1,108 @@
+"""What a recognizer is, and the small checks that recognizers of several families share.
+
+A recognizer combines three kinds of evidence:
+- `header`: a regex over the normalised column header (headers.normalize_header);
+- `validate`: a vectorised validator of the values of a column of its type (checksums, ranges);
+- `text_pattern`: how the identifier appears embedded in free text. It is written in the common
+  subset of RE2 (pyarrow) and Python `re`, with the identifier in group `v`; groups before it are
+  context ("MRN:", "DOB") that is kept when the identifier is scrubbed.
+A header alone never makes a finding: every reported value passes `validate` (or `validate_text`).
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from compliance.detection.arrays import containing, matches, to_mask
+from compliance.detection.hints import TextHint
+from compliance.vocabulary import IdType
+
+
+@dataclass(frozen=True)
+class TextPattern:
+    """One more way an identifier appears in free text, beside a recognizer's `text_pattern`: most
+    often a keyword-context form ("SSN 423 52 2671") whose value alone would be too ambiguous.
+    `check` names the recognizer method that validates its matches (one struct per match)."""
+
+    regex: str
+    hint: TextHint | None = None
+    check: str = "validate_text"
+
+
+class Recognizer(ABC):
+    id_type: ClassVar[IdType]
+    # Full-match regex over the normalised header; None: never named by header.
+    header: ClassVar[str | None] = None
+    # May classify a column whose header says nothing (e.g. "col_7"), from its values alone.
+    by_values: ClassVar[bool] = False
+    text_pattern: ClassVar[str | None] = None
+    # A necessary condition of text_pattern, checked in C before any RE2 pass (hints.py); None: none.
+    text_hint: ClassVar[TextHint | None] = None
+    # The header is ambiguous ("location" may hold city names): it names the type only if some
+    # sampled values validate.
+    header_needs_values: ClassVar[bool] = False
+    # Integer-typed columns lose leading zeros: left-pad their string form to this width.
+    integer_width: ClassVar[int] = 0
+    # Further free-text forms, e.g. keyword context that lets an ambiguous shape count.
+    context_patterns: ClassVar[tuple[TextPattern, ...]] = ()
+
+    def __init__(self, *, gps_precision: int = 3) -> None:
+        self.gps_precision = gps_precision
+        self.header_rule = re.compile(self.header) if self.header else None
+
+    def names(self, normalized_header: str) -> bool:
+        """Whether the (normalised) header names this type."""
+        return self.header_rule is not None and self.header_rule.fullmatch(normalized_header) is not None
+
+    @abstractmethod
+    def validate(self, values: pa.Array) -> np.ndarray:
+        """Which values of a column of this type are real identifiers (trimmed strings, nulls allowed)."""
+
+    def evidence(self, values: pa.Array) -> np.ndarray:
+        """Which sample values prove the type on their own, for columns with uninformative headers."""
+        return self.validate(values)
+
+    def evidence_ceiling(self, values: pa.Array) -> float:
+        """An upper bound of the share of `values` that `evidence` accepts. Recognizers with costly
+        evidence bound it cheaply, so classification skips them when they cannot reach its threshold."""
+        return 1.0
+
+    def validate_text(self, found: pa.StructArray) -> np.ndarray:
+        """Which matches of `text_pattern` (one struct per match, a field per group) are identifiers."""
+        return self.validate(found.field("v"))
+
+    def text_patterns(self) -> tuple[TextPattern, ...]:
+        """Every free-text form of this type: `text_pattern` first, then `context_patterns`."""
+        primary = (TextPattern(self.text_pattern, self.text_hint),) if self.text_pattern else ()
+        return primary + self.context_patterns
+
+    def published(self, values: pa.Array) -> np.ndarray:
+        """Which values of a column of this type are in a published (anonymized) form that carries
+        no identifier: a generalised ZIP or date, a coarse position. They get no violation and are
+        not "unrecognised" either. Masks, tokens and placeholders are handled for every type."""
+        return np.zeros(len(values), dtype=bool)
+
+
+DIGITS = b"0123456789"
+HEX = b"0123456789ABCDEFabcdef"
+LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def has_space(values: pa.Array) -> np.ndarray:
+    """Which values may hold an ASCII whitespace (RE2's \\s) byte."""
+    return containing(values, b" \t\n\f\r")
+
+
+def has_digit(values: pa.Array) -> np.ndarray:
+    return matches(values, r"\d")
+
+
+def context_group(found: pa.StructArray, name: str) -> np.ndarray:
+    return to_mask(pc.greater(pc.utf8_length(found.field(name)), 0))

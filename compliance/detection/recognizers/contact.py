@@ -1,0 +1,186 @@
+"""How a person is reached: e-mail address, phone number, URL."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from compliance.detection import phone
+from compliance.detection.arrays import (
+    lengths,
+    matches,
+    share_containing,
+    share_starting_with,
+    starting_with,
+    strip_chars,
+    validate_where,
+)
+from compliance.detection.headers import ANY_PREFIX, ID_SUFFIX
+from compliance.detection.hints import TextHint
+from compliance.detection.recognizers.base import Recognizer, TextPattern, context_group
+from compliance.vocabulary import IdType
+
+
+class EmailRecognizer(Recognizer):
+    id_type = IdType.EMAIL
+    header = ANY_PREFIX + r"(?:e_?mail|mail|email_address|e_mail_address|email_addr|mail_address)" + ID_SUFFIX
+    by_values = True
+    _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+    ADDRESS = rf"{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+[A-Za-z]{{2,63}}"
+    text_pattern = r"(?P<v>\b[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\.[A-Za-z]{2,63})\b"
+    text_hint = TextHint(shapes=("at",))
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        return matches(values, rf"^{self.ADDRESS}$") & (lengths(values) <= 254)
+
+    def evidence_ceiling(self, values: pa.Array) -> float:
+        return share_containing(values, b"@")
+
+
+# Words after which a run of digit groups is read as a phone number, up to three words apart
+# ("call back on 020 7946 0958", "Reached by phone at 617.728.8451", "mobile: +44 7700 900123").
+# A relative or emergency contact is most often given with a number: "Son (713) 607-0358".
+_PHONE_KEYWORDS = (
+    "phone", "ph", "tel", "telephone", "mobile", "mob", "cell", "cellphone", "fax", "call", "called",
+    "calling", "callback", "contact", "reach", "reached", "text", "sms", "otp", "whatsapp", "landline",
+    "hotline", "helpline", "voicemail", "dial", "dialed", "rang", "ring", "emergency", "son", "daughter",
+    "wife", "husband", "spouse", "partner", "mother", "father", "mom", "dad", "brother", "sister",
+    "guardian", "caregiver", "neighbor", "neighbour",
+)  # fmt: skip
+# What may stand between a phone keyword and its number (a few words: "call back on", "by phone at",
+# "Son ("): no digit or "+" (the number starts there), and no full stop, closing bracket, semicolon or
+# line break, so the keyword of one sentence never reaches a number of the next ("(billing
+# contact). Quote 2025-..."). Greedy, it stops where the number starts; an opening bracket it takes
+# is why the number may start "617) 728-8451".
+_GAP = r"[^\d+.;)\n]"
+_PHONE_NOTATION = (
+    r"(?:(?:\+\d{1,3}|\b00\d{1,3}|\b1)[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,5}(?:[ .\-/]?\d{1,5}){0,5}"
+)
+
+
+class PhoneRecognizer(Recognizer):
+    id_type = IdType.PHONE
+    header = (
+        ANY_PREFIX
+        + (
+            r"(?:phone|telephone|tel|mobile|cell|cellphone|cell_phone|mobile_phone|fax|msisdn|"
+            r"contact_number|phone_number|mobile_number|telephone_number|tel_number|landline)"
+        )
+        + ID_SUFFIX
+    )
+    by_values = True
+    # International (+44 20 7946 0958, 0049 30 ...) and NANP (617.728.8451, (617) 728-8451) notations.
+    # `pre`: an IBAN's country, check digits and groups, or a digit group, before the number: the
+    # "0044 0532 ..." of "DE89 3704 0044 0532 0130 00" is part of the IBAN, and a "00" group after
+    # other digit groups is part of a longer number ("1-617-728-8451" keeps its NANP reading).
+    text_pattern = (
+        r"(?P<pre>\b[A-Z]{2}\d{2}[ -](?:[A-Z0-9]{4}[ -])*|\d[ .-])?"
+        r"(?P<v>(?:\+\d{1,3}[ .-]?|\b00[1-9]\d{0,2}[ .-])(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}\b|"
+        r"(?:\(\d{3}\)\s?|\b\d{3}[-. ])\d{3}[-. ]\d{4}\b)"
+    )
+    text_hint = TextHint(shapes=("phone",))
+    context_patterns = (
+        # National notations with a trunk 0 (020 7946 0958, 030 12345678, 06 12 34 56 78, (02) 9876 5432):
+        # valid in one of phone.NATIONAL_REGIONS by `phonenumbers`, and not shaped like a date.
+        TextPattern(
+            r"(?P<pre>\d[ .\-/]|\b[A-Z]{4} |(?i:\b(?:licen[cs]e|dl|passport|acct|account|ssn|member|policy|claim|"
+            r"order|invoice|ref|reference|id|no|number)\b\.?)\s*[:#]?\s*)?"
+            r"(?P<v>(?:\(0\d{1,4}\)[ .\-/]?|\b0\d{1,4}[ .\-/])(?:\d{5,8}|\d{2,5}(?:[ .\-]\d{2,5}){1,4}))\b",
+            TextHint(shapes=("zero_group",)),
+            "validate_national_text",
+        ),
+        # Any notation, bare digits included, right after a phone keyword (up to three words apart).
+        TextPattern(
+            rf"(?i:\b(?:{'|'.join(_PHONE_KEYWORDS)})\b)\.?{_GAP}{{0,30}}"
+            rf"(?P<v>\d{{3}}\)\s?\d{{3}}[-. ]\d{{4}}|{_PHONE_NOTATION})\b",
+            TextHint(keywords=_PHONE_KEYWORDS),
+            "validate_context",
+        ),
+    )
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        # In a phone column a number that is possible by its numbering plan counts, even when
+        # `phonenumbers` does not know it as assigned.
+        return phone.valid_phones(values, possible=True)
+
+    def evidence(self, values: pa.Array) -> np.ndarray:
+        # Bare 10-digit strings may be any number; formatted ones are checked by phonenumbers itself.
+        index = np.flatnonzero(self._formatted(values))
+        out = np.zeros(len(values), dtype=bool)
+        out[index] = phone.phonenumbers_valid(values.take(pa.array(index)).to_pylist())
+        return out
+
+    def evidence_ceiling(self, values: pa.Array) -> float:
+        # A bound read on the bytes (PHONE_SHAPE's first character and length); the two regexes of the
+        # exact share only when it leaves the type a chance (classification asks for 0.8 and up).
+        shaped = share_starting_with(values, b"+0123456789 \t\n\v\f\r().-/", min_bytes=6, max_bytes=26)
+        if shaped < 0.5:
+            return shaped
+        return float(np.mean(self._formatted(values))) if len(values) else 0.0
+
+    @staticmethod
+    def _formatted(values: pa.Array) -> np.ndarray:
+        return matches(values, r"^\+|[\s().-]") & matches(values, phone.PHONE_SHAPE)
+
+    def validate_text(self, found: pa.StructArray) -> np.ndarray:
+        value = found.field("v")
+        valid = phone.valid_phones(value, national_formats=False)
+        # Not in an IBAN (a `pre` longer than a digit and a separator), no "00" group after other
+        # digit groups, and "00" numbers of 13 digits at most (E.164 allows 15 with the country
+        # code, but none of the countries tried more than 13): "0063 3559 1646 0923" is a reference.
+        suspect = valid & (context_group(found, "pre") | starting_with(value, b"0"))
+        if suspect.any():
+            index = np.flatnonzero(suspect)
+            some, before = value.take(pa.array(index)), found.field("pre").take(pa.array(index))
+            length = pc.fill_null(pc.utf8_length(before), 0).to_numpy(zero_copy_only=False)
+            zero = starting_with(some, b"0")
+            too_long = zero & ((lengths(strip_chars(some, r"\D")) > 15) | matches(some, phone.NOT_A_PHONE))
+            valid[index] = (length <= 2) & ~(zero & (length > 0)) & ~too_long
+        return valid
+
+    def validate_national_text(self, found: pa.StructArray) -> np.ndarray:
+        # Not a group inside a longer run of groups (a card number, an IBAN's "GB29 NWBK 6016 ...") nor
+        # another identifier's number ("driver's license 078 107 860"): `pre` holds what precedes it.
+        # `phonenumbers` (per distinct value) only for what passes the cheap checks.
+        value = found.field("v")
+        digits = lengths(strip_chars(value, r"\D"))
+        alone = ~context_group(found, "pre") & (digits >= 9)
+        shaped = validate_where(value, alone, lambda some: ~matches(some, phone.NOT_A_PHONE))
+        return validate_where(value, shaped, phone.valid_phones)
+
+    def validate_context(self, found: pa.StructArray) -> np.ndarray:
+        value = found.field("v")
+        digits = lengths(strip_chars(value, r"\D"))
+        sized = (digits >= 7) & (digits <= 15)
+        shaped = validate_where(value, sized, lambda some: ~matches(some, phone.NOT_A_PHONE))
+        valid = validate_where(value, shaped, phone.valid_phones)
+        # A keyword also lets a national number without trunk 0 count ("mobile 98765 43210").
+        other_country = shaped & ~valid & ~matches(value, phone.NANP_NOTATION)
+        return valid | validate_where(value, other_country, phone.valid_in_regions)
+
+
+class UrlRecognizer(Recognizer):
+    id_type = IdType.URL
+    header = (
+        ANY_PREFIX
+        + (
+            r"(?:url|uri|website|web_site|homepage|home_page|link|web_address|web_page|webpage|"
+            r"profile_url|profile_link|social_media|linkedin|facebook|twitter)"
+        )
+        + ID_SUFFIX
+    )
+    by_values = True
+    text_pattern = r"(?P<v>\b(?i:(?:https?|ftp)://|www\.)[^\s<>\"']*[^\s<>\"'.,;:!?)\]])"
+    text_hint = TextHint(keywords=("http", "ftp", "www."))
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        return matches(
+            values,
+            r"^(?i:(?:https?|ftp)://[^\s/?#@]+(?:@[^\s/?#]+)?(?:[/?#]\S*)?|www\.[a-z0-9-]+(?:\.[a-z0-9-]+)+(?:[/?#:]\S*)?)$",
+        )
+
+    def evidence_ceiling(self, values: pa.Array) -> float:
+        # Case-insensitive: non-ASCII letters that fold to ASCII ones count too.
+        return share_starting_with(values, b"hHfFwW", non_ascii=True, min_bytes=5)

@@ -1,0 +1,209 @@
+"""Payment and bank identifiers: card number, card security code, IBAN, bank account."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from compliance.detection.arrays import (
+    UNDECIDED,
+    as_int,
+    compact_digits,
+    lengths,
+    luhn_valid,
+    matches,
+    mod97_remainder,
+    native_check,
+    right_aligned_codes,
+    share_starting_with,
+    strip_chars,
+    validate_where,
+)
+from compliance.detection.headers import ANY_PREFIX
+from compliance.detection.hints import TextHint
+from compliance.detection.recognizers.base import DIGITS, LETTERS, Recognizer, TextPattern, context_group
+from compliance.vocabulary import IdType
+
+
+class CreditCardRecognizer(Recognizer):
+    id_type = IdType.CREDIT_CARD
+    header = ANY_PREFIX + (
+        r"(?:card_number|card_no|card_num|cc|cc_number|cc_num|cc_no|ccn|pan|card_pan|credit_card|"
+        r"creditcard|credit_card_number|debit_card|debit_card_number|payment_card|primary_account_number)"
+    )
+    by_values = True
+    # `other`: what makes the digits another identifier: an IBAN's country, check digits and groups
+    # ("FR39 5215 3676 1623 9581 9053 506" holds a Luhn-valid run of four groups), a "+" (a phone
+    # number in E.164), or an account keyword ("acct #6229318099237958").
+    text_pattern = (
+        r"(?P<other>\b[A-Z]{2}\d{2}[ -](?:[A-Z0-9]{4}[ -])*|\+|"
+        r"(?i:\b(?:acct|account|routing|aba)\b\.?\s*(?:number|no\.?|num|#)?\s*[:#]?\s*))?"
+        r"\b(?P<v>\d{4}(?:[ -]\d{4}){3}(?:[ -]\d{3})?|\d{4}[ -]\d{6}[ -]\d{4,5}|\d{13,19})\b"
+    )
+    text_hint = TextHint(shapes=("card_digits",))
+    # (first, last prefix, prefix digits, allowed lengths) per brand.
+    BRANDS: ClassVar[tuple[tuple[int, int, int, tuple[int, ...]], ...]] = (
+        (4, 4, 1, (13, 16, 19)),  # Visa
+        (51, 55, 2, (16,)),  # Mastercard
+        (2221, 2720, 4, (16,)),  # Mastercard 2-series
+        (34, 34, 2, (15,)),  # Amex
+        (37, 37, 2, (15,)),
+        (6011, 6011, 4, (16, 17, 18, 19)),  # Discover
+        (644, 649, 3, (16, 17, 18, 19)),
+        (65, 65, 2, (16, 17, 18, 19)),
+        (3528, 3589, 4, (16, 17, 18, 19)),  # JCB
+        (300, 305, 3, (14, 15, 16, 17, 18, 19)),  # Diners Club
+        (3095, 3095, 4, (14, 15, 16, 17, 18, 19)),
+        (36, 36, 2, (14, 15, 16, 17, 18, 19)),
+        (38, 39, 2, (14, 15, 16, 17, 18, 19)),
+        (62, 62, 2, (16, 17, 18, 19)),  # UnionPay (incl. Discover co-brand 622126-622925)
+        (50, 50, 2, tuple(range(12, 20))),  # Maestro
+        (56, 69, 2, tuple(range(12, 20))),
+    )
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        found = native_check("card", values)  # leading six digits * 100 + length, when shaped and Luhn-valid
+        if found is not None:
+            index = np.flatnonzero(found >= 0)
+            valid = np.zeros(len(values), dtype=bool)
+            valid[index] = self._brand(found[index] // 100, found[index] % 100)
+            return valid
+        shaped = matches(values, r"^\d(?:[ -]?\d){11,18}$")
+        return validate_where(values, shaped, self._check)
+
+    def evidence_ceiling(self, values: pa.Array) -> float:
+        return share_starting_with(values, DIGITS, min_bytes=12, max_bytes=37)
+
+    def validate_text(self, found: pa.StructArray) -> np.ndarray:
+        return self.validate(found.field("v")) & ~context_group(found, "other")
+
+    def _check(self, values: pa.Array) -> np.ndarray:
+        digits, length = compact_digits(values, 19, 40)
+        # The six leading digits (the issuer prefix) start at column 19 - length.
+        start = np.clip(19 - length, 0, 13)[:, None] + np.arange(6)
+        leading = as_int(np.take_along_axis(digits, start, axis=1))
+        return self._brand(leading, length) & luhn_valid(digits)
+
+    def _brand(self, leading: np.ndarray, length: np.ndarray) -> np.ndarray:
+        """Whether the six leading digits and the length fit some brand."""
+        brand = np.zeros(len(leading), dtype=bool)
+        for first, last, size, allowed in self.BRANDS:
+            prefix = leading // 10 ** (6 - size)
+            brand |= (prefix >= first) & (prefix <= last) & np.isin(length, allowed)
+        return brand
+
+
+class CardCvvRecognizer(Recognizer):
+    id_type = IdType.CARD_CVV
+    header = ANY_PREFIX + (
+        r"(?:cvv|cvv2|cvc|cvc2|cvn|csc|cid|card_security_code|security_code|card_verification"
+        r"(?:_value|_code|_number)?|cvv_code|cvv_number)"
+    )
+    text_pattern = r"(?i:\b(?:cvv2?|cvc2?|card security code|security code))\s*[:#]?\s*(?P<v>\d{3,4})\b"
+    text_hint = TextHint(keywords=("cvv", "cvc", "security code"))
+    integer_width = 3
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        return matches(values, r"^\d{3,4}$")
+
+
+def _length_by_country_code(lengths: dict[str, int]) -> np.ndarray:
+    """IBAN length per country, indexed as native_check("iban") codes countries (AA = 0 .. ZZ = 675);
+    0 for no such country."""
+    table = np.zeros(26 * 26, dtype=np.int64)
+    for country, length in lengths.items():
+        table[(ord(country[0]) - ord("A")) * 26 + ord(country[1]) - ord("A")] = length
+    return table
+
+
+class IbanRecognizer(Recognizer):
+    id_type = IdType.IBAN
+    header = ANY_PREFIX + r"(?:iban|iban_number|iban_code|international_bank_account_number)"
+    by_values = True
+    text_pattern = r"\b(?P<v>[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?)\b"
+    text_hint = TextHint(shapes=("caps_digits",))
+    context_patterns = (
+        TextPattern(
+            r"(?i:\biban)[^\w\n]{0,4}(?P<v>(?i:[a-z]{2}\d{2}(?:[ -]?[a-z0-9]){11,30}))\b",
+            TextHint(keywords=("iban",)),
+        ),
+    )
+    # ISO 13616 registry: country -> IBAN length.
+    LENGTHS: ClassVar[dict[str, int]] = {
+        "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22,
+        "BI": 27, "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DJ": 27,
+        "DK": 18, "DO": 28, "EE": 20, "EG": 29, "ES": 24, "FI": 18, "FK": 18, "FO": 18, "FR": 27,
+        "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28, "HN": 28, "HR": 21, "HU": 28,
+        "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28,
+        "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "LY": 25, "MC": 27, "MD": 24, "ME": 22,
+        "MK": 19, "MN": 20, "MR": 27, "MT": 31, "MU": 30, "NI": 28, "NL": 18, "NO": 15, "OM": 23,
+        "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "RU": 33, "SA": 24,
+        "SC": 31, "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SO": 23, "ST": 25, "SV": 28,
+        "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
+    }  # fmt: skip
+    _LENGTH_BY_CODE: ClassVar[np.ndarray] = _length_by_country_code(LENGTHS)
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        # (country letters as 0..675) * 64 + length, when shaped and mod 97 holds
+        found = native_check("iban", values)
+        if found is None:
+            return self._validate_compact(values)
+        country, length = np.divmod(np.maximum(found, 0), 64)
+        valid = (found >= 0) & (self._LENGTH_BY_CODE[country] == length)
+        undecided = np.flatnonzero(found == UNDECIDED)
+        if undecided.size:
+            valid[undecided] = self._validate_compact(values.take(pa.array(undecided)))
+        return valid
+
+    def validate_text(self, found: pa.StructArray) -> np.ndarray:
+        # A word after the IBAN may read as its last group ("ES46 0182 ... 3340 OTP sent"): an
+        # invalid match is checked again without its last group (the span keeps the word: it is
+        # scrubbed with the IBAN).
+        value = found.field("v")
+        valid = self.validate(value)
+        for tail in (r" [A-Za-z0-9]{1,4}$", r"(?: [A-Za-z]+)+$"):  # its last group; trailing words
+            retry = np.flatnonzero(~valid & matches(value, tail))
+            if retry.size:
+                valid[retry] = self.validate(
+                    pc.replace_substring_regex(value.take(pa.array(retry)), tail, "")
+                )
+        return valid
+
+    def evidence_ceiling(self, values: pa.Array) -> float:
+        # Spaces and dashes are dropped and case mapped (even from non-ASCII) before the shape check.
+        return share_starting_with(values, LETTERS + b" -", non_ascii=True, min_bytes=15)
+
+    def _validate_compact(self, values: pa.Array) -> np.ndarray:
+        compact = pc.utf8_upper(strip_chars(values, r"[ -]"))
+        shaped = matches(compact, r"^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$")
+        return validate_where(compact, shaped, self._check)
+
+    def _check(self, compact: pa.Array) -> np.ndarray:
+        countries = pa.array(list(self.LENGTHS))
+        expected = np.array([*self.LENGTHS.values(), 0])
+        position = pc.fill_null(pc.index_in(pc.utf8_slice_codeunits(compact, 0, 2), value_set=countries), -1)
+        length_ok = expected[position.to_numpy()] == lengths(compact)
+        rearranged = pc.binary_join_element_wise(
+            pc.utf8_slice_codeunits(compact, 4), pc.utf8_slice_codeunits(compact, 0, 4), ""
+        )
+        return length_ok & (mod97_remainder(right_aligned_codes(rearranged, 34)) == 1)
+
+
+class BankAccountRecognizer(Recognizer):
+    id_type = IdType.BANK_ACCOUNT
+    header = ANY_PREFIX + (
+        r"(?:account_number|account_no|account_num|acct|acct_no|acct_num|acct_number|bank_account|"
+        r"bank_account_number|bank_acct|bank_acct_no|routing|routing_number|routing_no|aba|aba_number|"
+        r"aba_routing_number|sort_code|bsb|bsb_number)"
+    )
+    text_pattern = (
+        r"(?i:\b(?:bank\s+)?(?:account|acct)\.?\s*(?:number|no\.?|num|#)|\bacct\.?|\brouting(?:\s+number)?|"
+        r"\baba)\s*[:#]?\s*(?P<v>\d[\d -]{2,20}\d)\b"
+    )
+    text_hint = TextHint(keywords=("account", "acct", "routing", "aba"))
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        return matches(strip_chars(values, r"[ -]"), r"^\d{4,17}$")

@@ -1,0 +1,176 @@
+"""Health identifiers: date of birth, medical record number, NPI, health plan id."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from compliance.detection.arrays import (
+    UNDECIDED,
+    containing,
+    digits_of,
+    luhn_valid,
+    matches,
+    native_check,
+    share_starting_with,
+    to_mask,
+    validate_where,
+)
+from compliance.detection.headers import ANY_PREFIX
+from compliance.detection.hints import TextHint
+from compliance.detection.recognizers.base import LETTERS, Recognizer, has_digit
+from compliance.vocabulary import IdType
+
+
+class DateOfBirthRecognizer(Recognizer):
+    id_type = IdType.DATE_OF_BIRTH
+    header = ANY_PREFIX + (
+        r"(?:dob|d_o_b|birth_date|birthdate|date_of_birth|birthday|bday|birth_dt|dob_date|born|born_on|"
+        r"birth|date_birth|dt_of_birth|birth_day)"
+    )
+    _DATE = (
+        r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}\.\d{1,2}\.\d{4}|"
+        r"(?i:[a-z]{3,9})\.? \d{1,2},? \d{4}|\d{1,2} (?i:[a-z]{3,9})\.? \d{4}"
+    )
+    text_pattern = (
+        r"(?i:\bdob\b|\bd\.o\.b\.?|\bdate of birth|\bborn(?:\s+on)?|\bbirth\s*date|\bbirthday)"
+        rf"\s*[:#-]?\s*(?P<v>{_DATE})"
+    )
+    text_hint = TextHint(keywords=("dob", "d.o.b", "date of birth", "born", "birth"))
+    FORMATS = (
+        "%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y", "%Y/%m/%d", "%d.%m.%Y", "%m-%d-%Y", "%d-%m-%Y", "%Y%m%d",
+        "%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y", "%m/%d/%y",
+    )  # fmt: skip
+    MAX_AGE_YEARS = 120
+    # A parse must consume the whole value, and no FORMATS field or separator (nor any month name)
+    # reads these characters: values holding one (tokens, masked values) skip the 15 attempts.
+    UNPARSEABLE = r"[_*]"
+    DATE_BIAS = 1_000_000  # native_check("date") adds it to the days since 1970 (see native/id_checks.c)
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        # ISO dates (most of a column) are read in C: days since 1970 + DATE_BIAS; NO_MATCH for values
+        # no format reads; UNDECIDED for the rest, which strptime reads.
+        found = native_check("date", values)
+        if found is None:
+            parsed = self._parse(values)
+        else:
+            decided = found >= 0
+            parsed = np.where(decided, (found - self.DATE_BIAS) * 86400, np.iinfo(np.int64).min)
+            undecided = np.flatnonzero(found == UNDECIDED)
+            if undecided.size:
+                parsed[undecided] = self._parse(values.take(pa.array(undecided)))
+        today = dt.date.today()
+        latest = (today - dt.date(1970, 1, 1)).days * 86400
+        earliest = (
+            dt.date(today.year - self.MAX_AGE_YEARS, today.month, 1) - dt.date(1970, 1, 1)
+        ).days * 86400
+        return (parsed >= earliest) & (parsed <= latest)
+
+    def published(self, values: pa.Array) -> np.ndarray:
+        # Safe Harbor keeps the year; k-anonymity may publish a range of years.
+        return matches(values, r"^(?:1[89]|20)\d{2}(?:\s*-\s*(?:1[89]|20)\d{2})?$")
+
+    def _parse(self, values: pa.Array) -> np.ndarray:
+        """Seconds since 1970 of each value read with the first of FORMATS that fits it; int64 min
+        for nulls and values no format reads."""
+        # Timestamps ("1980-05-03T00:00:00", "1980-05-03 00:00:00") count by their date part.
+        text = pc.if_else(
+            matches(values, r"^\d{4}-\d{2}-\d{2}[T ]"), pc.utf8_slice_codeunits(values, 0, 10), values
+        )
+        parsed = np.full(len(values), np.iinfo(np.int64).min, dtype=np.int64)
+        pending = matches(text, r"\d{2}") & ~matches(text, self.UNPARSEABLE)
+        # A format reads only values holding its literal separator (or a month name's letters): each
+        # value is tried with the few formats of its shape, not all fifteen.
+        shape = {sep: containing(text, sep.encode()) for sep in "/.-"}
+        shape["letters"] = containing(text, LETTERS)
+        shape["digits"] = ~(shape["/"] | shape["."] | shape["-"] | shape["letters"])
+        for pattern in self.FORMATS:
+            if not pending.any():
+                break
+            index = np.flatnonzero(pending & shape[self._shape_of(pattern)])
+            if index.size == 0:
+                continue
+            candidates = text.take(pa.array(index))
+            if "%b" in pattern or "%B" in pattern:  # "Mar. 5 1980" -> "Mar 5 1980"
+                candidates = pc.replace_substring_regex(candidates, r"\.(?: |$)", " ")
+            seconds = pc.strptime(candidates, format=pattern, unit="s", error_is_null=True)
+            ok = to_mask(pc.is_valid(seconds))
+            parsed[index[ok]] = seconds.filter(pa.array(ok)).cast(pa.int64()).to_numpy()
+            pending[index[ok]] = False
+        return parsed
+
+    @staticmethod
+    def _shape_of(pattern: str) -> str:
+        if "%b" in pattern or "%B" in pattern:
+            return "letters"
+        return next((sep for sep in "/.-" if sep in pattern), "digits")
+
+
+class MrnRecognizer(Recognizer):
+    id_type = IdType.MRN
+    header = ANY_PREFIX + (
+        r"(?:mrn|medical_record|medical_record_number|medical_record_no|medical_record_num|medical_record_id|"
+        r"med_rec_no|med_rec_num|med_rec_number|patient_id|patient_number|patient_no|chart_number|chart_no|"
+        r"chart_id|health_record_number|health_record_id|ehr_id|emr_id|hospital_number|hospital_no|"
+        r"unit_number)"
+    )
+    text_pattern = (
+        r"(?i:\bmrn|\bmedical\s+record(?:\s+(?:number|no\.?|num|#))?|\bchart\s*(?:number|no\.?|#))"
+        r"\s*[:#]?\s*(?P<v>[A-Za-z0-9][A-Za-z0-9-]{5,13})\b"
+    )
+    text_hint = TextHint(keywords=("mrn", "medical", "chart"))
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        found = native_check("mrn", values)  # 1 when shaped like below
+        if found is not None:
+            return found == 1
+        return matches(values, r"^[A-Za-z0-9](?:-?[A-Za-z0-9]){5,11}$") & has_digit(values)
+
+
+class NpiRecognizer(Recognizer):
+    id_type = IdType.NPI
+    header = (
+        ANY_PREFIX + r"(?:npi|npi_number|npi_no|npi_id|national_provider_id|national_provider_identifier)"
+    )
+    by_values = True
+    text_pattern = r"(?i:\bnpi)\s*(?:number|no\.?|#)?\s*[:#]?\s*(?P<v>\d{10})\b"
+    text_hint = TextHint(keywords=("npi",))
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        found = native_check("npi", values)  # 1 when shaped like below and the check digit holds
+        if found is not None:
+            return found == 1
+        shaped = matches(values, r"^[12]\d{9}$")
+        # The check digit covers the card-issuer prefix 80840 (ISO 7812 health industry).
+        return validate_where(
+            values,
+            shaped,
+            lambda npi: luhn_valid(digits_of(pc.binary_join_element_wise("80840", npi, ""), 15)),
+        )
+
+    def evidence_ceiling(self, values: pa.Array) -> float:
+        return share_starting_with(values, b"12", min_bytes=10, max_bytes=10)
+
+
+class HealthPlanIdRecognizer(Recognizer):
+    id_type = IdType.HEALTH_PLAN_ID
+    header = ANY_PREFIX + (
+        r"(?:member_id|member_number|member_no|health_plan_id|health_plan_number|health_plan_beneficiary_number|"
+        r"plan_member_id|insurance_id|insurance_number|insurance_no|insurance_member_id|policy_number|policy_no|"
+        r"policy_id|subscriber_id|subscriber_number|beneficiary_id|beneficiary_number|medicare_id|"
+        r"medicare_number|medicaid_id|medicaid_number|mbi|hicn|insured_id)"
+    )
+    text_pattern = (
+        r"(?i:\bmember\s*id|\bhealth\s*plan\s*(?:id|number|no\.?)|\binsurance\s*(?:id|number|no\.?)|"
+        r"\bpolicy\s*(?:number|no\.?|#)|\bsubscriber\s*id|\bmedicare\s*(?:id|number)|\bmedicaid\s*(?:id|number))"
+        r"\s*[:#]?\s*(?P<v>[A-Za-z0-9][A-Za-z0-9-]{4,19})\b"
+    )
+    text_hint = TextHint(
+        keywords=("member", "health", "insurance", "policy", "subscriber", "medicare", "medicaid")
+    )
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        return matches(values, r"^[A-Za-z0-9][A-Za-z0-9-]{4,19}$") & has_digit(values)

@@ -1,0 +1,223 @@
+"""Where a person is: street address, ZIP or postcode, GPS position."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from compliance.detection.arrays import (
+    containing,
+    matches,
+    native_check,
+    share_starting_with,
+    starting_with,
+    to_mask,
+    validate_where,
+)
+from compliance.detection.headers import ANY_PREFIX, ID_SUFFIX
+from compliance.detection.hints import TextHint
+from compliance.detection.recognizers.base import (
+    DIGITS,
+    Recognizer,
+    TextPattern,
+    context_group,
+    has_digit,
+    has_space,
+)
+from compliance.vocabulary import IdType
+
+_STREET_SUFFIX = (
+    r"(?i:street|st|avenue|ave|av|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|terrace|ter|"
+    r"way|circle|cir|parkway|pkwy|highway|hwy|square|sq|trail|trl|plaza|plz|loop|alley|aly|crossing|xing|"
+    r"row|run|path|pike|point|ridge|route|rte|walk|heights|hts|hill|hills|park|grove|gardens|gdns|"
+    r"crescent|cres|close|mews|estate|expressway|expy|freeway|fwy|turnpike|tpke|center|ctr|common|"
+    r"commons|bypass|byp|causeway|cswy|junction|jct|landing|lndg|manor|mnr|meadows|mdws|mission|msn|"
+    r"port|prairie|ranch|shores|springs|station|sta|summit|smt|track|trace|trce|union|valley|vly|"
+    r"view|vw|village|vlg|ville|vista|vis|well|wells|crest|creek|cove|cv|falls|ferry|forest|ford|fork|"
+    r"forks|fort|ft|garden|gateway|glen|green|harbor|hbr|haven|island|isle|key|knoll|lake|lakes|"
+    r"light|lock|lodge|mall|mill|mills|motorway|neck|orchard|oval|pass|pines|plains|radial|ramp|"
+    r"rapids|rest|shoal|skyway|spur|stream|throughway|tunnel|underpass|wall|ways)"
+)
+_STREET_SUFFIXES = tuple(_STREET_SUFFIX.removeprefix("(?i:").removesuffix(")").split("|"))
+# The street's words hold no full stop, but for an initial or a saint ("N.", "St."), so a match
+# cannot run over a sentence's end ("500 mg BID. Pt ...").
+STREET_ADDRESS = (
+    rf"\d{{1,6}}[A-Za-z]?(?:\s+[NSEW]\.?)?(?:\s+(?:[A-Za-z][A-Za-z0-9'-]*|\d+(?:st|nd|rd|th)|[A-Z]\.|St\.|Mt\.|Ft\.)){{1,4}}?"
+    rf"\s+{_STREET_SUFFIX}\.?\b"
+)
+# Words that end a clause, not a street's name: a match holding one is a sentence ("follow up in 3
+# weeks with Dr Smith", "take 2 tablets at night").
+_NOT_STREET_WORDS = (
+    "with", "in", "at", "to", "for", "on", "by", "of", "and", "or", "then", "than", "after", "before",
+    "every", "per", "mg", "ml", "mcg", "units", "tablets", "tabs", "pills", "doses", "times", "x",
+    "day", "days", "week", "weeks", "month", "months", "year", "years", "hour", "hours", "minutes",
+    "visits", "patient", "pt", "was", "is", "are", "has", "had", "no", "not",
+)  # fmt: skip
+
+
+class StreetAddressRecognizer(Recognizer):
+    id_type = IdType.STREET_ADDRESS
+    # Not "mac_address", "ip_address", "email_address": those belong to later recognizers.
+    header = (
+        r"(?!(?:[a-z0-9]+_)*(?:mac|ip|ipv4|ipv6|email|e_mail|mail|web|url|wallet)_addr)"
+        + ANY_PREFIX
+        + (
+            r"(?:address|addr|street|street_address|street_addr|street_name|address_line_?\d?|addr_line_?\d?|"
+            r"address_\d|full_address|residence|residential_address|mailing_address|home_address)"
+        )
+    )
+    by_values = True
+    text_pattern = rf"\b(?P<v>{STREET_ADDRESS})"
+    text_hint = TextHint(whole_words=_STREET_SUFFIXES, requires=("digit",))
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        # In an address column also accept non-US forms: "10 Downing Street", "Hauptstraße 5", "PO Box 12",
+        # "22/02, Mitra Chowk", and a street type first without a number ("rue de la Paix").
+        us_style = self.evidence(values)
+        other = (
+            r"^\d{1,6}(?:/\d{1,6})?[A-Za-z]?[ ,]+\pL[\pL'’.-]+|^\pL[\pL\pM .'-]*\pL\.?,?\s+\d{1,5}[A-Za-z]?\b|"
+            r"(?i)^p\.?\s*o\.?\s*box\s+\d+"
+        )
+        street_first = (
+            r"(?i)^(?:rue|avenue|av\.?|boulevard|bd|chemin|place|all[ée]e|impasse|route|quai|cours|via|viale|"
+            r"piazza|corso|calle|avenida|plaza|paseo|carrer|camino|rua|travessa)\s+\pL"
+        )
+        # Each form holds a digit and starts with one or has a space: others (tokens, "N/A") skip the regex.
+        maybe = ~us_style & containing(values, DIGITS) & (starting_with(values, DIGITS) | has_space(values))
+        named_first = ~us_style & ~maybe & has_space(values)
+        return (
+            us_style
+            | validate_where(values, maybe, lambda rest: matches(rest, other))
+            | validate_where(values, named_first, lambda rest: matches(rest, street_first))
+        )
+
+    def validate_text(self, found: pa.StructArray) -> np.ndarray:
+        words = pc.utf8_lower(found.field("v"))
+        clause = r"\s(?:" + "|".join(_NOT_STREET_WORDS) + r")\s"
+        return self.validate(found.field("v")) & ~matches(words, clause)
+
+    def evidence(self, values: pa.Array) -> np.ndarray:
+        return matches(values, rf"^{STREET_ADDRESS}")
+
+    def evidence_ceiling(self, values: pa.Array) -> float:
+        # A house number first, a space before the street suffix.
+        shaped = starting_with(values, DIGITS, min_bytes=4) & has_space(values)
+        return float(np.mean(shaped)) if len(values) else 1.0
+
+
+US_STATES = frozenset(
+    [
+        "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY",
+        "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND",
+        "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "DC",
+        "PR", "VI", "GU", "AS", "MP", "AA", "AE", "AP",
+    ]
+)  # fmt: skip
+
+
+class ZipCodeRecognizer(Recognizer):
+    id_type = IdType.ZIP_CODE
+    header = (
+        ANY_PREFIX
+        + (
+            r"(?:zip|zipcode|zip_code|zip5|zip4|zip_plus_4|zip_plus4|postal_code|postalcode|postcode|post_code|"
+            r"postal|plz)"
+        )
+        + ID_SUFFIX
+    )
+    # After a keyword, a state ("Boston, MA 02118"), or a lower-case state after a comma ("east
+    # tiffany, id 83520" in a note written in lower case).
+    text_pattern = (
+        r"(?:(?i:\bzip(?:\s*code)?|\bpostal\s*code)\s*[:#]?\s*|\b(?P<st>[A-Z]{2})\s+|,\s*(?P<lst>[a-z]{2})\s+)"
+        r"(?P<v>\d{5}(?:-\d{4})?)\b"
+    )
+    text_hint = TextHint(shapes=("caps_zip",), keywords=("zip", "postal"))
+    # Any country's postcode after a keyword: "postal code EH8W 7PH", "postcode 264220".
+    context_patterns = (
+        TextPattern(
+            r"(?i:\bzip(?:\s*code)?|\bpostal\s*code|\bpost\s*code|\bpostcode)\s*[:#]?\s*"
+            r"(?P<v>[A-Za-z0-9]{2,6}(?:[ -][A-Za-z0-9]{3,4})?)\b",
+            TextHint(keywords=("zip", "postal", "postcode", "post")),
+            "validate_postcode_text",
+        ),
+    )
+    integer_width = 5
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        found = native_check("zip", values)  # 1 when one of the US, Canadian or UK shapes below matches
+        if found is not None:
+            valid = found == 1
+            return valid | validate_where(values, ~valid, self._other_countries)
+        us = matches(values, r"^\d{5}(?:-?\d{4})?$") & ~matches(values, r"^00000")
+        canada = matches(values, r"^[ABCEGHJ-NPRSTVXYabceghj-nprstvxy]\d[A-Za-z] ?\d[A-Za-z]\d$")
+        uk = matches(values, r"^[A-Za-z]{1,2}\d[A-Za-z\d]? ?\d[A-Za-z]{2}$")
+        return us | canada | uk | self._other_countries(values)
+
+    @staticmethod
+    def _other_countries(values: pa.Array) -> np.ndarray:
+        """Postcodes of other countries, where a header says postcode: 4 digits (AU, AT, BE, CH, DK, NL,
+        NO...), 6 (IN, CN, RU, SG), NL 1234 AB, PL 12-345, PT 1234-567, BR 12345-678, JP 123-4567."""
+        return validate_where(
+            values,
+            containing(values, DIGITS),
+            lambda some: matches(
+                some,
+                r"^(?:[1-9]\d{3}|\d{6}|[1-9]\d{3} ?[A-Za-z]{2}|\d{2}-\d{3}|\d{4}-\d{3}|\d{5}-\d{3}|\d{3}-\d{4})$",
+            ),
+        )
+
+    def validate_text(self, found: pa.StructArray) -> np.ndarray:
+        # A US ZIP code after a keyword or a real state abbreviation.
+        states = pa.array(sorted(US_STATES))
+        state_ok = to_mask(pc.is_in(found.field("st"), value_set=states))
+        lower_ok = to_mask(pc.is_in(pc.utf8_upper(found.field("lst")), value_set=states))
+        keyword = ~context_group(found, "st") & ~context_group(found, "lst")
+        return self.validate(found.field("v")) & (state_ok | lower_ok | keyword)
+
+    def validate_postcode_text(self, found: pa.StructArray) -> np.ndarray:
+        value = found.field("v")
+        return self.validate(value) & has_digit(value)
+
+
+class GpsRecognizer(Recognizer):
+    id_type = IdType.GPS_COORDINATES
+    header = ANY_PREFIX + (
+        r"(?:gps|gps_coordinates|gps_location|coordinates|coords|coord|lat_lon|lat_lng|lat_long|latlon|latlng|"
+        r"latitude_longitude|location|geo|geolocation|geo_location|position|geopoint|geo_point|geo_coordinates)"
+    )
+    by_values = True
+    header_needs_values = True
+    PAIR = r"^\(?\s*(?P<lat>[-+]?\d{1,2}(?:\.\d+)?)\s*[,;/ ]\s*(?P<lon>[-+]?\d{1,3}(?:\.\d+)?)\s*\)?$"
+    text_pattern = r"(?:^|[^\d.])(?P<v>[-+]?\d{1,2}\.\d+\s*,\s*[-+]?\d{1,3}\.\d+)\b"
+    text_hint = TextHint(shapes=("decimal_comma",))
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        parts = pc.extract_regex(values, self.PAIR)
+        if parts.null_count == len(parts):
+            return np.zeros(len(values), dtype=bool)
+        return to_mask(pc.is_valid(parts)) & self.validate_pair(parts.field("lat"), parts.field("lon"))
+
+    def evidence_ceiling(self, values: pa.Array) -> float:
+        return share_starting_with(values, b"(+- \t\n\f\r" + DIGITS, min_bytes=3)
+
+    def published(self, values: pa.Array) -> np.ndarray:
+        # A coarse position (fewer decimals than gps_precision), as coordinate or "lat,lon" pair.
+        coarse = rf"[-+]?\d{{1,3}}(?:\.\d{{0,{max(self.gps_precision - 1, 0)}}})?"
+        return matches(values, rf"^\(?\s*{coarse}(?:\s*[,;/ ]\s*{coarse})?\s*\)?$")
+
+    def validate_half(self, values: pa.Array, limit: float) -> np.ndarray:
+        """A precise latitude (`limit` 90) or longitude (180) given in a column of its own."""
+        return self._half(values, limit)
+
+    def validate_pair(self, latitude: pa.Array, longitude: pa.Array) -> np.ndarray:
+        """Precise positions: both halves in range with at least `gps_precision` decimals."""
+        return self._half(latitude, 90.0) & self._half(longitude, 180.0)
+
+    def _half(self, values: pa.Array, limit: float) -> np.ndarray:
+        numeric = matches(values, rf"^[-+]?\d{{1,3}}\.\d{{{self.gps_precision},}}$")
+        if self.gps_precision == 0:
+            numeric |= matches(values, r"^[-+]?\d{1,3}$")
+        number = pc.cast(pc.if_else(numeric, values, "nan"), pa.float64()).to_numpy(zero_copy_only=False)
+        with np.errstate(invalid="ignore"):
+            return numeric & (np.abs(number) <= limit)

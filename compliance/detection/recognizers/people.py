@@ -1,0 +1,78 @@
+"""Person names."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from compliance.detection.arrays import UNDECIDED, lengths, matches, native_check, to_mask
+from compliance.detection.hints import TextHint
+from compliance.detection.recognizers.base import Recognizer, TextPattern
+from compliance.vocabulary import IdType
+
+
+class PersonNameRecognizer(Recognizer):
+    id_type = IdType.PERSON_NAME
+    # Qualified names ("patient_first_name", "cardholder_name", "pcp_name") or bare "name", and the
+    # people a column can name by role ("cardholder", "referring_md", "requester"); not "product_name".
+    header = (
+        r"(?:[a-z0-9]+_)*(?:first|last|full|given|family|middle|maiden|sur|fore|display|legal|preferred|"
+        r"patient|customer|client|person|member|subscriber|guarantor|contact|employee|cardholder|card_holder|"
+        r"account_holder|holder|beneficiary|insured|applicant|owner|emergency_contact|parent|guardian|"
+        r"spouse|mother|father|physician|doctor|provider|nurse|student|passenger|recipient|sender|"
+        r"payee|payer|pcp|referring|attending|ordering|rendering|treating|prescriber|prescribing|surgeon|"
+        r"therapist|caregiver|kin|next_of_kin|relative|requester|requestor|assignee|reporter|author|agent|"
+        r"rep|representative|manager|supervisor|signer|witness|driver|tenant|guest|visitor|candidate|"
+        r"traveler|traveller|buyer|seller|shipper|consignee)_?names?|names?|surname|forename|given_names?|"
+        r"patient|customer|cardholder|card_holder|account_holder|requester|requestor|assignee|"
+        r"(?:[a-z0-9]+_)*(?:pcp|referring|attending|ordering|rendering|treating|primary_care)_"
+        r"(?:md|dr|doctor|physician|provider|clinician)|physician|doctor|attending|next_of_kin"
+    )
+    text_pattern = (
+        r"(?:(?i:\b(?:patient|patient name|name|pt))\s*:|\b(?:Mr|Mrs|Ms|Miss|Mx)\.?|\b(?:Dr|Prof)\.)"
+        r"\s*(?P<v>(?:(?:van|von|de|der|den|het|'t|te|op|die|di|da|del|della|du|le|la|ter|ten|zu|zur|al|el|"
+        r"bin|ben|dos|das|do) ){0,2}"
+        r"(?:[A-ZÀ-ÖØ-Þ](?:[a-zß-öø-ÿ]|['’][A-ZÀ-ÖØ-Þ])[A-Za-zÀ-ÖØ-öø-ÿ'’-]*|[A-ZÀ-ÖØ-Þ]{2,}\b)"
+        r"(?: (?:[A-ZÀ-ÖØ-Þ](?:[a-zß-öø-ÿ]|['’][A-ZÀ-ÖØ-Þ])[A-Za-zÀ-ÖØ-öø-ÿ'’-]*|[A-ZÀ-ÖØ-Þ]{2,}\b)){0,2})"
+    )
+    text_hint = TextHint(keywords=("patient", "name", "pt"), exact=("Mr", "Ms", "Miss", "Mx", "Dr.", "Prof."))
+    # Notes typed in lower case ("referred by dr. evans", "name: geoffrey williams"): a title with
+    # its full stop, or a name label, then one or two words, the first not a common word.
+    context_patterns = (
+        TextPattern(
+            r"(?:(?i:\b(?:patient|patient name|name|pt))\s*:|\b(?:mr|mrs|ms|miss|mx|dr|prof)\.)\s*"
+            r"(?P<v>[a-zß-öø-ÿ][a-zß-öø-ÿ'-]+(?: [a-zß-öø-ÿ][a-zß-öø-ÿ'-]+)?)",
+            TextHint(keywords=("patient", "name", "pt", "mr", "mrs", "ms", "miss", "mx", "dr", "prof")),
+            "validate_lower_case",
+        ),
+    )
+    _COMMON_WORDS = (
+        "a", "an", "the", "to", "for", "at", "in", "on", "of", "with", "and", "or", "is", "was", "will",
+        "has", "had", "not", "no", "none", "n", "na", "unknown", "see", "per", "re", "about", "office",
+        "on-call", "oncall", "pending", "tbd", "same", "self",
+    )  # fmt: skip
+
+    def validate(self, values: pa.Array) -> np.ndarray:
+        found = native_check("name", values)  # ASCII names decided in C, UNDECIDED for the others
+        if found is None:
+            return self._validate_unicode(values)
+        valid = found == 1
+        undecided = np.flatnonzero(found == UNDECIDED)
+        if undecided.size:
+            valid[undecided] = self._validate_unicode(values.take(pa.array(undecided)))
+        return valid
+
+    @staticmethod
+    def _validate_unicode(values: pa.Array) -> np.ndarray:
+        # A name may start with an apostrophe ("'s Gravensande, Jennifer").
+        return matches(values, r"^['’]?\pL[\pL\pM'’. ,-]*$") & (lengths(values) >= 2)
+
+    def validate_text(self, found: pa.StructArray) -> np.ndarray:
+        # The context word is the evidence; a capitalised word after "Patient:" is a name.
+        return np.ones(len(found), dtype=bool)
+
+    def validate_lower_case(self, found: pa.StructArray) -> np.ndarray:
+        first = pc.utf8_split_whitespace(found.field("v"), max_splits=1)
+        first_word = pc.list_element(first, 0)
+        return ~to_mask(pc.is_in(first_word, value_set=pa.array(self._COMMON_WORDS)))
