@@ -144,7 +144,7 @@ class StackContext:
             AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=",".join(
                 f"{user}:{role}" for user, role in AIRFLOW_USERS.items()
             ),
-            AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE=str(self.airflow_home / "passwords.json"),
+            AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE=str(self.airflow_passwords_file),
             AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=s.airflow_database_url,
             AIRFLOW__API__HOST=s.airflow_host,
             AIRFLOW__API__PORT=str(s.airflow_port),
@@ -170,10 +170,14 @@ class StackContext:
             env.setdefault(name, json.dumps(value))
         return env
 
+    @property
+    def airflow_passwords_file(self) -> Path:
+        """The simple auth manager's users and passwords: with the other secrets, 0600 in a 0700 dir."""
+        return self.settings.secrets_dir / "airflow_passwords.json"
+
     def write_airflow_admin_password(self) -> str:
         """Write every stack user's password for the simple auth manager; returns the admin's."""
-        self.airflow_home.mkdir(parents=True, exist_ok=True)
-        path = self.airflow_home / "passwords.json"
+        path = self.airflow_passwords_file
         path.touch(mode=0o600)
         path.write_text(json.dumps({user: self.airflow_password(user) for user in AIRFLOW_USERS}))
         return self.airflow_password(AIRFLOW_ADMIN)

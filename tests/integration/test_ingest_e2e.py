@@ -449,3 +449,113 @@ def test_manual_reprocess_replaces_rows(platform) -> None:
     (stale,) = query(settings, "SELECT count(*) FILTER (WHERE job_id <> %s) FROM data_compliance_violations "
                      "WHERE file_id = %s", newest, file_id)[0]  # fmt: skip
     assert stale == 0, "no violation of the earlier job is left"
+
+
+# -- secrets and raw values at rest (last in the module: it reads what every test above wrote) ----
+
+# Where raw values belong by design: the raw archive, quarantine, the engines' inputs (the broker's
+# message bodies carry raw rows to the consumer), the database files (read through SQL below,
+# where every table is checked) and the secrets themselves.
+RAW_BY_DESIGN = ("data/raw", "data/quarantine", "data/manual", "kafka", "postgres", "secrets")
+# Identifier columns of the generator's files; values that are already tokens are skipped.
+IDENTIFIER_COLUMNS = ("ssn", "email", "phone", "mrn", "card_number", "iban", "account_number", "user_email",
+                      "ip_address", "device_id")  # fmt: skip
+TOKEN = re.compile(r"[A-Z][A-Z_]*_k\d+_")
+
+
+def _raw_identifiers(samples: dict[str, Path]) -> set[str]:
+    import pyarrow.compute as pc
+    from pyarrow import csv, parquet
+    from pyarrow import json as pa_json
+
+    read = {".csv": lambda p: csv.read_csv(p, convert_options=csv.ConvertOptions(strings_can_be_null=True)),
+            ".jsonl": pa_json.read_json, ".parquet": parquet.read_table}  # fmt: skip
+    values: set[str] = set()
+    for name in GOOD:
+        table = read[samples[name].suffix](samples[name])
+        for column in set(IDENTIFIER_COLUMNS) & set(table.column_names):
+            for value in pc.cast(table[column], "string").to_pylist():
+                if value and len(value) >= 8 and not TOKEN.match(value) and not re.fullmatch(BLANK, value):
+                    values.add(value)
+    return values
+
+
+def _secrets(settings: Settings) -> set[str]:
+    found = {TOKEN_KEY}
+    for path in settings.secrets_dir.iterdir():
+        value = path.read_text(errors="replace").strip()
+        if len(value) >= 12 and "\n" not in value:
+            found.add(value)
+    return found
+
+
+def _kafka_headers(settings: Settings) -> list[bytes]:
+    from confluent_kafka import Consumer
+
+    consumer = Consumer({"bootstrap.servers": settings.kafka_bootstrap_servers, "group.id": f"leak-{time.time()}",
+                         "auto.offset.reset": "earliest", "enable.auto.commit": False})  # fmt: skip
+    try:
+        topics = [t for t in consumer.list_topics(timeout=10).topics if not t.startswith("__")]
+        consumer.subscribe(topics)
+        headers: list[bytes] = []
+        idle_until = time.monotonic() + 10
+        while time.monotonic() < idle_until:
+            message = consumer.poll(1.0)
+            if message is None or message.error():
+                continue
+            idle_until = time.monotonic() + 5
+            for key, value in message.headers() or []:
+                headers.append(key.encode() + b"=" + (value or b""))
+        return headers
+    finally:
+        consumer.close()
+
+
+def _database_text(url: str) -> bytes:
+    """Every table of the database as COPY text."""
+    chunks: list[bytes] = []
+    with psycopg.connect(url) as conn:
+        tables = [t for (t,) in conn.execute("SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) "
+                                             "FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND "
+                                             "table_schema NOT IN ('pg_catalog', 'information_schema')")]  # fmt: skip
+        for table in tables:
+            with conn.cursor().copy(f"COPY (SELECT * FROM {table}) TO STDOUT") as copy:
+                chunks.append(f"-- {table}\n".encode() + b"".join(bytes(block) for block in copy))
+    return b"".join(chunks)
+
+
+def _leaks(places: dict[str, bytes], needles: set[str]) -> dict[str, int]:
+    encoded = [n.encode() for n in needles]
+    return {place: hits for place, data in places.items() if (hits := sum(n in data for n in encoded))}
+
+
+def test_no_secret_or_raw_value_at_rest_outside_the_raw_zones(platform, samples) -> None:
+    """After every file above went through every route: no secret and no raw identifier in any log,
+    staged output, XCom, rendered template, audit or alert row, error message or Kafka header;
+    secrets and raw files are readable by the platform's user only."""
+    settings, _ = platform
+    state = settings.state_dir
+    places: dict[str, bytes] = {}
+    for path in state.rglob("*"):
+        relative = path.relative_to(state).as_posix()
+        if path.is_file() and not path.is_symlink() and not relative.startswith(RAW_BY_DESIGN):
+            places[relative] = path.read_bytes()
+    assert any(p.startswith("logs/") for p in places), sorted(places)[:20]
+    airflow_url = settings.airflow_database_url.replace("postgresql+psycopg2://", "postgresql://")
+    places["airflow database"] = _database_text(airflow_url)
+    places["results database"] = _database_text(settings.database_url)
+    places["kafka headers"] = b"\n".join(_kafka_headers(settings))
+
+    raw = _raw_identifiers(samples)
+    assert len(raw) > 500, "too few known raw values for the check to mean anything"
+    secrets = _secrets(settings)
+    assert len(secrets) >= 10
+    assert _leaks(places, raw) == {}, "raw identifiers outside the raw zones"
+    assert _leaks(places, secrets) == {}, "secrets outside the secrets folder"
+
+    # At rest: secrets and raw files are the platform user's only.
+    assert stat.S_IMODE(settings.secrets_dir.stat().st_mode) == 0o700
+    assert {stat.S_IMODE(p.stat().st_mode) for p in settings.secrets_dir.iterdir()} == {0o600}
+    raw_files = [p for p in settings.raw_dir.rglob("*") if p.is_file()]
+    assert raw_files and {stat.S_IMODE(p.stat().st_mode) for p in raw_files} == {0o600}
+    assert {stat.S_IMODE(p.stat().st_mode) for p in settings.raw_dir.rglob("*") if p.is_dir()} <= {0o700}
