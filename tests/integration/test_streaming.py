@@ -32,7 +32,8 @@ from include.db.loader import load_staged
 from include.settings import REPO_ROOT, Settings
 from include.stack.context import StackContext
 from include.streaming import heartbeat_fresh
-from include.streaming.consumer import MicroBatcher, payload_json
+from include.streaming.batcher import MicroBatcher
+from include.streaming.copy_encoding import payload_json
 from include.streaming.producer import publish_file
 from include.streaming.purge import ConsumedPurger
 from include.streaming.status import file_progress
