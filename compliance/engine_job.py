@@ -5,11 +5,18 @@ the core (Spark executors and Flink workers get nothing else), which is why this
 A job writes records/violations (Parquet), vault (Parquet, the encrypted originals of reversible
 tokens, when SDP_VAULT_KEY is set), quarantine.parquet, then manifest.json last (with the job's
 wrapped data key under "vault"); bad input writes error.json {reason} and exits EXIT_BAD_INPUT.
+
+The shape of a job, whatever the engine: `EngineJob.start` on the client (check the keys, stage the
+input with `stage_rows`, decide the file's classification from its first batch), the engine's own
+processing, where each worker builds its pipeline from the client's `FileDecisions`, then
+`EngineJob.finish` (quarantine, manifest last); `run_job` turns errors into exit codes and prints the
+log line.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -19,15 +26,17 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Self
+from typing import Generic, Self, TypeVar
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from compliance.anonymize.tokenize import TokenKeyError
+from compliance.anonymize.tokenize import Tokenizer, TokenKey, TokenKeyError
+from compliance.columns import ColumnClass
 from compliance.io import Chunk, FileReader, InputError, QuarantinedRow
 from compliance.pipeline import ANONYMIZE_METHODS, DOMAINS, CompliancePipeline
 from compliance.vault import MasterKey, VaultEncryptor, VaultKeyError, WrappedKey
@@ -89,9 +98,7 @@ class StagedInput:
         """What `reader` learned reading `source` to its end; `where` are the subclass's own fields.
         A file whose rows were all quarantined keeps its header's columns and stages no rows."""
         if first is None:
-            first = pa.RecordBatch.from_arrays(
-                [pa.array([], pa.string()) for _ in reader.columns], names=reader.columns
-            )
+            first = _header_batch(reader.columns)
         return cls(
             format=reader.format,
             columns=list(first.schema.names),
@@ -103,6 +110,10 @@ class StagedInput:
         )
 
 
+def _header_batch(columns: list[str]) -> pa.RecordBatch:
+    return pa.RecordBatch.from_arrays([pa.array([], pa.string()) for _ in columns], names=columns)
+
+
 def read_for_staging(reader: FileReader, source: Path) -> Iterator[tuple[Chunk, pa.RecordBatch]]:
     """Each chunk of `reader` with its batch and `_row` in front (what the job stages); refuses an
     input that already has a `_row` column. Raises InputError."""
@@ -110,6 +121,73 @@ def read_for_staging(reader: FileReader, source: Path) -> Iterator[tuple[Chunk, 
         if ROW_COLUMN in chunk.batch.schema.names:
             raise InputError(f"{source.name}: column name {ROW_COLUMN!r} is reserved")
         yield chunk, with_row(chunk.batch, chunk.rows)
+
+
+Writer = TypeVar("Writer")  # an engine's writer of its staged input
+
+
+def stage_rows(
+    source: Path,
+    open_writer: Callable[[pa.Schema], AbstractContextManager[Writer]],
+    write: Callable[[Writer, pa.RecordBatch], None],
+    *,
+    header_only: bool = False,
+) -> tuple[FileReader, pa.RecordBatch | None]:
+    """Stream `source` through FileReader into the engine's staged input: `open_writer` is called with
+    the schema of the first batch (`_row` in front), `write` with every batch. With `header_only`, a
+    file whose rows were all quarantined still gets a writer, for the header's columns. Returns the
+    reader, read to its end, and the first batch as read (None without rows). Raises InputError."""
+    reader = FileReader(source)
+    first: pa.RecordBatch | None = None
+    with contextlib.ExitStack() as stack:
+        writer = None
+        for chunk, batch in read_for_staging(reader, source):
+            if writer is None:
+                first = chunk.batch
+                writer = stack.enter_context(open_writer(batch.schema))
+            write(writer, batch)
+        if writer is None and header_only:
+            header = with_row(_header_batch(reader.columns), np.zeros(0, dtype=np.int64))
+            stack.enter_context(open_writer(header.schema))
+    return reader, first
+
+
+@dataclass(frozen=True)
+class FileDecisions:
+    """What the job's client decided for the whole file from its first batch. Every worker adopts it,
+    so all of them decide as one process would; no key in here (the vault's data key only wrapped).
+    An engine may subclass it to carry its own settings to the workers."""
+
+    classes: list[ColumnClass]
+    domain: str
+    anonymize: str
+    as_of: dt.date
+    vault: dict | None  # the job's wrapped data key (compliance.vault.WrappedKey.to_json)
+
+    @classmethod
+    def of(cls, pipeline: CompliancePipeline, vault: VaultEncryptor | None, **extra) -> Self:
+        """The decisions of the client's prepared `pipeline`; `extra`: a subclass's fields."""
+        wrapped = vault.wrapped_key.to_json() if vault is not None else None
+        return cls(pipeline.classes, pipeline.domain, pipeline.anonymize, pipeline.as_of, wrapped, **extra)
+
+    def pipeline(
+        self, anonymize: str | None = None, policy_path: str | Path | None = None
+    ) -> CompliancePipeline:
+        """A worker's pipeline with the file's decisions, its keys from the worker's environment.
+        `anonymize`: another method than the file's ("none": detection only); `policy_path`: where
+        the worker finds the policy file, when not in the package."""
+        anonymize = anonymize or self.anonymize
+        tokenizer = Tokenizer(TokenKey.from_env()) if anonymize != "none" else None
+        pipeline = CompliancePipeline(
+            domain=self.domain,
+            anonymize=anonymize,
+            tokenizer=tokenizer,
+            policy_path=policy_path,
+            as_of=self.as_of,
+            vault=worker_vault(self.vault) if anonymize != "none" else None,
+        )
+        pipeline.prepare_from(self.classes)
+        return pipeline
 
 
 def job_vault(anonymize: str) -> VaultEncryptor | None:
@@ -134,42 +212,92 @@ def vault_manifest(vault: VaultEncryptor | None, entries: int) -> dict:
     return {} if vault is None else {**vault.wrapped_key.to_json(), "entries": entries}
 
 
-def job_manifest(
-    args: argparse.Namespace,
-    staged: StagedInput,
-    pipeline: CompliancePipeline,
-    clock: StepClock,
-    *,
-    engine: str,
-    violations: int,
-    suppressed: int = 0,
-    details: dict,
-    vault: VaultEncryptor | None = None,
-    vault_entries: int = 0,
-) -> dict:
-    """The manifest.json every job writes last (include/staging.py reads it): counts, timings, the
-    file's decisions (`pipeline` was built with the run's as_of), and the engine's own `details`."""
-    return {
-        "source_path": str(args.input),
-        "sha256": staged.sha256,
-        "format": staged.format,
-        "domain": pipeline.domain,
-        "engine": engine,
-        "anonymize": args.anonymize,
-        "records_in": staged.records_seen,
-        "records_staged": staged.rows - suppressed,
-        "records_quarantined": len(staged.quarantined),
-        "records_suppressed": suppressed,
-        "violations": violations,
-        **{
-            f"{step}_processing_s": round(clock.spent[f"{step}_processing_s"], 3)
-            for step in ("pre", "pure", "post")
-        },
-        "columns": [c.summary() for c in pipeline.classes],
-        "anonymized_columns": pipeline.anonymized_columns(),
-        "vault": vault_manifest(vault, vault_entries),
-        "details": {"job_key": args.job_key, "as_of": pipeline.as_of.isoformat(), **details},
-    }
+StagedT = TypeVar("StagedT", bound=StagedInput)
+
+
+@dataclass
+class EngineJob(Generic[StagedT]):
+    """One run of an engine job on its client (the Spark driver, the Flink client): what every engine
+    does before and after its own processing."""
+
+    args: argparse.Namespace
+    staging: Path  # the job's staging folder
+    staged: StagedT
+    pipeline: CompliancePipeline  # prepared: the file's decisions
+    vault: VaultEncryptor | None
+    clock: StepClock
+
+    @classmethod
+    def start(
+        cls,
+        args: argparse.Namespace,
+        staging: Path,
+        stage: Callable[[], StagedT],
+        k: int | None = None,
+    ) -> EngineJob[StagedT]:
+        """Pre-processing: check the keys (fail fast), stage the input (`stage`), and decide the file's
+        classification, domain and policy from its first batch, as `sdp scan` does. Raises
+        InputError, TokenKeyError, VaultKeyError."""
+        clock = StepClock()
+        tokenizer = Tokenizer(TokenKey.from_env()) if args.anonymize != "none" else None  # fail fast
+        vault = job_vault(args.anonymize)
+        staged = stage()
+        pipeline = CompliancePipeline(
+            domain=args.domain,
+            anonymize=args.anonymize,
+            tokenizer=tokenizer,
+            as_of=args.as_of or dt.date.today(),
+            k=k,
+        )
+        pipeline.prepare(staged.first_batch)
+        clock.charge("pre_processing_s")
+        return cls(args, staging, staged, pipeline, vault, clock)
+
+    def finish(
+        self,
+        *,
+        engine: str,
+        violations: int,
+        details: dict,
+        suppressed: int = 0,
+        vault_entries: int = 0,
+    ) -> dict:
+        """Post-processing after the engine wrote records, violations and vault parts:
+        quarantine.parquet, the work folder removed, then manifest.json last. Returns the manifest."""
+        write_quarantine(self.staging / QUARANTINE, self.staged.quarantined)
+        shutil.rmtree(self.staging / WORK_DIR, ignore_errors=True)
+        self.clock.charge("post_processing_s")
+        manifest = self._manifest(engine, violations, suppressed, details, vault_entries)
+        write_json_atomic(self.staging / MANIFEST, manifest)
+        return manifest
+
+    def _manifest(
+        self, engine: str, violations: int, suppressed: int, details: dict, vault_entries: int
+    ) -> dict:
+        """The manifest.json every job writes last (include/staging.py reads it): counts, timings, the
+        file's decisions (the pipeline has the run's as_of), and the engine's own `details`."""
+        args, staged, pipeline, spent = self.args, self.staged, self.pipeline, self.clock.spent
+        return {
+            "source_path": str(args.input),
+            "sha256": staged.sha256,
+            "format": staged.format,
+            "domain": pipeline.domain,
+            "engine": engine,
+            "anonymize": args.anonymize,
+            "records_in": staged.records_seen,
+            "records_staged": staged.rows - suppressed,
+            "records_quarantined": len(staged.quarantined),
+            "records_suppressed": suppressed,
+            "violations": violations,
+            **{
+                f"{step}_processing_s": round(spent[f"{step}_processing_s"], 3)
+                for step in ("pre", "pure", "post")
+            },
+            "columns": [c.summary() for c in pipeline.classes],
+            "anonymized_columns": pipeline.anonymized_columns(),
+            "vault": vault_manifest(self.vault, vault_entries),
+            "details": {"job_key": args.job_key, "as_of": pipeline.as_of.isoformat(), **details},
+        }
 
 
 def file_sha256(path: Path) -> str:
@@ -207,12 +335,16 @@ def write_json_atomic(path: Path, data: dict) -> None:
     os.replace(handle.name, path)
 
 
-def timing_fields(manifest: dict) -> str:
-    """The log line's common tail: records/s over pure processing and the pre/pure/post split."""
+def log_line(prefix: str, args: argparse.Namespace, manifest: dict, engine_fields: str) -> str:
+    """A job's one line on success: the file and its counts, the engine's own fields, the timings
+    (records/s over pure processing and the pre/pure/post split)."""
     pre, pure, post = (manifest[f"{step}_processing_s"] for step in ("pre", "pure", "post"))
     rate = manifest["records_in"] / pure if pure > 0 else 0.0
     return (
-        f"records_per_s={rate:.0f} pre_s={pre:.2f} pure_s={pure:.2f} post_s={post:.2f} "
+        f"{prefix} file={args.input.name} job_key={args.job_key or '-'} "
+        f"domain={manifest['domain']} anonymize={manifest['anonymize']} records_in={manifest['records_in']} "
+        f"staged={manifest['records_staged']} quarantined={manifest['records_quarantined']} "
+        f"{engine_fields} records_per_s={rate:.0f} pre_s={pre:.2f} pure_s={pure:.2f} post_s={post:.2f} "
         f"total_s={pre + pure + post:.2f}"
     )
 
@@ -221,11 +353,11 @@ def run_job(
     run: Callable[[argparse.Namespace], dict],
     args: argparse.Namespace,
     prefix: str,
-    log_line: Callable[[argparse.Namespace, dict], str],
+    engine_fields: Callable[[dict], str],
 ) -> int:
     """Run an engine job: bad input -> error.json + one stderr line + EXIT_BAD_INPUT; a missing or
-    bad key -> one line + 1; success -> the job's log line. `prefix` starts every line
-    (e.g. "sdp-spark route=batch")."""
+    bad key -> one line + 1; success -> the log line, with the engine's own `engine_fields` of the
+    manifest. `prefix` starts every line (e.g. "sdp-spark route=batch")."""
     try:
         manifest = run(args)
     except InputError as exc:
@@ -238,5 +370,5 @@ def run_job(
     except (TokenKeyError, VaultKeyError) as exc:
         print(f"{prefix}: {exc}", file=sys.stderr)
         return 1
-    print(log_line(args, manifest), flush=True)
+    print(log_line(prefix, args, manifest, engine_fields(manifest)), flush=True)
     return 0

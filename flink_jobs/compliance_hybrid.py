@@ -70,7 +70,6 @@ _put_first("PYTHONPATH", REPO_ROOT)
 os.environ.setdefault("_python_worker_execution_mode", "process")
 
 import argparse
-import datetime as dt
 import shutil
 from dataclasses import dataclass
 from urllib.parse import urlparse
@@ -86,29 +85,19 @@ from pyflink.datastream.functions import KeyedProcessFunction, ProcessFunction, 
 from pyflink.datastream.state import ListStateDescriptor, ValueStateDescriptor
 
 import compliance
-from compliance.anonymize.tokenize import Tokenizer, TokenKey
-from compliance.columns import ColumnClass
 from compliance.engine_job import (
-    MANIFEST,
-    QUARANTINE,
     RECORDS,
     ROW_COLUMN,
     VAULT,
     VIOLATIONS,
     WORK_DIR,
+    EngineJob,
+    FileDecisions,
     StagedInput,
-    StepClock,
     job_arguments,
-    job_manifest,
-    job_vault,
-    read_for_staging,
     run_job,
-    timing_fields,
-    worker_vault,
-    write_json_atomic,
-    write_quarantine,
+    stage_rows,
 )
-from compliance.io import FileReader
 from compliance.pipeline import CompliancePipeline
 from compliance.rules.base import VIOLATION_SCHEMA
 from compliance.vault import VAULT_SCHEMA
@@ -178,49 +167,29 @@ class StagedArrow(StagedInput):
 
 def stage_input(source: Path, path: Path, batch_rows: int) -> StagedArrow:
     """Stream the file through FileReader into `path`, `batch_rows` rows per batch. Raises InputError."""
-    reader = FileReader(source)
     path.parent.mkdir(parents=True, exist_ok=True)
-    writer: pa.ipc.RecordBatchFileWriter | None = None
-    first: pa.RecordBatch | None = None
     batches = 0
-    try:
-        for chunk, batch in read_for_staging(reader, source):
-            if first is None:
-                first = chunk.batch
-                writer = pa.ipc.new_file(str(path), batch.schema)
-            for offset in range(0, batch.num_rows, batch_rows):
-                writer.write_batch(batch.slice(offset, batch_rows))
-                batches += 1
-    finally:
-        if writer is not None:
-            writer.close()
+
+    def write(writer: pa.ipc.RecordBatchFileWriter, batch: pa.RecordBatch) -> None:
+        nonlocal batches
+        for offset in range(0, batch.num_rows, batch_rows):
+            writer.write_batch(batch.slice(offset, batch_rows))
+            batches += 1
+
+    reader, first = stage_rows(source, lambda schema: pa.ipc.new_file(str(path), schema), write)
     return StagedArrow.from_reader(reader, source, first, path=path, batches=batches)
 
 
 # -- pure processing (Flink workers) ------------------------------------------------------------------
 @dataclass(frozen=True)
-class Decisions:
-    """What the client decided for the whole file; every subtask adopts it (no key in here)."""
+class Decisions(FileDecisions):
+    """The client's decisions for the whole file, and where the subtasks find and put its rows."""
 
-    classes: list[ColumnClass]
-    domain: str
-    anonymize: str
-    as_of: dt.date
     columns: list[str]
     input_path: str
     staging_dir: str
     lane_keys: int
     flush_rows: int
-    vault: dict | None = None  # the job's wrapped data key (compliance.vault.WrappedKey.to_json)
-
-    def pipeline(self, anonymize: str) -> CompliancePipeline:
-        tokenizer = Tokenizer(TokenKey.from_env()) if anonymize != "none" else None
-        vault = worker_vault(self.vault) if anonymize != "none" else None
-        pipeline = CompliancePipeline(
-            domain=self.domain, anonymize=anonymize, tokenizer=tokenizer, as_of=self.as_of, vault=vault
-        )
-        pipeline.prepare_from(self.classes)
-        return pipeline
 
     def records_schema(self) -> pa.Schema:
         return pa.schema([(ROW_COLUMN, pa.int64()), *((name, pa.string()) for name in self.columns)])
@@ -269,7 +238,7 @@ class DetectAndSplit(ProcessFunction):
 
     def open(self, runtime_context: RuntimeContext) -> None:
         self.detection = self.decisions.pipeline("none")
-        self.anonymizer = self.decisions.pipeline(self.decisions.anonymize)
+        self.anonymizer = self.decisions.pipeline()
         self.schema = self.decisions.records_schema()
         self.source = pa.ipc.open_file(pa.memory_map(self.decisions.input_path))
         self.staging = Path(self.decisions.staging_dir)
@@ -417,29 +386,19 @@ def run(args: argparse.Namespace) -> dict:
     staging: Path = args.staging_dir.resolve()
     shutil.rmtree(staging, ignore_errors=True)  # a retry starts from nothing, never from half a run
     staging.mkdir(parents=True)
-    clock = StepClock()
-
-    tokenizer = Tokenizer(TokenKey.from_env()) if args.anonymize != "none" else None  # fail fast
-    vault = job_vault(args.anonymize)
-    staged = stage_input(args.input, staging / WORK_DIR / INPUT_FILE, args.batch_rows)
-    as_of = args.as_of or dt.date.today()
-    client = CompliancePipeline(
-        domain=args.domain, anonymize=args.anonymize, tokenizer=tokenizer, as_of=as_of
+    job = EngineJob.start(
+        args, staging, lambda: stage_input(args.input, staging / WORK_DIR / INPUT_FILE, args.batch_rows)
     )
-    client.prepare(staged.first_batch)
-    decisions = Decisions(
-        classes=client.classes,
-        domain=client.domain,
-        anonymize=args.anonymize,
-        as_of=as_of,
+    staged, clock = job.staged, job.clock
+    decisions = Decisions.of(
+        job.pipeline,
+        job.vault,
         columns=staged.columns,
         input_path=str(staged.path),
         staging_dir=str(staging),
         lane_keys=LANE_KEYS_PER_SUBTASK * args.parallelism,
         flush_rows=args.flush_rows,
-        vault=vault.wrapped_key.to_json() if vault is not None else None,
     )
-    clock.charge("pre_processing_s")
 
     env, cluster = flink_environment(args.parallelism, args.jobmanager or os.environ.get(REST_URL_ENV))
     clock.charge("flink_environment_s")
@@ -461,12 +420,8 @@ def run(args: argparse.Namespace) -> dict:
         write_part(schema.empty_table(), staging / RECORDS, "part-empty.parquet")
     if not any((staging / VIOLATIONS).glob("*.parquet")):
         write_part(VIOLATION_SCHEMA.empty_table(), staging / VIOLATIONS, "part-empty.parquet")
-    if vault is not None and not any((staging / VAULT).glob("*.parquet")):
+    if job.vault is not None and not any((staging / VAULT).glob("*.parquet")):
         write_part(VAULT_SCHEMA.empty_table(), staging / VAULT, "part-empty.parquet")
-    write_quarantine(staging / QUARANTINE, staged.quarantined)
-    shutil.rmtree(staging / WORK_DIR, ignore_errors=True)
-    clock.charge("post_processing_s")
-
     details = {
         "lanes": lanes,
         "part_files": parts,
@@ -478,19 +433,7 @@ def run(args: argparse.Namespace) -> dict:
         "flink_version": flink_version(),
         "flink_environment_s": round(clock.spent["flink_environment_s"], 3),
     }
-    manifest = job_manifest(
-        args,
-        staged,
-        client,
-        clock,
-        engine="flink",
-        violations=violations,
-        details=details,
-        vault=vault,
-        vault_entries=entries,
-    )
-    write_json_atomic(staging / MANIFEST, manifest)
-    return manifest
+    return job.finish(engine="flink", violations=violations, details=details, vault_entries=entries)
 
 
 def flink_version() -> str:
@@ -499,20 +442,17 @@ def flink_version() -> str:
     return __version__
 
 
-def _log_line(args: argparse.Namespace, manifest: dict) -> str:
+def _log_fields(manifest: dict) -> str:
     details = manifest["details"]
     return (
-        f"{LOG_PREFIX} file={args.input.name} job_key={args.job_key or '-'} "
-        f"domain={manifest['domain']} anonymize={manifest['anonymize']} records_in={manifest['records_in']} "
-        f"staged={manifest['records_staged']} quarantined={manifest['records_quarantined']} "
         f"violations={manifest['violations']} urgent={details['lanes'][URGENT]} "
         f"batched={details['lanes'][BATCHED]} parallelism={details['parallelism']} "
-        f"cluster={details['cluster']} {timing_fields(manifest)}"
+        f"cluster={details['cluster']}"
     )
 
 
 def main(argv: list[str] | None = None) -> int:
-    return run_job(run, parse_args(argv), LOG_PREFIX, _log_line)
+    return run_job(run, parse_args(argv), LOG_PREFIX, _log_fields)
 
 
 if __name__ == "__main__":

@@ -36,7 +36,6 @@ Design:
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import shutil
 import sys
@@ -45,7 +44,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from pyspark import SparkFiles, StorageLevel
@@ -54,30 +52,23 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import BinaryType, LongType, StringType, StructField, StructType
 
 import compliance
-from compliance.anonymize.tokenize import KEY_ENV, KEY_ID_ENV, Tokenizer, TokenKey
+from compliance.anonymize.tokenize import KEY_ENV, KEY_ID_ENV
 from compliance.engine_job import (
     ERROR,
     MANIFEST,
-    QUARANTINE,
     RECORDS,
     ROW_COLUMN,
     VAULT,
     VIOLATIONS,
     WORK_DIR,
+    EngineJob,
+    FileDecisions,
     StagedInput,
-    StepClock,
     job_arguments,
-    job_manifest,
-    job_vault,
-    read_for_staging,
     run_job,
-    timing_fields,
-    with_row,
-    worker_vault,
-    write_json_atomic,
-    write_quarantine,
+    stage_rows,
 )
-from compliance.io import DEFAULT_BATCH_ROWS, FileReader, InputError
+from compliance.io import DEFAULT_BATCH_ROWS, InputError
 from compliance.pipeline import CompliancePipeline
 from compliance.policy import POLICY_DIR
 from compliance.vault import VAULT_KEY_ENV, VAULT_SCHEMA
@@ -112,25 +103,16 @@ class StagedParquet(StagedInput):
 
 
 def stage_input(source: Path, folder: Path) -> StagedParquet:
-    """Stream the file through FileReader into folder/part-*.parquet. Raises InputError."""
-    reader = FileReader(source)
+    """Stream the file through FileReader into folder/part-*.parquet (the header's columns and no
+    rows when every row was quarantined). Raises InputError."""
     folder.mkdir(parents=True, exist_ok=True)
-    writer: pq.ParquetWriter | None = None
-    first: pa.RecordBatch | None = None
-    try:
-        for chunk, batch in read_for_staging(reader, source):
-            if first is None:
-                first = chunk.batch
-                writer = pq.ParquetWriter(folder / "part-0.parquet", batch.schema)
-            writer.write_batch(batch, row_group_size=INPUT_ROW_GROUP)
-        staged = StagedParquet.from_reader(reader, source, first, folder=folder)
-        if first is None:  # every row quarantined: stage the header's columns and no rows
-            empty = with_row(staged.first_batch, np.zeros(0, dtype=np.int64))
-            writer = pq.ParquetWriter(folder / "part-0.parquet", empty.schema)
-    finally:
-        if writer is not None:
-            writer.close()
-    return staged
+    reader, first = stage_rows(
+        source,
+        lambda schema: pq.ParquetWriter(folder / "part-0.parquet", schema),
+        lambda writer, batch: writer.write_batch(batch, row_group_size=INPUT_ROW_GROUP),
+        header_only=True,
+    )
+    return StagedParquet.from_reader(reader, source, first, folder=folder)
 
 
 def build_core_zip(folder: Path) -> Path:
@@ -157,22 +139,13 @@ def union_schema(columns: list[str]) -> StructType:
 
 
 def make_processor(
-    decisions, columns: list[str]
+    decisions, policy_file: str, columns: list[str]
 ) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
-    """The mapInArrow function. `decisions` is a broadcast of the driver's per-file decisions."""
+    """The mapInArrow function. `decisions` is a broadcast of the driver's FileDecisions;
+    `policy_file` the name of the policy file shipped with SparkContext.addFile."""
 
     def process_partition(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        settings = decisions.value
-        anonymize = settings["anonymize"]
-        pipeline = CompliancePipeline(
-            domain=settings["domain"],
-            anonymize=anonymize,
-            tokenizer=Tokenizer(TokenKey.from_env()) if anonymize != "none" else None,
-            policy_path=SparkFiles.get(settings["policy_file"]),
-            as_of=settings["as_of"],
-            vault=worker_vault(settings["vault"]),
-        )
-        pipeline.prepare_from(settings["classes"])
+        pipeline = decisions.value.pipeline(policy_path=SparkFiles.get(policy_file))
         for batch in batches:
             if batch.num_rows == 0:
                 continue
@@ -271,17 +244,8 @@ def run(args: argparse.Namespace) -> dict:
     work = staging / WORK_DIR
     shutil.rmtree(work, ignore_errors=True)
     shutil.rmtree(staging / VAULT, ignore_errors=True)  # a retry's data key is a new one
-    clock = StepClock()
-
-    tokenizer = Tokenizer(TokenKey.from_env()) if args.anonymize != "none" else None  # fail fast
-    vault = job_vault(args.anonymize)
-    staged = stage_input(args.input, work / "input")
-    as_of = args.as_of or dt.date.today()
-    driver = CompliancePipeline(
-        domain=args.domain, anonymize=args.anonymize, tokenizer=tokenizer, as_of=as_of, k=args.k
-    )
-    driver.prepare(staged.first_batch)
-    clock.charge("pre_processing_s")
+    job = EngineJob.start(args, staging, lambda: stage_input(args.input, work / "input"), k=args.k)
+    staged, driver, clock = job.staged, job.pipeline, job.clock
 
     spark = _session()
     clock.charge("spark_session_s")
@@ -289,16 +253,7 @@ def run(args: argparse.Namespace) -> dict:
     context.addPyFile(str(build_core_zip(work)))
     policy_file = POLICY_DIR / f"{driver.domain}.yaml"
     context.addFile(str(policy_file))
-    decisions = context.broadcast(
-        {
-            "classes": driver.classes,
-            "domain": driver.domain,
-            "anonymize": args.anonymize,
-            "as_of": as_of,
-            "policy_file": policy_file.name,
-            "vault": vault.wrapped_key.to_json() if vault is not None else None,
-        }
-    )
+    decisions = context.broadcast(FileDecisions.of(driver, job.vault))
     input_schema = StructType(
         [
             StructField(ROW_COLUMN, LongType(), False),
@@ -306,7 +261,8 @@ def run(args: argparse.Namespace) -> dict:
         ]
     )
     source = spark.read.schema(input_schema).parquet(str(staged.folder))
-    processed = source.mapInArrow(make_processor(decisions, staged.columns), union_schema(staged.columns))
+    processor = make_processor(decisions, policy_file.name, staged.columns)
+    processed = source.mapInArrow(processor, union_schema(staged.columns))
     processed = processed.persist(StorageLevel.MEMORY_AND_DISK_DESER)  # no serialisation of cached batches
     counts = dict(processed.groupBy(KIND).count().collect())  # runs the core once, filling the cache
     partitions = source.rdd.getNumPartitions()  # after the action: planning is warm by now
@@ -325,7 +281,7 @@ def run(args: argparse.Namespace) -> dict:
         F.col(ROW_COLUMN).alias("row"),
         *(F.col(f"_v_{key}").alias(key) for key in VIOLATION_KEYS[1:]),
     ).write.mode("overwrite").parquet(str(staging / VIOLATIONS))
-    if vault is not None:
+    if job.vault is not None:
         processed.filter(F.col(KIND) == VAULT_ENTRY).select(
             *(
                 F.col(column).alias(name)
@@ -333,10 +289,6 @@ def run(args: argparse.Namespace) -> dict:
             )
         ).write.mode("overwrite").parquet(str(staging / VAULT))
     processed.unpersist()
-    write_quarantine(staging / QUARANTINE, staged.quarantined)
-    shutil.rmtree(work, ignore_errors=True)
-    clock.charge("post_processing_s")
-
     details = {
         "partitions": partitions,
         "spark_version": spark.version,
@@ -344,20 +296,13 @@ def run(args: argparse.Namespace) -> dict:
         "spark_session_s": round(clock.spent["spark_session_s"], 3),
         "k_anonymity": k_stats,
     }
-    manifest = job_manifest(
-        args,
-        staged,
-        driver,
-        clock,
+    return job.finish(
         engine="spark",
         violations=counts.get(VIOLATION, 0),
-        suppressed=suppressed,
         details=details,
-        vault=vault,
+        suppressed=suppressed,
         vault_entries=counts.get(VAULT_ENTRY, 0),
     )
-    write_json_atomic(staging / MANIFEST, manifest)
-    return manifest
 
 
 def _session() -> SparkSession:
@@ -378,18 +323,15 @@ def _session() -> SparkSession:
     return spark
 
 
-def _log_line(args: argparse.Namespace, manifest: dict) -> str:
+def _log_fields(manifest: dict) -> str:
     return (
-        f"{LOG_PREFIX} file={args.input.name} job_key={args.job_key or '-'} "
-        f"domain={manifest['domain']} anonymize={manifest['anonymize']} records_in={manifest['records_in']} "
-        f"staged={manifest['records_staged']} quarantined={manifest['records_quarantined']} "
         f"suppressed={manifest['records_suppressed']} violations={manifest['violations']} "
-        f"partitions={manifest['details']['partitions']} {timing_fields(manifest)}"
+        f"partitions={manifest['details']['partitions']}"
     )
 
 
 def main(argv: list[str] | None = None) -> int:
-    return run_job(run, parse_args(argv), LOG_PREFIX, _log_line)
+    return run_job(run, parse_args(argv), LOG_PREFIX, _log_fields)
 
 
 if __name__ == "__main__":

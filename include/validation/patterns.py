@@ -22,7 +22,7 @@ RAW_IDENTIFIER_PATTERNS: dict[str, str] = {
 # An IPv4 address that still names one host (last octet not zeroed): a coarsened IP must not match.
 PRECISE_IPV4 = r"\b(?:\d{1,3}\.){3}0*[1-9]\d{0,2}\b"
 
-# Published forms of the generalisation hierarchies of compliance.anonymize.kanonymity (`_generalise`),
+# Published forms of the generalisation hierarchies (compliance/anonymize/kanonymity/hierarchies.py),
 # per quasi-identifier kind. Categorical kinds (gender, city, category) publish the value itself, a
 # set or "*", so any text is a valid form and they have no entry. "*" = whole domain or null mixed in.
 _DECIMAL = r"[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?"

@@ -10,9 +10,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from compliance.anonymization import COLUMN_METHODS
 from compliance.columns import ColumnRole
 from compliance.detection import residual_identifiers
-from compliance.pipeline import COLUMN_METHODS
 from compliance.policy import load_policy
 from include.staging import ROW_COLUMN, StagedManifest
 

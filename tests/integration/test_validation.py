@@ -15,10 +15,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
+from compliance.anonymize.generalize import safe_harbor_floor
 from compliance.anonymize.kanonymity import k_anonymize
 from compliance.anonymize.tokenize import Tokenizer, TokenKey, coarsen_gps
 from compliance.columns import ColumnClass, ColumnRole
-from compliance.pipeline import safe_harbor_floor
 from compliance.vocabulary import Domain, IdType
 from include.staging import (
     QUARANTINE,

@@ -13,10 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from compliance.anonymize.generalize import generalize_zip
 from compliance.anonymize.tokenize import Tokenizer, TokenKey
 from compliance.generator import write_dataset
 from compliance.io import Chunk
-from compliance.pipeline import THREADS_ENV, CompliancePipeline, default_threads, generalize_zip
+from compliance.pipeline import THREADS_ENV, CompliancePipeline, default_threads
 from compliance.rules import Rule, RuleContext, empty_violations
 from compliance.scan import scan_file
 
