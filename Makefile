@@ -17,13 +17,13 @@ lock:  ## re-resolve requirements*.txt into the lock files (then run make setup)
 	python3 -m uv pip compile --python-version 3.11 --quiet requirements-flink.txt -o requirements-flink.lock
 	python3 -m uv pip compile --python-version 3.11 --quiet requirements-bench.txt -o requirements-bench.lock
 
-up: setup  ## start the local stack (PostgreSQL, Kafka-protocol broker, Airflow)
+up: setup  ## start the local stack (PostgreSQL, Kafka-protocol broker, Airflow), supervised
 	@$(STACK) up
 
-down:  ## stop everything `make up` started (state is kept in .local/)
+down:  ## stop everything `make up` started, even without .local/run/ (state is kept in .local/)
 	@if [ -x $(PY) ]; then $(STACK) down; fi
 
-status:  ## pid, port, readiness and memory of each service
+status:  ## state, pid, restarts, last exit, port, readiness and memory of each service
 	@$(STACK) status
 
 logs:  ## last lines of each service's log

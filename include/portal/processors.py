@@ -8,10 +8,12 @@ import socket
 import time
 import urllib.error
 import urllib.request
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from include.portal.config import PortalConfig
+from include.stack.supervision import program_state
 from include.streaming import HEARTBEAT_MAX_AGE_S, member_heartbeats
 
 
@@ -68,6 +70,16 @@ def stream_status(config: PortalConfig) -> dict[str, Any]:
         except FileNotFoundError:
             ages.append(None)
     consumer_up = bool(ages) and all(a is not None and a <= HEARTBEAT_MAX_AGE_S for a in ages)
+    # The local stack's supervisor, when it runs the consumer: is it being restarted, or given up?
+    supervised = program_state(s, "stream-consumer", timeout=config.probe_timeout_s)
+    detail = (
+        "broker reachable, consumer alive"
+        if broker_up and consumer_up
+        else ("broker not reachable" if not broker_up else "consumer heartbeat missing or stale")
+    )
+    if supervised:
+        detail += f"; supervisor: consumer {supervised.state}, {supervised.restarts} restart(s)"
+        detail += f", last exit {supervised.last_exit}" if supervised.last_exit else ""
     return {
         "pipeline": "stream",
         "engine": "stream",
@@ -75,9 +87,8 @@ def stream_status(config: PortalConfig) -> dict[str, Any]:
         "broker_reachable": broker_up,
         "consumer_alive": consumer_up,
         "consumer_heartbeat_age_s": ages,
-        "detail": "broker reachable, consumer alive"
-        if broker_up and consumer_up
-        else ("broker not reachable" if not broker_up else "consumer heartbeat missing or stale"),
+        "consumer_supervisor": asdict(supervised) if supervised else None,
+        "detail": detail,
     }
 
 

@@ -8,6 +8,7 @@ import time
 
 from include.settings import settings
 from include.stack.manager import Stack, StackError
+from include.stack.supervision import SUPERVISOR
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,24 +39,10 @@ def main(argv: list[str] | None = None) -> int:
             stopped = stack.down()
             print(f"stopped {len(stopped)} service(s); state kept in {s.state_dir}")
         elif args.action == "status":
-            total_rss = total_pss = 0
-            print(f"{'service':<22} {'pid':>8} {'port':>6} {'ready':>6} {'RSS MiB':>8} {'PSS MiB':>8}")
-            for row in stack.status():
-                if not row.enabled:
-                    print(f"{row.name:<22} {'external (configured by env)':>30}")
-                    continue
-                total_rss += row.rss_bytes
-                total_pss += row.pss_bytes
-                print(
-                    f"{row.name:<22} {row.pid or '-':>8} {row.port or '-':>6} {'yes' if row.ready else 'no':>6} "
-                    f"{row.rss_bytes / 2**20:>8.0f} {row.pss_bytes / 2**20:>8.0f}"
-                )
-            print(
-                f"{'total':<22} {'':>8} {'':>6} {'':>6} {total_rss / 2**20:>8.0f} {total_pss / 2**20:>8.0f}"
-            )
+            print_status(stack)
         elif args.action == "logs":
-            for service in stack.services:
-                path = stack.ctx.log_file(service.name)
+            for name in [*(service.name for service in stack.services), SUPERVISOR]:
+                path = stack.ctx.log_file(name)
                 if path.exists():
                     print(f"==> {path} <==")
                     print("\n".join(path.read_text(errors="replace").splitlines()[-args.lines :]))
@@ -63,6 +50,43 @@ def main(argv: list[str] | None = None) -> int:
         print(f"stack: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def print_status(stack: Stack) -> None:
+    """One line per service: the supervisor's view (state, restarts, last exit, since when),
+    then pid, port, readiness and memory."""
+    total_rss = total_pss = 0
+    print(
+        f"{'service':<22} {'state':<12} {'pid':>8} {'restarts':>8} {'last exit':<10} {'since':>9} "
+        f"{'port':>6} {'ready':>5} {'RSS MiB':>8} {'PSS MiB':>8}"
+    )
+    for row in stack.status():
+        if not row.enabled:
+            print(f"{row.name:<22} {'external (configured by env)'}")
+            continue
+        total_rss += row.rss_bytes
+        total_pss += row.pss_bytes
+        print(
+            f"{row.name:<22} {row.state:<12} {row.pid or '-':>8} {row.restarts:>8} {row.last_exit or '-':<10} "
+            f"{_age(row.since):>9} {row.port or '-':>6} {'yes' if row.ready else 'no':>5} "
+            f"{row.rss_bytes / 2**20:>8.0f} {row.pss_bytes / 2**20:>8.0f}"
+        )
+    print(f"{'total':<22} {'':<12} {'':>8} {'':>8} {'':<10} {'':>9} {'':>6} {'':>5} "
+          f"{total_rss / 2**20:>8.0f} {total_pss / 2**20:>8.0f}")  # fmt: skip
+    pid = stack.supervisor_pid()
+    where = f"pid {pid}, log {stack.supervisor.log_file}" if pid else "not running"
+    print(f"supervisor: {where}")
+
+
+def _age(since: float | None) -> str:
+    """'42s', '3m05s', '2h10m', '3d04h': how long the state has held."""
+    if not since:
+        return "-"
+    seconds = max(int(time.time() - since), 0)
+    for unit, size, sub, sub_size in (("d", 86400, "h", 3600), ("h", 3600, "m", 60), ("m", 60, "s", 1)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}{seconds % size // sub_size:02d}{sub}"
+    return f"{seconds}s"
 
 
 def run_airflow_cli(arguments: list[str]) -> int:

@@ -38,6 +38,10 @@ class Service:
     user: Callable[[StackContext], str | None] = lambda ctx: None
     stop_signal: int = signal.SIGTERM
     start_timeout: float = 120.0
+    # The supervisor restarts a service that exits; one that exits sooner than this after its
+    # start is a fast failure, retried with a growing delay and given up after a few
+    # (include/stack/supervision.py).
+    min_uptime: int = 5
     # Later services need this one ready (and its after_ready done) before they start;
     # non-blocking services start together and are awaited at the end.
     blocking: bool = True
@@ -258,6 +262,11 @@ def _api_port(ctx: StackContext) -> int:
     return ctx.settings.airflow_port
 
 
+# An Airflow component spends ~10 s importing before it can fail on its configuration: a crash
+# within this is a fast failure (retried with backoff, then given up), not a restart loop.
+AIRFLOW_MIN_UPTIME = 20
+
+
 SERVICES: list[Service] = [
     Service(
         name="postgres",
@@ -299,6 +308,7 @@ SERVICES: list[Service] = [
         ready=_api_ready,
         env=lambda ctx: ctx.airflow_env(),
         prepare=_prepare_airflow,
+        min_uptime=AIRFLOW_MIN_UPTIME,
     ),
     Service(
         name="airflow-scheduler",
@@ -308,6 +318,7 @@ SERVICES: list[Service] = [
         port_variable="SDP_AIRFLOW_LOG_PORT",
         ready=_component_healthy("scheduler"),
         env=lambda ctx: ctx.airflow_env(),
+        min_uptime=AIRFLOW_MIN_UPTIME,
     ),
     Service(
         name="airflow-dag-processor",
@@ -317,6 +328,7 @@ SERVICES: list[Service] = [
         port_variable="",
         ready=_component_healthy("dag_processor"),
         env=lambda ctx: ctx.airflow_env(),
+        min_uptime=AIRFLOW_MIN_UPTIME,
     ),
     Service(
         name="airflow-triggerer",
@@ -326,6 +338,7 @@ SERVICES: list[Service] = [
         port_variable="SDP_AIRFLOW_LOG_PORT",
         ready=_component_healthy("triggerer"),
         env=lambda ctx: ctx.airflow_env(),
+        min_uptime=AIRFLOW_MIN_UPTIME,
     ),
 ]
 
