@@ -6,15 +6,15 @@ are not trusted (an SSN column read as int64 loses its leading zeros). Each batc
 even when bad rows were quarantined in between.
 
 Bad input never raises a traceback at the caller: whole-file problems raise `InputError` (one
-line, no raw values); row-level problems (ragged rows, invalid UTF-8, invalid JSON) are skipped
-and recorded in `FileReader.quarantined` with a reason that never quotes the row.
+line, no raw values); row-level problems (ragged rows, invalid UTF-8, invalid JSON, a NUL
+character) are skipped and recorded in `FileReader.quarantined` with a reason that never quotes
+the row. Limits and the other guards against hostile input: compliance/io_guards.py.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,11 +22,19 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from compliance.buffers import string_buffers
+from compliance.io_guards import (
+    NUL_REASON,
+    InputError,
+    bounded_lines,
+    check_columns,
+    guard_batch,
+    widest_record,
+)
+from compliance.io_limits import ReadLimits
+from compliance.io_write import json_lines, write_table_stream
 
 FORMATS = ("csv", "jsonl", "parquet")
 # The one map from a file's suffix to its format (readers, writers, the portal's upload check).
@@ -41,10 +49,6 @@ FORMAT_OF_SUFFIX = {
 }
 _SNIFF_BYTES = 64 * 1024
 DEFAULT_BATCH_ROWS = 65_536
-
-
-class InputError(ValueError):
-    """The whole file cannot be read; the message is one line and safe to log."""
 
 
 @dataclass(frozen=True)
@@ -144,7 +148,8 @@ def odd_characters(head: bytes, text: str) -> int:
 def _check_text(path: Path, head: bytes) -> None:
     _check_foreign_text(path, head)
     if b"\x00" in head:
-        raise InputError(f"{path.name}: binary file, not text; expected CSV, JSON Lines or Parquet")
+        raise InputError(f"{path.name}: NUL byte at offset {head.index(0)}: binary file, not text; "
+                         "expected CSV, JSON Lines or Parquet")  # fmt: skip
     _check_utf8_lines(path, head)
     text = head.decode("utf-8", errors="replace")
     if odd_characters(head, text) > max(8, len(text) // 10):
@@ -157,9 +162,14 @@ class FileReader:
     """Iterate a CSV / JSON Lines / Parquet file as `Chunk`s of at most `batch_rows` records."""
 
     def __init__(
-        self, path: str | Path, fmt: str | None = None, batch_rows: int = DEFAULT_BATCH_ROWS
+        self,
+        path: str | Path,
+        fmt: str | None = None,
+        batch_rows: int = DEFAULT_BATCH_ROWS,
+        limits: ReadLimits | None = None,
     ) -> None:
         self.path = Path(path)
+        self.limits = limits or ReadLimits.from_env()
         if fmt is not None and fmt not in FORMATS:
             raise InputError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
         self.format = fmt or detect_format(self.path)
@@ -172,10 +182,12 @@ class FileReader:
         reader = {"csv": self._csv, "jsonl": self._jsonl, "parquet": self._parquet}[self.format]
         produced = False
         for chunk in reader():
-            if chunk.batch.num_rows:
+            batch, rows, nul_rows = guard_batch(chunk.batch, chunk.rows)
+            self.quarantined.extend(QuarantinedRow(row, NUL_REASON) for row in nul_rows)
+            if batch.num_rows:
                 produced = True
-                self.rows_read += chunk.batch.num_rows
-                yield chunk
+                self.rows_read += batch.num_rows
+                yield Chunk(batch, rows)
         if not produced and not self.quarantined:
             raise InputError(f"{self.path.name}: no data rows (header only or empty)")
 
@@ -185,25 +197,30 @@ class FileReader:
         return self.rows_read + len(self.quarantined)
 
     # -- CSV --------------------------------------------------------------------------------------
-    def _csv_header(self) -> list[str]:
-        with open(self.path, encoding="utf-8-sig", errors="replace", newline="") as handle:
+    def _csv_records(self, errors: str) -> Iterator[list[str]]:
+        """The file's CSV records (header first) with bounded lines and fields (io_guards)."""
+        csv.field_size_limit(self.limits.max_line_bytes)
+        with open(self.path, encoding="utf-8-sig", errors=errors, newline="") as handle:
             try:
-                header = next(csv.reader(handle))
-            except StopIteration:
-                header = []
-        names = [name.strip() for name in header]
+                yield from csv.reader(bounded_lines(handle, self.path.name, self.limits))
+            except csv.Error as exc:  # a field past the limit: typically a quote never closed
+                raise InputError(f"{self.path.name}: {str(exc).splitlines()[0]} (SDP_MAX_LINE_BYTES; "
+                                 "an unclosed quote?)") from exc  # fmt: skip
+
+    def _csv_header(self) -> list[str]:
+        names = [name.strip() for name in next(self._csv_records("replace"), [])]
         if not names or all(not n for n in names):
             raise InputError(f"{self.path.name}: no header row")
         if any(not n for n in names):
             raise InputError(f"{self.path.name}: header has an empty column name")
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise InputError(f"{self.path.name}: duplicate column name(s) in header: {', '.join(duplicates)}")
-        return names
+        return self._set_columns(names)
+
+    def _set_columns(self, names: list[str]) -> list[str]:
+        self.columns = check_columns(self.path.name, names, self.limits)
+        return self.columns
 
     def _csv(self) -> Iterator[Chunk]:
         names = self._csv_header()
-        self.columns = names
         fallback = False
 
         def on_invalid(_row: pa_csv.InvalidRow) -> str:
@@ -226,8 +243,11 @@ class FileReader:
             except StopIteration:
                 break
             except pa.ArrowInvalid:
-                # Typically invalid UTF-8 somewhere in this block.
+                # Typically invalid UTF-8 somewhere in this block, or a row longer than a block.
                 fallback = True
+            else:
+                # A row near the line limit: the exact reader measures its lines (and refuses it).
+                fallback |= widest_record(batch) + batch.num_columns > self.limits.max_line_bytes
             if fallback:
                 yield from self._csv_exact(names, skip=yielded)
                 return
@@ -257,28 +277,26 @@ class FileReader:
         width = len(names)
         columns: list[list[str | None]] = [[] for _ in names]
         rows: list[int] = []
-        with open(self.path, encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
-            records = csv.reader(handle)
-            next(records, None)
-            for index, record in enumerate(records):
-                if index < skip:
-                    continue
-                if len(record) != width:
-                    if not record:
-                        reason = "empty line"
-                    else:
-                        reason = f"ragged row: expected {width} fields, found {len(record)}"
-                    self.quarantined.append(QuarantinedRow(index, reason))
-                    continue
-                if any(_has_bad_bytes(value) for value in record):
-                    self.quarantined.append(QuarantinedRow(index, "invalid UTF-8 bytes in row"))
-                    continue
-                for column, value in zip(columns, record, strict=True):
-                    column.append(value if value != "" else None)
-                rows.append(index)
-                if len(rows) == self.batch_rows:
-                    yield _chunk(names, columns, rows)
-                    columns, rows = [[] for _ in names], []
+        records = self._csv_records("surrogateescape")
+        next(records, None)
+        for index, record in enumerate(records):
+            if index < skip:
+                continue
+            if len(record) != width:
+                reason = (
+                    f"ragged row: expected {width} fields, found {len(record)}" if record else "empty line"
+                )
+                self.quarantined.append(QuarantinedRow(index, reason))
+                continue
+            if any(_has_bad_bytes(value) for value in record):
+                self.quarantined.append(QuarantinedRow(index, "invalid UTF-8 bytes in row"))
+                continue
+            for column, value in zip(columns, record, strict=True):
+                column.append(value if value != "" else None)
+            rows.append(index)
+            if len(rows) == self.batch_rows:
+                yield _chunk(names, columns, rows)
+                columns, rows = [[] for _ in names], []
         if rows:
             yield _chunk(names, columns, rows)
 
@@ -288,7 +306,7 @@ class FileReader:
         decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
         index = 0
         with open(self.path, "rb") as handle:
-            for raw in handle:
+            for raw in bounded_lines(handle, self.path.name, self.limits):
                 if not raw.strip():
                     continue
                 try:
@@ -313,8 +331,10 @@ class FileReader:
         for _, obj, _reason in self._jsonl_lines():
             if obj is not None:
                 keys.update(dict.fromkeys(obj))
+                if len(keys) > self.limits.max_columns:
+                    break  # refused just below, before any more of the file is read
         names = list(keys)
-        self.columns = names
+        safe_names = self._set_columns(names)
         columns: list[list[str | None]] = [[] for _ in names]
         rows: list[int] = []
         for index, obj, reason in self._jsonl_lines():
@@ -325,10 +345,10 @@ class FileReader:
                 column.append(_as_text(obj.get(name)))
             rows.append(index)
             if len(rows) == self.batch_rows:
-                yield _chunk(names, columns, rows)
+                yield _chunk(safe_names, columns, rows)
                 columns, rows = [[] for _ in names], []
         if rows:
-            yield _chunk(names, columns, rows)
+            yield _chunk(safe_names, columns, rows)
 
     # -- Parquet ----------------------------------------------------------------------------------
     def _parquet(self) -> Iterator[Chunk]:
@@ -338,73 +358,15 @@ class FileReader:
             raise InputError(
                 f"{self.path.name}: unreadable Parquet file ({str(exc).splitlines()[0]})"
             ) from exc
-        names = parquet.schema_arrow.names
-        self.columns = list(names)
+        names = self._set_columns(list(parquet.schema_arrow.names))
         offset = 0
         for batch in parquet.iter_batches(batch_size=self.batch_rows):
-            arrays = [_to_string(batch.column(i)) for i in range(batch.num_columns)]
+            arrays = [_to_string(batch.column(i), self.path.name, name) for i, name in enumerate(names)]
             yield Chunk(
                 pa.RecordBatch.from_arrays(arrays, names=names),
                 np.arange(offset, offset + batch.num_rows, dtype=np.int64),
             )
             offset += batch.num_rows
-
-
-_JSON_ESCAPES = (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"))
-_OTHER_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
-
-
-def _json_values(values: pa.Array) -> pa.Array:
-    """JSON text of each value of an Arrow array (null -> null), vectorised."""
-    kind = values.type
-    if pa.types.is_large_string(kind):  # the lines are joined as (32-bit offset) strings
-        values, kind = values.cast(pa.string()), pa.string()
-    if pa.types.is_string(kind):
-        if len(values) > _DICTIONARY_PROBE_ROWS and _repeats_itself(values):
-            # Violations are a handful of distinct fields, types and rules: escape those once.
-            encoded = pc.dictionary_encode(values)
-            return _json_values(encoded.dictionary).take(encoded.indices)
-        if pc.any(pc.match_substring_regex(values, _OTHER_CONTROL)).as_py():
-            # Rare control characters: let json encode those values (slow path on a rare input).
-            return pa.array(
-                [None if v is None else json.dumps(v, ensure_ascii=False) for v in values.to_pylist()]
-            )
-        for raw, escaped in _JSON_ESCAPES:
-            values = pc.replace_substring(values, raw, escaped)
-        return pc.binary_join_element_wise('"', values, '"', "")
-    if pa.types.is_timestamp(kind):
-        return pc.binary_join_element_wise('"', pc.strftime(values, "%Y-%m-%dT%H:%M:%S"), '"', "")
-    if pa.types.is_date(kind):
-        return pc.binary_join_element_wise('"', pc.cast(values, pa.string()), '"', "")
-    if pa.types.is_floating(kind):
-        values = pc.if_else(pc.is_finite(values), values, None)  # NaN/inf are not JSON
-    return pc.cast(values, pa.string())
-
-
-def json_lines(table: pa.Table | pa.RecordBatch) -> bytes:
-    """The table as JSON Lines (one object per row, keys in column order), vectorised."""
-    if table.num_rows == 0:
-        return b""
-    if table.num_columns == 0:
-        return b"{}\n" * table.num_rows
-    pieces: list[str | pa.Array] = []
-    for i, (name, column) in enumerate(zip(table.column_names, table.columns, strict=True)):
-        pieces.append(("{" if i == 0 else ",") + json.dumps(name) + ":")
-        pieces.append(
-            pc.fill_null(
-                _json_values(column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column),
-                "null",
-            )
-        )
-    pieces.append("}\n")
-    return _back_to_back(pc.binary_join_element_wise(*pieces, ""))
-
-
-def _back_to_back(strings: pa.Array) -> bytes:
-    """The bytes of every value of a string array without nulls, one after the other: a slice of its
-    data buffer (joining them into one Python string first cost more than making the lines)."""
-    offsets, data = string_buffers(strings)
-    return data[offsets[0] : offsets[-1]].tobytes()
 
 
 def _has_bad_bytes(value: str) -> bool:
@@ -421,87 +383,37 @@ def _as_text(value: object) -> str | None:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value) if isinstance(value, float) else str(value)
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    # Nested values (JSON objects, Parquet lists / structs / maps) become JSON text the detectors
+    # scan like free text.
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_json_default)
 
 
-def _to_string(array: pa.Array) -> pa.Array:
+def _json_default(value: object) -> str:
+    """Parquet values json cannot write: bytes as the UTF-8 text they hold (UnicodeDecodeError
+    when they are not text), dates, times and decimals as their text."""
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def _to_string(array: pa.Array, file_name: str = "", column: str = "") -> pa.Array:
     if pa.types.is_string(array.type):
         return array
-    if pa.types.is_large_string(array.type) or pa.types.is_dictionary(array.type):
-        return array.cast(pa.string())
     try:
-        return array.cast(pa.string())
-    except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
-        return pa.array([_as_text(v) for v in array.to_pylist()], type=pa.string())
+        try:
+            return array.cast(pa.string())
+        except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
+            if pa.types.is_binary(array.type) or pa.types.is_large_binary(array.type):
+                raise UnicodeError from None  # a cast of bytes fails only on invalid UTF-8
+            return pa.array([_as_text(v) for v in array.to_pylist()], type=pa.string())
+    except UnicodeError as exc:
+        # Bytes that are not text (an image, ciphertext) cannot be scanned for personal data: fail
+        # closed rather than load what no detector has seen.
+        raise InputError(f"{file_name}: column {column!r} holds binary data that is not UTF-8 text; "
+                         "it cannot be scanned for personal data") from exc  # fmt: skip
 
 
 def _chunk(names: list[str], columns: list[list[str | None]], rows: list[int]) -> Chunk:
     arrays = [pa.array(column, type=pa.string()) for column in columns]
     return Chunk(pa.RecordBatch.from_arrays(arrays, names=names), np.asarray(rows, dtype=np.int64))
-
-
-def write_table_stream(path: Path, fmt: str):
-    """A writer with `.write(batch)` / `.close()` for CSV, JSON Lines or Parquet output."""
-    return _BatchWriter(path, fmt)
-
-
-# Rows of the first batch probed per column, and the share of distinct values up to which a column
-# is dictionary-encoded in Parquet. Tokens and other unique values only pay for building a dictionary
-# the writer then drops (~20% of the write time); repetitive columns keep the smaller file.
-_DICTIONARY_PROBE_ROWS = 4096
-_DICTIONARY_MAX_DISTINCT = 0.25
-
-
-def _repeats_itself(column: pa.Array) -> bool:
-    """Whether the column's first rows repeat themselves enough for a dictionary to pay off."""
-    probe = column.slice(0, _DICTIONARY_PROBE_ROWS)
-    return bool(len(probe)) and pc.count_distinct(probe).as_py() <= _DICTIONARY_MAX_DISTINCT * len(probe)
-
-
-def _repetitive_columns(batch: pa.RecordBatch) -> list[str]:
-    """Columns worth a Parquet dictionary."""
-    return [
-        name
-        for name, column in zip(batch.schema.names, batch.columns, strict=True)
-        if not pa.types.is_nested(column.type) and _repeats_itself(column)
-    ]
-
-
-class _BatchWriter:
-    def __init__(self, path: Path, fmt: str) -> None:
-        self.path, self.format = Path(path), fmt
-        self._writer = None
-        self._handle: io.BufferedWriter | None = None
-
-    def write(self, batch: pa.RecordBatch) -> None:
-        if self.format == "parquet":
-            if self._writer is None:
-                self._writer = pq.ParquetWriter(
-                    self.path, batch.schema, use_dictionary=_repetitive_columns(batch)
-                )
-            self._writer.write_batch(batch)
-        elif self.format == "csv":
-            if self._writer is None:
-                self._writer = pa_csv.CSVWriter(self.path, batch.schema)
-            self._writer.write_batch(batch)
-        else:
-            if self._handle is None:
-                self._handle = open(self.path, "wb")  # noqa: SIM115 - closed in close()
-            self._handle.write(json_lines(batch))
-
-    def close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-        if self._handle is not None:
-            self._handle.close()
-        if self._writer is None and self._handle is None:
-            self.path.write_text("")
-
-    def __enter__(self) -> _BatchWriter:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 __all__ = [
@@ -511,5 +423,6 @@ __all__ = [
     "InputError",
     "QuarantinedRow",
     "detect_format",
+    "json_lines",
     "write_table_stream",
 ]

@@ -33,6 +33,7 @@ landing_zone = Asset(
                 inbox=str(_s.inbox_dir),
                 poll_seconds=_s.landing_poll_seconds,
                 stable_seconds=_s.file_stable_seconds,
+                max_waiting=_s.run_max_files,
             ),
         )
     ],
@@ -42,9 +43,9 @@ landing_zone = Asset(
 @task
 def claimed_files() -> list[str]:
     """The files this run owns: those its asset events announced, plus any file another run's
-    events announced but did not take (the scheduler may fold events into an earlier run). Each
-    is moved into a folder of this run: the rename is atomic, so no two runs get the same file
-    and no claimed file is left behind."""
+    events announced but did not take (the scheduler may fold events into an earlier run), at most
+    SDP_RUN_MAX_FILES. Each is moved into a folder of this run: the rename is atomic, so no two
+    runs get the same file; files left waiting are announced again by the trigger."""
     from include.triggers import take_for_run
 
     context = get_current_context()
@@ -54,7 +55,7 @@ def claimed_files() -> list[str]:
         for event in asset_events
         if (payload := (event.extra or {}).get("payload") or {}).get("path")
     ]
-    return take_for_run(announced, inbox=_s.inbox_dir, run_id=context["run_id"])
+    return take_for_run(announced, inbox=_s.inbox_dir, run_id=context["run_id"], max_files=_s.run_max_files)
 
 
 @dag(

@@ -14,6 +14,8 @@ import json
 import logging
 import os
 import shutil
+import stat
+import uuid
 from pathlib import Path
 
 import psycopg
@@ -64,12 +66,62 @@ def check_options(options: dict) -> None:
         raise ValueError(f"k must be 0 (the policy's k) or at least 2, got {k}")
 
 
+class RefusedEntry(ValueError):
+    """A claimed entry that is never read: a link, not a regular file, gone, or still growing. It
+    was moved to quarantine (when still there) and recorded; the message is the reason."""
+
+
+def entry_refusal(path: Path) -> str | None:
+    """Why the entry at `path` must not be read, or None for a regular file with a single name.
+    Looked at without following it: a link may point anywhere, and the archive's chmod would
+    change the target's mode."""
+    try:
+        entry = os.lstat(path)
+    except FileNotFoundError:
+        return "the claimed file is gone: deleted or moved by something else before it was read"
+    if stat.S_ISLNK(entry.st_mode):
+        return f"a symbolic link (to {os.readlink(path)!r}): links are never followed"
+    if not stat.S_ISREG(entry.st_mode):
+        return "not a regular file (a directory, FIFO, socket or device)"
+    if entry.st_nlink > 1:
+        return f"a hard link ({entry.st_nlink} names for the same data): links are never followed"
+    return None
+
+
+def refuse_entry(path: Path, reason: str, *, actor: str, s: Settings) -> None:
+    """Move the entry itself (a rename: never followed, never copied) into quarantine with its
+    reason, record the reason (no data_files row: nothing was read), raise RefusedEntry."""
+    target = None
+    if os.path.lexists(path):
+        folder = s.quarantine_dir / f"refused-{uuid.uuid4().hex[:16]}"
+        folder.mkdir(parents=True)
+        os.chmod(folder, 0o700)
+        target = folder / path.name
+        os.rename(path, target)
+        (folder / "REASON.txt").write_text(reason + "\n")
+        _remove_empty_run_folder(path, s)
+    action = AuditAction.QUARANTINED if target else AuditAction.FAILED
+    with psycopg.connect(s.database_url) as conn:  # one transaction
+        _record_reason(conn, None, None, f"{path.name}: {reason}")
+        audit(conn, actor=actor, action=action, object_type="landing_entry", object_id=path.name,
+              details={"reason": reason, "quarantine": str(target) if target else None})  # fmt: skip
+    log.warning("refused %s: %s", path.name, reason)
+    raise RefusedEntry(f"{path.name}: {reason}")
+
+
 def register(path: str, *, actor: str, reprocess: bool = False, s: Settings | None = None) -> FileTicket:
-    """Hash and register the file; a file whose SHA-256 is already loaded is a duplicate."""
+    """Hash and register the file; a file whose SHA-256 is already loaded is a duplicate. Raises
+    RefusedEntry for an entry that must not be read (entry_refusal) or that changed while hashed."""
     s = s or settings()
     file = Path(path)
+    if refusal := entry_refusal(file):
+        refuse_entry(file, refusal, actor=actor, s=s)
+    before = file.stat()
     digest = sha256_of(file)
     size = file.stat().st_size
+    if (size, file.stat().st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+        refuse_entry(file, "still being written after it was claimed (it changed while it was hashed)",
+                     actor=actor, s=s)  # fmt: skip
     fmt = _format_or_unknown(file)
     with _connect(s) as conn:
         record = register_file(conn, str(file), digest, size, fmt)
@@ -179,6 +231,9 @@ def finalize(ticket: FileTicket, *, actor: str, loaded: dict | None, validation_
     if ticket.duplicate or (loaded and not loaded.get("dry_run")):
         archive(ticket, actor=actor, s=s)
         return "duplicate" if ticket.duplicate or loaded.get("duplicate") else "archived"
+    if not os.path.lexists(ticket.path):
+        fail_vanished(ticket, actor=actor, s=s)
+        return "failed"
     if input_error:
         reason = f"unreadable file: {input_error}"
     elif validation_failure:
@@ -194,6 +249,35 @@ def finalize(ticket: FileTicket, *, actor: str, loaded: dict | None, validation_
         reason = staged_error(ticket) or "processing failed before the load; see the task logs of this run"
     quarantine(ticket, reason, actor=actor, s=s)
     return "quarantined"
+
+
+def fail_vanished(ticket: FileTicket, *, actor: str, s: Settings) -> None:
+    """The claimed file disappeared before it was loaded: its job (opened now if the run had none)
+    and the file end as failed, with the reason where the portal shows reasons. Nothing to move."""
+    reason = "the claimed file disappeared (deleted or moved by something else) before it was loaded"
+    with psycopg.connect(s.database_url) as conn:  # one transaction
+        if ticket.route == "stream" and ticket.job_id:
+            from include.ingest_stream import retract
+
+            retract(conn, ticket)  # rows the consumer may have loaded for a file that is not accepted
+        if not ticket.job_id:
+            ticket.job_id = start_job(conn, ticket.file_id, NO_ENGINE, reason)
+        _record_reason(conn, ticket.file_id, ticket.job_id, reason)
+        finish_job(conn, ticket.job_id, JobStatus.FAILED, {})
+        set_file_status(conn, ticket.file_id, FileStatus.FAILED)
+        audit(conn, actor=actor, action=AuditAction.FAILED, object_type="data_file",
+              object_id=str(ticket.file_id), details={"reason": reason, "job_id": ticket.job_id})  # fmt: skip
+    log.warning("failed %s: %s", ticket.name, reason)
+
+
+def record_input_error(ticket: FileTicket, reason: str) -> None:
+    """An unreadable file found by a step that is not an engine (the stream route's producer):
+    the staged error engines write, so finalize quarantines the file with this reason."""
+    from compliance.engine_job import write_json_atomic
+
+    folder = Path(ticket.staging_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(folder / ERROR, {"reason": str(reason).splitlines()[0]})
 
 
 def engine_arguments(ticket: FileTicket, *, k: int = 0) -> list[str]:
@@ -329,10 +413,7 @@ def quarantine(ticket: FileTicket, reason: str, *, actor: str, s: Settings | Non
             from include.ingest_stream import retract
 
             retract(conn, ticket)  # what the consumer loaded for a file that is not accepted
-        conn.execute(
-            "INSERT INTO data_quarantine (file_id, job_id, row_number, reason) VALUES (%s, %s, NULL, %s)",
-            (ticket.file_id, ticket.job_id, reason),
-        )
+        _record_reason(conn, ticket.file_id, ticket.job_id, reason)
         set_file_status(conn, ticket.file_id, FileStatus.QUARANTINED)
         if ticket.job_id:
             finish_job(conn, ticket.job_id, JobStatus.QUARANTINED, {})
@@ -340,6 +421,14 @@ def quarantine(ticket: FileTicket, reason: str, *, actor: str, s: Settings | Non
               object_id=str(ticket.file_id), details={"reason": reason, "quarantine": str(target)})  # fmt: skip
     log.warning("quarantined %s: %s", ticket.name, reason)
     return target
+
+
+def _record_reason(conn: psycopg.Connection, file_id: int | None, job_id: int | None, reason: str) -> None:
+    """A file-level data_quarantine row: where the portal shows why a file was not loaded."""
+    conn.execute(
+        "INSERT INTO data_quarantine (file_id, job_id, row_number, reason) VALUES (%s, %s, NULL, %s)",
+        (file_id, job_id, reason),
+    )
 
 
 def _move_restricted(source: Path, folder: Path, name: str) -> Path:

@@ -5,6 +5,8 @@ the keys, read where they are used because the core must work without this packa
 tokenization key (SDP_TOKEN_KEY / SDP_TOKEN_KEY_ID, `compliance.anonymize.tokenize`) and the
 vault's master key (SDP_VAULT_KEY, `compliance.vault`; `sdp vault rotate` also reads the new key
 from the variable its --new-key-env names). Neither is ever printed: `describe()` leaves them out. Passwords inside URLs are masked by `describe()`.
+The readers' limits (SDP_MAX_LINE_BYTES, SDP_MAX_COLUMNS) are parsed by the core too, for the same
+reason (`compliance.io_limits.ReadLimits`); `Settings.read_limits` parses the same variables.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from functools import cache
 from pathlib import Path
+
+from compliance.io_limits import ReadLimits
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # All local state (databases, broker log, Airflow home, data zones) lives under one ignored folder.
@@ -62,6 +66,7 @@ class Settings:
     file_stable_seconds: float
     landing_poll_seconds: float
     ingest_parallel_files: int
+    run_max_files: int
     urgent_max_bytes: int
     # Airflow connection ids alerts are sent through; each connection's conn_type picks the notifier.
     alert_connections: tuple[str, ...]
@@ -106,6 +111,11 @@ class Settings:
     @property
     def quarantine_dir(self) -> Path:
         return self.data_dir / "quarantine"
+
+    @property
+    def read_limits(self) -> ReadLimits:
+        """The readers' limits against hostile input (longest line, most columns)."""
+        return ReadLimits.from_env(self.environ)
 
     @property
     def embedded_postgres(self) -> bool:
@@ -216,6 +226,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         file_stable_seconds=float(env.int("SDP_FILE_STABLE_SECONDS", 2)),
         landing_poll_seconds=float(env.int("SDP_LANDING_POLL_SECONDS", 2)),
         ingest_parallel_files=env.int("SDP_INGEST_PARALLEL_FILES", 2),
+        # The most files one landing run maps (below Airflow's max_map_length, 1024): a drop of
+        # thousands of files is taken in runs of this many, the rest wait in the landing zone.
+        run_max_files=max(env.int("SDP_RUN_MAX_FILES", 500), 1),
         urgent_max_bytes=env.int("SDP_URGENT_MAX_BYTES", 1024 * 1024),
         alert_connections=env.names("SDP_ALERT_CONNECTIONS"),
         alert_email_to=env.names("SDP_ALERT_EMAIL_TO"),

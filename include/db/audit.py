@@ -44,6 +44,8 @@ class AuditAction(StrEnum):
     ARCHIVED = "archived"
     QUARANTINED = "quarantined"
     DUPLICATE = "duplicate"
+    # A file or claimed entry that ended without being loaded or quarantined (e.g. deleted while claimed).
+    FAILED = "failed"
     ALERT = "alert"
     # Data-subject requests (include/subjects/).
     VAULT_REVEAL = "vault_reveal"
