@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from compliance.buffers import string_buffers
+from compliance.buffers import string_buffers, trim_whitespace
 from compliance.vocabulary import IdType
 
 try:  # C batch HMAC (native/hmac_batch.c), built when the project is installed
@@ -98,7 +98,7 @@ class TokenKey:
 def normalize_values(values: pa.Array, id_type: str) -> pa.Array:
     """The canonical form that is hashed, so formatting never changes a token."""
     text = values if pa.types.is_string(values.type) else values.cast(pa.string())
-    text = _trim_whitespace(text)
+    text = trim_whitespace(text)
     separators = _STRIP_SEPARATORS.get(id_type)
     if separators:
         text = without_ascii(text, "".join(separators))
@@ -106,24 +106,6 @@ def normalize_values(values: pa.Array, id_type: str) -> pa.Array:
         text = pc.utf8_lower(text)
     elif id_type in _UPPER_CASE:
         text = pc.utf8_upper(text)
-    return text
-
-
-def _trim_whitespace(text: pa.Array) -> pa.Array:
-    """pc.utf8_trim_whitespace, skipped (one look at each value's first and last byte instead of a
-    pass over the text) when every value starts and ends with a printable ASCII character: any
-    whitespace at an end is a byte <= 0x20, or a multi-byte character (bytes >= 0x80)."""
-    if isinstance(text, pa.ChunkedArray):
-        return pc.utf8_trim_whitespace(text)
-    offsets, data = string_buffers(text)
-    if data.size == 0:
-        return text
-    # An empty value looks at a neighbour's byte instead: at worst a trim that changes nothing.
-    first = data[np.minimum(offsets[:-1], data.size - 1)]
-    last = data[np.maximum(offsets[1:] - 1, 0)]
-    printable = np.uint8(0x7E - 0x21)  # b - 0x21 wraps around below 0x21
-    if ((first - np.uint8(0x21)) > printable).any() or ((last - np.uint8(0x21)) > printable).any():
-        return pc.utf8_trim_whitespace(text)
     return text
 
 

@@ -62,6 +62,9 @@ class Detector:
         # field -> (column, its trimmed values' dictionary encoding or None when the column does not
         # repeat itself), as the last detect() made them: tokenizing the same column reuses them.
         self._distinct: dict[str, tuple[pa.Array, pa.DictionaryArray | None]] = {}
+        # The text columns the last detect() searched, with their dictionary encoding or None:
+        # scrub_text() of the same array (usually the column itself: nothing to trim) reuses it.
+        self._searched: list[tuple[pa.Array, pa.DictionaryArray | None]] = []
 
     # --- classification ----------------------------------------------------------------------------
 
@@ -177,6 +180,7 @@ class Detector:
         limits = _gps_limits([c.field for c in classes if c.id_type is IdType.GPS_COORDINATES])
         found = _Findings()
         self._distinct = {}
+        self._searched = []
         self._text.forget_batch()
         for column_class in classes:
             field = column_class.field
@@ -191,7 +195,10 @@ class Detector:
                 strings = as_strings(column)
                 self._fail_closed(field, strings, np.flatnonzero(strings.is_valid()), None, found)
             else:
-                for id_type, rows in _on_distinct(as_strings(column), self._text.find).items():
+                strings = as_strings(column)
+                encoded = _encoded_if_repetitive(strings)
+                self._searched.append((strings, encoded))
+                for id_type, rows in _on_distinct(strings, self._text.find, encoded).items():
                     found.add(rows, field, id_type)
         return found.table()
 
@@ -265,9 +272,10 @@ class Detector:
         """
         strings = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
         strings = strings if pa.types.is_string(strings.type) else strings.cast(pa.string())
-        if not _repetitive(strings):
+        known = next((seen for seen in self._searched if _same_array(seen[0], strings)), None)
+        encoded = known[1] if known is not None else _encoded_if_repetitive(strings)
+        if encoded is None:
             return self._text.scrub(strings, replace_many)
-        encoded = pc.dictionary_encode(strings)
         scrubbed = self._text.scrub(encoded.dictionary, replace_many)
         return strings if scrubbed is encoded.dictionary else scrubbed.take(encoded.indices)
 
@@ -428,8 +436,9 @@ def _findings(rows: list[np.ndarray], fields: list[str], types: list[str]) -> pa
     part = np.repeat(np.arange(parts, dtype=np.int32), [r.size for r in rows])
     row = np.concatenate(rows)
     key = row * parts + rank[part]
-    if int(key.max()) < max(8 * key.size, 1 << 20):
-        # Keys are unique and dense enough: scatter into a slot per key, read back in key order.
+    if int(key.max()) < max(16 * key.size, 1 << 20):
+        # Keys are unique and dense enough: scatter into a slot per key, read back in key order
+        # (faster than a sort up to ~24 slots per key; a batch with many parts has ~5-10).
         slot = np.full(int(key.max()) + 1, -1, dtype=np.int32)
         slot[key] = np.arange(key.size, dtype=np.int32)
         order = slot[slot >= 0]

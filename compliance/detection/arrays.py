@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from compliance.buffers import string_buffers
+from compliance.buffers import string_buffers, trim_whitespace
 
 try:
     from compliance.detection import _id_checks
@@ -43,7 +43,7 @@ def as_strings(values: pa.Array | pa.ChunkedArray) -> pa.StringArray:
             strings = values.cast(pa.string())
         except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
             return pa.nulls(len(values), pa.string())
-    return pc.utf8_trim_whitespace(strings)
+    return trim_whitespace(strings)
 
 
 def to_mask(result: pa.Array | pa.ChunkedArray) -> np.ndarray:

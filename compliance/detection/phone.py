@@ -75,19 +75,32 @@ def nanp_area_codes(areas: np.ndarray | None = None) -> np.ndarray:
     return _nanp_valid
 
 
-@functools.cache
-def national_lengths() -> np.ndarray:
-    """bool[1000, 16]: country calling code x national-number length allowed by some of its regions."""
-    table = np.zeros((1000, 16), dtype=bool)
-    for code, regions in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items():
-        for region in regions:
+# Country calling code x national-number length allowed by some of its regions: filled lazily, per
+# calling code asked for (reading every region's metadata costs ~0.1 s per process).
+_national_decided = np.zeros(1000, dtype=bool)
+_national_lengths = np.zeros((1000, 16), dtype=bool)
+
+
+def national_lengths(codes: np.ndarray | None = None) -> np.ndarray:
+    """bool[1000, 16]: country calling code x national-number length allowed by some of its regions.
+    Only the codes in `codes` (every code when None) are guaranteed decided."""
+    wanted = np.zeros(1000, dtype=bool)
+    if codes is None:
+        wanted[:] = True
+    else:
+        wanted[np.asarray(codes, dtype=np.int64)] = True
+    for code in np.flatnonzero(wanted & ~_national_decided).tolist():
+        row = np.zeros(16, dtype=bool)
+        for region in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(code, ()):
             metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(code, region)
             if metadata is None or metadata.general_desc is None:
                 continue
             for length in metadata.general_desc.possible_length or ():
                 if 0 < length < 16:
-                    table[code, length] = True
-    return table
+                    row[length] = True
+        _national_lengths[code] = row  # before the flag: a thread that sees it decided reads it whole
+        _national_decided[code] = True
+    return _national_lengths
 
 
 def _fast_path(
@@ -104,12 +117,12 @@ def _fast_path(
     international_nanp = international & (length == 11) & (leading == 1)
     nanp = national_nanp | international_nanp
     valid = nanp & nanp_area_codes(area[nanp])[area] & (exchange >= 2)
-    table = national_lengths()
     others = international & ~international_nanp
     for code_len in (1, 2, 3):
-        code = number // 10 ** np.clip(length - code_len, 0, 17)
+        code = np.clip(number // 10 ** np.clip(length - code_len, 0, 17), 0, 999)
         national = np.clip(length - code_len, 0, 15)
-        valid |= others & (length > code_len) & table[np.clip(code, 0, 999), national]
+        asked = others & (length > code_len)
+        valid |= asked & national_lengths(code[asked])[code, national]
     out_of_range = (length > _MAX_DIGITS) | (length < 7)
     return valid & ~out_of_range, national_nanp | international | out_of_range
 
@@ -198,6 +211,9 @@ def _normalise_sized(
     return as_int(digits), count, international, shaped
 
 
+# `phonenumbers` costs ~20-100 us per value and region, and the same numbers come back: detection
+# and scrubbing of one column, the first match and the later ones of a text, the next batches.
+@functools.lru_cache(maxsize=1 << 16)
 def _slow_valid(text: str, regions: tuple[str | None, ...]) -> bool:
     for region in regions:
         try:

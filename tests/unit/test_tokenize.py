@@ -22,6 +22,7 @@ from compliance.anonymize.tokenize import (
     coarsen_gps,
     normalize_values,
 )
+from compliance.buffers import trim_whitespace
 
 SECRET = b"unit-test-secret-0123456789abcdef"
 KEY = TokenKey("k1", SECRET)
@@ -303,7 +304,7 @@ def test_hashing_every_row_gives_the_tokens_of_the_dictionary_path(keep_last4):
 )
 def test_trimming_skipped_only_when_nothing_to_trim(values, start):
     array = pa.array(values, pa.string()).slice(min(start, len(values)))
-    assert tokenize._trim_whitespace(array).equals(pc.utf8_trim_whitespace(array))
+    assert trim_whitespace(array).equals(pc.utf8_trim_whitespace(array))
 
 
 @settings(max_examples=100, deadline=None)

@@ -145,6 +145,8 @@ class IbanRecognizer(Recognizer):
         "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
     }  # fmt: skip
     _LENGTH_BY_CODE: ClassVar[np.ndarray] = _length_by_country_code(LENGTHS)
+    _COUNTRIES: ClassVar[pa.Array] = pa.array(list(LENGTHS))
+    _EXPECTED_LENGTHS: ClassVar[np.ndarray] = np.array([*LENGTHS.values(), 0])  # 0: no such country
 
     def validate(self, values: pa.Array) -> np.ndarray:
         # (country letters as 0..675) * 64 + length, when shaped and mod 97 holds
@@ -182,10 +184,9 @@ class IbanRecognizer(Recognizer):
         return validate_where(compact, shaped, self._check)
 
     def _check(self, compact: pa.Array) -> np.ndarray:
-        countries = pa.array(list(self.LENGTHS))
-        expected = np.array([*self.LENGTHS.values(), 0])
-        position = pc.fill_null(pc.index_in(pc.utf8_slice_codeunits(compact, 0, 2), value_set=countries), -1)
-        length_ok = expected[position.to_numpy()] == lengths(compact)
+        country = pc.utf8_slice_codeunits(compact, 0, 2)
+        position = pc.fill_null(pc.index_in(country, value_set=self._COUNTRIES), -1)
+        length_ok = self._EXPECTED_LENGTHS[position.to_numpy()] == lengths(compact)
         rearranged = pc.binary_join_element_wise(
             pc.utf8_slice_codeunits(compact, 4), pc.utf8_slice_codeunits(compact, 0, 4), ""
         )

@@ -54,6 +54,7 @@ _NOT_STREET_WORDS = (
     "day", "days", "week", "weeks", "month", "months", "year", "years", "hour", "hours", "minutes",
     "visits", "patient", "pt", "was", "is", "are", "has", "had", "no", "not",
 )  # fmt: skip
+_NOT_STREET_CLAUSE = r"\s(?:" + "|".join(_NOT_STREET_WORDS) + r")\s"
 
 
 class StreetAddressRecognizer(Recognizer):
@@ -94,8 +95,7 @@ class StreetAddressRecognizer(Recognizer):
 
     def validate_text(self, found: pa.StructArray) -> np.ndarray:
         words = pc.utf8_lower(found.field("v"))
-        clause = r"\s(?:" + "|".join(_NOT_STREET_WORDS) + r")\s"
-        return self.validate(found.field("v")) & ~matches(words, clause)
+        return self.validate(found.field("v")) & ~matches(words, _NOT_STREET_CLAUSE)
 
     def evidence(self, values: pa.Array) -> np.ndarray:
         return matches(values, rf"^{STREET_ADDRESS}")
@@ -114,6 +114,7 @@ US_STATES = frozenset(
         "PR", "VI", "GU", "AS", "MP", "AA", "AE", "AP",
     ]
 )  # fmt: skip
+_STATE_VALUES = pa.array(sorted(US_STATES))
 
 
 class ZipCodeRecognizer(Recognizer):
@@ -169,9 +170,8 @@ class ZipCodeRecognizer(Recognizer):
 
     def validate_text(self, found: pa.StructArray) -> np.ndarray:
         # A US ZIP code after a keyword or a real state abbreviation.
-        states = pa.array(sorted(US_STATES))
-        state_ok = to_mask(pc.is_in(found.field("st"), value_set=states))
-        lower_ok = to_mask(pc.is_in(pc.utf8_upper(found.field("lst")), value_set=states))
+        state_ok = to_mask(pc.is_in(found.field("st"), value_set=_STATE_VALUES))
+        lower_ok = to_mask(pc.is_in(pc.utf8_upper(found.field("lst")), value_set=_STATE_VALUES))
         keyword = ~context_group(found, "st") & ~context_group(found, "lst")
         return self.validate(found.field("v")) & (state_ok | lower_ok | keyword)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -52,6 +54,7 @@ class PersonNameRecognizer(Recognizer):
         "has", "had", "not", "no", "none", "n", "na", "unknown", "see", "per", "re", "about", "office",
         "on-call", "oncall", "pending", "tbd", "same", "self",
     )  # fmt: skip
+    _COMMON_WORD_VALUES: ClassVar[pa.Array] = pa.array(_COMMON_WORDS)
 
     def validate(self, values: pa.Array) -> np.ndarray:
         found = native_check("name", values)  # ASCII names decided in C, UNDECIDED for the others
@@ -75,4 +78,4 @@ class PersonNameRecognizer(Recognizer):
     def validate_lower_case(self, found: pa.StructArray) -> np.ndarray:
         first = pc.utf8_split_whitespace(found.field("v"), max_splits=1)
         first_word = pc.list_element(first, 0)
-        return ~to_mask(pc.is_in(first_word, value_set=pa.array(self._COMMON_WORDS)))
+        return ~to_mask(pc.is_in(first_word, value_set=self._COMMON_WORD_VALUES))
