@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 from typing import Generic, Self, TypeVar
 
@@ -372,3 +373,17 @@ def run_job(
         return 1
     print(log_line(prefix, args, manifest, engine_fields(manifest)), flush=True)
     return 0
+
+
+def core_extensions() -> list[str]:
+    """Module names of the C extensions built into this process's `compliance` package (none when
+    the optional build was skipped: the core then runs its Python fallbacks everywhere). An engine
+    compares them with what its workers could import, to show the shipped core kept them."""
+    package = Path(__file__).resolve().parent
+    return sorted(
+        {
+            ".".join(("compliance", *path.relative_to(package).parent.parts, path.name.split(".")[0]))
+            for suffix in EXTENSION_SUFFIXES
+            for path in package.rglob(f"*{suffix}")
+        }
+    )

@@ -8,11 +8,13 @@ written as a staged output (include/staging.py). Run with the Flink venv:
 Where it runs: an in-process mini cluster by default (Flink's JVM is a child of this process, the
 Python workers are children of that JVM: one process per parallel subtask, so they really use N
 cores). With `--jobmanager HOST:PORT` or SDP_FLINK_REST_URL=http://HOST:PORT the job is submitted
-to that cluster's REST endpoint instead; the core is shipped with `add_python_file`, and the
-cluster must see DIR at the same path (shared staging storage, as for Spark executors), run a
-Python with apache-flink + pyarrow + numpy + pyyaml + phonenumbers (its `python.executable`), and
-have SDP_TOKEN_KEY in the TaskManagers' environment. Beam logs a Python worker's environment (the key
-with it) at INFO/WARN when it closes one: the cluster's log4j configuration must set the logger
+to that cluster's REST endpoint instead; the core is shipped with the job (`add_python_file` of a
+folder holding a copy of the `compliance` package: Flink puts that folder itself on the workers'
+PYTHONPATH, and unpacked files let the C extensions load). The cluster must see DIR at the same
+path (shared staging storage, as for Spark executors), run a Python with the Flink venv's packages
+(its `python.executable`), and have SDP_TOKEN_KEY and SDP_VAULT_KEY in the TaskManagers'
+environment. Beam logs a Python worker's environment (the keys with it) at INFO/WARN when it
+closes one: the cluster's log4j configuration must set the logger
 org.apache.beam.runners.fnexecution.control.DefaultJobBundleFactory to OFF (this job does that
 itself for its mini cluster).
 
@@ -39,6 +41,10 @@ Design:
   captures it, so it is never part of the job graph or argv. So does the vault's master key
   (SDP_VAULT_KEY): the job graph carries the job's data key only wrapped, and the urgent lane
   writes the encrypted originals of reversible tokens as vault part files (DIR/vault.parquet/).
+- Each detect summary says whether its worker had every C extension of the client's core loaded
+  and whether its core was a copy shipped with the job rather than the client's own folder
+  (details.worker_core, `native_batches=` in the log line): a worker that could not load an
+  extension runs the Python fallback (same results, slower).
 - Post-processing checks the lane counts, writes quarantine.parquet, then manifest.json last. Bad
   input writes error.json {reason} and exits 2.
 """
@@ -94,6 +100,7 @@ from compliance.engine_job import (
     EngineJob,
     FileDecisions,
     StagedInput,
+    core_extensions,
     job_arguments,
     run_job,
     stage_rows,
@@ -105,6 +112,7 @@ from compliance.vault import VAULT_SCHEMA
 LOG_PREFIX = "sdp-flink route=hybrid"
 INPUT_FILE = "input.arrow"
 REST_URL_ENV = "SDP_FLINK_REST_URL"
+CORE_PACKAGE = Path(compliance.__file__).resolve().parent
 BEAM_ENVIRONMENT_LOGGER = "org.apache.beam.runners.fnexecution.control.DefaultJobBundleFactory"
 
 # k-anonymity is a whole-file pass: it belongs to the batch route, not to this per-record one.
@@ -115,9 +123,12 @@ LANE_KEYS_PER_SUBTASK = 2  # more keys than subtasks: hashing then spreads the b
 URGENT, BATCHED = "urgent", "batched"
 END_OF_TIME = 2**63 - 2  # an event-time timer here fires on the final watermark of a bounded stream
 
-# (lane, part file name, rows, violations, vault entries): one per part file written, collected by
-# the client.
-SUMMARY_TYPE = Types.TUPLE([Types.STRING(), Types.STRING(), Types.LONG(), Types.LONG(), Types.LONG()])
+# (lane, part file name, rows, violations, vault entries, native, shipped): one per part file
+# written, collected by the client; native: the detecting worker had every C extension loaded;
+# shipped: its `compliance` package was not the client's folder (0 for the batched lane).
+SUMMARY_TYPE = Types.TUPLE(
+    [Types.STRING(), Types.STRING(), Types.LONG(), Types.LONG(), Types.LONG(), Types.INT(), Types.INT()]
+)
 
 
 def payload_type():
@@ -190,6 +201,8 @@ class Decisions(FileDecisions):
     staging_dir: str
     lane_keys: int
     flush_rows: int
+    extensions: list[str]  # the client's core_extensions()
+    client_core: str  # the client's `compliance` folder
 
     def records_schema(self) -> pa.Schema:
         return pa.schema([(ROW_COLUMN, pa.int64()), *((name, pa.string()) for name in self.columns)])
@@ -265,7 +278,9 @@ class DetectAndSplit(ProcessFunction):
             if vault.num_rows:
                 write_part(vault, self.staging / VAULT, part)
                 entries = vault.num_rows
-        yield URGENT, written, urgent.num_rows, found.num_rows, entries
+        native = all(name in sys.modules for name in self.decisions.extensions)
+        shipped = str(Path(compliance.__file__).resolve().parent) != self.decisions.client_core
+        yield URGENT, written, urgent.num_rows, found.num_rows, entries, int(native), int(shipped)
         rest = batch.filter(pc.invert(flagged))
         if rest.num_rows:
             yield BATCHED_LANE, (index % self.decisions.lane_keys, rest.num_rows, to_ipc(rest))
@@ -299,7 +314,7 @@ class BatchedLane(KeyedProcessFunction):
         if self.buffered.value():
             yield self._flush(ctx.get_current_key())
 
-    def _flush(self, key: int) -> tuple[str, str, int, int, int]:
+    def _flush(self, key: int) -> tuple[str, str, int, int, int, int, int]:
         records = pa.Table.from_batches([from_ipc(payload) for payload in self.buffer.get()])
         flush = self.flushes.value() or 0
         part = f"b-part-{key:03d}-{flush:05d}.parquet"
@@ -309,7 +324,7 @@ class BatchedLane(KeyedProcessFunction):
         self.buffer.clear()
         self.buffered.update(0)
         self.flushes.update(flush + 1)
-        return BATCHED, part, batch.num_rows, 0, 0
+        return BATCHED, part, batch.num_rows, 0, 0, 0, 0
 
 
 def build_job(env: StreamExecutionEnvironment, decisions: Decisions, batches: int):
@@ -333,8 +348,11 @@ def build_job(env: StreamExecutionEnvironment, decisions: Decisions, batches: in
     return detected.union(flushed)
 
 
-def flink_environment(parallelism: int, jobmanager: str | None) -> tuple[StreamExecutionEnvironment, str]:
-    """A mini cluster in this process's JVM, or the REST endpoint of a running cluster."""
+def flink_environment(
+    parallelism: int, jobmanager: str | None, work: Path
+) -> tuple[StreamExecutionEnvironment, str]:
+    """A mini cluster in this process's JVM, or the REST endpoint of a running cluster (the core
+    shipped from a copy under `work`)."""
     config = Configuration()
     config.set_string("restart-strategy.type", "none")  # a failed job fails the task; Airflow retries it
     if not jobmanager:
@@ -355,8 +373,11 @@ def flink_environment(parallelism: int, jobmanager: str | None) -> tuple[StreamE
         # Flink's Python operators live in flink-python, which a stock cluster keeps in opt/, not lib/.
         python_jar = next((Path(pyflink.__file__).parent / "opt").glob("flink-python-*.jar"))
         env.add_jars(python_jar.as_uri())
-        # The cluster's workers get the core from the job itself, not from their own install.
-        env.add_python_file(str(Path(compliance.__file__).resolve().parent))
+        # The cluster's workers get the core from the job itself, not from their own install. Flink
+        # puts a shipped folder itself on PYTHONPATH: ship one that holds the package.
+        core = work / "core"
+        shutil.copytree(CORE_PACKAGE, core / "compliance", ignore=shutil.ignore_patterns("__pycache__"))
+        env.add_python_file(str(core))
         cluster = f"{host}:{port}"
     env.set_parallelism(parallelism)
     return env, cluster
@@ -398,16 +419,23 @@ def run(args: argparse.Namespace) -> dict:
         staging_dir=str(staging),
         lane_keys=LANE_KEYS_PER_SUBTASK * args.parallelism,
         flush_rows=args.flush_rows,
+        extensions=core_extensions(),
+        client_core=str(CORE_PACKAGE),
     )
 
-    env, cluster = flink_environment(args.parallelism, args.jobmanager or os.environ.get(REST_URL_ENV))
+    env, cluster = flink_environment(
+        args.parallelism, args.jobmanager or os.environ.get(REST_URL_ENV), staging / WORK_DIR
+    )
     clock.charge("flink_environment_s")
     lanes, parts, violations, entries = {URGENT: 0, BATCHED: 0}, {URGENT: 0, BATCHED: 0}, 0, 0
+    native_batches = shipped_batches = 0
     if staged.batches:
         summaries = build_job(env, decisions, staged.batches)
         with summaries.execute_and_collect(f"sdp-hybrid {args.input.name} {args.job_key}".strip()) as results:
-            for lane, part, rows, found, vault_entries in results:
+            for lane, part, rows, found, vault_entries, native, shipped in results:
                 lanes[lane] += rows
+                native_batches += native
+                shipped_batches += shipped
                 parts[lane] += bool(part)
                 violations += found
                 entries += vault_entries
@@ -432,6 +460,11 @@ def run(args: argparse.Namespace) -> dict:
         "cluster": cluster,
         "flink_version": flink_version(),
         "flink_environment_s": round(clock.spent["flink_environment_s"], 3),
+        "worker_core": {
+            "native_batches": native_batches,
+            "shipped_batches": shipped_batches,
+            "extensions": decisions.extensions,
+        },
     }
     return job.finish(engine="flink", violations=violations, details=details, vault_entries=entries)
 
@@ -447,7 +480,8 @@ def _log_fields(manifest: dict) -> str:
     return (
         f"violations={manifest['violations']} urgent={details['lanes'][URGENT]} "
         f"batched={details['lanes'][BATCHED]} parallelism={details['parallelism']} "
-        f"cluster={details['cluster']}"
+        f"cluster={details['cluster']} native_batches={details['worker_core']['native_batches']}/"
+        f"{details['batches']}"
     )
 
 

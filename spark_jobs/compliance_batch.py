@@ -13,10 +13,14 @@ Design:
   rows are streamed (bounded memory) into Parquet parts with `_row` under DIR/_work/ on the shared
   staging storage, which executors then read in parallel splits. Parsing is cheap next to detection,
   so this single sequential pass is not the bottleneck; the driver never holds the file.
-- Executors get the core as a zip the job builds from the driver's `compliance` package
-  (`SparkContext.addPyFile`), and the domain's policy YAML through `SparkContext.addFile` (a
-  package inside a zip cannot read its own data files). Executors only need pyarrow, numpy and the
-  core's small pure dependencies in their Python.
+- Executors get the driver's `compliance` package as a tar.gz the job builds
+  (`SparkContext.addArchive`): each executor unpacks it as `compliance/` in its Spark files
+  directory, which PySpark puts on its workers' sys.path ahead of site-packages. Unpacked, not
+  imported from a zip, so the C extensions (*.so) load and the package reads its policy YAML;
+  executors only need pyarrow, numpy and the core's small pure dependencies in their Python, the
+  same version as the driver's (PYSPARK_PYTHON). Each task reports whether every C extension
+  loaded and where its core came from (`CoreReport`): the manifest's details.executor_core,
+  `native_tasks=` in the log line.
 - The driver classifies the columns from the file's first batch (exactly as `compliance.scan` does)
   and broadcasts classes + domain + as-of date; each task builds one CompliancePipeline with
   `prepare_from`, so all partitions make the same decisions as the single-process reference.
@@ -39,7 +43,8 @@ import argparse
 import os
 import shutil
 import sys
-import zipfile
+import tarfile
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +52,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 from pyspark import SparkFiles, StorageLevel
+from pyspark.accumulators import AccumulatorParam
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import BinaryType, LongType, StringType, StructField, StructType
@@ -64,13 +70,13 @@ from compliance.engine_job import (
     EngineJob,
     FileDecisions,
     StagedInput,
+    core_extensions,
     job_arguments,
     run_job,
     stage_rows,
 )
 from compliance.io import DEFAULT_BATCH_ROWS, InputError
 from compliance.pipeline import CompliancePipeline
-from compliance.policy import POLICY_DIR
 from compliance.vault import VAULT_KEY_ENV, VAULT_SCHEMA
 from compliance.vocabulary import VIOLATION_KEYS
 
@@ -115,14 +121,15 @@ def stage_input(source: Path, folder: Path) -> StagedParquet:
     return StagedParquet.from_reader(reader, source, first, folder=folder)
 
 
-def build_core_zip(folder: Path) -> Path:
-    """The driver's `compliance` package as a zip for executors (sources only, no caches)."""
+def build_core_archive(folder: Path) -> Path:
+    """The driver's `compliance` package as a tar.gz for executors: its sources, policy files and
+    built C extensions at the archive's root (no caches)."""
     package = Path(compliance.__file__).resolve().parent
-    target = folder / "compliance.zip"
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+    target = folder / "compliance.tar.gz"
+    with tarfile.open(target, "w:gz") as archive:
         for path in sorted(package.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts:
-                archive.write(path, Path("compliance") / path.relative_to(package))
+                archive.add(path, str(path.relative_to(package)), recursive=False)
     return target
 
 
@@ -138,14 +145,45 @@ def union_schema(columns: list[str]) -> StructType:
     return StructType(fields)
 
 
+class CoreReport(AccumulatorParam):
+    """Per-task facts summed on the driver: tasks, tasks that ran with every C extension loaded
+    ("native"), tasks whose core was the job's archive ("shipped": not so in local mode when the
+    driver's working directory holds the package), and the tasks' wall and CPU time in the core
+    ("seconds", "cpu_seconds": the gap is time the Python worker waited, on the JVM's side of the
+    Arrow exchange or for a core)."""
+
+    def zero(self, value: dict) -> dict:
+        return {}
+
+    def addInPlace(self, value1: dict, value2: dict) -> dict:
+        for key, amount in value2.items():
+            value1[key] = value1.get(key, 0) + amount
+        return value1
+
+
+def task_report(extensions: list[str], seconds: float, cpu_seconds: float) -> dict:
+    """This executor task's CoreReport entry. `extensions`: the driver's core_extensions(); one that
+    fails to import here (as from a zip) leaves its step on the Python fallback (same results, slower)."""
+    shipped = Path(SparkFiles.getRootDirectory()).resolve() in Path(compliance.__file__).resolve().parents
+    native = all(name in sys.modules for name in extensions)
+    return {
+        "tasks": 1,
+        "native": int(native),
+        "shipped": int(shipped),
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+    }
+
+
 def make_processor(
-    decisions, policy_file: str, columns: list[str]
+    decisions, columns: list[str], report, extensions: list[str]
 ) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
-    """The mapInArrow function. `decisions` is a broadcast of the driver's FileDecisions;
-    `policy_file` the name of the policy file shipped with SparkContext.addFile."""
+    """The mapInArrow function. `decisions` is a broadcast of the driver's FileDecisions; `report`
+    a CoreReport accumulator; `extensions` the driver's core_extensions()."""
 
     def process_partition(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        pipeline = decisions.value.pipeline(policy_path=SparkFiles.get(policy_file))
+        started, cpu_started = time.perf_counter(), time.process_time()  # a worker runs one task at a time
+        pipeline = decisions.value.pipeline()
         for batch in batches:
             if batch.num_rows == 0:
                 continue
@@ -172,6 +210,7 @@ def make_processor(
                     entries.num_rows,
                     [entries.column(name).combine_chunks() for name in VAULT_SCHEMA.names],
                 )
+        report.add(task_report(extensions, time.perf_counter() - started, time.process_time() - cpu_started))
 
     return process_partition
 
@@ -250,9 +289,10 @@ def run(args: argparse.Namespace) -> dict:
     spark = _session()
     clock.charge("spark_session_s")
     context = spark.sparkContext
-    context.addPyFile(str(build_core_zip(work)))
-    policy_file = POLICY_DIR / f"{driver.domain}.yaml"
-    context.addFile(str(policy_file))
+    # Unpacked as `compliance/` beside the task's other Spark files: importable, .so files included.
+    context.addArchive(f"{build_core_archive(work)}#compliance")
+    extensions = core_extensions()
+    report = context.accumulator({}, CoreReport())
     decisions = context.broadcast(FileDecisions.of(driver, job.vault))
     input_schema = StructType(
         [
@@ -261,7 +301,7 @@ def run(args: argparse.Namespace) -> dict:
         ]
     )
     source = spark.read.schema(input_schema).parquet(str(staged.folder))
-    processor = make_processor(decisions, policy_file.name, staged.columns)
+    processor = make_processor(decisions, staged.columns, report, extensions)
     processed = source.mapInArrow(processor, union_schema(staged.columns))
     processed = processed.persist(StorageLevel.MEMORY_AND_DISK_DESER)  # no serialisation of cached batches
     counts = dict(processed.groupBy(KIND).count().collect())  # runs the core once, filling the cache
@@ -295,6 +335,7 @@ def run(args: argparse.Namespace) -> dict:
         "master": context.master,
         "spark_session_s": round(clock.spent["spark_session_s"], 3),
         "k_anonymity": k_stats,
+        "executor_core": _core_details(report.value, extensions),
     }
     return job.finish(
         engine="spark",
@@ -323,10 +364,25 @@ def _session() -> SparkSession:
     return spark
 
 
+def _core_details(report: dict, extensions: list[str]) -> dict:
+    tasks = report.get("tasks", 0)
+    per_task = {key: round(report.get(key, 0.0) / max(tasks, 1), 3) for key in ("seconds", "cpu_seconds")}
+    return {
+        "tasks": tasks,
+        "native_tasks": report.get("native", 0),
+        "shipped_tasks": report.get("shipped", 0),
+        "extensions": extensions,
+        "mean_task_s": per_task["seconds"],
+        "mean_task_cpu_s": per_task["cpu_seconds"],
+    }
+
+
 def _log_fields(manifest: dict) -> str:
+    details = manifest["details"]
+    core = details["executor_core"]
     return (
         f"suppressed={manifest['records_suppressed']} violations={manifest['violations']} "
-        f"partitions={manifest['details']['partitions']}"
+        f"partitions={details['partitions']} native_tasks={core['native_tasks']}/{core['tasks']}"
     )
 
 
