@@ -475,7 +475,9 @@ def _raw_identifiers(samples: dict[str, Path]) -> set[str]:
         table = read[samples[name].suffix](samples[name])
         for column in set(IDENTIFIER_COLUMNS) & set(table.column_names):
             for value in pc.cast(table[column], "string").to_pylist():
-                if value and len(value) >= 8 and not TOKEN.match(value) and not re.fullmatch(BLANK, value):
+                # Masks ("***-**-6789") and tokens are what anonymized data looks like, not identifiers.
+                masked = value and ("*" in value or TOKEN.match(value) or re.fullmatch(BLANK, value))
+                if value and len(value) >= 8 and not masked:
                     values.add(value)
     return values
 
@@ -511,17 +513,17 @@ def _kafka_headers(settings: Settings) -> list[bytes]:
         consumer.close()
 
 
-def _database_text(url: str) -> bytes:
-    """Every table of the database as COPY text."""
-    chunks: list[bytes] = []
+def _database_text(url: str, name: str) -> dict[str, bytes]:
+    """Every table of the database as COPY text, by "database table"."""
+    chunks: dict[str, bytes] = {}
     with psycopg.connect(url) as conn:
         tables = [t for (t,) in conn.execute("SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) "
                                              "FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND "
                                              "table_schema NOT IN ('pg_catalog', 'information_schema')")]  # fmt: skip
         for table in tables:
             with conn.cursor().copy(f"COPY (SELECT * FROM {table}) TO STDOUT") as copy:
-                chunks.append(f"-- {table}\n".encode() + b"".join(bytes(block) for block in copy))
-    return b"".join(chunks)
+                chunks[f"{name} {table}"] = b"".join(bytes(block) for block in copy)
+    return chunks
 
 
 def _leaks(places: dict[str, bytes], needles: set[str]) -> dict[str, int]:
@@ -542,8 +544,8 @@ def test_no_secret_or_raw_value_at_rest_outside_the_raw_zones(platform, samples)
             places[relative] = path.read_bytes()
     assert any(p.startswith("logs/") for p in places), sorted(places)[:20]
     airflow_url = settings.airflow_database_url.replace("postgresql+psycopg2://", "postgresql://")
-    places["airflow database"] = _database_text(airflow_url)
-    places["results database"] = _database_text(settings.database_url)
+    places.update(_database_text(airflow_url, "airflow"))
+    places.update(_database_text(settings.database_url, "results"))
     places["kafka headers"] = b"\n".join(_kafka_headers(settings))
 
     raw = _raw_identifiers(samples)
