@@ -66,16 +66,17 @@ class Result:
     note: str = ""
 
 
-def dataset(domain: str, rows: int, *, labels: bool = False) -> tuple[Path, Path | None]:
-    """A generated CSV (and its labels as Parquet), written once under .local/bench/ and reused."""
+def dataset(domain: str, rows: int, *, labels: bool = False, seed: int = SEED) -> tuple[Path, Path | None]:
+    """A generated CSV (and its labels as Parquet), written once under .local/bench/ and reused.
+    Another `seed` gives a file of the same shape with other bytes (another SHA-256)."""
     from compliance.generator import write_dataset
 
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    stem = f"{domain}-{rows}-seed{SEED}-{AS_OF.isoformat()}"
+    stem = f"{domain}-{rows}-seed{seed}-{AS_OF.isoformat()}"
     data, label_path = CACHE_DIR / f"{stem}.csv", CACHE_DIR / f"{stem}.labels.parquet"
     if not data.exists() or (labels and not label_path.exists()):
         started = time.perf_counter()
-        write_dataset(domain, rows, data, labels_out=label_path if labels else None, seed=SEED, as_of=AS_OF)
+        write_dataset(domain, rows, data, labels_out=label_path if labels else None, seed=seed, as_of=AS_OF)
         print(f"  generated {data.name} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return data, label_path if labels else None
 
@@ -161,12 +162,16 @@ def format_table(results: list[Result]) -> str:
         )
         for r in results
     ]
+    return text_table(header, rows, right={2, 5})
+
+
+def text_table(header: tuple, rows: list[tuple], right: set[int]) -> str:
+    """Columns padded to their widest cell; the columns numbered in `right` aligned right."""
     widths = [max(len(str(c)) for c in column) for column in zip(header, *rows, strict=True)]
-    numeric = {2, 5}
 
     def line(cells: tuple) -> str:
         return "  ".join(
-            str(c).rjust(w) if i in numeric else str(c).ljust(w)
+            str(c).rjust(w) if i in right else str(c).ljust(w)
             for i, (c, w) in enumerate(zip(cells, widths, strict=True))
         ).rstrip()
 

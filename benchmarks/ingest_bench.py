@@ -25,22 +25,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 from common import (
     AS_OF,
-    BENCH_TOKEN_KEY,
     CACHE_DIR,
     ROOT,
     Result,
@@ -49,32 +44,20 @@ from common import (
     publish,
     spark_submit_command,
 )
+from stack import FINAL_STATUSES, POLL_SECONDS, airflow_db, drop, private_stack
 
 from compliance.generator import write_dataset
 from include.db.files import sha256_of
-from include.settings import Settings, load_settings
-from include.stack.manager import Stack
-from include.stack.process import free_port, port_in_use
+from include.settings import Settings
 
 STACK_DIR = CACHE_DIR / "stack"
-STACK_SERVICES = [
-    "postgres",
-    "kafka",
-    "stream-consumer",
-    "airflow-api-server",
-    "airflow-scheduler",
-    "airflow-dag-processor",
-    "airflow-triggerer",
-]
 LANDING_DAG_ID = "sdp_ingest_landing"
 # The tasks that run a file's engine (all routes; the ones not taken are no-ops).
 ENGINE_TASK_IDS = [f"ingest_file.{t}" for t in
                    ("process_batch", "process_hybrid", "publish_stream", "wait_stream", "stage_stream")]  # fmt: skip
 # Cycled over the dropped files: every domain, every input format.
 SMALL_FILES = (("healthcare", "csv"), ("financial", "jsonl"), ("location", "parquet"), ("mixed", "csv"))
-FINAL_STATUSES = ("loaded", "quarantined", "duplicate", "failed")
 LATENCY_GOAL_S = 30.0
-POLL_SECONDS = 0.25
 FILE_TIMEOUT_S = 900.0
 QUICK_ROWS, QUICK_FILES = 100_000, 5
 BATCH_DOMAIN = "healthcare"
@@ -99,46 +82,6 @@ class Landed:
         return None if self.final_at is None else self.final_at - self.dropped_at
 
 
-def _free_port_pair() -> int:
-    """Two consecutive free ports: the scheduler's and the triggerer's log servers."""
-    for _ in range(50):
-        port = free_port()
-        if port < 65535 and not port_in_use(port + 1):
-            return port
-    raise RuntimeError("no two consecutive free ports")
-
-
-@contextmanager
-def private_stack(keep: bool) -> Iterator[Settings]:
-    """PostgreSQL + Airflow in .local/bench/stack on free ports (never the default ones)."""
-    env = {
-        "SDP_STATE_DIR": str(STACK_DIR),
-        "SDP_POSTGRES_PORT": str(free_port()),
-        "SDP_KAFKA_PORT": str(free_port()),
-        "SDP_AIRFLOW_PORT": str(free_port()),
-        "SDP_AIRFLOW_LOG_PORT": str(_free_port_pair()),
-        "SDP_TOKEN_KEY": BENCH_TOKEN_KEY,
-        "SDP_FILE_STABLE_SECONDS": "1",
-        "SDP_LANDING_POLL_SECONDS": "1",
-    }
-    settings = load_settings(env)
-    stack = Stack(settings, STACK_SERVICES)
-    quiet = lambda _message: None  # noqa: E731
-    # A stack an interrupted run left behind listens on other ports: stop it (this folder's pids only).
-    stack.down(log=quiet)
-    started = time.perf_counter()
-    stack.up(log=quiet)
-    print(f"  stack up in {time.perf_counter() - started:.0f} s ({STACK_DIR})", file=sys.stderr)
-    try:
-        yield settings
-    finally:
-        if keep:
-            ports = " ".join(f"{k}={v}" for k, v in env.items() if k.endswith("_PORT"))
-            print(f"  stack left running: SDP_STATE_DIR={STACK_DIR} {ports}", file=sys.stderr)
-        else:
-            stack.down(log=quiet)
-
-
 def small_files(folder: Path, count: int, rows: int, nonce: int) -> list[Path]:
     """`count` generated files cycling over SMALL_FILES; `nonce` makes their bytes (SHA-256) new on
     every run, so the reused stack's database never sees them as duplicates."""
@@ -149,15 +92,6 @@ def small_files(folder: Path, count: int, rows: int, nonce: int) -> list[Path]:
         write_dataset(domain, rows, path, seed=nonce * 1000 + index, as_of=AS_OF)
         files.append(path)
     return files
-
-
-def drop(settings: Settings, source: Path) -> float:
-    """Copy beside the landing zone under a temporary name, rename in; returns the rename time."""
-    target = settings.landing_dir / source.name
-    temporary = settings.landing_dir / f".{source.name}.part"
-    shutil.copyfile(source, temporary)
-    os.rename(temporary, target)
-    return time.time()
 
 
 _STATUS_SQL = """
@@ -189,7 +123,7 @@ def drop_and_wait(settings: Settings, files: list[Path], gap: float) -> list[Lan
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
         while next_drop < len(files) or pending:
             while next_drop < len(files) and time.monotonic() - started >= next_drop * gap:
-                landed[next_drop].dropped_at = drop(settings, files[next_drop])
+                landed[next_drop].dropped_at = drop(files[next_drop], settings.landing_dir)
                 pending[landed[next_drop].sha256] = landed[next_drop]
                 next_drop += 1
             poll(conn, pending)
@@ -206,8 +140,7 @@ def airflow_timings(
 ) -> tuple[dict[str, float], dict[str, list[float]]]:
     """Per DAG run: when it was queued (epoch s), and per file (map index) the wall seconds of its
     engine tasks, summed."""
-    url = settings.airflow_database_url.replace("postgresql+psycopg2", "postgresql")
-    with psycopg.connect(url) as conn:
+    with airflow_db(settings) as conn:
         queued = dict(
             conn.execute(
                 "SELECT run_id, extract(epoch FROM queued_at)::float8 FROM dag_run "
@@ -295,7 +228,7 @@ def run_latency(files: int, rows: int, gap: float, keep: bool) -> tuple[list[Res
     with tempfile.TemporaryDirectory(prefix="ingest-latency-", dir=CACHE_DIR) as scratch:
         generated = small_files(Path(scratch), 2 * files + 1, rows, nonce)
         warmup_file, one_by_one, spaced = generated[0], generated[1 : files + 1], generated[files + 1 :]
-        with private_stack(keep) as settings:
+        with private_stack(STACK_DIR, keep) as settings:
             (warmup,) = drop_and_wait(settings, [warmup_file], gap=0)
             print(f"  warm-up file {warmup.status} after {warmup.latency:.1f} s", file=sys.stderr)
             sequential = [drop_and_wait(settings, [path], gap=0)[0] for path in one_by_one]

@@ -7,7 +7,7 @@ times GET /compliance/api/reports/summary and GET /compliance/api/jobs over HTTP
 token, and prints p50 / p95 / max per endpoint. The first request of each endpoint is reported
 apart (it fills the portal's aggregate cache); the stack is stopped and its state removed.
 
-    .venv/bin/python benchmarks/portal_bench.py [--records 1000000] [--requests 50]
+    .venv/bin/python benchmarks/portal_bench.py [--records 1000000] [--requests 50] [--results FILE]
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from pathlib import Path
 
 import httpx
 import psycopg
+from common import Result, add_results_argument, publish
 
 from include.settings import DEFAULT_STATE_DIR, load_settings
 from include.stack.manager import Stack
@@ -98,7 +99,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=50)
+    add_results_argument(parser)
     args = parser.parse_args()
+    results: list[Result] = []
     state_dir = Path(tempfile.mkdtemp(prefix="portal-bench-", dir=DEFAULT_STATE_DIR))
     settings = load_settings(
         {
@@ -128,14 +131,21 @@ def main() -> None:
                 p95 = samples[max(0, round(0.95 * len(samples)) - 1)]
                 print(f"GET {path}: first {first:.0f} ms; over {len(samples)} requests p50 "
                       f"{statistics.median(samples):.1f} ms, p95 {p95:.1f} ms, max {samples[-1]:.1f} ms")  # fmt: skip
+                results.append(Result("portal", f"GET {path} p50, {args.records:,} records",
+                                      statistics.median(samples), "ms",
+                                      note=f"p95 {p95:.1f} ms, max {samples[-1]:.1f} ms, first {first:.0f} ms"))  # fmt: skip
             # New results: one more file's job. Only that file's violations are counted again.
             load(settings.database_url, args.records // FILES, files=1, first=FILES)
             after_new, _ = timed(client, f"{settings.airflow_url}/compliance/api/reports/summary", 0)
             print(f"GET /compliance/api/reports/summary right after a new {args.records // FILES:,}-record "
                   f"file: {after_new:.0f} ms")  # fmt: skip
+            results.append(
+                Result("portal", "GET /compliance/api/reports/summary after a new file", after_new, "ms")
+            )
     finally:
         stack.down(log=lambda _m: None)
         shutil.rmtree(settings.state_dir, ignore_errors=True)
+    publish(results, args.results)
 
 
 if __name__ == "__main__":
