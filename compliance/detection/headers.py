@@ -20,7 +20,9 @@ ID_SUFFIX = r"(?:_(?:number|num|nbr|no|nr|id|code|value|hash|raw|text|str|primar
 @functools.lru_cache(maxsize=4096)
 def normalize_header(name: str) -> str:
     """snake_case of a header: "dateOfBirth", "Date-Of Birth" and "DATE_OF_BIRTH" -> "date_of_birth"."""
-    text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(name).strip())
+    # "#" reads "number": "Chart #", "SS#" and "Member #" name an identifier as "chart_number" does.
+    text = re.sub(r"#", "_number_", str(name).strip())
+    text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text)
     text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", text)
     return re.sub(r"[^0-9a-zA-Z]+", "_", text).strip("_").lower()
 
@@ -58,7 +60,10 @@ SENSITIVE = header_rule(
     r"contact_value|preferred_contact|reach|reach_at|how_to_reach|personal_data|personal_info|"
     r"personal_information|pii|phi|id_number|identity_number|national_id|government_id|gov_id|tax_id|"
     r"taxpayer_id|tin|itin|nin|nino|ni_number|national_insurance|sin|personal_id|citizen_id|"
-    r"username|user_name|login_name|login_id|screen_name|social_handle)" + ID_SUFFIX
+    r"username|user_name|login_name|login_id|screen_name|social_handle|"
+    # Vehicle identifiers (HIPAA Safe Harbor names licence plates): no recognizer knows their formats.
+    r"license_plate|licence_plate|plate|plate_number|vehicle_registration|vehicle_plate|registration_plate)"
+    + ID_SUFFIX
 )
 QUASI_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("age", header_rule(ANY_PREFIX + r"(?:age|age_years|age_in_years|years_old|age_group|age_band)")),

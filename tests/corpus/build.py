@@ -91,6 +91,7 @@ FIXTURES = {
     "clinic_intake_sheet.csv": "healthcare",
     "crm_contacts.csv": "mixed",
     "support_tickets.jsonl": "mixed",
+    "ehr_short_headers.csv": "healthcare",
 }
 
 

@@ -82,7 +82,7 @@ def npi_ok(npi: str) -> bool:
     return bool(re.fullmatch(r"[12]\d{9}", npi)) and luhn_ok("80840" + npi)
 
 
-DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%d.%m.%Y", "%d %b %Y", "%B %d, %Y")
+DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%d.%m.%Y", "%d %b %Y", "%B %d, %Y", "%Y%m%d", "%m/%d/%y")
 
 
 def birth_date_ok(text: str) -> bool:
@@ -91,6 +91,8 @@ def birth_date_ok(text: str) -> bool:
             d = dt.datetime.strptime(text.strip(), fmt).date()
         except ValueError:
             continue
+        if fmt.endswith("%y") and d > dt.date(2025, 12, 31):  # a two-digit year of birth: last century
+            d = d.replace(year=d.year - 100)
         return dt.date(1920, 1, 1) <= d <= dt.date(2025, 12, 31)
     return False
 
@@ -188,7 +190,7 @@ US_STATES = {
     "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC",
     "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY",
 }  # fmt: skip
-DATE = r"(\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4}|\d{2}\.\d{2}\.\d{4}|\d{1,2} [a-z]{3} \d{4}|[a-z]+ \d{1,2}, \d{4})"
+DATE = r"(\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/(?:\d{4}|\d{2}\b)|\d{2}\.\d{2}\.\d{4}|\d{1,2} [a-z]{3} \d{4}|[a-z]+ \d{1,2}, \d{4})"
 STREET = r"\b\d+ (?:[NSEW] )?[a-z]+ (?:St|Ave|Blvd|Rd|Dr|Ln|Ct|Way|Pl|Street|Avenue|Road|Drive)\b"
 
 
@@ -252,7 +254,7 @@ def in_text(type_: str, text: str, region: str | None) -> bool:
         kw = rf"\b(?:DOB|date of birth|born(?: on)?)\s*:?\s*{DATE}"
         return any(birth_date_ok(m[1]) for m in re.finditer(kw, text, re.I))
     if type_ == "MRN":
-        return bool(re.search(r"(?:MRN|medical record number|chart #)\s*:?\s*[A-Z]?\d{7,8}\b", text, re.I))
+        return bool(re.search(r"(?:MRN|medical record number|chart)\s*#?\s*:?\s*[A-Z]?\d{7,8}\b", text, re.I))
     if type_ == "NPI":
         return any(npi_ok(m[1]) for m in re.finditer(r"NPI\s*:?\s*(\d{10})\b", text, re.I))
     if type_ == "HEALTH_PLAN_ID":

@@ -28,7 +28,7 @@ def classify_one(header: str, values: list | None = None):
 @pytest.mark.parametrize(
     ("raw", "normalized"),
     [("dateOfBirth", "date_of_birth"), ("Date-Of Birth", "date_of_birth"), ("DOB", "dob"), ("E-mail", "e_mail"),
-     ("IPAddress", "ip_address"), ("Patient Name", "patient_name"), ("ZIPCode", "zip_code"), ("cc#", "cc")],
+     ("IPAddress", "ip_address"), ("Patient Name", "patient_name"), ("ZIPCode", "zip_code"), ("cc#", "cc_number"), ("Chart #", "chart_number")],
 )  # fmt: skip
 def test_normalize_header(raw: str, normalized: str) -> None:
     assert normalize_header(raw) == normalized
@@ -256,3 +256,28 @@ def test_byte_shape_helpers_match_python(texts: list[str | None], start: int) ->
     assert containing(values, b"@ \t").tolist() == [any(c in "@ \t" for c in text) for text in present]
     expected = [2 <= len(text.encode()) <= 5 and (text[0] in "0123(" or text[0] > "\x7f") for text in present]
     assert starting_with(values, b"0123(", non_ascii=True, min_bytes=2, max_bytes=5).tolist() == expected
+
+
+@pytest.mark.parametrize(
+    ("header", "values", "id_type"),
+    [("First", ["Gabrielle", "Brian"], IdType.PERSON_NAME), ("Last", ["Ryan", "Lewis"], IdType.PERSON_NAME),
+     ("Guardian", ["Charles Brown", "Ann Lee"], IdType.PERSON_NAME),
+     ("Spouse", ["Maria Garcia", "Tom Ward"], IdType.PERSON_NAME),
+     ("Chart #", ["A5167985", "A3554776"], IdType.MRN), ("Chart", ["7015227", "7015228"], IdType.MRN),
+     ("Social", ["414493279", "812 48 6359"], IdType.SSN), ("SS#", ["116487686", "209478755"], IdType.SSN),
+     ("Member #", ["683858778", "683858779"], IdType.HEALTH_PLAN_ID),
+     ("Holder", ["Robert Steele", "Ann Ng"], IdType.PERSON_NAME),
+     ("serial", ["XG45384019", "KL11223344"], IdType.DEVICE_ID), ("imsi", ["310305269272659"], IdType.DEVICE_ID),
+     ("iccid", ["8901602816520567187"], IdType.DEVICE_ID),
+     ("geo", ["POINT(21.575272 16.682796)", "POINT (-71.058880 42.360082)"], IdType.GPS_COORDINATES)],
+)  # fmt: skip
+def test_headers_of_real_exports(header: str, values: list[str], id_type: IdType) -> None:
+    """Short export headers ("First", "Chart #", "Social") name their type; the values still validate."""
+    column = classify_one(header, values)
+    assert (column.role, column.id_type) == (ColumnRole.IDENTIFIER, id_type)
+
+
+@pytest.mark.parametrize("header", ["License Plate", "plate_number", "Vehicle Registration"])
+def test_vehicle_plates_fail_closed(header: str) -> None:
+    # No recognizer knows plate formats: the column is typed value by value and anonymized anyway.
+    assert classify_one(header, ["HYZ 129", "7ABC123"]).role is ColumnRole.SENSITIVE

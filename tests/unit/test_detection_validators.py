@@ -125,6 +125,13 @@ def test_date_of_birth_is_a_past_date_within_120_years() -> None:
     assert flagged("dob", valid + invalid) == [True] * len(valid) + [False] * len(invalid)
 
 
+def test_two_digit_years_of_birth_are_in_the_past() -> None:
+    # %Y alone would read "6/9/60" as the year 60, %y as 2060: a birth date is neither.
+    valid = ["6/9/60", "12/31/99", "14/03/85", "29.02.60", "04/16/14", "3-14-85"]
+    invalid = ["13/13/60", "6/9/6"]
+    assert flagged("dob", valid + invalid) == [True] * len(valid) + [False] * len(invalid)
+
+
 def test_date_columns_of_date_type_are_read_as_strings() -> None:
     values = [dt.date(1980, 5, 3), dt.date(2999, 1, 1), None]
     assert flagged("birth_date", values) == [True, False, False]

@@ -196,6 +196,11 @@ def test_from_env_reads_key_and_default_key_id(monkeypatch):
     assert TokenKey.from_env().key_id == "k7"
 
 
+def test_coarsen_gps_reads_wkt_points_longitude_first():
+    text = pa.array(["POINT(-74.005974 40.712776)", "point z (2.352222 48.856613 35)"])
+    assert coarsen_gps(text).to_pylist() == ["40.71,-74.01", "48.86,2.35"]
+
+
 def test_coarsen_gps_numbers_and_text():
     assert coarsen_gps(pa.array([40.712776, -74.005974, None])).to_pylist() == [40.71, -74.01, None]
     assert coarsen_gps(pa.array([40.712776]), decimals=1).to_pylist() == [40.7]

@@ -79,7 +79,7 @@ class DeviceIdRecognizer(Recognizer):
         + (
             r"(?:device_id|device_uuid|device_identifier|device_serial|device|imei|imei_number|meid|mac|"
             r"mac_address|mac_addr|macaddress|idfa|idfv|gaid|aaid|adid|advertising_id|ad_id|android_id|udid|"
-            r"hardware_id|hw_id|device_fingerprint)"
+            r"hardware_id|hw_id|device_fingerprint|serial|serial_number|imsi|iccid|sim|sim_serial|esn)"
         )
         + ID_SUFFIX
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import numpy as np
 import pyarrow as pa
@@ -25,6 +26,12 @@ from compliance.detection.recognizers.base import LETTERS, Recognizer, has_digit
 from compliance.vocabulary import IdType
 
 
+def _century_earlier(seconds: int) -> int:
+    day = dt.date(1970, 1, 1) + dt.timedelta(seconds=seconds)
+    earlier = day.replace(year=day.year - 100, day=min(day.day, 28) if day.month == 2 else day.day)
+    return (earlier - dt.date(1970, 1, 1)).days * 86400
+
+
 class DateOfBirthRecognizer(Recognizer):
     id_type = IdType.DATE_OF_BIRTH
     header = ANY_PREFIX + (
@@ -42,8 +49,11 @@ class DateOfBirthRecognizer(Recognizer):
     text_hint = TextHint(keywords=("dob", "d.o.b", "date of birth", "born", "birth"))
     FORMATS = (
         "%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y", "%Y/%m/%d", "%d.%m.%Y", "%m-%d-%Y", "%d-%m-%Y", "%Y%m%d",
-        "%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y", "%m/%d/%y",
+        "%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y",
+        "%m/%d/%y", "%d/%m/%y", "%d.%m.%y", "%m-%d-%y",
     )  # fmt: skip
+    # "6/9/60": a two-digit year, read only by the %y formats (%Y would read it as the year 60).
+    TWO_DIGIT_YEAR = r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2}$"
     MAX_AGE_YEARS = 120
     # A parse must consume the whole value, and no FORMATS field or separator (nor any month name)
     # reads these characters: values holding one (tokens, masked values) skip the 15 attempts.
@@ -87,10 +97,12 @@ class DateOfBirthRecognizer(Recognizer):
         shape = {sep: containing(text, sep.encode()) for sep in "/.-"}
         shape["letters"] = containing(text, LETTERS)
         shape["digits"] = ~(shape["/"] | shape["."] | shape["-"] | shape["letters"])
+        short_year = matches(text, self.TWO_DIGIT_YEAR)
         for pattern in self.FORMATS:
             if not pending.any():
                 break
-            index = np.flatnonzero(pending & shape[self._shape_of(pattern)])
+            year_fits = short_year if "%y" in pattern else ~short_year
+            index = np.flatnonzero(pending & shape[self._shape_of(pattern)] & year_fits)
             if index.size == 0:
                 continue
             candidates = text.take(pa.array(index))
@@ -100,6 +112,10 @@ class DateOfBirthRecognizer(Recognizer):
             ok = to_mask(pc.is_valid(seconds))
             parsed[index[ok]] = seconds.filter(pa.array(ok)).cast(pa.int64()).to_numpy()
             pending[index[ok]] = False
+        if short_year.any():
+            # %y reads 00-68 as 20xx; a birth date is never in the future, so "6/9/60" is 1960.
+            future = np.flatnonzero(short_year & (parsed > int(time.time())))
+            parsed[future] = [_century_earlier(int(seconds)) for seconds in parsed[future]]
         return parsed
 
     @staticmethod
@@ -114,8 +130,8 @@ class MrnRecognizer(Recognizer):
     header = ANY_PREFIX + (
         r"(?:mrn|medical_record|medical_record_number|medical_record_no|medical_record_num|medical_record_id|"
         r"med_rec_no|med_rec_num|med_rec_number|patient_id|patient_number|patient_no|chart_number|chart_no|"
-        r"chart_id|health_record_number|health_record_id|ehr_id|emr_id|hospital_number|hospital_no|"
-        r"unit_number)"
+        r"chart_id|chart|chart_num|health_record_number|health_record_id|ehr_id|emr_id|hospital_number|"
+        r"hospital_no|unit_number)"
     )
     text_pattern = (
         r"(?i:\bmrn|\bmedical\s+record(?:\s+(?:number|no\.?|num|#))?|\bchart\s*(?:number|no\.?|#))"

@@ -6,6 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from compliance.coordinates import wkt_points_as_pairs
 from compliance.detection.arrays import (
     containing,
     matches,
@@ -193,6 +194,8 @@ class GpsRecognizer(Recognizer):
     text_hint = TextHint(shapes=("decimal_comma",))
 
     def validate(self, values: pa.Array) -> np.ndarray:
+        if containing(values, b"(").any():  # GIS exports: POINT(lon lat)
+            values = wkt_points_as_pairs(values)
         parts = pc.extract_regex(values, self.PAIR)
         if parts.null_count == len(parts):
             return np.zeros(len(values), dtype=bool)

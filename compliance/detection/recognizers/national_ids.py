@@ -27,7 +27,7 @@ class SsnRecognizer(Recognizer):
         ANY_PREFIX
         + (
             r"(?:ssn|ssns|social_security|social_security_number|social_security_no|social_security_num|"
-            r"social_sec_number|social_sec_no|ss_number|ss_no|soc_sec_no|soc_sec_number)"
+            r"social_sec_number|social_sec_no|ss_number|ss_no|soc_sec_no|soc_sec_number|social|soc_sec|ss)"
         )
         + ID_SUFFIX
     )

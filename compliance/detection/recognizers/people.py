@@ -28,6 +28,9 @@ class PersonNameRecognizer(Recognizer):
         r"rep|representative|manager|supervisor|signer|witness|driver|tenant|guest|visitor|candidate|"
         r"traveler|traveller|buyer|seller|shipper|consignee)_?names?|names?|surname|forename|given_names?|"
         r"patient|customer|cardholder|card_holder|account_holder|requester|requestor|assignee|"
+        # Bare name parts and the people a record names by relation ("First", "Guardian", "Spouse").
+        r"first|last|middle|given|family|maiden|guardian|parent|spouse|mother|father|"
+        r"caregiver|kin|relative|beneficiary|subscriber|guarantor|insured|policyholder|policy_holder|holder|"
         r"(?:[a-z0-9]+_)*(?:pcp|referring|attending|ordering|rendering|treating|primary_care)_"
         r"(?:md|dr|doctor|physician|provider|clinician)|physician|doctor|attending|next_of_kin"
     )
