@@ -58,6 +58,13 @@ def text_types(note: str | None) -> set[str]:
         ("driver's license D1234567", {IdType.DRIVER_LICENSE}),
         ("account number: 12345678", {IdType.BANK_ACCOUNT}),
         ("cvv 123", {IdType.CARD_CVV}),
+        ("Patient DOB 03-14-1985 seen today", {IdType.DATE_OF_BIRTH}),
+        ("date of birth March 3rd 1971", {IdType.DATE_OF_BIRTH}),
+        ("born 3rd of March, 1971", {IdType.DATE_OF_BIRTH}),
+        ("Pt called re refill; DOB 6/9/60", {IdType.DATE_OF_BIRTH}),
+        ("cellulare 347 123 4567 dopo le 18", {IdType.PHONE}),
+        ("Movil 612 345 678 por la tarde", {IdType.PHONE}),
+        ("Telefon: 030 23125456", {IdType.PHONE}),
     ],
 )
 def test_embedded_identifiers(note: str, expected: set[IdType]) -> None:

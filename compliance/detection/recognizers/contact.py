@@ -48,7 +48,14 @@ _PHONE_KEYWORDS = (
     "hotline", "helpline", "voicemail", "dial", "dialed", "rang", "ring", "emergency", "son", "daughter",
     "wife", "husband", "spouse", "partner", "mother", "father", "mom", "dad", "brother", "sister",
     "guardian", "caregiver", "neighbor", "neighbour",
+    # Other languages of the exports we see (ASCII spellings: the C hint reads ASCII keywords).
+    "telefon", "telefono", "telefonnummer", "telefoon", "telefone", "tlf", "tfno", "movil", "mobil",
+    "mobiel", "cellulare", "celular", "cellular", "handy", "rufnummer", "bellen", "llamar", "appeler",
+    "joignable",
 )  # fmt: skip
+# Accented spellings: the regex reads them; the hint needs no more, each starts with an ASCII keyword
+# above ("tel").
+_PHONE_WORDS = (*_PHONE_KEYWORDS, "teléfono", "telèfon")
 # What may stand between a phone keyword and its number (a few words: "call back on", "by phone at",
 # "Son ("): no digit or "+" (the number starts there), and no full stop, closing bracket, semicolon or
 # line break, so the keyword of one sentence never reaches a number of the next ("(billing
@@ -93,7 +100,7 @@ class PhoneRecognizer(Recognizer):
         ),
         # Any notation, bare digits included, right after a phone keyword (up to three words apart).
         TextPattern(
-            rf"(?i:\b(?:{'|'.join(_PHONE_KEYWORDS)})\b)\.?{_GAP}{{0,30}}"
+            rf"(?i:\b(?:{'|'.join(_PHONE_WORDS)})\b)\.?{_GAP}{{0,30}}"
             rf"(?P<v>\d{{3}}\)\s?\d{{3}}[-. ]\d{{4}}|{_PHONE_NOTATION})\b",
             TextHint(keywords=_PHONE_KEYWORDS),
             "validate_context",

@@ -39,8 +39,8 @@ class DateOfBirthRecognizer(Recognizer):
         r"birth|date_birth|dt_of_birth|birth_day)"
     )
     _DATE = (
-        r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}\.\d{1,2}\.\d{4}|"
-        r"(?i:[a-z]{3,9})\.? \d{1,2},? \d{4}|\d{1,2} (?i:[a-z]{3,9})\.? \d{4}"
+        r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2}\b)|\d{1,2}-\d{1,2}-\d{2,4}|"
+        r"(?i:[a-z]{3,9})\.? \d{1,2}(?i:st|nd|rd|th)?,? \d{4}|\d{1,2}(?i:st|nd|rd|th)? (?:(?i:of) )?(?i:[a-z]{3,9})\.?,? \d{4}"
     )
     text_pattern = (
         r"(?i:\bdob\b|\bd\.o\.b\.?|\bdate of birth|\bborn(?:\s+on)?|\bbirth\s*date|\bbirthday)"
@@ -106,8 +106,8 @@ class DateOfBirthRecognizer(Recognizer):
             if index.size == 0:
                 continue
             candidates = text.take(pa.array(index))
-            if "%b" in pattern or "%B" in pattern:  # "Mar. 5 1980" -> "Mar 5 1980"
-                candidates = pc.replace_substring_regex(candidates, r"\.(?: |$)", " ")
+            if "%b" in pattern or "%B" in pattern:
+                candidates = self._month_name_date(candidates)
             seconds = pc.strptime(candidates, format=pattern, unit="s", error_is_null=True)
             ok = to_mask(pc.is_valid(seconds))
             parsed[index[ok]] = seconds.filter(pa.array(ok)).cast(pa.int64()).to_numpy()
@@ -117,6 +117,13 @@ class DateOfBirthRecognizer(Recognizer):
             future = np.flatnonzero(short_year & (parsed > int(time.time())))
             parsed[future] = [_century_earlier(int(seconds)) for seconds in parsed[future]]
         return parsed
+
+    @staticmethod
+    def _month_name_date(values: pa.Array) -> pa.Array:
+        """The forms strptime reads: "Mar. 5 1980" -> "Mar 5 1980", "3rd of March, 1971" -> "3 March 1971"."""
+        values = pc.replace_substring_regex(values, r"\.(?: |$)", " ")
+        values = pc.replace_substring_regex(values, r"(\d)(?i:st|nd|rd|th)\b,?(?: (?i:of)\b)?", r"\1")
+        return pc.replace_substring_regex(values, r"^(\d{1,2} [A-Za-z]+),", r"\1")
 
     @staticmethod
     def _shape_of(pattern: str) -> str:
