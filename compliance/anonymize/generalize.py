@@ -9,6 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from compliance.anonymize.tokenize import is_token
 from compliance.buffers import string_buffers
 from compliance.vocabulary import IdType
 
@@ -51,7 +52,9 @@ def _zip_floor(values: pa.Array) -> pa.Array:
     """A published ZIP with more than 3 digits left (a whole ZIP, "0213*") -> its Safe Harbor form."""
     text = values.cast(pa.string())
     finer = pc.fill_null(pc.match_substring_regex(text, r"(?:\d[^\d]*){4}"), False)
-    return pc.if_else(finer, generalize_zip(text), text)
+    # The first 3 digits + "**", as generalize_zip gives for a whole ZIP; it would null a 4-digit prefix.
+    prefix = pc.replace_substring_regex(text, r"(?s)^[^\d]*(\d)[^\d]*(\d)[^\d]*(\d).*$", r"\1\2\3**")
+    return pc.if_else(finer, prefix, text)
 
 
 def _date_floor(values: pa.Array) -> pa.Array:
@@ -68,5 +71,7 @@ SAFE_HARBOR_TYPES = frozenset(_SAFE_HARBOR_FLOOR)
 
 def safe_harbor_floor(values: pa.Array, id_type: str) -> pa.Array:
     """Published ZIP codes and birth dates no finer than HIPAA Safe Harbor allows (3 ZIP digits, the
-    year): what the k-anonymity pass applies on top of its own generalisation."""
-    return _SAFE_HARBOR_FLOOR[IdType(id_type)](values)
+    year): what the k-anonymity pass applies on top of its own generalisation. A token is kept
+    whole: it holds none of the value's digits (its base32 digest may hold some of its own)."""
+    text = values.cast(pa.string())
+    return pc.if_else(pa.array(is_token(text)), text, _SAFE_HARBOR_FLOOR[IdType(id_type)](text))

@@ -43,6 +43,15 @@ _TYPE_PATTERN = r"[A-Z][A-Z0-9_]*"
 TOKEN_REGEX = rf"^{_TYPE_PATTERN}_{_KEY_ID_PATTERN}_[a-z2-7]{{{DIGEST_CHARS}}}(?:_[0-9]{{4}})?$"
 """Matches one whole token (anchored), with or without the kept last 4 card digits."""
 
+
+def is_token(values: pa.Array) -> np.ndarray:
+    """Which values (text, as they are: not trimmed) are one whole token; null is not a token."""
+    if len(values) == 0 or not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        return np.zeros(len(values), dtype=bool)
+    found = pc.fill_null(pc.match_substring_regex(values, TOKEN_REGEX), False)
+    return found.to_numpy(zero_copy_only=False)
+
+
 _SEPARATOR = b"\x1f"
 
 # Formatting that must not change a token: separators people type inside the identifier. Single

@@ -1,13 +1,16 @@
 import datetime as dt
+import re
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pycanon import anonymity
 
 from compliance.anonymize.kanonymity import k_anonymize
+from compliance.anonymize.tokenize import TOKEN_REGEX, Tokenizer, TokenKey, is_token
 
 QI = {"age": "age", "zip": "zip", "dob": "date", "gender": "gender"}
 NULL = "<null>"  # pandas groupby (inside pycanon) drops NaN keys; null is a value of its own here
@@ -196,3 +199,81 @@ def test_empty_table():
     table = pa.table({"age": pa.array([], pa.int64())})
     result = k_anonymize(table, {"age": "age"}, 2)
     assert result.table.num_rows == 0 and result.information_loss == 0.0
+
+
+# -- tokens in quasi-identifier columns ---------------------------------------------------------------
+TOKENIZER = Tokenizer(TokenKey("k1", b"kanonymity-test-key-0123456789"))
+ZIPS = ["02139", "02141", "02142", "10001", "10002", "94110"]
+ZIP_TOKENS = [TOKENIZER.token("ZIP_CODE", z) for z in ZIPS[:3]]
+# Other types' tokens land in a QI column too (an e-mail found in a ZIP column), and a card's
+# truncated token ends in digits of its own.
+OTHER_TOKENS = [TOKENIZER.token("EMAIL", "jane@example.org"), TOKENIZER.token("CREDIT_CARD", "4111111111111111", keep_last4=True)]  # fmt: skip
+DOB_TOKENS = [TOKENIZER.token("DATE_OF_BIRTH", d) for d in ("1984-03-15", "1950-01-01")]
+
+
+def _stars_for_tokens(table: pa.Table, columns: list[str]) -> pa.Table:
+    """The QI columns with every token read as "*": what a token tells a linkage attacker."""
+    arrays = []
+    for name in columns:
+        values = table.column(name).combine_chunks().cast(pa.string())
+        arrays.append(pc.if_else(pa.array(is_token(values)), pa.scalar("*"), values))
+    return pa.table(arrays, names=columns)
+
+
+token_rows = st.fixed_dictionaries(
+    {
+        "zip": st.one_of(
+            st.none(),
+            st.sampled_from(ZIPS),
+            st.sampled_from(ZIP_TOKENS + OTHER_TOKENS),
+            st.sampled_from(ZIP_TOKENS).map(lambda token: f" {token} "),
+        ),
+        "dob": st.one_of(
+            st.none(),
+            st.dates(dt.date(1930, 1, 1), dt.date(2020, 12, 31)).map(str),
+            st.sampled_from(DOB_TOKENS),
+        ),
+        "gender": st.one_of(st.sampled_from(["F", "M", "X"]), st.sampled_from(OTHER_TOKENS)),
+        "diagnosis": st.sampled_from(["flu", "asthma", "diabetes", "covid"]),
+    }
+)
+TOKEN_QI = {"zip": "zip", "dob": "date", "gender": "gender"}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(token_rows, min_size=10, max_size=250), st.integers(2, 6), st.sampled_from([0.0, 0.05]))
+def test_tokens_are_published_whole_and_k_holds(records, k, max_suppression):
+    schema = pa.schema([(name, pa.string()) for name in ("zip", "dob", "gender", "diagnosis")])
+    table = pa.Table.from_pylist(records, schema=schema)
+    result = k_anonymize(table, TOKEN_QI, k, max_suppression=max_suppression)
+    kept = result.kept_rows
+    assert len(result.suppressed_rows) <= np.floor(max_suppression * table.num_rows + 1e-9)
+    for name in TOKEN_QI:
+        before = table.column(name).take(pa.array(kept)).to_pylist()
+        after = result.table.column(name).to_pylist()
+        for raw, published in zip(before, after, strict=True):
+            if raw is not None and re.fullmatch(TOKEN_REGEX, raw.strip()):
+                assert published == raw.strip()  # the token, whole
+            else:  # a value (or null) is generalised, never turned into anything token-like
+                assert published is None or "_k1_" not in published.lower()
+    if result.table.num_rows:
+        published = _frame(_stars_for_tokens(result.table, list(TOKEN_QI)))
+        assert anonymity.k_anonymity(published, list(TOKEN_QI)) >= k
+        assert result.equivalence_classes == len(published.groupby(list(TOKEN_QI)).size())
+
+
+def test_a_zip_column_of_tokens_and_values_keeps_tokens_and_generalises_values():
+    zips = ["02139", "02141", "02142", "02143", "02144", "10001", "10002", "10003", "10004", "10005"]
+    tokens = [TOKENIZER.token("ZIP_CODE", z) for z in zips[:4]]
+    column = zips * 3 + tokens * 2 + [OTHER_TOKENS[0]] * 2 + [None] * 5
+    table = pa.table({"zip": pa.array(column, pa.string())})
+    result = k_anonymize(table, {"zip": "zip"}, 5, max_suppression=0.0)
+    out = result.table.column("zip").to_pylist()
+    assert out[30:40] == column[30:40] and out[40:] == [None] * 5  # tokens whole; nulls stay null
+    # Values are generalised among values only: a prefix of their own, never "*" for a token's sake.
+    for raw, published in zip(column[:30], out[:30], strict=True):
+        assert re.fullmatch(r"\d{3}[\d*]{2}", published) and raw.startswith(published.rstrip("*"))
+    # Tokens share one class (ten rows): read as "*", every published value covers >= 5 rows.
+    published = _frame(_stars_for_tokens(result.table, ["zip"]))
+    assert anonymity.k_anonymity(published, ["zip"]) >= 5
+    assert result.equivalence_classes == len(set(out[:30])) + 2  # the values', the tokens', null

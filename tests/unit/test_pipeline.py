@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pycanon import anonymity
 
-from compliance.anonymize.generalize import generalize_zip
-from compliance.anonymize.tokenize import Tokenizer, TokenKey
+from compliance.anonymize.generalize import generalize_zip, safe_harbor_floor
+from compliance.anonymize.tokenize import TOKEN_REGEX, Tokenizer, TokenKey
+from compliance.detection import residual_identifiers
 from compliance.generator import write_dataset
 from compliance.io import Chunk
 from compliance.pipeline import THREADS_ENV, CompliancePipeline, default_threads
@@ -35,6 +40,17 @@ def test_generalize_zip_examples() -> None:
     assert generalize_zip(values).to_pylist() == ["021**", "021**", None, "123**", None, None, None]
     assert generalize_zip(pa.chunked_array([["90210"], ["1234"]])).to_pylist() == ["902**", None]
     assert generalize_zip(pa.array([], pa.string())).to_pylist() == []
+
+
+def test_safe_harbor_floor_keeps_tokens_and_three_zip_digits() -> None:
+    token = Tokenizer(TokenKey("k1", b"pipeline-test-key-0123456789")).token("ZIP_CODE", "02139")
+    assert re.search(r"(?:\d\D*){4}", token)  # its digest holds digits of its own: never floored
+    values = pa.array(["0213*", "02139", "021**", "*****", "N/A", token, None])
+    assert safe_harbor_floor(values, "ZIP_CODE").to_pylist() == [
+        "021**", "021**", "021**", "*****", "N/A", token, None
+    ]  # fmt: skip
+    dates = pa.array(["1984-03-15", "1984-1990", token.replace("ZIP_CODE", "DATE_OF_BIRTH")])
+    assert safe_harbor_floor(dates, "DATE_OF_BIRTH").to_pylist() == ["1984", *dates.to_pylist()[1:]]
 
 
 @settings(max_examples=200, deadline=None)
@@ -71,6 +87,58 @@ def test_tokenized_columns_reuse_the_detectors_distinct_values_and_keep_their_to
     known, encoded = detector.distinct_values("ssn", batch.column("ssn"))
     assert known and len(encoded.dictionary) == 50
     assert detector.distinct_values("ssn", pa.array(ssns, pa.string())) == (False, None)  # other buffers
+
+
+# -- k-anonymity of quasi-identifier columns that hold tokens -------------------------------------
+def test_k_anonymity_keeps_tokens_whole_and_generalises_only_values(tmp_path: Path) -> None:
+    """A ZIP / birth-date column holding tokens (written upstream) and an e-mail (tokenized by its own
+    type): every token is published whole, every value generalised (never both), k holds with a
+    token read as "*", and the residual check of validation finds nothing."""
+    tokenizer = Tokenizer(TokenKey("k1", b"pipeline-test-key-0123456789"))
+    rows = 400
+    patients = [f"P{i:06d}" for i in range(rows)]
+    zips = [f"021{i % 50:02d}" for i in range(rows)]
+    zips = [tokenizer.token("ZIP_CODE", z) if i % 4 == 0 else z for i, z in enumerate(zips)]
+    zips[5] = "jane.roe@example.org"
+    dobs = [f"19{50 + i % 40}-{1 + i % 12:02d}-{1 + i % 28:02d}" for i in range(rows)]
+    dobs = [tokenizer.token("DATE_OF_BIRTH", d) if i % 5 == 0 else d for i, d in enumerate(dobs)]
+    diagnoses = [("J45", "E11", "I10")[i % 3] for i in range(rows)]
+    source, output = tmp_path / "in.csv", tmp_path / "out.parquet"
+    table = pa.table({"patient_id": patients, "zip": zips, "dob": dobs, "diagnosis": diagnoses})
+    pcsv.write_csv(table, source)
+
+    summary = scan_file(
+        source,
+        violations_out=tmp_path / "violations.jsonl",
+        output=output,
+        anonymize="k_anonymity",
+        tokenizer=tokenizer,
+        as_of=SCAN_AS_OF,
+        threads=1,
+    )
+    assert summary.k_anonymity["quasi_identifiers"] == {"zip": "zip", "dob": "date"}
+    out = pq.read_table(output)
+    position = {tokenizer.token("MRN", p): i for i, p in enumerate(patients)}
+    source_rows = [position[token] for token in out.column("patient_id").to_pylist()]
+    email_token = tokenizer.token("EMAIL", zips[5])
+    for name, raw in (("zip", zips), ("dob", dobs)):
+        published = out.column(name).to_pylist()
+        tokens = 0
+        for row, value in zip(source_rows, published, strict=True):
+            if re.fullmatch(TOKEN_REGEX, raw[row]):
+                assert value == raw[row]
+                tokens += 1
+            elif raw[row] == zips[5]:
+                assert value == email_token  # tokenized by its own type, then left alone
+            else:  # generalised, no finer than Safe Harbor (a 4-digit ZIP prefix is not nulled)
+                form = r"021\*\*|\*" if name == "zip" else r"\d{4}(?:-\d{4})?|\*"
+                assert re.fullmatch(form, value), value
+        assert tokens >= 50  # most token rows are kept (the rest are suppressed, within budget)
+    quasi = ["zip", "dob"]
+    published = out.select(quasi).to_pandas()
+    published = published.mask(published.map(lambda v: bool(re.fullmatch(TOKEN_REGEX, str(v)))), "*")
+    assert anonymity.k_anonymity(published.fillna("<null>"), quasi) >= summary.k_anonymity["k"]
+    assert residual_identifiers(out) == {}
 
 
 # -- worker threads (process_all / scan_file(threads=...)) ------------------------------------------

@@ -20,6 +20,13 @@ the fraction of masked characters (zip prefix), or (|set| - 1) / (|domain| - 1) 
 and suppressed rows count 1, exact values 0. `information_loss` is the mean over all input rows and
 QIs, in [0, 1].
 
+Tokens: a QI cell may hold a token (TOKEN_REGEX), a direct identifier tokenized upstream or by its
+own type's anonymizer (an e-mail in a ZIP column). A token is never generalised (a masked token is
+neither a token nor a value): it is published whole, and for the search it is "withheld", one value
+shared by all tokens of the column, which tells a linkage attacker no more than "*" does. A class
+holding tokens publishes "*" on its other rows; read with every token as "*", each published
+combination covers >= k rows, and its rows count as fully generalised in the information loss.
+
 Distributed engines: k-anonymity is a property of the whole file, not of a batch (a class with k rows
 split over two batches would be published with fewer than k). The Spark job therefore collects the QI
 columns plus a row id (and the sensitive column) to the driver, calls `k_anonymize` on that narrow
@@ -37,6 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from compliance.anonymize.kanonymity.encoding import QUASI_KINDS, codes_with_null, encode, encode_sensitive
 from compliance.anonymize.kanonymity.hierarchies import Classes, generalise
@@ -161,6 +169,10 @@ def _publish(search: Mondrian, table: pa.Table, k: int, diversity: int | None) -
         loss_sum += float(np.dot(loss, search.size[final]))
         class_codes.append(codes_with_null(published))
         column = published.take(pa.array(segment_rank, pa.int64()))
+        if dim.withheld is not None:  # a token is published whole (its class publishes "*" otherwise)
+            tokens = pa.array(dim.codes[kept_rows] == dim.withheld)
+            kept_text = pc.utf8_trim_whitespace(out.column(dim.column).combine_chunks().cast(pa.string()))
+            column = pc.if_else(tokens, kept_text, column)
         out = out.set_column(out.column_names.index(dim.column), dim.column, column)
     class_count = len(np.unique(np.stack(class_codes, axis=1), axis=0)) if len(final) else 0
     information_loss = loss_sum / (n * len(search.dims)) if n else 0.0

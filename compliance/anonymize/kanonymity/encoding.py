@@ -9,6 +9,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from compliance.anonymize.tokenize import is_token
+
 NUMERIC_KINDS = frozenset({"age", "number"})
 CATEGORICAL_KINDS = frozenset({"gender", "category", "city"})
 QUASI_KINDS = NUMERIC_KINDS | CATEGORICAL_KINDS | {"zip", "date"}
@@ -20,26 +22,43 @@ _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")
 
 @dataclass
 class Dimension:
-    """One QI column as ordinal codes: 0 = null, 1..m = rank of the distinct value."""
+    """One QI column as ordinal codes: 0 = null, 1..m = rank of the distinct value, and m + 1 =
+    `withheld` when some cells hold a token.
+
+    A token is a direct identifier this platform already anonymized (a ZIP tokenized upstream, an
+    e-mail found in a ZIP column): it must be published whole, and it tells a linkage attacker
+    nothing of the value it replaced, no more than "*" does. So all tokens of a column share one
+    code of their own, above every value: the search keeps them apart from values where it can,
+    and a class holding tokens publishes "*" on its other rows (see hierarchies.generalise)."""
 
     column: str
     kind: str
     codes: np.ndarray  # int64 per row
     coordinates: np.ndarray  # float64 per code: the value (numeric, date as days) or the rank
     labels: pa.Array | None  # string per code - 1, for zip and categorical kinds
+    withheld: int | None = None  # the code of the cells that hold a token, if any
+
+    @property
+    def value_count(self) -> int:
+        """Distinct values in the column: codes 1..value_count (null and tokens excluded)."""
+        return len(self.coordinates) - 1 - (self.withheld is not None)
 
     @property
     def scale(self) -> float:
         """Spread of the column, which normalises widths so QIs of different units compare."""
-        present = self.coordinates[1:]
+        present = self.coordinates[1 : 1 + self.value_count]
         return float(present[-1] - present[0]) if len(present) > 1 else 0.0
 
     def widths(self, low: np.ndarray, high: np.ndarray) -> np.ndarray:
-        """Normalised width of code ranges; a range mixing null and values is maximal (published "*")."""
+        """Normalised width of code ranges; a range mixing null or tokens with values is maximal
+        (published "*"), one of tokens only is 0 (they are published as they are)."""
         scale = self.scale
         spread = self.coordinates[high] - self.coordinates[low]
         width = spread / scale if scale > 0 else np.zeros(len(low))
-        return np.where((low == 0) & (high > 0), 1.0, np.where(high == 0, 0.0, width))
+        width = np.where((low == 0) & (high > 0), 1.0, np.where(high == 0, 0.0, width))
+        if self.withheld is None:
+            return width
+        return np.where(low == self.withheld, 0.0, np.where(high == self.withheld, 1.0, width))
 
 
 def dictionary(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pa.Array]:
@@ -96,6 +115,7 @@ def _normalise_zip(values: pa.Array) -> pa.Array:
 
 def encode(column: pa.ChunkedArray, name: str, kind: str) -> Dimension:
     indices, distinct = dictionary(column)
+    tokens = _tokens(distinct)
     if kind in NUMERIC_KINDS or kind == "date":
         values = _parse_numbers(distinct) if kind in NUMERIC_KINDS else _parse_days(distinct)
         present = np.unique(values[~np.isnan(values)])
@@ -104,15 +124,31 @@ def encode(column: pa.ChunkedArray, name: str, kind: str) -> Dimension:
         labels = None
     else:
         text = _normalise_zip(distinct) if kind == "zip" else _as_text(distinct)
+        text = pc.if_else(pa.array(tokens), pa.scalar(None, pa.string()), text)  # no label of a value
         entry_indices, labels = dictionary(text)
         order = pc.array_sort_indices(labels).to_numpy()
         labels = labels.take(pa.array(order))
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order))
-        entry_codes = np.where(entry_indices < 0, 0, rank[entry_indices] + 1)
+        entry_codes = np.append(rank + 1, 0)[entry_indices]  # index -1 (null, or a token) -> 0
         coordinates = np.arange(len(order) + 1, dtype=np.float64)
+    withheld = None
+    if tokens.any():
+        withheld = len(coordinates)
+        entry_codes = np.where(tokens, withheld, entry_codes)
+        # Never read for a class holding tokens (generalise publishes "*"); kept inside the domain.
+        coordinates = np.append(coordinates, coordinates[-1])
+        if labels is not None:
+            labels = pa.concat_arrays([labels, pa.array(["*"], pa.string())])
     entry_codes = np.append(entry_codes.astype(np.int64), 0)  # index -1 (null row) -> code 0
-    return Dimension(name, kind, entry_codes[indices], coordinates, labels)
+    return Dimension(name, kind, entry_codes[indices], coordinates, labels, withheld)
+
+
+def _tokens(distinct: pa.Array) -> np.ndarray:
+    """Which distinct values are tokens (surrounding spaces aside)."""
+    if not (pa.types.is_string(distinct.type) or pa.types.is_large_string(distinct.type)):
+        return np.zeros(len(distinct), dtype=bool)
+    return is_token(pc.utf8_trim_whitespace(distinct))
 
 
 def encode_sensitive(column: pa.ChunkedArray) -> np.ndarray:

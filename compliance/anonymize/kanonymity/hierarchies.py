@@ -40,7 +40,8 @@ def generalise(dim: Dimension, classes: Classes) -> tuple[pa.Array, np.ndarray]:
     age: "34", "30-39" (within one decade), else the partition range "25-47"; number: "3.5" or
     "[1, 9]"; date: "1984-03-15" -> "1984-03" -> "1984" -> "1984-1990"; zip: common prefix padded with
     "*" ("021**"); gender/category/city: the value, a set "{F,M}", or "*" (whole domain or more than
-    MAX_SET_VALUES). All null stays null; null mixed with values is "*".
+    MAX_SET_VALUES). All null stays null; null mixed with values is "*". A class holding tokens
+    publishes "*" (the tokens themselves are put back whole per row: k_anonymize's _publish).
     """
     low, high = classes.low, classes.high
     if dim.kind in NUMERIC_KINDS:
@@ -55,6 +56,11 @@ def generalise(dim: Dimension, classes: Classes) -> tuple[pa.Array, np.ndarray]:
     text = pc.if_else(pa.array(mixed), pa.scalar("*"), text)
     text = pc.if_else(pa.array(all_null), pa.scalar(None, pa.string()), text)
     loss = np.where(mixed, 1.0, np.where(all_null, 0.0, loss))
+    if dim.withheld is not None:
+        # Tokens reveal nothing of their values, no more than "*": the class is one class.
+        holds_tokens = high == dim.withheld
+        text = pc.if_else(pa.array(holds_tokens), pa.scalar("*"), text)
+        loss = np.where(holds_tokens, 1.0, loss)
     return text, np.clip(loss, 0.0, 1.0)
 
 
@@ -137,8 +143,8 @@ def _generalise_zips(dim: Dimension, low: np.ndarray, high: np.ndarray) -> tuple
 
 def _generalise_categories(dim: Dimension, classes: Classes) -> tuple[pa.Array, np.ndarray]:
     seg, sorted_codes, final, low = classes.seg, classes.sorted_codes, classes.final, classes.low
-    domain = len(dim.coordinates) - 1
-    if domain == 0:  # the column is all null
+    domain = dim.value_count
+    if domain == 0:  # the column is all null (or tokens)
         return pa.nulls(len(low), pa.string()), np.zeros(len(low))
     # Distinct non-null codes per final segment: runs of equal (segment, code) in the sorted order.
     run_start = np.ones(len(seg), dtype=bool)

@@ -86,18 +86,24 @@ class Mondrian:
             best_dim_cut = np.full(nseg, -1, dtype=np.int64)
             best_balance = np.zeros(nseg, dtype=np.int64)
             null_cut = np.where(low == 0, cut_at(np.zeros(nseg, np.int64), "right"), -1)
+            withheld_cut = np.full(nseg, -1, dtype=np.int64)
+            if dim.withheld is not None:
+                tokens_and_more = (high == dim.withheld) & (low != dim.withheld)
+                withheld_cut = np.where(tokens_and_more, cut_at(np.full(nseg, dim.withheld), "left"), -1)
             # Both value boundaries around the median (strict: equal values stay together), then the
-            # null boundary, which wins when allowed: a partition mixing null and values publishes "*".
-            for cut, is_null_cut in (
+            # null and token boundaries, which win when allowed: a partition mixing null or tokens
+            # with values publishes "*".
+            for cut, preferred in (
                 (cut_at(median, "left"), False),
                 (cut_at(median, "right"), False),
                 (null_cut, True),
+                (withheld_cut, True),
             ):
                 left, right = cut - start, end - cut
                 left_ok, right_ok = diverse(cut)
                 ok = (cut >= 0) & (left >= k) & (right >= k) & left_ok & right_ok
                 balance = np.minimum(left, right)
-                better = ok & ((balance > best_balance) | is_null_cut)
+                better = ok & ((balance > best_balance) | preferred)
                 best_dim_cut = np.where(better, cut, best_dim_cut)
                 best_balance = np.where(better, balance, best_balance)
             wider = active & (best_dim_cut >= 0) & (width > best_width)
