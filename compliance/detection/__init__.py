@@ -72,6 +72,11 @@ class Detector:
         """One ColumnClass per column of the batch, in schema order (header + sampled values)."""
         fields = list(batch.schema.names)
         pairs = headers.gps_pairs(fields)
+        gps = self._by_type.get(IdType.GPS_COORDINATES)
+        for latitude, longitude in headers.axis_pairs(fields).items():
+            # "y"/"x" columns are a position only when their values are precise latitudes/longitudes.
+            if gps is not None and self._axes_are_position(gps, batch, latitude, longitude):
+                pairs[latitude] = longitude
         halves = set(pairs) | set(pairs.values())
         classes = []
         for index, field in enumerate(fields):
@@ -80,6 +85,19 @@ class Detector:
             else:
                 classes.append(self._classify_column(field, batch.column(index)))
         return classes
+
+    def _axes_are_position(
+        self, gps: Recognizer, batch: pa.RecordBatch, latitude: str, longitude: str
+    ) -> bool:
+        """Whether most sampled rows of a "y"/"x" column pair hold a precise position."""
+        size = min(batch.num_rows, self.sample_size)
+        if size == 0:
+            return False
+        rows = pa.array(np.linspace(0, batch.num_rows - 1, size).astype(np.int64))
+        lat = as_strings(batch.column(latitude).take(rows))
+        lon = as_strings(batch.column(longitude).take(rows))
+        present = np.asarray(pc.fill_null(pc.and_(lat.is_valid(), lon.is_valid()), False))
+        return present.any() and _rate(gps.validate_pair(lat, lon)[present]) >= VALUES_THRESHOLD
 
     def _classify_column(self, field: str, column: pa.Array) -> ColumnClass:
         name = headers.normalize_header(field)
@@ -305,7 +323,8 @@ def _gps_limits(fields: list[str]) -> dict[str, float]:
     """Range limit (90 latitude, 180 longitude) of each position column that holds one coordinate:
     a half of a latitude/longitude pair or a lone "latitude" column."""
     limits = {}
-    for latitude, longitude in headers.gps_pairs(fields).items():
+    # The fields are all GPS columns: "y"/"x" ones among them were proven a position by their values.
+    for latitude, longitude in (headers.gps_pairs(fields) | headers.axis_pairs(fields)).items():
         limits[latitude], limits[longitude] = 90.0, 180.0
     for field in fields:
         if field not in limits:

@@ -61,6 +61,10 @@ SENSITIVE = header_rule(
     r"personal_information|pii|phi|id_number|identity_number|national_id|government_id|gov_id|tax_id|"
     r"taxpayer_id|tin|itin|nin|nino|ni_number|national_insurance|sin|personal_id|citizen_id|"
     r"username|user_name|login_name|login_id|screen_name|social_handle|"
+    # Part of an SSN ("SSN Last 4"): no full SSN to validate, a personal number all the same.
+    r"(?:ssn|social|ss|soc_sec)_last_?(?:4|four)|last_?(?:4|four)(?:_of)?_(?:ssn|social|ss)|ssn_?4|"
+    # A prescriber's DEA registration (a certificate number: HIPAA Safe Harbor #11), no type of its own.
+    r"dea|dea_registration|dea_reg|dea_license|dea_licence|"
     # Vehicle identifiers (HIPAA Safe Harbor names licence plates): no recognizer knows their formats.
     r"license_plate|licence_plate|plate|plate_number|vehicle_registration|vehicle_plate|registration_plate)"
     + ID_SUFFIX
@@ -100,6 +104,29 @@ def gps_half(normalized: str) -> float | None:
         if match and not match["post"]:
             return limit
     return None
+
+
+# Plain axis names ("y"/"x", "geo_y"/"geo_x", "y_coord"/"x_coord"): a position only when the values
+# say so (they may as well be pixels or a projected grid), see axis_pairs.
+_AXIS = re.compile(
+    r"^(?P<pre>(?:(?:geo|gps|loc|location|pos|position|point|pt|coord|wgs84|device|user|home|event|"
+    r"pickup|dropoff)_)?)(?P<axis>[xy])(?P<post>(?:_(?:coord|coordinate|pos|deg|dd|wgs84))?)$"
+)
+
+
+def axis_pairs(fields: list[str]) -> dict[str, str]:
+    """ "y" field -> "x" field, pairing plain axis headers that share the rest of the name; unlike
+    gps_pairs these name a position only if their values are latitudes and longitudes."""
+    found: dict[tuple[str, str, str], str] = {}
+    for field in fields:
+        match = _AXIS.match(normalize_header(field))
+        if match:
+            found.setdefault((match["axis"], match["pre"], match["post"]), field)
+    return {
+        field: found[("x", pre, post)]
+        for (axis, pre, post), field in found.items()
+        if axis == "y" and ("x", pre, post) in found
+    }
 
 
 def gps_pairs(fields: list[str]) -> dict[str, str]:

@@ -92,6 +92,7 @@ FIXTURES = {
     "crm_contacts.csv": "mixed",
     "support_tickets.jsonl": "mixed",
     "ehr_short_headers.csv": "healthcare",
+    "claims_export.csv": "healthcare",
 }
 
 

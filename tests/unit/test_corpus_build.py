@@ -194,9 +194,43 @@ DATE = r"(\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/(?:\d{4}|\d{2}\b)|\d{2}\.\d{2}\.\d{4
 STREET = r"\b\d+ (?:[NSEW] )?[a-z]+ (?:St|Ave|Blvd|Rd|Dr|Ln|Ct|Way|Pl|Street|Avenue|Road|Drive)\b"
 
 
+# HL7 v2 PID fields by position (claims_export fixture): 3 patient id, 5 name, 7 birth date,
+# 11 address, 13 home phone, 19 SSN.
+HL7_PID_FIELD = {"MRN": 3, "PERSON_NAME": 5, "DATE_OF_BIRTH": 7, "STREET_ADDRESS": 11, "PHONE": 13, "SSN": 19}
+
+
+def hl7_pid_ok(type_: str, text: str, region: str | None) -> bool:
+    segment = re.search(r"\bPID\|[^\n]*", text)
+    fields = segment[0].split("|") if segment else []
+    position = HL7_PID_FIELD.get(type_, len(fields))
+    if position >= len(fields) or not fields[position]:
+        return False
+    value, first = fields[position], fields[position].split("^")[0]
+    if type_ == "PERSON_NAME":
+        return bool(re.fullmatch(r"[^\W\d_][^\W\d]*\^[^\W\d_][^\W\d^]*(?:\^[^\W\d^]*)*", value))
+    if type_ == "STREET_ADDRESS":
+        return bool(re.search(STREET, first, re.I))
+    if type_ == "PHONE":
+        return in_text("PHONE", value, region)
+    if type_ == "SSN":
+        digits = re.fullmatch(r"(\d{3})-?(\d{2})-?(\d{4})", value)
+        return bool(digits) and ssn_ok(*digits.groups())
+    return strict(type_, value if type_ == "DATE_OF_BIRTH" else first, region)
+
+
 def in_text(type_: str, text: str, region: str | None) -> bool:
     """Does free text hold a `type_` identifier as a careful labeller (the corpus rules) sees it?"""
+    if type_ in HL7_PID_FIELD and hl7_pid_ok(type_, text, region):
+        return True
     if type_ == "SSN":
+        # An ITIN (9XX, middle group 50-65, 70-88, 90-92, 94-99) after its keyword.
+        for m in re.finditer(r"\bITIN\s*:?\s*9\d{2}-(\d{2})-\d{4}\b", text, re.I):
+            if (
+                50 <= int(m[1]) <= 65
+                or 70 <= int(m[1]) <= 88
+                or int(m[1]) in (90, 91, 92, 94, 95, 96, 97, 98, 99)
+            ):
+                return True
         for m in re.finditer(r"(?<![\d-])(\d{3})-(\d{2})-(\d{4})(?![\d-])", text):
             if ssn_ok(*m.groups()):
                 return True
@@ -242,7 +276,7 @@ def in_text(type_: str, text: str, region: str | None) -> bool:
             re.search(r"\b(?:Mr|Mrs|Ms|Dr|Prof)\.\s+[^\W\d_]|\b(?:Name|Patient):\s*[^\W\d_]", text, re.I)
         )
     if type_ == "STREET_ADDRESS":
-        return bool(re.search(STREET, text, re.I))
+        return bool(re.search(STREET, text, re.I) or re.search(r"\bP\.?\s?O\.?\s*Box\s+\d+", text, re.I))
     if type_ == "ZIP_CODE":
         for m in re.finditer(r", ([A-Z]{2}) \d{5}(?:-\d{4})?\b", text, re.I):
             if m[1].upper() in US_STATES:
@@ -258,8 +292,8 @@ def in_text(type_: str, text: str, region: str | None) -> bool:
     if type_ == "NPI":
         return any(npi_ok(m[1]) for m in re.finditer(r"NPI\s*:?\s*(\d{10})\b", text, re.I))
     if type_ == "HEALTH_PLAN_ID":
-        m = re.search(r"(?:member ID|insurance ID|policy #)\s*:?\s*([A-Z0-9-]+)", text, re.I)
-        return bool(m) and strict("HEALTH_PLAN_ID", m[1].upper(), None)
+        ids = re.finditer(r"(?:member ID|insurance ID|policy #|Medicare|MBI)\s*:?\s*([A-Z0-9-]+)", text, re.I)
+        return any(strict("HEALTH_PLAN_ID", m[1].upper(), None) for m in ids)
     if type_ == "DRIVER_LICENSE":
         return bool(re.search(r"(?:DL #|driver's license)\s*:?\s*[A-Z0-9]*\d", text, re.I))
     if type_ == "PASSPORT":

@@ -269,12 +269,38 @@ def test_byte_shape_helpers_match_python(texts: list[str | None], start: int) ->
      ("Holder", ["Robert Steele", "Ann Ng"], IdType.PERSON_NAME),
      ("serial", ["XG45384019", "KL11223344"], IdType.DEVICE_ID), ("imsi", ["310305269272659"], IdType.DEVICE_ID),
      ("iccid", ["8901602816520567187"], IdType.DEVICE_ID),
-     ("geo", ["POINT(21.575272 16.682796)", "POINT (-71.058880 42.360082)"], IdType.GPS_COORDINATES)],
+     ("geo", ["POINT(21.575272 16.682796)", "POINT (-71.058880 42.360082)"], IdType.GPS_COORDINATES),
+     ("Subscriber Last", ["Jones", "Hoffman"], IdType.PERSON_NAME),
+     ("Subscriber First", ["Clayton", "Kathleen"], IdType.PERSON_NAME),
+     ("Dependent Name", ["Joseph Jones", "Rita Hoffman"], IdType.PERSON_NAME),
+     ("Pt Name", ["JONES, CLAYTON", "HOFFMAN, KATHLEEN"], IdType.PERSON_NAME),
+     ("Pt ID", ["7975252", "3214916"], IdType.MRN)],
 )  # fmt: skip
 def test_headers_of_real_exports(header: str, values: list[str], id_type: IdType) -> None:
     """Short export headers ("First", "Chart #", "Social") name their type; the values still validate."""
     column = classify_one(header, values)
     assert (column.role, column.id_type) == (ColumnRole.IDENTIFIER, id_type)
+
+
+@pytest.mark.parametrize(
+    ("header", "values"), [("SSN Last 4", ["2364", "4553"]), ("DEA #", ["AB9099602", "BJ6125341"])]
+)
+def test_partial_ssn_and_dea_columns_fail_closed(header: str, values: list[str]) -> None:
+    assert classify_one(header, values).role is ColumnRole.SENSITIVE
+
+
+@pytest.mark.parametrize("header", ["Product Name", "company_name", "visit_last", "account_last"])
+def test_names_of_things_are_no_person_names(header: str) -> None:
+    assert classify_one(header, ["Widget Pro", "Acme"]).id_type is not IdType.PERSON_NAME
+
+
+def test_y_x_columns_are_a_position_only_when_their_values_are() -> None:
+    precise = pa.record_batch({"y": ["42.360082", "38.622760"], "x": ["-71.058880", "-94.853748"]})
+    assert [c.id_type for c in DETECTOR.classify(precise)] == [IdType.GPS_COORDINATES] * 2
+    found = DETECTOR.detect(precise)
+    assert sorted(set(found.column("type").to_pylist())) == ["GPS_COORDINATES"]
+    pixels = pa.record_batch({"y": ["512.5", "20.75"], "x": ["100.5", "200.25"]})
+    assert [c.id_type for c in DETECTOR.classify(pixels)] == [None, None]
 
 
 @pytest.mark.parametrize("header", ["License Plate", "plate_number", "Vehicle Registration"])

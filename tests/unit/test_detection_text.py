@@ -65,6 +65,25 @@ def text_types(note: str | None) -> set[str]:
         ("cellulare 347 123 4567 dopo le 18", {IdType.PHONE}),
         ("Movil 612 345 678 por la tarde", {IdType.PHONE}),
         ("Telefon: 030 23125456", {IdType.PHONE}),
+        ("W-7 filed, ITIN 948-70-7818", {IdType.SSN}),
+        ("Medicare 1EG4-TE5-MK73 verified", {IdType.HEALTH_PLAN_ID}),
+        ("MBI: 1EG4TE5MK73", {IdType.HEALTH_PLAN_ID}),
+        ("prescriber DEA AB3783835", {IdType.NPI}),
+        ("Mailed to PO Box 368 last week", {IdType.STREET_ADDRESS}),
+        ("Pt Name: PERRY, JUAN seen", {IdType.PERSON_NAME}),
+        ('{"firstName": "Amanda", "email": "a.c@example.com"}', {IdType.PERSON_NAME, IdType.EMAIL}),
+        (
+            "PID|1||4871367^^^HOSP^MR||JACKSON^KELSEY||19910405|M|||55 Elm Rd^^Salem^MA^01970||"
+            "(978)745-9012||||||523456789|",
+            {
+                IdType.MRN,
+                IdType.PERSON_NAME,
+                IdType.DATE_OF_BIRTH,
+                IdType.STREET_ADDRESS,
+                IdType.PHONE,
+                IdType.SSN,
+            },
+        ),
     ],
 )
 def test_embedded_identifiers(note: str, expected: set[IdType]) -> None:
@@ -84,11 +103,27 @@ def test_embedded_identifiers(note: str, expected: set[IdType]) -> None:
         "NPI 1234567890 fails its check digit",
         "coarse 40.7, -74.0 only",
         "the patient reported mild pain after the procedure",
+        "ITIN 912-34-5678 has a middle group the IRS never issues",
+        "order 948-70-7818 is no ITIN without its keyword",
+        "DEA AB1234567 fails its check digit; a good idea AB3783835",
+        "Medicare Part B 2024 enrollment",
+        "PID 4411 crashed and restarted",
+        "shipped box 12 via the post office",
+        "MSH|^~\\&|LAB|HOSP|||202501011200||ORU^R01|MSG00001|P|2.5",
         "",
     ],
 )
 def test_decoys_in_text(note: str) -> None:
     assert text_types(note) == set()
+
+
+def test_unit_and_surname_first_forms_are_scrubbed_whole() -> None:
+    values = pa.array(["Patient lives at 3441 Bishop Fork Apt 4B", "Pt Name: PERRY, JUAN DOB 10/23/1958"])
+    out = DETECTOR.scrub_text(values, per_value(lambda id_type, text: f"<{id_type.value}>"))
+    assert out.to_pylist() == [
+        "Patient lives at <STREET_ADDRESS>",
+        "Pt Name: <PERSON_NAME> DOB <DATE_OF_BIRTH>",
+    ]
 
 
 def test_several_types_in_one_cell_give_one_finding_per_type() -> None:

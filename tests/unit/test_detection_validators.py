@@ -226,3 +226,27 @@ def test_values_skipped_as_unparseable_parse_under_no_date_format(text: str) -> 
         # Read back nulls only: a parsed year 0 ("0 21") has no Python datetime.
         parsed = pc.is_null(pc.strptime(values, format=pattern, unit="s", error_is_null=True)).to_pylist()
         assert parsed[1] and parsed[2]
+
+
+def _checked(recognizer_type: IdType, check: str, values: list[str]) -> list[bool]:
+    recognizer = next(r for r in DETECTOR.recognizers if r.id_type is recognizer_type)
+    found = pa.StructArray.from_arrays([pa.array(values, pa.string())], names=["v"])
+    return getattr(recognizer, check)(found).tolist()
+
+
+def test_dea_number_check_digit_and_registrant_type() -> None:
+    # AB3783835: 3+8+8 + 2*(7+3+3) = 45 -> 5; a wrong check digit, an unknown registrant letter (Z).
+    assert _checked(IdType.NPI, "validate_dea", ["AB3783835", "ab3783835", "AB3783836", "ZB3783835"]) == [
+        True, True, False, False,
+    ]  # fmt: skip
+
+
+def test_medicare_beneficiary_identifier_layout() -> None:
+    # CMS layout: digit, letter (no S L O I B Z), alnum, digit, letter, alnum, digit, 2 letters, 2 digits.
+    values = ["1EG4-TE5-MK73", "1EG4TE5MK73", "0EG4-TE5-MK73", "1SG4-TE5-MK73", "1EG4-TE5-MO73"]
+    assert _checked(IdType.HEALTH_PLAN_ID, "validate_mbi", values) == [True, True, False, False, False]
+
+
+def test_itin_middle_group_ranges() -> None:
+    values = ["948-70-7818", "900-50-1234", "912-65-0001", "912-93-0001", "912-34-5678", "999-99-9999"]
+    assert _checked(IdType.SSN, "validate_itin", values) == [True, True, True, False, False, True]

@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from compliance.anonymize.tokenize import TOKEN_REGEX
 from compliance.detection.arrays import containing, matches, to_mask
 from compliance.detection.hints import TextHint
 from compliance.vocabulary import IdType
@@ -102,6 +103,23 @@ def has_space(values: pa.Array) -> np.ndarray:
 
 def has_digit(values: pa.Array) -> np.ndarray:
     return matches(values, r"\d")
+
+
+# An HL7 v2 PID segment in a text column ("PID|1||4871367^^^HOSP^MR||JACKSON^KELSEY||19910405|M|||..."):
+# each field's position says what it is (3 patient id, 5 name, 7 birth date, 11 address, 13 phone,
+# 19 SSN), so the segment's fields are found by counting the "|" after "PID".
+HL7_PID_HINT = TextHint(keywords=("pid",))
+
+
+def hl7_pid_field(position: int, value: str) -> str:
+    """A text pattern of PID field `position` (1-based) whose start has the shape `value` (group v)."""
+    return rf"\bPID\|(?:[^|\n]*\|){{{position - 1}}}(?P<v>{value})"
+
+
+def hl7_token_free(values: pa.Array) -> np.ndarray:
+    """Which HL7 field values hold no token of this platform as a component: a field it scrubbed
+    ("STREET_ADDRESS_k1_...") is no identifier, though its digits may read as one."""
+    return ~matches(values, r"(?:^|\^)" + TOKEN_REGEX.removeprefix("^").removesuffix("$") + r"(?:$|\^)")
 
 
 def context_group(found: pa.StructArray, name: str) -> np.ndarray:

@@ -18,7 +18,14 @@ from compliance.detection.arrays import (
 )
 from compliance.detection.headers import ANY_PREFIX, ID_SUFFIX
 from compliance.detection.hints import TextHint
-from compliance.detection.recognizers.base import Recognizer, TextPattern, context_group
+from compliance.detection.recognizers.base import (
+    HL7_PID_HINT,
+    Recognizer,
+    TextPattern,
+    context_group,
+    hl7_pid_field,
+    hl7_token_free,
+)
 from compliance.vocabulary import IdType
 
 
@@ -105,6 +112,8 @@ class PhoneRecognizer(Recognizer):
             TextHint(keywords=_PHONE_KEYWORDS),
             "validate_context",
         ),
+        # HL7 PID-13 (home phone): "(617)728-8451", "6177288451" or the XTN form "^PRN^PH^^1^617^7288451".
+        TextPattern(hl7_pid_field(13, r"[^|\n]*\d[^|\n]*"), HL7_PID_HINT, "validate_hl7_phone"),
     )
 
     def validate(self, values: pa.Array) -> np.ndarray:
@@ -156,6 +165,11 @@ class PhoneRecognizer(Recognizer):
         alone = ~context_group(found, "pre") & (digits >= 9)
         shaped = validate_where(value, alone, lambda some: ~matches(some, phone.NOT_A_PHONE))
         return validate_where(value, shaped, phone.valid_phones)
+
+    def validate_hl7_phone(self, found: pa.StructArray) -> np.ndarray:
+        # The XTN components (use, type, e-mail, country, area, local) joined are the number.
+        digits = strip_chars(pc.replace_substring_regex(found.field("v"), r"\^[A-Za-z]+", ""), r"[^\d+]")
+        return phone.valid_phones(digits, possible=True) & hl7_token_free(found.field("v"))
 
     def validate_context(self, found: pa.StructArray) -> np.ndarray:
         value = found.field("v")

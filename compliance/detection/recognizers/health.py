@@ -22,7 +22,14 @@ from compliance.detection.arrays import (
 )
 from compliance.detection.headers import ANY_PREFIX
 from compliance.detection.hints import TextHint
-from compliance.detection.recognizers.base import LETTERS, Recognizer, has_digit
+from compliance.detection.recognizers.base import (
+    HL7_PID_HINT,
+    LETTERS,
+    Recognizer,
+    TextPattern,
+    has_digit,
+    hl7_pid_field,
+)
 from compliance.vocabulary import IdType
 
 
@@ -47,6 +54,8 @@ class DateOfBirthRecognizer(Recognizer):
         rf"\s*[:#-]?\s*(?P<v>{_DATE})"
     )
     text_hint = TextHint(keywords=("dob", "d.o.b", "date of birth", "born", "birth"))
+    # HL7 PID-7: YYYYMMDD, perhaps with a time (its date part is the birth date).
+    context_patterns = (TextPattern(hl7_pid_field(7, r"\d{8}"), HL7_PID_HINT),)
     FORMATS = (
         "%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y", "%Y/%m/%d", "%d.%m.%Y", "%m-%d-%Y", "%d-%m-%Y", "%Y%m%d",
         "%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y",
@@ -136,7 +145,8 @@ class MrnRecognizer(Recognizer):
     id_type = IdType.MRN
     header = ANY_PREFIX + (
         r"(?:mrn|medical_record|medical_record_number|medical_record_no|medical_record_num|medical_record_id|"
-        r"med_rec_no|med_rec_num|med_rec_number|patient_id|patient_number|patient_no|chart_number|chart_no|"
+        r"med_rec_no|med_rec_num|med_rec_number|patient_id|patient_number|patient_no|pt_id|pt_number|pt_no|"
+        r"pat_id|patient_mrn|pt_mrn|chart_number|chart_no|"
         r"chart_id|chart|chart_num|health_record_number|health_record_id|ehr_id|emr_id|hospital_number|"
         r"hospital_no|unit_number)"
     )
@@ -145,6 +155,8 @@ class MrnRecognizer(Recognizer):
         r"\s*[:#]?\s*(?P<v>[A-Za-z0-9][A-Za-z0-9-]{5,13})\b"
     )
     text_hint = TextHint(keywords=("mrn", "medical", "chart"))
+    # HL7 PID-3: the first id of the patient identifier list ("4871367^^^HOSP^MR").
+    context_patterns = (TextPattern(hl7_pid_field(3, r"[A-Za-z0-9][A-Za-z0-9-]{3,19}\b"), HL7_PID_HINT),)
 
     def validate(self, values: pa.Array) -> np.ndarray:
         found = native_check("mrn", values)  # 1 when shaped like below
@@ -161,6 +173,25 @@ class NpiRecognizer(Recognizer):
     by_values = True
     text_pattern = r"(?i:\bnpi)\s*(?:number|no\.?|#)?\s*[:#]?\s*(?P<v>\d{10})\b"
     text_hint = TextHint(keywords=("npi",))
+    # A prescriber's DEA registration number ("DEA AB1234563"), the other provider number of a
+    # claim: two letters and seven digits whose last is a check digit, right after "DEA".
+    context_patterns = (
+        TextPattern(
+            r"(?i:\bdea\b)(?:\s*(?i:#|no\.?|number|reg(?:istration)?\.?(?:\s*(?:#|no\.?|number))?))?"
+            r"[^\w\n]{0,4}(?P<v>[A-Za-z]{2}\d{7})\b",
+            TextHint(keywords=("dea",)),
+            "validate_dea",
+        ),
+    )
+
+    def validate_dea(self, found: pa.StructArray) -> np.ndarray:
+        value = pc.utf8_upper(found.field("v"))
+        registrant = matches(value, r"^[ABCDEFGHJKLMPRSTUX]")
+        digits = digits_of(pc.utf8_slice_codeunits(value, 2), 7)
+        check = (
+            digits[:, 0] + digits[:, 2] + digits[:, 4] + 2 * (digits[:, 1] + digits[:, 3] + digits[:, 5])
+        ) % 10
+        return registrant & (check == digits[:, 6])
 
     def validate(self, values: pa.Array) -> np.ndarray:
         found = native_check("npi", values)  # 1 when shaped like below and the check digit holds
@@ -194,6 +225,22 @@ class HealthPlanIdRecognizer(Recognizer):
     text_hint = TextHint(
         keywords=("member", "health", "insurance", "policy", "subscriber", "medicare", "medicaid")
     )
+    # A Medicare Beneficiary Identifier after "Medicare"/"MBI" ("Medicare 1EG4-TE5-MK73"): its
+    # fixed layout of digits and letters (no S, L, O, I, B, Z) is the check.
+    context_patterns = (
+        TextPattern(
+            r"(?i:\b(?:medicare|mbi|hicn)\b)[^\w\n]{0,4}(?:(?i:id|number|no|card|mbi|beneficiary id|is)"
+            r"[^\w\n]{1,4}){0,2}(?P<v>\d[A-Za-z][A-Za-z0-9]\d-?[A-Za-z][A-Za-z0-9]\d-?[A-Za-z]{2}\d{2})\b",
+            TextHint(keywords=("medicare", "mbi", "hicn")),
+            "validate_mbi",
+        ),
+    )
+
+    def validate_mbi(self, found: pa.StructArray) -> np.ndarray:
+        letter, either = "[AC-HJKMNP-RT-Yac-hjkmnp-rt-y]", "[AC-HJKMNP-RT-Yac-hjkmnp-rt-y0-9]"
+        return matches(
+            found.field("v"), rf"^[1-9]{letter}{either}\d-?{letter}{either}\d-?{letter}{{2}}\d{{2}}$"
+        )
 
     def validate(self, values: pa.Array) -> np.ndarray:
         return matches(values, r"^[A-Za-z0-9][A-Za-z0-9-]{4,19}$") & has_digit(values)

@@ -20,11 +20,14 @@ from compliance.detection.headers import ANY_PREFIX, ID_SUFFIX
 from compliance.detection.hints import TextHint
 from compliance.detection.recognizers.base import (
     DIGITS,
+    HL7_PID_HINT,
     Recognizer,
     TextPattern,
     context_group,
     has_digit,
     has_space,
+    hl7_pid_field,
+    hl7_token_free,
 )
 from compliance.vocabulary import IdType
 
@@ -70,8 +73,22 @@ class StreetAddressRecognizer(Recognizer):
         )
     )
     by_values = True
-    text_pattern = rf"\b(?P<v>{STREET_ADDRESS})"
+    # The unit after the street ("Apt 4B", "Suite 656", "#12") belongs to the address: scrubbed with it.
+    text_pattern = (
+        rf"\b(?P<v>{STREET_ADDRESS}(?:,?\s+(?:(?i:apt|apartment|suite|ste|unit|room|rm|floor|fl)\.?\s*#?|#)"
+        r"\s*[A-Za-z]?\d[A-Za-z0-9-]{0,5}\b)?)"
+    )
     text_hint = TextHint(whole_words=_STREET_SUFFIXES, requires=("digit",))
+    # A post office box in text ("Mailed to PO Box 368, ..."): the keyword is the evidence.
+    context_patterns = (
+        TextPattern(
+            r"\b(?P<v>(?i:p\.? ?o\.? ?box|post office box)\s*#?\s*\d{1,6})\b",
+            TextHint(keywords=("po", "p.o", "p o", "p. o", "post office")),
+            "validate_by_context",
+        ),
+        # HL7 PID-11: the patient's address (street^other^city^state^zip^country), by its position.
+        TextPattern(hl7_pid_field(11, r"[^|^\n]*\d[^|\n]*"), HL7_PID_HINT, "validate_hl7_address"),
+    )
 
     def validate(self, values: pa.Array) -> np.ndarray:
         # In an address column also accept non-US forms: "10 Downing Street", "Hauptstraße 5", "PO Box 12",
@@ -97,6 +114,12 @@ class StreetAddressRecognizer(Recognizer):
     def validate_text(self, found: pa.StructArray) -> np.ndarray:
         words = pc.utf8_lower(found.field("v"))
         return self.validate(found.field("v")) & ~matches(words, _NOT_STREET_CLAUSE)
+
+    def validate_by_context(self, found: pa.StructArray) -> np.ndarray:
+        return np.ones(len(found), dtype=bool)
+
+    def validate_hl7_address(self, found: pa.StructArray) -> np.ndarray:
+        return hl7_token_free(found.field("v"))
 
     def evidence(self, values: pa.Array) -> np.ndarray:
         return matches(values, rf"^{STREET_ADDRESS}")

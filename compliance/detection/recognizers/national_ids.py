@@ -17,7 +17,14 @@ from compliance.detection.arrays import (
 )
 from compliance.detection.headers import ANY_PREFIX, ID_SUFFIX
 from compliance.detection.hints import TextHint
-from compliance.detection.recognizers.base import DIGITS, Recognizer, TextPattern, has_digit
+from compliance.detection.recognizers.base import (
+    DIGITS,
+    HL7_PID_HINT,
+    Recognizer,
+    TextPattern,
+    has_digit,
+    hl7_pid_field,
+)
 from compliance.vocabulary import IdType
 
 
@@ -34,9 +41,18 @@ class SsnRecognizer(Recognizer):
     by_values = True
     text_pattern = r"\b(?P<v>\d{3}-\d{2}-\d{4})\b"
     text_hint = TextHint(shapes=("ssn",))
-    # Nine undelimited or space-separated digits are an SSN only right after a keyword ("patient SSN
-    # 894100958 verified", "SSN 423 52 2671", "social security no: 423-52-2671"); SSA rules still apply.
     context_patterns = (
+        # An ITIN (the IRS's SSN for those who cannot have one: 9XX-7X-XXXX) right after its keyword;
+        # alone the 9XX shape is an invalid SSN, a decoy.
+        TextPattern(
+            r"(?i:\bitins?\b)[^\w\n]{0,4}(?:(?i:is|was|of|on\s+file|number|no)[^\w\n]{1,4}){0,2}"
+            r"(?P<v>9\d{2}[- ]?\d{2}[- ]?\d{4})\b",
+            TextHint(keywords=("itin",)),
+            "validate_itin",
+        ),
+        TextPattern(hl7_pid_field(19, r"\d{3}-?\d{2}-?\d{4}\b"), HL7_PID_HINT),
+        # Nine undelimited or space-separated digits are an SSN only right after a keyword ("patient SSN
+        # 894100958 verified", "SSN 423 52 2671", "social security no: 423-52-2671"); SSA rules still apply.
         TextPattern(
             r"(?i:\b(?:ssn|ss#|ss\s*no\.?|soc(?:ial)?\.?\s*sec(?:urity)?\.?(?:\s*(?:number|num|no\.?|#))?))"
             r"[^\w\n]{0,4}(?:(?i:is|was|of|on\s+file|number|no)[^\w\n]{1,4}){0,2}"
@@ -54,6 +70,15 @@ class SsnRecognizer(Recognizer):
             return (numbers >= 0) & self._issued(numbers)
         shaped = matches(values, r"^\d{3}[- ]?\d{2}[- ]?\d{4}$")
         return validate_where(values, shaped, self._ssa_rules)
+
+    def validate_itin(self, found: pa.StructArray) -> np.ndarray:
+        # IRS ranges of the middle group: 50-65, 70-88, 90-92, 94-99.
+        group = as_int(compact_digits(found.field("v"), 9, 11)[0]) // 10_000 % 100
+        return (
+            ((group >= 50) & (group <= 65))
+            | ((group >= 70) & (group <= 88))
+            | np.isin(group, (90, 91, 92, 94, 95, 96, 97, 98, 99))
+        )
 
     def evidence(self, values: pa.Array) -> np.ndarray:
         # Nine bare digits may be anything; the dashed form is what marks an SSN.
