@@ -4,7 +4,7 @@ PY := .venv/bin/python
 STACK := $(PY) -m include.stack
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lock up down status logs airflow demo test test-fast lint bench clean
+.PHONY: help setup lock up down status logs airflow demo test test-fast chaos lint bench clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ demo: up  ## generate sample files, process them, print a summary from PostgreSQ
 
 test: setup  ## lint + the whole test suite against real services it starts and stops
 	@bash scripts/test.sh
+
+chaos: setup  ## fault cases too slow for `make test`: Spark, PostgreSQL and the broker killed mid-file
+	@bash scripts/test.sh -m chaos tests/integration/test_faults.py
 
 test-fast: setup  ## lint + unit and DAG tests only: no services, a minute or two
 	@.venv/bin/ruff check . && .venv/bin/ruff format --check .

@@ -9,7 +9,12 @@ e-mail and a phone number, unique bytes) are renamed into landing/ as fast as th
 PostgreSQL is polled until every file is final or `--timeout` passes (files still waiting then are
 reported, not failed: the measurement is the rate).
 
+Runs of more than SDP_GROUP_MIN_FILES files take their small files in groups of SDP_GROUP_FILES,
+one task each (include/ingest_group.py); `--group-min-files` / `--group-files` set them for the
+stack (a very large `--group-min-files` measures the per-file task groups only).
+
     .venv/bin/python benchmarks/drop_bench.py [--files 10000] [--rows 3] [--timeout 1200] [--keep-stack]
+        [--group-min-files 20] [--group-files 50]
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import time
 from pathlib import Path
 
 import psycopg
+import stack
 from common import CACHE_DIR, Result, add_results_argument, publish
 from stack import FINAL_STATUSES, private_stack
 
@@ -84,7 +90,16 @@ def _percentile(values: list[float], share: float) -> float | None:
     return statistics.quantiles(values, n=100, method="inclusive")[round(share * 100) - 1]
 
 
-def results(dropped: dict[str, float], final: dict[str, tuple[str, float]], elapsed: float) -> list[Result]:
+def with_stack_settings(extra: dict[str, str]) -> None:
+    """private_stack reads its settings from a mapping of its own: add `extra` (SDP_* variables
+    the services then see) to it."""
+    read = stack.load_settings
+    stack.load_settings = lambda environ: read({**environ, **extra})
+
+
+def results(
+    dropped: dict[str, float], final: dict[str, tuple[str, float]], elapsed: float, grouping: str
+) -> list[Result]:
     loaded = [seen - dropped[name] for name, (status, seen) in final.items() if status == "loaded"]
     statuses: dict[str, int] = {}
     for status, _ in final.values():
@@ -93,6 +108,7 @@ def results(dropped: dict[str, float], final: dict[str, tuple[str, float]], elap
     note = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())) + (
         f", {waiting} not final yet" if waiting else ""
     )
+    note = f"{note}; {grouping}; load average {os.getloadavg()[0]:.1f} at the end"
     rate = len(final) / (elapsed / 60) if elapsed else None
     label = f"{len(dropped)} files dropped at once"
     return [
@@ -108,8 +124,16 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=3, help="data rows per file")
     parser.add_argument("--timeout", type=float, default=1200.0, help="seconds to wait for the files")
     parser.add_argument("--keep-stack", action="store_true", help="leave the private stack running")
+    parser.add_argument("--group-min-files", type=int, help="SDP_GROUP_MIN_FILES for the stack")
+    parser.add_argument("--group-files", type=int, help="SDP_GROUP_FILES for the stack")
     add_results_argument(parser)
     args = parser.parse_args()
+    grouping = {"SDP_GROUP_MIN_FILES": args.group_min_files, "SDP_GROUP_FILES": args.group_files}
+    with_stack_settings({name: str(value) for name, value in grouping.items() if value is not None})
+    grouping_note = ", ".join(f"{name}={value or 'default'}" for name, value in grouping.items())
+    print(
+        f"  load average {os.getloadavg()[0]:.1f} before the stack starts; {grouping_note}", file=sys.stderr
+    )
     with (
         tempfile.TemporaryDirectory(prefix="sdp-drop-") as scratch,
         private_stack(STACK_DIR, args.keep_stack, fresh=True) as settings,
@@ -120,7 +144,7 @@ def main() -> None:
         print(f"  dropped {len(files)} files in {time.time() - started:.1f} s", file=sys.stderr)
         final = wait_final(settings, dropped, args.timeout)
         last = max((seen for _, seen in final.values()), default=time.time())
-        publish(results(dropped, final, last - started), args.results)
+        publish(results(dropped, final, last - started, grouping_note), args.results)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ from include.db.files import (
 )
 from include.routing import DEFAULT_ANONYMIZE, ROUTES, WHOLE_FILE_METHODS, decide_route, profile_file
 from include.settings import Settings, settings
-from include.staging import ERROR, MANIFEST
+from include.staging import ERROR, MANIFEST, remove_staged
 from include.ticket import FileTicket
 
 log = logging.getLogger("sdp.ingest")
@@ -230,6 +230,8 @@ def finalize(ticket: FileTicket, *, actor: str, loaded: dict | None, validation_
         return "dry_run"
     if ticket.duplicate or (loaded and not loaded.get("dry_run")):
         archive(ticket, actor=actor, s=s)
+        # The load committed (or had nothing to add): the staged copy of the results goes.
+        _remove_staging(ticket, s)
         return "duplicate" if ticket.duplicate or loaded.get("duplicate") else "archived"
     if not os.path.lexists(ticket.path):
         fail_vanished(ticket, actor=actor, s=s)
@@ -381,9 +383,9 @@ def load(ticket: FileTicket, *, actor: str, s: Settings | None = None):
         s.database_url, Path(ticket.staging_dir), file_id=ticket.file_id, job_id=ticket.job_id,
         reprocess=ticket.reprocess, actor=actor,
     )  # fmt: skip
-    log.info("loaded %s: records=%d violations=%d quarantined=%d duplicate=%s in %.1f s", ticket.name,
+    log.info("loaded %s: records=%d violations=%d quarantined=%d duplicate=%s in %.1f s (%s)", ticket.name,
              result.records_loaded, result.violations_loaded, result.quarantined, result.duplicate,
-             result.seconds)  # fmt: skip
+             result.seconds, " ".join(f"{k}={v:.1f}" for k, v in result.phases.items()))  # fmt: skip
     return result
 
 
@@ -420,7 +422,19 @@ def quarantine(ticket: FileTicket, reason: str, *, actor: str, s: Settings | Non
         audit(conn, actor=actor, action=AuditAction.QUARANTINED, object_type="data_file",
               object_id=str(ticket.file_id), details={"reason": reason, "quarantine": str(target)})  # fmt: skip
     log.warning("quarantined %s: %s", ticket.name, reason)
+    # The staging folder stays: it is the evidence a reviewer reads (what failed validation).
     return target
+
+
+def _remove_staging(ticket: FileTicket, s: Settings) -> None:
+    """The job's staging folder, once nothing will read it again (after the load's commit)."""
+    if not ticket.staging_dir:
+        return
+    try:
+        if remove_staged(ticket.staging_dir, s.staging_dir):
+            log.info("removed the staging folder of %s", ticket.name)
+    except ValueError as exc:
+        log.warning("staging folder of %s kept: %s", ticket.name, exc)
 
 
 def _record_reason(conn: psycopg.Connection, file_id: int | None, job_id: int | None, reason: str) -> None:

@@ -187,12 +187,32 @@ class WaitForStream(BaseOperator):
         if not _runs_route("stream", self.routed_to):
             return
 
+        if context["ti"].try_number > 1:
+            self._republish_unfinished()
         self.log.info("waiting for the stream consumer to commit %s (job %s)", self.ticket["name"],
                       self.ticket["job_id"])  # fmt: skip
         self.defer(
             trigger=StreamFileCompleteTrigger(job_id=int(self.ticket["job_id"])),
             method_name="complete",
             timeout=timedelta(seconds=settings().stream_wait_timeout_seconds),
+        )
+
+    def _republish_unfinished(self) -> None:
+        """A retry (the wait timed out, or its worker died): the job's messages may be gone (a
+        broker that lost its log when killed), so an unfinished job is published again. The
+        consumer stores each row of a republished job once (include/streaming/file_state.py)."""
+        import psycopg
+
+        from include import ingest_stream
+        from include.streaming.status import file_progress
+
+        with psycopg.connect(settings().database_url) as conn:
+            progress = file_progress(conn, int(self.ticket["job_id"]))
+        if progress is not None and (progress.completed or progress.superseded_by):
+            return
+        rows = ingest_stream.publish(_ticket(self.ticket))
+        self.log.info(
+            "retry: stream job %s was unfinished; published its %d rows again", self.ticket["job_id"], rows
         )
 
     def complete(self, context: Any, event: dict[str, Any]) -> dict[str, Any]:

@@ -67,6 +67,8 @@ class Settings:
     landing_poll_seconds: float
     ingest_parallel_files: int
     run_max_files: int
+    group_min_files: int
+    group_files: int
     urgent_max_bytes: int
     # Airflow connection ids alerts are sent through; each connection's conn_type picks the notifier.
     alert_connections: tuple[str, ...]
@@ -229,6 +231,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         # The most files one landing run maps (below Airflow's max_map_length, 1024): a drop of
         # thousands of files is taken in runs of this many, the rest wait in the landing zone.
         run_max_files=max(env.int("SDP_RUN_MAX_FILES", 500), 1),
+        # A landing run that claims more than this many files takes its small ones (stream route
+        # by size) in groups, one task per group instead of ten per file (include/ingest_group.py);
+        # smaller runs keep one task group per file, each step visible in the UI.
+        group_min_files=env.int("SDP_GROUP_MIN_FILES", 20),
+        # The most files one group task takes (benchmarks/drop_bench.py measured the default).
+        group_files=max(env.int("SDP_GROUP_FILES", 50), 1),
         urgent_max_bytes=env.int("SDP_URGENT_MAX_BYTES", 1024 * 1024),
         alert_connections=env.names("SDP_ALERT_CONNECTIONS"),
         alert_email_to=env.names("SDP_ALERT_EMAIL_TO"),

@@ -16,7 +16,9 @@ job's data key, wrapped by the master key (never the key itself), and the number
 
 from __future__ import annotations
 
+import contextlib
 import json
+import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -37,6 +39,7 @@ __all__ = [
     "VAULT_SCHEMA",
     "VIOLATIONS",
     "StagedManifest",
+    "remove_staged",
 ]
 
 
@@ -84,3 +87,18 @@ class StagedManifest:
     def read(cls, folder: Path) -> StagedManifest:
         data = json.loads((Path(folder) / MANIFEST).read_text())
         return cls(**data)
+
+
+def remove_staged(folder: Path | str, staging_root: Path) -> bool:
+    """Delete a job's staging folder (and its file's folder once empty); returns whether it was
+    there. Callers do so only once the folder's data is committed or refused for good. A folder
+    outside `staging_root` is left alone (ValueError): this never deletes anything else."""
+    folder, staging_root = Path(folder).resolve(), Path(staging_root).resolve()
+    if staging_root not in folder.parents:
+        raise ValueError(f"{folder} is not a staging folder under {staging_root}")
+    existed = folder.exists()
+    shutil.rmtree(folder, ignore_errors=True)
+    if folder.parent != staging_root:
+        with contextlib.suppress(OSError):  # another job of the same file still stages there
+            folder.parent.rmdir()
+    return existed

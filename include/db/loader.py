@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import psycopg
@@ -32,7 +33,8 @@ from compliance.vault import WrappedKey
 from include.db.audit import AuditAction, audit
 from include.db.files import FileStatus, JobStatus, finish_job, set_file_status
 from include.db.sql import load_sql
-from include.db.vault import VaultEntriesError, check_vault_entries, copy_vault_entries, insert_vault_entries
+from include.db.token_digests import array_literals, record_token_digests
+from include.db.vault import VaultEntriesError, copy_vault_entries, insert_vault_entries
 from include.staging import (
     QUARANTINE,
     QUARANTINE_SCHEMA,
@@ -52,6 +54,8 @@ _AUDIT_OBJECT = "data_processing_job"
 # jsonb_build_object takes at most 100 arguments: wider rows are built from several calls.
 _JSONB_PAIRS_PER_CALL = 50
 _CSV_OPTIONS = pa_csv.WriteOptions(include_header=False)
+# The staged records' last column: the row's token digests (include/db/token_digests.py).
+TOKEN_DIGESTS_COLUMN = "token_digests"
 
 
 class StagedSetError(ValueError):
@@ -66,6 +70,9 @@ class LoadResult:
     duplicate: bool
     seconds: float = 0.0
     vault_entries: int = 0  # tokens newly stored in the vault (one already stored keeps its entry)
+    # Seconds per step of the load (staged COPY, checks, records, violations, quarantine, vault,
+    # commit): where a slow load spends its time, for the log line and the load benchmark.
+    phases: dict[str, float] = field(default_factory=dict, compare=False)
 
 
 def load_staged(
@@ -89,6 +96,7 @@ def load_staged(
     manifest = StagedManifest.read(staged_dir)
     _check_manifest(manifest)
     keys = {"file_id": file_id, "job_id": job_id}
+    phases: dict[str, float] = {}
     with psycopg.connect(database_url) as conn, conn.transaction():
         job_status = _lock_file_and_job(conn, manifest, staged_dir, keys)
         has_results = conn.execute(load_sql("load_file_has_results"), keys).fetchone()[0]
@@ -103,19 +111,26 @@ def load_staged(
             return LoadResult(0, 0, 0, duplicate=True, seconds=time.perf_counter() - started)
 
         with conn.cursor() as cur:
-            payload = _copy_staged(cur, staged_dir)
-            quarantined = _check_staged(cur, manifest, staged_dir)
+            cur.execute(load_sql("load_transaction_settings"))
+            with _timed(phases, "copy"):
+                payload = _copy_staged(cur, staged_dir)
+            with _timed(phases, "check"):
+                quarantined = _check_staged(cur, manifest, staged_dir)
             if has_results:
                 cur.execute(load_sql("load_delete_file_results"), keys)
             # A stream job of the file still running (a reprocess while its messages wait) must not
             # add its rows after this load: the consumer ignores a superseded job.
             supersede_older_stream_jobs(cur, file_id, job_id)
-            cur.execute(sql.SQL(load_sql("load_insert_records")).format(payload=payload), keys)
-            records_loaded = cur.rowcount
-            cur.execute(load_sql("load_insert_violations"), keys)
-            violations_loaded = cur.rowcount
-            cur.execute(load_sql("load_insert_quarantine"), keys)
-            vault_entries = _store_vault(cur, manifest, staged_dir, file_id)
+            with _timed(phases, "records"):
+                cur.execute(sql.SQL(load_sql("load_insert_records")).format(payload=payload), keys)
+                records_loaded = cur.rowcount
+            with _timed(phases, "violations"):
+                cur.execute(load_sql("load_insert_violations"), keys)
+                violations_loaded = cur.rowcount
+            with _timed(phases, "quarantine"):
+                cur.execute(load_sql("load_insert_quarantine"), keys)
+            with _timed(phases, "vault"):
+                vault_entries = _store_vault(cur, manifest, staged_dir, file_id)
 
         result = LoadResult(
             records_loaded, violations_loaded, quarantined, duplicate=False, vault_entries=vault_entries
@@ -136,7 +151,16 @@ def load_staged(
             }
             audit(conn, actor=actor, action=AuditAction.LOADED, object_type=_AUDIT_OBJECT,
                   object_id=job_id, details=details)  # fmt: skip
-    return result
+        committing = time.perf_counter()
+    phases["commit"] = time.perf_counter() - committing
+    return replace(result, seconds=time.perf_counter() - started, phases=phases)
+
+
+@contextmanager
+def _timed(phases: dict[str, float], name: str) -> Iterator[None]:
+    started = time.perf_counter()
+    yield
+    phases[name] = phases.get(name, 0.0) + time.perf_counter() - started
 
 
 def _lock_file_and_job(
@@ -192,7 +216,7 @@ def _copy_staged(cur: psycopg.Cursor, staged_dir: Path) -> sql.Composable:
     names = [name for name in records.schema.names if name != ROW_COLUMN]
     columns, payload = record_columns_sql(names)
     cur.execute(sql.SQL(load_sql("load_create_staged_records")).format(columns=columns))
-    _copy(cur, "staged_records", _csv_chunks(records, [ROW_COLUMN, *names]))
+    _copy(cur, "staged_records", _csv_chunks(records, [ROW_COLUMN, *names], digests_of=names))
 
     violations = _dataset(staged_dir, VIOLATIONS, VIOLATIONS_SCHEMA.names)
     cur.execute(load_sql("load_create_staged_violations"))
@@ -210,9 +234,10 @@ def _store_vault(cur: psycopg.Cursor, manifest: StagedManifest, staged_dir: Path
         return 0
     wrapped_key = WrappedKey.from_json(manifest.vault)
     entries = _dataset(staged_dir, VAULT, VAULT_SCHEMA.names)
-    copy_vault_entries(cur, entries.to_batches(columns=VAULT_SCHEMA.names, batch_size=_COPY_BATCH_ROWS))
     try:
-        staged = check_vault_entries(cur, wrapped_key)
+        staged = copy_vault_entries(
+            cur, entries.to_batches(columns=VAULT_SCHEMA.names, batch_size=_COPY_BATCH_ROWS), wrapped_key
+        )
     except VaultEntriesError as exc:
         raise StagedSetError(f"{VAULT} in {staged_dir}: {exc}") from None
     expected = manifest.vault.get("entries", staged)
@@ -253,15 +278,22 @@ def _dataset(staged_dir: Path, part: str, required: list[str]) -> ds.Dataset:
     return dataset
 
 
-def _csv_chunks(dataset: ds.Dataset, columns: list[str]) -> Iterator[pa.Buffer]:
+def _csv_chunks(
+    dataset: ds.Dataset, columns: list[str], *, digests_of: list[str] | None = None
+) -> Iterator[pa.Buffer]:
     """The dataset as headerless CSV chunks: the first column (row number) as int64, the rest
-    as text, as the temp tables expect."""
+    as text, as the temp tables expect. With `digests_of` (the payload's keys), a last column
+    holds the row's token digests as a text[] literal."""
     for batch in dataset.to_batches(columns=columns, batch_size=_COPY_BATCH_ROWS):
         if batch.num_rows:
             arrays = [pc.cast(batch.column(0), pa.int64())]
             arrays += [pc.cast(batch.column(i), pa.string()) for i in range(1, batch.num_columns)]
+            names = columns
+            if digests_of is not None:
+                arrays.append(array_literals(record_token_digests(arrays[1:], digests_of)))
+                names = [*columns, TOKEN_DIGESTS_COLUMN]
             sink = pa.BufferOutputStream()
-            pa_csv.write_csv(pa.RecordBatch.from_arrays(arrays, names=columns), sink, _CSV_OPTIONS)
+            pa_csv.write_csv(pa.RecordBatch.from_arrays(arrays, names=names), sink, _CSV_OPTIONS)
             yield sink.getvalue()
 
 

@@ -5,11 +5,13 @@ identity_vault keyed by token; a token already stored keeps its first entry."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 import numpy as np
 import psycopg
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 from psycopg import sql
 
@@ -19,6 +21,7 @@ from include.db.sql import load_sql
 
 _CSV_OPTIONS = pa_csv.WriteOptions(include_header=False)
 _HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+_COPY_BATCH_ROWS = 50_000
 
 
 class VaultEntriesError(ValueError):
@@ -66,28 +69,56 @@ def vault_csv(batch: pa.RecordBatch | pa.Table) -> pa.Buffer:
     return sink.getvalue()
 
 
-def copy_vault_entries(cur: psycopg.Cursor, batches: Iterable[pa.RecordBatch | pa.Table]) -> None:
-    """Create the transaction's staged_vault table and COPY the entries into it."""
+def distinct_tokens(entries: pa.Table) -> pa.Table:
+    """One entry per token (the first), sorted by token. A job's parts or micro-batches may each
+    encrypt the same value (the hybrid route staged 1.71M entries for 1.18M tokens of a 1M-row
+    file): any of them decrypts to it, so the others need not be sent, and the vault's primary key
+    takes sorted tokens in fewer page visits."""
+    if entries.num_rows < 2:
+        return entries
+    order = pc.sort_indices(entries, [("token", "ascending")]).to_numpy()
+    tokens = entries.column("token").take(pa.array(order)).combine_chunks()
+    first = np.ones(len(order), dtype=bool)
+    # A null token (refused by the check first) is kept, never taken for a duplicate.
+    different = pc.not_equal(tokens.slice(1), tokens.slice(0, len(tokens) - 1)).fill_null(True)
+    first[1:] = different.to_numpy(zero_copy_only=False)
+    return entries.take(pa.array(order[first]))
+
+
+def copy_vault_entries(
+    cur: psycopg.Cursor, batches: Iterable[pa.RecordBatch | pa.Table], wrapped_key: WrappedKey
+) -> int:
+    """Check the entries (check_vault_entries), then create the transaction's staged_vault table
+    and COPY them into it, one per token; returns the number of entries given (before duplicates
+    were dropped)."""
+    tables = [b if isinstance(b, pa.Table) else pa.Table.from_batches([b]) for b in batches if b.num_rows]
     cur.execute(load_sql("vault_create_staged"))
+    if not tables:
+        return 0
+    entries = pa.concat_tables([t.select(VAULT_SCHEMA.names) for t in tables])
+    check_vault_entries(entries, wrapped_key)
     statement = sql.SQL(load_sql("load_copy_staged")).format(table=sql.Identifier("staged_vault"))
     with cur.copy(statement) as copy:
-        for batch in batches:
-            if batch.num_rows:
-                copy.write(vault_csv(batch))
+        for batch in distinct_tokens(entries).to_batches(max_chunksize=_COPY_BATCH_ROWS):
+            copy.write(vault_csv(batch))
+    return entries.num_rows
 
 
-def check_vault_entries(cur: psycopg.Cursor, wrapped_key: WrappedKey) -> int:
-    """The number of staged entries; VaultEntriesError when one is not under `wrapped_key` or
-    lacks a part."""
-    entries, other_keys, incomplete = cur.execute(
-        load_sql("vault_check_staged"), {"key_id": wrapped_key.key_id}
-    ).fetchone()
+def check_vault_entries(entries: pa.Table, wrapped_key: WrappedKey) -> None:
+    """VaultEntriesError when an entry is not under `wrapped_key` or lacks a part. Every entry is
+    checked, before duplicates of a token are dropped."""
+    other_keys = (
+        pc.sum(pc.not_equal(entries.column("key_id"), wrapped_key.key_id).fill_null(True)).as_py() or 0
+    )
+    incomplete = 0
+    if any(entries.column(name).null_count for name in VAULT_SCHEMA.names):
+        missing = [pc.is_null(entries.column(name)) for name in VAULT_SCHEMA.names]
+        incomplete = pc.sum(functools.reduce(pc.or_, missing)).as_py() or 0
     if other_keys or incomplete:
         raise VaultEntriesError(
             f"{other_keys} vault entries are not under the job's data key {wrapped_key.key_id}, "
             f"{incomplete} are incomplete"
         )
-    return entries
 
 
 def insert_vault_entries(cur: psycopg.Cursor, wrapped_key: WrappedKey, file_id: int | None) -> int:
@@ -114,6 +145,5 @@ def store_vault_entries(
     file_id: int | None,
 ) -> int:
     """copy + check + insert in the caller's transaction; returns how many tokens were new."""
-    copy_vault_entries(cur, batches)
-    check_vault_entries(cur, wrapped_key)
+    copy_vault_entries(cur, batches, wrapped_key)
     return insert_vault_entries(cur, wrapped_key, file_id)

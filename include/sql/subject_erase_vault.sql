@@ -5,6 +5,8 @@ WHERE v.token = %(token)s
    OR (sdp_token_digest(v.token) = ANY (%(digests)s::text[])
        AND NOT EXISTS (
            SELECT 1 FROM data_records AS r
-           WHERE sdp_token_digests(r.payload) @> ARRAY[sdp_token_digest(v.token)]
+           WHERE (r.token_digests @> ARRAY[sdp_token_digest(v.token)]
+                  OR (r.token_digests IS NULL
+                      AND sdp_token_digests(r.payload) @> ARRAY[sdp_token_digest(v.token)]))
              AND strpos(r.payload::text, v.token) > 0))
 RETURNING v.token

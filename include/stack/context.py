@@ -157,6 +157,9 @@ class StackContext:
             # New DAG files appear within 30 s instead of the default 300 s.
             AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL="30",
         )
+        # A task whose worker died (with the scheduler, or killed) is failed and retried after this
+        # long without a heartbeat instead of Airflow's 300 s; live tasks heartbeat every few seconds.
+        env.setdefault("AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT", "90")
         # Connections: local defaults unless the operator exported their own (a real Spark master).
         connections = {
             "AIRFLOW_CONN_SPARK_DEFAULT": {"conn_type": "spark", "host": "local[*]"},

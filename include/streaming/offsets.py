@@ -60,6 +60,35 @@ class OffsetStore:
         if problems:
             raise StaleBatch("; ".join(problems))
 
+    def clamp(self, conn: psycopg.Connection, ends: dict[tuple[str, int], int]) -> dict[tuple[str, int], int]:
+        """Lower stored offsets that point past the end of their partition's log (`ends`: the
+        next offset the broker will write): a broker killed before it saved its latest messages
+        comes back without them and writes new ones at those offsets again. Left as they were,
+        every batch there would be stale forever. Returns the lowered partitions' old offsets;
+        the messages lost with the broker are published again by the wait's retry
+        (include/ingest_dag.py WaitForStream)."""
+        keys = sorted(ends)
+        lowered: dict[tuple[str, int], int] = {}
+        if not keys:
+            return lowered
+        with conn.transaction(), conn.cursor() as cur:
+            rows = cur.execute(
+                load_sql("stream_offsets_lock"),
+                {"group": self.group, "topics": [t for t, _ in keys], "partitions": [p for _, p in keys]},
+            ).fetchall()
+            lowered = {
+                (topic, partition): stored
+                for topic, partition, stored in rows
+                if stored > ends[(topic, partition)]
+            }
+            if lowered:
+                self.save(cur, {key: (ends[key], ends[key]) for key in lowered})
+        for (topic, partition), stored in sorted(lowered.items()):
+            log.warning("%s[%d]: stored offset %d is past the log's end %d (the broker lost messages); "
+                        "resuming at %d", topic, partition, stored, ends[(topic, partition)],
+                        ends[(topic, partition)])  # fmt: skip
+        return lowered
+
     def save(self, cur: psycopg.Cursor, positions: Positions) -> None:
         """Store the batch's next offsets, in the caller's transaction."""
         keys = sorted(positions)

@@ -18,7 +18,7 @@ import time
 from dataclasses import replace
 
 import psycopg
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Message, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Message, TopicPartition
 
 from compliance.anonymize.tokenize import Tokenizer
 from compliance.vault import MasterKey
@@ -173,11 +173,40 @@ class StreamConsumer:
             # offsets once PostgreSQL answers, so nothing is processed twice.
             log.warning("stored offsets unavailable (%s); starting from the earliest", type(exc).__name__)
             stored = {}
+        stored = self._within_log(stored, partitions)
         for partition in partitions:
             partition.offset = stored.get((partition.topic, partition.partition), OFFSET_BEGINNING)
             self._batcher.positions[(partition.topic, partition.partition)] = partition.offset
         consumer.assign(partitions)
         log.info("assigned %s", " ".join(f"{p.topic}[{p.partition}]@{p.offset}" for p in partitions) or "-")
+
+    def _within_log(
+        self, stored: dict[tuple[str, int], int], partitions: list[TopicPartition]
+    ) -> dict[tuple[str, int], int]:
+        """`stored`, with offsets past the end of a partition's log lowered to that end (in
+        PostgreSQL too: OffsetStore.clamp). A partition whose end the broker cannot tell now
+        keeps its stored offset (the next rewind looks again)."""
+        ends = {}
+        for partition in partitions:
+            key = (partition.topic, partition.partition)
+            if key not in stored:
+                continue
+            try:
+                _low, high = self._consumer.get_watermark_offsets(
+                    TopicPartition(*key), timeout=5, cached=False
+                )
+            except KafkaException:
+                continue
+            if high >= 0 and stored[key] > high:
+                ends[key] = high
+        if not ends:
+            return stored
+        try:
+            self._offsets.clamp(self._conn, ends)
+        except psycopg.Error as exc:  # the first batch's offset check rewinds again
+            log.warning("stored offsets not lowered (%s)", type(exc).__name__)
+            return stored
+        return stored | ends
 
     def _on_revoke(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
         log.info("revoked %s", " ".join(f"{p.topic}[{p.partition}]" for p in partitions) or "-")
@@ -196,6 +225,7 @@ class StreamConsumer:
                 time.sleep(delay)
                 if self._conn.closed or self._conn.broken:
                     self._connect()
+        stored = self._within_log(stored, self._consumer.assignment())
         for partition in self._consumer.assignment():
             offset = stored.get((partition.topic, partition.partition), OFFSET_BEGINNING)
             self._consumer.seek(TopicPartition(partition.topic, partition.partition, offset))
@@ -208,7 +238,11 @@ class StreamConsumer:
         rejected: list[Rejected] = []
         batch, errors = sort_messages(messages, stats, rejected)
         for message in errors:
-            if message.error().fatal():  # e.g. fenced by another consumer with our instance id
+            # e.g. fenced by another consumer with our instance id, or by the broker after a stall
+            # past the session timeout: librdkafka reports that as an error of code _FATAL whose
+            # fatal() is False, and the consumer never gets partitions again. Exit; the
+            # supervisor starts a fresh one.
+            if message.error().fatal() or message.error().code() == KafkaError._FATAL:
                 log.error("fatal consumer error: %s; stopping", message.error().str())
                 self.failed = True
                 self.stop()

@@ -74,6 +74,45 @@ def test_manual_dag_releases_after_every_file_is_ingested(dagbag) -> None:
     assert dag.params["release_group_by"] == ""  # no release unless asked for
 
 
+def test_landing_dag_maps_small_files_in_groups_and_the_rest_per_file(dagbag) -> None:
+    from airflow.sdk.definitions.mappedoperator import MappedOperator
+
+    dag = dagbag.dags["sdp_ingest_landing"]
+    group = dag.get_task("ingest_small_files")
+    assert isinstance(group, MappedOperator) and group.upstream_task_ids == {"small_file_groups"}
+    assert dag.get_task("small_file_groups").upstream_task_ids == {"claimed_files"}
+    own = dag.get_task("files_on_their_own")
+    assert own.upstream_task_ids == {"claimed_files", "small_file_groups"}
+    register = dag.get_task("ingest_file.register")
+    assert register.get_closest_mapped_task_group() is not None  # one task group per file
+    assert "files_on_their_own" in register.upstream_task_ids
+    assert group.retries >= 1, "a group task resumes its files when retried"
+
+
+def test_split_groups_small_files_only_in_a_large_run(tmp_path: Path) -> None:
+    from include.ingest_group import outside_groups, small_file_groups
+    from include.settings import load_settings
+
+    s = load_settings({"SDP_STATE_DIR": str(tmp_path), "SDP_STREAM_MAX_BYTES": "100", "SDP_GROUP_MIN_FILES": "20",
+                       "SDP_GROUP_FILES": "10"})  # fmt: skip
+    small = [tmp_path / f"small-{i:02d}.csv" for i in range(22)]
+    for path in small:
+        path.write_text("a,b\n1,2\n")
+    large = [tmp_path / "large-1.csv", tmp_path / "large-2.csv"]
+    for path in large:
+        path.write_text("a,b\n" + "1,2\n" * 100)
+    link = tmp_path / "link.csv"
+    link.symlink_to(large[0])  # a link is never followed: register refuses it, in a group as alone
+    gone = str(tmp_path / "gone.csv")
+    paths = [str(p) for p in [large[0], *small, link, large[1]]] + [gone]
+
+    groups = small_file_groups(paths, s)
+    assert groups == [paths[1:11], paths[11:21], [*paths[21:24], gone]]
+    assert outside_groups(paths, groups) == [str(large[0]), str(large[1])]
+    assert small_file_groups(paths[:20], s) == [], "a run of SDP_GROUP_MIN_FILES files keeps every file alone"
+    assert outside_groups(paths[:20], []) == paths[:20]
+
+
 def test_retention_dag_runs_daily_without_catch_up(dagbag) -> None:
     from airflow.sdk import CronTriggerTimetable
 

@@ -521,7 +521,17 @@ def _database_text(url: str, name: str) -> dict[str, bytes]:
                                              "FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND "
                                              "table_schema NOT IN ('pg_catalog', 'information_schema')")]  # fmt: skip
         for table in tables:
-            with conn.cursor().copy(f"COPY (SELECT * FROM {table}) TO STDOUT") as copy:
+            # bytea in COPY text is hex, where a digits-only needle can match random ciphertext by
+            # chance (seen once in CI): escape form keeps plaintext bytes readable, ciphertext not.
+            columns = ", ".join(
+                f"encode({name}, 'escape')" if kind == "bytea" else name
+                for name, kind in conn.execute(
+                    "SELECT quote_ident(attname), format_type(atttypid, NULL) FROM pg_attribute "
+                    "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+                    (table,),
+                )
+            )
+            with conn.cursor().copy(f"COPY (SELECT {columns} FROM {table}) TO STDOUT") as copy:
                 chunks[f"{name} {table}"] = b"".join(bytes(block) for block in copy)
     return chunks
 

@@ -26,6 +26,7 @@ from include.staging import (
     VIOLATIONS,
     VIOLATIONS_SCHEMA,
     StagedManifest,
+    remove_staged,
 )
 
 pytestmark = pytest.mark.integration
@@ -194,6 +195,76 @@ def test_payload_holds_the_anonymized_row_without_row_column(db: str, tmp_path: 
     payload_notes = [payload["notes"] for _, payload in stored]
     assert None in payload_notes and "" in payload_notes  # NULL and empty string stay distinct
     assert set(TRICKY_VALUES) <= set(payload_notes)
+
+
+# Values where a digest may or may not be: whole tokens, tokens in free text, near misses (23
+# characters, a capital, a digit outside 2-7), runs of "_", escapes JSON adds, non-ASCII.
+DIGEST = "abcdefghijklmnopqrstuvwx"
+DIGEST_VALUES = [
+    f"SSN_k1_{DIGEST}",
+    f"PHONE_k1_{DIGEST[::-1]}_0042",
+    f"call EMAIL_k1_{'234567' * 4} or PERSON_NAME_k1_{'a2' * 12}, then _{DIGEST}zzz_{DIGEST[:23]}",
+    f"__{DIGEST}__{DIGEST.upper()}_{DIGEST[:10]}8{DIGEST[11:]}",
+    f'"_{DIGEST}"\\_{DIGEST}\n_{DIGEST}\t\x07_{DIGEST[:-1]}ü_ü{DIGEST}',
+    f"_{DIGEST}_{DIGEST}",
+    f"no underscore {DIGEST}",
+    "",
+    None,
+]
+
+
+def test_stored_token_digests_are_those_of_the_payload(db: str, tmp_path: Path) -> None:
+    """The loader's token_digests column (computed from the staged Arrow data) holds exactly the
+    digests sdp_token_digests finds in the payload's JSON text, keys included."""
+    sha = new_sha256()
+    staged = tmp_path / "staged"
+    rows = list(range(len(DIGEST_VALUES) ** 2))
+    columns = {
+        ROW_COLUMN: pa.array(rows, pa.int64()),
+        "notes": pa.array([DIGEST_VALUES[r % len(DIGEST_VALUES)] for r in rows], pa.string()),
+        "contact": pa.array([DIGEST_VALUES[r // len(DIGEST_VALUES)] for r in rows], pa.string()),
+        f"key_{'q' * 24}": pa.array(["x"] * len(rows), pa.string()),
+    }
+    write_staged(staged, sha, records_in=len(rows), quarantined=(), violations=[])
+    pq.write_table(pa.table(columns), staged / RECORDS)
+    file = new_file(db, sha)
+    load_staged(db, staged, file_id=file.id, job_id=new_job(db, file.id))
+
+    with psycopg.connect(db) as conn:
+        stored = conn.execute(
+            """SELECT token_digests, ARRAY(SELECT DISTINCT d COLLATE "C" FROM unnest(sdp_token_digests(payload))
+                                           AS d ORDER BY 1)
+               FROM data_records WHERE file_id = %s ORDER BY row_number""",
+            (file.id,),
+        ).fetchall()
+    assert len(stored) == len(rows)
+    assert [column for column, _ in stored] == [expression for _, expression in stored]
+    assert all("q" * 24 in column for column, _ in stored)
+    assert any(len(column) >= 4 for column, _ in stored)
+
+
+def test_a_loaded_staging_folder_is_removed_and_nothing_outside_staging(db: str, tmp_path: Path) -> None:
+    """What finalize does once the load committed: the job's folder goes, then its file's folder
+    when no other job of the file stages there; a folder outside the staging root is refused."""
+    root = tmp_path / "staging"
+    sha = new_sha256()
+    first, second = root / sha / "1", root / sha / "2"
+    write_staged(first, sha)
+    write_staged(second, sha)
+    file = new_file(db, sha)
+    assert not load_staged(db, first, file_id=file.id, job_id=new_job(db, file.id)).duplicate
+
+    assert remove_staged(first, root) and not first.exists()
+    assert (root / sha).is_dir(), "another job of the file still stages there"
+    assert remove_staged(second, root) and not (root / sha).exists() and root.is_dir()
+    assert not remove_staged(second, root)  # a retried finalize finds nothing to remove
+    outside = tmp_path / "elsewhere" / "1"
+    write_staged(outside, sha)
+    with pytest.raises(ValueError, match="not a staging folder"):
+        remove_staged(outside, root)
+    with pytest.raises(ValueError, match="not a staging folder"):
+        remove_staged(root, root)
+    assert (outside / "manifest.json").exists()
 
 
 def test_wide_rows_and_spark_part_directories_load(db: str, tmp_path: Path) -> None:

@@ -240,12 +240,14 @@ def test_no_raw_labelled_identifier_is_loaded(
     loaded = ingest.load(ticket, actor=ACTOR, s=settings)
     outcome = {"records_loaded": loaded.records_loaded, "violations": loaded.violations_loaded,
                "quarantined": loaded.quarantined, "duplicate": loaded.duplicate}  # fmt: skip
+    # finalize removes the staging folder of a committed load: read its manifest first.
+    manifest = StagedManifest.read(Path(ticket.staging_dir))
     assert (
         ingest.finalize(ticket, actor=ACTOR, loaded=outcome, validation_failure=None, s=settings)
         == "archived"
     )
+    assert not Path(ticket.staging_dir).exists(), "staging of a committed load is removed"
 
-    manifest = StagedManifest.read(Path(ticket.staging_dir))
     assert manifest.records_staged == raw.num_rows == ROWS and manifest.records_quarantined == 0
     with psycopg.connect(settings.database_url) as conn:
         status, row_count = conn.execute(

@@ -17,7 +17,7 @@ import pytest
 
 from compliance.anonymize.tokenize import Tokenizer, TokenKey
 from compliance.generator import write_dataset
-from compliance.vault import MasterKey, VaultEncryptor, VaultKeyError
+from compliance.vault import MasterKey, VaultEncryptor, VaultKeyError, decrypt_value
 from include.db.audit import AuditAction
 from include.db.loader import StagedSetError, load_staged
 from include.db.migrate import apply_migrations
@@ -192,6 +192,46 @@ def test_loader_refuses_entries_under_another_data_key(db: str, master: MasterKe
     with psycopg.connect(db) as conn:
         count = conn.execute("SELECT count(*) FROM data_records WHERE file_id = %s", (file.id,)).fetchone()[0]
     assert count == 0  # one transaction: no records without their vault entries
+
+
+def test_a_token_staged_by_several_parts_is_stored_once(db: str, master: MasterKey, tmp_path: Path) -> None:
+    """The hybrid route encrypts a value once per micro-batch: the job's vault part repeats the
+    token with other nonces. One entry per token is stored, one that decrypts to the value; and a
+    repeat under another data key is still refused, whichever copy would have been kept."""
+    values = _unique_values(6)
+    encryptor = VaultEncryptor.new(master)
+    folder = tmp_path / "staged"
+    sha256, tokens = stage_with_vault(folder, values, encryptor)
+    again = encryptor.encrypt(pa.array(["PERSON_NAME"] * 3), pa.array(tokens[:3]), pa.array(values[:3]))
+    entries = pa.concat_tables([pq.read_table(folder / VAULT), again])
+    pq.write_table(entries, folder / VAULT)
+    manifest = StagedManifest.read(folder)
+    manifest.vault = {**manifest.vault, "entries": entries.num_rows}
+    manifest.write(folder)
+
+    _, result = _load(db, folder, sha256)
+    assert result.vault_entries == 6
+    stored = {token: (nonce, ciphertext) for token, _, nonce, ciphertext, _ in _vault_rows(db, tokens)}
+    assert sorted(stored) == sorted(tokens)
+    data_key = encryptor.wrapped_key.unwrap(master)
+    for token, value in zip(tokens, values, strict=True):
+        nonce, ciphertext = stored[token]
+        assert decrypt_value(data_key, token, bytes(nonce), bytes(ciphertext)) == value
+
+    other_values = _unique_values(3)
+    folder = tmp_path / "other-key"
+    sha256, other_tokens = stage_with_vault(folder, other_values, encryptor)
+    foreign = VaultEncryptor.new(master).encrypt(
+        pa.array(["PERSON_NAME"]), pa.array(other_tokens[:1]), pa.array(other_values[:1])
+    )
+    entries = pa.concat_tables([pq.read_table(folder / VAULT), foreign])
+    pq.write_table(entries, folder / VAULT)
+    manifest = StagedManifest.read(folder)
+    manifest.vault = {**manifest.vault, "entries": entries.num_rows}
+    manifest.write(folder)
+    with pytest.raises(StagedSetError, match="1 vault entries are not under the job's data key"):
+        _load(db, folder, sha256)
+    assert _vault_rows(db, other_tokens) == []
 
 
 def test_rotation_rewraps_data_keys_without_touching_entries(

@@ -1,0 +1,252 @@
+"""PostgreSQL load of one 1M-row file: where the time goes, against a plain COPY of the same rows.
+
+The staged output of a generated healthcare CSV (the batch route's: compliance_batch.py on Spark,
+tokenize, with a vault key so reversible tokens stage vault entries) is made once and cached under
+.local/bench/. A private embedded PostgreSQL (the test setup's, on a free port, in a state folder of
+its own) then holds one fresh database per measurement, migrated to the current schema:
+
+- baseline: plain COPY of the same staged rows (records as positional text columns, violations,
+  vault entries) into unindexed tables without constraints, in one transaction;
+- load: include.db.loader.load_staged, the pipeline's own call, with its phase split (staged COPY,
+  checks, records, violations, quarantine, vault);
+- load without secondary indexes: the same on a database whose token-digest GIN and vault indexes
+  were dropped first (never done in the pipeline: the tables are shared by concurrent loads), so
+  the difference is what those indexes cost the load.
+
+    .venv/bin/python benchmarks/load_bench.py [--rows 1000000] [--results FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+import pyarrow.dataset as ds
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import (
+    AS_OF,
+    BENCH_TOKEN_KEY,
+    CACHE_DIR,
+    ROOT,
+    Result,
+    add_results_argument,
+    dataset,
+    publish,
+    spark_submit_command,
+)
+from include.db.files import register_file, start_job
+from include.db.loader import LoadResult, _csv_chunks, load_staged, record_columns_sql
+from include.db.migrate import apply_migrations
+from include.db.vault import vault_csv
+from include.settings import Settings, load_settings
+from include.stack.context import StackContext
+from include.stack.manager import Stack
+from include.stack.process import free_port
+from include.stack.services import admin_conninfo
+from include.staging import RECORDS, ROW_COLUMN, VAULT, VIOLATIONS, VIOLATIONS_SCHEMA, StagedManifest
+
+STACK_DIR = CACHE_DIR / "load-stack"
+DOMAIN = "healthcare"
+# Not a secret: the vault's master key of the bench's staged output only.
+BENCH_VAULT_KEY = "benchmark-only-vault-key-not-a-secret"
+_BATCH_ROWS = 50_000
+
+
+def staged_output(rows: int) -> Path:
+    """The batch route's staged folder for a generated file of `rows` rows, made once and cached."""
+    folder = CACHE_DIR / f"load-staged-{DOMAIN}-{rows}"
+    if (folder / "manifest.json").exists():
+        return folder
+    path, _ = dataset(DOMAIN, rows)
+    shutil.rmtree(folder, ignore_errors=True)
+    argv, env = spark_submit_command(
+        ROOT / "spark_jobs" / "compliance_batch.py",
+        ["--input", str(path), "--staging-dir", str(folder), "--anonymize", "tokenize",
+         "--as-of", AS_OF.isoformat(), "--job-key", "load-bench"],
+        "local[*]",
+    )  # fmt: skip
+    env["SDP_VAULT_KEY"] = BENCH_VAULT_KEY
+    started = time.perf_counter()
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        tail = "\n".join(done.stderr.splitlines()[-15:])
+        raise SystemExit(f"load_bench: compliance_batch exited with {done.returncode}:\n{tail}")
+    print(f"  staged {path.name} in {time.perf_counter() - started:.0f} s -> {folder}", file=sys.stderr)
+    return folder
+
+
+class FreshDatabases:
+    """One new database per measurement in the bench's server, migrated, owned by the writer role."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.ctx = StackContext(settings)
+        self.writer_url = settings.database_url
+        self.count = 0
+
+    def new(self, label: str) -> str:
+        self.count += 1
+        name = f"load_bench_{self.count}_{label}"
+        with psycopg.connect(admin_conninfo(self.ctx), autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+            conn.execute(sql.SQL("CREATE DATABASE {} OWNER sdp_writer").format(sql.Identifier(name)))
+        url = make_conninfo(self.writer_url, dbname=name)
+        apply_migrations(url)
+        return url
+
+
+def plain_copy(url: str, staged: Path) -> dict[str, float]:
+    """The baseline: COPY the staged rows as they are into unindexed tables, in one transaction."""
+    records = ds.dataset(staged / RECORDS, format="parquet")
+    names = [n for n in records.schema.names if n != ROW_COLUMN]
+    columns, _ = record_columns_sql(names)
+    phases = {}
+    with psycopg.connect(url) as conn, conn.transaction(), conn.cursor() as cur:
+        cur.execute(sql.SQL("CREATE TABLE plain_records ({})").format(columns))
+        cur.execute(
+            "CREATE TABLE plain_violations (row_number bigint, field text, violation_type text, "
+            "regulation text, severity text, rule text)"
+        )
+        cur.execute(
+            "CREATE TABLE plain_vault (token text, id_type text, key_id text, nonce bytea, ciphertext bytea)"
+        )
+        parts = {
+            "records": ("plain_records", _csv_chunks(records, [ROW_COLUMN, *names])),
+            "violations": (
+                "plain_violations",
+                _csv_chunks(ds.dataset(staged / VIOLATIONS, format="parquet"), VIOLATIONS_SCHEMA.names),
+            ),
+            "vault": (
+                "plain_vault",
+                (
+                    vault_csv(b)
+                    for b in ds.dataset(staged / VAULT, format="parquet").to_batches(batch_size=_BATCH_ROWS)
+                ),
+            ),
+        }
+        for part, (table, chunks) in parts.items():
+            started = time.perf_counter()
+            with cur.copy(sql.SQL("COPY {} FROM STDIN (FORMAT csv)").format(sql.Identifier(table))) as copy:
+                for chunk in chunks:
+                    copy.write(chunk)
+            phases[part] = time.perf_counter() - started
+        started = time.perf_counter()
+    phases["commit"] = time.perf_counter() - started
+    return phases
+
+
+def drop_secondary_indexes(url: str) -> list[str]:
+    """Drop every index of the results tables that backs no constraint (a throwaway database only)."""
+    with psycopg.connect(url) as conn:
+        names = [
+            name
+            for (name,) in conn.execute(
+                """SELECT i.indexrelid::regclass::text FROM pg_index AS i
+                   WHERE i.indrelid IN ('data_records'::regclass, 'data_compliance_violations'::regclass,
+                                        'identity_vault'::regclass)
+                     AND NOT i.indisunique ORDER BY 1"""
+            ).fetchall()
+        ]
+        for name in names:
+            conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
+    return names
+
+
+def pipeline_load(url: str, staged: Path) -> tuple[float, LoadResult]:
+    """load_staged as the pipeline calls it, for a new file and job; (wall seconds, result)."""
+    manifest = StagedManifest.read(staged)
+    with psycopg.connect(url) as conn:
+        file = register_file(conn, manifest.source_path, manifest.sha256, 0, manifest.format)
+        job_id = start_job(conn, file.id, "spark", "load bench", "load_bench", "run")
+    started = time.perf_counter()
+    result = load_staged(url, staged, file_id=file.id, job_id=job_id, actor="load_bench")
+    elapsed = time.perf_counter() - started
+    if result.records_loaded != manifest.records_staged or result.violations_loaded != manifest.violations:
+        raise SystemExit(f"load_bench: the load stored {result}, the manifest says otherwise")
+    return elapsed, result
+
+
+def run(settings: Settings, staged: Path, rows: int, *, index_split: bool = True) -> list[Result]:
+    databases = FreshDatabases(settings)
+    manifest = StagedManifest.read(staged)
+    baseline = plain_copy(databases.new("baseline"), staged)
+    baseline_s = sum(baseline.values())
+    print("  plain COPY: " + _split(baseline) + f" = {baseline_s:.1f} s", file=sys.stderr)
+    load_s, load = pipeline_load(databases.new("load"), staged)
+    print(f"  load_staged: {_split(load.phases)} = {load_s:.1f} s", file=sys.stderr)
+    bare_url = databases.new("noindex")
+    dropped = drop_secondary_indexes(bare_url)
+    bare_s, bare = pipeline_load(bare_url, staged)
+    print(
+        f"  load_staged without {', '.join(dropped)}: {_split(bare.phases)} = {bare_s:.1f} s", file=sys.stderr
+    )
+
+    label = f"{rows:,} {DOMAIN} rows ({manifest.violations:,} violations, {manifest.vault.get('entries', 0):,} vault entries)"
+    baseline_name = "plain COPY, no indexes"
+    results = [
+        Result("load", f"plain COPY of the staged rows, {label}", round(baseline_s, 2), "s",
+               note=_split(baseline)),
+        Result("load", f"load_staged, {label}", round(load_s, 2), "s", baseline_name,
+               round(load_s / baseline_s, 2), note=_split(load.phases)),
+    ]  # fmt: skip
+    for part in ("records", "violations", "vault"):
+        results.append(
+            Result("load", f"  of which {part}", round(load.phases.get(part, 0.0), 2), "s",
+                   f"plain COPY of {part}", round(load.phases.get(part, 0.0) / baseline[part], 2))
+        )  # fmt: skip
+    if index_split:
+        results.append(
+            Result("load", "  of which secondary indexes", round(load_s - bare_s, 2), "s",
+                   note=f"load {load_s:.1f} s - {bare_s:.1f} s without {len(dropped)} indexes ({', '.join(dropped)})")
+        )  # fmt: skip
+    return results
+
+
+def _split(phases: dict[str, float]) -> str:
+    return " ".join(f"{name} {seconds:.1f}" for name, seconds in phases.items())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--stage-only", action="store_true", help="make the cached staged output and stop")
+    parser.add_argument("--keep-stack", action="store_true", help="leave the PostgreSQL running")
+    parser.add_argument(
+        "--no-index-split", action="store_true", help="skip the third load (without the secondary indexes)"
+    )
+    add_results_argument(parser)
+    args = parser.parse_args()
+    staged = staged_output(args.rows)
+    if args.stage_only:
+        return
+    settings = load_settings(
+        {
+            "SDP_STATE_DIR": str(STACK_DIR),
+            "SDP_POSTGRES_PORT": str(free_port()),
+            "SDP_TOKEN_KEY": BENCH_TOKEN_KEY,
+        }
+    )
+    stack = Stack(settings, ["postgres"])
+    quiet = lambda _message: None  # noqa: E731
+    # A run an interruption left behind: stop it (this folder's pids only) and start from empty.
+    stack.down(log=quiet)
+    shutil.rmtree(STACK_DIR, ignore_errors=True)
+    stack.up(log=quiet)
+    try:
+        results = run(settings, staged, args.rows, index_split=not args.no_index_split)
+    finally:
+        if not args.keep_stack:
+            stack.down(log=quiet)
+    publish(results, args.results)
+
+
+if __name__ == "__main__":
+    main()
