@@ -29,6 +29,9 @@ class IdType(StrEnum):
     VIN = "VIN"
     DEVICE_ID = "DEVICE_ID"
     GPS_COORDINATES = "GPS_COORDINATES"
+    # A national identifier of a country other than the US SSN: UK NHS and NI numbers, Canadian SIN,
+    # French NIR, Spanish DNI/NIE, Italian codice fiscale, Dutch BSN, German Steuer-ID, Aadhaar, CPF...
+    NATIONAL_ID = "NATIONAL_ID"
     # A value in a column whose header or values name a sensitive attribute that no detector could
     # type: anonymized all the same (fail closed), and reported under this type.
     UNRECOGNISED_SENSITIVE = "UNRECOGNISED_SENSITIVE"

@@ -64,9 +64,11 @@ _STRIP_SEPARATORS: dict[str, tuple[str, ...]] = {
     IdType.IBAN: _CARD_LIKE_SEPARATORS,
     IdType.BANK_ACCOUNT: _CARD_LIKE_SEPARATORS,
     IdType.PHONE: (*_CARD_LIKE_SEPARATORS, "(", ")", "."),
+    # "943 476 5919" / "9434765919", "123.456.789-09", "AB 12 34 56 C", "850101-1234".
+    IdType.NATIONAL_ID: (*_CARD_LIKE_SEPARATORS, ".", "/"),
 }
 assert all(len(c) == 1 and c.isascii() for chars in _STRIP_SEPARATORS.values() for c in chars)
-_UPPER_CASE = frozenset({IdType.IBAN})
+_UPPER_CASE = frozenset({IdType.IBAN, IdType.NATIONAL_ID})
 _LOWER_CASE = frozenset({IdType.EMAIL})
 
 

@@ -19,7 +19,7 @@ from compliance.columns import ColumnClass, ColumnRole
 from compliance.detection import blanks, headers
 from compliance.detection import phone as phone_numbers
 from compliance.detection.arrays import as_strings, lengths, matches
-from compliance.detection.recognizers import REGISTRY, Recognizer
+from compliance.detection.recognizers import REGISTRY, PersonNameRecognizer, Recognizer
 from compliance.detection.scanner import ReplaceMany, TextScanner, per_value
 from compliance.vocabulary import IdType
 
@@ -59,12 +59,22 @@ class Detector:
         ]
         self._by_type = {recognizer.id_type: recognizer for recognizer in self.recognizers}
         self._text = TextScanner(self.recognizers)
+        # Columns that are not free text (a "company" column of "Charo González Méndez S.A.T.") are
+        # searched without names that have no title: they name firms and places as often.
+        self._other_text = TextScanner(
+            [
+                PersonNameRecognizer(gps_precision=gps_precision, free_text=False)
+                if isinstance(r, PersonNameRecognizer)
+                else r
+                for r in self.recognizers
+            ]
+        )
         # field -> (column, its trimmed values' dictionary encoding or None when the column does not
         # repeat itself), as the last detect() made them: tokenizing the same column reuses them.
         self._distinct: dict[str, tuple[pa.Array, pa.DictionaryArray | None]] = {}
         # The text columns the last detect() searched, with their dictionary encoding or None:
         # scrub_text() of the same array (usually the column itself: nothing to trim) reuses it.
-        self._searched: list[tuple[pa.Array, pa.DictionaryArray | None]] = []
+        self._searched: list[tuple[pa.Array, pa.DictionaryArray | None, TextScanner]] = []
 
     # --- classification ----------------------------------------------------------------------------
 
@@ -120,7 +130,9 @@ class Detector:
             and (gps.validate_half(sample, limit) | gps.published(sample)).any()
         ):
             return ColumnClass(field, ColumnRole.IDENTIFIER, IdType.GPS_COORDINATES, evidence="header+values")
-        named = next((r for r in self.recognizers if r.names(name)), None)
+        # "zipCode5", "phone2": a number glued to the header's last word counts as a suffix token.
+        bare = None if headers.SENSITIVE.fullmatch(name) else headers.without_ordinal(name)
+        named = next((r for r in self.recognizers if r.names(name) or (bare and r.names(bare))), None)
         rate = _rate(named.validate(_padded(sample, column, named))) if named is not None else 0.0
         if named is not None and named.header_needs_values and len(sample) and rate == 0:
             named = None
@@ -130,12 +142,12 @@ class Detector:
                 if proven is not None and proven is not named:
                     return self._identifier(field, proven, "values")
             return self._identifier(field, named, "header+values" if rate > 0 else "header")
-        if headers.FREE_TEXT.fullmatch(name):
+        if headers.FREE_TEXT.fullmatch(name) or (bare and headers.FREE_TEXT.fullmatch(bare)):
             return ColumnClass(field, ColumnRole.FREE_TEXT)
         proven = self._type_by_values(sample)
         if proven is not None:
             return self._identifier(field, proven, "values")
-        if headers.SENSITIVE.fullmatch(name):
+        if headers.SENSITIVE.fullmatch(name) or (bare and headers.SENSITIVE.fullmatch(bare)):
             return ColumnClass(field, ColumnRole.SENSITIVE)
         if len(sample) and _rate(matches(sample, r"\S+\s+\S+\s+\S+\s+\S+") & (lengths(sample) >= 20)) >= 0.5:
             return ColumnClass(field, ColumnRole.FREE_TEXT, evidence="values")
@@ -200,6 +212,7 @@ class Detector:
         self._distinct = {}
         self._searched = []
         self._text.forget_batch()
+        self._other_text.forget_batch()
         for column_class in classes:
             field = column_class.field
             if field not in names or column_class.role is ColumnRole.NOT_IDENTIFIER:
@@ -215,8 +228,9 @@ class Detector:
             else:
                 strings = as_strings(column)
                 encoded = _encoded_if_repetitive(strings)
-                self._searched.append((strings, encoded))
-                for id_type, rows in _on_distinct(strings, self._text.find, encoded).items():
+                scanner = self._text if column_class.role is ColumnRole.FREE_TEXT else self._other_text
+                self._searched.append((strings, encoded, scanner))
+                for id_type, rows in _on_distinct(strings, scanner.find, encoded).items():
                     found.add(rows, field, id_type)
         return found.table()
 
@@ -257,7 +271,7 @@ class Detector:
         if rows.size == 0:
             return
         typed = np.zeros(rows.size, dtype=bool)
-        texts = self._text.find(values)
+        texts = self._other_text.find(values)  # typed as a value, not read as free text
         for id_type, hit in texts.items():
             found.add(rows[hit], field, id_type)
             typed[hit] = True
@@ -292,9 +306,10 @@ class Detector:
         strings = strings if pa.types.is_string(strings.type) else strings.cast(pa.string())
         known = next((seen for seen in self._searched if _same_array(seen[0], strings)), None)
         encoded = known[1] if known is not None else _encoded_if_repetitive(strings)
+        scanner = known[2] if known is not None else self._text
         if encoded is None:
-            return self._text.scrub(strings, replace_many)
-        scrubbed = self._text.scrub(encoded.dictionary, replace_many)
+            return scanner.scrub(strings, replace_many)
+        scrubbed = scanner.scrub(encoded.dictionary, replace_many)
         return strings if scrubbed is encoded.dictionary else scrubbed.take(encoded.indices)
 
 

@@ -255,3 +255,59 @@ def validate_where(values: pa.Array, candidate: np.ndarray, check) -> np.ndarray
         return np.asarray(check(values), dtype=bool)
     subset = values.take(pa.array(index))
     return scatter(np.asarray(check(subset), dtype=bool), index, len(values))
+
+
+# Verhoeff's check (the dihedral group D5): MULTIPLY[a, b] is a*b in D5, PERMUTE[i] the permutation
+# applied to the digit at position i from the right (it repeats every 8 positions).
+_VERHOEFF_MULTIPLY = np.array(
+    [
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+        [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
+        [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
+        [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
+        [4, 0, 1, 2, 3, 9, 5, 6, 7, 8],
+        [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
+        [6, 5, 9, 8, 7, 1, 0, 4, 3, 2],
+        [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
+        [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
+        [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+    ],
+    dtype=np.int16,
+)
+_VERHOEFF_PERMUTE = np.array(
+    [
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+        [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
+        [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
+        [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
+        [9, 4, 5, 3, 1, 2, 6, 8, 7, 0],
+        [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
+        [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
+        [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
+    ],
+    dtype=np.int16,
+)
+
+
+def verhoeff_valid(digits: np.ndarray) -> np.ndarray:
+    """Verhoeff check of right-aligned digit rows (the check digit last)."""
+    check = np.zeros(digits.shape[0], dtype=np.int16)
+    for position in range(digits.shape[1]):
+        digit = digits[:, digits.shape[1] - 1 - position]
+        check = _VERHOEFF_MULTIPLY[check, _VERHOEFF_PERMUTE[position % 8, digit]]
+    return check == 0
+
+
+def iso7064_mod11_10_valid(digits: np.ndarray) -> np.ndarray:
+    """ISO 7064 MOD 11,10 (hybrid) check of digit rows, the check digit last."""
+    product = np.full(digits.shape[0], 10, dtype=np.int16)
+    for column in range(digits.shape[1] - 1):
+        total = (digits[:, column] + product) % 10
+        total[total == 0] = 10
+        product = (2 * total) % 11
+    return (11 - product) % 10 == digits[:, -1]
+
+
+def weighted_sum(digits: np.ndarray, weights: tuple[int, ...]) -> np.ndarray:
+    """Sum of the last len(weights) digits of each row times `weights` (the weighted-modulus checks)."""
+    return digits[:, -len(weights) :].astype(np.int64) @ np.array(weights, dtype=np.int64)

@@ -22,9 +22,19 @@ def normalize_header(name: str) -> str:
     """snake_case of a header: "dateOfBirth", "Date-Of Birth" and "DATE_OF_BIRTH" -> "date_of_birth"."""
     # "#" reads "number": "Chart #", "SS#" and "Member #" name an identifier as "chart_number" does.
     text = re.sub(r"#", "_number_", str(name).strip())
+    # A plural marker names the same thing: "Forename(s)", "Phone(s)", "Address(es)".
+    text = re.sub(r"(?<=[A-Za-z])\((?:e?s)\)", "", text)
     text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text)
     text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", text)
     return re.sub(r"[^0-9a-zA-Z]+", "_", text).strip("_").lower()
+
+
+def without_ordinal(normalized: str) -> str | None:
+    """The header without a number glued to its last word ("zip_code5" -> "zip_code", "phone2" ->
+    "phone", "email_addr1"): the rules spell such a number as a token of its own ("phone_2");
+    None when there is none."""
+    match = re.fullmatch(r"(.*[a-z])[0-9]{1,2}", normalized)
+    return match[1] if match else None
 
 
 def header_rule(pattern: str) -> re.Pattern[str]:

@@ -58,6 +58,7 @@ TYPES = (
     "VIN",
     "DEVICE_ID",
     "GPS_COORDINATES",
+    "NATIONAL_ID",
 )
 
 LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "nl_NL", "es_ES", "it_IT", "en_IN")
@@ -1672,6 +1673,20 @@ def _crm(ctx: _Ctx, n: int) -> tuple[dict[str, np.ndarray], pa.Table]:
     c["vin"] = vin
     L.mark_present("vin", "VIN", vin)
 
+    # A stream of its own: the columns above stay the same bytes as before national ids were added.
+    _, nr = ctx.streams("crm_national_ids")
+    national = np.empty(n, dtype=object)
+    typo = np.zeros(n, dtype=bool)
+    for i in range(n):
+        g = gi[i]
+        if nr.random() < 0.2:
+            continue
+        national[i] = _national_id(region[i], nr, P.first[g], P.last[g], P.dob[g])
+        if national[i] is not None and nr.random() < 0.03:
+            national[i], typo[i] = _broken_check(national[i], nr), True
+    c["national_id"] = national
+    L.mark_present("national_id", "NATIONAL_ID", national, ~typo)
+
     def s_email(i: int) -> tuple[str, Sequence[str]]:
         e = P.email[gi[(i * 3 + 1) % n]]
         return r.choice((f"Prefers contact via {e}.", f"New billing email {e}.", f"cc {e} on renewals")), (
@@ -1737,6 +1752,28 @@ def _crm(ctx: _Ctx, n: int) -> tuple[dict[str, np.ndarray], pa.Table]:
     def s_dob(i: int) -> tuple[str, Sequence[str]]:
         return f"Birthday promo: born on {P.dob_forms[gi[i], r.choice(_DOB_ANY)]}.", ("DATE_OF_BIRTH",)
 
+    def s_national_id(i: int) -> tuple[str, Sequence[str]]:
+        g = gi[i]
+        reg = region[i] if region[i] != "US" else r.choice(("GB", "DE", "FR", "NL", "ES", "IT", "IN"))
+        v = _national_id(reg, r, P.first[g], P.last[g], P.dob[g])
+        kind = "GB-NINO" if reg == "GB" and v[0].isalpha() else reg
+        return r.choice(_NATIONAL_ID_KEYWORDS[kind]).format(v=v) + ".", ("NATIONAL_ID",)
+
+    def d_national_id(i: int) -> tuple[str, Sequence[str]]:
+        # A wrong check after the keyword, or a valid number without one: neither is labelled.
+        reg = r.choice(("GB", "DE", "FR", "NL", "ES", "IN"))
+        g = gi[i]
+        v = _national_id(reg, r, P.first[g], P.last[g], P.dob[g])
+        kind = "GB-NINO" if reg == "GB" and v[0].isalpha() else reg
+        if r.random() < 0.5:
+            note = r.choice(_NATIONAL_ID_KEYWORDS[kind]).format(v=_broken_check(v, r))
+            return f"{note} (typo, asked again).", ()
+        if kind == "GB-NINO":  # a NINO delimits itself: counted without a keyword, so not a decoy
+            v = _nhs_number(r)
+        # Compact: spaced 3-3-4 digits read as a phone number, which a labeller may well mark.
+        v = v.replace(" ", "") if kind != "FR" else v
+        return r.choice((f"Reference {v} closed.", f"Batch {v} exported.")), ()
+
     def d_comment(i: int) -> tuple[str, Sequence[str]]:
         return r.choice(
             (
@@ -1765,11 +1802,184 @@ def _crm(ctx: _Ctx, n: int) -> tuple[dict[str, np.ndarray], pa.Table]:
         (3, s_ip),
         (2, s_zip),
         (2, s_dob),
+        (3, s_national_id),
+        (2, d_national_id),
         (30, d_comment),
     )
     c["comments"] = _obj(_text_builder(sentences, (25, 45, 25, 5), rng, r, n, L, "comments", lower=0.0))
     c["status"] = _obj(rng.choice(np.array(["active", "churned", "lead", "VIP", "active"]), n).tolist())
     return c, L.table()
+
+
+# ---------------------------------------------------------------------------------------------
+# National identifiers of the non-US locales (NATIONAL_ID), each from its issuer's definition
+# ---------------------------------------------------------------------------------------------
+
+_NINO_FIRST = "ABCEGHJKLMNOPRSTWXYZ"  # HMRC: never D, F, I, Q, U, V first; never D, F, I, O, Q, U, V second
+_NINO_SECOND = "ABCEGHJKLMNPRSTWXYZ"
+_NINO_UNUSED = ("BG", "GB", "KN", "NK", "NT", "TN", "ZZ")
+_DNI_LETTER = "TRWAGMYFPDXBNJZSQVHLCKE"
+_CF_MONTH = "ABCDEHLMPRST"
+_CF_ODD_VALUE = (1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23)
+
+
+def _verhoeff_tables() -> tuple[list[list[int]], list[list[int]], list[int]]:
+    """The dihedral group D5 (multiplication), Verhoeff's position permutation and the inverses."""
+
+    def multiply(a: int, b: int) -> int:  # D5 as rotations 0-4 and reflections 5-9
+        if a < 5 and b < 5:
+            return (a + b) % 5
+        if a < 5:
+            return 5 + (a + b - 5) % 5
+        if b < 5:
+            return 5 + (a - 5 - b) % 5
+        return (a - b) % 5
+
+    table = [[multiply(a, b) for b in range(10)] for a in range(10)]
+    sigma = (1, 5, 7, 6, 2, 8, 3, 0, 9, 4)
+    permutations = [list(range(10))]
+    for _ in range(7):
+        permutations.append([sigma[v] for v in permutations[-1]])
+    inverse = [next(b for b in range(10) if table[a][b] == 0) for a in range(10)]
+    return table, permutations, inverse
+
+
+def _verhoeff_digit(payload: str) -> str:
+    table, permutations, inverse = _verhoeff_tables()
+    check = 0
+    for i, ch in enumerate(reversed(payload)):
+        check = table[check][permutations[(i + 1) % 8][int(ch)]]
+    return str(inverse[check])
+
+
+def _nhs_number(r: random.Random) -> str:
+    """NHS England/Wales (4xx, 6xx-7xx): weights 10..2, check 11 - sum mod 11 (10 is never issued)."""
+    while True:
+        body = str(r.choice((4, 6, 7))) + _digits(r, 8)
+        check = 11 - sum(int(d) * w for d, w in zip(body, range(10, 1, -1), strict=True)) % 11
+        if check != 10:
+            return body + str(check % 11)
+
+
+def _nino(r: random.Random) -> str:
+    while True:
+        prefix = r.choice(_NINO_FIRST) + r.choice(_NINO_SECOND)
+        if prefix not in _NINO_UNUSED:
+            return prefix + _digits(r, 6) + r.choice("ABCD")
+
+
+def _nir(r: random.Random, dob: dt.date) -> str:
+    """Sex, year, month of birth, department (2A/2B: Corsica), commune, order, key 97 - n mod 97."""
+    department = r.choice(("75", "69", "13", "33", "59", "2A", "2B", "67", "31", "44"))
+    body = f"{r.choice('12')}{dob.year % 100:02d}{dob.month:02d}{department}{r.randrange(1, 990):03d}{r.randrange(1, 999):03d}"
+    number = int(body.replace("2A", "19").replace("2B", "18"))
+    return f"{body}{97 - number % 97:02d}"
+
+
+def _dni(r: random.Random) -> str:
+    if r.random() < 0.8:
+        number = r.randrange(10**7, 10**8)
+        return f"{number:08d}{_DNI_LETTER[number % 23]}"
+    prefix = r.randrange(3)  # NIE: X/Y/Z stand for 0/1/2
+    number = r.randrange(10**7)
+    return f"{'XYZ'[prefix]}{number:07d}{_DNI_LETTER[(prefix * 10**7 + number) % 23]}"
+
+
+def _consonants(name: str) -> str:
+    letters = [c for c in unicodedata.normalize("NFKD", name.upper()) if c in _LETTERS]
+    consonants = [c for c in letters if c not in "AEIOU"]
+    return "".join(consonants + [c for c in letters if c in "AEIOU"] + ["X"] * 3)
+
+
+def _codice_fiscale(r: random.Random, first: str, last: str, dob: dt.date) -> str:
+    """Surname and name letters, year, month letter, day (+40 for women), town code, check letter."""
+    given = [c for c in _consonants(first) if c not in "AEIOU"]
+    name = given[0] + given[2] + given[3] if len(given) >= 4 else _consonants(first)[:3]
+    day = dob.day + (40 if r.random() < 0.5 else 0)
+    town = r.choice(_LETTERS) + f"{r.randrange(1, 1000):03d}"
+    body = f"{_consonants(last)[:3]}{name}{dob.year % 100:02d}{_CF_MONTH[dob.month - 1]}{day:02d}{town}"
+    total = 0
+    for i, ch in enumerate(body):
+        value = int(ch) if ch.isdigit() else ord(ch) - 65
+        total += _CF_ODD_VALUE[value] if i % 2 == 0 else value
+    return body + _LETTERS[total % 26]
+
+
+def _bsn(r: random.Random) -> str:
+    """Nine digits whose 11-proef (weights 9..2, -1) is a multiple of 11."""
+    while True:
+        body = str(r.randrange(1, 7)) + _digits(r, 7)
+        check = sum(int(d) * w for d, w in zip(body, range(9, 1, -1), strict=True)) % 11
+        if check < 10:
+            return body + str(check)
+
+
+def _steuer_id(r: random.Random) -> str:
+    """Ten digits (not starting with 0) where one digit appears twice, then ISO 7064 MOD 11,10."""
+    while True:
+        digits = r.sample("0123456789", 9)
+        digits.insert(r.randrange(10), r.choice(digits))
+        body = "".join(digits)
+        if body[0] == "0" or any(body[i] == body[i + 1] == body[i + 2] for i in range(8)):
+            continue
+        product = 10
+        for ch in body:
+            total = (int(ch) + product) % 10 or 10
+            product = total * 2 % 11
+        return body + str((11 - product) % 10)
+
+
+def _aadhaar(r: random.Random) -> str:
+    body = str(r.randrange(2, 10)) + _digits(r, 10)
+    return body + _verhoeff_digit(body)
+
+
+def _national_id(region: str, r: random.Random, first: str, last: str, dob: dt.date) -> str | None:
+    """The national identifier a CRM of this country keeps, in one of its usual notations; None
+    for the US (the SSN is not kept there)."""
+    if region == "GB":
+        if r.random() < 0.5:
+            v = _nino(r)
+            return r.choice((v, f"{v[:2]} {v[2:4]} {v[4:6]} {v[6:8]} {v[8]}"))
+        v = _nhs_number(r)
+        return r.choice((v, f"{v[:3]} {v[3:6]} {v[6:]}"))
+    if region == "DE":
+        v = _steuer_id(r)
+        return r.choice((v, f"{v[:2]} {v[2:5]} {v[5:8]} {v[8:]}"))
+    if region == "FR":
+        v = _nir(r, dob)
+        return r.choice((v, f"{v[0]} {v[1:3]} {v[3:5]} {v[5:7]} {v[7:10]} {v[10:13]} {v[13:]}"))
+    if region == "NL":
+        v = _bsn(r)
+        return r.choice((v, f"{v[:4]}.{v[4:6]}.{v[6:]}"))
+    if region == "ES":
+        return _dni(r)
+    if region == "IT":
+        return _codice_fiscale(r, first, last, dob)
+    if region == "IN":
+        v = _aadhaar(r)
+        return r.choice((v, f"{v[:4]} {v[4:8]} {v[8:]}"))
+    return None
+
+
+def _broken_check(value: str, r: random.Random) -> str:
+    """The same notation with its last character changed: a typo that fails the check."""
+    last = value[-1]
+    pool = "0123456789" if last.isdigit() else _LETTERS
+    return value[:-1] + r.choice([c for c in pool if c != last])
+
+
+# Free-text notations: the keyword a note puts before each country's identifier.
+_NATIONAL_ID_KEYWORDS = {
+    "GB": ("NHS no: {v}", "NHS number {v}"),
+    "GB-NINO": ("NI number {v}", "NINO: {v}", "National Insurance no. {v}"),
+    "DE": ("Steuer-ID {v} hinterlegt", "Steuer-IdNr. {v}"),
+    "FR": ("NIR {v}", "numéro de sécurité sociale : {v}"),
+    "NL": ("BSN {v}", "burgerservicenummer: {v}"),
+    "ES": ("DNI {v}", "NIE/DNI: {v}"),
+    "IT": ("codice fiscale {v}", "C.F. {v}", "cliente {v}"),
+    "IN": ("Aadhaar {v}", "Aadhaar no. {v}"),
+}
 
 
 # ---------------------------------------------------------------------------------------------

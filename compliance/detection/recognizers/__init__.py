@@ -18,6 +18,7 @@ from compliance.detection.recognizers.financial import (
     CreditCardRecognizer,
     IbanRecognizer,
 )
+from compliance.detection.recognizers.foreign_ids import NationalIdRecognizer
 from compliance.detection.recognizers.health import (
     DateOfBirthRecognizer,
     HealthPlanIdRecognizer,
@@ -39,6 +40,7 @@ from compliance.vocabulary import IdType
 
 REGISTRY: list[type[Recognizer]] = [
     SsnRecognizer,
+    NationalIdRecognizer,
     CreditCardRecognizer,
     CardCvvRecognizer,
     IbanRecognizer,
@@ -78,6 +80,7 @@ __all__ = [
     "IbanRecognizer",
     "IpAddressRecognizer",
     "MrnRecognizer",
+    "NationalIdRecognizer",
     "NpiRecognizer",
     "PassportRecognizer",
     "PersonNameRecognizer",

@@ -38,9 +38,34 @@ class EmailRecognizer(Recognizer):
     ADDRESS = rf"{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+[A-Za-z]{{2,63}}"
     text_pattern = r"(?P<v>\b[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\.[A-Za-z]{2,63})\b"
     text_hint = TextHint(shapes=("at",))
+    # Addresses typed to dodge scrapers in chats and notes: "jane.doe(at)gmail.com", "jane [at] gmail
+    # [dot] com", "jane.doe at gmail dot com" (spelled out, the domain must end in a common TLD).
+    context_patterns = (
+        TextPattern(
+            r"(?P<v>\b[A-Za-z0-9._%+-]+\s?(?:\(at\)|\[at\]|\{at\}|<at>)\s?"
+            r"[A-Za-z0-9-]+(?:(?:\.|\s?(?:\(dot\)|\[dot\]|\{dot\})\s?)[A-Za-z0-9-]+)*"
+            r"(?:\.|\s?(?:\(dot\)|\[dot\]|\{dot\})\s?)[A-Za-z]{2,24})\b",
+            TextHint(shapes=("at",), whole_words=("at",)),
+            "validate_obfuscated",
+        ),
+        TextPattern(
+            r"(?P<v>\b[A-Za-z0-9_%+-]+(?: dot [A-Za-z0-9_%+-]+)* (?i:at) [A-Za-z0-9-]+(?: dot [A-Za-z0-9-]+)*"
+            r" dot (?i:com|net|org|edu|gov|mil|info|biz|io|co|us|uk|ca|au|de|fr|nl|es|it|in|ie|be|ch|at))\b",
+            TextHint(shapes=("at",), whole_words=("dot",)),
+            "validate_obfuscated",
+        ),
+    )
 
     def validate(self, values: pa.Array) -> np.ndarray:
         return matches(values, rf"^{self.ADDRESS}$") & (lengths(values) <= 254)
+
+    def validate_obfuscated(self, found: pa.StructArray) -> np.ndarray:
+        # Spelt back to an address, it must be one.
+        value = pc.replace_substring_regex(
+            found.field("v"), r"\s?(?:[(\[{<](?i:at)[)\]}>]| (?i:at) )\s?", "@"
+        )
+        value = pc.replace_substring_regex(value, r"\s?(?:[(\[{](?i:dot)[)\]}]| (?i:dot) )\s?", ".")
+        return self.validate(value)
 
     def evidence_ceiling(self, values: pa.Array) -> float:
         return share_containing(values, b"@")
@@ -69,6 +94,9 @@ _PHONE_WORDS = (*_PHONE_KEYWORDS, "teléfono", "telèfon")
 # contact). Quote 2025-..."). Greedy, it stops where the number starts; an opening bracket it takes
 # is why the number may start "617) 728-8451".
 _GAP = r"[^\d+.;)\n]"
+# A US National Drug Code in one of its dashed labeler-product-package layouts (4-4-2, 5-3-2, 5-4-1,
+# 5-4-2): "0378-3952-77" would dial in some country, but no phone is written so.
+_NDC = r"^\d{4}-\d{4}-\d{2}$|^\d{5}-\d{3,4}-\d{1,2}$"
 _PHONE_NOTATION = (
     r"(?:(?:\+\d{1,3}|\b00\d{1,3}|\b1)[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,5}(?:[ .\-/]?\d{1,5}){0,5}"
 )
@@ -88,9 +116,11 @@ class PhoneRecognizer(Recognizer):
     # International (+44 20 7946 0958, 0049 30 ...) and NANP (617.728.8451, (617) 728-8451) notations.
     # `pre`: an IBAN's country, check digits and groups, or a digit group, before the number: the
     # "0044 0532 ..." of "DE89 3704 0044 0532 0130 00" is part of the IBAN, and a "00" group after
-    # other digit groups is part of a longer number ("1-617-728-8451" keeps its NANP reading).
+    # other digit groups is part of a longer number ("1-617-728-8451" keeps its NANP reading); or an
+    # NHS keyword: "NHS no 943 476 5919" is a national id in the phone's 3-3-4 shape.
     text_pattern = (
-        r"(?P<pre>\b[A-Z]{2}\d{2}[ -](?:[A-Z0-9]{4}[ -])*|\d[ .-])?"
+        r"(?P<pre>\b[A-Z]{2}\d{2}[ -](?:[A-Z0-9]{4}[ -])*|\d[ .-]|"
+        r"(?i:\bnhs\b(?:\s*(?:no\.?|number|num|#))?)\s*[:#]?\s*)?"
         r"(?P<v>(?:\+\d{1,3}[ .-]?|\b00[1-9]\d{0,2}[ .-])(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}\b|"
         r"(?:\(\d{3}\)\s?|\b\d{3}[-. ])\d{3}[-. ]\d{4}\b)"
     )
@@ -163,7 +193,9 @@ class PhoneRecognizer(Recognizer):
         value = found.field("v")
         digits = lengths(strip_chars(value, r"\D"))
         alone = ~context_group(found, "pre") & (digits >= 9)
-        shaped = validate_where(value, alone, lambda some: ~matches(some, phone.NOT_A_PHONE))
+        shaped = validate_where(
+            value, alone, lambda some: ~matches(some, phone.NOT_A_PHONE) & ~matches(some, _NDC)
+        )
         return validate_where(value, shaped, phone.valid_phones)
 
     def validate_hl7_phone(self, found: pa.StructArray) -> np.ndarray:

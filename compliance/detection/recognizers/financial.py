@@ -198,13 +198,24 @@ class BankAccountRecognizer(Recognizer):
     header = ANY_PREFIX + (
         r"(?:account_number|account_no|account_num|acct|acct_no|acct_num|acct_number|bank_account|"
         r"bank_account_number|bank_acct|bank_acct_no|routing|routing_number|routing_no|aba|aba_number|"
-        r"aba_routing_number|sort_code|bsb|bsb_number)"
+        r"aba_routing_number|sort_code|bsb|bsb_number|"
+        # Both numbers in one column, as UK and Australian payroll exports keep them: "20-00-00 / 55779911".
+        r"(?:sort_code|bsb|routing|routing_number|aba)_(?:and_)?(?:account|acct)(?:_(?:number|no|num))?)"
     )
     text_pattern = (
         r"(?i:\b(?:bank\s+)?(?:account|acct)\.?\s*(?:number|no\.?|num|#)|\bacct\.?|\brouting(?:\s+number)?|"
         r"\baba)\s*[:#]?\s*(?P<v>\d[\d -]{2,20}\d)\b"
     )
     text_hint = TextHint(keywords=("account", "acct", "routing", "aba"))
+    # A UK sort code (the branch half of a bank account), alone or with its account number:
+    # "sort code 20-00-00", "Sort code: 40-47-84 / 70872490", JSON "sort_code":"200000".
+    context_patterns = (
+        TextPattern(
+            r"(?i:\bsort[\s_-]*code)\"?\s*[:#]?\s*\"?(?P<v>\d{2}[- ]?\d{2}[- ]?\d{2}(?:\s*/\s*\d{6,10})?)\b",
+            TextHint(keywords=("sort",)),
+        ),
+    )
 
     def validate(self, values: pa.Array) -> np.ndarray:
-        return matches(strip_chars(values, r"[ -]"), r"^\d{4,17}$")
+        # "/" joins a sort code and its account number ("20-00-00 / 55779911").
+        return matches(strip_chars(values, r"[ /-]"), r"^\d{4,17}$")

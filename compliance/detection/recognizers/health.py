@@ -27,6 +27,7 @@ from compliance.detection.recognizers.base import (
     LETTERS,
     Recognizer,
     TextPattern,
+    context_group,
     has_digit,
     hl7_pid_field,
 )
@@ -51,7 +52,7 @@ class DateOfBirthRecognizer(Recognizer):
     )
     text_pattern = (
         r"(?i:\bdob\b|\bd\.o\.b\.?|\bdate of birth|\bborn(?:\s+on)?|\bbirth\s*date|\bbirthday)"
-        rf"\s*[:#-]?\s*(?P<v>{_DATE})"
+        rf"\"?\s*[:#-]?\s*\"?(?P<v>{_DATE})"
     )
     text_hint = TextHint(keywords=("dob", "d.o.b", "date of birth", "born", "birth"))
     # HL7 PID-7: YYYYMMDD, perhaps with a time (its date part is the birth date).
@@ -152,7 +153,7 @@ class MrnRecognizer(Recognizer):
     )
     text_pattern = (
         r"(?i:\bmrn|\bmedical\s+record(?:\s+(?:number|no\.?|num|#))?|\bchart\s*(?:number|no\.?|#))"
-        r"\s*[:#]?\s*(?P<v>[A-Za-z0-9][A-Za-z0-9-]{5,13})\b"
+        r"\"?\s*[:#]?\s*\"?(?P<v>[A-Za-z0-9][A-Za-z0-9-]{5,13})\b"
     )
     text_hint = TextHint(keywords=("mrn", "medical", "chart"))
     # HL7 PID-3: the first id of the patient identifier list ("4871367^^^HOSP^MR").
@@ -171,7 +172,8 @@ class NpiRecognizer(Recognizer):
         ANY_PREFIX + r"(?:npi|npi_number|npi_no|npi_id|national_provider_id|national_provider_identifier)"
     )
     by_values = True
-    text_pattern = r"(?i:\bnpi)\s*(?:number|no\.?|#)?\s*[:#]?\s*(?P<v>\d{10})\b"
+    # The key of a JSON object too: {"npi":"1245319599"}.
+    text_pattern = r"(?i:\bnpi)\s*(?:number|no\.?|#)?\"?\s*[:#]?\s*\"?(?P<v>\d{10})\b"
     text_hint = TextHint(keywords=("npi",))
     # A prescriber's DEA registration number ("DEA AB1234563"), the other provider number of a
     # claim: two letters and seven digits whose last is a check digit, right after "DEA".
@@ -218,9 +220,9 @@ class HealthPlanIdRecognizer(Recognizer):
         r"medicare_number|medicaid_id|medicaid_number|mbi|hicn|insured_id)"
     )
     text_pattern = (
-        r"(?i:\bmember\s*id|\bhealth\s*plan\s*(?:id|number|no\.?)|\binsurance\s*(?:id|number|no\.?)|"
+        r"(?i:\bmember\s*id|\bhealth\s*plan\s*(?:id|number|no\.?)|\b(?P<national>national\s+)?insurance\s*(?:id|number|no\.?)|"
         r"\bpolicy\s*(?:number|no\.?|#)|\bsubscriber\s*id|\bmedicare\s*(?:id|number)|\bmedicaid\s*(?:id|number))"
-        r"\s*[:#]?\s*(?P<v>[A-Za-z0-9][A-Za-z0-9-]{4,19})\b"
+        r"\"?\s*[:#]?\s*\"?(?P<v>[A-Za-z0-9][A-Za-z0-9-]{4,19})\b"
     )
     text_hint = TextHint(
         keywords=("member", "health", "insurance", "policy", "subscriber", "medicare", "medicaid")
@@ -244,3 +246,7 @@ class HealthPlanIdRecognizer(Recognizer):
 
     def validate(self, values: pa.Array) -> np.ndarray:
         return matches(values, r"^[A-Za-z0-9][A-Za-z0-9-]{4,19}$") & has_digit(values)
+
+    def validate_text(self, found: pa.StructArray) -> np.ndarray:
+        # A UK "National Insurance no." is a national id (NATIONAL_ID), not a health plan's.
+        return self.validate(found.field("v")) & ~context_group(found, "national")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pkgutil
+import re
 from typing import ClassVar
 
 import numpy as np
@@ -12,6 +14,62 @@ from compliance.detection.arrays import UNDECIDED, lengths, matches, native_chec
 from compliance.detection.hints import TextHint
 from compliance.detection.recognizers.base import HL7_PID_HINT, Recognizer, TextPattern, hl7_pid_field
 from compliance.vocabulary import IdType
+
+# Given names that are as often common words, months or places ("Will", "May", "Grace", "Georgia"):
+# not enough to take the next capitalised word for a surname.
+_AMBIGUOUS_GIVEN = frozenset(
+    """
+    Abbey Adelaide Africa Alabama Allegra America Amber Angel April Arizona Art Ash Aspen August Austin
+    Autumn Avenue Baby Bay Bell Belle Berry Bill Billie Birdie Blaze Bliss Blue Bobbie Bond Born Brand
+    Brandy Breeze Brook Brooke Buck Bud Bunny Butch Cadence Cameo Camden Candy Care Carol Cash Chance
+    Charity Chase Cherry China Christian Clay Clement Cliff Cloud Colt Coral Cruz Crystal Daisy Dale
+    Dallas Dash Dawn Day Dean Denver Destiny Diamond Dolly Don Dot Dove Drew Early Easter Eden Elm Ember
+    Essence Faith Fall Fern Florence Forest Frank Gale Gay Gem Georgia Gift Glen Glory Gold Golden Grace
+    Grant Gray Green Grey Guy Harmony Haven Hazel Heath Heaven Holly Honey Hope Hunter Iris Ivory Ivy
+    Jack Jade Jasmine Jay Jean Jewel Jordan Joy Judge June Justice Kent King Lake Lane Laurel Lawrence
+    Lee Legend Liberty Lily Lincoln Long Louisiana Love Lucky Madison March Marina Mark Marsh Mason
+    Maxi May Melody Memory Mercy Merry Miles Mint Misty Montana Moon Morning Nevada Nice Noble Norman
+    North Ocean Olive Page Paris Park Patience Pearl Penny Pepper Phoenix Pierce Pink Poppy Precious
+    Price Prince Queen Rain Raven Ray Reed Rich Ridge River Robin Rock Rocky Rose Ruby Rush Rusty Sage
+    Savannah Scarlet Sky Skye Sonny Spring Star Sterling Stone Storm Summer Sunny Sunshine Tango Temple
+    Texas Tiger Trinity True Unique Valentine Vegas Velvet Victoria Virginia Wade Ward Washington West
+    Will Willow Winter Wren York Young Zion
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+# Capitalised words after a given name that make it a place, a street or an organisation ("Franklin
+# Street", "Jackson Memorial", "Victoria Station"), or a date ("Friday", "March").
+_NOT_SURNAME = frozenset(
+    """
+    Academy Airport Alley Ave Avenue Bank Bay Beach Blvd Boulevard Bridge Building Campus Center Centre
+    Cir Circle Clinic Close College Company Corp Corporation County Court Cove Creek Ct Dept Department
+    Dr Drive Est Estate Estates Expressway Fund Foundation Gardens Group Hall Health Healthcare Heights
+    Highway Hill Hills Hospital Hotel House Hwy Inc Institute Island Jct Lake Lakes Lane Library Ln Loop
+    Ltd Mall Manor Market Medical Memorial Mews Mill Motors Mount Mountain Museum Parish Parkway Pass
+    Pharmacy Pike Pkwy Pl Place Plaza Point Port Rd Ridge River Road Row School Shore Sq Square St
+    Station Store Street Studio Suite Ter Terrace Tower Trail Tpke Trust University Valley View Village
+    Way Woods Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April
+    June July August September October November December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov
+    Dec The And Or Of In On At To For From With By Is Was Will Can May Has Had Not No Yes Ok Please
+    Thanks Thank Hi Hello Dear Regards Team Support Customer Patient Account Order Invoice Ticket
+    Police Fire Church City Town State National International Global Services Solutions Systems
+    Labs Laboratory Insurance Care Partners Associates Holdings Ventures Capital Financial
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+# Surname particles of the locales we see ("Sophie van der Berg", "Carmen de la Fuente").
+_PARTICLES = r"(?:van|von|de|der|den|del|della|di|da|du|la|le|ter|ten|dos|das|do|St\.?)"
+_NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+"
+
+
+def _given_names() -> list[str]:
+    """The given names of compliance/detection/given_names.txt (scripts/build_given_names.py), those
+    that are common words left out; read once per process."""
+    data = pkgutil.get_data("compliance.detection", "given_names.txt")
+    if not data:  # a package built without its data file would miss every untitled name: fail loudly
+        raise RuntimeError("compliance/detection/given_names.txt is missing from the installed package")
+    return [name for name in data.decode("utf-8").split() if name not in _AMBIGUOUS_GIVEN]
+
+
+_GIVEN = _given_names()
 
 
 class PersonNameRecognizer(Recognizer):
@@ -48,7 +106,8 @@ class PersonNameRecognizer(Recognizer):
     _WORD = r"(?:[A-ZÀ-ÖØ-Þ](?:[a-zß-öø-ÿ]|['’][A-ZÀ-ÖØ-Þ])[A-Za-zÀ-ÖØ-öø-ÿ'’-]*|[A-ZÀ-ÖØ-Þ]{2,}\b)"
     text_pattern = (
         rf"(?:{_LABEL}|\b(?:Mr|Mrs|Ms|Miss|Mx)\.?|\b(?:Dr|Prof)\.)"
-        r"\s*\"?(?P<v>(?:(?:van|von|de|der|den|het|'t|te|op|die|di|da|del|della|du|le|la|ter|ten|zu|zur|al|el|"
+        # A title after a label is not part of the name: "Name: Dr. Priya Raman", {"name":"Mr Lee"}.
+        r"\s*\"?(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?\s+)?(?P<v>(?:(?:van|von|de|der|den|het|'t|te|op|die|di|da|del|della|du|le|la|ter|ten|zu|zur|al|el|"
         r"bin|ben|dos|das|do) ){0,2}"
         r"(?:[A-ZÀ-ÖØ-Þ](?:[a-zß-öø-ÿ]|['’][A-ZÀ-ÖØ-Þ])[A-Za-zÀ-ÖØ-öø-ÿ'’-]*|[A-ZÀ-ÖØ-Þ]{2,}\b)"
         r"(?: (?:[A-ZÀ-ÖØ-Þ](?:[a-zß-öø-ÿ]|['’][A-ZÀ-ÖØ-Þ])[A-Za-zÀ-ÖØ-öø-ÿ'’-]*|[A-ZÀ-ÖØ-Þ]{2,}\b)){0,2})"
@@ -78,12 +137,31 @@ class PersonNameRecognizer(Recognizer):
             "validate_lower_case",
         ),
     )
+    # A name without a title or label ("Called John Smith about refill", "spoke with Maria
+    # Gonzalez-Ruiz's daughter"): a known given name, an optional middle name or initial, then a
+    # capitalised surname (particles, Mc/O'/d' and hyphens allowed) that is no street, place or
+    # organisation word. The C prefilter asks for a given name's ASCII start at a word start.
+    untitled_pattern = TextPattern(
+        r"\b(?P<v>(?:" + "|".join(_GIVEN) + r")(?P<middle> [A-Z]\.?| " + _NAME_WORD + r")? "
+        rf"(?:{_PARTICLES} ){{0,2}}(?P<last>(?:Mc|Mac|O['’]|D['’]|d['’])?{_NAME_WORD}(?:-{_NAME_WORD})?))\b",
+        TextHint(exact=tuple(sorted({re.match(r"[A-Za-z]+", name)[0] for name in _GIVEN}))),
+        "validate_untitled",
+    )
+    _NOT_SURNAME_VALUES: ClassVar[pa.Array] = pa.array(sorted(_NOT_SURNAME))
     _COMMON_WORDS = (
         "a", "an", "the", "to", "for", "at", "in", "on", "of", "with", "and", "or", "is", "was", "will",
         "has", "had", "not", "no", "none", "n", "na", "unknown", "see", "per", "re", "about", "office",
         "on-call", "oncall", "pending", "tbd", "same", "self",
     )  # fmt: skip
     _COMMON_WORD_VALUES: ClassVar[pa.Array] = pa.array(_COMMON_WORDS)
+
+    def __init__(self, *, gps_precision: int = 3, free_text: bool = True) -> None:
+        """`free_text`: whether names without a title are looked for (notes, not a company column)."""
+        super().__init__(gps_precision=gps_precision)
+        self.free_text = free_text
+
+    def text_patterns(self) -> tuple[TextPattern, ...]:
+        return super().text_patterns() + ((self.untitled_pattern,) if self.free_text else ())
 
     def validate(self, values: pa.Array) -> np.ndarray:
         found = native_check("name", values)  # ASCII names decided in C, UNDECIDED for the others
@@ -103,6 +181,14 @@ class PersonNameRecognizer(Recognizer):
     def validate_text(self, found: pa.StructArray) -> np.ndarray:
         # The context word is the evidence; a capitalised word after "Patient:" is a name.
         return np.ones(len(found), dtype=bool)
+
+    def validate_untitled(self, found: pa.StructArray) -> np.ndarray:
+        # Neither the surname nor a middle word may make the pair a place or an organisation.
+        surname = to_mask(pc.is_in(found.field("last"), value_set=self._NOT_SURNAME_VALUES))
+        middle = to_mask(
+            pc.is_in(pc.utf8_trim_whitespace(found.field("middle")), value_set=self._NOT_SURNAME_VALUES)
+        )
+        return ~(surname | middle)
 
     def validate_lower_case(self, found: pa.StructArray) -> np.ndarray:
         first = pc.utf8_split_whitespace(found.field("v"), max_splits=1)

@@ -1,0 +1,134 @@
+"""Formats found leaking by hand-written probe files (pharmacy JSONL with nested objects, UK payroll
+CSV, support chats, camelCase Parquet): each is detected, and its decoys are left alone."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from compliance.columns import ColumnRole
+from compliance.detection import Detector
+from compliance.detection.headers import normalize_header, without_ordinal
+from compliance.detection.scanner import TextScanner, per_value
+from compliance.vocabulary import IdType
+
+
+@pytest.fixture(scope="module")
+def detector() -> Detector:
+    return Detector()
+
+
+def _found(detector: Detector, texts: list[str]) -> dict[IdType, list[int]]:
+    return {k: v.tolist() for k, v in detector._text.find(pa.array(texts)).items()}
+
+
+def _scrubbed(detector: Detector, texts: list[str]) -> list[str]:
+    return detector.scrub_text(
+        pa.array(texts), per_value(lambda id_type, text: f"<{id_type.value}>")
+    ).to_pylist()
+
+
+def test_nested_json_keys_and_titles(detector: Detector) -> None:
+    prescriber = '{"name":"Dr. Priya Raman","npi":"1245319599","dea":"BR1234563"}'
+    assert _scrubbed(detector, [prescriber]) == ['{"name":"Dr. <PERSON_NAME>","npi":"<NPI>","dea":"<NPI>"}']
+    found = _found(detector, ['{"mrn":"A7731002","member id":"XQH884512093","dob":"1958-07-22"}'])
+    assert found[IdType.MRN] == [0] and found[IdType.DATE_OF_BIRTH] == [0]
+
+
+def test_headers_with_plural_marker_or_glued_number() -> None:
+    assert normalize_header("Forename(s)") == "forename"
+    assert normalize_header("Address(es)") == "address"
+    assert without_ordinal(normalize_header("zipCode5")) == "zip_code"
+    assert without_ordinal("sha256") is None
+
+
+def test_classified_by_header_variants(detector: Detector) -> None:
+    batch = pa.RecordBatch.from_pydict(
+        {
+            "Forename(s)": ["Pieter", "Siobhán"],
+            "zipCode5": pa.array([2118, 10018], pa.int32()),
+            "Sort Code / Account": ["20-00-00 / 55779911", "93-11-52 / 12345678"],
+            "phone2": ["(617) 252-3870", "212-736-5000"],
+        }
+    )
+    types = {c.field: c.id_type for c in detector.classify(batch)}
+    assert types == {
+        "Forename(s)": IdType.PERSON_NAME,
+        "zipCode5": IdType.ZIP_CODE,
+        "Sort Code / Account": IdType.BANK_ACCOUNT,
+        "phone2": IdType.PHONE,
+    }
+    found = detector.detect(batch)
+    assert found.num_rows == 8
+
+
+def test_sort_code_in_text(detector: Detector) -> None:
+    found = _found(detector, ["Paid to sort code 40-47-84 / 70872490", "sort by code 12"])
+    assert found.get(IdType.BANK_ACCOUNT) == [0]
+
+
+def test_obfuscated_emails(detector: Detector) -> None:
+    texts = [
+        "my email is jessica.alvarez(at)gmail.com thanks",
+        "write to jane [at] web [dot] de",
+        "john dot doe at gmail dot com",
+        "meet at noon (at) the desk",
+        "we arrived at Boston dot",
+    ]
+    assert _found(detector, texts).get(IdType.EMAIL) == [0, 1, 2]
+
+
+def test_ndc_codes_are_not_phones(detector: Detector) -> None:
+    found = _found(detector, ["NDC 0378-3952-77 dispensed", "ndc 68180-0513-01", "call 020 7946 0018"])
+    assert found.get(IdType.PHONE) == [2]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("spoke with Maria Gonzalez-Ruiz's daughter", "Maria Gonzalez-Ruiz"),
+        ("per Dr. note, patient Alice Wong may take with food", "Alice Wong"),
+        ("Wife Linda Chen picked up", "Linda Chen"),
+        ("Mother: Carmen de la Fuente, 312", "Carmen de la Fuente"),
+        ("Name on card Michael J. Donovan", "Michael J. Donovan"),
+        ("Kevin O'Brien called", "Kevin O'Brien"),
+        ("Called Harold McAllister re fasting labs", "Harold McAllister"),
+        ("María José Gutiérrez came in", "María José Gutiérrez"),
+        ("Emergency: Sophie van der Berg", "Sophie van der Berg"),
+    ],
+)
+def test_names_in_text_without_title(detector: Detector, text: str, name: str) -> None:
+    assert _scrubbed(detector, [text]) == [text.replace(name, "<PERSON_NAME>")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ship to 12 Franklin Street",
+        "transferred to Jackson Memorial on Friday",
+        "Will Call pickup at Victoria Station",
+        "Grace Period ends in May Update",
+        "Version 5.12.0 fixes order ORD-2024-000981 for $89.99",
+    ],
+)
+def test_capitalised_words_that_are_no_name(detector: Detector, text: str) -> None:
+    assert IdType.PERSON_NAME not in _found(detector, [text])
+
+
+def test_name_pattern_hint_never_misses() -> None:
+    """Scanning with and without the C prefilter gives the same names."""
+    texts = pa.array(["Called Renée Müller today", "Ask for Tom Becker", "no names here", "Órla said hi"])
+    scanner = TextScanner(Detector().recognizers)
+    hinted = scanner.find(texts)
+    scanner._hints = type("NoHints", (), {"candidate_types": staticmethod(lambda strings: None)})()
+    scanner.forget_batch()
+    plain = scanner.find(texts)
+    assert hinted.keys() == plain.keys()
+    assert all(np.array_equal(hinted[k], plain[k]) for k in hinted)
+    assert hinted[IdType.PERSON_NAME].tolist() == [0, 1]
+
+
+def test_free_text_role_for_numbered_notes(detector: Detector) -> None:
+    batch = pa.RecordBatch.from_pydict({"notes2": ["Called Tom Becker"]})
+    assert detector.classify(batch)[0].role is ColumnRole.FREE_TEXT
