@@ -32,7 +32,7 @@ def hybrid_command(ticket_args: list[str], s: Settings) -> tuple[list[str], dict
     `env` is the whole environment for the child: the caller's, the settings' SDP_* / KAFKA_*
     variables (SDP_TOKEN_KEY among them when set), and the Flink venv's interpreter settings."""
     flink_bin = FLINK_VENV / "bin"
-    argv = [str(flink_bin / "python"), str(HYBRID_JOB), *ticket_args]
+    argv = [*_die_with_parent(), str(flink_bin / "python"), str(HYBRID_JOB), *ticket_args]
     env = {k: v for k, v in os.environ.items() if k not in _CALLER_PYTHON_VARIABLES}
     env.update(s.environ)
     env["PATH"] = os.pathsep.join([str(flink_bin), os.environ.get("PATH", os.defpath)])
@@ -46,6 +46,14 @@ def hybrid_command(ticket_args: list[str], s: Settings) -> tuple[list[str], dict
     if java_home:
         env["JAVA_HOME"] = java_home
     return argv, env
+
+
+def _die_with_parent() -> list[str]:
+    """A job whose launcher (the task's worker) is killed would otherwise run on beside the task's
+    retry and race it for the same staging folder: the kernel kills it with its parent. The PyFlink
+    gateway JVM exits when the client's pipe closes."""
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "KILL", "--"] if setpriv else []
 
 
 def _java_home() -> str | None:

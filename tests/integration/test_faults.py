@@ -116,6 +116,13 @@ def wait_for(what: str, check: Callable[[], object], timeout: float = 240, every
     raise AssertionError(f"{what}: not seen within {timeout} s")
 
 
+def gone(proc: psutil.Process) -> bool:
+    try:
+        return proc.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
 def command_line(proc: psutil.Process) -> str:
     """The command line as one string (setproctitle pads Airflow's titles with empty strings)."""
     try:
@@ -322,7 +329,10 @@ def test_task_worker_killed(platform, tmp_path: Path) -> None:
         return runner if any("compliance_hybrid.py" in command_line(c) for c in children) else None
 
     runner = wait_for("the hybrid task's runner with its Flink job", runner_with_engine)
+    job = next(c for c in runner.children(recursive=True) if "compliance_hybrid.py" in command_line(c))
     kill(runner.pid)
+    # The job dies with its launcher rather than racing the retry for the staging folder.
+    wait_for("the orphaned Flink job gone", lambda: gone(job), timeout=30)
     assert assert_consistent(settings, sha, rows) == "loaded"
     no_stray_engines()
 
