@@ -43,6 +43,14 @@ PRESIDIO_TYPES = {
     "US_PASSPORT": IdType.PASSPORT,
     "DATE_TIME": IdType.DATE_OF_BIRTH,
     "PERSON": IdType.PERSON_NAME,
+    # Presidio's national ids of other countries (most recognizers are registered for English).
+    "UK_NHS": IdType.NATIONAL_ID,
+    "UK_NINO": IdType.NATIONAL_ID,
+    "IT_FISCAL_CODE": IdType.NATIONAL_ID,
+    "ES_NIF": IdType.NATIONAL_ID,
+    "ES_NIE": IdType.NATIONAL_ID,
+    "IN_AADHAAR": IdType.NATIONAL_ID,
+    "AU_TFN": IdType.NATIONAL_ID,
 }
 DATE_OF_BIRTH_FIELDS = frozenset({"dob", "date_of_birth", "birth_date"})
 
