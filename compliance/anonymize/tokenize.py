@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from compliance.buffers import string_buffers, trim_whitespace
-from compliance.coordinates import wkt_points_as_pairs
+from compliance.coordinates import positions_as_pairs
 from compliance.vocabulary import IdType
 
 try:  # C batch HMAC (native/hmac_batch.c), built when the project is installed
@@ -327,7 +327,7 @@ def coarsen_gps(values: pa.Array, decimals: int = 2) -> pa.Array:
     if pa.types.is_integer(values.type) or pa.types.is_floating(values.type):
         return pc.round(values.cast(pa.float64()), ndigits=decimals)
     text = values if pa.types.is_string(values.type) else values.cast(pa.string())
-    parts = pc.extract_regex(wkt_points_as_pairs(text), pattern=_COORDINATES)
+    parts = pc.extract_regex(positions_as_pairs(text), pattern=_COORDINATES)
     lat = pc.round(pc.struct_field(parts, [0]).cast(pa.float64()), ndigits=decimals).cast(pa.string())
     lon_text = pc.struct_field(parts, [1])
     has_lon = pc.greater(pc.utf8_length(lon_text), 0)

@@ -70,7 +70,10 @@ SENSITIVE = header_rule(
     r"contact_value|preferred_contact|reach|reach_at|how_to_reach|personal_data|personal_info|"
     r"personal_information|pii|phi|id_number|identity_number|national_id|government_id|gov_id|tax_id|"
     r"taxpayer_id|tin|itin|nin|nino|ni_number|national_insurance|sin|personal_id|citizen_id|"
-    r"username|user_name|login_name|login_id|screen_name|social_handle|"
+    r"username|user_name|login_name|login_id|screen_name|social_handle|user|login|handle|nickname|"
+    # Positions written as cell ids (a 9-character geohash is ~5 m): no coarsener of their own.
+    r"geohash|geo_hash|h3|h3_index|h3_cell|s2_cell|s2_cell_id|plus_code|open_location_code|olc|"
+    r"what3words|w3w|mgrs|"
     # Part of an SSN ("SSN Last 4"): no full SSN to validate, a personal number all the same.
     r"(?:ssn|social|ss|soc_sec)_last_?(?:4|four)|last_?(?:4|four)(?:_of)?_(?:ssn|social|ss)|ssn_?4|"
     # A prescriber's DEA registration (a certificate number: HIPAA Safe Harbor #11), no type of its own.

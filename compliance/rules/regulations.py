@@ -7,6 +7,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from compliance.coordinates import positions_as_pairs
 from compliance.rules.base import RuleContext
 from compliance.rules.codes import TYPE_CODE, CodedRule, CodedViolations, ViolationCodes
 from compliance.vocabulary import IDENTIFIER_TYPES, IdType, Regulation
@@ -70,6 +71,7 @@ class LocationRuleSet(RegulationRuleSet):
                 parts.append(in_field)  # cannot read the value as text: keep rather than lose a violation
                 continue
             values = pc.cast(ctx.column(field).take(pa.array(violations.rows[in_field])), pa.string())
+            values = positions_as_pairs(values)  # WKT and degree notations read as decimals
             precise = pc.fill_null(pc.match_substring_regex(values, precise_number), False)
             parts.append(in_field[precise.to_numpy(zero_copy_only=False)])
         keep = np.concatenate(parts)

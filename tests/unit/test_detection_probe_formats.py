@@ -132,3 +132,53 @@ def test_name_pattern_hint_never_misses() -> None:
 def test_free_text_role_for_numbered_notes(detector: Detector) -> None:
     batch = pa.RecordBatch.from_pydict({"notes2": ["Called Tom Becker"]})
     assert detector.classify(batch)[0].role is ColumnRole.FREE_TEXT
+
+
+def test_degree_notations_read_as_decimal_pairs() -> None:
+    from compliance.coordinates import positions_as_pairs
+
+    values = pa.array(
+        ['42°21\'36.3"N 71°03\'32.0"W', "42.3601° N, 71.0589° W", "51°30′26″N 0°07′39″W", "40° 42' N, 74° 0' W",
+         "POINT(-71.06 42.36)", "Room 12", None]
+    )  # fmt: skip
+    assert positions_as_pairs(values).to_pylist() == [
+        "42.3601,-71.0589", "42.3601,-71.0589", "51.5072,-0.1275", "40.70,-74.00", "42.36,-71.06", "Room 12", None,
+    ]  # fmt: skip
+
+
+def test_a_position_in_degrees_minutes_seconds_is_detected_and_coarsened(tmp_path) -> None:
+    """Found by a device-pings probe: a `position_dms` column left raw (the location rule re-read
+    precision on the raw text and dropped the violation), geohash / H3 / user columns loaded raw."""
+    import json
+
+    import pyarrow.csv as pcsv
+
+    from compliance.anonymize.tokenize import Tokenizer, TokenKey
+    from compliance.scan import scan_file
+
+    source, output, violations = tmp_path / "pings.csv", tmp_path / "out.csv", tmp_path / "v.jsonl"
+    table = pa.table(
+        {
+            "ping_id": ["p1", "p2"],
+            "position_dms": ["42°21'36.3\"N 71°03'32.0\"W", "40°42'46.0\"N 74°00'21.5\"W"],
+            "col7": ["51.5074° N, 0.1278° W", "48.8584° N, 2.2945° E"],
+            "geohash": ["drt2yzr7q", "dr5regw3p"],
+            "user": ["jdoe42", "msmith"],
+        }
+    )
+    pcsv.write_csv(table, source)
+    scan_file(
+        source, violations_out=violations, output=output, domain="location", threads=1,
+        tokenizer=Tokenizer(TokenKey("k1", b"probe-test-key-0123456789abcdef")),
+    )  # fmt: skip
+    found = {(v["row"], v["field"], v["type"]) for v in map(json.loads, violations.read_text().splitlines())}
+    for row in (0, 1):
+        assert (row, "position_dms", "GPS_COORDINATES") in found
+        assert (row, "col7", "GPS_COORDINATES") in found
+        assert (row, "geohash", "UNRECOGNISED_SENSITIVE") in found
+        assert (row, "user", "UNRECOGNISED_SENSITIVE") in found
+    out = pcsv.read_csv(output).to_pydict()
+    assert out["position_dms"] == ["42.36,-71.06", "40.71,-74.01"]
+    assert out["col7"] == ["51.51,-0.13", "48.86,2.29"]
+    for column in ("geohash", "user"):
+        assert not set(out[column]) & set(table.column(column).to_pylist())

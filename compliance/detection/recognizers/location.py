@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from compliance.coordinates import wkt_points_as_pairs
+from compliance.coordinates import positions_as_pairs
 from compliance.detection.arrays import (
     containing,
     matches,
@@ -209,6 +209,7 @@ class GpsRecognizer(Recognizer):
     header = ANY_PREFIX + (
         r"(?:gps|gps_coordinates|gps_location|coordinates|coords|coord|lat_lon|lat_lng|lat_long|latlon|latlng|"
         r"latitude_longitude|location|geo|geolocation|geo_location|position|geopoint|geo_point|geo_coordinates)"
+        r"(?:_dms|_dd|_deg|_degrees|_wgs84)?"
     )
     by_values = True
     header_needs_values = True
@@ -217,8 +218,9 @@ class GpsRecognizer(Recognizer):
     text_hint = TextHint(shapes=("decimal_comma",))
 
     def validate(self, values: pa.Array) -> np.ndarray:
-        if containing(values, b"(").any():  # GIS exports: POINT(lon lat)
-            values = wkt_points_as_pairs(values)
+        # GIS exports: POINT(lon lat); maps and devices: 42°21'36.3"N 71°03'32.0"W.
+        if containing(values, b"(").any() or pc.any(pc.match_substring(values, "°")).as_py():
+            values = positions_as_pairs(values)
         parts = pc.extract_regex(values, self.PAIR)
         if parts.null_count == len(parts):
             return np.zeros(len(values), dtype=bool)
