@@ -23,6 +23,7 @@ No Airflow here: the DAG's task (dags/sdp_ingest_landing.py) is a thin wrapper.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -137,6 +138,7 @@ class GroupJournal:
         folder = s.staging_dir / "groups"
         folder.mkdir(parents=True, exist_ok=True)
         os.chmod(folder, 0o700)
+        prune_journals(folder, max_age_seconds=s.group_journal_days * 86_400)
         return cls(folder / f"{key}.jsonl")
 
     def state(self, path: str) -> dict[str, Any]:
@@ -146,6 +148,20 @@ class GroupJournal:
         state = self.states[path] = self.state(path) | changes
         with open(self.path, "a") as handle:
             handle.write(json.dumps({"path": path, **state}) + "\n")
+
+
+def prune_journals(folder: Path, *, max_age_seconds: float) -> int:
+    """Delete the journals no retry can need any more (last line older than the age); their count.
+    A journal is kept after its group ended so that a retry, or a task cleared in the UI, finds
+    which files the earlier try finalized."""
+    oldest = time.time() - max_age_seconds
+    pruned = 0
+    for journal in folder.glob("*.jsonl"):
+        with contextlib.suppress(FileNotFoundError):  # pruned by a concurrent group task
+            if journal.stat().st_mtime < oldest:
+                journal.unlink()
+                pruned += 1
+    return pruned
 
 
 def ingest_group(

@@ -69,6 +69,7 @@ class Settings:
     run_max_files: int
     group_min_files: int
     group_files: int
+    group_journal_days: int
     urgent_max_bytes: int
     # Airflow connection ids alerts are sent through; each connection's conn_type picks the notifier.
     alert_connections: tuple[str, ...]
@@ -237,6 +238,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         group_min_files=env.int("SDP_GROUP_MIN_FILES", 20),
         # The most files one group task takes (benchmarks/drop_bench.py measured the default).
         group_files=max(env.int("SDP_GROUP_FILES", 50), 1),
+        # A group's retry journal (staging/groups/) is deleted this many days after its last line:
+        # long after any retry of its task, short enough that the folder does not grow forever.
+        group_journal_days=max(env.int("SDP_GROUP_JOURNAL_DAYS", 7), 1),
         urgent_max_bytes=env.int("SDP_URGENT_MAX_BYTES", 1024 * 1024),
         alert_connections=env.names("SDP_ALERT_CONNECTIONS"),
         alert_email_to=env.names("SDP_ALERT_EMAIL_TO"),
