@@ -39,6 +39,7 @@ import pyarrow.parquet as pq
 from compliance.anonymize.tokenize import Tokenizer, TokenKey, TokenKeyError
 from compliance.columns import ColumnClass
 from compliance.io import Chunk, FileReader, InputError, QuarantinedRow
+from compliance.launcher_watch import exit_with_launcher
 from compliance.pipeline import ANONYMIZE_METHODS, DOMAINS, CompliancePipeline
 from compliance.vault import MasterKey, VaultEncryptor, VaultKeyError, WrappedKey
 
@@ -359,6 +360,7 @@ def run_job(
     """Run an engine job: bad input -> error.json + one stderr line + EXIT_BAD_INPUT; a missing or
     bad key -> one line + 1; success -> the log line, with the engine's own `engine_fields` of the
     manifest. `prefix` starts every line (e.g. "sdp-spark route=batch")."""
+    exit_with_launcher()
     try:
         manifest = run(args)
     except InputError as exc:

@@ -325,6 +325,8 @@ def _flink_run(command, routed_to):
 def _spark_submit(application_args, routed_to):
     from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 
+    from compliance.launcher_watch import EXIT_WITH_LAUNCHER_ENV
+
     return _gated(SparkSubmitOperator, "batch")(
         task_id="process_batch",
         routed_to=routed_to,
@@ -333,6 +335,8 @@ def _spark_submit(application_args, routed_to):
         application_args=application_args,
         name="sdp-compliance-batch",
         conf={"spark.ui.showConsoleProgress": "false"},
+        # The job stops when this task's process dies (a killed worker), not racing the retry.
+        env_vars={EXIT_WITH_LAUNCHER_ENV: "1"},
         # Spark retries are the task's retries; a bad file is not retried forever.
         retries=1,
     )

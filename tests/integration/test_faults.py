@@ -337,6 +337,28 @@ def test_task_worker_killed(platform, tmp_path: Path) -> None:
     no_stray_engines()
 
 
+@pytest.mark.chaos
+def test_batch_task_worker_killed(platform, tmp_path: Path) -> None:
+    """The task runner of the batch engine task dies mid-file: the orphaned Spark job stops by
+    itself (SDP_EXIT_WITH_LAUNCHER) instead of racing the retry, which runs the job again."""
+    settings, _stack = platform
+    source, sha, rows = make_file(tmp_path, "batch", seed=209)
+    drop(settings, source)
+
+    def runner_with_job() -> psutil.Process | None:
+        runner = task_runner(settings, "process_batch")
+        children = runner.children(recursive=True) if runner else []
+        return runner if any("compliance_batch.py" in command_line(c) for c in children) else None
+
+    runner = wait_for("the batch task's runner with its Spark job", runner_with_job)
+    job = next(c for c in runner.children(recursive=True) if "compliance_batch.py" in command_line(c))
+    time.sleep(max(0.0, job.create_time() + 5 - time.time()))  # mid-file, not while it starts
+    kill(runner.pid)
+    wait_for("the orphaned Spark job gone", lambda: gone(job), timeout=30)
+    assert assert_consistent(settings, sha, rows) == "loaded"
+    no_stray_engines()
+
+
 def test_flink_job_killed(platform, tmp_path: Path) -> None:
     """The PyFlink client (with its mini-cluster JVM) dies mid-file: the task fails, its retry
     runs the job again from nothing."""
