@@ -316,23 +316,30 @@ def test_triggerer_killed(platform, tmp_path: Path) -> None:
     assert assert_consistent(settings, sha, rows) == "loaded"
 
 
+def kill_runner_mid_job(settings: Settings, task: str, job_script: str, after_seconds: float = 0.0) -> None:
+    """Kill -9 the task runner of ingest_file.`task` once its engine job (`job_script`) has run for
+    `after_seconds`, then wait until the orphaned job is gone: it must not race the retry for the
+    staging folder."""
+
+    def runner_with_job() -> psutil.Process | None:
+        runner = task_runner(settings, task)
+        children = runner.children(recursive=True) if runner else []
+        return runner if any(job_script in command_line(c) for c in children) else None
+
+    runner = wait_for(f"the {task} runner with its engine job", runner_with_job)
+    job = next(c for c in runner.children(recursive=True) if job_script in command_line(c))
+    time.sleep(max(0.0, job.create_time() + after_seconds - time.time()))
+    kill(runner.pid)
+    wait_for(f"the orphaned {job_script} gone", lambda: gone(job), timeout=30)
+
+
 def test_task_worker_killed(platform, tmp_path: Path) -> None:
-    """The task runner process of the hybrid engine task dies mid-file: Airflow fails the try and
-    the retry (30 s later) runs the job again from nothing."""
+    """The task runner process of the hybrid engine task dies mid-file: the Flink job dies with it
+    (setpriv --pdeathsig), Airflow fails the try and the retry runs the job again from nothing."""
     settings, _stack = platform
     source, sha, rows = make_file(tmp_path, "hybrid", seed=203)
     drop(settings, source)
-
-    def runner_with_engine() -> psutil.Process | None:
-        runner = task_runner(settings, "process_hybrid")
-        children = runner.children(recursive=True) if runner else []
-        return runner if any("compliance_hybrid.py" in command_line(c) for c in children) else None
-
-    runner = wait_for("the hybrid task's runner with its Flink job", runner_with_engine)
-    job = next(c for c in runner.children(recursive=True) if "compliance_hybrid.py" in command_line(c))
-    kill(runner.pid)
-    # The job dies with its launcher rather than racing the retry for the staging folder.
-    wait_for("the orphaned Flink job gone", lambda: gone(job), timeout=30)
+    kill_runner_mid_job(settings, "process_hybrid", "compliance_hybrid.py")
     assert assert_consistent(settings, sha, rows) == "loaded"
     no_stray_engines()
 
@@ -340,21 +347,12 @@ def test_task_worker_killed(platform, tmp_path: Path) -> None:
 @pytest.mark.chaos
 def test_batch_task_worker_killed(platform, tmp_path: Path) -> None:
     """The task runner of the batch engine task dies mid-file: the orphaned Spark job stops by
-    itself (SDP_EXIT_WITH_LAUNCHER) instead of racing the retry, which runs the job again."""
+    itself (SDP_EXIT_WITH_LAUNCHER), Airflow fails the try and the retry submits the job again."""
     settings, _stack = platform
     source, sha, rows = make_file(tmp_path, "batch", seed=209)
     drop(settings, source)
-
-    def runner_with_job() -> psutil.Process | None:
-        runner = task_runner(settings, "process_batch")
-        children = runner.children(recursive=True) if runner else []
-        return runner if any("compliance_batch.py" in command_line(c) for c in children) else None
-
-    runner = wait_for("the batch task's runner with its Spark job", runner_with_job)
-    job = next(c for c in runner.children(recursive=True) if "compliance_batch.py" in command_line(c))
-    time.sleep(max(0.0, job.create_time() + 5 - time.time()))  # mid-file, not while it starts
-    kill(runner.pid)
-    wait_for("the orphaned Spark job gone", lambda: gone(job), timeout=30)
+    # Mid-file, not while the job starts (a job orphaned before its watch began stops at once).
+    kill_runner_mid_job(settings, "process_batch", "compliance_batch.py", after_seconds=5)
     assert assert_consistent(settings, sha, rows) == "loaded"
     no_stray_engines()
 
