@@ -17,6 +17,7 @@ from compliance.anonymize.tokenize import Tokenizer, coarsen_gps, coarsen_ip
 from compliance.columns import ColumnClass, ColumnRole
 from compliance.detection import Detector
 from compliance.policy import Policy
+from compliance.rules.codes import Combinations
 from compliance.vault import VAULT_SCHEMA, VaultEncryptor
 from compliance.vocabulary import IDENTIFIER_TYPES, IdType
 
@@ -71,10 +72,15 @@ class CellAnonymizer:
     _vault_parts: list[tuple[str, pa.Array, pa.Array]] = field(default_factory=list, init=False, repr=False)
 
     def anonymize_batch(
-        self, batch: pa.RecordBatch, violations: pa.Table, rows: np.ndarray | None = None
+        self,
+        batch: pa.RecordBatch,
+        violations: pa.Table,
+        rows: np.ndarray | None = None,
+        combinations: Combinations | None = None,
     ) -> pa.RecordBatch:
-        """`batch` with the plan applied to its flagged cells (see CompliancePipeline.anonymize_batch)."""
-        cells = flagged_cells(violations, rows, self._strength)
+        """`batch` with the plan applied to its flagged cells (see CompliancePipeline.anonymize_batch);
+        `combinations`: those of `violations` when the rule engine gave them."""
+        cells = flagged_cells(violations, rows, self._strength, combinations)
         arrays = []
         for index, step in enumerate(self.plan):
             column = batch.column(index)
@@ -213,20 +219,24 @@ _STRENGTH = {
 
 
 def flagged_cells(
-    violations: pa.Table, rows: np.ndarray | None, strength: Callable[[str], int]
+    violations: pa.Table,
+    rows: np.ndarray | None,
+    strength: Callable[[str], int],
+    combinations: Combinations | None = None,
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per field, the cells an anonymizer must change: (positions in the batch, sorted; the type of
     each cell). Only identifier types count (a missing consent changes no value). `rows`: the
     file-level row number of each record when `violations` use those; a cell holding several types
-    gets the one whose anonymizer ranks first by `strength`."""
+    gets the one whose anonymizer ranks first by `strength`. `combinations`: the violations' own
+    (from the rule engine), so fields and types are read from them instead of hashing each string."""
     if violations.num_rows == 0:
         return {}
-    table = violations.select(["row", "field", "type"]).filter(
-        pc.is_in(violations.column("type"), value_set=_IDENTIFIER_TYPE_VALUES)
-    )
-    if table.num_rows == 0:
+    if combinations is not None:
+        position, field_code, kind_code, field_names, kind_names = _coded_cells(violations, combinations)
+    else:
+        position, field_code, kind_code, field_names, kind_names = _encoded_cells(violations)
+    if position.size == 0:
         return {}
-    position = table.column("row").to_numpy()
     if rows is not None:
         rows = np.asarray(rows, dtype=np.int64)
         order = np.argsort(rows, kind="stable")
@@ -235,11 +245,6 @@ def flagged_cells(
         if rows.size == 0 or not np.array_equal(rows[at], position):
             raise ValueError("violations name rows that are not in this batch")
         position = at
-    fields = table.column("field").combine_chunks().dictionary_encode()
-    kinds = table.column("type").combine_chunks().dictionary_encode()
-    kind_names = np.array(kinds.dictionary.to_pylist(), dtype=object)
-    kind_code = kinds.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    field_code = fields.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     ranks = np.array([strength(kind) for kind in kind_names], dtype=np.int64)
     # One int64 key per violation orders by (field, row, strongest type first): one argsort.
     cell = field_code * (int(position.max()) + 1) + position
@@ -248,10 +253,48 @@ def flagged_cells(
     first = np.ones(order.size, dtype=bool)
     first[1:] = cell[1:] != cell[:-1]
     chosen_position, chosen_kind, chosen_field = position[order][first], kind_code[first], field_code[first]
-    bounds = np.searchsorted(chosen_field, np.arange(len(fields.dictionary) + 1))
+    bounds = np.searchsorted(chosen_field, np.arange(len(field_names) + 1))
     out = {}
-    for code, name in enumerate(fields.dictionary.to_pylist()):
+    for code, name in enumerate(field_names):
         start, end = bounds[code], bounds[code + 1]
         if end > start:
             out[name] = (chosen_position[start:end], kind_names[chosen_kind[start:end]])
     return out
+
+
+def _encoded_cells(violations: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], np.ndarray]:
+    """(row, field code, type code, field names, type names) of the identifier violations."""
+    table = violations.select(["row", "field", "type"]).filter(
+        pc.is_in(violations.column("type"), value_set=_IDENTIFIER_TYPE_VALUES)
+    )
+    fields = table.column("field").combine_chunks().dictionary_encode()
+    kinds = table.column("type").combine_chunks().dictionary_encode()
+    return (
+        table.column("row").to_numpy(),
+        fields.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+        kinds.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+        fields.dictionary.to_pylist(),
+        np.array(kinds.dictionary.to_pylist(), dtype=object),
+    )
+
+
+def _coded_cells(
+    violations: pa.Table, combinations: Combinations
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], np.ndarray]:
+    """_encoded_cells, read off the violations' combinations (a few dozen strings, not millions)."""
+    if combinations.index.size != violations.num_rows:
+        raise ValueError("combinations do not match the violations")
+    kept = pc.is_in(combinations.table.column("type"), value_set=_IDENTIFIER_TYPE_VALUES)
+    identifier = np.asarray(kept.to_numpy(zero_copy_only=False), dtype=bool)
+    at = np.flatnonzero(identifier[combinations.index])
+    combination = (np.cumsum(identifier) - 1)[combinations.index[at]]  # among the identifier ones
+    table = combinations.table.filter(kept)
+    fields = pc.dictionary_encode(table.column("field").combine_chunks())
+    kinds = pc.dictionary_encode(table.column("type").combine_chunks())
+    return (
+        violations.column("row").to_numpy()[at],
+        fields.indices.to_numpy(zero_copy_only=False).astype(np.int64)[combination],
+        kinds.indices.to_numpy(zero_copy_only=False).astype(np.int64)[combination],
+        fields.dictionary.to_pylist(),
+        np.array(kinds.dictionary.to_pylist(), dtype=object),
+    )

@@ -38,6 +38,7 @@ from compliance.columns import ColumnClass
 from compliance.detection import Detector, disabled_recognizers
 from compliance.policy import Policy, load_policy
 from compliance.rules import RuleEngine, detect_domain
+from compliance.rules.codes import Combinations
 from compliance.vault import VAULT_SCHEMA, VaultEncryptor
 from compliance.vocabulary import Domain
 
@@ -76,6 +77,9 @@ class BatchResult:
     # Encrypted originals of the reversible types' tokens in `batch` (VAULT_SCHEMA, one per token);
     # empty when the pipeline has no vault encryptor.
     vault: pa.Table = field(default_factory=VAULT_SCHEMA.empty_table)
+    # Each violation's (field, type, regulation, severity, rule) combination, as the rule engine
+    # coded it (None when the violations come from elsewhere).
+    combinations: Combinations | None = None
 
 
 @dataclass
@@ -150,12 +154,16 @@ class CompliancePipeline:
             rows = np.arange(batch.num_rows, dtype=np.int64)
         batch = _as_strings(batch)
         findings = self._detector.detect(batch, self.classes)
-        local = self._engine.evaluate(batch, findings, self.classes, row_offset=0, as_of=self.as_of)
+        local, combinations = self._engine.evaluate_combined(batch, findings, self.classes, self.as_of)
         file_rows = pa.array(np.asarray(rows, dtype=np.int64)[local.column("row").to_numpy()], pa.int64())
         violations = local.set_column(0, "row", file_rows)
-        anonymized = self.anonymize_batch(batch, local)
+        anonymized = (
+            batch
+            if self.anonymize == "none"
+            else self._cells.anonymize_batch(batch, local, None, combinations)
+        )
         return BatchResult(
-            anonymized, np.asarray(rows, dtype=np.int64), violations, self.take_vault_entries()
+            anonymized, np.asarray(rows, dtype=np.int64), violations, self.take_vault_entries(), combinations
         )
 
     def process_all(

@@ -33,6 +33,7 @@ from compliance.io import (
     write_table_stream,
 )
 from compliance.pipeline import CompliancePipeline, default_threads
+from compliance.rules.codes import Combinations
 from compliance.vocabulary import VIOLATION_KEYS
 
 
@@ -132,10 +133,9 @@ def scan_file(
                 clock.charge("pure_processing_s")
                 violations = result.violations
                 summary.violations += violations.num_rows
-                _count_values(regulations, violations.column("regulation"))
-                _count_values(types, violations.column("type"))
+                _count_violations(regulations, types, violations, result.combinations)
                 if violations_file:
-                    _write_violations(violations_file, violations)
+                    _write_violations(violations_file, violations, result.combinations)
                 if writer:
                     writer.write(result.batch)
                 clock.charge("post_processing_s")
@@ -165,6 +165,21 @@ def _timed(reader: FileReader, clock: _Clock) -> Iterator[Chunk]:
         yield chunk
 
 
+def _count_violations(
+    regulations: Counter[str], types: Counter[str], violations: pa.Table, combinations: Combinations | None
+) -> None:
+    """Add the violations per regulation and per type; counted per combination when there are some."""
+    if combinations is None:
+        _count_values(regulations, violations.column("regulation"))
+        _count_values(types, violations.column("type"))
+        return
+    counts = np.bincount(combinations.index, minlength=combinations.table.num_rows).tolist()
+    for counter, key in ((regulations, "regulation"), (types, "type")):
+        for value, count in zip(combinations.table.column(key).to_pylist(), counts, strict=True):
+            if count:
+                counter[value] += count
+
+
 def _count_values(counter: Counter[str], values: pa.ChunkedArray) -> None:
     """Add each value's count to `counter`, counted by Arrow: a handful of distinct values per batch."""
     counts = pc.value_counts(values)
@@ -177,14 +192,20 @@ def _format_of(path: Path) -> str:
     return FORMAT_OF_SUFFIX.get(path.suffix.lower(), "csv")
 
 
-def _write_violations(handle, violations: pa.Table) -> None:
+def _write_violations(handle, violations: pa.Table, combinations: Combinations | None = None) -> None:
     """Violations as JSON Lines, the bytes json_lines() writes. A file has millions of violations
     (~10 per row) but a few dozen distinct (field, type, regulation, severity, rule): each of those
-    is written as JSON once, and a line is its row number joined to its combination's text."""
+    is written as JSON once, and a line is its row number joined to its combination's text.
+    `combinations`: the violations' own, from the rule engine (else the strings are encoded here)."""
     table = violations.select(list(VIOLATION_KEYS))
+    if combinations is not None and combinations.index.size != table.num_rows:
+        raise ValueError("combinations do not match the violations")
     for start in range(0, table.num_rows, _VIOLATION_SLICE):
         part = table.slice(start, _VIOLATION_SLICE)
-        lines = _violation_lines(part)
+        if combinations is None:
+            lines = _violation_lines(part)
+        else:
+            lines = _combined_lines(part.column(0), combinations, start)
         if lines is None:  # an unusual table (nulls, a very wide combination): the general writer
             handle.write(json_lines(part))
         else:
@@ -220,9 +241,23 @@ def _violation_lines(table: pa.Table) -> pa.Array | None:
     combination = number[code]
     example = np.empty(int(present.sum()), dtype=np.int64)
     example[combination] = np.arange(table.num_rows)  # a row of each combination (any one will do)
-    # json_lines of the combinations without "row": '{"field":...}\n'; a violation's line is
-    # '{"row":' + its row + ',"field":...}\n', so each combination's text is written once.
     texts = json_lines(table.drop_columns([table.column_names[0]]).take(pa.array(example)))
+    return _joined_lines(row, texts, combination)
+
+
+def _combined_lines(row: pa.ChunkedArray, combinations: Combinations, start: int) -> pa.Array | None:
+    """_violation_lines of violations whose combinations are known (`start`: the first one's index),
+    or None when rows are null or not integers."""
+    row = row.combine_chunks()
+    if row.null_count or not pa.types.is_integer(row.type) or combinations.table.num_rows == 0:
+        return None
+    combination = combinations.index[start : start + len(row)]
+    return _joined_lines(row, json_lines(combinations.table), combination)
+
+
+def _joined_lines(row: pa.Array, texts: bytes, combination: np.ndarray) -> pa.Array:
+    """'{"row":' + each row + the rest of its combination's line in `texts` (json_lines of the
+    combinations without "row": '{"field":...}\n'), so each combination's text is made once."""
     tails = pa.array([b"," + line[1:] + b"\n" for line in texts.split(b"\n")[:-1]], pa.string())
     row_text = pc.cast(row, pa.string())
     return pc.binary_join_element_wise('{"row":', row_text, tails.take(pa.array(combination)), "")

@@ -113,14 +113,16 @@ class TextType:
         if ascii_text is None:
             ascii_text = to_mask(pc.string_is_ascii(texts))
         ascii_text = ascii_text[once]
-        known = None
+        known, known_other = None, None
         if first is not None:
             at = np.searchsorted(first.positions, once[ascii_text])
             known = (rows_of(first.matches, at), first.valid[at])
+            at = np.searchsorted(first.positions, once[~ascii_text])
+            known_other = (rows_of(first.matches, at), first.valid[at])
         return stacked(
             [
                 self._single_spans(texts, once[ascii_text], ascii_only=True, known=known),
-                self._single_spans(texts, once[~ascii_text], ascii_only=False),
+                self._single_spans(texts, once[~ascii_text], ascii_only=False, known=known_other),
                 self._python_spans(texts, np.flatnonzero(count > 1)),
             ]
         )
@@ -142,6 +144,10 @@ class TextType:
         if ascii_only:
             found = found if found is not None else pc.extract_regex(single, self.whole)
             start = self._match_starts(single, found.field(_WHOLE))
+        elif found is not None and _native is not None:
+            # The match find() extracted: where its text occurs once, that is where it starts (a C
+            # byte search); elsewhere the prefix group says (an RE2 pass over those texts only).
+            start = self._match_starts(single, found.field(_WHOLE), ascii_only=False)
         else:
             found = pc.extract_regex(single, self.prefixed)
             start = _byte_lengths(found.field(_BEFORE))
@@ -155,9 +161,10 @@ class TextType:
         ok = valid & (size > 0)
         return rows[ok], (end - size)[ok], end[ok]
 
-    def _match_starts(self, single: pa.Array, whole: pa.Array) -> np.ndarray:
+    def _match_starts(self, single: pa.Array, whole: pa.Array, *, ascii_only: bool = True) -> np.ndarray:
         """Byte position of the one match of each text in `single`, whose text is `whole`: where
-        that text occurs only once, its position (C, no RE2 pass); elsewhere find_substring_regex."""
+        that text occurs only once, its position (C, no RE2 pass); elsewhere find_substring_regex
+        (ASCII texts) or the length of the prefix group (others: see __init__)."""
         if _native is None:
             return pc.find_substring_regex(single, self.pattern).to_numpy(zero_copy_only=False)
         offsets, data = _buffers(single)
@@ -166,8 +173,11 @@ class TextType:
         unsure = np.flatnonzero(start < 0)
         if unsure.size:
             start = start.copy()
-            start[unsure] = pc.find_substring_regex(rows_of(single, unsure), self.pattern).to_numpy(
-                zero_copy_only=False
+            texts = rows_of(single, unsure)
+            start[unsure] = (
+                pc.find_substring_regex(texts, self.pattern).to_numpy(zero_copy_only=False)
+                if ascii_only
+                else _byte_lengths(pc.extract_regex(texts, self.prefixed).field(_BEFORE))
             )
         return start
 

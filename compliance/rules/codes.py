@@ -43,6 +43,19 @@ class CodedViolations(NamedTuple):
     labels: np.ndarray  # int32, index into ViolationCodes.labels
 
 
+class Combinations(NamedTuple):
+    """A violations table grouped by (field, type, regulation, severity, rule): a batch has ~10
+    violations per row but a few dozen such combinations. What the engine knows as codes, so later
+    stages (anonymization, the violation lines) need not hash the strings again."""
+
+    index: np.ndarray  # int64 per violation: its combination, a row of `table`
+    table: pa.Table  # VIOLATION_KEYS without "row", one row per combination (no nulls)
+
+
+# Combinations of a batch numbered densely through a bitmap up to this many possible codes.
+_MAX_DENSE_CODES = 1 << 22
+
+
 class ViolationCodes:
     """One batch's code book: interned field names and (regulation, severity, rule) labels, and the
     batch's findings in coded form. Labels are checked against the vocabulary once, when interned."""
@@ -147,6 +160,26 @@ class ViolationCodes:
             "rule": label_part(2),
         }
         return pa.table([columns[key] for key in VIOLATION_KEYS], schema=VIOLATION_SCHEMA)
+
+    def combinations(self, coded: CodedViolations) -> Combinations:
+        """The combination of each violation of `coded` (numbered in order of their codes) and
+        their decoded table."""
+        types, labels = NO_TYPE + 1, max(len(self.labels), 1)
+        key = (coded.fields.astype(np.int64) * types + coded.types) * labels + coded.labels
+        size = max(len(self.fields), 1) * types * labels
+        if size <= _MAX_DENSE_CODES:
+            present = np.zeros(size, dtype=bool)
+            present[key] = True
+            distinct = np.flatnonzero(present)
+            number = np.cumsum(present) - 1
+            index = number[key]
+        else:
+            distinct, index = np.unique(key, return_inverse=True)
+            index = index.reshape(-1)
+        label, rest = distinct % labels, distinct // labels
+        each = CodedViolations(np.zeros(distinct.size, dtype=np.int64), rest // types, rest % types, label)
+        table = self.decode(each).drop_columns(["row"])
+        return Combinations(index.astype(np.int64, copy=False), table)
 
     def field_rank(self) -> np.ndarray:
         """Field code -> position of the field's name in sorted order."""

@@ -17,9 +17,11 @@ from compliance.rules.codes import (
     TYPE_RANK,
     CodedRule,
     CodedViolations,
+    Combinations,
     InvalidLabelError,
     ViolationCodes,
     concat_coded,
+    empty_coded,
 )
 from compliance.rules.gdpr_policy import MissingConsentRule, RetentionExceededRule
 from compliance.rules.regulations import BUILTIN_RULE_SETS
@@ -85,6 +87,27 @@ class RuleEngine:
     ) -> pa.Table:
         """Violations of `batch`, rows shifted by `row_offset` to file positions, sorted by
         (row, field, type), one per (row, field, type), columns in VIOLATION_KEYS order."""
+        return self._evaluate(batch, findings, classes, row_offset, as_of)[0]
+
+    def evaluate_combined(
+        self,
+        batch: pa.RecordBatch,
+        findings: pa.Table,
+        classes: list[ColumnClass],
+        as_of: datetime.date | None,
+    ) -> tuple[pa.Table, Combinations]:
+        """evaluate() (batch rows), and the (field, type, regulation, severity, rule) combination of
+        each violation: what the pipeline's later stages read instead of the strings."""
+        return self._evaluate(batch, findings, classes, 0, as_of)
+
+    def _evaluate(
+        self,
+        batch: pa.RecordBatch,
+        findings: pa.Table,
+        classes: list[ColumnClass],
+        row_offset: int,
+        as_of: datetime.date | None,
+    ) -> tuple[pa.Table, Combinations]:
         checked = _checked_findings(findings)
         codes = ViolationCodes(checked)
         ctx = RuleContext(
@@ -97,7 +120,7 @@ class RuleEngine:
         )
         parts = [_coded_violations(rule, ctx, codes) for rule in self._rules]
         if not parts:
-            return VIOLATION_SCHEMA.empty_table()
+            return VIOLATION_SCHEMA.empty_table(), codes.combinations(empty_coded())
         merged = concat_coded(parts)
         rule_index = np.repeat(np.arange(len(parts), dtype=np.int64), [len(p.rows) for p in parts])
         best = _best_per_key(
@@ -107,7 +130,8 @@ class RuleEngine:
             codes.severity_rank()[merged.labels],
             rule_index,
         )
-        return codes.decode(CodedViolations(*(column[best] for column in merged)), row_offset)
+        winners = CodedViolations(*(column[best] for column in merged))
+        return codes.decode(winners, row_offset), codes.combinations(winners)
 
 
 def _coded_violations(rule: Rule, ctx: RuleContext, codes: ViolationCodes) -> CodedViolations:

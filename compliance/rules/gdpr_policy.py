@@ -136,12 +136,21 @@ def parse_dates(values: pa.Array) -> pa.Array:
 
 
 def _parse_date_text(values: pa.Array) -> pa.Array:
-    text = pc.utf8_trim_whitespace(values)
-    iso = pc.if_else(pc.match_substring_regex(text, _ISO_DATE), pc.utf8_slice_codeunits(text, 0, 10), None)
+    """The date of each text, read from its date part (the text without a time of day), once per
+    distinct date part: timestamps of a day share one (a column of them is mostly distinct)."""
+    date_part = pc.replace_substring_regex(pc.utf8_trim_whitespace(values), _TIME_PART, "")
+    return _per_distinct(date_part, _parse_date_part)
+
+
+def _parse_date_part(date_part: pa.Array) -> pa.Array:
+    # An ISO text keeps its first 10 characters in its date part (a time part starts with "T" or a
+    # space, neither of which is in "YYYY-MM-DD"): the first 10 of either are the same date.
+    iso = pc.if_else(
+        pc.match_substring_regex(date_part, _ISO_DATE), pc.utf8_slice_codeunits(date_part, 0, 10), None
+    )
     dates = _strptime_date(iso, "%Y-%m-%d")
-    if dates.null_count == text.null_count:
+    if dates.null_count == date_part.null_count:
         return dates  # all ISO: the common case, one parse
-    date_part = pc.replace_substring_regex(text, _TIME_PART, "")
     return pc.coalesce(dates, *(_strptime_date(date_part, fmt) for fmt in DATE_FORMATS))
 
 

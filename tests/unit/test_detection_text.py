@@ -513,3 +513,28 @@ def test_types_learnt_as_frequent_change_the_passes_not_the_results() -> None:
         IdType.IBAN,
         IdType.DATE_OF_BIRTH,
     }
+
+
+def test_non_ascii_spans_from_the_matches_detection_found() -> None:
+    # detect() extracted each text's first match; scrubbing the same column reuses it to place the
+    # spans of non-ASCII texts (a byte search; an RE2 pass where the match text occurs twice).
+    from compliance.columns import ColumnClass, ColumnRole
+
+    notes = pa.array(
+        [
+            "Café — SSN 123-45-6789 ✓",
+            "é ref x123-45-6789 and 123-45-6789",  # the SSN's text occurs twice, matches once
+            "😀 call 212-555-0199 😀",
+            "naïve a@b.com",
+            "Ünï Dr. Ana María Pérez saw the patient",
+            "plain 234-56-7890",
+        ]
+        * 3
+    )
+    replace = per_value(lambda id_type, text: f"<{id_type.value}:{len(text)}>")
+    detector = Detector()
+    detector.detect(pa.record_batch([notes], names=["notes"]), [ColumnClass("notes", ColumnRole.FREE_TEXT)])
+    assert detector._text._prefilters, "detect() kept its prefilter for scrubbing"
+    after_detection = detector.scrub_text(notes, replace)
+    assert after_detection.equals(Detector().scrub_text(notes, replace))
+    assert after_detection[1].as_py() == "é ref x123-45-6789 and <SSN:11>"

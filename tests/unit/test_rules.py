@@ -3,7 +3,10 @@ import inspect
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compliance.columns import ColumnClass, ColumnRole
 from compliance.policy import load_policy
@@ -512,3 +515,38 @@ def test_built_in_rules_evaluate_to_strings_and_subclasses_may_override_evaluate
 
     assert RuleEngine(policy, [PciDssRuleSet()]).evaluate(CARD_BATCH, found, CARD_CLASSES).num_rows == 2
     assert RuleEngine(policy, [QuietPci()]).evaluate(CARD_BATCH, found, CARD_CLASSES).num_rows == 0
+
+
+def _dates_read_whole(values: pa.Array) -> pa.Array:
+    """parse_dates' rule applied to every text as it is (no per-distinct date part): the reference."""
+    from compliance.rules.gdpr_policy import _ISO_DATE, _TIME_PART, DATE_FORMATS
+
+    def strptime(text, fmt):
+        return pc.cast(pc.strptime(text, format=fmt, unit="s", error_is_null=True), pa.date32())
+
+    text = pc.utf8_trim_whitespace(values)
+    iso = pc.if_else(pc.match_substring_regex(text, _ISO_DATE), pc.utf8_slice_codeunits(text, 0, 10), None)
+    date_part = pc.replace_substring_regex(text, _TIME_PART, "")
+    return pc.coalesce(strptime(iso, "%Y-%m-%d"), *(strptime(date_part, fmt) for fmt in DATE_FORMATS))
+
+
+_DATE_PIECES = ["2023-01-02", "01/02/2023", "2 Jan 2023", "Jan 02, 2023", "02.01.2023", "2023-13-40", "x"]
+_TIME_PIECES = ["", "T10:30", " 10:30", "  9:05:01", " T10:30", "\t23:59 pm", "T1:2", " 10:30\nnext"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.tuples(
+                st.sampled_from(["", " ", "\t"]), st.sampled_from(_DATE_PIECES), st.sampled_from(_TIME_PIECES)
+            ).map("".join),
+        ),
+        max_size=30,
+    )
+)
+def test_parse_dates_reads_each_text_as_a_whole_text_would_be_read(texts):
+    # A timestamp column is mostly distinct; its dates are read once per distinct date part.
+    values = pa.array(texts * 3, pa.string())
+    assert parse_dates(values).equals(_dates_read_whole(values))
