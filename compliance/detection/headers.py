@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 
 # Any leading qualifier tokens: "patient_ssn", "billing_zip", "client_ip".
 ANY_PREFIX = r"(?:[a-z0-9]+_)*"
@@ -19,9 +20,15 @@ ID_SUFFIX = r"(?:_(?:number|num|nbr|no|nr|id|code|value|hash|raw|text|str|primar
 
 @functools.lru_cache(maxsize=4096)
 def normalize_header(name: str) -> str:
-    """snake_case of a header: "dateOfBirth", "Date-Of Birth" and "DATE_OF_BIRTH" -> "date_of_birth"."""
+    """snake_case of a header: "dateOfBirth", "Date-Of Birth" and "DATE_OF_BIRTH" -> "date_of_birth";
+    accents folded, so the rules spell other languages' headers in ASCII: "Teléfono" -> "telefono",
+    "Straße" -> "strasse", "Nº Seguridad Social" -> "no_seguridad_social"."""
+    text = str(name).strip()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text.replace("ß", "ss").replace("ẞ", "SS"))
+        text = "".join(char for char in text if not unicodedata.combining(char))
     # "#" reads "number": "Chart #", "SS#" and "Member #" name an identifier as "chart_number" does.
-    text = re.sub(r"#", "_number_", str(name).strip())
+    text = re.sub(r"#", "_number_", text)
     # A plural marker names the same thing: "Forename(s)", "Phone(s)", "Address(es)".
     text = re.sub(r"(?<=[A-Za-z])\((?:e?s)\)", "", text)
     text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text)
@@ -71,8 +78,13 @@ SENSITIVE = header_rule(
     r"personal_information|pii|phi|id_number|identity_number|national_id|government_id|gov_id|tax_id|"
     r"taxpayer_id|tin|itin|nin|nino|ni_number|national_insurance|sin|personal_id|citizen_id|"
     r"username|user_name|login_name|login_id|screen_name|social_handle|user|login|handle|nickname|"
+    # A list of a person's identifiers (FHIR's Patient.identifier: MRN, SSN, passport... as JSON).
+    r"identifier|identifiers|"
     # Positions written as cell ids (a 9-character geohash is ~5 m): no coarsener of their own.
     r"geohash|geo_hash|h3|h3_index|h3_cell|s2_cell|s2_cell_id|plus_code|open_location_code|olc|"
+    # A grid or radio cell ("h3_cell", "cell_id", "serving_cell"): a place, not a phone (contact.py).
+    r"cell_id|cell_index|cell_token|cellid|cell_tower|cell_tower_id|serving_cell|grid_cell|hex_cell|"
+    r"geo_cell|map_cell|"
     r"what3words|w3w|mgrs|"
     # Part of an SSN ("SSN Last 4"): no full SSN to validate, a personal number all the same.
     r"(?:ssn|social|ss|soc_sec)_last_?(?:4|four)|last_?(?:4|four)(?:_of)?_(?:ssn|social|ss)|ssn_?4|"

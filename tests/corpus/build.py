@@ -94,6 +94,11 @@ FIXTURES = {
     "support_tickets.jsonl": "mixed",
     "ehr_short_headers.csv": "healthcare",
     "claims_export.csv": "healthcare",
+    # Probe round 4 (issue 11): exports with native headers, written with Faker's es/fr/de/it locales.
+    "es_pacientes.csv": "healthcare",
+    "fr_personnel.csv": "mixed",
+    "de_mitarbeiter.csv": "mixed",
+    "it_pazienti.csv": "healthcare",
 }
 
 

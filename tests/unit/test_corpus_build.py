@@ -102,6 +102,11 @@ def national_id_ok(value: str) -> bool:
     DNI/NIE, codice fiscale or Aadhaar number?"""
     v = value.strip().upper()
     compact = re.sub(r"[ .]", "", v)
+    spanish = re.fullmatch(r"(\d{2})[ /]?(\d{8})[ /]?(\d{2})", v)
+    if spanish:  # Spanish NSS: (province + number, its leading zero dropped) mod 97
+        province, number = int(spanish[1]), int(spanish[2])
+        if (province * (10**7 if number < 10**7 else 10**8) + number) % 97 == int(spanish[3]):
+            return True
     if re.fullmatch(r"\d{3} ?\d{3} ?\d{4}", v):  # NHS: weights 10..2, check 11 - sum mod 11
         check = (11 - sum(int(d) * (10 - i) for i, d in enumerate(compact[:9])) % 11) % 11
         if check == int(compact[9]):
@@ -149,7 +154,8 @@ NATIONAL_ID_IN_TEXT = re.compile(
 )
 
 
-DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%d.%m.%Y", "%d %b %Y", "%B %d, %Y", "%Y%m%d", "%m/%d/%y")
+# Day first last: the European fixtures (es/fr/it) write 13/08/1975.
+DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%d.%m.%Y", "%d %b %Y", "%B %d, %Y", "%Y%m%d", "%m/%d/%y", "%d/%m/%Y")
 
 
 def birth_date_ok(text: str) -> bool:
@@ -238,7 +244,7 @@ def strict(type_: str, value: str, region: str | None) -> bool:
     if type_ == "DATE_OF_BIRTH":
         return birth_date_ok(v)
     if type_ == "MRN":
-        return bool(re.fullmatch(r"MRN-?\d{7,8}|[A-Z]\d{7}|\d{7,8}", v))
+        return bool(re.fullmatch(r"MRN-?\d{7,8}|[A-Z]\d{7}|\d{7,8}|[A-Z]{2}-\d{6}", v))
     if type_ == "NPI":
         return npi_ok(v)
     if type_ == "HEALTH_PLAN_ID":
@@ -354,7 +360,7 @@ def in_text(type_: str, text: str, region: str | None) -> bool:
         candidates = [m[1], f"{m[1]} {m[2]}"] if m and m[2] else [m[1]] if m else []
         return any(re.fullmatch(p, c.upper()) for c in candidates for p in POSTCODE.values())
     if type_ == "DATE_OF_BIRTH":
-        kw = rf"\b(?:DOB|date of birth|born(?: on)?)\s*:?\s*{DATE}"
+        kw = rf"\b(?:DOB|date of birth|born(?: on)?|nacid[oa] el)\s*:?\s*{DATE}"
         return any(birth_date_ok(m[1]) for m in re.finditer(kw, text, re.I))
     if type_ == "MRN":
         return bool(re.search(r"(?:MRN|medical record number|chart)\s*#?\s*:?\s*[A-Z]?\d{7,8}\b", text, re.I))
@@ -614,5 +620,5 @@ def test_fixtures() -> None:
                 ok = strict(type_, value, None) or in_text(type_, value, None)
             if not ok and type_ == "PERSON_NAME":
                 # The fixtures also label full names without a title: given name and surname.
-                ok = bool(re.search(r"\b[A-Z][a-z]+ (?:[A-Z]'|Mc|Mac)?[A-Z][a-z]+\b", value))
+                ok = bool(re.search(r"\b[A-ZÀ-Þ][a-zß-ÿ]+ (?:[A-Z]'|Mc|Mac)?[A-ZÀ-Þ][a-zß-ÿ]+\b", value))
             assert ok, (f.name, row, field, type_, value)

@@ -1,7 +1,11 @@
 """Formats found leaking by hand-written probe files (pharmacy JSONL with nested objects, UK payroll
-CSV, support chats, camelCase Parquet): each is detected, and its decoys are left alone."""
+CSV, support chats, camelCase Parquet; round 4, issue 11: Spanish, French, German and Italian exports
+with native headers, a US payroll with names Faker does not know, a call-centre transcript, a FHIR
+Patient's identifier list, grid-cell columns): each is detected, and its decoys are left alone."""
 
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 import pyarrow as pa
@@ -10,6 +14,8 @@ import pytest
 from compliance.columns import ColumnRole
 from compliance.detection import Detector
 from compliance.detection.headers import normalize_header, without_ordinal
+from compliance.detection.recognizers.foreign_ids import valid_formats
+from compliance.detection.recognizers.people import PersonNameRecognizer
 from compliance.detection.scanner import TextScanner, per_value
 from compliance.vocabulary import IdType
 
@@ -182,3 +188,139 @@ def test_a_position_in_degrees_minutes_seconds_is_detected_and_coarsened(tmp_pat
     assert out["col7"] == ["51.51,-0.13", "48.86,2.29"]
     for column in ("geohash", "user"):
         assert not set(out[column]) & set(table.column(column).to_pylist())
+
+
+# --- probe round 4 (issue 11) ---
+
+
+def test_headers_fold_accents() -> None:
+    assert normalize_header("Teléfono") == "telefono"
+    assert normalize_header("Móvil") == "movil"
+    assert normalize_header("Straße") == "strasse"
+    assert normalize_header("Nº Seguridad Social") == "no_seguridad_social"
+    assert normalize_header("N° sécurité sociale") == "n_securite_sociale"
+    assert normalize_header("Téléphone portable") == "telephone_portable"
+
+
+# Header -> (two values, the type the header must give): native headers of the round-4 probes.
+NATIVE_HEADERS = {
+    "Nombre": (["Víctor", "Ruy"], IdType.PERSON_NAME),
+    "Apellidos": (["Solana Sans", "Santamaría Criado"], IdType.PERSON_NAME),
+    "Fecha de nacimiento": (["01/01/1973", "02/06/1981"], IdType.DATE_OF_BIRTH),
+    "Nº Historia": (["HC-181854", "HC-110339"], IdType.MRN),
+    "Nº Seguridad Social": (["025388228110", "39 81644941 96"], IdType.NATIONAL_ID),
+    "Teléfono": (["934 70 61 36", "956 85 15 16"], IdType.PHONE),
+    "Móvil": (["601 854 794", "+34 631 920 923"], IdType.PHONE),
+    "Dirección": (["Pasaje Marcio Cifuentes 9", "Calle Mayor 12"], IdType.STREET_ADDRESS),
+    "Código postal": (["47926", "35198"], IdType.ZIP_CODE),
+    "Prénom": (["Anaïs", "Charles"], IdType.PERSON_NAME),
+    "Date de naissance": (["28/07/1970", "24/01/2002"], IdType.DATE_OF_BIRTH),
+    "Téléphone fixe": (["0493236215", "+33 1 31 27 47 17"], IdType.PHONE),
+    "Geburtsdatum": (["02.11.1954", "10.02.1977"], IdType.DATE_OF_BIRTH),
+    "Straße": (["Eberthallee 94", "Reisingplatz 111"], IdType.STREET_ADDRESS),
+    "Handynummer": (["0170 2376358", "01706802304"], IdType.PHONE),
+    "Cognome": (["Vecoli", "Foà"], IdType.PERSON_NAME),
+    "CAP": (["30015", "13823"], IdType.ZIP_CODE),
+    "Employee": (["Ngozi Washington-Hayes", "DeShawn Whitaker"], IdType.PERSON_NAME),
+}
+
+
+def test_native_headers_type_their_columns(detector: Detector) -> None:
+    batch = pa.RecordBatch.from_pydict({header: values for header, (values, _) in NATIVE_HEADERS.items()})
+    assert {c.field: c.id_type for c in detector.classify(batch)} == {
+        header: id_type for header, (_, id_type) in NATIVE_HEADERS.items()
+    }
+
+
+def test_spanish_social_security_number() -> None:
+    # Province, eight digits, (province + number) mod 97; the number's leading zero dropped under 10^7.
+    valid = valid_formats(pa.array(["281234567840", "28/12345678/40", "39 81644941 96", "080123456774"]))
+    assert valid.tolist() == [True, True, True, True]
+    wrong = valid_formats(pa.array(["281234567841", "001234567840"]), ("spanish_nss",))
+    assert wrong.tolist() == [False, False]
+
+
+def test_cell_id_columns_fail_closed_not_phone(detector: Detector) -> None:
+    batch = pa.RecordBatch.from_pydict(
+        {
+            "h3_cell": ["8a2a1072b59ffff", "8a2a1072b5b7fff"],
+            "cell_id": ["310-410-2311-40993", "310-410-2311-40994"],
+            "cell": ["(617) 252-3870", "212-736-5000"],
+        }
+    )
+    classes = {c.field: c for c in detector.classify(batch)}
+    assert classes["h3_cell"].role is ColumnRole.SENSITIVE and classes["h3_cell"].id_type is None
+    assert classes["cell_id"].role is ColumnRole.SENSITIVE and classes["cell_id"].id_type is None
+    assert classes["cell"].id_type is IdType.PHONE
+
+
+def test_fhir_identifier_list_fails_closed(detector: Detector) -> None:
+    cell = (
+        '[{"system":"urn:oid:2.16.840.1.113883.19.5","value":"2533914"},'
+        '{"system":"http://hl7.org/fhir/sid/us-ssn","value":"168474505"}]'
+    )
+    batch = pa.RecordBatch.from_pydict({"identifier": [cell]})
+    assert detector.classify(batch)[0].role is ColumnRole.SENSITIVE
+    found = detector.detect(batch)
+    assert found.num_rows >= 1 and set(found.column("field").to_pylist()) == {"identifier"}
+
+
+def test_keywords_and_titles_of_other_languages(detector: Detector) -> None:
+    texts = [
+        "Llamar al móvil 612 345 678 por la tarde.",  # 0: a number without trunk 0, after "móvil"
+        "MÓVIL 612 345 678",  # 1
+        "Paciente nacido el 24/09/1983, acude por dolor lumbar.",  # 2
+        "Mitarbeiterin geb. 02.11.1954 in Köln",  # 3
+        "Personne à prévenir : M. Émile Navarro",  # 4
+        "Rückfrage bei Frau Dörte Mälzer",  # 5
+        "hi, my name is Oluwaseun Adeyemi and I need help",  # 6
+        "Called Darnell Whitaker re W-4 update; per LaToya McAllister in HR",  # 7
+    ]
+    found = _found(detector, texts)
+    assert found[IdType.PHONE] == [0, 1]
+    assert found[IdType.DATE_OF_BIRTH] == [2, 3]
+    assert found[IdType.PERSON_NAME] == [4, 5, 6, 7]
+    assert _scrubbed(detector, texts[7:]) == ["Called <PERSON_NAME> re W-4 update; per <PERSON_NAME> in HR"]
+
+
+def test_european_street_addresses_in_text(detector: Detector) -> None:
+    texts = [
+        "Neue Anschrift ab 1.4.: Gaby-Heinrich-Allee 15, 32218 Wolfenbüttel",
+        "Domicilié 12 bis rue de la Paix, 75002 Paris.",
+        "Vive en Calle Mayor, 12 desde enero",
+        "Nieuw adres: Kerkstraat 12",
+        "Richiamare, abita in Via Giuseppe Verdi 7",
+    ]
+    assert _scrubbed(detector, texts) == [
+        "Neue Anschrift ab 1.4.: <STREET_ADDRESS>",
+        "Domicilié <STREET_ADDRESS>.",
+        "Vive en <STREET_ADDRESS> desde enero",
+        "Nieuw adres: <STREET_ADDRESS>",
+        "Richiamare, abita in <STREET_ADDRESS>",
+    ]
+
+
+def test_decoys_stay(detector: Detector) -> None:
+    decoys = [
+        "Spring 2024 offering 3 items",
+        "sent via FedEx 2 days ago",
+        "took place 3 times last week",
+        "Fraud alert raised on 3 cards",
+        "Sig. of 2 providers required",
+        "Williams Johnson Davis 12",
+    ]
+    assert _found(detector, decoys) == {}
+
+
+def test_given_name_hint_keeps_shortest_prefixes(detector: Detector) -> None:
+    hint = PersonNameRecognizer.untitled_pattern.hint
+    assert hint is not None
+    words = hint.exact
+    # One prefix stands for "Anna" and "Annabelle", one for "Darnell" and "Darla".
+    assert "Anna" not in words and any("Anna".startswith(word) for word in words)
+    assert "Darnell" not in words and any("Darnell".startswith(word) for word in words)
+    assert not any(b.startswith(a) for a, b in itertools.pairwise(words))
+    # A name with a non-ASCII second letter has no keyword; its text is probed all the same.
+    assert _found(detector, ["Contactar con su hija Máxima Vélez", "ask Jürgen Becker"]) == {
+        IdType.PERSON_NAME: [0, 1]
+    }

@@ -83,11 +83,11 @@ _PHONE_KEYWORDS = (
     # Other languages of the exports we see (ASCII spellings: the C hint reads ASCII keywords).
     "telefon", "telefono", "telefonnummer", "telefoon", "telefone", "tlf", "tfno", "movil", "mobil",
     "mobiel", "cellulare", "celular", "cellular", "handy", "rufnummer", "bellen", "llamar", "appeler",
-    "joignable",
+    "joignable", "portable", "anrufen", "erreichbar", "chiamare", "richiamare", "contactar", "joindre",
 )  # fmt: skip
-# Accented spellings: the regex reads them; the hint needs no more, each starts with an ASCII keyword
-# above ("tel").
-_PHONE_WORDS = (*_PHONE_KEYWORDS, "teléfono", "telèfon")
+# Accented spellings ("Móvil", "Téléphone", "tél.", "Rückruf"): the regex reads them; the hint needs
+# no keyword for them, as the C pass keeps every type a candidate for a text with a non-ASCII byte.
+_PHONE_WORDS = (*_PHONE_KEYWORDS, "móvil", "teléfono", "telèfon", "téléphone", "tél", "numéro", "rückruf")
 # What may stand between a phone keyword and its number (a few words: "call back on", "by phone at",
 # "Son ("): no digit or "+" (the number starts there), and no full stop, closing bracket, semicolon or
 # line break, so the keyword of one sentence never reaches a number of the next ("(billing
@@ -102,13 +102,27 @@ _PHONE_NOTATION = (
 )
 
 
+# "cell" names a grid or radio cell, not a phone, after a grid's name ("h3_cell", "s2_cell") or
+# before an id ("cell_id", "cell_tower"): headers.SENSITIVE fails such columns closed.
+_CELL_ID = r"(?!(?:[a-z0-9]+_)*(?:h3|s2|geo|grid|hex|map|serving|neighbor|neighbour)_cell(?:_[a-z0-9]+)*$|"
+_CELL_ID += r"(?:[a-z0-9]+_)*cell_?(?:id|index|token|tower|tower_id)(?:_[a-z0-9]+)*$)"
+
+
 class PhoneRecognizer(Recognizer):
     id_type = IdType.PHONE
     header = (
-        ANY_PREFIX
+        _CELL_ID
+        + ANY_PREFIX
         + (
             r"(?:phone|telephone|tel|mobile|cell|cellphone|cell_phone|mobile_phone|fax|msisdn|"
-            r"contact_number|phone_number|mobile_number|telephone_number|tel_number|landline)"
+            r"contact_number|phone_number|mobile_number|telephone_number|tel_number|landline|"
+            # Other languages (accents folded): "Teléfono", "Móvil", "Téléphone portable", "Handynummer",
+            # "Cellulare", "Telefoon", "Telemóvel".
+            r"telefono|telefonos|tfno|tlf|movil|celular|telefone|telemovel|"
+            r"(?:telephone|tel|numero)_(?:portable|fixe|domicile|mobile|bureau|professionnel)|"
+            r"numero_de_telephone|telefon|telefonnummer|festnetz|handy|handynummer|mobil|mobilnummer|"
+            r"mobilfunknummer|mobiltelefon|cellulare|numero_di_telefono|recapito_telefonico|telefoon|"
+            r"telefoonnummer|mobiel|mobiele_telefoon|gsm)"
         )
         + ID_SUFFIX
     )

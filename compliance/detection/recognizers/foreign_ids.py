@@ -161,6 +161,15 @@ def _belgian(codes: np.ndarray) -> np.ndarray:
     return month_ok & ((97 - body % 97 == key) | (97 - (2_000_000_000 + body) % 97 == key))
 
 
+def _spanish_nss(codes: np.ndarray) -> np.ndarray:
+    """The Spanish social-security number (NUSS/NAF): province, eight digits, and the remainder mod
+    97 of the province followed by the number (without its leading zero when under 10^7)."""
+    digits = _digits(codes)
+    province, number = as_int(digits[:, :2]), as_int(digits[:, 2:10])
+    body = np.where(number < 10_000_000, province * 10_000_000, province * 100_000_000) + number
+    return (body % 97 == as_int(digits[:, 10:])) & (province >= 1) & _not_repeated(digits)
+
+
 @dataclass(frozen=True)
 class _Format:
     """One country's identifier: its shape (full match over the upper-cased value), how many
@@ -206,6 +215,7 @@ FORMATS: dict[str, _Format] = {
         _personnummer,
         evidence=r"^(?:1[89]|20)?\d{6}[-+]\d{4}$",
     ),
+    "spanish_nss": _Format(r"^\d{2}[ /-]?\d{8}[ /-]?\d{2}$", (12,), 12, _spanish_nss),
     "belgian": _Format(
         r"^\d{2}\.?\d{2}\.?\d{2}[-. ]?\d{3}\.?\d{2}$",
         (11,),
@@ -288,7 +298,11 @@ class NationalIdRecognizer(Recognizer):
         r"steuer_identifikationsnummer|steuerliche_identifikationsnummer|idnr|aadhaar|aadhar|cpf|"
         r"tfn|tax_file_number|personnummer|personnr|samordningsnummer|rijksregisternummer|"
         r"national_register_number|niss|insz|national_id|national_identifier|national_identity|"
-        r"national_identification|citizen_id|citizen_number)" + ID_SUFFIX
+        r"national_identification|citizen_id|citizen_number|"
+        # Social-security numbers of other countries: "Nº Seguridad Social" (NUSS/NAF), the German
+        # Sozialversicherungsnummer.
+        r"seguridad_social|nuss|naf|numero_afiliacion|n_afiliacion|sozialversicherungsnummer|svnr|"
+        r"sv_nummer|rentenversicherungsnummer)" + ID_SUFFIX
     )
     by_values = True
     # The codice fiscale delimits itself and has a check letter; the compact NINO is two letters,

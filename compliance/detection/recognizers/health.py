@@ -44,17 +44,33 @@ class DateOfBirthRecognizer(Recognizer):
     id_type = IdType.DATE_OF_BIRTH
     header = ANY_PREFIX + (
         r"(?:dob|d_o_b|birth_date|birthdate|date_of_birth|birthday|bday|birth_dt|dob_date|born|born_on|"
-        r"birth|date_birth|dt_of_birth|birth_day)"
+        r"birth|date_birth|dt_of_birth|birth_day|"
+        # Other languages (accents folded): "Fecha de nacimiento", "Date de naissance", "Geburtsdatum",
+        # "Data di nascita", "Geboortedatum", "Data de nascimento".
+        r"fecha_de_nacimiento|fecha_nacimiento|fecha_nac|f_nacimiento|f_nac|nacimiento|date_de_naissance|"
+        r"date_naissance|naissance|ne_le|nee_le|ne_e_le|geburtsdatum|geb_datum|gebdatum|geboren_am|geboren|"
+        r"data_di_nascita|data_nascita|data_de_nascimento|data_nascimento|nascimento|geboortedatum)"
     )
     _DATE = (
         r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2}\b)|\d{1,2}-\d{1,2}-\d{2,4}|"
         r"(?i:[a-z]{3,9})\.? \d{1,2}(?i:st|nd|rd|th)?,? \d{4}|\d{1,2}(?i:st|nd|rd|th)? (?:(?i:of) )?(?i:[a-z]{3,9})\.?,? \d{4}"
     )
     text_pattern = (
-        r"(?i:\bdob\b|\bd\.o\.b\.?|\bdate of birth|\bborn(?:\s+on)?|\bbirth\s*date|\bbirthday)"
-        rf"\"?\s*[:#-]?\s*\"?(?P<v>{_DATE})"
+        r"(?i:\bdob\b|\bd\.o\.b\.?|\bdate of birth|\bborn(?:\s+on)?|\bbirth\s*date|\bbirthday|"
+        # Other languages: "nacido el", "fecha de nacimiento", "née le", "date de naissance", "geboren am",
+        # "geb.", "Geburtsdatum", "nato il", "data di nascita", "geboren op", "geboortedatum".
+        r"\bnacid[oa]\s+el|\bfecha\s+de\s+nacimiento|\bf\.\s?nac\.?|\bn[ée]e?\s+le|\bdate\s+de\s+naissance|"
+        r"\bgeboren(?:\s+(?:am|op))?|\bgeb\.|\bgeburtsdatum|\bnat[oa]\s+il|\bdata\s+di\s+nascita|\bgeboortedatum)"
+        # "DOB is 11/06/2003", "date of birth was March 3, 1982".
+        rf"\"?\s*[:#-]?\s*\"?(?:(?i:is|was)\s+)?(?P<v>{_DATE})"
     )
-    text_hint = TextHint(keywords=("dob", "d.o.b", "date of birth", "born", "birth"))
+    text_hint = TextHint(
+        keywords=(
+            "dob", "d.o.b", "date of birth", "born", "birth", "nacido", "nacida", "fecha", "f.", "nee",
+            "date de naissance", "geb", "geburtsdatum", "nato", "nata", "data di nascita",
+            "geboortedatum",
+        )
+    )  # fmt: skip
     # HL7 PID-7: YYYYMMDD, perhaps with a time (its date part is the birth date).
     context_patterns = (TextPattern(hl7_pid_field(7, r"\d{8}"), HL7_PID_HINT),)
     FORMATS = (
@@ -149,7 +165,12 @@ class MrnRecognizer(Recognizer):
         r"med_rec_no|med_rec_num|med_rec_number|patient_id|patient_number|patient_no|pt_id|pt_number|pt_no|"
         r"pat_id|patient_mrn|pt_mrn|chart_number|chart_no|"
         r"chart_id|chart|chart_num|health_record_number|health_record_id|ehr_id|emr_id|hospital_number|"
-        r"hospital_no|unit_number)"
+        r"hospital_no|unit_number|"
+        # "Nº Historia" (historia clínica), the French IPP and dossier, "Patientennummer", "Fallnummer",
+        # "Cartella clinica", "Patiëntnummer".
+        r"(?:no|n|nro|num|numero)_(?:historia|historia_clinica|historial|dossier|cartella)|historia_clinica|nhc|"
+        r"ipp|numero_ipp|dossier_patient|patientennummer|patienten_nummer|patienten_id|fallnummer|"
+        r"cartella_clinica|patientnummer|patient_nummer)"
     )
     text_pattern = (
         r"(?i:\bmrn|\bmedical\s+record(?:\s+(?:number|no\.?|num|#))?|\bchart\s*(?:number|no\.?|#))"

@@ -61,6 +61,32 @@ _NOT_STREET_WORDS = (
 _NOT_STREET_CLAUSE = r"\s(?:" + "|".join(_NOT_STREET_WORDS) + r")\s"
 
 
+# European street addresses in text. German and Dutch glue the street type to the name ("ring" is
+# left out: "Offering 3"); French, Spanish, Italian and Portuguese write it first, as a word.
+_GLUED_STREET = (
+    r"(?:straße|strasse|str\.|weg|allee|platz|gasse|damm|ufer|chaussee|straat|laan|plein|gracht|kade|"
+    r"singel|dijk|steeg)"
+)
+_TYPE_FIRST_WORDS = (
+    "rue", "avenue", "av.", "boulevard", "bd", "allee", "chemin", "impasse", "quai", "place",
+    "route", "cours", "square", "passage",
+)  # fmt: skip
+# "allée" and "travesía" need no keyword: the C pass keeps every type a candidate for non-ASCII text.
+_TYPE_FIRST = "|".join(word.replace(".", r"\.") for word in _TYPE_FIRST_WORDS) + "|allée"
+_TYPE_BEFORE_WORDS = (
+    "calle", "avenida", "avda", "plaza", "paseo", "camino", "carrer", "pasaje", "ronda",
+    "viale", "piazza", "corso", "vicolo", "largo", "rua", "travessa",
+)  # fmt: skip
+_TYPE_BEFORE = "|".join(_TYPE_BEFORE_WORDS) + r"|avda\.|travesía"
+# The street's name: capitalised words, a particle between them ("de la", "del", "di", "d'").
+_EU_STREET_NAME = (
+    r"(?:(?i:de la|de l['’]|del|de|du|des|d['’]|della|dei|di|da|do|dos)\s?)?[A-ZÀ-Ý][A-Za-zÀ-ÖØ-öø-ÿ\d'’-]*"
+    r"(?:\s(?:(?i:de la|del|de|du|des|della|di|da)\s)?[A-ZÀ-Ý][A-Za-zÀ-ÖØ-öø-ÿ\d'’-]*){0,3}"
+)
+# A postcode and a town after the street ("…, 32218 Wolfenbüttel", "…, 75008 Paris"): part of the address.
+_EU_TOWN = r"(?:,?\s\d{4,5}\s[A-ZÀ-Ý][A-Za-zÀ-ÖØ-öø-ÿ\d'’-]*(?:[ -][A-ZÀ-Ý][A-Za-zÀ-ÖØ-öø-ÿ\d'’-]*)?)?"
+
+
 class StreetAddressRecognizer(Recognizer):
     id_type = IdType.STREET_ADDRESS
     # Not "mac_address", "ip_address", "email_address": those belong to later recognizers.
@@ -69,7 +95,12 @@ class StreetAddressRecognizer(Recognizer):
         + ANY_PREFIX
         + (
             r"(?:address|addr|street|street_address|street_addr|street_name|address_line_?\d?|addr_line_?\d?|"
-            r"address_\d|full_address|residence|residential_address|mailing_address|home_address)"
+            r"address_\d|full_address|residence|residential_address|mailing_address|home_address|"
+            # Other languages (accents folded): "Dirección", "Domicilio", "Adresse", "Straße", "Anschrift",
+            # "Indirizzo", "Straat", "Endereço".
+            r"direccion|direccion_postal|domicilio|calle|adresse|adresse_postale|rue|anschrift|wohnanschrift|"
+            r"wohnadresse|strasse|strasse_und_hausnummer|strasse_hausnummer|indirizzo|indirizzo_di_residenza|"
+            r"residenza|adres|woonadres|straat|straatnaam|endereco|morada)"
         )
     )
     by_values = True
@@ -84,6 +115,28 @@ class StreetAddressRecognizer(Recognizer):
         TextPattern(
             r"\b(?P<v>(?i:p\.? ?o\.? ?box|post office box)\s*#?\s*\d{1,6})\b",
             TextHint(keywords=("po", "p.o", "p o", "p. o", "post office")),
+            "validate_by_context",
+        ),
+        # European forms, with the postcode and town after them when present:
+        # the street type glued to its name, the number after ("Hauptstraße 5", "Eberthallee 94a",
+        # "Gaby-Heinrich-Allee 15, 32218 Wolfenbüttel", "Kerkstraat 12");
+        TextPattern(
+            rf"\b(?P<v>(?:(?:[A-ZÄÖÜ][a-zäöüßé]+-)+(?i:{_GLUED_STREET})|(?:[A-ZÄÖÜ][a-zäöüßé]+-)*[A-ZÄÖÜ][a-zäöüßé]*"
+            rf"{_GLUED_STREET})\s?\d{{1,3}}(?:\s?[a-zA-Z])?\b{_EU_TOWN})",
+            TextHint(shapes=("digit",)),
+            "validate_by_context",
+        ),
+        # the number first, then the street type and its name ("168, rue de Olivier", "12 bis avenue Foch");
+        TextPattern(
+            rf"\b(?P<v>\d{{1,4}}(?:\s?(?:bis|ter))?,?\s(?i:{_TYPE_FIRST})\s{_EU_STREET_NAME}{_EU_TOWN})",
+            TextHint(keywords=_TYPE_FIRST_WORDS, requires=("digit",)),
+            "validate_by_context",
+        ),
+        # the street type and its name, then the number ("Calle Mayor, 12", "Via Roma 12", "Rua Augusta 5").
+        TextPattern(
+            rf"(?P<v>(?:\b(?i:{_TYPE_BEFORE})|\bVia|\bC/)\s?{_EU_STREET_NAME},?\s(?:(?i:n[ºo°.]?)\s?)?"
+            rf"\d{{1,4}}(?:\s?[a-zA-Z])?\b{_EU_TOWN})",
+            TextHint(keywords=_TYPE_BEFORE_WORDS, exact=("Via", "C/"), requires=("digit",)),
             "validate_by_context",
         ),
         # HL7 PID-11: the patient's address (street^other^city^state^zip^country), by its position.
@@ -147,7 +200,9 @@ class ZipCodeRecognizer(Recognizer):
         ANY_PREFIX
         + (
             r"(?:zip|zipcode|zip_code|zip5|zip4|zip_plus_4|zip_plus4|postal_code|postalcode|postcode|post_code|"
-            r"postal|plz)"
+            r"postal|plz|"
+            # Other languages: "Código postal", "C.P.", "Code postal", "Postleitzahl", "CAP", "CEP".
+            r"codigo_postal|cod_postal|cp|c_p|code_postal|postleitzahl|cap|c_a_p|codice_postale|cep)"
         )
         + ID_SUFFIX
     )

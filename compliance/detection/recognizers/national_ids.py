@@ -30,8 +30,10 @@ from compliance.vocabulary import IdType
 
 class SsnRecognizer(Recognizer):
     id_type = IdType.SSN
+    # Not another country's social security ("Nº Seguridad Social", "Previdência Social"): foreign_ids.py.
     header = (
-        ANY_PREFIX
+        r"(?!(?:[a-z0-9]+_)*(?:seguridad|seguranca|previdencia|securite|sicurezza)_social)"
+        + ANY_PREFIX
         + (
             r"(?:ssn|ssns|social_security|social_security_number|social_security_no|social_security_num|"
             r"social_sec_number|social_sec_no|ss_number|ss_no|soc_sec_no|soc_sec_number|social|soc_sec|ss)"

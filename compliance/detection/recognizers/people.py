@@ -12,7 +12,12 @@ import pyarrow.compute as pc
 
 from compliance.detection.arrays import UNDECIDED, lengths, matches, native_check, to_mask
 from compliance.detection.hints import TextHint
-from compliance.detection.recognizers.base import HL7_PID_HINT, Recognizer, TextPattern, hl7_pid_field
+from compliance.detection.recognizers.base import (
+    HL7_PID_HINT,
+    Recognizer,
+    TextPattern,
+    hl7_pid_field,
+)
 from compliance.vocabulary import IdType
 
 # Given names that are as often common words, months or places ("Will", "May", "Grace", "Georgia"):
@@ -72,6 +77,29 @@ def _given_names() -> list[str]:
 _GIVEN = _given_names()
 
 
+def _shortest_prefixes(words: set[str]) -> tuple[str, ...]:
+    """The words none of the others starts ("Ann" stands for "Anna" and "Annabelle" too): the C
+    prefilter matches a keyword as a word's start, so the shorter list passes the same texts and
+    costs less per word (10,000 names share a few hundred two-letter buckets)."""
+    kept: list[str] = []
+    for word in sorted(words):
+        if not kept or not word.startswith(kept[-1]):
+            kept.append(word)
+    return tuple(kept)
+
+
+def _hint_words(names: list[str]) -> set[str]:
+    return {word for name in names if (word := _hint_word(name))}
+
+
+def _hint_word(name: str) -> str | None:
+    """What the C prefilter looks for of a given name: its ASCII start ("Jean" of "Jean-Pierre"); None
+    for a name with a non-ASCII second letter ("Máxima", "Jürgen"): a text holding it has a non-ASCII
+    byte, for which the C pass keeps every type a candidate."""
+    start = re.match(r"[A-Za-z]+", name)[0]
+    return start if len(start) >= 2 else None
+
+
 class PersonNameRecognizer(Recognizer):
     id_type = IdType.PERSON_NAME
     # Qualified names ("patient_first_name", "cardholder_name", "pcp_name") or bare "name", and the
@@ -88,6 +116,16 @@ class PersonNameRecognizer(Recognizer):
         r"policyholder|policy_holder|borrower|cosigner|co_signer|debtor|landlord|renter|lessee|donor|"
         r"decedent|child|infant|son|daughter|sibling|emergency|ec|nok|resident)_?names?|"
         r"names?|surname|forename|given_names?|"
+        # The same in the languages of the exports we see (headers.normalize_header folds accents):
+        # "Nombre", "Apellidos", "Prénom", "Nachname", "Cognome", "Voornaam"; and the noun-first
+        # qualified form of Romance languages: "nombre_del_paciente", "nom_patient".
+        r"nombres?|apellidos?|primer_apellido|segundo_apellido|nombre_completo|nombre_y_apellidos|"
+        r"prenoms?|nom|noms|nom_de_famille|nom_de_naissance|nom_d_usage|nom_complet|nom_prenom|"
+        r"vorname|vornamen|nachname|familienname|geburtsname|zuname|cognome|nome|nome_completo|"
+        r"voornaam|voornamen|achternaam|naam|roepnaam|sobrenome|"
+        r"(?:nombre|apellidos?|nom|prenom|nome|cognome)_(?:del_|de_l_|de_|du_|della_|dello_|dell_)?"
+        r"(?:paciente|patient|paziente|cliente|client|empleado|salarie|dipendente|titular|titulaire|tutor|"
+        r"assure|assicurato|contacto|contact|medico|medecin|padre|madre|pere|mere)|"
         # A name part of the people a record names by role: "Subscriber Last", "patient_first", "Pt Middle".
         r"(?:[a-z0-9]+_)*(?:patient|pt|subscriber|dependent|dependant|member|insured|guarantor|policyholder|"
         r"beneficiary|cardholder|holder|account_holder|customer|client|employee|applicant|guardian|parent|"
@@ -95,17 +133,25 @@ class PersonNameRecognizer(Recognizer):
         r"physician|provider|doctor|referring|attending|rendering|ordering|signer|witness)_"
         r"(?:first|last|middle|given|family|maiden|sur|fore|full|legal|preferred)|"
         r"patient|customer|cardholder|card_holder|account_holder|requester|requestor|assignee|"
+        # The person a record is about, named by role: "Employee", "Applicant", "Tenant".
+        r"employee|staff_member|worker|applicant|candidate|tenant|student|traveler|traveller|passenger|"
+        r"empleado|paciente|salarie|mitarbeiter|dipendente|medewerker|werknemer|"
         # Bare name parts and the people a record names by relation ("First", "Guardian", "Spouse").
         r"first|last|middle|given|family|maiden|guardian|parent|spouse|mother|father|"
         r"caregiver|kin|relative|beneficiary|subscriber|guarantor|insured|policyholder|policy_holder|holder|"
         r"(?:[a-z0-9]+_)*(?:pcp|referring|attending|ordering|rendering|treating|primary_care)_"
         r"(?:md|dr|doctor|physician|provider|clinician)|physician|doctor|attending|next_of_kin"
     )
+    # Titles of other languages: "M. Émile Navarro", "Mme Dubois", "Herr Becker", "Frau Dr. Vogel",
+    # "Sra. Pérez", "Sig.ra Bianchi", "Dott. Rossi", "Dhr. de Vries", "Mevr. Jansen".
+    _OTHER_TITLES = (
+        r"\b(?:Mme|Mlle|Herr|Frau|Sra|Srta|Sig\.ra|Sig\.na|Dott\.ssa|Dhr|Mevr)\.?|\b(?:M|Sr|Sig|Dott)\."
+    )
     # A label ("Patient:", "Name:", and JSON keys: "name": "...", "firstName": "...") or a title.
     _LABEL = r"(?i:\b(?:patient|patient name|name|pt|(?:first|last|full|given|family|middle)_?name))\"?\s*:"
     _WORD = r"(?:[A-ZÀ-ÖØ-Þ](?:[a-zß-öø-ÿ]|['’][A-ZÀ-ÖØ-Þ])[A-Za-zÀ-ÖØ-öø-ÿ'’-]*|[A-ZÀ-ÖØ-Þ]{2,}\b)"
     text_pattern = (
-        rf"(?:{_LABEL}|\b(?:Mr|Mrs|Ms|Miss|Mx)\.?|\b(?:Dr|Prof)\.)"
+        rf"(?:{_LABEL}|\b(?:Mr|Mrs|Ms|Miss|Mx)\.?|\b(?:Dr|Prof)\.|{_OTHER_TITLES})"
         # A title after a label is not part of the name: "Name: Dr. Priya Raman", {"name":"Mr Lee"}.
         r"\s*\"?(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?\s+)?(?P<v>(?:(?:van|von|de|der|den|het|'t|te|op|die|di|da|del|della|du|le|la|ter|ten|zu|zur|al|el|"
         r"bin|ben|dos|das|do) ){0,2}"
@@ -113,7 +159,13 @@ class PersonNameRecognizer(Recognizer):
         r"(?: (?:[A-ZÀ-ÖØ-Þ](?:[a-zß-öø-ÿ]|['’][A-ZÀ-ÖØ-Þ])[A-Za-zÀ-ÖØ-öø-ÿ'’-]*|[A-ZÀ-ÖØ-Þ]{2,}\b)){0,2})"
     )
     _LABEL_WORDS = ("patient", "name", "pt", "first", "last", "full", "given", "family", "middle")
-    text_hint = TextHint(keywords=_LABEL_WORDS, exact=("Mr", "Ms", "Miss", "Mx", "Dr.", "Prof."))
+    text_hint = TextHint(
+        keywords=_LABEL_WORDS,
+        exact=(
+            "Mr", "Ms", "Miss", "Mx", "Dr.", "Prof.", "Mme", "Mlle", "M.", "Herr", "Frau", "Sra", "Srta", "Sr.",
+            "Sig.", "Dott.", "Dhr", "Mevr",
+        ),
+    )  # fmt: skip
     # Notes typed in lower case ("referred by dr. evans", "name: geoffrey williams"): a title with
     # its full stop, or a name label, then one or two words, the first not a common word.
     context_patterns = (
@@ -121,6 +173,11 @@ class PersonNameRecognizer(Recognizer):
         TextPattern(
             rf"{_LABEL}\s*\"?(?P<v>{_WORD},\s?{_WORD}(?: [A-Z]\.?\b| [A-Z][a-z][A-Za-z'’-]*)?)",
             TextHint(keywords=_LABEL_WORDS),
+        ),
+        # Said in a call or a chat: "my name is Oluwaseun Adeyemi", "my name's Siobhan Kelly".
+        TextPattern(
+            rf"(?i:\bmy name(?:'s| is))\s+(?P<v>{_WORD}(?: {_WORD}){{0,2}})",
+            TextHint(keywords=("my name",)),
         ),
         # HL7 PID-5: FAMILY^GIVEN^MIDDLE...; the position is the evidence.
         TextPattern(
@@ -144,7 +201,7 @@ class PersonNameRecognizer(Recognizer):
     untitled_pattern = TextPattern(
         r"\b(?P<v>(?:" + "|".join(_GIVEN) + r")(?P<middle> [A-Z]\.?| " + _NAME_WORD + r")? "
         rf"(?:{_PARTICLES} ){{0,2}}(?P<last>(?:Mc|Mac|O['’]|D['’]|d['’])?{_NAME_WORD}(?:-{_NAME_WORD})?))\b",
-        TextHint(exact=tuple(sorted({re.match(r"[A-Za-z]+", name)[0] for name in _GIVEN}))),
+        TextHint(exact=_shortest_prefixes(_hint_words(_GIVEN))),
         "validate_untitled",
     )
     _NOT_SURNAME_VALUES: ClassVar[pa.Array] = pa.array(sorted(_NOT_SURNAME))
