@@ -36,7 +36,7 @@ demo: up  ## generate sample files, process them, print a summary from PostgreSQ
 	@$(PY) -m include.demo
 
 test: setup  ## lint + the whole test suite against real services it starts and stops
-	@bash scripts/test.sh
+	@bash scripts/test.sh $(TEST_ARGS)
 
 chaos: setup  ## fault cases too slow for `make test`: Spark, PostgreSQL and the broker killed mid-file
 	@bash scripts/test.sh -m chaos tests/integration/test_faults.py
