@@ -96,7 +96,10 @@ _GIVEN_FOLDED = pa.array(
     sorted({unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode() for name in _ALL_GIVEN})
 )
 # A capitalised name word ("Oluwaseun", "O'Brien", "Vallée") or one in capitals ("OKAFOR").
-_ANY_NAME_WORD = r"(?:[A-ZÀ-ÖØ-Þ](?:[a-zß-öø-ÿ]|['’][A-ZÀ-ÖØ-Þ])[A-Za-zÀ-ÖØ-öø-ÿ'’-]*|[A-ZÀ-ÖØ-Þ]{2,}\b)"
+_ANY_NAME_WORD = (
+    r"(?:[A-ZÀ-ÖØ-Þ](?:[a-zß-öø-ÿ]|['’][A-ZÀ-ÖØ-Þ])[A-Za-zÀ-ÖØ-öø-ÿ]*(?:[-'’][A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿ]*)*"
+    r"|[A-ZÀ-ÖØ-Þ]{2,}(?:[-'’][A-ZÀ-ÖØ-Þ]+)*\b)"
+)
 # Words that say the next two capitalised words are a person, whoever it is ("spoke with Imani
 # Boone", "Emergency contact Chiamaka Obi", "it's Oluwaseun Adeyemi", "daughter Ngozi Okafor",
 # "Patient Zainab Smith reports"): the context is the evidence, no list of given names is needed.
