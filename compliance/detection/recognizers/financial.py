@@ -218,7 +218,8 @@ class BankAccountRecognizer(Recognizer):
         # "sort code 20-00-00 acc 55779911": the dashed sort code and an 8-digit account number.
         TextPattern(
             r"\b(?P<v>\d{2}-\d{2}-\d{2}\s+(?:(?i:acc(?:ount)?|acct|a/c)\.?\s*(?:(?i:no|number)\.?\s*)?[:#]?\s*)?\d{8})\b",
-            TextHint(shapes=("digit",)),
+            # Both numbers hold 14 digits in a run of digits, spaces and dashes, unless a word is between.
+            TextHint(shapes=("card_digits",), keywords=("acc", "a/c")),
         ),
     )
 

@@ -257,13 +257,13 @@ class ZipCodeRecognizer(Recognizer):
     @staticmethod
     def _other_countries(values: pa.Array) -> np.ndarray:
         """Postcodes of other countries, where a header says postcode: 4 digits (AU, AT, BE, CH, DK, NL,
-        NO...), 6 (IN, CN, RU, SG), NL 1234 AB, PL 12-345, PT 1234-567, BR 12345-678, JP 123-4567."""
+        NO...; Australia's Northern Territory and ACT start with 0: 0800, 0200), 6 (IN, CN, RU, SG), NL 1234 AB, PL 12-345, PT 1234-567, BR 12345-678, JP 123-4567."""
         return validate_where(
             values,
             containing(values, DIGITS),
             lambda some: matches(
                 some,
-                r"^(?:[1-9]\d{3}|\d{6}|[1-9]\d{3} ?[A-Za-z]{2}|\d{2}-\d{3}|\d{4}-\d{3}|\d{5}-\d{3}|\d{3}-\d{4})$",
+                r"^(?:[1-9]\d{3}|0[289]\d{2}|\d{6}|[1-9]\d{3} ?[A-Za-z]{2}|\d{2}-\d{3}|\d{4}-\d{3}|\d{5}-\d{3}|\d{3}-\d{4})$",
             ),
         )
 
