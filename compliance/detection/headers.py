@@ -46,7 +46,8 @@ def without_ordinal(normalized: str) -> str | None:
 
 
 # Abbreviations of the headers people type in EHR, claims and core-banking exports ("PtFName",
-# "PAT_BRTH_DT", "SUBSCR_NM", "MBR_ID", "PHN", "MBL", "NATL_ID"), token by token.
+# "PAT_BRTH_DT", "SUBSCR_NM", "MBR_ID", "PHN", "MBL", "NATL_ID"), token by token. Not "ph": a lab
+# result column "PH" holds pH values, not phone numbers.
 _ABBREVIATIONS = {
     "pt": "patient",
     "pat": "patient",
@@ -73,7 +74,6 @@ _ABBREVIATIONS = {
     "mob": "mobile",
     "mobl": "mobile",
     "phn": "phone",
-    "ph": "phone",
     "phne": "phone",
     "natl": "national",
     "ntnl": "national",
