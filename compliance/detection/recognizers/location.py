@@ -146,8 +146,9 @@ class StreetAddressRecognizer(Recognizer):
             r"(?i:\b(?:new|home|shipping|billing|mailing|postal|delivery|residential|forwarding|current)\s+address|"
             r"\baddress\s+(?:change\s+)?(?:to|is|now)|\bmoved\s+to|\brelocated\s+to|\blives\s+at|\bresides\s+at|"
             r"\bresiding\s+at)\s*[:-]?\s*(?P<v>(?:\d|(?i:flat|apt|apartment|unit|suite|studio|level|floor|house|door|plot)\b|(?i:h\.?\s?no)\.?)"
-            # The clause ends at a full stop before a capital ("Apt. 044, V2G1C7. Thanks"), not at "Apt. 044".
-            r"(?:[^.;\n]|\.(?:[^\s]|\s+[^A-Z\s])){4,80}?)(?:\.\s+[A-Z]|[;\n]|\.?\s*$)",
+            # The clause ends at a full stop before a capital ("Apt. 044, V2G1C7. Thanks"), not at "Apt. 044";
+            # the match ends with the value, so its spans are found without Python.
+            r"(?:[^.;\n]|\.(?:[^\s]|\s+[^A-Z\s]))+)",
             TextHint(
                 keywords=("address", "moved", "relocated", "lives", "resides", "residing"),
                 requires=("digit",),

@@ -103,81 +103,30 @@ _ANY_NAME_WORD = (
 # Words that say the next two capitalised words are a person, whoever it is ("spoke with Imani
 # Boone", "Emergency contact Chiamaka Obi", "it's Oluwaseun Adeyemi", "daughter Ngozi Okafor",
 # "Patient Zainab Smith reports"): the context is the evidence, no list of given names is needed.
+_MADE_OUT = ("updated", "created", "opened", "closed", "registered", "booked", "issued", "scheduled", "refunded",
+             "reissued", "payable", "made out")  # fmt: skip
+_BY = ("accompanied", "referred", "seen", "signed", "witnessed", "verified", "authorised", "authorized")
 _PERSON_CONTEXT = (
-    r"(?i:\b(?:spoke|speaking|spoken|talked|talking|speak|talk)\s+(?:with|to)|\b(?:emergency\s+)?contact(?:ed)?|"
-    r"\b(?:lives|living|home|stays|staying)\s+(?:with|w/)|"
+    r"(?i:\b(?:spoke|speaking|spoken|talked|talking|speak|talk) (?:with|to)|\b(?:emergency )?contact(?:ed)?|"
+    r"\b(?:lives|living|home|stays|staying) (?:with|w/)|"
     # Records made out to someone: "account updated for Ngozi Okafor", "cheque payable to Imani Boone".
-    r"\b(?:updated|created|opened|closed|registered|booked|issued|scheduled|refunded|reissued|payable|made\s+out)"
-    r"\s+(?:to|for)|"
-    r"\baccompanied\s+by|\bon\s+behalf\s+of|\b(?:referred|seen|signed|witnessed|verified|authori[sz]ed)\s+by|"
-    r"\bjoint\s+holder|\bnext\s+of\s+kin|\bnok|"
+    rf"\b(?:{'|'.join(_MADE_OUT)}) (?:to|for)|\b(?:{'|'.join(_BY)}) by|\bon behalf of|\bjoint holder|"
+    r"\bnext of kin|\bnok|"
     r"\b(?:daughter|son|wife|husband|spouse|mother|father|mom|mum|dad|brother|sister|partner|guardian|caregiver|"
     r"carer|friend|neighbou?r|niece|nephew|aunt|uncle|grand(?:mother|father|son|daughter)|fianc[ée]e?))"
 )
-# What the C prefilter looks for of those words: word starts, and whole words (cheaper: "son" is no
-# hint in "Sony", nor "dad" in "Dade").
+# What the C prefilter looks for of those words: word starts (the phrases as written: one space), and
+# whole words (cheaper: "son" is no hint in "Sony", nor "dad" in "Dade").
 _PERSON_CONTEXT_STARTS = (
-    "spoke",
-    "speak",
-    "talk",
-    "contact",
-    "neighbo",
-    "grand",
-    "fianc",
-    "authori",
-    "made out",
-)
+    "spoke ", "speak", "talk", "contact", "neighbo", "grand", "fianc", "on behalf of", "joint holder",
+    "next of kin", "lives with", "living with", "home with", "home w/", "stays with", "staying with",
+    *(f"{verb} {to}" for verb in _MADE_OUT for to in ("to", "for")),
+    *(f"{verb} by" for verb in _BY),
+)  # fmt: skip
 _PERSON_CONTEXT_WORDS = (
-    "spoken",
-    "emergency",
-    "lives",
-    "living",
-    "home",
-    "stays",
-    "staying",
-    "accompanied",
-    "on",
-    "referred",
-    "seen",
-    "signed",
-    "witnessed",
-    "verified",
-    "joint",
-    "next",
-    "nok",
-    "updated",
-    "created",
-    "opened",
-    "closed",
-    "registered",
-    "booked",
-    "issued",
-    "scheduled",
-    "refunded",
-    "reissued",
-    "payable",
-    "daughter",
-    "son",
-    "wife",
-    "husband",
-    "spouse",
-    "mother",
-    "father",
-    "mom",
-    "mum",
-    "dad",
-    "brother",
-    "sister",
-    "partner",
-    "guardian",
-    "caregiver",
-    "carer",
-    "friend",
-    "niece",
-    "nephew",
-    "aunt",
-    "uncle",
-)
+    "nok", "daughter", "son", "wife", "husband", "spouse", "mother", "father", "mom", "mum", "dad", "brother",
+    "sister", "partner", "guardian", "caregiver", "carer", "friend", "niece", "nephew", "aunt", "uncle",
+)  # fmt: skip
 _RELATION_WORDS = (
     "spouse",
     "wife",
