@@ -109,8 +109,8 @@ class Detector:
         present = np.asarray(pc.fill_null(pc.and_(lat.is_valid(), lon.is_valid()), False))
         return present.any() and _rate(gps.validate_pair(lat, lon)[present]) >= VALUES_THRESHOLD
 
-    def _classify_column(self, field: str, column: pa.Array) -> ColumnClass:
-        name = headers.normalize_header(field)
+    def _classify_column(self, field: str, column: pa.Array, reading: str | None = None) -> ColumnClass:
+        name = reading or headers.normalize_header(field)
         if headers.NOT_IDENTIFIER.fullmatch(name):
             return ColumnClass(field, ColumnRole.NOT_IDENTIFIER)
         if headers.CONSENT.fullmatch(name):
@@ -144,6 +144,10 @@ class Detector:
             return self._identifier(field, named, "header+values" if rate > 0 else "header")
         if headers.FREE_TEXT.fullmatch(name) or (bare and headers.FREE_TEXT.fullmatch(bare)):
             return ColumnClass(field, ColumnRole.FREE_TEXT)
+        # "PAT_BRTH_DT", "SUBSCR_NM", "MRN_NO": the header read with its abbreviations spelled out.
+        spelled = headers.spelled_out(name, lambda text: any(r.names(text) for r in self.recognizers))
+        if reading is None and spelled is not None:
+            return self._classify_column(field, column, spelled)
         proven = self._type_by_values(sample)
         if proven is not None:
             return self._identifier(field, proven, "values")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 
 # Any leading qualifier tokens: "patient_ssn", "billing_zip", "client_ip".
 ANY_PREFIX = r"(?:[a-z0-9]+_)*"
@@ -42,6 +43,100 @@ def without_ordinal(normalized: str) -> str | None:
     None when there is none."""
     match = re.fullmatch(r"(.*[a-z])[0-9]{1,2}", normalized)
     return match[1] if match else None
+
+
+# Abbreviations of the headers people type in EHR, claims and core-banking exports ("PtFName",
+# "PAT_BRTH_DT", "SUBSCR_NM", "MBR_ID", "PHN", "MBL", "NATL_ID"), token by token. Not "ph": a lab
+# result column "PH" holds pH values, not phone numbers.
+_ABBREVIATIONS = {
+    "pt": "patient",
+    "pat": "patient",
+    "ptnt": "patient",
+    "patnt": "patient",
+    "fname": "first_name",
+    "fnm": "first_name",
+    "frst": "first",
+    "lname": "last_name",
+    "lnm": "last_name",
+    "lst": "last",
+    "mname": "middle_name",
+    "nm": "name",
+    "nme": "name",
+    "brth": "birth",
+    "bth": "birth",
+    "brthdt": "birth_date",
+    "dt": "date",
+    "dte": "date",
+    "dos": "service_date",
+    "disch": "discharge",
+    "adm": "admission",
+    "mbl": "mobile",
+    "mob": "mobile",
+    "mobl": "mobile",
+    "phn": "phone",
+    "phne": "phone",
+    "natl": "national",
+    "ntnl": "national",
+    "ntl": "national",
+    "mbr": "member",
+    "membr": "member",
+    "subscr": "subscriber",
+    "sbscr": "subscriber",
+    "subsc": "subscriber",
+    "emp": "employee",
+    "empl": "employee",
+    "cust": "customer",
+    "benef": "beneficiary",
+    "bene": "beneficiary",
+    "guar": "guarantor",
+    "depd": "dependent",
+    "dep": "dependent",
+    "rndr": "rendering",
+    "attn": "attending",
+    "addr": "address",
+    "adr": "address",
+    "addrs": "address",
+    "eml": "email",
+    "acct": "account",
+    "nbr": "number",
+    "num": "number",
+    "no": "number",
+    "nr": "number",
+}
+# "F Name", "L_NM": an initial before a name token.
+_NAME_INITIAL = re.compile(r"(?:(?<=_)|^)([flm])_name(?=_|$)")
+_INITIALS = {"f": "first", "l": "last", "m": "middle"}
+# Trailing number words the identifier rules do not spell after every head word ("MRN_NO").
+_NUMBER_SUFFIX = re.compile(r"(?:_number)+$")
+
+
+@functools.lru_cache(maxsize=4096)
+def expanded_readings(normalized: str) -> tuple[str, ...]:
+    """Other readings of a normalised header with its abbreviations spelled out ("pt_f_name" ->
+    "patient_first_name", "pat_brth_dt" -> "patient_birth_date", "mrn_no" -> "mrn_number" and
+    "mrn"); empty when there is nothing to spell out. The rules are tried on the header as written
+    first: these readings only name columns the written header left unnamed."""
+    words = [_ABBREVIATIONS.get(word, word) for word in normalized.split("_")]
+    spelled = _NAME_INITIAL.sub(lambda m: f"{_INITIALS[m[1]]}_name", "_".join(words))
+    readings = [spelled] if spelled != normalized else []
+    bare = _NUMBER_SUFFIX.sub("", spelled)
+    if bare and bare != spelled:
+        readings.append(bare)
+    return tuple(readings)
+
+
+def spelled_out(normalized: str, names_type: Callable[[str], bool]) -> str | None:
+    """The first reading of `expanded_readings` that names a column role: an identifier type (by
+    `names_type`), free text, a sensitive attribute, a record date, a quasi-identifier or a GPS half."""
+    for reading in expanded_readings(normalized):
+        if (
+            names_type(reading)
+            or any(rule.fullmatch(reading) for rule in (FREE_TEXT, SENSITIVE, RECORD_DATE))
+            or quasi_kind(reading) is not None
+            or gps_half(reading) is not None
+        ):
+            return reading
+    return None
 
 
 def header_rule(pattern: str) -> re.Pattern[str]:

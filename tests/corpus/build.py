@@ -99,6 +99,11 @@ FIXTURES = {
     "fr_personnel.csv": "mixed",
     "de_mitarbeiter.csv": "mixed",
     "it_pazienti.csv": "healthcare",
+    # Probe round 5 (issue 11): export styles of other systems and countries, hand-typed formats.
+    "ehr_discharge_narrative.csv": "healthcare",
+    "bank_statement_memos.jsonl": "financial",
+    "nested_device_pings.jsonl": "location",
+    "commonwealth_customers.csv": "mixed",
 }
 
 

@@ -101,6 +101,12 @@ class DeviceIdRecognizer(Recognizer):
             ),
             "validate_context",
         ),
+        # A MAC address in Cisco's dotted form after its key ("mac": "a4b1.c2d3.e4f5", "MAC 0011.2233.4455").
+        TextPattern(
+            r"(?i:\bmac(?:[\s_-]?addr(?:ess)?)?)\"?\s*[:=#]?\s*\"?(?P<v>[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})\b",
+            TextHint(keywords=("mac",)),
+            "validate_context",
+        ),
     )
 
     def validate(self, values: pa.Array) -> np.ndarray:

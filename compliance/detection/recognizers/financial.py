@@ -203,16 +203,23 @@ class BankAccountRecognizer(Recognizer):
         r"(?:sort_code|bsb|routing|routing_number|aba)_(?:and_)?(?:account|acct)(?:_(?:number|no|num))?)"
     )
     text_pattern = (
-        r"(?i:\b(?:bank\s+)?(?:account|acct)\.?\s*(?:number|no\.?|num|#)|\bacct\.?|\brouting(?:\s+number)?|"
+        r"(?i:\b(?:bank\s+)?(?:account|acct)\.?\s*(?:number|no\.?|num|#)|\bacct\.?|\bacc\b\.?|\brouting(?:\s+number)?|"
         r"\baba)\s*[:#]?\s*(?P<v>\d[\d -]{2,20}\d)\b"
     )
-    text_hint = TextHint(keywords=("account", "acct", "routing", "aba"))
+    text_hint = TextHint(keywords=("account", "acct", "acc", "routing", "aba"))
     # A UK sort code (the branch half of a bank account), alone or with its account number:
     # "sort code 20-00-00", "Sort code: 40-47-84 / 70872490", JSON "sort_code":"200000".
     context_patterns = (
         TextPattern(
             r"(?i:\bsort[\s_-]*code)\"?\s*[:#]?\s*\"?(?P<v>\d{2}[- ]?\d{2}[- ]?\d{2}(?:\s*/\s*\d{6,10})?)\b",
             TextHint(keywords=("sort",)),
+        ),
+        # UK bank details written as a pair, with or without their words: "20-00-00 55779911",
+        # "sort code 20-00-00 acc 55779911": the dashed sort code and an 8-digit account number.
+        TextPattern(
+            r"\b(?P<v>\d{2}-\d{2}-\d{2}\s+(?:(?i:acc(?:ount)?|acct|a/c)\.?\s*(?:(?i:no|number)\.?\s*)?[:#]?\s*)?\d{8})\b",
+            # Both numbers hold 14 digits in a run of digits, spaces and dashes, unless a word is between.
+            TextHint(shapes=("card_digits",), keywords=("acc", "a/c")),
         ),
     )
 

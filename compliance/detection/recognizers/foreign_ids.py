@@ -170,6 +170,21 @@ def _spanish_nss(codes: np.ndarray) -> np.ndarray:
     return (body % 97 == as_int(digits[:, 10:])) & (province >= 1) & _not_repeated(digits)
 
 
+def _indian_pan(codes: np.ndarray) -> np.ndarray:
+    """India's PAN has no check character: its shape (the fourth letter the holder's kind) is all."""
+    return np.ones(len(codes), dtype=bool)
+
+
+def _medicare_au(codes: np.ndarray) -> np.ndarray:
+    """An Australian Medicare card number: eight digits weighted 1,3,7,9,1,3,7,9, their sum mod 10 the
+    ninth, then the issue number (and the person's position on the card, perhaps)."""
+    digits = _digits(codes)  # width 11: a 10-digit number has a padding 0 first
+    padded = (digits[:, 0] == 0)[:, None]
+    body = np.where(padded, digits[:, 1:10], digits[:, 0:9])
+    weighted = (body[:, :8] * np.array([1, 3, 7, 9, 1, 3, 7, 9])).sum(axis=1)
+    return (weighted % 10 == body[:, 8]) & (body[:, 0] >= 2) & (body[:, 0] <= 6)
+
+
 @dataclass(frozen=True)
 class _Format:
     """One country's identifier: its shape (full match over the upper-cased value), how many
@@ -187,6 +202,8 @@ _OMOCODE = "[0-9LMNPQRSTUV]"  # a digit of a codice fiscale, or the letter stand
 _CF_SHAPE = rf"[A-Z]{{6}}{_OMOCODE}{{2}}[ABCDEHLMPRST]{_OMOCODE}{{2}}[A-Z]{_OMOCODE}{{3}}[A-Z]"
 _NINO_SHAPE = r"[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]"
 _NIR_SHAPE = r"[1-478] ?\d{2} ?(?:0[1-9]|1[0-2]|[2-9]\d) ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}"
+# India's PAN: three letters, the holder's kind (P a person, C a company...), a letter, four digits, a letter.
+_PAN_SHAPE = r"[A-Z]{3}[ABCFGHJLPT][A-Z]\d{4}[A-Z]"
 _DNI_SHAPE = r"(?:\d{8}|[XYZ][ -]?\d{7})[ -]?[A-Z]"
 
 FORMATS: dict[str, _Format] = {
@@ -215,6 +232,8 @@ FORMATS: dict[str, _Format] = {
         _personnummer,
         evidence=r"^(?:1[89]|20)?\d{6}[-+]\d{4}$",
     ),
+    "indian_pan": _Format(rf"^{_PAN_SHAPE}$", (10,), 10, _indian_pan, evidence=rf"^{_PAN_SHAPE}$"),
+    "medicare_au": _Format(r"^[2-6]\d{3} ?\d{5} ?\d(?:[ /-]?\d)?$", (10, 11), 11, _medicare_au),
     "spanish_nss": _Format(r"^\d{2}[ /-]?\d{8}[ /-]?\d{2}$", (12,), 12, _spanish_nss),
     "belgian": _Format(
         r"^\d{2}\.?\d{2}\.?\d{2}[-. ]?\d{3}\.?\d{2}$",
@@ -280,6 +299,7 @@ _V_AADHAAR = r"[2-9]\d{3}[ -]?\d{4}[ -]?\d{4}"
 _V_CPF = r"\d{3}\.?\d{3}\.?\d{3}[-.]?\d{2}"
 _V_TFN = r"\d{3}[ -]?\d{3}[ -]?\d{2,3}"
 _V_PERSONNUMMER = r"(?:19|20)?\d{6}[-+]?\d{4}"
+_V_PAN = r"[A-Za-z]{3}[ABCFGHJLPTabcfghjlpt][A-Za-z]\d{4}[A-Za-z]"
 _V_BELGIAN = r"\d{2}\.?\d{2}\.?\d{2}[-. ]?\d{3}\.?\d{2}"
 # After a generic keyword ("national ID"), any country's shape; longer shapes first.
 _V_LONGER = (_V_CF, _V_NIR, _V_AADHAAR, _V_PERSONNUMMER, _V_CPF, _V_BELGIAN, _V_STEUER)
@@ -367,6 +387,11 @@ class NationalIdRecognizer(Recognizer):
             TextHint(keywords=("aadha", "adhaar", "uidai")),
             "validate_aadhaar",
         ),
+        TextPattern(
+            _keyword_form(r"\b(?:PAN\b|permanent\s+account\s+(?:number|num|no\b\.?))(?:\s*card)?", _V_PAN),
+            TextHint(keywords=("permanent account",), whole_words=("pan",)),
+            "validate_indian_pan",
+        ),
         TextPattern(_keyword_form(r"\bCPF\b\.?", _V_CPF), TextHint(whole_words=("cpf",)), "validate_cpf"),
         TextPattern(
             _keyword_form(r"\b(?:TFN\b|tax\s+file\s+(?:number|num|no\b\.?|#))", _V_TFN),
@@ -435,6 +460,9 @@ class NationalIdRecognizer(Recognizer):
 
     def validate_aadhaar(self, found: pa.StructArray) -> np.ndarray:
         return self._one(found, "aadhaar")
+
+    def validate_indian_pan(self, found: pa.StructArray) -> np.ndarray:
+        return self._one(found, "indian_pan")
 
     def validate_cpf(self, found: pa.StructArray) -> np.ndarray:
         return self._one(found, "cpf")

@@ -53,7 +53,9 @@ class DateOfBirthRecognizer(Recognizer):
     )
     _DATE = (
         r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2}\b)|\d{1,2}-\d{1,2}-\d{2,4}|"
-        r"(?i:[a-z]{3,9})\.? \d{1,2}(?i:st|nd|rd|th)?,? \d{4}|\d{1,2}(?i:st|nd|rd|th)? (?:(?i:of) )?(?i:[a-z]{3,9})\.?,? \d{4}"
+        r"(?i:[a-z]{3,9})\.? \d{1,2}(?i:st|nd|rd|th)?,? \d{4}|\d{1,2}(?i:st|nd|rd|th)? (?:(?i:of) )?(?i:[a-z]{3,9})\.?,? \d{4}|"
+        # A two-digit year after a month name, said rather than written ("4th of March '42", "Mar 4 '61").
+        r"(?i:[a-z]{3,9})\.? \d{1,2}(?i:st|nd|rd|th)?,? ['’]\d{2}\b|\d{1,2}(?i:st|nd|rd|th)? (?:(?i:of) )?(?i:[a-z]{3,9})\.?,? ['’]?\d{2}\b"
     )
     text_pattern = (
         r"(?i:\bdob\b|\bd\.o\.b\.?|\bdate of birth|\bborn(?:\s+on)?|\bbirth\s*date|\bbirthday|"
@@ -62,7 +64,7 @@ class DateOfBirthRecognizer(Recognizer):
         r"\bnacid[oa]\s+el|\bfecha\s+de\s+nacimiento|\bf\.\s?nac\.?|\bn[ée]e?\s+le|\bdate\s+de\s+naissance|"
         r"\bgeboren(?:\s+(?:am|op))?|\bgeb\.|\bgeburtsdatum|\bnat[oa]\s+il|\bdata\s+di\s+nascita|\bgeboortedatum)"
         # "DOB is 11/06/2003", "date of birth was March 3, 1982".
-        rf"\"?\s*[:#-]?\s*\"?(?:(?i:is|was)\s+)?(?P<v>{_DATE})"
+        rf"\"?\s*[:#-]?\s*\"?(?:(?i:is|was)\s+)?(?:(?i:the)\s+)?(?P<v>{_DATE})"
     )
     text_hint = TextHint(
         keywords=(
@@ -76,10 +78,10 @@ class DateOfBirthRecognizer(Recognizer):
     FORMATS = (
         "%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y", "%Y/%m/%d", "%d.%m.%Y", "%m-%d-%Y", "%d-%m-%Y", "%Y%m%d",
         "%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y",
-        "%m/%d/%y", "%d/%m/%y", "%d.%m.%y", "%m-%d-%y",
+        "%m/%d/%y", "%d/%m/%y", "%d.%m.%y", "%m-%d-%y", "%d %B %y", "%d %b %y", "%B %d %y", "%b %d %y",
     )  # fmt: skip
     # "6/9/60": a two-digit year, read only by the %y formats (%Y would read it as the year 60).
-    TWO_DIGIT_YEAR = r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2}$"
+    TWO_DIGIT_YEAR = r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2}$|^[^/.-]*[A-Za-z][^/-]* ['’]?\d{2}$"
     MAX_AGE_YEARS = 120
     # A parse must consume the whole value, and no FORMATS field or separator (nor any month name)
     # reads these characters: values holding one (tokens, masked values) skip the 15 attempts.
@@ -147,6 +149,7 @@ class DateOfBirthRecognizer(Recognizer):
     @staticmethod
     def _month_name_date(values: pa.Array) -> pa.Array:
         """The forms strptime reads: "Mar. 5 1980" -> "Mar 5 1980", "3rd of March, 1971" -> "3 March 1971"."""
+        values = pc.replace_substring_regex(values, r" ['’](\d{2})$", r" \1")
         values = pc.replace_substring_regex(values, r"\.(?: |$)", " ")
         values = pc.replace_substring_regex(values, r"(\d)(?i:st|nd|rd|th)\b,?(?: (?i:of)\b)?", r"\1")
         return pc.replace_substring_regex(values, r"^(\d{1,2} [A-Za-z]+),", r"\1")
@@ -174,7 +177,7 @@ class MrnRecognizer(Recognizer):
     )
     text_pattern = (
         r"(?i:\bmrn|\bmedical\s+record(?:\s+(?:number|no\.?|num|#))?|\bchart\s*(?:number|no\.?|#))"
-        r"\"?\s*[:#]?\s*\"?(?P<v>[A-Za-z0-9][A-Za-z0-9-]{5,13})\b"
+        r"\"?\s*(?:#\s*)?:?\s*\"?(?P<v>[A-Za-z0-9][A-Za-z0-9-]{5,13})\b"
     )
     text_hint = TextHint(keywords=("mrn", "medical", "chart"))
     # HL7 PID-3: the first id of the patient identifier list ("4871367^^^HOSP^MR").
@@ -242,8 +245,10 @@ class HealthPlanIdRecognizer(Recognizer):
     )
     text_pattern = (
         r"(?i:\bmember\s*id|\bhealth\s*plan\s*(?:id|number|no\.?)|\b(?P<national>national\s+)?insurance\s*(?:id|number|no\.?)|"
-        r"\bpolicy\s*(?:number|no\.?|#)|\bsubscriber\s*id|\bmedicare\s*(?:id|number)|\bmedicaid\s*(?:id|number))"
-        r"\"?\s*[:#]?\s*\"?(?P<v>[A-Za-z0-9][A-Za-z0-9-]{4,19})\b"
+        r"\bpolicy\s*(?:number|no\.?|#)|\bsubscriber\s*id|\bmedicare\s*(?:id|number)|\bmedicaid\s*(?:id|number)|"
+        # "Member W942673933 called", "member # XJ1234567": the id right after the word.
+        r"\bmember(?:\s*(?:number|no\.?|#))?)"
+        r"\"?\s*(?:#\s*)?:?\s*\"?(?P<v>[A-Za-z0-9][A-Za-z0-9-]{4,19})\b"
     )
     text_hint = TextHint(
         keywords=("member", "health", "insurance", "policy", "subscriber", "medicare", "medicaid")

@@ -139,6 +139,22 @@ class StreetAddressRecognizer(Recognizer):
             TextHint(keywords=_TYPE_BEFORE_WORDS, exact=("Via", "C/"), requires=("digit",)),
             "validate_by_context",
         ),
+        # Whatever follows words that announce an address, up to the end of the clause: "address
+        # change to Flat 9, Davies Parkways, M4 2NN", "moved to H.No. 51, Nazareth Road", "new
+        # address: 95/835, Bhatia Zila, 304432" (forms of any country, with their postcode).
+        TextPattern(
+            r"(?i:\b(?:new|home|shipping|billing|mailing|postal|delivery|residential|forwarding|current)\s+address|"
+            r"\baddress\s+(?:change\s+)?(?:to|is|now)|\bmoved\s+to|\brelocated\s+to|\blives\s+at|\bresides\s+at|"
+            r"\bresiding\s+at)\s*[:-]?\s*(?P<v>(?:\d|(?i:flat|apt|apartment|unit|suite|studio|level|floor|house|door|plot)\b|(?i:h\.?\s?no)\.?)"
+            # The clause ends at a full stop before a capital ("Apt. 044, V2G1C7. Thanks"), not at "Apt. 044";
+            # the match ends with the value, so its spans are found without Python.
+            r"(?:[^.;\n]|\.(?:[^\s]|\s+[^A-Z\s]))+)",
+            TextHint(
+                keywords=("address", "moved", "relocated", "lives", "resides", "residing"),
+                requires=("digit",),
+            ),
+            "validate_announced",
+        ),
         # HL7 PID-11: the patient's address (street^other^city^state^zip^country), by its position.
         TextPattern(hl7_pid_field(11, r"[^|^\n]*\d[^|\n]*"), HL7_PID_HINT, "validate_hl7_address"),
     )
@@ -170,6 +186,11 @@ class StreetAddressRecognizer(Recognizer):
 
     def validate_by_context(self, found: pa.StructArray) -> np.ndarray:
         return np.ones(len(found), dtype=bool)
+
+    def validate_announced(self, found: pa.StructArray) -> np.ndarray:
+        # A house number and a street or place word; not an IP, version or amount after "address".
+        value = found.field("v")
+        return matches(value, r"\d") & matches(value, r"[A-Za-zÀ-ÿ]{3,}") & ~matches(value, r"^[\d.:/]+$")
 
     def validate_hl7_address(self, found: pa.StructArray) -> np.ndarray:
         return hl7_token_free(found.field("v"))
@@ -237,13 +258,13 @@ class ZipCodeRecognizer(Recognizer):
     @staticmethod
     def _other_countries(values: pa.Array) -> np.ndarray:
         """Postcodes of other countries, where a header says postcode: 4 digits (AU, AT, BE, CH, DK, NL,
-        NO...), 6 (IN, CN, RU, SG), NL 1234 AB, PL 12-345, PT 1234-567, BR 12345-678, JP 123-4567."""
+        NO...; Australia's Northern Territory and ACT start with 0: 0800, 0200), 6 (IN, CN, RU, SG), NL 1234 AB, PL 12-345, PT 1234-567, BR 12345-678, JP 123-4567."""
         return validate_where(
             values,
             containing(values, DIGITS),
             lambda some: matches(
                 some,
-                r"^(?:[1-9]\d{3}|\d{6}|[1-9]\d{3} ?[A-Za-z]{2}|\d{2}-\d{3}|\d{4}-\d{3}|\d{5}-\d{3}|\d{3}-\d{4})$",
+                r"^(?:[1-9]\d{3}|0[289]\d{2}|\d{6}|[1-9]\d{3} ?[A-Za-z]{2}|\d{2}-\d{3}|\d{4}-\d{3}|\d{5}-\d{3}|\d{3}-\d{4})$",
             ),
         )
 
@@ -259,6 +280,11 @@ class ZipCodeRecognizer(Recognizer):
         return self.validate(value) & has_digit(value)
 
 
+_LAT_KEY = r"(?i:lat|latitude)"
+_LON_KEY = r"(?i:lon|lng|long|longitude)"
+_DECIMAL = r"[-+]?\d{1,3}\.\d+"
+
+
 class GpsRecognizer(Recognizer):
     id_type = IdType.GPS_COORDINATES
     header = ANY_PREFIX + (
@@ -271,6 +297,25 @@ class GpsRecognizer(Recognizer):
     PAIR = r"^\(?\s*(?P<lat>[-+]?\d{1,2}(?:\.\d+)?)\s*[,;/ ]\s*(?P<lon>[-+]?\d{1,3}(?:\.\d+)?)\s*\)?$"
     text_pattern = r"(?:^|[^\d.])(?P<v>[-+]?\d{1,2}\.\d+\s*,\s*[-+]?\d{1,3}\.\d+)\b"
     text_hint = TextHint(shapes=("decimal_comma",))
+    # A position as JSON keys (a nested "loc" object: {"lat": "42.3601", "lng": "-71.0589"}), either
+    # order, numbers quoted or not, other keys between them.
+    context_patterns = (
+        TextPattern(
+            rf'"{_LAT_KEY}"\s*:\s*"?(?P<v>(?P<lat>{_DECIMAL})"?\s*,(?:\s*"[^"]*"\s*:\s*[^,{{}}]*,)*?\s*"{_LON_KEY}"'
+            rf'\s*:\s*"?(?P<lon>{_DECIMAL}))',
+            TextHint(keywords=("lat",), requires=("digit",)),
+            "validate_json_pair",
+        ),
+        TextPattern(
+            rf'"{_LON_KEY}"\s*:\s*"?(?P<v>(?P<lon>{_DECIMAL})"?\s*,(?:\s*"[^"]*"\s*:\s*[^,{{}}]*,)*?\s*"{_LAT_KEY}"'
+            rf'\s*:\s*"?(?P<lat>{_DECIMAL}))',
+            TextHint(keywords=("lon", "lng"), requires=("digit",)),
+            "validate_json_pair",
+        ),
+    )
+
+    def validate_json_pair(self, found: pa.StructArray) -> np.ndarray:
+        return self.validate_pair(found.field("lat"), found.field("lon"))
 
     def validate(self, values: pa.Array) -> np.ndarray:
         # GIS exports: POINT(lon lat); maps and devices: 42°21'36.3"N 71°03'32.0"W.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pkgutil
 import re
+import unicodedata
 from typing import ClassVar
 
 import numpy as np
@@ -58,6 +59,18 @@ _NOT_SURNAME = frozenset(
     Thanks Thank Hi Hello Dear Regards Team Support Customer Patient Account Order Invoice Ticket
     Police Fire Church City Town State National International Global Services Solutions Systems
     Labs Laboratory Insurance Care Partners Associates Holdings Ventures Capital Financial
+    Portal Access Education Information Services Service Satisfaction Safety Record Records Chart
+    Name Number Advocate Relations Experience Intake Registration Consent Assistance Transport
+    Transfer Discharge Admission Summary Instructions Notes Portal Survey Feedback Billing Payment
+    Reports Report Presents Presented Reports States Denies Complains Tolerated Admitted Discharged
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+# Place words that are as often surnames ("Yetunde Hall", "Tariq Lane"): after words that announce
+# a person ("spoke with", "daughter", "(spouse)") the pair is a name all the same.
+_SURNAME_TOO = frozenset(
+    """
+    Bank Banks Bay Beach Bridge Brook Church Cross Fields Ford Hall Hill Hills Lake Lane Mill Mills
+    Park Ridge River Rivers Shore Stone Street Wells Woods Young Green Gray Grey Marsh Field Price Ward
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 # Surname particles of the locales we see ("Sophie van der Berg", "Carmen de la Fuente").
@@ -66,15 +79,99 @@ _NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+"
 
 
 def _given_names() -> list[str]:
-    """The given names of compliance/detection/given_names.txt (scripts/build_given_names.py), those
-    that are common words left out; read once per process."""
+    """The given names of compliance/detection/given_names.txt (scripts/build_given_names.py); read
+    once per process."""
     data = pkgutil.get_data("compliance.detection", "given_names.txt")
     if not data:  # a package built without its data file would miss every untitled name: fail loudly
         raise RuntimeError("compliance/detection/given_names.txt is missing from the installed package")
-    return [name for name in data.decode("utf-8").split() if name not in _AMBIGUOUS_GIVEN]
+    return data.decode("utf-8").split()
 
 
-_GIVEN = _given_names()
+_ALL_GIVEN = _given_names()
+_GIVEN = [name for name in _ALL_GIVEN if name not in _AMBIGUOUS_GIVEN]
+# The same names compared without accents and in title case ("ÉMILE", "Emile" -> "Emile").
+# With the names that are common words too: the patterns using it say where a name is ("FROM DAWN
+# GREEN" on a payment), the list only confirms the first word.
+_GIVEN_FOLDED = pa.array(
+    sorted({unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode() for name in _ALL_GIVEN})
+)
+# A capitalised name word ("Oluwaseun", "O'Brien", "Vallée") or one in capitals ("OKAFOR").
+_ANY_NAME_WORD = (
+    r"(?:[A-ZÀ-ÖØ-Þ](?:[a-zß-öø-ÿ]|['’][A-ZÀ-ÖØ-Þ])[A-Za-zÀ-ÖØ-öø-ÿ]*(?:[-'’][A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿ]*)*"
+    r"|[A-ZÀ-ÖØ-Þ]{2,}(?:[-'’][A-ZÀ-ÖØ-Þ]+)*\b)"
+)
+# Words that say the next two capitalised words are a person, whoever it is ("spoke with Imani
+# Boone", "Emergency contact Chiamaka Obi", "it's Oluwaseun Adeyemi", "daughter Ngozi Okafor",
+# "Patient Zainab Smith reports"): the context is the evidence, no list of given names is needed.
+_MADE_OUT = ("updated", "created", "opened", "closed", "registered", "booked", "issued", "scheduled", "refunded",
+             "reissued", "payable", "made out")  # fmt: skip
+_BY = ("accompanied", "referred", "seen", "signed", "witnessed", "verified", "authorised", "authorized")
+_PERSON_CONTEXT = (
+    r"(?i:\b(?:spoke|speaking|spoken|talked|talking|speak|talk) (?:with|to)|\b(?:emergency )?contact(?:ed)?|"
+    r"\b(?:lives|living|home|stays|staying) (?:with|w/)|"
+    # Records made out to someone: "account updated for Ngozi Okafor", "cheque payable to Imani Boone".
+    rf"\b(?:{'|'.join(_MADE_OUT)}) (?:to|for)|\b(?:{'|'.join(_BY)}) by|\bon behalf of|\bjoint holder|"
+    r"\bnext of kin|\bnok|"
+    r"\b(?:daughter|son|wife|husband|spouse|mother|father|mom|mum|dad|brother|sister|partner|guardian|caregiver|"
+    r"carer|friend|neighbou?r|niece|nephew|aunt|uncle|grand(?:mother|father|son|daughter)|fianc[ée]e?))"
+)
+# What the C prefilter looks for of those words: word starts (the phrases as written: one space), and
+# whole words (cheaper: "son" is no hint in "Sony", nor "dad" in "Dade").
+_PERSON_CONTEXT_STARTS = (
+    "spoke ", "speak", "talk", "contact", "neighbo", "grand", "fianc", "on behalf of", "joint holder",
+    "next of kin", "lives with", "living with", "home with", "home w/", "stays with", "staying with",
+    *(f"{verb} {to}" for verb in _MADE_OUT for to in ("to", "for")),
+    *(f"{verb} by" for verb in _BY),
+)  # fmt: skip
+_PERSON_CONTEXT_WORDS = (
+    "nok", "daughter", "son", "wife", "husband", "spouse", "mother", "father", "mom", "mum", "dad", "brother",
+    "sister", "partner", "guardian", "caregiver", "carer", "friend", "niece", "nephew", "aunt", "uncle",
+)  # fmt: skip
+_RELATION_WORDS = (
+    "spouse",
+    "wife",
+    "husband",
+    "partner",
+    "son",
+    "daughter",
+    "mother",
+    "father",
+    "mom",
+    "mum",
+    "dad",
+    "brother",
+    "sister",
+    "guardian",
+    "parent",
+    "caregiver",
+    "carer",
+    "friend",
+    "neighbor",
+    "neighbour",
+    "self",
+    "patient",
+    "pt",
+    "joint",
+    "account",
+    "next",
+    "nok",
+    "emergency",
+    "poa",
+    "guarantor",
+    "subscriber",
+    "dependent",
+    "dependant",
+)
+# Words that often, not always, come before a name ("Patient Zainab Smith reports", "it's Ngozi
+# Okafor", "this is Tariq Hassan"): a pair followed by a third capitalised word ("Patient Portal
+# Access") is rather a title, and is left alone.
+_WEAK_PERSON_CONTEXT = r"(?i:\bpatient|\bpt|\bit'?s|\bit\s+is|\bthis\s+is|\bi'?m|\bi\s+am|\bhere\s+is)"
+# Relations written after the name: "Imani Boone (spouse)", "Kofi Mensah (joint holder)".
+_RELATION_AFTER = (
+    r"\s*\((?i:spouse|wife|husband|partner|son|daughter|mother|father|mom|mum|dad|brother|sister|guardian|"
+    r"parent|caregiver|carer|friend|neighbou?r|self|patient|pt|joint holder|account holder|next of kin|nok|"
+    r"emergency contact|poa|guarantor|subscriber|dependent|dependant)\)"
+)
 
 
 def _shortest_prefixes(words: set[str]) -> tuple[str, ...]:
@@ -193,6 +290,61 @@ class PersonNameRecognizer(Recognizer):
             TextHint(keywords=("patient", "name", "pt", "mr", "mrs", "ms", "miss", "mx", "dr", "prof")),
             "validate_lower_case",
         ),
+        # Any two capitalised words after words that announce a person (no given-name list needed).
+        TextPattern(
+            rf"{_PERSON_CONTEXT}[,:]?\s+(?P<v>(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?)? (?P<last>{_ANY_NAME_WORD}))",
+            TextHint(keywords=_PERSON_CONTEXT_STARTS, whole_words=_PERSON_CONTEXT_WORDS),
+            "validate_context_pair",
+        ),
+        TextPattern(
+            rf"{_WEAK_PERSON_CONTEXT}[,:]?\s+(?P<v>(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?)? "
+            rf"(?P<last>{_ANY_NAME_WORD}))(?P<third> {_ANY_NAME_WORD})?",
+            TextHint(whole_words=("patient", "pt", "it", "its", "this", "i", "im", "here")),
+            "validate_weak_context_pair",
+        ),
+        # ... or before a relation in brackets ("Imani Boone (spouse)"), or a clinical "is a 54 y/o".
+        TextPattern(
+            rf"(?:^|[^\w'’-])(?P<v>(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?)? (?P<last>{_ANY_NAME_WORD})){_RELATION_AFTER}",
+            TextHint(whole_words=_RELATION_WORDS),
+            "validate_context_pair",
+        ),
+        TextPattern(
+            rf"(?:^|[^\w'’-])(?P<v>(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?)? (?P<last>{_ANY_NAME_WORD}))"
+            r",?\s+(?i:is\s+)?an?\s+\d{1,3}[\s-](?i:y/?o|yo|yrs?\b|years?[\s-]old)",
+            TextHint(whole_words=("y", "yo", "yr", "yrs", "year", "years")),
+            "validate_context_pair",
+        ),
+        # A payment's counterparty in capitals ("FPS CREDIT FROM SHARON DAWSON", "TRF TO JOHN O'NEIL"):
+        # the first word must be a known given name.
+        TextPattern(
+            r"\b(?:FROM|TO|PAYEE|BENEFICIARY|BEN|ATTN|FAO|BY|PT|PATIENT|MEMBER|CUSTOMER)\s+"
+            r"(?P<v>(?P<first>[A-Z][A-Z'’-]+) (?:[A-Z] )?(?P<last>(?:MC|MAC|O['’])?[A-Z][A-Z'’-]+))\b",
+            TextHint(
+                exact=(
+                    "FROM",
+                    "TO",
+                    "PAYEE",
+                    "BENEFICIARY",
+                    "BEN",
+                    "ATTN",
+                    "FAO",
+                    "BY",
+                    "PT",
+                    "PATIENT",
+                    "MEMBER",
+                    "CUSTOMER",
+                )
+            ),
+            "validate_known_given",
+        ),
+        # A given name starting with an accented capital ("Émile Navarro", "Élodie Martin"): read
+        # without its accents against the list. Only texts with non-ASCII letters can match.
+        TextPattern(
+            rf"(?:^|[^\w'’-])(?P<v>(?P<first>[À-ÖØ-Þ][a-zß-öø-ÿ]+(?:-[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+)?) "
+            rf"(?:{_PARTICLES} ){{0,2}}(?P<last>(?:Mc|Mac|O['’]|D['’]|d['’])?{_NAME_WORD}(?:-{_NAME_WORD})?))\b",
+            TextHint(),
+            "validate_known_given",
+        ),
     )
     # A name without a title or label ("Called John Smith about refill", "spoke with Maria
     # Gonzalez-Ruiz's daughter"): a known given name, an optional middle name or initial, then a
@@ -205,6 +357,7 @@ class PersonNameRecognizer(Recognizer):
         "validate_untitled",
     )
     _NOT_SURNAME_VALUES: ClassVar[pa.Array] = pa.array(sorted(_NOT_SURNAME))
+    _SURNAME_TOO_VALUES: ClassVar[pa.Array] = pa.array(sorted(_SURNAME_TOO))
     _COMMON_WORDS = (
         "a", "an", "the", "to", "for", "at", "in", "on", "of", "with", "and", "or", "is", "was", "will",
         "has", "had", "not", "no", "none", "n", "na", "unknown", "see", "per", "re", "about", "office",
@@ -247,7 +400,40 @@ class PersonNameRecognizer(Recognizer):
         )
         return ~(surname | middle)
 
+    def validate_context_pair(self, found: pa.StructArray) -> np.ndarray:
+        # Two capitalised words, neither a place, organisation, date or sentence word ("The Clinic"),
+        # though a surname may be a place word too ("Imani Hall").
+        last = found.field("last")
+        surname_too = to_mask(pc.is_in(_folded_title(last), value_set=self._SURNAME_TOO_VALUES))
+        return ~(self._not_name(found.field("first")) | (self._not_name(last) & ~surname_too))
+
+    def validate_weak_context_pair(self, found: pa.StructArray) -> np.ndarray:
+        third = to_mask(pc.greater(pc.utf8_length(found.field("third")), 0))
+        return self.validate_context_pair(found) & ~third
+
+    def validate_known_given(self, found: pa.StructArray) -> np.ndarray:
+        first = _folded_title(found.field("first"))
+        known = to_mask(pc.is_in(first, value_set=_GIVEN_FOLDED))
+        last = found.field("last")
+        surname_too = to_mask(pc.is_in(_folded_title(last), value_set=self._SURNAME_TOO_VALUES))
+        return known & ~(self._not_name(last) & ~surname_too)
+
+    def _not_name(self, words: pa.Array) -> np.ndarray:
+        titled = _folded_title(words)
+        return to_mask(pc.is_in(titled, value_set=self._NOT_SURNAME_VALUES)) | to_mask(
+            pc.is_in(pc.utf8_lower(words), value_set=self._COMMON_WORD_VALUES)
+        )
+
     def validate_lower_case(self, found: pa.StructArray) -> np.ndarray:
         first = pc.utf8_split_whitespace(found.field("v"), max_splits=1)
         first_word = pc.list_element(first, 0)
         return ~to_mask(pc.is_in(first_word, value_set=self._COMMON_WORD_VALUES))
+
+
+def _folded_title(words: pa.Array) -> pa.Array:
+    """Each word without accents, in title case ("ÉMILE" -> "Emile", "o'brien" -> "O'Brien")."""
+    plain = [
+        None if word is None else unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
+        for word in words.to_pylist()
+    ]
+    return pc.utf8_title(pa.array(plain, type=pa.string()))

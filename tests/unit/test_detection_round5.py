@@ -1,0 +1,196 @@
+"""Formats found leaking by the round-5 probe files (issue 11: an EHR discharge export with abbreviated
+headers and a long narrative, a bank statement's memo lines, device pings as nested JSON, UK/CA/AU/IN
+customers): each is detected, and the decoys next to it are left alone."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from compliance.columns import ColumnRole
+from compliance.detection import Detector
+from compliance.detection.headers import expanded_readings, normalize_header
+from compliance.detection.recognizers.foreign_ids import valid_formats
+from compliance.detection.scanner import TextScanner, per_value
+from compliance.vocabulary import IdType
+
+
+@pytest.fixture(scope="module")
+def detector() -> Detector:
+    return Detector()
+
+
+def _found(detector: Detector, texts: list[str]) -> dict[IdType, list[int]]:
+    return {k: v.tolist() for k, v in detector._text.find(pa.array(texts)).items()}
+
+
+def _scrubbed(detector: Detector, texts: list[str]) -> list[str]:
+    return detector.scrub_text(
+        pa.array(texts), per_value(lambda id_type, text: f"<{id_type.value}>")
+    ).to_pylist()
+
+
+def test_abbreviations_spelled_out() -> None:
+    assert expanded_readings(normalize_header("PtFName")) == ("patient_first_name",)
+    assert expanded_readings(normalize_header("PAT_BRTH_DT")) == ("patient_birth_date",)
+    assert expanded_readings(normalize_header("MRN_NO")) == ("mrn_number", "mrn")
+    assert expanded_readings(normalize_header("email")) == ()
+
+
+def test_abbreviated_headers_name_their_type(detector: Detector) -> None:
+    batch = pa.RecordBatch.from_pydict(
+        {
+            "MRN_NO": ["26339797", "41483118"],
+            "PtFName": ["Chiamaka", "Kofi"],
+            "PAT_LNAME": ["OKAFOR", "MENSAH"],
+            "SUBSCR_NM": ["OKAFOR, CHIDI", "MENSAH, AMA"],
+            "DOB_DT": ["04-03-1983", "19550807"],
+            "MBR_ID": ["XJ967713344", "W942673933"],
+            "PHN": ["6175550199", "2127365000"],
+            "MBL": ["081228 75492", "07700 900123"],
+            "NATL_ID": ["208 199 257", "ABCPD1234E"],
+            "DOS": ["2025-03-12", "2025-04-01"],
+            "CLM_NBR": ["343955628019", "343955628020"],
+            "GRP_NBR": ["667281", "667282"],
+            "PH": ["7.35", "7.41"],  # a lab result, not a phone
+        }
+    )
+    classes = {c.field: c for c in detector.classify(batch)}
+    assert {field: c.id_type for field, c in classes.items() if c.id_type} == {
+        "MRN_NO": IdType.MRN,
+        "PtFName": IdType.PERSON_NAME,
+        "PAT_LNAME": IdType.PERSON_NAME,
+        "SUBSCR_NM": IdType.PERSON_NAME,
+        "DOB_DT": IdType.DATE_OF_BIRTH,
+        "MBR_ID": IdType.HEALTH_PLAN_ID,
+        "PHN": IdType.PHONE,
+        "MBL": IdType.PHONE,
+        "NATL_ID": IdType.NATIONAL_ID,
+    }
+    assert classes["DOS"].role is ColumnRole.RECORD_DATE
+    assert {classes[field].role for field in ("CLM_NBR", "GRP_NBR", "PH")} == {ColumnRole.OTHER}
+
+
+def test_nested_lat_lng_object(detector: Detector) -> None:
+    texts = [
+        '{"lat": "35.555148", "lng": "-82.053879", "acc_m": 13}',
+        '{"lng": -71.0589, "accuracy": 5, "lat": 42.3601}',
+        '{"lat": "35.5", "lng": "-82.0"}',  # coarse: published form
+        '{"latency": 12.34567, "long": 1.23456}',
+    ]
+    assert _found(detector, texts).get(IdType.GPS_COORDINATES) == [0, 1]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Spoke with daughter Imani Boone, cell 617", "Imani Boone"),
+        ("Contact: Oluwaseun Adeyemi (spouse) at home", "Oluwaseun Adeyemi"),
+        ("Chiamaka Taylor is a 54 y/o admitted for chest pain", "Chiamaka Taylor"),
+        ("customer: it's Ngozi Washington. agent: thanks", "Ngozi Washington"),
+        ("Patient Zainab Smith reports SOB", "Zainab Smith"),
+        ("agent: account updated for Kwabena Vallée. New", "Kwabena Vallée"),
+        ("Spoke with Yetunde Hall (joint holder) re: card", "Yetunde Hall"),
+        ("FPS CREDIT FROM SHARON DAWSON SORT", "SHARON DAWSON"),
+        ("FPS CREDIT FROM DAWN GREEN SORT", "DAWN GREEN"),
+        ("Émile Navarro a appelé", "Émile Navarro"),
+    ],
+)
+def test_names_announced_by_context(detector: Detector, text: str, name: str) -> None:
+    assert _scrubbed(detector, [text]) == [text.replace(name, "<PERSON_NAME>")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Patient Portal Access granted",
+        "spoke with The Clinic about billing",
+        "TRANSFER FROM SAVINGS ACCOUNT",
+        "it's Monday Morning again",
+        "Église Saint-Pierre closed",
+        "ship to 12 Franklin Street",
+    ],
+)
+def test_context_words_before_no_name(detector: Detector, text: str) -> None:
+    assert IdType.PERSON_NAME not in _found(detector, [text])
+
+
+def test_context_name_hints_never_miss() -> None:
+    """Scanning with and without the C prefilter gives the same names."""
+    texts = pa.array(
+        [
+            "Spoke with daughter Imani Boone",
+            "Kofi Mensah (spouse)",
+            "Tariq Lee is a 54 y/o",
+            "nothing",
+            "Émile Roy",
+        ]
+    )
+    scanner = TextScanner(Detector().recognizers)
+    hinted = scanner.find(texts)
+    scanner._hints = type("NoHints", (), {"candidate_types": staticmethod(lambda strings: None)})()
+    scanner.forget_batch()
+    plain = scanner.find(texts)
+    assert hinted.keys() == plain.keys()
+    assert all(np.array_equal(hinted[k], plain[k]) for k in hinted)
+    assert hinted[IdType.PERSON_NAME].tolist() == [0, 1, 2, 4]
+
+
+def test_health_ids_after_their_words(detector: Detector) -> None:
+    found = _found(
+        detector,
+        ["MRN#: 26339797. Troponin neg", "Member XJ967713344 called", "member since 2019", "Auth #5677439"],
+    )
+    assert found.get(IdType.MRN) == [0]
+    assert found.get(IdType.HEALTH_PLAN_ID) == [1]
+
+
+def test_uk_bank_details_in_memos(detector: Detector) -> None:
+    texts = [
+        "FPS CREDIT SORT CODE 73-97-10 ACC 36323431",
+        "Standing order 81-77-31 18501820 ref 63319",
+        "ACC 12 amount 1,204.55",
+        "Invoice INV-204411 paid 1,204.55",
+    ]
+    assert _found(detector, texts).get(IdType.BANK_ACCOUNT) == [0, 1]
+
+
+def test_indian_pan_and_australian_medicare() -> None:
+    values = pa.array(["ABCPD1234E", "ABCXD1234E", "2123 45670 1", "2123 45671 1", "2123456701"])
+    assert valid_formats(values).tolist() == [True, False, True, False, True]
+
+
+def test_indian_pan_after_its_keyword(detector: Detector) -> None:
+    found = _found(detector, ["Verified. PAN KXPPM4480D. Alt", "PAN 4111111111111111", "KXPPM4480D alone"])
+    assert found.get(IdType.NATIONAL_ID) == [0]
+
+
+def test_two_digit_year_after_a_month_name(detector: Detector) -> None:
+    texts = ["She was born on the 4th of March '42. ok", "DOB Mar 4 '61", "visit on the 4th of March '22"]
+    assert _found(detector, texts).get(IdType.DATE_OF_BIRTH) == [0, 1]
+
+
+def test_address_after_words_that_announce_it(detector: Detector) -> None:
+    texts = [
+        "re: address change to Flat 9, Davies Parkways, M4 2NN.",
+        "moved to H.No. 51, Nazareth Road, Pune 304432. Thanks",
+        "IP address is 10.0.0.1.",
+        "address change to follow",
+    ]
+    assert _scrubbed(detector, texts)[:2] == [
+        "re: address change to <STREET_ADDRESS>.",
+        "moved to <STREET_ADDRESS>. Thanks",
+    ]
+    assert _found(detector, texts).get(IdType.STREET_ADDRESS) == [0, 1]
+
+
+def test_cisco_mac_after_its_key(detector: Detector) -> None:
+    found = _found(detector, ['{"mac": "a4b1.c2d3.e4f5", "ip": "2001:db8::1"}', "part 1234.5678.9012"])
+    assert found.get(IdType.DEVICE_ID) == [0]
+
+
+def test_australian_territory_postcodes(detector: Detector) -> None:
+    batch = pa.RecordBatch.from_pydict({"POSTCODE": ["0800", "0237", "2000", "0123"]})
+    found = detector.detect(batch)
+    assert sorted(found.filter(pa.compute.equal(found["type"], "ZIP_CODE"))["row"].to_pylist()) == [0, 1, 2]
