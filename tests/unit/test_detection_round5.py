@@ -82,6 +82,32 @@ def test_nested_lat_lng_object(detector: Detector) -> None:
     assert _found(detector, texts).get(IdType.GPS_COORDINATES) == [0, 1]
 
 
+def test_wkt_and_geojson_points(detector: Detector) -> None:
+    # GIS exports write a position longitude first; a coarse point and a version string stay.
+    texts = [
+        "pickup at POINT(-0.12758 51.50722) then home",
+        "POINT Z (13.40495 52.52001 34.0)",
+        '{"type": "Point", "coordinates": [-122.41942, 37.77493]}',
+        "POINT(12.5 41.9)",
+        "build 1.2.3 POINT release",
+        '{"coordinates": [200.12345, 95.12345]}',  # out of range
+    ]
+    assert _found(detector, texts).get(IdType.GPS_COORDINATES) == [0, 1, 2]
+    assert _scrubbed(detector, texts[:1]) == ["pickup at POINT(<GPS_COORDINATES>) then home"]
+
+
+def test_geometry_header_names_a_position(detector: Detector) -> None:
+    batch = pa.RecordBatch.from_pydict(
+        {
+            "geom": ["POINT(-71.0589 42.3601)", "POINT(2.3522 48.8566)"],
+            "shape": ["circle", "square"],  # a header that may name a geometry, values say not
+        }
+    )
+    classes = {c.field: c.id_type for c in detector.classify(batch)}
+    assert classes["geom"] == IdType.GPS_COORDINATES
+    assert classes["shape"] is None
+
+
 @pytest.mark.parametrize(
     ("text", "name"),
     [

@@ -289,8 +289,10 @@ class GpsRecognizer(Recognizer):
     id_type = IdType.GPS_COORDINATES
     header = ANY_PREFIX + (
         r"(?:gps|gps_coordinates|gps_location|coordinates|coords|coord|lat_lon|lat_lng|lat_long|latlon|latlng|"
-        r"latitude_longitude|location|geo|geolocation|geo_location|position|geopoint|geo_point|geo_coordinates)"
-        r"(?:_dms|_dd|_deg|_degrees|_wgs84)?"
+        r"latitude_longitude|location|geo|geolocation|geo_location|position|geopoint|geo_point|geo_coordinates|"
+        # GIS exports: a point geometry as WKT (values validate or the header names nothing).
+        r"geom|geometry|the_geom|wkt|geom_wkt|wkt_geom|geometry_wkt|point|point_geom|shape)"
+        r"(?:_dms|_dd|_deg|_degrees|_wgs84|_wkt)?"
     )
     by_values = True
     header_needs_values = True
@@ -300,6 +302,18 @@ class GpsRecognizer(Recognizer):
     # A position as JSON keys (a nested "loc" object: {"lat": "42.3601", "lng": "-71.0589"}), either
     # order, numbers quoted or not, other keys between them.
     context_patterns = (
+        # WKT in text or in a column no header names: "POINT(-71.0589 42.3601)" (longitude first).
+        TextPattern(
+            rf"\b(?i:POINT)\s*(?:(?i:Z|M|ZM)\s*)?\(\s*(?P<v>(?P<lon>{_DECIMAL})\s+(?P<lat>{_DECIMAL}))",
+            TextHint(keywords=("point",), requires=("digit",)),
+            "validate_json_pair",
+        ),
+        # GeoJSON: "coordinates": [-71.0589, 42.3601] (longitude first).
+        TextPattern(
+            rf'"coordinates"\s*:\s*\[\s*(?P<v>(?P<lon>{_DECIMAL})\s*,\s*(?P<lat>{_DECIMAL}))',
+            TextHint(keywords=("coordinates",), requires=("digit",)),
+            "validate_json_pair",
+        ),
         TextPattern(
             rf'"{_LAT_KEY}"\s*:\s*"?(?P<v>(?P<lat>{_DECIMAL})"?\s*,(?:\s*"[^"]*"\s*:\s*[^,{{}}]*,)*?\s*"{_LON_KEY}"'
             rf'\s*:\s*"?(?P<lon>{_DECIMAL}))',
