@@ -82,6 +82,20 @@ def test_nested_lat_lng_object(detector: Detector) -> None:
     assert _found(detector, texts).get(IdType.GPS_COORDINATES) == [0, 1]
 
 
+def test_payment_counterparties_are_people(detector: Detector) -> None:
+    batch = pa.RecordBatch.from_pydict(
+        {"payee": ["KOFI MENSAH", "ADEBAYO OGUNLESI"], "remitter": ["Imani Boone", "Aiko Tanaka"]}
+    )
+    classes = {c.field: c.id_type for c in detector.classify(batch)}
+    assert classes == {"payee": IdType.PERSON_NAME, "remitter": IdType.PERSON_NAME}
+    texts = [
+        "chargeback; cardholder Zhang Wei called",
+        "account holder Oluwaseun Adeyemi, joint",
+        "cardholder Services team",
+    ]
+    assert _found(detector, texts).get(IdType.PERSON_NAME) == [0, 1]
+
+
 def test_wkt_and_geojson_points(detector: Detector) -> None:
     # GIS exports write a position longitude first; a coarse point and a version string stay.
     texts = [

@@ -111,6 +111,7 @@ _PERSON_CONTEXT = (
     r"\b(?:lives|living|home|stays|staying) (?:with|w/)|"
     # Records made out to someone: "account updated for Ngozi Okafor", "cheque payable to Imani Boone".
     rf"\b(?:{'|'.join(_MADE_OUT)}) (?:to|for)|\b(?:{'|'.join(_BY)}) by|\bon behalf of|\bjoint holder|"
+    r"\b(?:card ?|account )holder|\bpayee|\bremitter|"
     r"\bnext of kin|\bnok|"
     r"\b(?:daughter|son|wife|husband|spouse|mother|father|mom|mum|dad|brother|sister|partner|guardian|caregiver|"
     r"carer|friend|neighbou?r|niece|nephew|aunt|uncle|grand(?:mother|father|son|daughter)|fianc[ée]e?))"
@@ -119,7 +120,7 @@ _PERSON_CONTEXT = (
 # whole words (cheaper: "son" is no hint in "Sony", nor "dad" in "Dade").
 _PERSON_CONTEXT_STARTS = (
     "spoke ", "speak", "talk", "contact", "neighbo", "grand", "fianc", "on behalf of", "joint holder",
-    "next of kin", "lives with", "living with", "home with", "home w/", "stays with", "staying with",
+    "next of kin", "cardholder", "card holder", "account holder", "payee", "remitter", "lives with", "living with", "home with", "home w/", "stays with", "staying with",
     *(f"{verb} {to}" for verb in _MADE_OUT for to in ("to", "for")),
     *(f"{verb} by" for verb in _BY),
 )  # fmt: skip
@@ -230,6 +231,8 @@ class PersonNameRecognizer(Recognizer):
         r"physician|provider|doctor|referring|attending|rendering|ordering|signer|witness)_"
         r"(?:first|last|middle|given|family|maiden|sur|fore|full|legal|preferred)|"
         r"patient|customer|cardholder|card_holder|account_holder|requester|requestor|assignee|"
+        # The counterparty of a payment, named by role ("Payee", "Remitter"): a company is tokenized too.
+        r"payee|payer|remitter|originator|debtor|creditor|"
         # The person a record is about, named by role: "Employee", "Applicant", "Tenant".
         r"employee|staff_member|worker|applicant|candidate|tenant|student|traveler|traveller|passenger|"
         r"empleado|paciente|salarie|mitarbeiter|dipendente|medewerker|werknemer|"
