@@ -181,6 +181,8 @@ SENSITIVE = header_rule(
     r"cell_id|cell_index|cell_token|cellid|cell_tower|cell_tower_id|serving_cell|grid_cell|hex_cell|"
     r"geo_cell|map_cell|"
     r"what3words|w3w|mgrs|"
+    # A Wi-Fi network's name: often the owner's ("JohnsiPhone") and, with its BSSID, a home's place.
+    r"ssid|wifi_ssid|wifi_name|wifi_network|"
     # Part of an SSN ("SSN Last 4"): no full SSN to validate, a personal number all the same.
     r"(?:ssn|social|ss|soc_sec)_last_?(?:4|four)|last_?(?:4|four)(?:_of)?_(?:ssn|social|ss)|ssn_?4|"
     # A prescriber's DEA registration (a certificate number: HIPAA Safe Harbor #11), no type of its own.

@@ -96,6 +96,20 @@ def test_payment_counterparties_are_people(detector: Detector) -> None:
     assert _found(detector, texts).get(IdType.PERSON_NAME) == [0, 1]
 
 
+def test_push_tokens_bssids_and_ssids_never_pass_raw(detector: Detector) -> None:
+    batch = pa.RecordBatch.from_pydict(
+        {
+            "push_token": ["fcm:APA91bHun4MxP5egoKMwt2KZFBaFUH-1RYqx", "dGhpcyBpcyBhIHB1c2ggdG9rZW4"],
+            "bssid": ["00:1A:2B:3C:4D:5E", "a4-5e-60-e4-1b-77"],
+            "ssid": ["JohnsiPhone", "HOME-5E21"],
+        }
+    )
+    classes = {c.field: c for c in detector.classify(batch)}
+    assert classes["push_token"].id_type == IdType.DEVICE_ID
+    assert classes["bssid"].id_type == IdType.DEVICE_ID
+    assert classes["ssid"].role == ColumnRole.SENSITIVE
+
+
 def test_wkt_and_geojson_points(detector: Detector) -> None:
     # GIS exports write a position longitude first; a coarse point and a version string stay.
     texts = [

@@ -79,7 +79,9 @@ class DeviceIdRecognizer(Recognizer):
         + (
             r"(?:device_id|device_uuid|device_identifier|device_serial|device|imei|imei_number|meid|mac|"
             r"mac_address|mac_addr|macaddress|idfa|idfv|gaid|aaid|adid|advertising_id|ad_id|android_id|udid|"
-            r"hardware_id|hw_id|device_fingerprint|serial|serial_number|imsi|iccid|sim|sim_serial|esn)"
+            r"hardware_id|hw_id|device_fingerprint|serial|serial_number|imsi|iccid|sim|sim_serial|esn|"
+            # A push-notification token names one app install; a Wi-Fi access point's BSSID is its MAC.
+            r"push_token|device_token|fcm_token|gcm_token|apns_token|registration_token|firebase_token|bssid)"
         )
         + ID_SUFFIX
     )
