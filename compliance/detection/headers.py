@@ -98,6 +98,10 @@ _ABBREVIATIONS = {
     "addrs": "address",
     "eml": "email",
     "acct": "account",
+    "ins": "insurance",
+    "insur": "insurance",
+    # A warehouse's surrogate key for a person is their id ("PatientKey", "MEMBER_KEY").
+    "key": "id",
     "nbr": "number",
     "num": "number",
     "no": "number",

@@ -110,6 +110,22 @@ def test_push_tokens_bssids_and_ssids_never_pass_raw(detector: Detector) -> None
     assert classes["ssid"].role == ColumnRole.SENSITIVE
 
 
+def test_month_abbreviated_between_dashes_is_a_birth_date(detector: Detector) -> None:
+    # Oracle's DD-MON-YYYY, common in hospital exports; a visit date in that form is no DOB in text.
+    batch = pa.RecordBatch.from_pydict({"dob": ["15-Mar-1990", "03-MAR-61", "1990-Mar-15", "15/Mar/1990"]})
+    assert [c.id_type for c in detector.classify(batch)] == [IdType.DATE_OF_BIRTH]
+    texts = ["34F T2DM. DOB: 15-Mar-1990.", "born 3-Mar-61 per pt", "appt 15-Mar-2025", "DOB 31-Foo-1990"]
+    assert _found(detector, texts).get(IdType.DATE_OF_BIRTH) == [0, 1]
+
+
+def test_insurance_and_surrogate_key_headers(detector: Detector) -> None:
+    batch = pa.RecordBatch.from_pydict(
+        {"Ins_ID": ["ZGP123456789", "W123456789"], "PatientKey": ["P-0045521", "P-0045522"]}
+    )
+    classes = {c.field: c.id_type for c in detector.classify(batch)}
+    assert classes == {"Ins_ID": IdType.HEALTH_PLAN_ID, "PatientKey": IdType.MRN}
+
+
 def test_wkt_and_geojson_points(detector: Detector) -> None:
     # GIS exports write a position longitude first; a coarse point and a version string stay.
     texts = [

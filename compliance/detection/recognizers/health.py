@@ -55,7 +55,9 @@ class DateOfBirthRecognizer(Recognizer):
         r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2}\b)|\d{1,2}-\d{1,2}-\d{2,4}|"
         r"(?i:[a-z]{3,9})\.? \d{1,2}(?i:st|nd|rd|th)?,? \d{4}|\d{1,2}(?i:st|nd|rd|th)? (?:(?i:of) )?(?i:[a-z]{3,9})\.?,? \d{4}|"
         # A two-digit year after a month name, said rather than written ("4th of March '42", "Mar 4 '61").
-        r"(?i:[a-z]{3,9})\.? \d{1,2}(?i:st|nd|rd|th)?,? ['’]\d{2}\b|\d{1,2}(?i:st|nd|rd|th)? (?:(?i:of) )?(?i:[a-z]{3,9})\.?,? ['’]?\d{2}\b"
+        r"(?i:[a-z]{3,9})\.? \d{1,2}(?i:st|nd|rd|th)?,? ['’]\d{2}\b|\d{1,2}(?i:st|nd|rd|th)? (?:(?i:of) )?(?i:[a-z]{3,9})\.?,? ['’]?\d{2}\b|"
+        # The month abbreviated between dashes or slashes (Oracle's DD-MON-YYYY): "15-Mar-1990", "3-MAR-61".
+        r"\d{1,2}[-/](?i:[a-z]{3,9})[-/](?:\d{4}|\d{2})\b|\d{4}-(?i:[a-z]{3})-\d{1,2}\b"
     )
     text_pattern = (
         r"(?i:\bdob\b|\bd\.o\.b\.?|\bdate of birth|\bborn(?:\s+on)?|\bbirth\s*date|\bbirthday|"
@@ -118,6 +120,12 @@ class DateOfBirthRecognizer(Recognizer):
         text = pc.if_else(
             matches(values, r"^\d{4}-\d{2}-\d{2}[T ]"), pc.utf8_slice_codeunits(values, 0, 10), values
         )
+        # A month name between dashes or slashes is read as "day month year": "15-Mar-1990",
+        # "03-MAR-61", "15/Mar/1990", "1990-Mar-15".
+        text = pc.replace_substring_regex(
+            text, r"^(\d{1,2})[-/]([A-Za-z]{3,9})[-/](\d{2}|\d{4})$", r"\1 \2 \3"
+        )
+        text = pc.replace_substring_regex(text, r"^(\d{4})-([A-Za-z]{3})-(\d{1,2})$", r"\3 \2 \1")
         parsed = np.full(len(values), np.iinfo(np.int64).min, dtype=np.int64)
         pending = matches(text, r"\d{2}") & ~matches(text, self.UNPARSEABLE)
         # A format reads only values holding its literal separator (or a month name's letters): each
