@@ -126,6 +126,12 @@ def test_insurance_and_surrogate_key_headers(detector: Detector) -> None:
     assert classes == {"Ins_ID": IdType.HEALTH_PLAN_ID, "PatientKey": IdType.MRN}
 
 
+def test_bracketed_trunk_zero_after_a_phone_word(detector: Detector) -> None:
+    texts = ["home (0)20 7946 0958", "call (0)20 7946 0958 after 5", "office (0)3 week", "work order 2 of 3"]
+    assert _found(detector, texts).get(IdType.PHONE) == [0, 1]
+    assert _scrubbed(detector, texts[:1]) == ["home (<PHONE>"]
+
+
 def test_wkt_and_geojson_points(detector: Detector) -> None:
     # GIS exports write a position longitude first; a coarse point and a version string stay.
     texts = [

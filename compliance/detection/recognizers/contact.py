@@ -79,7 +79,7 @@ _PHONE_KEYWORDS = (
     "calling", "callback", "contact", "reach", "reached", "text", "sms", "otp", "whatsapp", "landline",
     "hotline", "helpline", "voicemail", "dial", "dialed", "rang", "ring", "emergency", "son", "daughter",
     "wife", "husband", "spouse", "partner", "mother", "father", "mom", "dad", "brother", "sister",
-    "guardian", "caregiver", "neighbor", "neighbour",
+    "guardian", "caregiver", "neighbor", "neighbour", "home", "work", "office",
     # Other languages of the exports we see (ASCII spellings: the C hint reads ASCII keywords).
     "telefon", "telefono", "telefonnummer", "telefoon", "telefone", "tlf", "tfno", "movil", "mobil",
     "mobiel", "cellulare", "celular", "cellular", "handy", "rufnummer", "bellen", "llamar", "appeler",
@@ -152,7 +152,8 @@ class PhoneRecognizer(Recognizer):
         # Any notation, bare digits included, right after a phone keyword (up to three words apart).
         TextPattern(
             rf"(?i:\b(?:{'|'.join(_PHONE_WORDS)})\b)\.?{_GAP}{{0,30}}"
-            rf"(?P<v>\d{{3}}\)\s?\d{{3}}[-. ]\d{{4}}|{_PHONE_NOTATION})\b",
+            # The gap may take the bracket: "(617) 728-8451" and the trunk 0 of "(0)20 7946 0958".
+            rf"(?P<v>\d{{3}}\)\s?\d{{3}}[-. ]\d{{4}}|0\)\s?\d{{1,5}}(?:[ .\-/]?\d{{1,5}}){{1,5}}|{_PHONE_NOTATION})\b",
             TextHint(keywords=_PHONE_KEYWORDS),
             "validate_context",
         ),
