@@ -132,6 +132,14 @@ def test_bracketed_trunk_zero_after_a_phone_word(detector: Detector) -> None:
     assert _scrubbed(detector, texts[:1]) == ["home (<PHONE>"]
 
 
+def test_patient_id_and_social_keywords_in_text(detector: Detector) -> None:
+    texts = ["Pt ID 4471203 transferred", "patient no. 00452219", "patient id verified", "social: 536228725",
+             "social worker 536228725"]  # fmt: skip
+    found = _found(detector, texts)
+    assert found.get(IdType.MRN) == [0, 1]
+    assert found.get(IdType.SSN) == [3]
+
+
 def test_wkt_and_geojson_points(detector: Detector) -> None:
     # GIS exports write a position longitude first; a coarse point and a version string stay.
     texts = [

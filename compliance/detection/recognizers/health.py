@@ -184,10 +184,12 @@ class MrnRecognizer(Recognizer):
         r"cartella_clinica|patientnummer|patient_nummer)"
     )
     text_pattern = (
-        r"(?i:\bmrn|\bmedical\s+record(?:\s+(?:number|no\.?|num|#))?|\bchart\s*(?:number|no\.?|#))"
+        r"(?i:\bmrn|\bmedical\s+record(?:\s+(?:number|no\.?|num|#))?|\bchart\s*(?:number|no\.?|#)|"
+        # "Pt ID 4471203", "patient no. 00452219": the hospital's number for the patient.
+        r"\b(?:patient|pt)\.?\s*(?:id|number|no\.?|#))"
         r"\"?\s*(?:#\s*)?:?\s*\"?(?P<v>[A-Za-z0-9][A-Za-z0-9-]{5,13})\b"
     )
-    text_hint = TextHint(keywords=("mrn", "medical", "chart"))
+    text_hint = TextHint(keywords=("mrn", "medical", "chart", "patient", "pt"))
     # HL7 PID-3: the first id of the patient identifier list ("4871367^^^HOSP^MR").
     context_patterns = (TextPattern(hl7_pid_field(3, r"[A-Za-z0-9][A-Za-z0-9-]{3,19}\b"), HL7_PID_HINT),)
 

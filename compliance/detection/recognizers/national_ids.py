@@ -56,7 +56,8 @@ class SsnRecognizer(Recognizer):
         # Nine undelimited or space-separated digits are an SSN only right after a keyword ("patient SSN
         # 894100958 verified", "SSN 423 52 2671", "social security no: 423-52-2671"); SSA rules still apply.
         TextPattern(
-            r"(?i:\b(?:ssn|ss#|ss\s*no\.?|soc(?:ial)?\.?\s*sec(?:urity)?\.?(?:\s*(?:number|num|no\.?|#))?))"
+            # "Social: 536228725" too, the EHR's short label for it.
+            r"(?i:\b(?:ssn|ss#|ss\s*no\.?|social\s*[:#]|soc(?:ial)?\.?\s*sec(?:urity)?\.?(?:\s*(?:number|num|no\.?|#))?))"
             r"[^\w\n]{0,4}(?:(?i:is|was|of|on\s+file|number|no)[^\w\n]{1,4}){0,2}"
             r"(?P<v>\d{3}[- ]?\d{2}[- ]?\d{4})\b",
             TextHint(keywords=("ssn", "ss", "soc")),
