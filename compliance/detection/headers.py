@@ -174,6 +174,9 @@ SENSITIVE = header_rule(
     ANY_PREFIX
     + r"(?:contact|contacts|contact_info|contact_information|contact_details?|contact_method|contact_data|"
     r"contact_value|preferred_contact|reach|reach_at|how_to_reach|personal_data|personal_info|"
+    # Messaging and social accounts ("WeChat: jroe88", "@janeroe"): no recognizer knows a handle.
+    r"reach_via|reach_by|contact_via|contact_by|messenger|messaging|im_handle|social_media|social_profile|"
+    r"whatsapp|wechat|telegram|skype|twitter|instagram|facebook|linkedin|tiktok|snapchat|"
     r"personal_information|pii|phi|id_number|identity_number|national_id|government_id|gov_id|tax_id|"
     r"taxpayer_id|tin|itin|nin|nino|ni_number|national_insurance|sin|personal_id|citizen_id|"
     r"username|user_name|login_name|login_id|screen_name|social_handle|user|login|handle|nickname|"

@@ -140,6 +140,15 @@ def test_patient_id_and_social_keywords_in_text(detector: Detector) -> None:
     assert found.get(IdType.SSN) == [3]
 
 
+def test_messaging_account_columns_fail_closed(detector: Detector) -> None:
+    batch = pa.RecordBatch.from_pydict(
+        {"reach_via": ["WeChat: jroe88", "@janeroe"], "signal": ["-67", "-71"]}
+    )
+    classes = {c.field: c.role for c in detector.classify(batch)}
+    assert classes["reach_via"] == ColumnRole.SENSITIVE
+    assert classes["signal"] != ColumnRole.SENSITIVE  # a radio's signal strength
+
+
 def test_wkt_and_geojson_points(detector: Detector) -> None:
     # GIS exports write a position longitude first; a coarse point and a version string stay.
     texts = [
