@@ -125,7 +125,8 @@ def scan_file(
         violations_file = open(violations_out, "wb") if violations_out else None  # noqa: SIM115
         quasi_parts: list[pa.RecordBatch] = []
         try:
-            for _chunk, result in pipeline.process_all(_timed(reader, clock), threads):
+            groups = _grouped(_timed(reader, clock), pipeline, batch_rows)
+            for group, result in pipeline.process_all(groups, threads):
                 if two_pass:
                     # The per-batch output: cells of another type in a quasi-identifier column
                     # (an e-mail in a ZIP column) are already anonymized before k-anonymity.
@@ -137,7 +138,8 @@ def scan_file(
                 if violations_file:
                     _write_violations(violations_file, violations, result.combinations)
                 if writer:
-                    writer.write(result.batch)
+                    for start, size in group.parts():  # one Parquet row group per read batch
+                        writer.write(result.batch.slice(start, size))
                 clock.charge("post_processing_s")
         finally:
             if writer:
@@ -156,6 +158,52 @@ def scan_file(
     summary.columns = [c.summary() for c in pipeline.classes]
     summary.anonymized_columns = pipeline.anonymized_columns()
     return summary
+
+
+@dataclass
+class _Group:
+    """Consecutive chunks of the reader processed as one batch. The CSV reader cuts its batches by
+    bytes (batch_rows x 128), so a file of wide rows (free-text notes) comes in batches of a third
+    of batch_rows or less, and every batch pays the core's fixed costs per column and per pattern.
+    `sizes`: the chunks' row counts, so the output is written in the reader's batches as before."""
+
+    batch: pa.RecordBatch
+    rows: np.ndarray
+    sizes: list[int]
+
+    def parts(self) -> Iterator[tuple[int, int]]:
+        """(start, rows) of each chunk in `batch`."""
+        start = 0
+        for size in self.sizes:
+            yield start, size
+            start += size
+
+
+def _grouped(chunks: Iterator[Chunk], pipeline: CompliancePipeline, batch_rows: int) -> Iterator[_Group]:
+    """`chunks` joined into groups of at most `batch_rows` rows (a bigger chunk stays alone). The
+    pipeline is prepared on the first chunk, so the file's decisions are those of its first read batch
+    whatever the grouping."""
+    pending: list[Chunk] = []
+    size = 0
+    for chunk in chunks:
+        if not pipeline.prepared:
+            pipeline.prepare(chunk.batch)
+        rows = chunk.batch.num_rows
+        if pending and (size + rows > batch_rows or not chunk.batch.schema.equals(pending[0].batch.schema)):
+            yield _joined(pending)
+            pending, size = [], 0
+        pending.append(chunk)
+        size += rows
+    if pending:
+        yield _joined(pending)
+
+
+def _joined(chunks: list[Chunk]) -> _Group:
+    sizes = [chunk.batch.num_rows for chunk in chunks]
+    if len(chunks) == 1:
+        return _Group(chunks[0].batch, chunks[0].rows, sizes)
+    batch = pa.concat_batches([chunk.batch for chunk in chunks])
+    return _Group(batch, np.concatenate([chunk.rows for chunk in chunks]), sizes)
 
 
 def _timed(reader: FileReader, clock: _Clock) -> Iterator[Chunk]:
