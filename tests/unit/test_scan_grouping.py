@@ -1,10 +1,11 @@
-"""scan_file joins the reader's small batches (wide CSV rows) into batches of up to batch_rows rows
-for the core, and still writes the same bytes: one output row group per read batch, the file's
-decisions taken on its first read batch."""
+"""scan_file hands the core batches of batch_rows rows cut across the reader's smaller batches
+(wide CSV rows), and still writes the same bytes: one output row group per read batch, the file's
+decisions taken on its first read batch (compliance/io_batches.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -12,7 +13,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
 
-from compliance import scan
+from compliance import io_batches
 from compliance.anonymize.tokenize import Tokenizer, TokenKey
 from compliance.generator import write_dataset
 from compliance.io import FileReader
@@ -20,7 +21,7 @@ from compliance.pipeline import CompliancePipeline
 from compliance.scan import scan_file
 
 AS_OF = dt.date(2025, 1, 1)
-BATCH_ROWS = 1_000  # CSV blocks of 128 KB: ~150 of these ~800-byte rows each
+BATCH_ROWS = 1_000  # CSV blocks of 128 KB: ~160 of these ~800-byte rows each
 
 
 def _scan(source: Path, out: Path, violations: Path, threads: int) -> None:
@@ -34,6 +35,12 @@ def _scan(source: Path, out: Path, violations: Path, threads: int) -> None:
         batch_rows=BATCH_ROWS,
         threads=threads,
     )
+
+
+def _one_per_read_batch(self: io_batches.Rebatcher) -> Iterator[io_batches.RowsBatch]:
+    for chunk in self.chunks:
+        self.sizes.append(chunk.batch.num_rows)
+        yield io_batches.RowsBatch(chunk.batch, chunk.rows)
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +60,7 @@ def test_read_batches_are_smaller_than_batch_rows(source: Path) -> None:
 
 
 @pytest.mark.parametrize("threads", [1, 2])
-def test_joined_batches_write_the_bytes_of_one_batch_per_read_batch(
+def test_batches_of_batch_rows_write_the_bytes_of_one_batch_per_read_batch(
     source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threads: int
 ) -> None:
     processed: list[int] = []
@@ -72,14 +79,12 @@ def test_joined_batches_write_the_bytes_of_one_batch_per_read_batch(
     monkeypatch.setattr(CompliancePipeline, "prepare", recorded_prepare)
     _scan(source, tmp_path / "joined.parquet", tmp_path / "joined.jsonl", threads)
     read = [chunk.batch.num_rows for chunk in FileReader(source, batch_rows=BATCH_ROWS)]
-    assert sum(processed) == sum(read) and max(processed) <= BATCH_ROWS
-    assert len(processed) < len(read) / 3  # the core saw fewer, bigger batches
+    whole, rest = divmod(sum(read), BATCH_ROWS)
+    assert processed == [BATCH_ROWS] * whole + ([rest] if rest else [])  # cut across read batches
     assert prepared == [read[0]]  # the file's decisions come from its first read batch
 
-    # The reference: every read batch processed on its own (the scan before batches were joined).
-    monkeypatch.setattr(
-        scan, "_grouped", lambda chunks, _pipeline, _rows: (scan._joined([c]) for c in chunks)
-    )
+    # The reference: every read batch processed on its own (the scan before they were joined).
+    monkeypatch.setattr(io_batches.Rebatcher, "__iter__", _one_per_read_batch)
     _scan(source, tmp_path / "alone.parquet", tmp_path / "alone.jsonl", threads)
     metadata = pq.ParquetFile(tmp_path / "joined.parquet").metadata
     assert [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)] == read
