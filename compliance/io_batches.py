@@ -92,15 +92,23 @@ class ReadBatchWriter:
         self._count += batch.num_rows
         while self.sizes and self._count >= self.sizes[0]:
             size = self.sizes.popleft()
-            joined = self._pending[0] if len(self._pending) == 1 else pa.concat_batches(self._pending)
+            joined = self._pending[0] if len(self._pending) == 1 else concat_batches(self._pending)
             self.sink.write(joined.slice(0, size))
             self._count -= size
             self._pending = [joined.slice(size)] if self._count else []
+
+
+def concat_batches(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
+    """One batch of `batches` (same schema) in order: pa.concat_batches, which the Flink venv's
+    pyarrow 16 lacks."""
+    schema = batches[0].schema
+    columns = [pa.concat_arrays([batch.column(i) for batch in batches]) for i in range(len(schema))]
+    return pa.RecordBatch.from_arrays(columns, schema=schema)
 
 
 def _concat(parts: list[RowsBatch]) -> RowsBatch:
     if len(parts) == 1:
         return parts[0]
     return RowsBatch(
-        pa.concat_batches([part.batch for part in parts]), np.concatenate([part.rows for part in parts])
+        concat_batches([part.batch for part in parts]), np.concatenate([part.rows for part in parts])
     )
