@@ -157,11 +157,7 @@ class CompliancePipeline:
         local, combinations = self._engine.evaluate_combined(batch, findings, self.classes, self.as_of)
         file_rows = pa.array(np.asarray(rows, dtype=np.int64)[local.column("row").to_numpy()], pa.int64())
         violations = local.set_column(0, "row", file_rows)
-        anonymized = (
-            batch
-            if self.anonymize == "none"
-            else self._cells.anonymize_batch(batch, local, None, combinations)
-        )
+        anonymized = self.anonymize_batch(batch, local, combinations=combinations)
         return BatchResult(
             anonymized, np.asarray(rows, dtype=np.int64), violations, self.take_vault_entries(), combinations
         )
@@ -285,17 +281,23 @@ class CompliancePipeline:
         )
 
     def anonymize_batch(
-        self, batch: pa.RecordBatch, violations: pa.Table, rows: np.ndarray | None = None
+        self,
+        batch: pa.RecordBatch,
+        violations: pa.Table,
+        rows: np.ndarray | None = None,
+        *,
+        combinations: Combinations | None = None,
     ) -> pa.RecordBatch:
         """The file's anonymization plan applied to the cells of `batch` (string columns, in the
         classified order) that have an identifier violation: a cell without one keeps its value, so
         every changed field has a violation and every violation's field is changed. `violations`
         index `batch` by row position, or by the file-level row numbers `rows` of its records
-        (engines that anonymize apart from detection: the hybrid job's lanes). Unchanged when the
-        run asked for no anonymization."""
+        (engines that anonymize apart from detection: the hybrid job's lanes). `combinations`: the
+        rule engine's coding of `violations` (RuleEngine.evaluate_combined), which spares decoding
+        them again. Unchanged when the run asked for no anonymization."""
         if self.anonymize == "none":
             return batch
-        return self._cells.anonymize_batch(batch, violations, rows)
+        return self._cells.anonymize_batch(batch, violations, rows, combinations)
 
     def take_vault_entries(self) -> pa.Table:
         """The vault entries of what was anonymized since the last call (one per distinct token,

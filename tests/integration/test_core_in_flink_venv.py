@@ -21,7 +21,9 @@ def _scan(python: Path, source: Path, out: Path) -> tuple[str, object]:
     env = dict(os.environ, SDP_TOKEN_KEY="flink-venv-key-0123456789abcdef")
     result = subprocess.run(
         [str(python), "-m", "compliance.cli", "scan", str(source), "--violations", str(out / "v.jsonl"),
-         "--output", str(out / "o.parquet"), "--anonymize", "tokenize", "--as-of", "2026-06-01"],
+         "--output", str(out / "o.parquet"), "--anonymize", "tokenize", "--as-of", "2026-06-01",
+         # Read batches of ~400 rows, joined into batches of 700 for the core (compliance/io_batches.py).
+         "--batch-rows", "700"],
         capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
