@@ -1,9 +1,9 @@
 """Load one staged set (include/staging.py) into PostgreSQL in one transaction.
 
-The model is COPY into temp tables -> checks -> insert: the staged Parquet is streamed as CSV
-(written by Arrow, no per-cell Python) into temp tables, checked against the manifest in SQL,
-and only then inserted into the results tables together with the job and file bookkeeping (and
-the audit row when an actor is given). Anything wrong rolls the whole transaction back, so a
+The model is checks -> COPY into temp tables -> insert: the staged Parquet is checked against
+the manifest (row numbers and violation keys, with Arrow), streamed as CSV (written by Arrow, no
+per-cell Python) into temp tables, and only then inserted into the results tables together with
+the job and file bookkeeping (and the audit row when an actor is given). Anything wrong rolls the whole transaction back, so a
 file is either fully loaded or not at all. The staged vault entries (encrypted originals of
 reversible tokens) and the job's wrapped data key are stored in the same transaction.
 
@@ -21,13 +21,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import psycopg
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.dataset as ds
 from psycopg import sql
-from psycopg.rows import dict_row
 
 from compliance.vault import WrappedKey
 from include.db.audit import AuditAction, audit
@@ -54,6 +54,8 @@ _AUDIT_OBJECT = "data_processing_job"
 # jsonb_build_object takes at most 100 arguments: wider rows are built from several calls.
 _JSONB_PAIRS_PER_CALL = 50
 _CSV_OPTIONS = pa_csv.WriteOptions(include_header=False)
+# One violation per (row, field, type): the results table's unique key, checked before the load.
+_VIOLATION_KEYS = VIOLATIONS_SCHEMA.names[:3]
 # The staged records' last column: the row's token digests (include/db/token_digests.py).
 TOKEN_DIGESTS_COLUMN = "token_digests"
 
@@ -112,10 +114,10 @@ def load_staged(
 
         with conn.cursor() as cur:
             cur.execute(load_sql("load_transaction_settings"))
+            with _timed(phases, "check"):
+                quarantined = _check_staged(manifest, staged_dir)
             with _timed(phases, "copy"):
                 payload = _copy_staged(cur, staged_dir)
-            with _timed(phases, "check"):
-                quarantined = _check_staged(cur, manifest, staged_dir)
             if has_results:
                 cur.execute(load_sql("load_delete_file_results"), keys)
             # A stream job of the file still running (a reprocess while its messages wait) must not
@@ -304,10 +306,29 @@ def _copy(cur: psycopg.Cursor, table: str, chunks: Iterator[pa.Buffer]) -> None:
             copy.write(chunk)
 
 
-def _check_staged(cur: psycopg.Cursor, manifest: StagedManifest, staged_dir: Path) -> int:
-    """Reconcile the temp tables with the manifest; returns the number of quarantined rows."""
-    with cur.connection.cursor(row_factory=dict_row) as checks:
-        found = checks.execute(load_sql("load_check_staged"), {"records_in": manifest.records_in}).fetchone()
+def _check_staged(manifest: StagedManifest, staged_dir: Path) -> int:
+    """Reconcile the staged parts with the manifest before anything is sent; returns the number
+    of quarantined rows. Only the row-number and violation-key columns are read (the same checks
+    in SQL scanned the temp tables several times, the wide staged_records three times)."""
+    records_in = manifest.records_in
+    rows = _row_numbers(_dataset(staged_dir, RECORDS, [ROW_COLUMN]).to_table(columns=[ROW_COLUMN]))
+    keys = _dataset(staged_dir, VIOLATIONS, VIOLATIONS_SCHEMA.names).to_table(columns=_VIOLATION_KEYS)
+    keys = keys.set_column(0, _VIOLATION_KEYS[0], _row_numbers(keys))
+    quarantine = _dataset(staged_dir, QUARANTINE, QUARANTINE_SCHEMA.names).to_table(columns=["row"])
+    quarantined = _row_numbers(quarantine).drop_null()
+    found = {
+        "records": len(rows),
+        # A null row number counts as a repeat and as out of range, as in SQL's count(DISTINCT).
+        "records_duplicate_rows": len(rows) - _distinct(rows),
+        "records_out_of_range": rows.null_count + _out_of_range(rows, records_in),
+        "violations": keys.num_rows,
+        "violations_duplicate_keys": _repeated_keys(keys, records_in),
+        "violations_out_of_range": keys.column(0).null_count + _out_of_range(keys.column(0), records_in),
+        "quarantined": len(quarantined),
+        "quarantine_duplicate_rows": len(quarantined) - _distinct(quarantined),
+        "quarantine_out_of_range": _out_of_range(quarantined, records_in),
+        "quarantined_and_staged": _count_true(pc.is_in(quarantined, value_set=rows.combine_chunks())),
+    }
     expected = {
         "records": manifest.records_staged,
         "violations": manifest.violations,
@@ -322,3 +343,38 @@ def _check_staged(cur: psycopg.Cursor, manifest: StagedManifest, staged_dir: Pat
     if problems:
         raise StagedSetError(f"staged set {staged_dir} does not reconcile: " + "; ".join(problems))
     return found["quarantined"]
+
+
+def _repeated_keys(keys: pa.Table, records_in: int) -> int:
+    """How many (row, field, type) keys occur more than once. Each key is packed into one int64
+    (row, then the codes of field and type in their dictionaries; nulls get a code of their own)
+    and the packed keys are sorted: several times faster than grouping by the three columns.
+    Rows out of range are clipped to -1 or records_in first (so the packing cannot overflow):
+    they may then count as repeats, in a staged set refused for them anyway."""
+    if keys.num_rows == 0:
+        return 0
+    packed = np.clip(keys.column(0).fill_null(-1).to_numpy(), -1, records_in) + 1
+    for column in keys.columns[1:]:
+        encoded = pc.dictionary_encode(column).combine_chunks()
+        width = len(encoded.dictionary) + 1
+        codes = encoded.indices.fill_null(width - 1).to_numpy(zero_copy_only=False)
+        packed = packed * width + codes
+    _, counts = np.unique(packed, return_counts=True)
+    return int(np.count_nonzero(counts > 1))
+
+
+def _row_numbers(table: pa.Table) -> pa.ChunkedArray:
+    """The first column as int64, as the temp tables store row numbers."""
+    return pc.cast(table.column(0), pa.int64())
+
+
+def _distinct(values: pa.ChunkedArray) -> int:
+    return pc.count_distinct(values, mode="only_valid").as_py()
+
+
+def _out_of_range(rows: pa.ChunkedArray, records_in: int) -> int:
+    return _count_true(pc.or_(pc.less(rows, 0), pc.greater_equal(rows, records_in)))
+
+
+def _count_true(mask: pa.Array | pa.ChunkedArray) -> int:
+    return pc.sum(mask).as_py() or 0

@@ -21,6 +21,8 @@ import pyarrow.compute as pc
 DIGEST_CHARS = 24
 _CANDIDATE = "_[a-z2-7]{24}"
 _PIECE = "^[a-z2-7]{24}"
+# sdp_token_digest(token) (migration 0009): a whole token ends in _<digest>[_dddd].
+_TOKEN_DIGEST = "_(?P<digest>[a-z2-7]{24})(?:_[0-9]{4})?$"
 
 
 def text_digests(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
@@ -40,6 +42,14 @@ def text_digests(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
     keep = after_separator & pc.match_substring_regex(flat, _PIECE).to_numpy(zero_copy_only=False)
     digests = pc.utf8_slice_codeunits(flat.filter(pa.array(keep)), 0, DIGEST_CHARS)
     return hits[parents[keep]], digests
+
+
+def token_digest(tokens: pa.Array) -> pa.Array:
+    """The digest of each whole token, as PostgreSQL's sdp_token_digest(token) returns it (null for
+    a value not shaped like a token), for the identity_vault.token_digest column (migration 0013).
+    A match must end the value and has one of two fixed lengths that cannot both match, so the
+    first match found is the only one, whichever regular expression engine looks."""
+    return pc.struct_field(pc.extract_regex(tokens.cast(pa.string()), _TOKEN_DIGEST), [0])
 
 
 def record_token_digests(columns: Sequence[pa.Array], names: Sequence[str]) -> pa.ListArray:

@@ -18,6 +18,7 @@ from psycopg import sql
 from compliance.buffers import string_buffers
 from compliance.vault import VAULT_SCHEMA, WrappedKey
 from include.db.sql import load_sql
+from include.db.token_digests import token_digest
 
 _CSV_OPTIONS = pa_csv.WriteOptions(include_header=False)
 _HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
@@ -58,14 +59,19 @@ def bytea_hex(values: pa.Array) -> pa.Array:
     return pa.Array.from_buffers(pa.string(), count, buffers, null_count=values.null_count)
 
 
-def vault_csv(batch: pa.RecordBatch | pa.Table) -> pa.Buffer:
-    """Vault entries (VAULT_SCHEMA columns) as headerless CSV for COPY into staged_vault."""
+def vault_csv(batch: pa.RecordBatch | pa.Table, *, digests: bool = False) -> pa.Buffer:
+    """Vault entries (VAULT_SCHEMA columns) as headerless CSV for COPY; with `digests`, a last
+    column holds each token's digest, as staged_vault expects."""
     arrays = []
     for field in VAULT_SCHEMA:
         column = batch.column(field.name)
         arrays.append(bytea_hex(column) if pa.types.is_binary(field.type) else column.cast(pa.string()))
+    names = VAULT_SCHEMA.names
+    if digests:
+        arrays.append(token_digest(arrays[names.index("token")]))
+        names = [*names, "token_digest"]
     sink = pa.BufferOutputStream()
-    pa_csv.write_csv(pa.table(arrays, names=VAULT_SCHEMA.names), sink, _CSV_OPTIONS)
+    pa_csv.write_csv(pa.table(arrays, names=names), sink, _CSV_OPTIONS)
     return sink.getvalue()
 
 
@@ -100,7 +106,7 @@ def copy_vault_entries(
     statement = sql.SQL(load_sql("load_copy_staged")).format(table=sql.Identifier("staged_vault"))
     with cur.copy(statement) as copy:
         for batch in distinct_tokens(entries).to_batches(max_chunksize=_COPY_BATCH_ROWS):
-            copy.write(vault_csv(batch))
+            copy.write(vault_csv(batch, digests=True))
     return entries.num_rows
 
 

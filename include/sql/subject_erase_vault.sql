@@ -2,11 +2,11 @@
 -- remaining record holds (a token shared with other records still re-identifies those).
 DELETE FROM identity_vault AS v
 WHERE v.token = %(token)s
-   OR (sdp_token_digest(v.token) = ANY (%(digests)s::text[])
+   OR (v.token_digest = ANY (%(digests)s::text[])
        AND NOT EXISTS (
            SELECT 1 FROM data_records AS r
-           WHERE (r.token_digests @> ARRAY[sdp_token_digest(v.token)]
+           WHERE (r.token_digests @> ARRAY[v.token_digest]
                   OR (r.token_digests IS NULL
-                      AND sdp_token_digests(r.payload) @> ARRAY[sdp_token_digest(v.token)]))
+                      AND sdp_token_digests(r.payload) @> ARRAY[v.token_digest]))
              AND strpos(r.payload::text, v.token) > 0))
 RETURNING v.token

@@ -366,6 +366,17 @@ def _staged_and_quarantined(folder: Path) -> None:
     pq.write_table(pa.Table.from_pylist([{"row": 0, "reason": "x"}, {"row": 7, "reason": "y"}], QUARANTINE_SCHEMA), folder / QUARANTINE)  # fmt: skip
 
 
+def _repeated_record_row(folder: Path) -> None:
+    table = pq.read_table(folder / RECORDS)
+    rows = table.column(ROW_COLUMN).to_pylist()
+    rows[-1] = rows[0]
+    pq.write_table(table.set_column(0, ROW_COLUMN, pa.array(rows, pa.int64())), folder / RECORDS)
+
+
+def _repeated_quarantine_row(folder: Path) -> None:
+    pq.write_table(pa.Table.from_pylist([{"row": 3, "reason": "x"}, {"row": 3, "reason": "y"}], QUARANTINE_SCHEMA), folder / QUARANTINE)  # fmt: skip
+
+
 def _manifest_does_not_add_up(folder: Path) -> None:
     manifest = StagedManifest.read(folder)
     replace(manifest, records_in=manifest.records_in + 1).write(folder)
@@ -381,6 +392,8 @@ def _missing_violations(folder: Path) -> None:
         (_bad_violation_count, "violations: 19 staged, manifest says 20"),
         (_duplicate_violation, "violations_duplicate_keys: 1"),
         (_row_out_of_range, "records_out_of_range: 1"),
+        (_repeated_record_row, "records_duplicate_rows: 1"),
+        (_repeated_quarantine_row, "quarantine_duplicate_rows: 1"),
         (_bad_severity, "data_compliance_violations_severity_check"),
         (_staged_and_quarantined, "quarantined_and_staged: 1"),
         (_manifest_does_not_add_up, "manifest does not reconcile"),
@@ -406,6 +419,19 @@ def test_a_staged_set_that_does_not_reconcile_loads_nothing(
     # Nothing was left behind: a good staged set of the same file then loads normally.
     write_staged(tmp_path / "good", sha)
     assert not load_staged(db, tmp_path / "good", file_id=file.id, job_id=job).duplicate
+
+
+def test_violations_of_a_row_in_other_fields_or_types_are_distinct(db: str, tmp_path: Path) -> None:
+    """The staged check's violation key is the whole (row, field, type): one row may have a type in
+    several fields and several types in one field."""
+    sha = new_sha256()
+    staged = tmp_path / "staged"
+    found = [(0, "email", "EMAIL"), (0, "email", "PHONE"), (0, "notes", "EMAIL"), (1, "email", "EMAIL")]
+    write_staged(staged, sha, violations=[(*key, "GDPR", "low", "r") for key in found])
+    file = new_file(db, sha)
+    assert load_staged(db, staged, file_id=file.id, job_id=new_job(db, file.id)).violations_loaded == len(
+        found
+    )
 
 
 def test_staged_set_of_another_file_is_refused(db: str, tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ value never in the audit row), key rotation, and the vault closed to the reporti
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from compliance.vault import MasterKey, VaultEncryptor, VaultKeyError, decrypt_v
 from include.db.audit import AuditAction
 from include.db.loader import StagedSetError, load_staged
 from include.db.migrate import apply_migrations
+from include.db.vault import store_vault_entries
 from include.settings import Settings
 from include.stack.context import StackContext
 from include.staging import VAULT, StagedManifest
@@ -365,3 +367,87 @@ def test_sdp_vault_reveal_prints_only_the_value(
     assert sdp("reveal", tokens[0], "--reason", "after rotation").stdout == values[0] + "\n"
     assert sdp("rotate").returncode == 0
     assert vault.reveal(db, tokens[0], "rotated back", "alice", master) == values[0]
+
+
+# Tokens and token-like values: the column the writer fills must hold what sdp_token_digest finds.
+DIGEST_TOKENS = [
+    f"EMAIL_k1_{'a2' * 12}",
+    f"SSN_k1_{'b7' * 12}_1234",
+    f"NOTE_k1_{'c3' * 12}_12345",  # five digits: no digest
+    f"PHONE_k1_{'d4' * 12}x",  # a 25th character: no digest
+    f"MRN_k1_{'e5' * 11}e8",  # 8 is not base32: no digest
+    f"NAME_k1_x{'f6' * 12}",  # 25 letters after the "_": no digest
+    f"_{'g7' * 12}",
+    f"ADDR_k1_{'h2' * 12}_{'i3' * 12}",
+    f"ZIP_k1_{'J2' * 12}",  # upper case: no digest
+    "not a token",
+]
+
+
+def test_vault_token_digest_column_is_sdp_token_digest(db: str, master: MasterKey) -> None:
+    """identity_vault.token_digest (migration 0013), filled from Arrow by the vault writer or by the
+    trigger for an entry inserted without it, equals sdp_token_digest(token) (what erasure and
+    retention look entries up by)."""
+    tag = uuid.uuid4().hex[:8]
+    written = [f"{tag}w{token}" for token in DIGEST_TOKENS]
+    by_hand = [f"{tag}h{token}" for token in DIGEST_TOKENS]
+    encryptor = VaultEncryptor.new(master)
+    entries = encryptor.encrypt(pa.array(["OTHER"] * len(written)), pa.array(written), pa.array(written))
+    with psycopg.connect(db) as conn, conn.cursor() as cur:
+        file = new_file(db, new_sha256())
+        assert store_vault_entries(cur, [entries], encryptor.wrapped_key, file.id) == len(written)
+        for token in by_hand:
+            cur.execute(
+                "INSERT INTO identity_vault (token, id_type, key_id, nonce, ciphertext) VALUES (%s, 'OTHER', %s, %s, %s)",
+                (token, encryptor.wrapped_key.key_id, b"n" * 12, b"c"),
+            )
+        rows = cur.execute(
+            "SELECT token, token_digest, sdp_token_digest(token) FROM identity_vault WHERE token = ANY(%s)",
+            (written + by_hand,),
+        ).fetchall()
+    assert len(rows) == 2 * len(DIGEST_TOKENS)
+    assert [(token, column) for token, column, _ in rows] == [
+        (token, expression) for token, _, expression in rows
+    ]
+    assert sum(column is not None for _, column, _ in rows) == 2 * 4
+
+
+def test_vault_references_are_checked_per_statement(db: str, master: MasterKey) -> None:
+    """The vault's references (migration 0013, per statement instead of per row): an entry under an
+    unknown data key or of an unknown file is refused, and a data key or file that entries
+    reference can be neither deleted nor renumbered."""
+    encryptor = VaultEncryptor.new(master)
+    token = TOKENIZER.token("PERSON_NAME", _unique_values(1)[0])
+    entries = encryptor.encrypt(pa.array(["PERSON_NAME"]), pa.array([token]), pa.array(["v"]))
+    file = new_file(db, new_sha256())
+    with psycopg.connect(db) as conn:
+        with pytest.raises(
+            psycopg.errors.ForeignKeyViolation,
+            match=re.escape("references 0 data key(s) and 1 file(s) that do not exist"),
+        ):
+            store_vault_entries(conn.cursor(), [entries], encryptor.wrapped_key, file.id + 10_000_000)
+        conn.rollback()
+        with pytest.raises(
+            psycopg.errors.ForeignKeyViolation,
+            match=re.escape("references 1 data key(s) and 0 file(s) that do not exist"),
+        ):
+            conn.execute(
+                "INSERT INTO identity_vault (token, id_type, key_id, nonce, ciphertext) VALUES (%s, 'X', %s, %s, %s)",
+                (token, f"missing-{uuid.uuid4().hex}", b"n", b"c"),
+            )
+        conn.rollback()
+        store_vault_entries(conn.cursor(), [entries], encryptor.wrapped_key, file.id)
+        conn.commit()
+        key_id = encryptor.wrapped_key.key_id
+        for statement, params, message in [
+            ("DELETE FROM vault_data_keys WHERE key_id = %s", (key_id,), "vault_data_keys key_id .* is still referenced"),
+            ("UPDATE vault_data_keys SET key_id = key_id || 'x' WHERE key_id = %s", (key_id,), "vault_data_keys key_id .* is still referenced"),
+            ("DELETE FROM data_files WHERE id = %s", (file.id,), "data_files id .* is still referenced by vault entries"),
+            ("UPDATE data_files SET id = id + 10000000 WHERE id = %s", (file.id,), "data_files id .* is still referenced by vault entries"),
+        ]:  # fmt: skip
+            with pytest.raises(psycopg.errors.ForeignKeyViolation, match=message):
+                conn.execute(statement, params)
+            conn.rollback()
+        # A rotation re-wraps the key without touching its id: allowed.
+        conn.execute("UPDATE vault_data_keys SET rewrapped_at = now() WHERE key_id = %s", (key_id,))
+        conn.rollback()
