@@ -16,23 +16,15 @@ from compliance.detection import Detector
 from compliance.detection.headers import normalize_header, without_ordinal
 from compliance.detection.recognizers.foreign_ids import valid_formats
 from compliance.detection.recognizers.people import PersonNameRecognizer
-from compliance.detection.scanner import TextScanner, per_value
+from compliance.detection.scanner import TextScanner
 from compliance.vocabulary import IdType
+from tests.unit.detection_helpers import found_in as _found
+from tests.unit.detection_helpers import scrubbed as _scrubbed
 
 
 @pytest.fixture(scope="module")
 def detector() -> Detector:
     return Detector()
-
-
-def _found(detector: Detector, texts: list[str]) -> dict[IdType, list[int]]:
-    return {k: v.tolist() for k, v in detector._text.find(pa.array(texts)).items()}
-
-
-def _scrubbed(detector: Detector, texts: list[str]) -> list[str]:
-    return detector.scrub_text(
-        pa.array(texts), per_value(lambda id_type, text: f"<{id_type.value}>")
-    ).to_pylist()
 
 
 def test_nested_json_keys_and_titles(detector: Detector) -> None:
@@ -102,6 +94,17 @@ def test_ndc_codes_are_not_phones(detector: Detector) -> None:
         ("Called Harold McAllister re fasting labs", "Harold McAllister"),
         ("María José Gutiérrez came in", "María José Gutiérrez"),
         ("Emergency: Sophie van der Berg", "Sophie van der Berg"),
+        # Round 5: any capitalised pair after words that announce a person, no list needed.
+        ("Spoke with daughter Imani Boone, cell 617", "Imani Boone"),
+        ("Contact: Oluwaseun Adeyemi (spouse) at home", "Oluwaseun Adeyemi"),
+        ("Chiamaka Taylor is a 54 y/o admitted for chest pain", "Chiamaka Taylor"),
+        ("customer: it's Ngozi Washington. agent: thanks", "Ngozi Washington"),
+        ("Patient Zainab Smith reports SOB", "Zainab Smith"),
+        ("agent: account updated for Kwabena Vallée. New", "Kwabena Vallée"),
+        ("Spoke with Yetunde Hall (joint holder) re: card", "Yetunde Hall"),
+        ("FPS CREDIT FROM SHARON DAWSON SORT", "SHARON DAWSON"),
+        ("FPS CREDIT FROM DAWN GREEN SORT", "DAWN GREEN"),
+        ("Émile Navarro a appelé", "Émile Navarro"),
     ],
 )
 def test_names_in_text_without_title(detector: Detector, text: str, name: str) -> None:
@@ -116,6 +119,12 @@ def test_names_in_text_without_title(detector: Detector, text: str, name: str) -
         "Will Call pickup at Victoria Station",
         "Grace Period ends in May Update",
         "Version 5.12.0 fixes order ORD-2024-000981 for $89.99",
+        # Round 5: words that announce a person, before no name.
+        "Patient Portal Access granted",
+        "spoke with The Clinic about billing",
+        "TRANSFER FROM SAVINGS ACCOUNT",
+        "it's Monday Morning again",
+        "Église Saint-Pierre closed",
     ],
 )
 def test_capitalised_words_that_are_no_name(detector: Detector, text: str) -> None:

@@ -12,23 +12,15 @@ from compliance.columns import ColumnRole
 from compliance.detection import Detector
 from compliance.detection.headers import expanded_readings, normalize_header
 from compliance.detection.recognizers.foreign_ids import valid_formats
-from compliance.detection.scanner import TextScanner, per_value
+from compliance.detection.scanner import TextScanner
 from compliance.vocabulary import IdType
+from tests.unit.detection_helpers import found_in as _found
+from tests.unit.detection_helpers import scrubbed as _scrubbed
 
 
 @pytest.fixture(scope="module")
 def detector() -> Detector:
     return Detector()
-
-
-def _found(detector: Detector, texts: list[str]) -> dict[IdType, list[int]]:
-    return {k: v.tolist() for k, v in detector._text.find(pa.array(texts)).items()}
-
-
-def _scrubbed(detector: Detector, texts: list[str]) -> list[str]:
-    return detector.scrub_text(
-        pa.array(texts), per_value(lambda id_type, text: f"<{id_type.value}>")
-    ).to_pylist()
 
 
 def test_abbreviations_spelled_out() -> None:
@@ -173,40 +165,6 @@ def test_geometry_header_names_a_position(detector: Detector) -> None:
     classes = {c.field: c.id_type for c in detector.classify(batch)}
     assert classes["geom"] == IdType.GPS_COORDINATES
     assert classes["shape"] is None
-
-
-@pytest.mark.parametrize(
-    ("text", "name"),
-    [
-        ("Spoke with daughter Imani Boone, cell 617", "Imani Boone"),
-        ("Contact: Oluwaseun Adeyemi (spouse) at home", "Oluwaseun Adeyemi"),
-        ("Chiamaka Taylor is a 54 y/o admitted for chest pain", "Chiamaka Taylor"),
-        ("customer: it's Ngozi Washington. agent: thanks", "Ngozi Washington"),
-        ("Patient Zainab Smith reports SOB", "Zainab Smith"),
-        ("agent: account updated for Kwabena Vallée. New", "Kwabena Vallée"),
-        ("Spoke with Yetunde Hall (joint holder) re: card", "Yetunde Hall"),
-        ("FPS CREDIT FROM SHARON DAWSON SORT", "SHARON DAWSON"),
-        ("FPS CREDIT FROM DAWN GREEN SORT", "DAWN GREEN"),
-        ("Émile Navarro a appelé", "Émile Navarro"),
-    ],
-)
-def test_names_announced_by_context(detector: Detector, text: str, name: str) -> None:
-    assert _scrubbed(detector, [text]) == [text.replace(name, "<PERSON_NAME>")]
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Patient Portal Access granted",
-        "spoke with The Clinic about billing",
-        "TRANSFER FROM SAVINGS ACCOUNT",
-        "it's Monday Morning again",
-        "Église Saint-Pierre closed",
-        "ship to 12 Franklin Street",
-    ],
-)
-def test_context_words_before_no_name(detector: Detector, text: str) -> None:
-    assert IdType.PERSON_NAME not in _found(detector, [text])
 
 
 def test_context_name_hints_never_miss() -> None:
