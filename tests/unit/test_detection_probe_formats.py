@@ -94,6 +94,10 @@ def test_ndc_codes_are_not_phones(detector: Detector) -> None:
         ("Called Harold McAllister re fasting labs", "Harold McAllister"),
         ("María José Gutiérrez came in", "María José Gutiérrez"),
         ("Emergency: Sophie van der Berg", "Sophie van der Berg"),
+        # A doctor with initials, or after the words that bring one in ("Dr" alone is also a street).
+        ("Seen by Dr. A. Patel.", "A. Patel"),
+        ("PCP Dr Lee", "Lee"),
+        ("paged Dr J Ewing overnight", "J Ewing"),
         # Round 5: any capitalised pair after words that announce a person, no list needed.
         ("Spoke with daughter Imani Boone, cell 617", "Imani Boone"),
         ("Contact: Oluwaseun Adeyemi (spouse) at home", "Oluwaseun Adeyemi"),
@@ -119,6 +123,7 @@ def test_names_in_text_without_title(detector: Detector, text: str, name: str) -
         "Will Call pickup at Victoria Station",
         "Grace Period ends in May Update",
         "Version 5.12.0 fixes order ORD-2024-000981 for $89.99",
+        "lives on Elm Dr Springfield",
         # Round 5: words that announce a person, before no name.
         "Patient Portal Access granted",
         "spoke with The Clinic about billing",

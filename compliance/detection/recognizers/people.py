@@ -253,7 +253,8 @@ class PersonNameRecognizer(Recognizer):
     text_pattern = (
         rf"(?:{_LABEL}|\b(?:Mr|Mrs|Ms|Miss|Mx)\.?|\b(?:Dr|Prof)\.|{_OTHER_TITLES})"
         # A title after a label is not part of the name: "Name: Dr. Priya Raman", {"name":"Mr Lee"}.
-        r"\s*\"?(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?\s+)?(?P<v>(?:(?:van|von|de|der|den|het|'t|te|op|die|di|da|del|della|du|le|la|ter|ten|zu|zur|al|el|"
+        # Initials before the surname belong to the name: "Dr. A. Patel", "Dr. J. R. Ewing".
+        r"\s*\"?(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?\s+)?(?P<v>(?:[A-Z]\.\s?){0,2}(?:(?:van|von|de|der|den|het|'t|te|op|die|di|da|del|della|du|le|la|ter|ten|zu|zur|al|el|"
         r"bin|ben|dos|das|do) ){0,2}"
         r"(?:[A-ZÀ-ÖØ-Þ](?:[a-zß-öø-ÿ]|['’][A-ZÀ-ÖØ-Þ])[A-Za-zÀ-ÖØ-öø-ÿ'’-]*|[A-ZÀ-ÖØ-Þ]{2,}\b)"
         r"(?: (?:[A-ZÀ-ÖØ-Þ](?:[a-zß-öø-ÿ]|['’][A-ZÀ-ÖØ-Þ])[A-Za-zÀ-ÖØ-öø-ÿ'’-]*|[A-ZÀ-ÖØ-Þ]{2,}\b)){0,2})"
@@ -273,6 +274,13 @@ class PersonNameRecognizer(Recognizer):
         TextPattern(
             rf"{_LABEL}\s*\"?(?P<v>{_WORD},\s?{_WORD}(?: [A-Z]\.?\b| [A-Z][a-z][A-Za-z'’-]*)?)",
             TextHint(keywords=_LABEL_WORDS),
+        ),
+        # "Dr" without its full stop is also a street ("12 Oak Dr Boston"): a name only after the words
+        # that bring a doctor into a note ("PCP Dr Lee", "seen by Dr A Patel", "paged Dr Smith").
+        TextPattern(
+            r"(?i:\b(?:by|per|with|to|from|pcp|cc|attending|called|paged|notified|informed|saw|consulted))\s+"
+            rf"Dr\s+(?P<v>(?:[A-Z]\.?\s){{0,2}}{_WORD}(?: {_WORD})?)",
+            TextHint(exact=("Dr",)),
         ),
         # Said in a call or a chat: "my name is Oluwaseun Adeyemi", "my name's Siobhan Kelly".
         TextPattern(
