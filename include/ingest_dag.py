@@ -335,6 +335,7 @@ def _spark_submit(application_args, routed_to):
         application_args=application_args,
         name="sdp-compliance-batch",
         conf={"spark.ui.showConsoleProgress": "false"},
+        driver_memory=settings().spark_driver_memory,
         # The job stops when this task's process dies (a killed worker), not racing the retry.
         env_vars={EXIT_WITH_LAUNCHER_ENV: "1"},
         # Spark retries are the task's retries; a bad file is not retried forever.

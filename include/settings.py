@@ -70,6 +70,7 @@ class Settings:
     group_min_files: int
     group_files: int
     group_journal_days: int
+    spark_driver_memory: str
     urgent_max_bytes: int
     # Airflow connection ids alerts are sent through; each connection's conn_type picks the notifier.
     alert_connections: tuple[str, ...]
@@ -241,6 +242,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         # A group's retry journal (staging/groups/) is deleted this many days after its last line:
         # long after any retry of its task, short enough that the folder does not grow forever.
         group_journal_days=max(env.int("SDP_GROUP_JOURNAL_DAYS", 7), 1),
+        # The batch job's JVM (local mode: driver and executor in one). Spark's 1g default leaves
+        # ~430 MB for execution and the cache of the core's output: a 1M-row file failed with
+        # UNABLE_TO_ACQUIRE_MEMORY in the count that fills the cache, on both tries.
+        spark_driver_memory=env.str("SDP_SPARK_DRIVER_MEMORY", "3g"),
         urgent_max_bytes=env.int("SDP_URGENT_MAX_BYTES", 1024 * 1024),
         alert_connections=env.names("SDP_ALERT_CONNECTIONS"),
         alert_email_to=env.names("SDP_ALERT_EMAIL_TO"),

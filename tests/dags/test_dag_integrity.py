@@ -137,3 +137,12 @@ def test_parse_has_no_heavy_imports(dag_file: str, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     heavy = json.loads(result.stdout.strip().splitlines()[-1])
     assert heavy == [], f"{dag_file} imports {heavy} at parse time"
+
+
+def test_batch_task_sizes_the_spark_jvm(dagbag) -> None:
+    # Spark's 1g default fails a 1M-row file (UNABLE_TO_ACQUIRE_MEMORY while the core's output is cached).
+    from include.settings import settings
+
+    for dag_id in ("sdp_ingest_landing", "sdp_ingest_history", "sdp_ingest_manual"):
+        batch = dagbag.dags[dag_id].get_task("ingest_file.process_batch")
+        assert batch._driver_memory == settings().spark_driver_memory == "3g", dag_id
