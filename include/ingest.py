@@ -353,7 +353,7 @@ def validate(ticket: FileTicket, *, actor: str, s: Settings | None = None):
 
     s = s or settings()
     _audit_processed(ticket, actor=actor, s=s)
-    report = validate_staged(Path(ticket.staging_dir))
+    report = validate_staged(Path(ticket.staging_dir), sample_rows=s.validation_sample_rows)
     with _connect(s) as conn:
         # Stores the summary and writes the `validated` audit row.
         record_validation(conn, ticket.file_id, ticket.job_id, report.success, report.summary, suite=report.suite,

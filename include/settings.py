@@ -71,6 +71,7 @@ class Settings:
     group_files: int
     group_journal_days: int
     spark_driver_memory: str
+    validation_sample_rows: int
     urgent_max_bytes: int
     # Airflow connection ids alerts are sent through; each connection's conn_type picks the notifier.
     alert_connections: tuple[str, ...]
@@ -246,6 +247,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         # ~430 MB for execution and the cache of the core's output: a 1M-row file failed with
         # UNABLE_TO_ACQUIRE_MEMORY in the count that fills the cache, on both tries.
         spark_driver_memory=env.str("SDP_SPARK_DRIVER_MEMORY", "3g"),
+        # GX's per-value expectations read at most this many evenly spaced rows of each staged table:
+        # enough to catch an anonymizer that mishandles a column, which it does on many rows; a lone
+        # raw value is the residual-identifier check's, which reads every row (include/validation/run.py).
+        validation_sample_rows=max(env.int("SDP_VALIDATION_SAMPLE_ROWS", 100_000), 1),
         urgent_max_bytes=env.int("SDP_URGENT_MAX_BYTES", 1024 * 1024),
         alert_connections=env.names("SDP_ALERT_CONNECTIONS"),
         alert_email_to=env.names("SDP_ALERT_EMAIL_TO"),

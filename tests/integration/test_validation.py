@@ -278,6 +278,48 @@ def test_lost_staged_row_fails_row_count_and_reconciliation(staged: Path) -> Non
     assert (row_count["value"], row_count["observed_value"]) == (records.num_rows, records.num_rows - 1)
 
 
+def test_whole_table_checks_read_every_row_when_values_are_sampled(staged: Path) -> None:
+    """The row count is a whole-table expectation: a lost row fails it whatever the sample size."""
+    records = pq.read_table(staged / RECORDS)
+    pq.write_table(records.slice(1), staged / RECORDS)
+
+    report = validate_staged(staged, sample_rows=20)
+
+    assert report.summary["rows_checked_per_value"]["records"] <= 20
+    row_count = next(entry for entry in report.failures if entry["check"] == "records_staged")
+    assert row_count["observed_value"] == records.num_rows - 1
+
+
+def test_a_raw_value_the_sample_skips_is_caught_by_the_residual_check(staged: Path) -> None:
+    """Per-value expectations read an evenly spaced sample (every 6th of ~237 rows here, so not the
+    6th row); the residual-identifier check reads every row and still fails the file."""
+    set_value(staged, RECORDS, "ssn", 5, RAW_SSN)
+
+    report = validate_staged(staged, sample_rows=40)
+
+    assert report.summary["rows_checked_per_value"]["records"] == 40
+    assert failed_checks(report) == {("manifest", "no_raw_identifiers", None)}
+
+
+def test_a_column_mishandled_late_in_the_file_fails_the_sampled_check(staged: Path) -> None:
+    """An engine partition that wrote its part of a column raw: the sample is spread over the whole
+    table, so it reaches the file's last rows (a head() would not)."""
+    records = pq.read_table(staged / RECORDS)
+    tail = range(records.num_rows - records.num_rows // 5, records.num_rows)
+    values = records["ssn"].to_pylist()
+    for position in tail:
+        values[position] = f"ssn-{position:05d}"  # no token, and not an SSN any detector knows
+    index = records.column_names.index("ssn")
+    pq.write_table(records.set_column(index, "ssn", pa.array(values)), staged / RECORDS)
+
+    report = validate_staged(staged, sample_rows=40)
+
+    token_format = next(entry for entry in report.failures if entry["check"] == "token_format")
+    assert token_format["column"] == "ssn"
+    assert token_format["element_count"] == 40
+    assert token_format["unexpected_count"] >= 5
+
+
 def test_row_both_staged_and_quarantined_fails(staged: Path) -> None:
     first_staged = pq.read_table(staged / RECORDS)[ROW_COLUMN][0].as_py()
     set_value(staged, QUARANTINE, "row", 0, first_staged)
