@@ -109,11 +109,14 @@ def validate_staged(staged_dir: Path, *, sample_rows: int | None = None) -> Vali
     for table, (suite, data) in runs.items():
         sample = evenly_spaced(data, sample_rows)
         checked[table] = sample.num_rows
-        whole, values = _split(suite)
-        frames = (
-            (whole, data.to_pandas(types_mapper=pd.ArrowDtype)),  # no copy: no value is read
-            (values, sample.to_pandas()),
-        )
+        if sample is data:  # one run of the whole suite: a second costs a small file more than it saves
+            frames = [(suite, data.to_pandas())]
+        else:
+            whole, values = _split(suite)
+            frames = [
+                (whole, data.to_pandas(types_mapper=pd.ArrowDtype)),  # no copy: no value is read
+                (values, sample.to_pandas()),
+            ]
         for part, frame in frames:
             if not part.expectations:
                 continue
