@@ -1,0 +1,42 @@
+"""Formats the round-6 probe found leaking (issue 11): US routing numbers and the account after them,
+zero-padded IPv4 addresses, payment handles, person and contact headers that must fail closed, and
+licence plates after their word; each with the decoys beside it left alone."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+
+from compliance.detection import Detector
+from compliance.detection.recognizers.financial import aba_routing_valid
+from compliance.vocabulary import IdType
+from tests.unit.detection_helpers import found_in as _found
+from tests.unit.detection_helpers import scrubbed as _scrubbed
+
+
+@pytest.fixture(scope="module")
+def detector() -> Detector:
+    return Detector()
+
+
+def test_aba_checksum() -> None:
+    values = pa.array(["021000021", "011000015", "121000358", "123456789", "021000022", "9210000210", None])
+    assert aba_routing_valid(values).tolist() == [True, True, True, False, False, False, False]
+
+
+def test_routing_numbers_and_the_account_after_them(detector: Detector) -> None:
+    texts = [
+        "wire sent, routing 021000021 acct 4839201173",
+        "RTN: 011000015 for payroll",
+        "ABA# 121000358, checking 2201944830",
+        "Routing no. 026009593; account 00123456789",
+        "order 123456789 shipped",  # no keyword
+        "routing 123456789 rejected",  # fails the checksum
+        "transfer to savings",
+    ]
+    assert _found(detector, texts).get(IdType.BANK_ACCOUNT) == [0, 1, 2, 3]
+    assert _scrubbed(detector, texts[:3]) == [
+        "wire sent, routing <BANK_ACCOUNT>",
+        "RTN: <BANK_ACCOUNT> for payroll",
+        "ABA# <BANK_ACCOUNT>",
+    ]
