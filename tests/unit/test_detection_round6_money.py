@@ -7,6 +7,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
+from compliance.anonymize.tokenize import coarsen_ip
 from compliance.detection import Detector
 from compliance.detection.recognizers.financial import aba_routing_valid
 from compliance.vocabulary import IdType
@@ -40,3 +41,28 @@ def test_routing_numbers_and_the_account_after_them(detector: Detector) -> None:
         "RTN: <BANK_ACCOUNT> for payroll",
         "ABA# <BANK_ACCOUNT>",
     ]
+
+
+def test_zero_padded_ipv4(detector: Detector) -> None:
+    texts = [
+        "login from 010.001.002.003 blocked",
+        "src=192.168.001.010 port 22",
+        "version 1.2.3.4 deployed",
+        "meeting 01.02.2023 ok",
+        "ref 01.02.03.04",  # a two-digit pad is no address's
+    ]
+    assert _found(detector, texts).get(IdType.IP_ADDRESS) == [0, 1]
+    batch = pa.RecordBatch.from_pydict({"client_ip": ["010.001.002.003", "192.168.001.010"]})
+    found = detector.detect(batch)
+    assert set(found["type"].to_pylist()) == {"IP_ADDRESS"}
+
+
+def test_coarsen_ip_reads_padded_octets() -> None:
+    values = pa.array(["010.001.002.003", "192.168.001.010", "10.0.0.1", "300.001.002.003", "0123x"])
+    coarse = coarsen_ip(values, lambda rest: pc_upper(rest))
+    assert coarse.to_pylist() == ["10.1.2.0/24", "192.168.1.0/24", "10.0.0.0/24", "300.001.002.003", "0123X"]
+
+
+def pc_upper(values: pa.Array) -> pa.Array:
+    """A stand-in tokenizer that shows which originals it was given."""
+    return pa.compute.utf8_upper(values)

@@ -37,7 +37,10 @@ class IpAddressRecognizer(Recognizer):
     )
     by_values = True
     _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-    IPV4 = rf"{_OCTET}(?:\.{_OCTET}){{3}}"
+    # Firewall and mainframe logs pad each octet to three digits ("010.001.002.003"); a two-digit
+    # pad ("01.02") is a date's, not an address's.
+    _PADDED_OCTET = r"(?:25[0-5]|2[0-4]\d|[01]\d\d|[1-9]?\d)"
+    IPV4 = rf"{_PADDED_OCTET}(?:\.{_PADDED_OCTET}){{3}}"
     text_pattern = (
         r"(?P<neg>(?i:\bv|\bver\.?\s*|\bversion\s*|\brelease\s*|\bbuild\s*|\bfirmware\s*|\bfw\s*|"
         r"\bsoftware\s*|\bkernel\s*|\bbios\s*)|\d\.)?"
