@@ -66,3 +66,27 @@ def test_coarsen_ip_reads_padded_octets() -> None:
 def pc_upper(values: pa.Array) -> pa.Array:
     """A stand-in tokenizer that shows which originals it was given."""
     return pa.compute.utf8_upper(values)
+
+
+def test_payment_handles_in_text(detector: Detector) -> None:
+    texts = [
+        "pay me on venmo @jane-doe-12 thx",
+        "sent via cash.app/$JaneDoe yesterday",
+        "send it to $JaneDoe on Cash App",
+        "refund to paypal.me/janedoe please",
+        "UPI janedoe@okhdfcbank ref 99",
+        "paid to 9876543210@ybl via GPay",
+        "paid $25.00 on Cash App",  # an amount, not a cashtag
+        "see paypal.me for details",
+        "cash app outage today",
+        "mail jane.doe@example.com",  # an e-mail address, not a UPI id
+        "ping me@home later",  # no UPI handle and no UPI word
+    ]
+    found = _found(detector, texts)
+    assert found.get(IdType.URL) == [0, 1, 2, 3, 4, 5]
+    assert found.get(IdType.EMAIL) == [9]
+    assert _scrubbed(detector, texts[:3]) == [
+        "pay me on venmo <URL> thx",
+        "sent via <URL> yesterday",
+        "send it to <URL> on Cash App",
+    ]
