@@ -8,6 +8,7 @@ import pyarrow as pa
 import pytest
 
 from compliance.anonymize.tokenize import coarsen_ip
+from compliance.columns import ColumnRole
 from compliance.detection import Detector
 from compliance.detection.recognizers.financial import aba_routing_valid
 from compliance.vocabulary import IdType
@@ -90,3 +91,41 @@ def test_payment_handles_in_text(detector: Detector) -> None:
         "sent via <URL> yesterday",
         "send it to <URL> on Cash App",
     ]
+
+
+def test_payment_handle_columns_fail_closed(detector: Detector) -> None:
+    batch = pa.RecordBatch.from_pydict(
+        {
+            "venmo": ["jane doe 12", "mike"],
+            "cash_app_handle": ["JaneD", "jdoe"],
+            "zelle": ["jane d", "cafe"],
+            "paypal": ["janedoe", "xyz"],
+            "revolut": ["janed22", "rev"],
+            "upi_id": ["janedoe@okhdfcbank", "9876543210@ybl"],
+            "payment_method": ["paypal", "venmo"],  # names the app, not a person's account
+        }
+    )
+    classes = {c.field: c.role for c in detector.classify(batch)}
+    assert {field for field, role in classes.items() if role is ColumnRole.SENSITIVE} == set(
+        batch.schema.names
+    ) - {"payment_method"}
+    flagged = {(row["field"], row["row"]) for row in detector.detect(batch).to_pylist()}
+    assert flagged == {(field, row) for field in batch.schema.names[:-1] for row in (0, 1)}
+
+
+def test_person_and_contact_headers_fail_closed(detector: Detector) -> None:
+    values = ["see front desk", "ask mum"]  # nothing a detector types
+    sensitive = [
+        "guardian1_name", "guardian_2_name", "legal_first", "legal_last", "legal_name", "caller",
+        "caller_info", "caller_details", "contact_details", "patient_details", "student_id", "upn",
+        "parent2_email", "Employee No",
+    ]  # fmt: skip
+    kept = ["order_details", "product_info", "build_id", "order_id", "customer_id"]
+    batch = pa.RecordBatch.from_pydict({field: values for field in sensitive + kept})
+    classes = {c.field: c for c in detector.classify(batch)}
+    assert [
+        f for f in sensitive if classes[f].role not in (ColumnRole.SENSITIVE, ColumnRole.IDENTIFIER)
+    ] == []
+    assert [f for f in kept if classes[f].role in (ColumnRole.SENSITIVE, ColumnRole.IDENTIFIER)] == []
+    flagged = {(row["field"], row["row"]) for row in detector.detect(batch).to_pylist()}
+    assert flagged == {(field, row) for field in sensitive for row in (0, 1)}
