@@ -129,3 +129,20 @@ def test_person_and_contact_headers_fail_closed(detector: Detector) -> None:
     assert [f for f in kept if classes[f].role in (ColumnRole.SENSITIVE, ColumnRole.IDENTIFIER)] == []
     flagged = {(row["field"], row["row"]) for row in detector.detect(batch).to_pylist()}
     assert flagged == {(field, row) for field in sensitive for row in (0, 1)}
+
+
+def test_licence_plates_after_their_word(detector: Detector) -> None:
+    texts = [
+        "car plate ABC-1234 seen at gate",
+        "reg KX19 ABC parked",
+        "license plate 7ABC123 towed",
+        "Kennzeichen B-MW 1234 geblitzt",
+        "PLATE ABC-1234 SEEN AT GATE",
+        "ABC-1234 and KX19 ABC",  # no word
+        "Reg E 1005.11 dispute",  # a regulation's section
+        "plate of food",
+        "registered 2019 ABC",
+        "plate 3 of 5",
+    ]
+    assert _found(detector, texts).get(IdType.VIN) == [0, 1, 2, 3, 4]
+    assert _scrubbed(detector, texts[1:2]) == ["reg <VIN> parked"]

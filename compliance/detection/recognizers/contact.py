@@ -298,8 +298,7 @@ class UrlRecognizer(Recognizer):
     def validate_upi(self, found: pa.StructArray) -> np.ndarray:
         # A UPI id ends with its app's or bank's handle: one NPCI lists, or any after a UPI word
         # ("UPI jane@okbank").
-        handle = pc.utf8_lower(pc.utf8_slice_codeunits(found.field("v"), 0))
-        handle = pc.replace_substring_regex(handle, r"^.*@", "")
+        handle = pc.replace_substring_regex(pc.utf8_lower(found.field("v")), r"^.*@", "")
         known = to_mask(pc.is_in(handle, value_set=_UPI_HANDLES))
         return known | context_group(found, "c")
 
