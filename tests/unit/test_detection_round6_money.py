@@ -78,6 +78,7 @@ def test_payment_handles_in_text(detector: Detector) -> None:
         "UPI janedoe@okhdfcbank ref 99",
         "paid to 9876543210@ybl via GPay",
         "paid $25.00 on Cash App",  # an amount, not a cashtag
+        "PayPal $USD 20.00 fee",  # a currency
         "see paypal.me for details",
         "cash app outage today",
         "mail jane.doe@example.com",  # an e-mail address, not a UPI id
@@ -85,7 +86,7 @@ def test_payment_handles_in_text(detector: Detector) -> None:
     ]
     found = _found(detector, texts)
     assert found.get(IdType.URL) == [0, 1, 2, 3, 4, 5]
-    assert found.get(IdType.EMAIL) == [9]
+    assert found.get(IdType.EMAIL) == [10]
     assert _scrubbed(detector, texts[:3]) == [
         "pay me on venmo <URL> thx",
         "sent via <URL> yesterday",

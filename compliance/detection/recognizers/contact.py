@@ -292,8 +292,9 @@ class UrlRecognizer(Recognizer):
     )
 
     def validate_handle(self, found: pa.StructArray) -> np.ndarray:
-        # The pattern holds the handle's shape and its app's word; a handle names someone by a letter.
-        return matches(found.field("v"), r"[A-Za-z]")
+        # The pattern holds the handle's shape and its app's word; a currency code written as a
+        # cashtag ("PayPal $USD 20.00") names nobody.
+        return ~matches(found.field("v"), r"^\$[A-Z]{3}$")
 
     def validate_upi(self, found: pa.StructArray) -> np.ndarray:
         # A UPI id ends with its app's or bank's handle: one NPCI lists, or any after a UPI word
