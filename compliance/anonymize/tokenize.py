@@ -340,18 +340,24 @@ def coarsen_gps(values: pa.Array, decimals: int = 2) -> pa.Array:
 _IPV4_HOST = (
     r"^\s*((?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){2})\.\d{1,3}\s*$"
 )
+# An octet's leading zeros ("010.001.002.003", as firewall logs pad them): dropped before the /24
+# is taken, so a padded address is published as its network like any other.
+_OCTET_PADDING = r"(^\s*|\.)0{1,2}(\d)"
+_DOTTED_QUAD = r"^\s*\d{1,3}(?:\.\d{1,3}){3}\s*$"
 
 
 def coarsen_ip(values: pa.Array, otherwise: Callable[[pa.Array], pa.Array]) -> pa.Array:
     """An IP address -> its network in CIDR notation: the /24 of an IPv4 address ("192.168.7.41" ->
-    "192.168.7.0/24"), the /48 of an IPv6 one ("2001:db8:85a3::8a2e:370:7334" -> "2001:db8:85a3::/48"),
-    neither of which names one host. Other values are replaced by `otherwise` (the tokenizer: fail
-    closed)."""
+    "192.168.7.0/24", a padded "010.001.002.003" -> "10.1.2.0/24"), the /48 of an IPv6 one
+    ("2001:db8:85a3::8a2e:370:7334" -> "2001:db8:85a3::/48"), neither of which names one host.
+    Other values are replaced by `otherwise` (the tokenizer: fail closed)."""
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     text = values if pa.types.is_string(values.type) else values.cast(pa.string())
-    v4 = pc.fill_null(pc.match_substring_regex(text, _IPV4_HOST), False)
-    out = pc.if_else(v4, pc.replace_substring_regex(text, _IPV4_HOST, r"\1.0/24"), text)
+    dotted = pc.fill_null(pc.match_substring_regex(text, _DOTTED_QUAD), False)
+    unpadded = pc.if_else(dotted, pc.replace_substring_regex(text, _OCTET_PADDING, r"\1\2"), text)
+    v4 = pc.fill_null(pc.match_substring_regex(unpadded, _IPV4_HOST), False)
+    out = pc.if_else(v4, pc.replace_substring_regex(unpadded, _IPV4_HOST, r"\1.0/24"), text)
     rest = np.flatnonzero(~v4.to_numpy(zero_copy_only=False) & text.is_valid().to_numpy(zero_copy_only=False))
     if rest.size == 0:
         return out

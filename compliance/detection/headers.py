@@ -112,6 +112,15 @@ _NAME_INITIAL = re.compile(r"(?:(?<=_)|^)([flm])_name(?=_|$)")
 _INITIALS = {"f": "first", "l": "last", "m": "middle"}
 # Trailing number words the identifier rules do not spell after every head word ("MRN_NO").
 _NUMBER_SUFFIX = re.compile(r"(?:_number)+$")
+# A number that tells apart several people or contacts of a record, glued to a word or a token of
+# its own before the rest of the header ("guardian1_name", "guardian_2_name", "parent2_email"):
+# the rules spell the header without it. Words of four letters or more, so "utf8" stays.
+_INNER_ORDINAL = re.compile(r"(?<=[a-z]{4})[0-9]{1,2}(?=_)|_[0-9]{1,2}(?=_)")
+# A bare name part after a word that qualifies a name ("legal_first", "preferred_last"): a name.
+_QUALIFIED_NAME_PART = re.compile(
+    r"(?:^|(?<=_))(?:legal|preferred|official|birth|display|known_as|alias)_"
+    r"(?:first|last|middle|given|family|sur|fore)$"
+)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -120,8 +129,9 @@ def expanded_readings(normalized: str) -> tuple[str, ...]:
     "patient_first_name", "pat_brth_dt" -> "patient_birth_date", "mrn_no" -> "mrn_number" and
     "mrn"); empty when there is nothing to spell out. The rules are tried on the header as written
     first: these readings only name columns the written header left unnamed."""
-    words = [_ABBREVIATIONS.get(word, word) for word in normalized.split("_")]
+    words = [_ABBREVIATIONS.get(word, word) for word in _INNER_ORDINAL.sub("", normalized).split("_")]
     spelled = _NAME_INITIAL.sub(lambda m: f"{_INITIALS[m[1]]}_name", "_".join(words))
+    spelled = _QUALIFIED_NAME_PART.sub(lambda m: f"{m[0]}_name", spelled)
     readings = [spelled] if spelled != normalized else []
     bare = _NUMBER_SUFFIX.sub("", spelled)
     if bare and bare != spelled:
@@ -158,8 +168,23 @@ RECORD_DATE = header_rule(
     r"ingestion|load|created|updated|modified|signup|registration|enrollment|appointment|booking)"
     r"_(?:date|time|datetime|timestamp|ts|at|on|dt))"
 )
+# The people (and their contacts) a record may be about, by role: "caller_details", "student_id".
+_PERSON_ROLE = (
+    r"(?:patient|customer|client|member|caller|guardian|parent|student|pupil|employee|staff|subscriber|"
+    r"beneficiary|insured|applicant|tenant|resident|donor|recipient|contact|emergency_contact|"
+    r"next_of_kin|nok|spouse|caregiver|carer|dependent|dependant|guarantor|cardholder|account_holder|"
+    r"policyholder|claimant|enrollee|borrower|passenger|traveler|traveller|visitor|guest|person|"
+    r"individual|citizen|victim|witness)"
+)
+# People an institution numbers: their number is on a card and in other systems.
+_ISSUED_TO = r"(?:student|pupil|learner|employee|staff|badge|inmate|voter|citizen|resident|enrollee)"
+# What a record holds about one such person, beside their name: "patient_details", "caller_info".
+_PERSON_DETAILS = rf"{_PERSON_ROLE}_(?:details?|info|information|data|record|profile)"
 FREE_TEXT = header_rule(
-    ANY_PREFIX + r"(?:notes?|memo|comments?|description|desc|free_?text|message|msg|remarks?|"
+    # A person's details may be free text, but all of it is about them: SENSITIVE fails it closed.
+    rf"(?!{ANY_PREFIX}{_PERSON_DETAILS}$)"
+    + ANY_PREFIX
+    + r"(?:notes?|memo|comments?|description|desc|free_?text|message|msg|remarks?|"
     r"narrative|summary|text|body|details|observations?|feedback|complaint|chief_complaint|"
     r"history|instructions|annotation|transcript|review|content)"
 )
@@ -171,8 +196,7 @@ NOT_IDENTIFIER = header_rule(
 # e-mails or phones, "national_id" an identifier no recognizer knows): each value is typed on its
 # own, and a value no detector recognises is anonymized all the same (fail closed).
 SENSITIVE = header_rule(
-    ANY_PREFIX
-    + r"(?:contact|contacts|contact_info|contact_information|contact_details?|contact_method|contact_data|"
+    ANY_PREFIX + r"(?:contact|contacts|contact_method|"
     r"contact_value|preferred_contact|reach|reach_at|how_to_reach|personal_data|personal_info|"
     # Messaging and social accounts ("WeChat: jroe88", "@janeroe"): no recognizer knows a handle.
     r"reach_via|reach_by|contact_via|contact_by|messenger|messaging|im_handle|social_media|social_profile|"
@@ -180,6 +204,15 @@ SENSITIVE = header_rule(
     r"personal_information|pii|phi|id_number|identity_number|national_id|government_id|gov_id|tax_id|"
     r"taxpayer_id|tin|itin|nin|nino|ni_number|national_insurance|sin|personal_id|citizen_id|"
     r"username|user_name|login_name|login_id|screen_name|social_handle|user|login|handle|nickname|"
+    # A directory account (Active Directory's user principal name, "jdoe@corp.example").
+    r"upn|user_principal_name|sam_account_name|samaccountname|"
+    # Payment handles pay one person: "@jane-doe-12" (Venmo), "$JaneDoe" (Cash App), a UPI id.
+    r"(?:venmo|cash_?app|cashtag|zelle|paypal|paypal_me|revolut|revtag|monzo|upi|vpa|upi_vpa)"
+    r"(?:_(?:handle|tag|user|username|account|address|link|me))?|"
+    # A person of the record by role and what describes them ("caller", "caller_info",
+    # "contact_details"), and the numbers an institution issues to a person, which identify them
+    # outside the file too ("student_id", "employee_no"); a customer id is the file's own key.
+    rf"caller|{_PERSON_DETAILS}|{_ISSUED_TO}(?=_(?:number|num|nbr|no|nr|id|code))|"
     # A list of a person's identifiers (FHIR's Patient.identifier: MRN, SSN, passport... as JSON).
     r"identifier|identifiers|"
     # Positions written as cell ids (a 9-character geohash is ~5 m): no coarsener of their own.

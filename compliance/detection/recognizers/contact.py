@@ -14,6 +14,7 @@ from compliance.detection.arrays import (
     share_starting_with,
     starting_with,
     strip_chars,
+    to_mask,
     validate_where,
 )
 from compliance.detection.headers import ANY_PREFIX, ID_SUFFIX
@@ -229,6 +230,26 @@ class PhoneRecognizer(Recognizer):
         return valid | validate_where(value, other_country, phone.valid_in_regions)
 
 
+# Payment links of the apps that give each user a page of their own.
+_PAYMENT_LINK = r"cash\.app|cash\.me|paypal\.me|venmo\.com(?:/u)?|revolut\.me|monzo\.me"
+_PAYMENT_LINK_WORDS = ("cash", "paypal", "venmo", "revolut", "monzo")
+# Apps whose users are paid by an @handle or a $cashtag.
+_PAYMENT_APP = r"venmo|cash\s?app|cashapp|paypal|revolut|zelle|monzo"
+_PAYMENT_APP_WORDS = ("venmo", "cash", "paypal", "revolut", "zelle", "monzo")
+# UPI handles (the part after "@") of the apps and banks NPCI lists as UPI providers.
+_UPI_HANDLES = pa.array(
+    [
+        "ybl", "ibl", "axl", "okhdfcbank", "okicici", "oksbi", "okaxis", "paytm", "ptyes", "ptaxis",
+        "pthdfc", "ptsbi", "apl", "yapl", "rapl", "upi", "axisbank", "icici", "sbi", "hdfcbank",
+        "kotak", "pnb", "barodampay", "ikwik", "freecharge", "jupiteraxis", "fbl", "waicici",
+        "waaxis", "wahdfcbank", "wasbi", "airtel", "jio", "idfcbank", "idfcfirst", "aubank",
+        "indus", "yesbank", "yesbankltd", "dbs", "hsbc", "sc", "citi", "citigold", "federal",
+        "kbl", "uco", "unionbank", "cnrb", "boi", "mahb", "abfspay", "okbizaxis", "slice",
+        "timecosmos", "axisb", "icicipay", "hdfcbankjd", "pingpay", "superyes", "naviaxis",
+    ]
+)  # fmt: skip
+
+
 class UrlRecognizer(Recognizer):
     id_type = IdType.URL
     header = (
@@ -242,6 +263,45 @@ class UrlRecognizer(Recognizer):
     by_values = True
     text_pattern = r"(?P<v>\b(?i:(?:https?|ftp)://|www\.)[^\s<>\"']*[^\s<>\"'.,;:!?)\]])"
     text_hint = TextHint(keywords=("http", "ftp", "www."))
+    # A payment handle reaches one person as a profile link does: a payment link ("cash.app/$JaneDoe",
+    # "paypal.me/janedoe"), an @handle or $cashtag next to its app's name ("venmo @jane-doe-12",
+    # "$JaneDoe on Cash App"), a UPI id ("janedoe@okhdfcbank", "9876543210@ybl").
+    context_patterns = (
+        TextPattern(
+            rf"(?P<v>\b(?i:{_PAYMENT_LINK})/\$?[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])",
+            TextHint(keywords=_PAYMENT_LINK_WORDS),
+            "validate_handle",
+        ),
+        TextPattern(
+            rf"(?i:\b(?:{_PAYMENT_APP})\b)[^\n@$.;]{{0,20}}(?P<v>[@$][A-Za-z][A-Za-z0-9_-]{{1,30}})",
+            TextHint(keywords=_PAYMENT_APP_WORDS),
+            "validate_handle",
+        ),
+        TextPattern(
+            rf"(?:^|[\s(:,])(?P<v>[@$][A-Za-z][A-Za-z0-9_-]{{1,30}})[^\n@$.;]{{0,15}}(?i:\b(?:{_PAYMENT_APP})\b)",
+            TextHint(keywords=_PAYMENT_APP_WORDS),
+            "validate_handle",
+        ),
+        TextPattern(
+            r"(?P<c>(?i:\b(?:upi|vpa|gpay|google\s+pay|phonepe|paytm|bhim)\b)[^\n@]{0,25})?"
+            # Not an e-mail address: no domain's dot after the handle.
+            r"\b(?P<v>[A-Za-z0-9][A-Za-z0-9._-]{1,60}@[A-Za-z]{2,20})(?:$|[^\w.@-]|\.(?:\s|$))",
+            TextHint(shapes=("at",)),
+            "validate_upi",
+        ),
+    )
+
+    def validate_handle(self, found: pa.StructArray) -> np.ndarray:
+        # The pattern holds the handle's shape and its app's word; a currency code written as a
+        # cashtag ("PayPal $USD 20.00") names nobody.
+        return ~matches(found.field("v"), r"^\$[A-Z]{3}$")
+
+    def validate_upi(self, found: pa.StructArray) -> np.ndarray:
+        # A UPI id ends with its app's or bank's handle: one NPCI lists, or any after a UPI word
+        # ("UPI jane@okbank").
+        handle = pc.replace_substring_regex(pc.utf8_lower(found.field("v")), r"^.*@", "")
+        known = to_mask(pc.is_in(handle, value_set=_UPI_HANDLES))
+        return known | context_group(found, "c")
 
     def validate(self, values: pa.Array) -> np.ndarray:
         return matches(

@@ -17,6 +17,7 @@ from compliance.detection.arrays import (
     right_aligned_codes,
     share_containing,
     share_starting_with,
+    strip_chars,
     validate_where,
 )
 from compliance.detection.headers import ANY_PREFIX, ID_SUFFIX
@@ -37,7 +38,10 @@ class IpAddressRecognizer(Recognizer):
     )
     by_values = True
     _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-    IPV4 = rf"{_OCTET}(?:\.{_OCTET}){{3}}"
+    # Firewall and mainframe logs pad each octet to three digits ("010.001.002.003"); a two-digit
+    # pad ("01.02") is a date's, not an address's.
+    _PADDED_OCTET = r"(?:25[0-5]|2[0-4]\d|[01]\d\d|[1-9]?\d)"
+    IPV4 = rf"{_PADDED_OCTET}(?:\.{_PADDED_OCTET}){{3}}"
     text_pattern = (
         r"(?P<neg>(?i:\bv|\bver\.?\s*|\bversion\s*|\brelease\s*|\bbuild\s*|\bfirmware\s*|\bfw\s*|"
         r"\bsoftware\s*|\bkernel\s*|\bbios\s*)|\d\.)?"
@@ -147,6 +151,30 @@ class DeviceIdRecognizer(Recognizer):
         return self.evidence(value) | (self._imei(value) & context_group(found, "c"))
 
 
+# Words before a licence plate, in the languages of the exports we see.
+_PLATE_WORDS = (
+    r"plate|reg|rego|registration\s+(?:no|number)|kennzeichen|nummernschild|immatriculation|plaque|"
+    r"matr[ií]cula|targa|kenteken"
+)
+# Each of _PLATE_WORDS starts with one of these (a hint keyword matches a word's start).
+_PLATE_KEYWORDS = (
+    "plate", "reg", "kennzeichen", "nummernschild", "immatriculation", "plaque", "matr", "targa", "kenteken",
+)  # fmt: skip
+
+
+def _plate_shaped(values: pa.Array) -> np.ndarray:
+    """Which values are shaped like a licence plate: four to eight letters and digits, both, in
+    groups of two or more ("E 1005" after "Reg" is a regulation's section), but for a German
+    district before its dash ("B-MW 1234") or a Belgian leading digit ("1-ABC-123")."""
+    compact = strip_chars(values, r"[ -]")
+    return (
+        matches(compact, r"^[A-Z0-9]{4,8}$")
+        & matches(compact, r"[A-Z]")
+        & matches(compact, r"\d")
+        & ~matches(values, r"(?:^|[ -])[A-Z0-9](?:$| )")
+    )
+
+
 def _vin_transliteration() -> np.ndarray:
     """ISO 3779 character values indexed by byte code (I, O, Q never occur)."""
     table = np.zeros(256, dtype=np.int64)
@@ -164,6 +192,16 @@ class VinRecognizer(Recognizer):
     by_values = True
     text_pattern = r"\b(?P<v>[A-HJ-NPR-Z0-9]{17})\b"
     text_hint = TextHint(shapes=("upper_run17",))
+    # A licence plate after its word ("plate ABC-1234", "reg KX19 ABC", "Kennzeichen B-MW 1234"): a
+    # vehicle identifier, as HIPAA Safe Harbor names plates with VINs. Capitals, as plates are written.
+    context_patterns = (
+        TextPattern(
+            rf"(?i:\b(?:{_PLATE_WORDS})\b\.?(?:\s*(?:no\.?|nr\.?|number|#))?)\s*[:#]?\s*"
+            r"(?P<v>[A-Z0-9]{1,4}(?:[ -]?[A-Z0-9]{1,4}){0,2})\b",
+            TextHint(keywords=_PLATE_KEYWORDS),
+            "validate_plate",
+        ),
+    )
     _WEIGHTS = np.array([8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2])
     _VALUE = _vin_transliteration()
 
@@ -187,6 +225,19 @@ class VinRecognizer(Recognizer):
 
     def validate_text(self, found: pa.StructArray) -> np.ndarray:
         return self.evidence(found.field("v"))
+
+    def validate_plate(self, found: pa.StructArray) -> np.ndarray:
+        # A capitalised word after the plate ("PLATE ABC-1234 SEEN") reads as a group of it: an
+        # invalid match is checked again without its last group or two (the span keeps them).
+        value = found.field("v")
+        valid = _plate_shaped(value)
+        for _ in range(2):
+            retry = np.flatnonzero(~valid & matches(value, r"[ -][A-Z0-9]+$"))
+            if retry.size == 0:
+                break
+            value = pc.replace_substring_regex(value, r"[ -][A-Z0-9]+$", "")
+            valid[retry] = _plate_shaped(value.take(pa.array(retry)))
+        return valid
 
     @classmethod
     def _check_digit(cls, values: pa.Array) -> np.ndarray:

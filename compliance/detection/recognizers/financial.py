@@ -12,6 +12,7 @@ from compliance.detection.arrays import (
     UNDECIDED,
     as_int,
     compact_digits,
+    digits_of,
     lengths,
     luhn_valid,
     matches,
@@ -21,6 +22,7 @@ from compliance.detection.arrays import (
     share_starting_with,
     strip_chars,
     validate_where,
+    weighted_sum,
 )
 from compliance.detection.headers import ANY_PREFIX
 from compliance.detection.hints import TextHint
@@ -198,15 +200,15 @@ class BankAccountRecognizer(Recognizer):
     header = ANY_PREFIX + (
         r"(?:account_number|account_no|account_num|acct|acct_no|acct_num|acct_number|bank_account|"
         r"bank_account_number|bank_acct|bank_acct_no|routing|routing_number|routing_no|aba|aba_number|"
-        r"aba_routing_number|sort_code|bsb|bsb_number|"
+        r"aba_routing_number|rtn|routing_transit_number|sort_code|bsb|bsb_number|"
         # Both numbers in one column, as UK and Australian payroll exports keep them: "20-00-00 / 55779911".
         r"(?:sort_code|bsb|routing|routing_number|aba)_(?:and_)?(?:account|acct)(?:_(?:number|no|num))?)"
     )
     text_pattern = (
-        r"(?i:\b(?:bank\s+)?(?:account|acct)\.?\s*(?:number|no\.?|num|#)|\bacct\.?|\bacc\b\.?|\brouting(?:\s+number)?|"
-        r"\baba)\s*[:#]?\s*(?P<v>\d[\d -]{2,20}\d)\b"
+        r"(?i:\b(?:bank\s+)?(?:account|acct)\.?\s*(?:number|no\.?|num|#)|\bacct\.?|\bacc\b\.?)"
+        r"\s*[:#]?\s*(?P<v>\d[\d -]{2,20}\d)\b"
     )
-    text_hint = TextHint(keywords=("account", "acct", "acc", "routing", "aba"))
+    text_hint = TextHint(keywords=("account", "acct", "acc"))
     # A UK sort code (the branch half of a bank account), alone or with its account number:
     # "sort code 20-00-00", "Sort code: 40-47-84 / 70872490", JSON "sort_code":"200000".
     context_patterns = (
@@ -221,8 +223,37 @@ class BankAccountRecognizer(Recognizer):
             # Both numbers hold 14 digits in a run of digits, spaces and dashes, unless a word is between.
             TextHint(shapes=("card_digits",), keywords=("acc", "a/c")),
         ),
+        # A US ABA routing number after its word ("routing 021000021", "RTN: 011000015", "ABA#
+        # 121000358"), with the account number that follows it ("... acct 4839201173"): nine digits
+        # that pass the 3-7-1 checksum, so an order number or a mistyped routing number stays.
+        TextPattern(
+            r"(?i:\b(?:routing|rtn|aba)(?:\s*(?:transit\s*)?(?:number|no\.?|num|#))?)\s*[:#]?\s*"
+            r"(?P<v>\d{9}(?:[\s,;/]+(?i:(?:bank\s+)?(?:account|acct|acc|a/c|checking|savings)\.?\s*"
+            r"(?:number|no\.?|num|#)?\s*[:#]?\s*)?\d{5,17})?)\b",
+            TextHint(keywords=("routing", "rtn", "aba")),
+            "validate_routing",
+        ),
     )
 
     def validate(self, values: pa.Array) -> np.ndarray:
         # "/" joins a sort code and its account number ("20-00-00 / 55779911").
         return matches(strip_chars(values, r"[ /-]"), r"^\d{4,17}$")
+
+    def validate_routing(self, found: pa.StructArray) -> np.ndarray:
+        return aba_routing_valid(pc.utf8_slice_codeunits(found.field("v"), 0, 9))
+
+
+# The first two digits of an ABA routing number: Federal Reserve district 00-12 (00: the US
+# government), thrifts 21-32, electronic 61-72, traveller's cheques 80.
+_ABA_PREFIXES = np.isin(np.arange(100), [*range(13), *range(21, 33), *range(61, 73), 80])
+
+
+def aba_routing_valid(values: pa.Array) -> np.ndarray:
+    """Which values are nine-digit ABA routing numbers: a known prefix and the 3-7-1 checksum."""
+
+    def check(numbers: pa.Array) -> np.ndarray:
+        digits = digits_of(numbers, 9)
+        checksum = weighted_sum(digits, (3, 7, 1, 3, 7, 1, 3, 7, 1)) % 10 == 0
+        return checksum & _ABA_PREFIXES[digits[:, 0] * 10 + digits[:, 1]]
+
+    return validate_where(values, matches(values, r"^\d{9}$"), check)
