@@ -43,6 +43,7 @@ NOT_SURNAME = frozenset(
     Portal Access Education Information Services Service Satisfaction Safety Record Records Chart
     Name Number Advocate Relations Experience Intake Registration Consent Assistance Transport
     Transfer Discharge Admission Summary Instructions Notes Portal Survey Feedback Billing Payment
+    Card Cards Checking Savings Loan Loans Mortgage Wallet Visa Mastercard Amex Brokerage Escrow
     Reports Report Presents Presented Reports States Denies Complains Tolerated Admitted Discharged
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
@@ -90,4 +91,30 @@ RELATION_WORDS = (
     "subscriber",
     "dependent",
     "dependant",
+)
+# Payment and transfer words after which "from"/"to" names the counterparty ("Zelle from John Smith",
+# "transfer from J. Okafor"); a company or an own account ("transfer to savings") is no person.
+PAYMENT_WORDS = (
+    "zelle", "venmo", "paypal", "cashapp", "cash app", "interac", "transfer", "xfer", "trf", "payment", "pmt",
+    "wire", "remittance", "sent", "received", "deposit", "credit", "debit", "p2p", "ach", "fps", "bacs", "sepa",
+)  # fmt: skip
+# Jobs named before a person's name in notes ("Driver Penny Payne", "Nurse Okafor", "Pharmacist R. Singh").
+ROLE_WORDS = (
+    "driver", "nurse", "rn", "lpn", "pharmacist", "pharmacy tech", "pharm tech", "technician", "caseworker",
+    "case worker", "case manager", "social worker", "therapist", "physiotherapist", "physio", "paramedic",
+    "midwife", "dietitian", "counselor", "counsellor", "chaplain", "interpreter", "translator", "surgeon",
+    "doctor", "officer", "inspector", "detective", "sergeant", "constable", "coach", "teacher", "tutor",
+)  # fmt: skip
+# Capitalised words after a job word that make it a heading or a thing ("Driver Update", "Nurse
+# Station", "Pharmacist Notes"), not a person.
+ROLE_NOUNS = frozenset(
+    """
+    Update Updates Station Stations Notes Note Shift Shifts Desk Schedule Rota License Licence Training
+    Handbook Log Line Call Calls Assistant Aide Practitioner Manager Supervisor Staff Pool App Details Info
+    Name Id Review Check Verification Consult Consultation Counseling Counselling Pickup Delivery Route
+    Vehicle Version Download Error Install Signature Sign Initials Visit Visits Assessment Orders
+    Education Led Only Required Needed Available On Off New Pay Rate Hours Jobs Job Role Roles Mode
+    Assigned Unavailable Requested Reviewed Approved Override Comments Comment Feedback Handover Huddle
+    Who Any All My Your Our Their His Her This That Each Every
+    """.split()  # noqa: SIM905 - a word list reads better as text
 )

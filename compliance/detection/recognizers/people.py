@@ -17,19 +17,37 @@ from compliance.detection.recognizers.base import (
     HL7_PID_HINT,
     Recognizer,
     TextPattern,
+    context_group,
     hl7_pid_field,
+    hl7_token_free,
 )
+from compliance.detection.recognizers.health import HL7_PV1_DOCTORS, HL7_PV1_HINT, hl7_pv1_field
 from compliance.detection.recognizers.name_words import (
     AMBIGUOUS_GIVEN,
     NOT_SURNAME,
+    PAYMENT_WORDS,
     RELATION_WORDS,
+    ROLE_NOUNS,
+    ROLE_WORDS,
     SURNAME_TOO,
 )
 from compliance.vocabulary import IdType
 
 # Surname particles of the locales we see ("Sophie van der Berg", "Carmen de la Fuente").
 _PARTICLES = r"(?:van|von|de|der|den|del|della|di|da|du|la|le|ter|ten|dos|das|do|St\.?)"
-_NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+"
+_NAME_WORD = r"[A-ZÀ-ÖØ-ÞĀ-ž][a-zß-öø-ÿĀ-ž]+"
+
+
+# Letters NFKD does not decompose into a base letter: without them "Irıs" would read "Irs", "Łukasz" "ukasz".
+_UNDECOMPOSED = str.maketrans(
+    {"ı": "i", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "ß": "ss",
+     "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "þ": "th", "Þ": "Th", "ħ": "h", "Ħ": "H", "ŀ": "l", "Ŀ": "L"}
+)  # fmt: skip
+
+
+def _ascii_folded(word: str) -> str:
+    """`word` in ASCII letters: accents dropped, letters without a decomposition spelled out."""
+    return unicodedata.normalize("NFKD", word.translate(_UNDECOMPOSED)).encode("ascii", "ignore").decode()
 
 
 def _given_names() -> list[str]:
@@ -46,13 +64,11 @@ _GIVEN = [name for name in _ALL_GIVEN if name not in AMBIGUOUS_GIVEN]
 # The same names compared without accents and in title case ("ÉMILE", "Emile" -> "Emile").
 # With the names that are common words too: the patterns using it say where a name is ("FROM DAWN
 # GREEN" on a payment), the list only confirms the first word.
-_GIVEN_FOLDED = pa.array(
-    sorted({unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode() for name in _ALL_GIVEN})
-)
+_GIVEN_FOLDED = pa.array(sorted({_ascii_folded(name) for name in _ALL_GIVEN}))
 # A capitalised name word ("Oluwaseun", "O'Brien", "Vallée") or one in capitals ("OKAFOR").
 _ANY_NAME_WORD = (
-    r"(?:[A-ZÀ-ÖØ-Þ](?:[a-zß-öø-ÿ]|['’][A-ZÀ-ÖØ-Þ])[A-Za-zÀ-ÖØ-öø-ÿ]*(?:[-'’][A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿ]*)*"
-    r"|[A-ZÀ-ÖØ-Þ]{2,}(?:[-'’][A-ZÀ-ÖØ-Þ]+)*\b)"
+    r"(?:[A-ZÀ-ÖØ-ÞĀ-ž](?:[a-zß-öø-ÿĀ-ž]|['’][A-ZÀ-ÖØ-ÞĀ-ž])[A-Za-zÀ-ÖØ-öø-ÿĀ-ž]*(?:[-'’][A-ZÀ-ÖØ-ÞĀ-ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž]*)*"
+    r"|[A-ZÀ-ÖØ-ÞĀ-ž]{2,}(?:[-'’][A-ZÀ-ÖØ-ÞĀ-ž]+)*\b)"
 )
 # Words that say the next two capitalised words are a person, whoever it is ("spoke with Imani
 # Boone", "Emergency contact Chiamaka Obi", "it's Oluwaseun Adeyemi", "daughter Ngozi Okafor",
@@ -92,6 +108,24 @@ _RELATION_AFTER = (
     r"parent|caregiver|carer|friend|neighbou?r|self|patient|pt|joint holder|account holder|next of kin|nok|"
     r"emergency contact|poa|guarantor|subscriber|dependent|dependant)\)"
 )
+
+
+# A name word in title case only ("Okafor", "O'Neil"): after a job word, capitals are rather an
+# acronym ("RN BSN").
+_TITLED_WORD = r"[A-ZÀ-ÖØ-ÞĀ-ž](?:[a-zß-öø-ÿĀ-ž]|['’][A-ZÀ-ÖØ-ÞĀ-ž])[A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’-]*"
+_PAYMENT_CONTEXT = r"(?i:\b(?:" + "|".join(PAYMENT_WORDS) + r")\s+(?:from|to))[:]?\s+"
+# A job word, or "Dr" without its full stop where no street can end in it: first in the text, after
+# punctuation or after a lower-case word ("Dr Amaka Obi reviewed"; "Elm Dr Springfield" stays).
+_ROLE_CONTEXT = (
+    r"(?:(?i:\b(?:"
+    + "|".join(w.replace(" ", r"\s") for w in ROLE_WORDS)
+    + r"))|(?:^|[.;:!?(\[,]\s*|\b[a-z][a-z/]*\s+)Dr)"
+)
+# An e-mail address right after a display name: "Jane Doe <jane.doe@x.org>".
+_ADDRESS_AFTER = r"\s*<[\w.+'-]+@"
+# The name of a doctor field of an HL7 PV1 segment (attending 7, referring 8, consulting 9,
+# admitting 17): XCN, ID^FAMILY^GIVEN^MIDDLE...
+HL7_XCN_NAME = r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ' .-]*\^[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ' .-]*(?:\^[A-Za-zÀ-ÖØ-öø-ÿ' .-]*)*"
 
 
 def _shortest_prefixes(words: set[str]) -> tuple[str, ...]:
@@ -168,15 +202,15 @@ class PersonNameRecognizer(Recognizer):
     )
     # A label ("Patient:", "Name:", and JSON keys: "name": "...", "firstName": "...") or a title.
     _LABEL = r"(?i:\b(?:patient|patient name|name|pt|(?:first|last|full|given|family|middle)_?name))\"?\s*:"
-    _WORD = r"(?:[A-ZÀ-ÖØ-Þ](?:[a-zß-öø-ÿ]|['’][A-ZÀ-ÖØ-Þ])[A-Za-zÀ-ÖØ-öø-ÿ'’-]*|[A-ZÀ-ÖØ-Þ]{2,}\b)"
+    _WORD = r"(?:[A-ZÀ-ÖØ-ÞĀ-ž](?:[a-zß-öø-ÿĀ-ž]|['’][A-ZÀ-ÖØ-ÞĀ-ž])[A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’-]*|[A-ZÀ-ÖØ-ÞĀ-ž]{2,}\b)"
     text_pattern = (
         rf"(?:{_LABEL}|\b(?:Mr|Mrs|Ms|Miss|Mx)\.?|\b(?:Dr|Prof)\.|{_OTHER_TITLES})"
         # A title after a label is not part of the name: "Name: Dr. Priya Raman", {"name":"Mr Lee"}.
         # Initials before the surname belong to the name: "Dr. A. Patel", "Dr. J. R. Ewing".
         r"\s*\"?(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?\s+)?(?P<v>(?:[A-Z]\.\s?){0,2}(?:(?:van|von|de|der|den|het|'t|te|op|die|di|da|del|della|du|le|la|ter|ten|zu|zur|al|el|"
         r"bin|ben|dos|das|do) ){0,2}"
-        r"(?:[A-ZÀ-ÖØ-Þ](?:[a-zß-öø-ÿ]|['’][A-ZÀ-ÖØ-Þ])[A-Za-zÀ-ÖØ-öø-ÿ'’-]*|[A-ZÀ-ÖØ-Þ]{2,}\b)"
-        r"(?: (?:[A-ZÀ-ÖØ-Þ](?:[a-zß-öø-ÿ]|['’][A-ZÀ-ÖØ-Þ])[A-Za-zÀ-ÖØ-öø-ÿ'’-]*|[A-ZÀ-ÖØ-Þ]{2,}\b)){0,2})"
+        r"(?:[A-ZÀ-ÖØ-ÞĀ-ž](?:[a-zß-öø-ÿĀ-ž]|['’][A-ZÀ-ÖØ-ÞĀ-ž])[A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’-]*|[A-ZÀ-ÖØ-ÞĀ-ž]{2,}\b)"
+        r"(?: (?:[A-ZÀ-ÖØ-ÞĀ-ž](?:[a-zß-öø-ÿĀ-ž]|['’][A-ZÀ-ÖØ-ÞĀ-ž])[A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’-]*|[A-ZÀ-ÖØ-ÞĀ-ž]{2,}\b)){0,2})"
     )
     _LABEL_WORDS = ("patient", "name", "pt", "first", "last", "full", "given", "family", "middle")
     text_hint = TextHint(
@@ -210,13 +244,13 @@ class PersonNameRecognizer(Recognizer):
         TextPattern(
             hl7_pid_field(
                 5,
-                r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ' .-]*\^[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ' .-]*(?:\^[A-Za-zÀ-ÖØ-öø-ÿ' .-]*)*",
+                r"[A-Za-zÀ-ÖØ-öø-ÿĀ-ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž' .-]*\^[A-Za-zÀ-ÖØ-öø-ÿĀ-ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž' .-]*(?:\^[A-Za-zÀ-ÖØ-öø-ÿĀ-ž' .-]*)*",
             ),
             HL7_PID_HINT,
         ),
         TextPattern(
             r"(?:(?i:\b(?:patient|patient name|name|pt))\s*:|\b(?:mr|mrs|ms|miss|mx|dr|prof)\.)\s*"
-            r"(?P<v>[a-zß-öø-ÿ][a-zß-öø-ÿ'-]+(?: [a-zß-öø-ÿ][a-zß-öø-ÿ'-]+)?)",
+            r"(?P<v>[a-zß-öø-ÿĀ-ž][a-zß-öø-ÿĀ-ž'-]+(?: [a-zß-öø-ÿĀ-ž][a-zß-öø-ÿĀ-ž'-]+)?)",
             TextHint(keywords=("patient", "name", "pt", "mr", "mrs", "ms", "miss", "mx", "dr", "prof")),
             "validate_lower_case",
         ),
@@ -244,6 +278,42 @@ class PersonNameRecognizer(Recognizer):
             TextHint(whole_words=("y", "yo", "yr", "yrs", "year", "years")),
             "validate_context_pair",
         ),
+        # A transfer's counterparty: "Zelle from John Smith", "Venmo to Jordan Lee" (a known given name
+        # first: "payment to Amazon Marketplace" stays), "transfer from J. Okafor".
+        TextPattern(
+            rf"{_PAYMENT_CONTEXT}(?P<v>(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?)? (?P<last>{_ANY_NAME_WORD}))",
+            TextHint(keywords=PAYMENT_WORDS),
+            "validate_known_given",
+        ),
+        TextPattern(
+            rf"{_PAYMENT_CONTEXT}(?P<v>(?:[A-Z]\.\s?){{1,2}}(?P<last>{_TITLED_WORD}|[A-Z]{{2,}}\b))",
+            TextHint(keywords=PAYMENT_WORDS),
+            "validate_initial_surname",
+        ),
+        # A job, then a name or a surname: "Driver Penny Payne", "Nurse Okafor", "Pharmacist R. Singh".
+        TextPattern(
+            rf"{_ROLE_CONTEXT}\s+(?P<v>(?:[A-Z]\.\s?){{0,2}}(?P<first>{_TITLED_WORD})(?: (?P<last>{_TITLED_WORD}))?)",
+            TextHint(keywords=ROLE_WORDS, exact=("Dr",)),
+            "validate_role_name",
+        ),
+        # A display name before an e-mail address: "Jane Doe <jd@x.org>", "\"Doe, Jane\" <jd@x.org>".
+        TextPattern(
+            rf"(?:^|[^\w'’-])(?P<v>(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?| {_ANY_NAME_WORD})? "
+            rf"(?P<last>{_ANY_NAME_WORD})){_ADDRESS_AFTER}",
+            TextHint(shapes=("at",)),
+            "validate_context_pair",
+        ),
+        TextPattern(
+            rf"\"(?P<v>(?P<last>{_ANY_NAME_WORD}),\s?(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?)?)\"{_ADDRESS_AFTER}",
+            TextHint(shapes=("at",)),
+            "validate_context_pair",
+        ),
+        *(
+            TextPattern(
+                hl7_pv1_field(position, HL7_XCN_NAME, after_id=True), HL7_PV1_HINT, "validate_hl7_name"
+            )
+            for position in HL7_PV1_DOCTORS
+        ),
         # A payment's counterparty in capitals ("FPS CREDIT FROM SHARON DAWSON", "TRF TO JOHN O'NEIL"):
         # the first word must be a known given name.
         TextPattern(
@@ -267,10 +337,10 @@ class PersonNameRecognizer(Recognizer):
             ),
             "validate_known_given",
         ),
-        # A given name starting with an accented capital ("Émile Navarro", "Élodie Martin"): read
+        # A given name with an accented letter ("Émile Navarro", "Ayşe Çelik", "Łukasz Nowak"): read
         # without its accents against the list. Only texts with non-ASCII letters can match.
         TextPattern(
-            rf"(?:^|[^\w'’-])(?P<v>(?P<first>[À-ÖØ-Þ][a-zß-öø-ÿ]+(?:-[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+)?) "
+            rf"(?:^|[^\w'’-])(?P<v>(?P<first>(?:[À-ÖØ-ÞĀ-ž][a-zß-öø-ÿĀ-ž]+|[A-Z][a-z]*[ß-öø-ÿĀ-ž][a-zß-öø-ÿĀ-ž]*)(?:-[A-ZÀ-ÖØ-ÞĀ-ž][a-zß-öø-ÿĀ-ž]+)?) "
             rf"(?:{_PARTICLES} ){{0,2}}(?P<last>(?:Mc|Mac|O['’]|D['’]|d['’])?{_NAME_WORD}(?:-{_NAME_WORD})?))\b",
             TextHint(),
             "validate_known_given",
@@ -286,6 +356,8 @@ class PersonNameRecognizer(Recognizer):
         TextHint(exact=_shortest_prefixes(_hint_words(_GIVEN))),
         "validate_untitled",
     )
+    _AMBIGUOUS_VALUES: ClassVar[pa.Array] = pa.array(sorted(AMBIGUOUS_GIVEN))
+    _ROLE_NOUN_VALUES: ClassVar[pa.Array] = pa.array(sorted(ROLE_NOUNS))
     _NOT_SURNAME_VALUES: ClassVar[pa.Array] = pa.array(sorted(NOT_SURNAME))
     _SURNAME_TOO_VALUES: ClassVar[pa.Array] = pa.array(sorted(SURNAME_TOO))
     _COMMON_WORDS = (
@@ -345,8 +417,29 @@ class PersonNameRecognizer(Recognizer):
         first = _folded_title(found.field("first"))
         known = to_mask(pc.is_in(first, value_set=_GIVEN_FOLDED))
         last = found.field("last")
+        not_name = self._not_name(last)
         surname_too = to_mask(pc.is_in(_folded_title(last), value_set=self._SURNAME_TOO_VALUES))
-        return known & ~(self._not_name(last) & ~surname_too)
+        # A given name that is a common word before a place or organisation word is a firm: "CHASE BANK".
+        firm = to_mask(pc.is_in(first, value_set=self._AMBIGUOUS_VALUES)) & not_name
+        return known & ~(not_name & ~surname_too) & ~firm
+
+    def validate_initial_surname(self, found: pa.StructArray) -> np.ndarray:
+        return ~self._not_name(found.field("last"))
+
+    def validate_role_name(self, found: pa.StructArray) -> np.ndarray:
+        # Neither word a heading's ("Driver Update", "Nurse Station"); one word alone no common word
+        # that is a given name too ("Dr Pepper").
+        first, last = found.field("first"), found.field("last")
+        one_word = ~context_group(found, "last")
+        heading = self._role_noun(first) | (~one_word & (self._role_noun(last) | self._not_name(last)))
+        common = to_mask(pc.is_in(_folded_title(first), value_set=self._AMBIGUOUS_VALUES)) & one_word
+        return ~(heading | self._not_name(first) | common)
+
+    def _role_noun(self, words: pa.Array) -> np.ndarray:
+        return to_mask(pc.is_in(_folded_title(words), value_set=self._ROLE_NOUN_VALUES))
+
+    def validate_hl7_name(self, found: pa.StructArray) -> np.ndarray:
+        return hl7_token_free(found.field("v"))
 
     def _not_name(self, words: pa.Array) -> np.ndarray:
         titled = _folded_title(words)
@@ -362,8 +455,5 @@ class PersonNameRecognizer(Recognizer):
 
 def _folded_title(words: pa.Array) -> pa.Array:
     """Each word without accents, in title case ("ÉMILE" -> "Emile", "o'brien" -> "O'Brien")."""
-    plain = [
-        None if word is None else unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
-        for word in words.to_pylist()
-    ]
+    plain = [None if word is None else _ascii_folded(word) for word in words.to_pylist()]
     return pc.utf8_title(pa.array(plain, type=pa.string()))

@@ -1,0 +1,86 @@
+"""Forms found leaking by the round-6 probe (issue 11: a pharmacy's refill notes, bank memos, mail
+headers, HL7 visits, UK/IN/DE addresses): each is detected, and the decoys next to it are left alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from compliance.detection import Detector
+from compliance.vocabulary import IdType
+from tests.unit.detection_helpers import found_in as _found
+from tests.unit.detection_helpers import scrubbed as _scrubbed
+
+
+@pytest.fixture(scope="module")
+def detector() -> Detector:
+    return Detector()
+
+
+def test_transfer_counterparties_are_people(detector: Detector) -> None:
+    texts = [
+        "Zelle from Jordan Lee 250.00",
+        "Venmo to Maria Lopez - rent",
+        "transfer from J. Okafor ref 22",
+        "payment to Priya Natarajan for tutoring",
+        "ZELLE FROM CHASE BANK 100.00",
+        "ACH FROM IRS TREAS 310 TAX REF",
+        "transfer to savings",
+        "payment to Amazon Marketplace",
+        "Payment to Chase Card",
+    ]
+    assert _found(detector, texts).get(IdType.PERSON_NAME) == [0, 1, 2, 3]
+    assert _scrubbed(detector, texts[2:3]) == ["transfer from <PERSON_NAME> ref 22"]
+
+
+def test_letters_without_a_decomposition_are_folded(detector: Detector) -> None:
+    # NFKD leaves dotless i, l with stroke, o with stroke as they are: "Irıs" read "Irs".
+    texts = ["spoke with Irıs Yılmaz", "Ayşe Çelik picked up rx", "Łukasz Wiśniewski called"]
+    assert _scrubbed(detector, texts) == [
+        "spoke with <PERSON_NAME>",
+        "<PERSON_NAME> picked up rx",
+        "<PERSON_NAME> called",
+    ]
+
+
+def test_display_names_before_an_email(detector: Detector) -> None:
+    texts = [
+        "From: Jane Doe <jane.doe@x.org>",
+        '"Doe, Jane" <jd@x.org> wrote',
+        "cc Kwame Asante <kasante@clinic.org>",
+        "Customer Support <support@x.com>",
+    ]
+    assert _scrubbed(detector, texts) == [
+        "From: <PERSON_NAME> <<EMAIL>>",
+        '"<PERSON_NAME>" <<EMAIL>> wrote',
+        "cc <PERSON_NAME> <<EMAIL>>",
+        "Customer Support <<EMAIL>>",
+    ]
+
+
+def test_people_named_by_their_job(detector: Detector) -> None:
+    texts = [
+        "Driver Penny Payne delivered",
+        "Nurse Okafor gave meds",
+        "Dr Amaka Obi reviewed",
+        "Pharmacist R. Singh verified",
+        "Caseworker Tom Baker visited home",
+        "Nurse Station 4",
+        "Driver Update available",
+        "Pharmacist Notes",
+        "Dr Pepper 12 oz",
+        "12 Elm Dr Springfield",
+        "RN BSN on duty",
+    ]
+    assert _found(detector, texts).get(IdType.PERSON_NAME) == [0, 1, 2, 3, 4]
+    assert _scrubbed(detector, texts[3:4]) == ["Pharmacist <PERSON_NAME> verified"]
+
+
+def test_hl7_pv1_doctors(detector: Detector) -> None:
+    # Attending (7), referring (8), consulting (9): XCN = NPI^FAMILY^GIVEN^MIDDLE^^PREFIX.
+    segment = "PV1|1|I|W^389^1||||1245319599^SMITH^JOHN^A^^DR|1234567893^JONES^MARY|1111111111^LEE^KIM||MED"
+    assert _scrubbed(detector, [segment]) == [
+        "PV1|1|I|W^389^1||||<NPI>^<PERSON_NAME>|<NPI>^<PERSON_NAME>|1111111111^<PERSON_NAME>||MED"
+    ]
+    # A scrubbed segment holds nothing more.
+    tokens = "PV1|1|I|W^389^1||||NPI_k1_aaaaaaaaaaaaaaaaaaaaaaaa^PERSON_NAME_k1_bbbbbbbbbbbbbbbbbbbbbbbb^^DR|"
+    assert _found(detector, [tokens]) == {}
