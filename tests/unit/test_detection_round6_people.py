@@ -84,3 +84,28 @@ def test_hl7_pv1_doctors(detector: Detector) -> None:
     # A scrubbed segment holds nothing more.
     tokens = "PV1|1|I|W^389^1||||NPI_k1_aaaaaaaaaaaaaaaaaaaaaaaa^PERSON_NAME_k1_bbbbbbbbbbbbbbbbbbbbbbbb^^DR|"
     assert _found(detector, [tokens]) == {}
+
+
+def test_uk_indian_and_german_address_lines(detector: Detector) -> None:
+    texts = [
+        "ship to 12 Kings Road, Leeds LS6 2AB",
+        "Flat 4, MG Road, Bengaluru 560001",
+        "wohnt Am Mühlenteich 12",
+        "Adresse: An der Kirche 3, 10115 Berlin",
+        "Bismarckring 14, 65183 Wiesbaden",
+        "Theodor-Heuss-Ring 7",
+        "Am Montag 12 Uhr",
+        "Offering 3 options",
+        "Unit 4, Ward B",
+        "Model XR5 3AB",
+        "Im Zimmer 12",
+    ]
+    assert _scrubbed(detector, texts) == [
+        "ship to <STREET_ADDRESS>, Leeds <ZIP_CODE>",
+        "<STREET_ADDRESS>",
+        "wohnt <STREET_ADDRESS>",
+        "Adresse: <STREET_ADDRESS>",
+        "<STREET_ADDRESS>",
+        "<STREET_ADDRESS>",
+        *texts[6:],
+    ]
