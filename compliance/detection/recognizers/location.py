@@ -140,9 +140,12 @@ class StreetAddressRecognizer(Recognizer):
     )
     by_values = True
     # The unit after the street ("Apt 4B", "Suite 656", "#12") belongs to the address: scrubbed with it.
+    # So do a town and a UK postcode or Indian PIN after it ("12 Kings Road, Leeds LS6 2AB"): the
+    # postcode is part of the address, as a labeller marks it.
     text_pattern = (
         rf"\b(?P<v>{STREET_ADDRESS}(?:,?\s+(?:(?i:apt|apartment|suite|ste|unit|room|rm|floor|fl)\.?\s*#?|#)"
-        r"\s*[A-Za-z]?\d[A-Za-z0-9-]{0,5}\b)?)"
+        r"\s*[A-Za-z]?\d[A-Za-z0-9-]{0,5}\b)?"
+        r"(?:,\s*[A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,2},?\s+(?:[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[1-9]\d{2}\s?\d{3})\b)?)"
     )
     text_hint = TextHint(whole_words=_STREET_SUFFIXES, requires=("digit",))
     # A post office box in text ("Mailed to PO Box 368, ..."): the keyword is the evidence.
@@ -304,13 +307,6 @@ class ZipCodeRecognizer(Recognizer):
     text_hint = TextHint(shapes=("caps_zip",), keywords=("zip", "postal"))
     # Any country's postcode after a keyword: "postal code EH8W 7PH", "postcode 264220".
     context_patterns = (
-        # A UK postcode after the town of an address ("12 Kings Road, Leeds LS6 2AB"): its shape is
-        # specific enough once a town comes before it.
-        TextPattern(
-            r",\s*[A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,2},?\s+(?P<v>[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})\b",
-            TextHint(shapes=("digit",)),
-            "validate_postcode_text",
-        ),
         TextPattern(
             r"(?i:\bzip(?:\s*code)?|\bpostal\s*code|\bpost\s*code|\bpostcode)\s*[:#]?\s*"
             r"(?P<v>[A-Za-z0-9]{2,6}(?:[ -][A-Za-z0-9]{3,4})?)\b",

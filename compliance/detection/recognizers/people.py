@@ -337,14 +337,6 @@ class PersonNameRecognizer(Recognizer):
             ),
             "validate_known_given",
         ),
-        # A given name with an accented letter ("Émile Navarro", "Ayşe Çelik", "Łukasz Nowak"): read
-        # without its accents against the list. Only texts with non-ASCII letters can match.
-        TextPattern(
-            rf"(?:^|[^\w'’-])(?P<v>(?P<first>(?:[À-ÖØ-ÞĀ-ž][a-zß-öø-ÿĀ-ž]+|[A-Z][a-z]*[ß-öø-ÿĀ-ž][a-zß-öø-ÿĀ-ž]*)(?:-[A-ZÀ-ÖØ-ÞĀ-ž][a-zß-öø-ÿĀ-ž]+)?) "
-            rf"(?:{_PARTICLES} ){{0,2}}(?P<last>(?:Mc|Mac|O['’]|D['’]|d['’])?{_NAME_WORD}(?:-{_NAME_WORD})?))\b",
-            TextHint(),
-            "validate_known_given",
-        ),
     )
     # A name without a title or label ("Called John Smith about refill", "spoke with Maria
     # Gonzalez-Ruiz's daughter"): a known given name, an optional middle name or initial, then a
@@ -358,6 +350,15 @@ class PersonNameRecognizer(Recognizer):
     )
     _AMBIGUOUS_VALUES: ClassVar[pa.Array] = pa.array(sorted(AMBIGUOUS_GIVEN))
     _ROLE_NOUN_VALUES: ClassVar[pa.Array] = pa.array(sorted(ROLE_NOUNS))
+    # A given name with an accented letter ("Émile Navarro", "Ayşe Çelik", "Łukasz Nowak"): read
+    # without its accents against the list. Only texts with non-ASCII letters can match.
+    # Without a title it is an untitled name: not looked for in a company column.
+    accented_pattern = TextPattern(
+        rf"(?:^|[^\w'’-])(?P<v>(?P<first>(?:[À-ÖØ-ÞĀ-ž][a-zß-öø-ÿĀ-ž]+|[A-Z][a-z]*[ß-öø-ÿĀ-ž][a-zß-öø-ÿĀ-ž]*)(?:-[A-ZÀ-ÖØ-ÞĀ-ž][a-zß-öø-ÿĀ-ž]+)?) "
+        rf"(?:{_PARTICLES} ){{0,2}}(?P<last>(?:Mc|Mac|O['’]|D['’]|d['’])?{_NAME_WORD}(?:-{_NAME_WORD})?))\b",
+        TextHint(),
+        "validate_known_given",
+    )
     _NOT_SURNAME_VALUES: ClassVar[pa.Array] = pa.array(sorted(NOT_SURNAME))
     _SURNAME_TOO_VALUES: ClassVar[pa.Array] = pa.array(sorted(SURNAME_TOO))
     _COMMON_WORDS = (
@@ -373,7 +374,9 @@ class PersonNameRecognizer(Recognizer):
         self.free_text = free_text
 
     def text_patterns(self) -> tuple[TextPattern, ...]:
-        return super().text_patterns() + ((self.untitled_pattern,) if self.free_text else ())
+        return super().text_patterns() + (
+            (self.untitled_pattern, self.accented_pattern) if self.free_text else ()
+        )
 
     def validate(self, values: pa.Array) -> np.ndarray:
         found = native_check("name", values)  # ASCII names decided in C, UNDECIDED for the others
