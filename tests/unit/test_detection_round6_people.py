@@ -3,9 +3,13 @@ headers, HL7 visits, UK/IN/DE addresses): each is detected, and the decoys next 
 
 from __future__ import annotations
 
+import json
+
+import pyarrow as pa
 import pytest
 
 from compliance.detection import Detector
+from compliance.detection.scanner import per_value
 from compliance.vocabulary import IdType
 from tests.unit.detection_helpers import found_in as _found
 from tests.unit.detection_helpers import scrubbed as _scrubbed
@@ -109,3 +113,19 @@ def test_uk_indian_and_german_address_lines(detector: Detector) -> None:
         "<STREET_ADDRESS>",
         *texts[6:],
     ]
+
+
+def test_positions_scrubbed_in_json_keep_it_json(detector: Detector) -> None:
+    texts = [
+        '{"id": 1, "lat": 52.520008, "lng": 13.404954, "acc": 5}',
+        '{"loc": {"lng": "-71.058912", "acc": 5, "lat": "42.360123"}}',
+        '{"type": "Point", "coordinates": [-122.41942, 37.77493]}',
+    ]
+    token = detector.scrub_text(pa.array(texts), per_value(lambda id_type, text: f"{id_type.value}_k1_x"))
+    coarse = detector.scrub_text(pa.array(texts), per_value(lambda id_type, text: "52.52"))
+    assert [json.loads(text) for text in token.to_pylist()] == [
+        {"id": 1, "lat": "GPS_COORDINATES_k1_x", "lng": "GPS_COORDINATES_k1_x", "acc": 5},
+        {"loc": {"lng": "GPS_COORDINATES_k1_x", "acc": 5, "lat": "GPS_COORDINATES_k1_x"}},
+        {"type": "Point", "coordinates": ["GPS_COORDINATES_k1_x", "GPS_COORDINATES_k1_x"]},
+    ]
+    assert json.loads(coarse.to_pylist()[0]) == {"id": 1, "lat": 52.52, "lng": 52.52, "acc": 5}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -356,6 +358,20 @@ _LON_KEY = r"(?i:lon|lng|long|longitude)"
 _DECIMAL = r"[-+]?\d{1,3}\.\d+"
 
 
+@dataclass(frozen=True)
+class JsonValuePattern(TextPattern):
+    """A text pattern whose value is a JSON value (a number, or a string's content): the scanner
+    keeps its replacement one (quoted unless a number), so a scrubbed document still parses."""
+
+    json_value: bool = True
+
+
+def _half(value: bool, name: str) -> str:
+    """One coordinate of a pair as group `name`, and as the scrubbed value `v` when `value`."""
+    group = rf"(?P<{name}>{_DECIMAL})"
+    return f"(?P<v>{group})" if value else group
+
+
 class GpsRecognizer(Recognizer):
     id_type = IdType.GPS_COORDINATES
     header = ANY_PREFIX + (
@@ -379,23 +395,28 @@ class GpsRecognizer(Recognizer):
             TextHint(keywords=("point",), requires=("digit",)),
             "validate_json_pair",
         ),
-        # GeoJSON: "coordinates": [-71.0589, 42.3601] (longitude first).
-        TextPattern(
-            rf'"coordinates"\s*:\s*\[\s*(?P<v>(?P<lon>{_DECIMAL})\s*,\s*(?P<lat>{_DECIMAL}))',
-            TextHint(keywords=("coordinates",), requires=("digit",)),
-            "validate_json_pair",
+        # GeoJSON: "coordinates": [-71.0589, 42.3601] (longitude first); as the key forms below, one
+        # span per half, so a replacement keeps the document valid (JsonValuePattern).
+        *(
+            JsonValuePattern(
+                rf'"coordinates"\s*:\s*\[\s*{_half(lon, "lon")}\s*,\s*{_half(not lon, "lat")}',
+                TextHint(keywords=("coordinates",), requires=("digit",)),
+                "validate_json_pair",
+            )
+            for lon in (True, False)
         ),
-        TextPattern(
-            rf'"{_LAT_KEY}"\s*:\s*"?(?P<v>(?P<lat>{_DECIMAL})"?\s*,(?:\s*"[^"]*"\s*:\s*[^,{{}}]*,)*?\s*"{_LON_KEY}"'
-            rf'\s*:\s*"?(?P<lon>{_DECIMAL}))',
-            TextHint(keywords=("lat",), requires=("digit",)),
-            "validate_json_pair",
-        ),
-        TextPattern(
-            rf'"{_LON_KEY}"\s*:\s*"?(?P<v>(?P<lon>{_DECIMAL})"?\s*,(?:\s*"[^"]*"\s*:\s*[^,{{}}]*,)*?\s*"{_LAT_KEY}"'
-            rf'\s*:\s*"?(?P<lat>{_DECIMAL}))',
-            TextHint(keywords=("lon", "lng"), requires=("digit",)),
-            "validate_json_pair",
+        *(
+            JsonValuePattern(
+                rf'"{first_key}"\s*:\s*"?{_half(value_first, first)}"?\s*,(?:\s*"[^"]*"\s*:\s*[^,{{}}]*,)*?'
+                rf'\s*"{second_key}"\s*:\s*"?{_half(not value_first, second)}',
+                TextHint(keywords=hint, requires=("digit",)),
+                "validate_json_pair",
+            )
+            for first, first_key, second, second_key, hint in (
+                ("lat", _LAT_KEY, "lon", _LON_KEY, ("lat",)),
+                ("lon", _LON_KEY, "lat", _LAT_KEY, ("lon", "lng")),
+            )
+            for value_first in (True, False)
         ),
     )
 
