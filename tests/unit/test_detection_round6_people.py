@@ -67,6 +67,7 @@ def test_people_named_by_their_job(detector: Detector) -> None:
         "Nurse Okafor gave meds",
         "Dr Amaka Obi reviewed",
         "Pharmacist R. Singh verified",
+        "Pharmacist M. Rose faxed the prescriber",
         "Caseworker Tom Baker visited home",
         "Nurse Station 4",
         "Driver Update available",
@@ -75,8 +76,19 @@ def test_people_named_by_their_job(detector: Detector) -> None:
         "12 Elm Dr Springfield",
         "RN BSN on duty",
     ]
-    assert _found(detector, texts).get(IdType.PERSON_NAME) == [0, 1, 2, 3, 4]
-    assert _scrubbed(detector, texts[3:4]) == ["Pharmacist <PERSON_NAME> verified"]
+    assert _found(detector, texts).get(IdType.PERSON_NAME) == [0, 1, 2, 3, 4, 5]
+    assert _scrubbed(detector, texts[3:5]) == [
+        "Pharmacist <PERSON_NAME> verified",
+        "Pharmacist <PERSON_NAME> faxed the prescriber",
+    ]
+
+
+def test_a_prescriber_column_names_a_person(detector: Detector) -> None:
+    batch = pa.RecordBatch.from_pydict(
+        {"prescriber": ["Bailey, Nicholas", "Diaz, Joshua"], "prescribing_md": ["Ruth Thomas", "Joel Smith"]}
+    )
+    classes = {c.field: c.id_type for c in detector.classify(batch)}
+    assert classes == {"prescriber": IdType.PERSON_NAME, "prescribing_md": IdType.PERSON_NAME}
 
 
 def test_hl7_pv1_doctors(detector: Detector) -> None:

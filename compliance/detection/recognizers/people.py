@@ -192,8 +192,8 @@ class PersonNameRecognizer(Recognizer):
         # Bare name parts and the people a record names by relation ("First", "Guardian", "Spouse").
         r"first|last|middle|given|family|maiden|guardian|parent|spouse|mother|father|"
         r"caregiver|kin|relative|beneficiary|subscriber|guarantor|insured|policyholder|policy_holder|holder|"
-        r"(?:[a-z0-9]+_)*(?:pcp|referring|attending|ordering|rendering|treating|primary_care)_"
-        r"(?:md|dr|doctor|physician|provider|clinician)|physician|doctor|attending|next_of_kin"
+        r"(?:[a-z0-9]+_)*(?:pcp|referring|attending|ordering|rendering|treating|prescribing|primary_care)_"
+        r"(?:md|dr|doctor|physician|provider|clinician)|physician|doctor|attending|prescriber|next_of_kin"
     )
     # Titles of other languages: "M. Émile Navarro", "Mme Dubois", "Herr Becker", "Frau Dr. Vogel",
     # "Sra. Pérez", "Sig.ra Bianchi", "Dott. Rossi", "Dhr. de Vries", "Mevr. Jansen".
@@ -292,7 +292,7 @@ class PersonNameRecognizer(Recognizer):
         ),
         # A job, then a name or a surname: "Driver Penny Payne", "Nurse Okafor", "Pharmacist R. Singh".
         TextPattern(
-            rf"{_ROLE_CONTEXT}\s+(?P<v>(?:[A-Z]\.\s?){{0,2}}(?P<first>{_TITLED_WORD})(?: (?P<last>{_TITLED_WORD}))?)",
+            rf"{_ROLE_CONTEXT}\s+(?P<v>(?P<initials>(?:[A-Z]\.\s?){{0,2}})(?P<first>{_TITLED_WORD})(?: (?P<last>{_TITLED_WORD}))?)",
             TextHint(keywords=ROLE_WORDS, exact=("Dr",)),
             "validate_role_name",
         ),
@@ -431,10 +431,11 @@ class PersonNameRecognizer(Recognizer):
 
     def validate_role_name(self, found: pa.StructArray) -> np.ndarray:
         # Neither word a heading's ("Driver Update", "Nurse Station"); one word alone no common word
-        # that is a given name too ("Dr Pepper").
+        # that is a given name too ("Dr Pepper"), unless initials make it a surname ("Pharmacist M. Rose").
         first, last = found.field("first"), found.field("last")
-        one_word = ~context_group(found, "last")
-        heading = self._role_noun(first) | (~one_word & (self._role_noun(last) | self._not_name(last)))
+        has_last = context_group(found, "last")
+        heading = self._role_noun(first) | (has_last & (self._role_noun(last) | self._not_name(last)))
+        one_word = ~has_last & ~context_group(found, "initials")
         common = to_mask(pc.is_in(_folded_title(first), value_set=self._AMBIGUOUS_VALUES)) & one_word
         return ~(heading | self._not_name(first) | common)
 
