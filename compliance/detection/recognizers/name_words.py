@@ -43,7 +43,7 @@ NOT_SURNAME = frozenset(
     Portal Access Education Information Services Service Satisfaction Safety Record Records Chart
     Name Number Advocate Relations Experience Intake Registration Consent Assistance Transport
     Transfer Discharge Admission Summary Instructions Notes Portal Survey Feedback Billing Payment
-    Card Cards Checking Savings Loan Loans Mortgage Wallet Visa Mastercard Amex Brokerage Escrow
+    Community Fellowship Ministries Charity Club Society Card Cards Checking Savings Loan Loans Mortgage Wallet Visa Mastercard Amex Brokerage Escrow
     Reports Report Presents Presented Reports States Denies Complains Tolerated Admitted Discharged
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
@@ -103,7 +103,7 @@ ROLE_WORDS = (
     "driver", "nurse", "rn", "lpn", "pharmacist", "pharmacy tech", "pharm tech", "technician", "caseworker",
     "case worker", "case manager", "social worker", "therapist", "physiotherapist", "physio", "paramedic",
     "midwife", "dietitian", "counselor", "counsellor", "chaplain", "interpreter", "translator", "surgeon",
-    "doctor", "officer", "inspector", "detective", "sergeant", "constable", "coach", "teacher", "tutor",
+    "doctor",
 )  # fmt: skip
 # Capitalised words after a job word that make it a heading or a thing ("Driver Update", "Nurse
 # Station", "Pharmacist Notes"), not a person.
@@ -115,6 +115,8 @@ ROLE_NOUNS = frozenset(
     Vehicle Version Download Error Install Signature Sign Initials Visit Visits Assessment Orders
     Education Led Only Required Needed Available On Off New Pay Rate Hours Jobs Job Role Roles Mode
     Assigned Unavailable Requested Reviewed Approved Override Comments Comment Feedback Handover Huddle
-    Who Any All My Your Our Their His Her This That Each Every
+    Who Any All My Your Our Their His Her This That Each Every General Week Day Appreciation Spanish
+    French Portuguese Mandarin Cantonese Arabic Russian Vietnamese Korean Japanese German Italian Polish
+    Haitian Creole Somali Hindi Urdu Bengali Farsi Tagalog Sign Language
     """.split()  # noqa: SIM905 - a word list reads better as text
 )

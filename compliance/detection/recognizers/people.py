@@ -122,7 +122,7 @@ _ROLE_CONTEXT = (
     + r"))|(?:^|[.;:!?(\[,]\s*|\b[a-z][a-z/]*\s+)Dr)"
 )
 # An e-mail address right after a display name: "Jane Doe <jane.doe@x.org>".
-_ADDRESS_AFTER = r"\s*<[\w.+'-]+@"
+_ADDRESS_AFTER = r"\s*<(?P<local>[\w.+'-]+)@"
 # The name of a doctor field of an HL7 PV1 segment (attending 7, referring 8, consulting 9,
 # admitting 17): XCN, ID^FAMILY^GIVEN^MIDDLE...
 HL7_XCN_NAME = r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ' .-]*\^[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ' .-]*(?:\^[A-Za-zÀ-ÖØ-öø-ÿ' .-]*)*"
@@ -301,7 +301,7 @@ class PersonNameRecognizer(Recognizer):
             rf"(?:^|[^\w'’-])(?P<v>(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?| {_ANY_NAME_WORD})? "
             rf"(?P<last>{_ANY_NAME_WORD})){_ADDRESS_AFTER}",
             TextHint(shapes=("at",)),
-            "validate_context_pair",
+            "validate_display_name",
         ),
         TextPattern(
             rf"\"(?P<v>(?P<last>{_ANY_NAME_WORD}),\s?(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?)?)\"{_ADDRESS_AFTER}",
@@ -425,6 +425,25 @@ class PersonNameRecognizer(Recognizer):
         # A given name that is a common word before a place or organisation word is a firm: "CHASE BANK".
         firm = to_mask(pc.is_in(first, value_set=self._AMBIGUOUS_VALUES)) & not_name
         return known & ~(not_name & ~surname_too) & ~firm
+
+    def validate_display_name(self, found: pa.StructArray) -> np.ndarray:
+        # A sender's name, not a service's ("Google Calendar <calendar-notification@...>"): a known
+        # given name first, or an address spelling the name ("Kwame Asante <kasante@...>").
+        known = to_mask(pc.is_in(_folded_title(found.field("first")), value_set=_GIVEN_FOLDED))
+        words = zip(
+            pc.utf8_lower(_folded_title(found.field("first"))).to_pylist(),
+            pc.utf8_lower(_folded_title(found.field("last"))).to_pylist(),
+            pc.utf8_lower(found.field("local")).to_pylist(),
+            strict=True,
+        )
+        spelt = np.array(
+            [
+                bool(first and last and last in local and local.startswith(first[0]))
+                for first, last, local in words
+            ],
+            dtype=bool,
+        )
+        return self.validate_context_pair(found) & (known | spelt)
 
     def validate_initial_surname(self, found: pa.StructArray) -> np.ndarray:
         return ~self._not_name(found.field("last"))
