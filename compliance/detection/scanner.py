@@ -26,7 +26,15 @@ import pyarrow.compute as pc
 from compliance.detection.arrays import to_mask
 from compliance.detection.hints import HintTable
 from compliance.detection.recognizers import Recognizer
-from compliance.detection.text import FirstMatches, TextType, rows_of, span_texts, splice, stacked
+from compliance.detection.text import (
+    FirstMatches,
+    TextType,
+    as_json_values,
+    rows_of,
+    span_texts,
+    splice,
+    stacked,
+)
 from compliance.vocabulary import IdType
 
 ReplaceMany = Callable[[IdType, pa.Array], pa.Array]
@@ -209,7 +217,14 @@ class TextScanner:
         if row.size == 0:
             return strings
         texts = span_texts(subset, row, start, end)
-        changed, rebuilt = splice(subset, row, start, end, self._replacements(texts, kind, replace_many))
+        replacements = self._replacements(texts, kind, replace_many)
+        json_value = np.array([text_type.json_value for text_type in self.types], dtype=bool)[kind]
+        if json_value.any():
+            json_replacements = as_json_values(
+                subset, row[json_value], start[json_value], replacements.filter(json_value)
+            )
+            replacements = pc.replace_with_mask(replacements, pa.array(json_value), json_replacements)
+        changed, rebuilt = splice(subset, row, start, end, replacements)
         mask = np.zeros(len(strings), dtype=bool)
         mask[candidates[changed]] = True
         return pc.replace_with_mask(strings, pa.array(mask), rebuilt)

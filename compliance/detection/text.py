@@ -59,6 +59,8 @@ class TextType:
         self.pattern = pattern.regex
         self.hint = pattern.hint
         self._check = getattr(recognizer, pattern.check)
+        # The value is a JSON value (a number, or a string's content): replacements must keep the document valid.
+        self.json_value = bool(getattr(pattern, "json_value", False))
         self.plain = _without_groups(self.pattern)
         # ASCII so \b, \d and \w mean what they mean in RE2.
         self.python = re.compile(self.pattern, re.ASCII)
@@ -279,6 +281,22 @@ def splice(
     pieces_per_row = 2 * (last - first + 1) + 1
     source = np.concatenate([data, replacement_data])
     return changed, _concat_pieces(source, piece_start, piece_size, pieces_per_row)
+
+
+_JSON_NUMBER = r"^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$"
+
+
+def as_json_values(strings: pa.Array, row: np.ndarray, start: np.ndarray, replacements: pa.Array) -> pa.Array:
+    """`replacements` of spans that are JSON values, so the document stays valid: inside a string
+    (a quote before the span) escaped, elsewhere a number as it is and anything else quoted
+    (a token put where "lat": 52.520008 was would break the document)."""
+    offsets, data = _buffers(strings)
+    at = offsets[row] + start - 1
+    quoted = (start > 0) & (data[np.maximum(at, 0)] == ord('"'))
+    escaped = pc.replace_substring(pc.replace_substring(replacements, "\\", "\\\\"), '"', '\\"')
+    number = to_mask(pc.match_substring_regex(replacements, _JSON_NUMBER))
+    wrapped = pc.binary_join_element_wise('"', escaped, '"', "")
+    return pc.if_else(pa.array(quoted), escaped, pc.if_else(pa.array(number), replacements, wrapped))
 
 
 def span_texts(strings: pa.Array, row: np.ndarray, start: np.ndarray, end: np.ndarray) -> pa.Array:

@@ -104,6 +104,8 @@ FIXTURES = {
     "bank_statement_memos.jsonl": "financial",
     "nested_device_pings.jsonl": "location",
     "commonwealth_customers.csv": "mixed",
+    # Probe round 6 (issue 11): a pharmacy's refill list, notes naming people by job, relation and mail.
+    "pharmacy_refills.csv": "healthcare",
 }
 
 

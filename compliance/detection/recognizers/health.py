@@ -33,6 +33,18 @@ from compliance.detection.recognizers.base import (
 )
 from compliance.vocabulary import IdType
 
+# HL7 PV1 doctor fields (XCN: ID^FAMILY^GIVEN^...): attending 7, referring 8, consulting 9,
+# admitting 17; found, as PID fields are, by counting the "|" after "PV1".
+HL7_PV1_HINT = TextHint(keywords=("pv1",))
+HL7_PV1_DOCTORS = (7, 8, 9, 17)
+
+
+def hl7_pv1_field(position: int, value: str, *, after_id: bool = False) -> str:
+    """A text pattern of PV1 field `position` (1-based) whose start (`after_id`: whose second
+    component) has the shape `value` (group v)."""
+    skip = r"[^|^\n]*\^" if after_id else ""
+    return rf"\bPV1\|(?:[^|\n]*\|){{{position - 1}}}{skip}(?P<v>{value})"
+
 
 def _century_earlier(seconds: int) -> int:
     day = dt.date(1970, 1, 1) + dt.timedelta(seconds=seconds)
@@ -212,6 +224,8 @@ class NpiRecognizer(Recognizer):
     # A prescriber's DEA registration number ("DEA AB1234563"), the other provider number of a
     # claim: two letters and seven digits whose last is a check digit, right after "DEA".
     context_patterns = (
+        # The ID component of a PV1 doctor field is the doctor's NPI when its check digit holds.
+        *(TextPattern(hl7_pv1_field(position, r"\d{10}\b"), HL7_PV1_HINT) for position in HL7_PV1_DOCTORS),
         TextPattern(
             r"(?i:\bdea\b)(?:\s*(?i:#|no\.?|number|reg(?:istration)?\.?(?:\s*(?:#|no\.?|number))?))?"
             r"[^\w\n]{0,4}(?P<v>[A-Za-z]{2}\d{7})\b",

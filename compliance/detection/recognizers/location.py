@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -87,6 +89,41 @@ _EU_STREET_NAME = (
 _EU_TOWN = r"(?:,?\s\d{4,5}\s[A-ZÀ-Ý][A-Za-zÀ-ÖØ-öø-ÿ\d'’-]*(?:[ -][A-ZÀ-Ý][A-Za-zÀ-ÖØ-öø-ÿ\d'’-]*)?)?"
 
 
+# German streets named with a preposition or an adjective first ("Am Mühlenteich 12", "An der
+# Kirche 3", "Alte Gasse 4"); the word after it is no time, room or platform ("Am Montag 12 Uhr").
+_DE_STREET_LEAD = (
+    "Am", "An der", "An den", "An dem", "Auf der", "Auf dem", "Auf den", "Im", "In der", "In den", "Zum",
+    "Zur", "Unter den", "Hinter der", "Hinter dem", "Vor dem", "Alte", "Alter", "Altes", "Neue", "Neuer",
+    "Neues", "Lange", "Hohe", "Obere", "Untere",
+)  # fmt: skip
+_DE_NOT_STREET = (
+    "Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag|Wochenende|Morgen|Abend|Mittag|Nachmittag|"
+    "Vormittag|Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember|Anfang|"
+    "Ende|Jahr|Tag|Monat|Punkt|Kapitel|Seite|Absatz|Artikel|Paragraph|Zimmer|Raum|Bett|Saal|Bereich|Gebäude|"
+    "Haus|Stock|Gleis|Schalter|Beispiel|Termin|Alter"
+)
+# "-ring" streets: hyphenated and capitalised ("Theodor-Heuss-Ring 7"), or glued with a postcode
+# and town after them ("Bismarckring 14, 65183 Wiesbaden"; "Offering 3" alone stays).
+_RING_STREET = (
+    r"(?:[A-ZÄÖÜ][a-zäöüß]+-)+Ring\s?\d{1,3}(?:\s?[a-zA-Z])?\b"
+    + _EU_TOWN
+    + r"|[A-ZÄÖÜ][a-zäöüß]+ring\s?\d{1,3}(?:\s?[a-zA-Z])?,?\s\d{5}\s[A-ZÄÖÜ][A-Za-zÄÖÜäöüß'’-]*"
+)
+# A flat or house number, then the parts of an address line by commas, as Indian and British
+# addresses run ("Flat 4, MG Road, Bengaluru 560001", "H.No. 5-2/1, Ramnagar, Hyderabad 500020").
+_UNIT_WORD = r"(?i:flat|house|h\.?\s?no|plot|door|apt|apartment|shop)"
+_LINE_ADDRESS = (
+    rf"{_UNIT_WORD}\.?\s*(?i:no\.?\s*)?#?\s*[A-Za-z]?\d{{1,5}}[A-Za-z]?(?:[/-]\d{{1,5}}[A-Za-z]?)*"
+    r"(?:,\s*[A-Z0-9][\w'’-]*(?: [A-Za-z0-9][\w'’-]*){0,3}){1,4}"
+)
+# What makes such a line an address: a street or locality word, or a PIN or postcode at its end.
+_LINE_STREET = (
+    r"(?i)\b(?:road|rd|street|st|marg|nagar|lane|colony|sector|layout|cross|main|avenue|chowk|gali|block|"
+    r"society|apartments?|towers?|residency|enclave|vihar|puram|bagh|ganj|close|court|gardens|house)\b|"
+    r"\b[1-9]\d{2}\s?\d{3}$|\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}$"
+)
+
+
 class StreetAddressRecognizer(Recognizer):
     id_type = IdType.STREET_ADDRESS
     # Not "mac_address", "ip_address", "email_address": those belong to later recognizers.
@@ -105,9 +142,12 @@ class StreetAddressRecognizer(Recognizer):
     )
     by_values = True
     # The unit after the street ("Apt 4B", "Suite 656", "#12") belongs to the address: scrubbed with it.
+    # So do a town and a UK postcode or Indian PIN after it ("12 Kings Road, Leeds LS6 2AB"): the
+    # postcode is part of the address, as a labeller marks it.
     text_pattern = (
         rf"\b(?P<v>{STREET_ADDRESS}(?:,?\s+(?:(?i:apt|apartment|suite|ste|unit|room|rm|floor|fl)\.?\s*#?|#)"
-        r"\s*[A-Za-z]?\d[A-Za-z0-9-]{0,5}\b)?)"
+        r"\s*[A-Za-z]?\d[A-Za-z0-9-]{0,5}\b)?"
+        r"(?:,\s*[A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,2},?\s+(?:[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[1-9]\d{2}\s?\d{3})\b)?)"
     )
     text_hint = TextHint(whole_words=_STREET_SUFFIXES, requires=("digit",))
     # A post office box in text ("Mailed to PO Box 368, ..."): the keyword is the evidence.
@@ -125,6 +165,33 @@ class StreetAddressRecognizer(Recognizer):
             rf"{_GLUED_STREET})\s?\d{{1,3}}(?:\s?[a-zA-Z])?\b{_EU_TOWN})",
             TextHint(shapes=("digit",)),
             "validate_by_context",
+        ),
+        TextPattern(rf"\b(?P<v>{_RING_STREET})", TextHint(shapes=("digit",)), "validate_by_context"),
+        TextPattern(
+            r"\b(?P<v>(?P<lead>" + "|".join(w.replace(" ", r"\s") for w in _DE_STREET_LEAD) + r")\s"
+            rf"(?P<name>[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)*)\s\d{{1,3}}[a-z]?\b{_EU_TOWN})",
+            TextHint(exact=tuple(w.split()[0] for w in _DE_STREET_LEAD), requires=("digit",)),
+            "validate_lead_street",
+        ),
+        TextPattern(
+            rf"\b(?P<v>{_LINE_ADDRESS})",
+            TextHint(
+                keywords=(
+                    "flat",
+                    "house",
+                    "h.no",
+                    "h no",
+                    "hno",
+                    "h. no",
+                    "plot",
+                    "door",
+                    "apt",
+                    "apartment",
+                    "shop",
+                ),
+                requires=("digit",),
+            ),
+            "validate_line",
         ),
         # the number first, then the street type and its name ("168, rue de Olivier", "12 bis avenue Foch");
         TextPattern(
@@ -186,6 +253,12 @@ class StreetAddressRecognizer(Recognizer):
 
     def validate_by_context(self, found: pa.StructArray) -> np.ndarray:
         return np.ones(len(found), dtype=bool)
+
+    def validate_lead_street(self, found: pa.StructArray) -> np.ndarray:
+        return ~matches(found.field("name"), rf"^(?:{_DE_NOT_STREET})$")
+
+    def validate_line(self, found: pa.StructArray) -> np.ndarray:
+        return matches(found.field("v"), _LINE_STREET)
 
     def validate_announced(self, found: pa.StructArray) -> np.ndarray:
         # A house number and a street or place word; not an IP, version or amount after "address".
@@ -285,6 +358,20 @@ _LON_KEY = r"(?i:lon|lng|long|longitude)"
 _DECIMAL = r"[-+]?\d{1,3}\.\d+"
 
 
+@dataclass(frozen=True)
+class JsonValuePattern(TextPattern):
+    """A text pattern whose value is a JSON value (a number, or a string's content): the scanner
+    keeps its replacement one (quoted unless a number), so a scrubbed document still parses."""
+
+    json_value: bool = True
+
+
+def _half(value: bool, name: str) -> str:
+    """One coordinate of a pair as group `name`, and as the scrubbed value `v` when `value`."""
+    group = rf"(?P<{name}>{_DECIMAL})"
+    return f"(?P<v>{group})" if value else group
+
+
 class GpsRecognizer(Recognizer):
     id_type = IdType.GPS_COORDINATES
     header = ANY_PREFIX + (
@@ -308,23 +395,28 @@ class GpsRecognizer(Recognizer):
             TextHint(keywords=("point",), requires=("digit",)),
             "validate_json_pair",
         ),
-        # GeoJSON: "coordinates": [-71.0589, 42.3601] (longitude first).
-        TextPattern(
-            rf'"coordinates"\s*:\s*\[\s*(?P<v>(?P<lon>{_DECIMAL})\s*,\s*(?P<lat>{_DECIMAL}))',
-            TextHint(keywords=("coordinates",), requires=("digit",)),
-            "validate_json_pair",
+        # GeoJSON: "coordinates": [-71.0589, 42.3601] (longitude first); as the key forms below, one
+        # span per half, so a replacement keeps the document valid (JsonValuePattern).
+        *(
+            JsonValuePattern(
+                rf'"coordinates"\s*:\s*\[\s*{_half(lon, "lon")}\s*,\s*{_half(not lon, "lat")}',
+                TextHint(keywords=("coordinates",), requires=("digit",)),
+                "validate_json_pair",
+            )
+            for lon in (True, False)
         ),
-        TextPattern(
-            rf'"{_LAT_KEY}"\s*:\s*"?(?P<v>(?P<lat>{_DECIMAL})"?\s*,(?:\s*"[^"]*"\s*:\s*[^,{{}}]*,)*?\s*"{_LON_KEY}"'
-            rf'\s*:\s*"?(?P<lon>{_DECIMAL}))',
-            TextHint(keywords=("lat",), requires=("digit",)),
-            "validate_json_pair",
-        ),
-        TextPattern(
-            rf'"{_LON_KEY}"\s*:\s*"?(?P<v>(?P<lon>{_DECIMAL})"?\s*,(?:\s*"[^"]*"\s*:\s*[^,{{}}]*,)*?\s*"{_LAT_KEY}"'
-            rf'\s*:\s*"?(?P<lat>{_DECIMAL}))',
-            TextHint(keywords=("lon", "lng"), requires=("digit",)),
-            "validate_json_pair",
+        *(
+            JsonValuePattern(
+                rf'"{first_key}"\s*:\s*"?{_half(value_first, first)}"?\s*,(?:\s*"[^"]*"\s*:\s*[^,{{}}]*,)*?'
+                rf'\s*"{second_key}"\s*:\s*"?{_half(not value_first, second)}',
+                TextHint(keywords=hint, requires=("digit",)),
+                "validate_json_pair",
+            )
+            for first, first_key, second, second_key, hint in (
+                ("lat", _LAT_KEY, "lon", _LON_KEY, ("lat",)),
+                ("lon", _LON_KEY, "lat", _LAT_KEY, ("lon", "lng")),
+            )
+            for value_first in (True, False)
         ),
     )
 

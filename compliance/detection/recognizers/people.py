@@ -17,65 +17,37 @@ from compliance.detection.recognizers.base import (
     HL7_PID_HINT,
     Recognizer,
     TextPattern,
+    context_group,
     hl7_pid_field,
+    hl7_token_free,
+)
+from compliance.detection.recognizers.health import HL7_PV1_DOCTORS, HL7_PV1_HINT, hl7_pv1_field
+from compliance.detection.recognizers.name_words import (
+    AMBIGUOUS_GIVEN,
+    NOT_SURNAME,
+    PAYMENT_WORDS,
+    RELATION_WORDS,
+    ROLE_NOUNS,
+    ROLE_WORDS,
+    SURNAME_TOO,
 )
 from compliance.vocabulary import IdType
 
-# Given names that are as often common words, months or places ("Will", "May", "Grace", "Georgia"):
-# not enough to take the next capitalised word for a surname.
-_AMBIGUOUS_GIVEN = frozenset(
-    """
-    Abbey Adelaide Africa Alabama Allegra America Amber Angel April Arizona Art Ash Aspen August Austin
-    Autumn Avenue Baby Bay Bell Belle Berry Bill Billie Birdie Blaze Bliss Blue Bobbie Bond Born Brand
-    Brandy Breeze Brook Brooke Buck Bud Bunny Butch Cadence Cameo Camden Candy Care Carol Cash Chance
-    Charity Chase Cherry China Christian Clay Clement Cliff Cloud Colt Coral Cruz Crystal Daisy Dale
-    Dallas Dash Dawn Day Dean Denver Destiny Diamond Dolly Don Dot Dove Drew Early Easter Eden Elm Ember
-    Essence Faith Fall Fern Florence Forest Frank Gale Gay Gem Georgia Gift Glen Glory Gold Golden Grace
-    Grant Gray Green Grey Guy Harmony Haven Hazel Heath Heaven Holly Honey Hope Hunter Iris Ivory Ivy
-    Jack Jade Jasmine Jay Jean Jewel Jordan Joy Judge June Justice Kent King Lake Lane Laurel Lawrence
-    Lee Legend Liberty Lily Lincoln Long Louisiana Love Lucky Madison March Marina Mark Marsh Mason
-    Maxi May Melody Memory Mercy Merry Miles Mint Misty Montana Moon Morning Nevada Nice Noble Norman
-    North Ocean Olive Page Paris Park Patience Pearl Penny Pepper Phoenix Pierce Pink Poppy Precious
-    Price Prince Queen Rain Raven Ray Reed Rich Ridge River Robin Rock Rocky Rose Ruby Rush Rusty Sage
-    Savannah Scarlet Sky Skye Sonny Spring Star Sterling Stone Storm Summer Sunny Sunshine Tango Temple
-    Texas Tiger Trinity True Unique Valentine Vegas Velvet Victoria Virginia Wade Ward Washington West
-    Will Willow Winter Wren York Young Zion
-    """.split()  # noqa: SIM905 - a word list reads better as text
-)
-# Capitalised words after a given name that make it a place, a street or an organisation ("Franklin
-# Street", "Jackson Memorial", "Victoria Station"), or a date ("Friday", "March").
-_NOT_SURNAME = frozenset(
-    """
-    Academy Airport Alley Ave Avenue Bank Bay Beach Blvd Boulevard Bridge Building Campus Center Centre
-    Cir Circle Clinic Close College Company Corp Corporation County Court Cove Creek Ct Dept Department
-    Dr Drive Est Estate Estates Expressway Fund Foundation Gardens Group Hall Health Healthcare Heights
-    Highway Hill Hills Hospital Hotel House Hwy Inc Institute Island Jct Lake Lakes Lane Library Ln Loop
-    Ltd Mall Manor Market Medical Memorial Mews Mill Motors Mount Mountain Museum Parish Parkway Pass
-    Pharmacy Pike Pkwy Pl Place Plaza Point Port Rd Ridge River Road Row School Shore Sq Square St
-    Station Store Street Studio Suite Ter Terrace Tower Trail Tpke Trust University Valley View Village
-    Way Woods Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April
-    June July August September October November December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov
-    Dec The And Or Of In On At To For From With By Is Was Will Can May Has Had Not No Yes Ok Please
-    Thanks Thank Hi Hello Dear Regards Team Support Customer Patient Account Order Invoice Ticket
-    Police Fire Church City Town State National International Global Services Solutions Systems
-    Labs Laboratory Insurance Care Partners Associates Holdings Ventures Capital Financial
-    Portal Access Education Information Services Service Satisfaction Safety Record Records Chart
-    Name Number Advocate Relations Experience Intake Registration Consent Assistance Transport
-    Transfer Discharge Admission Summary Instructions Notes Portal Survey Feedback Billing Payment
-    Reports Report Presents Presented Reports States Denies Complains Tolerated Admitted Discharged
-    """.split()  # noqa: SIM905 - a word list reads better as text
-)
-# Place words that are as often surnames ("Yetunde Hall", "Tariq Lane"): after words that announce
-# a person ("spoke with", "daughter", "(spouse)") the pair is a name all the same.
-_SURNAME_TOO = frozenset(
-    """
-    Bank Banks Bay Beach Bridge Brook Church Cross Fields Ford Hall Hill Hills Lake Lane Mill Mills
-    Park Ridge River Rivers Shore Stone Street Wells Woods Young Green Gray Grey Marsh Field Price Ward
-    """.split()  # noqa: SIM905 - a word list reads better as text
-)
 # Surname particles of the locales we see ("Sophie van der Berg", "Carmen de la Fuente").
 _PARTICLES = r"(?:van|von|de|der|den|del|della|di|da|du|la|le|ter|ten|dos|das|do|St\.?)"
-_NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+"
+_NAME_WORD = r"[A-ZÀ-ÖØ-ÞĀ-ž][a-zß-öø-ÿĀ-ž]+"
+
+
+# Letters NFKD does not decompose into a base letter: without them "Irıs" would read "Irs", "Łukasz" "ukasz".
+_UNDECOMPOSED = str.maketrans(
+    {"ı": "i", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "ß": "ss",
+     "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "þ": "th", "Þ": "Th", "ħ": "h", "Ħ": "H", "ŀ": "l", "Ŀ": "L"}
+)  # fmt: skip
+
+
+def _ascii_folded(word: str) -> str:
+    """`word` in ASCII letters: accents dropped, letters without a decomposition spelled out."""
+    return unicodedata.normalize("NFKD", word.translate(_UNDECOMPOSED)).encode("ascii", "ignore").decode()
 
 
 def _given_names() -> list[str]:
@@ -88,17 +60,15 @@ def _given_names() -> list[str]:
 
 
 _ALL_GIVEN = _given_names()
-_GIVEN = [name for name in _ALL_GIVEN if name not in _AMBIGUOUS_GIVEN]
+_GIVEN = [name for name in _ALL_GIVEN if name not in AMBIGUOUS_GIVEN]
 # The same names compared without accents and in title case ("ÉMILE", "Emile" -> "Emile").
 # With the names that are common words too: the patterns using it say where a name is ("FROM DAWN
 # GREEN" on a payment), the list only confirms the first word.
-_GIVEN_FOLDED = pa.array(
-    sorted({unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode() for name in _ALL_GIVEN})
-)
+_GIVEN_FOLDED = pa.array(sorted({_ascii_folded(name) for name in _ALL_GIVEN}))
 # A capitalised name word ("Oluwaseun", "O'Brien", "Vallée") or one in capitals ("OKAFOR").
 _ANY_NAME_WORD = (
-    r"(?:[A-ZÀ-ÖØ-Þ](?:[a-zß-öø-ÿ]|['’][A-ZÀ-ÖØ-Þ])[A-Za-zÀ-ÖØ-öø-ÿ]*(?:[-'’][A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿ]*)*"
-    r"|[A-ZÀ-ÖØ-Þ]{2,}(?:[-'’][A-ZÀ-ÖØ-Þ]+)*\b)"
+    r"(?:[A-ZÀ-ÖØ-ÞĀ-ž](?:[a-zß-öø-ÿĀ-ž]|['’][A-ZÀ-ÖØ-ÞĀ-ž])[A-Za-zÀ-ÖØ-öø-ÿĀ-ž]*(?:[-'’][A-ZÀ-ÖØ-ÞĀ-ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž]*)*"
+    r"|[A-ZÀ-ÖØ-ÞĀ-ž]{2,}(?:[-'’][A-ZÀ-ÖØ-ÞĀ-ž]+)*\b)"
 )
 # Words that say the next two capitalised words are a person, whoever it is ("spoke with Imani
 # Boone", "Emergency contact Chiamaka Obi", "it's Oluwaseun Adeyemi", "daughter Ngozi Okafor",
@@ -128,41 +98,6 @@ _PERSON_CONTEXT_WORDS = (
     "nok", "daughter", "son", "wife", "husband", "spouse", "mother", "father", "mom", "mum", "dad", "brother",
     "sister", "partner", "guardian", "caregiver", "carer", "friend", "niece", "nephew", "aunt", "uncle",
 )  # fmt: skip
-_RELATION_WORDS = (
-    "spouse",
-    "wife",
-    "husband",
-    "partner",
-    "son",
-    "daughter",
-    "mother",
-    "father",
-    "mom",
-    "mum",
-    "dad",
-    "brother",
-    "sister",
-    "guardian",
-    "parent",
-    "caregiver",
-    "carer",
-    "friend",
-    "neighbor",
-    "neighbour",
-    "self",
-    "patient",
-    "pt",
-    "joint",
-    "account",
-    "next",
-    "nok",
-    "emergency",
-    "poa",
-    "guarantor",
-    "subscriber",
-    "dependent",
-    "dependant",
-)
 # Words that often, not always, come before a name ("Patient Zainab Smith reports", "it's Ngozi
 # Okafor", "this is Tariq Hassan"): a pair followed by a third capitalised word ("Patient Portal
 # Access") is rather a title, and is left alone.
@@ -173,6 +108,24 @@ _RELATION_AFTER = (
     r"parent|caregiver|carer|friend|neighbou?r|self|patient|pt|joint holder|account holder|next of kin|nok|"
     r"emergency contact|poa|guarantor|subscriber|dependent|dependant)\)"
 )
+
+
+# A name word in title case only ("Okafor", "O'Neil"): after a job word, capitals are rather an
+# acronym ("RN BSN").
+_TITLED_WORD = r"[A-ZÀ-ÖØ-ÞĀ-ž](?:[a-zß-öø-ÿĀ-ž]|['’][A-ZÀ-ÖØ-ÞĀ-ž])[A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’-]*"
+_PAYMENT_CONTEXT = r"(?i:\b(?:" + "|".join(PAYMENT_WORDS) + r")\s+(?:from|to))[:]?\s+"
+# A job word, or "Dr" without its full stop where no street can end in it: first in the text, after
+# punctuation or after a lower-case word ("Dr Amaka Obi reviewed"; "Elm Dr Springfield" stays).
+_ROLE_CONTEXT = (
+    r"(?:(?i:\b(?:"
+    + "|".join(w.replace(" ", r"\s") for w in ROLE_WORDS)
+    + r"))|(?:^|[.;:!?(\[,]\s*|\b[a-z][a-z/]*\s+)Dr)"
+)
+# An e-mail address right after a display name: "Jane Doe <jane.doe@x.org>".
+_ADDRESS_AFTER = r"\s*<(?P<local>[\w.+'-]+)@"
+# The name of a doctor field of an HL7 PV1 segment (attending 7, referring 8, consulting 9,
+# admitting 17): XCN, ID^FAMILY^GIVEN^MIDDLE...
+HL7_XCN_NAME = r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ' .-]*\^[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ' .-]*(?:\^[A-Za-zÀ-ÖØ-öø-ÿ' .-]*)*"
 
 
 def _shortest_prefixes(words: set[str]) -> tuple[str, ...]:
@@ -239,8 +192,8 @@ class PersonNameRecognizer(Recognizer):
         # Bare name parts and the people a record names by relation ("First", "Guardian", "Spouse").
         r"first|last|middle|given|family|maiden|guardian|parent|spouse|mother|father|"
         r"caregiver|kin|relative|beneficiary|subscriber|guarantor|insured|policyholder|policy_holder|holder|"
-        r"(?:[a-z0-9]+_)*(?:pcp|referring|attending|ordering|rendering|treating|primary_care)_"
-        r"(?:md|dr|doctor|physician|provider|clinician)|physician|doctor|attending|next_of_kin"
+        r"(?:[a-z0-9]+_)*(?:pcp|referring|attending|ordering|rendering|treating|prescribing|primary_care)_"
+        r"(?:md|dr|doctor|physician|provider|clinician)|physician|doctor|attending|prescriber|next_of_kin"
     )
     # Titles of other languages: "M. Émile Navarro", "Mme Dubois", "Herr Becker", "Frau Dr. Vogel",
     # "Sra. Pérez", "Sig.ra Bianchi", "Dott. Rossi", "Dhr. de Vries", "Mevr. Jansen".
@@ -249,15 +202,15 @@ class PersonNameRecognizer(Recognizer):
     )
     # A label ("Patient:", "Name:", and JSON keys: "name": "...", "firstName": "...") or a title.
     _LABEL = r"(?i:\b(?:patient|patient name|name|pt|(?:first|last|full|given|family|middle)_?name))\"?\s*:"
-    _WORD = r"(?:[A-ZÀ-ÖØ-Þ](?:[a-zß-öø-ÿ]|['’][A-ZÀ-ÖØ-Þ])[A-Za-zÀ-ÖØ-öø-ÿ'’-]*|[A-ZÀ-ÖØ-Þ]{2,}\b)"
+    _WORD = r"(?:[A-ZÀ-ÖØ-ÞĀ-ž](?:[a-zß-öø-ÿĀ-ž]|['’][A-ZÀ-ÖØ-ÞĀ-ž])[A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’-]*|[A-ZÀ-ÖØ-ÞĀ-ž]{2,}\b)"
     text_pattern = (
         rf"(?:{_LABEL}|\b(?:Mr|Mrs|Ms|Miss|Mx)\.?|\b(?:Dr|Prof)\.|{_OTHER_TITLES})"
         # A title after a label is not part of the name: "Name: Dr. Priya Raman", {"name":"Mr Lee"}.
         # Initials before the surname belong to the name: "Dr. A. Patel", "Dr. J. R. Ewing".
         r"\s*\"?(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?\s+)?(?P<v>(?:[A-Z]\.\s?){0,2}(?:(?:van|von|de|der|den|het|'t|te|op|die|di|da|del|della|du|le|la|ter|ten|zu|zur|al|el|"
         r"bin|ben|dos|das|do) ){0,2}"
-        r"(?:[A-ZÀ-ÖØ-Þ](?:[a-zß-öø-ÿ]|['’][A-ZÀ-ÖØ-Þ])[A-Za-zÀ-ÖØ-öø-ÿ'’-]*|[A-ZÀ-ÖØ-Þ]{2,}\b)"
-        r"(?: (?:[A-ZÀ-ÖØ-Þ](?:[a-zß-öø-ÿ]|['’][A-ZÀ-ÖØ-Þ])[A-Za-zÀ-ÖØ-öø-ÿ'’-]*|[A-ZÀ-ÖØ-Þ]{2,}\b)){0,2})"
+        r"(?:[A-ZÀ-ÖØ-ÞĀ-ž](?:[a-zß-öø-ÿĀ-ž]|['’][A-ZÀ-ÖØ-ÞĀ-ž])[A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’-]*|[A-ZÀ-ÖØ-ÞĀ-ž]{2,}\b)"
+        r"(?: (?:[A-ZÀ-ÖØ-ÞĀ-ž](?:[a-zß-öø-ÿĀ-ž]|['’][A-ZÀ-ÖØ-ÞĀ-ž])[A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’-]*|[A-ZÀ-ÖØ-ÞĀ-ž]{2,}\b)){0,2})"
     )
     _LABEL_WORDS = ("patient", "name", "pt", "first", "last", "full", "given", "family", "middle")
     text_hint = TextHint(
@@ -291,13 +244,13 @@ class PersonNameRecognizer(Recognizer):
         TextPattern(
             hl7_pid_field(
                 5,
-                r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ' .-]*\^[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ' .-]*(?:\^[A-Za-zÀ-ÖØ-öø-ÿ' .-]*)*",
+                r"[A-Za-zÀ-ÖØ-öø-ÿĀ-ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž' .-]*\^[A-Za-zÀ-ÖØ-öø-ÿĀ-ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž' .-]*(?:\^[A-Za-zÀ-ÖØ-öø-ÿĀ-ž' .-]*)*",
             ),
             HL7_PID_HINT,
         ),
         TextPattern(
             r"(?:(?i:\b(?:patient|patient name|name|pt))\s*:|\b(?:mr|mrs|ms|miss|mx|dr|prof)\.)\s*"
-            r"(?P<v>[a-zß-öø-ÿ][a-zß-öø-ÿ'-]+(?: [a-zß-öø-ÿ][a-zß-öø-ÿ'-]+)?)",
+            r"(?P<v>[a-zß-öø-ÿĀ-ž][a-zß-öø-ÿĀ-ž'-]+(?: [a-zß-öø-ÿĀ-ž][a-zß-öø-ÿĀ-ž'-]+)?)",
             TextHint(keywords=("patient", "name", "pt", "mr", "mrs", "ms", "miss", "mx", "dr", "prof")),
             "validate_lower_case",
         ),
@@ -316,7 +269,7 @@ class PersonNameRecognizer(Recognizer):
         # ... or before a relation in brackets ("Imani Boone (spouse)"), or a clinical "is a 54 y/o".
         TextPattern(
             rf"(?:^|[^\w'’-])(?P<v>(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?)? (?P<last>{_ANY_NAME_WORD})){_RELATION_AFTER}",
-            TextHint(whole_words=_RELATION_WORDS),
+            TextHint(whole_words=RELATION_WORDS),
             "validate_context_pair",
         ),
         TextPattern(
@@ -324,6 +277,42 @@ class PersonNameRecognizer(Recognizer):
             r",?\s+(?i:is\s+)?an?\s+\d{1,3}[\s-](?i:y/?o|yo|yrs?\b|years?[\s-]old)",
             TextHint(whole_words=("y", "yo", "yr", "yrs", "year", "years")),
             "validate_context_pair",
+        ),
+        # A transfer's counterparty: "Zelle from John Smith", "Venmo to Jordan Lee" (a known given name
+        # first: "payment to Amazon Marketplace" stays), "transfer from J. Okafor".
+        TextPattern(
+            rf"{_PAYMENT_CONTEXT}(?P<v>(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?)? (?P<last>{_ANY_NAME_WORD}))",
+            TextHint(keywords=PAYMENT_WORDS),
+            "validate_known_given",
+        ),
+        TextPattern(
+            rf"{_PAYMENT_CONTEXT}(?P<v>(?:[A-Z]\.\s?){{1,2}}(?P<last>{_TITLED_WORD}|[A-Z]{{2,}}\b))",
+            TextHint(keywords=PAYMENT_WORDS),
+            "validate_initial_surname",
+        ),
+        # A job, then a name or a surname: "Driver Penny Payne", "Nurse Okafor", "Pharmacist R. Singh".
+        TextPattern(
+            rf"{_ROLE_CONTEXT}\s+(?P<v>(?P<initials>(?:[A-Z]\.\s?){{0,2}})(?P<first>{_TITLED_WORD})(?: (?P<last>{_TITLED_WORD}))?)",
+            TextHint(keywords=ROLE_WORDS, exact=("Dr",)),
+            "validate_role_name",
+        ),
+        # A display name before an e-mail address: "Jane Doe <jd@x.org>", "\"Doe, Jane\" <jd@x.org>".
+        TextPattern(
+            rf"(?:^|[^\w'’-])(?P<v>(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?| {_ANY_NAME_WORD})? "
+            rf"(?P<last>{_ANY_NAME_WORD})){_ADDRESS_AFTER}",
+            TextHint(shapes=("at",)),
+            "validate_display_name",
+        ),
+        TextPattern(
+            rf"\"(?P<v>(?P<last>{_ANY_NAME_WORD}),\s?(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?)?)\"{_ADDRESS_AFTER}",
+            TextHint(shapes=("at",)),
+            "validate_context_pair",
+        ),
+        *(
+            TextPattern(
+                hl7_pv1_field(position, HL7_XCN_NAME, after_id=True), HL7_PV1_HINT, "validate_hl7_name"
+            )
+            for position in HL7_PV1_DOCTORS
         ),
         # A payment's counterparty in capitals ("FPS CREDIT FROM SHARON DAWSON", "TRF TO JOHN O'NEIL"):
         # the first word must be a known given name.
@@ -348,14 +337,6 @@ class PersonNameRecognizer(Recognizer):
             ),
             "validate_known_given",
         ),
-        # A given name starting with an accented capital ("Émile Navarro", "Élodie Martin"): read
-        # without its accents against the list. Only texts with non-ASCII letters can match.
-        TextPattern(
-            rf"(?:^|[^\w'’-])(?P<v>(?P<first>[À-ÖØ-Þ][a-zß-öø-ÿ]+(?:-[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+)?) "
-            rf"(?:{_PARTICLES} ){{0,2}}(?P<last>(?:Mc|Mac|O['’]|D['’]|d['’])?{_NAME_WORD}(?:-{_NAME_WORD})?))\b",
-            TextHint(),
-            "validate_known_given",
-        ),
     )
     # A name without a title or label ("Called John Smith about refill", "spoke with Maria
     # Gonzalez-Ruiz's daughter"): a known given name, an optional middle name or initial, then a
@@ -367,8 +348,19 @@ class PersonNameRecognizer(Recognizer):
         TextHint(exact=_shortest_prefixes(_hint_words(_GIVEN))),
         "validate_untitled",
     )
-    _NOT_SURNAME_VALUES: ClassVar[pa.Array] = pa.array(sorted(_NOT_SURNAME))
-    _SURNAME_TOO_VALUES: ClassVar[pa.Array] = pa.array(sorted(_SURNAME_TOO))
+    _AMBIGUOUS_VALUES: ClassVar[pa.Array] = pa.array(sorted(AMBIGUOUS_GIVEN))
+    _ROLE_NOUN_VALUES: ClassVar[pa.Array] = pa.array(sorted(ROLE_NOUNS))
+    # A given name with an accented letter ("Émile Navarro", "Ayşe Çelik", "Łukasz Nowak"): read
+    # without its accents against the list. Only texts with non-ASCII letters can match.
+    # Without a title it is an untitled name: not looked for in a company column.
+    accented_pattern = TextPattern(
+        rf"(?:^|[^\w'’-])(?P<v>(?P<first>(?:[À-ÖØ-ÞĀ-ž][a-zß-öø-ÿĀ-ž]+|[A-Z][a-z]*[ß-öø-ÿĀ-ž][a-zß-öø-ÿĀ-ž]*)(?:-[A-ZÀ-ÖØ-ÞĀ-ž][a-zß-öø-ÿĀ-ž]+)?) "
+        rf"(?:{_PARTICLES} ){{0,2}}(?P<last>(?:Mc|Mac|O['’]|D['’]|d['’])?{_NAME_WORD}(?:-{_NAME_WORD})?))\b",
+        TextHint(),
+        "validate_known_given",
+    )
+    _NOT_SURNAME_VALUES: ClassVar[pa.Array] = pa.array(sorted(NOT_SURNAME))
+    _SURNAME_TOO_VALUES: ClassVar[pa.Array] = pa.array(sorted(SURNAME_TOO))
     _COMMON_WORDS = (
         "a", "an", "the", "to", "for", "at", "in", "on", "of", "with", "and", "or", "is", "was", "will",
         "has", "had", "not", "no", "none", "n", "na", "unknown", "see", "per", "re", "about", "office",
@@ -382,7 +374,9 @@ class PersonNameRecognizer(Recognizer):
         self.free_text = free_text
 
     def text_patterns(self) -> tuple[TextPattern, ...]:
-        return super().text_patterns() + ((self.untitled_pattern,) if self.free_text else ())
+        return super().text_patterns() + (
+            (self.untitled_pattern, self.accented_pattern) if self.free_text else ()
+        )
 
     def validate(self, values: pa.Array) -> np.ndarray:
         found = native_check("name", values)  # ASCII names decided in C, UNDECIDED for the others
@@ -426,8 +420,49 @@ class PersonNameRecognizer(Recognizer):
         first = _folded_title(found.field("first"))
         known = to_mask(pc.is_in(first, value_set=_GIVEN_FOLDED))
         last = found.field("last")
+        not_name = self._not_name(last)
         surname_too = to_mask(pc.is_in(_folded_title(last), value_set=self._SURNAME_TOO_VALUES))
-        return known & ~(self._not_name(last) & ~surname_too)
+        # A given name that is a common word before a place or organisation word is a firm: "CHASE BANK".
+        firm = to_mask(pc.is_in(first, value_set=self._AMBIGUOUS_VALUES)) & not_name
+        return known & ~(not_name & ~surname_too) & ~firm
+
+    def validate_display_name(self, found: pa.StructArray) -> np.ndarray:
+        # A sender's name, not a service's ("Google Calendar <calendar-notification@...>"): a known
+        # given name first, or an address spelling the name ("Kwame Asante <kasante@...>").
+        known = to_mask(pc.is_in(_folded_title(found.field("first")), value_set=_GIVEN_FOLDED))
+        words = zip(
+            pc.utf8_lower(_folded_title(found.field("first"))).to_pylist(),
+            pc.utf8_lower(_folded_title(found.field("last"))).to_pylist(),
+            pc.utf8_lower(found.field("local")).to_pylist(),
+            strict=True,
+        )
+        spelt = np.array(
+            [
+                bool(first and last and last in local and local.startswith(first[0]))
+                for first, last, local in words
+            ],
+            dtype=bool,
+        )
+        return self.validate_context_pair(found) & (known | spelt)
+
+    def validate_initial_surname(self, found: pa.StructArray) -> np.ndarray:
+        return ~self._not_name(found.field("last"))
+
+    def validate_role_name(self, found: pa.StructArray) -> np.ndarray:
+        # Neither word a heading's ("Driver Update", "Nurse Station"); one word alone no common word
+        # that is a given name too ("Dr Pepper"), unless initials make it a surname ("Pharmacist M. Rose").
+        first, last = found.field("first"), found.field("last")
+        has_last = context_group(found, "last")
+        heading = self._role_noun(first) | (has_last & (self._role_noun(last) | self._not_name(last)))
+        one_word = ~has_last & ~context_group(found, "initials")
+        common = to_mask(pc.is_in(_folded_title(first), value_set=self._AMBIGUOUS_VALUES)) & one_word
+        return ~(heading | self._not_name(first) | common)
+
+    def _role_noun(self, words: pa.Array) -> np.ndarray:
+        return to_mask(pc.is_in(_folded_title(words), value_set=self._ROLE_NOUN_VALUES))
+
+    def validate_hl7_name(self, found: pa.StructArray) -> np.ndarray:
+        return hl7_token_free(found.field("v"))
 
     def _not_name(self, words: pa.Array) -> np.ndarray:
         titled = _folded_title(words)
@@ -443,8 +478,5 @@ class PersonNameRecognizer(Recognizer):
 
 def _folded_title(words: pa.Array) -> pa.Array:
     """Each word without accents, in title case ("ÉMILE" -> "Emile", "o'brien" -> "O'Brien")."""
-    plain = [
-        None if word is None else unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
-        for word in words.to_pylist()
-    ]
+    plain = [None if word is None else _ascii_folded(word) for word in words.to_pylist()]
     return pc.utf8_title(pa.array(plain, type=pa.string()))
