@@ -79,6 +79,11 @@ class Recognizer(ABC):
         """Which matches of `text_pattern` (one struct per match, a field per group) are identifiers."""
         return self.validate(found.field("v"))
 
+    def validate_value(self, found: pa.StructArray) -> np.ndarray:
+        """Which matches are identifiers by their value alone: the pattern's position or tag is
+        the only context (record formats), whatever context groups `validate_text` reads."""
+        return self.validate(found.field("v"))
+
     def text_patterns(self) -> tuple[TextPattern, ...]:
         """Every free-text form of this type: `text_pattern` first, then `context_patterns`."""
         primary = (TextPattern(self.text_pattern, self.text_hint),) if self.text_pattern else ()

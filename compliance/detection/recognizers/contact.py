@@ -27,6 +27,7 @@ from compliance.detection.recognizers.base import (
     hl7_pid_field,
     hl7_token_free,
 )
+from compliance.detection.recognizers.segments import PNR_EMAIL, PNR_PHONE, X12_PHONE
 from compliance.vocabulary import IdType
 
 
@@ -42,6 +43,7 @@ class EmailRecognizer(Recognizer):
     # Addresses typed to dodge scrapers in chats and notes: "jane.doe(at)gmail.com", "jane [at] gmail
     # [dot] com", "jane.doe at gmail dot com" (spelled out, the domain must end in a common TLD).
     context_patterns = (
+        *PNR_EMAIL,
         TextPattern(
             r"(?P<v>\b[A-Za-z0-9._%+-]+\s?(?:\(at\)|\[at\]|\{at\}|<at>)\s?"
             r"[A-Za-z0-9-]+(?:(?:\.|\s?(?:\(dot\)|\[dot\]|\{dot\})\s?)[A-Za-z0-9-]+)*"
@@ -67,6 +69,10 @@ class EmailRecognizer(Recognizer):
         )
         value = pc.replace_substring_regex(value, r"\s?(?:[(\[{](?i:dot)[)\]}]| (?i:dot) )\s?", ".")
         return self.validate(value)
+
+    def validate_pnr_email(self, found: pa.StructArray) -> np.ndarray:
+        # A PNR writes "@" as "//" (its free text has no "@").
+        return self.validate(pc.replace_substring(found.field("v"), "//", "@", max_replacements=1))
 
     def evidence_ceiling(self, values: pa.Array) -> float:
         return share_containing(values, b"@")
@@ -141,6 +147,8 @@ class PhoneRecognizer(Recognizer):
     )
     text_hint = TextHint(shapes=("phone",))
     context_patterns = (
+        *X12_PHONE,
+        *PNR_PHONE,
         # National notations with a trunk 0 (020 7946 0958, 030 12345678, 06 12 34 56 78, (02) 9876 5432):
         # valid in one of phone.NATIONAL_REGIONS by `phonenumbers`, and not shaped like a date.
         TextPattern(

@@ -31,6 +31,7 @@ from compliance.detection.recognizers.base import (
     hl7_pid_field,
     hl7_token_free,
 )
+from compliance.detection.recognizers.segments import VCARD_STREET, VCARD_ZIP, X12_STREET, X12_ZIP
 from compliance.vocabulary import IdType
 
 _STREET_SUFFIX = (
@@ -152,6 +153,8 @@ class StreetAddressRecognizer(Recognizer):
     text_hint = TextHint(whole_words=_STREET_SUFFIXES, requires=("digit",))
     # A post office box in text ("Mailed to PO Box 368, ..."): the keyword is the evidence.
     context_patterns = (
+        *X12_STREET,
+        *VCARD_STREET,
         TextPattern(
             r"\b(?P<v>(?i:p\.? ?o\.? ?box|post office box)\s*#?\s*\d{1,6})\b",
             TextHint(keywords=("po", "p.o", "p o", "p. o", "post office")),
@@ -309,6 +312,8 @@ class ZipCodeRecognizer(Recognizer):
     text_hint = TextHint(shapes=("caps_zip",), keywords=("zip", "postal"))
     # Any country's postcode after a keyword: "postal code EH8W 7PH", "postcode 264220".
     context_patterns = (
+        *X12_ZIP,
+        *VCARD_ZIP,
         TextPattern(
             r"(?i:\bzip(?:\s*code)?|\bpostal\s*code|\bpost\s*code|\bpostcode)\s*[:#]?\s*"
             r"(?P<v>[A-Za-z0-9]{2,6}(?:[ -][A-Za-z0-9]{3,4})?)\b",
