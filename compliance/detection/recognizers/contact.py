@@ -27,6 +27,7 @@ from compliance.detection.recognizers.base import (
     hl7_pid_field,
     hl7_token_free,
 )
+from compliance.detection.recognizers.health import NpiRecognizer
 from compliance.detection.recognizers.segments import PNR_EMAIL, PNR_PHONE, X12_PHONE
 from compliance.vocabulary import IdType
 
@@ -92,6 +93,8 @@ _PHONE_KEYWORDS = (
     "mobiel", "cellulare", "celular", "cellular", "handy", "rufnummer", "bellen", "llamar", "appeler",
     "joignable", "portable", "anrufen", "erreichbar", "chiamare", "richiamare", "contactar", "joindre",
 )  # fmt: skip
+# A number after an NPI keyword that passes the NPI check is that NPI, not also a phone.
+_NPI = NpiRecognizer()
 # Accented spellings ("Móvil", "Téléphone", "tél.", "Rückruf"): the regex reads them; the hint needs
 # no keyword for them, as the C pass keeps every type a candidate for a text with a non-ASCII byte.
 _PHONE_WORDS = (*_PHONE_KEYWORDS, "móvil", "teléfono", "telèfon", "téléphone", "tél", "numéro", "rückruf")
@@ -160,7 +163,7 @@ class PhoneRecognizer(Recognizer):
         ),
         # Any notation, bare digits included, right after a phone keyword (up to three words apart).
         TextPattern(
-            rf"(?i:\b(?:{'|'.join(_PHONE_WORDS)})\b)\.?{_GAP}{{0,30}}"
+            rf"(?i:\b(?:{'|'.join(_PHONE_WORDS)})\b)\.?(?P<gap>{_GAP}{{0,30}})"
             # The gap may take the bracket: "(617) 728-8451" and the trunk 0 of "(0)20 7946 0958".
             rf"(?P<v>\d{{3}}\)\s?\d{{3}}[-. ]\d{{4}}|0\)\s?\d{{1,5}}(?:[ .\-/]?\d{{1,5}}){{1,5}}|{_PHONE_NOTATION})\b",
             TextHint(keywords=_PHONE_KEYWORDS),
@@ -235,7 +238,12 @@ class PhoneRecognizer(Recognizer):
         valid = validate_where(value, shaped, phone.valid_phones)
         # A keyword also lets a national number without trunk 0 count ("mobile 98765 43210").
         other_country = shaped & ~valid & ~matches(value, phone.NANP_NOTATION)
-        return valid | validate_where(value, other_country, phone.valid_in_regions)
+        found_phone = valid | validate_where(value, other_country, phone.valid_in_regions)
+        if found.type.get_field_index("gap") < 0:
+            return found_phone
+        # "called prescriber, NPI 1245319599": the nearer keyword names an NPI, and the number is one.
+        after_npi = matches(found.field("gap"), r"(?i)\bnpi\b\W*$")
+        return found_phone & ~validate_where(value, found_phone & after_npi, _NPI.validate)
 
 
 # Payment links of the apps that give each user a page of their own.
