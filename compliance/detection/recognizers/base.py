@@ -35,6 +35,9 @@ class TextPattern:
     regex: str
     hint: TextHint | None = None
     check: str = "validate_text"
+    # The value is a JSON value (a number, or a string's content): the scanner keeps its replacement
+    # one (quoted unless a number), so a scrubbed document still parses.
+    json_value: bool = False
 
 
 class Recognizer(ABC):
