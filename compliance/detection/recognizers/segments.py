@@ -57,8 +57,8 @@ X12_PHONE = (
 
 # PNR SSR DOCS (APIS data): "DOCS UA HK1 P/USA/123456789/USA/04MAR61/M/23OCT30/SMITH/JOHN",
 # i.e. doc type P (passport) / issuer / number / nationality / birth date / sex / expiry / names.
-_DOCS = TextHint(keywords=("docs",))
-_DOCS_HEAD = r"\bDOCS\b[^/\n]*/?P/[A-Z]{0,3}/"
+_DOCS = TextHint(keywords=("docs", "srdocs"))
+_DOCS_HEAD = r"\b(?:SR)?DOCS\b[^/\n]*/?P/[A-Z]{0,3}/"
 _DDMONYY = r"\d{2}[A-Z]{3}\d{2}"
 PNR_PASSPORT = (TextPattern(_DOCS_HEAD + r"(?P<v>[A-Z0-9]{5,15})/", _DOCS, "validate_value"),)
 PNR_DOB = (
