@@ -101,6 +101,19 @@ def test_npi_after_a_phone_keyword_is_no_phone(detector: Detector) -> None:
     assert 2 in found[IdType.PHONE]
 
 
+def test_imsi_after_its_keyword(detector: Detector) -> None:
+    texts = [
+        "IMSI 310150123456789 attached",
+        "subscriber imsi: 234150999888777",
+        "IMSI attach 14:02 cell 4411",
+    ]
+    assert _scrubbed(detector, texts) == [
+        "IMSI <DEVICE_ID> attached",
+        "subscriber imsi: <DEVICE_ID>",
+        "IMSI attach 14:02 cell 4411",
+    ]
+
+
 def test_json_value_is_a_text_pattern_field() -> None:
     assert TextPattern("x").json_value is False
     assert TextPattern("x", json_value=True).json_value is True
