@@ -13,7 +13,7 @@ from compliance.detection.recognizers.base import TextPattern
 
 # X12: segments end with "~" (or a line break), elements are separated by "*".
 _E = r"[^*~\n]*"
-_NM1 = TextHint(keywords=("nm1",))
+_NM1 = TextHint(exact=("NM1",))
 _LETTER = "A-Za-zÀ-ÖØ-öø-ÿĀ-ž"
 _NAME_PART = rf"[{_LETTER}][{_LETTER}' .-]*"
 
@@ -33,31 +33,31 @@ X12_NPI = (TextPattern(_nm1_id("XX", r"\d{10}"), _NM1, "validate_value"),)
 # NM108 34 and REF*SY: a social security number.
 X12_SSN = (
     TextPattern(_nm1_id("34", r"\d{3}-?\d{2}-?\d{4}"), _NM1, "validate_value"),
-    TextPattern(r"\bREF\*SY\*(?P<v>\d{3}-?\d{2}-?\d{4})\b", TextHint(keywords=("ref",)), "validate_value"),
+    TextPattern(r"\bREF\*SY\*(?P<v>\d{3}-?\d{2}-?\d{4})\b", TextHint(exact=("REF",)), "validate_value"),
 )
 X12_STREET = (
-    TextPattern(r"\bN3\*(?P<v>[^*~\n]*\d[^*~\n]*)", TextHint(keywords=("n3",)), "validate_hl7_address"),
+    TextPattern(r"\bN3\*(?P<v>[^*~\n]*\d[^*~\n]*)", TextHint(exact=("N3",)), "validate_hl7_address"),
 )
 X12_ZIP = (
     TextPattern(
         rf"\bN4\*{_E}\*[A-Z]{{2}}\*(?P<v>\d{{5}}(?:-?\d{{4}})?)\b",
-        TextHint(keywords=("n4",)),
+        TextHint(exact=("N4",)),
         "validate_postcode_text",
     ),
 )
-X12_DOB = (TextPattern(r"\bDMG\*D8\*(?P<v>\d{8})\b", TextHint(keywords=("dmg",)), "validate_value"),)
+X12_DOB = (TextPattern(r"\bDMG\*D8\*(?P<v>\d{8})\b", TextHint(exact=("DMG",)), "validate_value"),)
 # PER: a contact's communication numbers, each after its qualifier (TE phone, CP cell, HP home, WP work).
 X12_PHONE = (
     TextPattern(
         r"\bPER\*[^~\n]*?\*(?:TE|CP|HP|WP)\*(?P<v>\+?\d[\d() .-]{5,18}\d)",
-        TextHint(keywords=("per",)),
+        TextHint(exact=("PER",)),
         "validate_context",
     ),
 )
 
 # PNR SSR DOCS (APIS data): "DOCS UA HK1 P/USA/123456789/USA/04MAR61/M/23OCT30/SMITH/JOHN",
 # i.e. doc type P (passport) / issuer / number / nationality / birth date / sex / expiry / names.
-_DOCS = TextHint(keywords=("docs", "srdocs"))
+_DOCS = TextHint(exact=("DOCS", "SRDOCS"))
 _DOCS_HEAD = r"\b(?:SR)?DOCS\b[^/\n]*/?P/[A-Z]{0,3}/"
 _DDMONYY = r"\d{2}[A-Z]{3}\d{2}"
 PNR_PASSPORT = (TextPattern(_DOCS_HEAD + r"(?P<v>[A-Z0-9]{5,15})/", _DOCS, "validate_value"),)
@@ -75,13 +75,13 @@ PNR_NAME = (
 # SSR CTCM (mobile) and CTCE (e-mail, "@" written "//"): "CTCM UA HK1/16175550142".
 PNR_PHONE = (
     TextPattern(
-        r"\bCTC[MHB]\b[^/\n]*/(?P<v>\+?\d[\d -]{6,18}\d)", TextHint(keywords=("ctc",)), "validate_context"
+        r"\bCTC[MHB]\b[^/\n]*/(?P<v>\+?\d[\d -]{6,18}\d)", TextHint(exact=("CTC",)), "validate_context"
     ),
 )
 PNR_EMAIL = (
     TextPattern(
         r"\bCTCE\b[^/\n]*/(?P<v>[A-Za-z0-9._%+-]+//[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})",
-        TextHint(keywords=("ctce",)),
+        TextHint(exact=("CTCE",)),
         "validate_pnr_email",
     ),
 )
@@ -90,20 +90,23 @@ PNR_EMAIL = (
 _ADR = r"\bADR(?:;[^:\n]*)?:"
 VCARD_STREET = (
     TextPattern(
-        _ADR + r"[^;\n]*;[^;\n]*;(?P<v>[^;\n]*\d[^;\n]*)", TextHint(keywords=("adr",)), "validate_hl7_address"
+        _ADR + r"[^;\n]*;[^;\n]*;(?P<v>[^;\n]*\d[^;\n]*)", TextHint(exact=("ADR",)), "validate_hl7_address"
     ),
     # LDIF (RFC 4519) address attributes; "$" separates the lines of a postal address.
     TextPattern(
         r"(?i:\b(?:postalAddress|homePostalAddress|registeredAddress|street|streetAddress))\s*:\s*"
         r"(?P<v>[^$\n]*\d[^$\n]*)",
-        TextHint(keywords=("postaladdress", "homepostaladdress", "registeredaddress", "street")),
+        TextHint(
+            keywords=("postaladdress", "homepostaladdress", "registeredaddress", "street"),
+            requires=("digit",),
+        ),
         "validate_hl7_address",
     ),
 )
 VCARD_ZIP = (
     TextPattern(
         _ADR + r"(?:[^;\n]*;){5}(?P<v>[A-Za-z0-9][A-Za-z0-9 -]{2,9})\b",
-        TextHint(keywords=("adr",)),
+        TextHint(exact=("ADR",)),
         "validate_postcode_text",
     ),
 )
