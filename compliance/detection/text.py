@@ -60,7 +60,7 @@ class TextType:
         self.hint = pattern.hint
         self._check = getattr(recognizer, pattern.check)
         # The value is a JSON value (a number, or a string's content): replacements must keep the document valid.
-        self.json_value = bool(getattr(pattern, "json_value", False))
+        self.json_value = pattern.json_value
         self.plain = _without_groups(self.pattern)
         # ASCII so \b, \d and \w mean what they mean in RE2.
         self.python = re.compile(self.pattern, re.ASCII)

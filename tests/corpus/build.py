@@ -106,6 +106,8 @@ FIXTURES = {
     "commonwealth_customers.csv": "mixed",
     # Probe round 6 (issue 11): a pharmacy's refill list, notes naming people by job, relation and mail.
     "pharmacy_refills.csv": "healthcare",
+    # Probe round 7 (issue 11): record formats read by position: an airline manifest and an LDIF dump.
+    "passenger_contacts.csv": "mixed",
 }
 
 

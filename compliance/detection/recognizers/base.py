@@ -35,6 +35,9 @@ class TextPattern:
     regex: str
     hint: TextHint | None = None
     check: str = "validate_text"
+    # The value is a JSON value (a number, or a string's content): the scanner keeps its replacement
+    # one (quoted unless a number), so a scrubbed document still parses.
+    json_value: bool = False
 
 
 class Recognizer(ABC):
@@ -77,6 +80,11 @@ class Recognizer(ABC):
 
     def validate_text(self, found: pa.StructArray) -> np.ndarray:
         """Which matches of `text_pattern` (one struct per match, a field per group) are identifiers."""
+        return self.validate(found.field("v"))
+
+    def validate_value(self, found: pa.StructArray) -> np.ndarray:
+        """Which matches are identifiers by their value alone: the pattern's position or tag is
+        the only context (record formats), whatever context groups `validate_text` reads."""
         return self.validate(found.field("v"))
 
     def text_patterns(self) -> tuple[TextPattern, ...]:

@@ -27,6 +27,8 @@ from compliance.detection.recognizers.base import (
     hl7_pid_field,
     hl7_token_free,
 )
+from compliance.detection.recognizers.health import NpiRecognizer
+from compliance.detection.recognizers.segments import PNR_EMAIL, PNR_PHONE, X12_PHONE
 from compliance.vocabulary import IdType
 
 
@@ -42,6 +44,7 @@ class EmailRecognizer(Recognizer):
     # Addresses typed to dodge scrapers in chats and notes: "jane.doe(at)gmail.com", "jane [at] gmail
     # [dot] com", "jane.doe at gmail dot com" (spelled out, the domain must end in a common TLD).
     context_patterns = (
+        *PNR_EMAIL,
         TextPattern(
             r"(?P<v>\b[A-Za-z0-9._%+-]+\s?(?:\(at\)|\[at\]|\{at\}|<at>)\s?"
             r"[A-Za-z0-9-]+(?:(?:\.|\s?(?:\(dot\)|\[dot\]|\{dot\})\s?)[A-Za-z0-9-]+)*"
@@ -68,6 +71,10 @@ class EmailRecognizer(Recognizer):
         value = pc.replace_substring_regex(value, r"\s?(?:[(\[{](?i:dot)[)\]}]| (?i:dot) )\s?", ".")
         return self.validate(value)
 
+    def validate_pnr_email(self, found: pa.StructArray) -> np.ndarray:
+        # A PNR writes "@" as "//" (its free text has no "@").
+        return self.validate(pc.replace_substring(found.field("v"), "//", "@", max_replacements=1))
+
     def evidence_ceiling(self, values: pa.Array) -> float:
         return share_containing(values, b"@")
 
@@ -86,6 +93,8 @@ _PHONE_KEYWORDS = (
     "mobiel", "cellulare", "celular", "cellular", "handy", "rufnummer", "bellen", "llamar", "appeler",
     "joignable", "portable", "anrufen", "erreichbar", "chiamare", "richiamare", "contactar", "joindre",
 )  # fmt: skip
+# A number after an NPI keyword that passes the NPI check is that NPI, not also a phone.
+_NPI = NpiRecognizer()
 # Accented spellings ("Móvil", "Téléphone", "tél.", "Rückruf"): the regex reads them; the hint needs
 # no keyword for them, as the C pass keeps every type a candidate for a text with a non-ASCII byte.
 _PHONE_WORDS = (*_PHONE_KEYWORDS, "móvil", "teléfono", "telèfon", "téléphone", "tél", "numéro", "rückruf")
@@ -141,6 +150,8 @@ class PhoneRecognizer(Recognizer):
     )
     text_hint = TextHint(shapes=("phone",))
     context_patterns = (
+        *X12_PHONE,
+        *PNR_PHONE,
         # National notations with a trunk 0 (020 7946 0958, 030 12345678, 06 12 34 56 78, (02) 9876 5432):
         # valid in one of phone.NATIONAL_REGIONS by `phonenumbers`, and not shaped like a date.
         TextPattern(
@@ -152,7 +163,7 @@ class PhoneRecognizer(Recognizer):
         ),
         # Any notation, bare digits included, right after a phone keyword (up to three words apart).
         TextPattern(
-            rf"(?i:\b(?:{'|'.join(_PHONE_WORDS)})\b)\.?{_GAP}{{0,30}}"
+            rf"(?i:\b(?:{'|'.join(_PHONE_WORDS)})\b)\.?(?P<gap>{_GAP}{{0,30}})"
             # The gap may take the bracket: "(617) 728-8451" and the trunk 0 of "(0)20 7946 0958".
             rf"(?P<v>\d{{3}}\)\s?\d{{3}}[-. ]\d{{4}}|0\)\s?\d{{1,5}}(?:[ .\-/]?\d{{1,5}}){{1,5}}|{_PHONE_NOTATION})\b",
             TextHint(keywords=_PHONE_KEYWORDS),
@@ -227,7 +238,12 @@ class PhoneRecognizer(Recognizer):
         valid = validate_where(value, shaped, phone.valid_phones)
         # A keyword also lets a national number without trunk 0 count ("mobile 98765 43210").
         other_country = shaped & ~valid & ~matches(value, phone.NANP_NOTATION)
-        return valid | validate_where(value, other_country, phone.valid_in_regions)
+        found_phone = valid | validate_where(value, other_country, phone.valid_in_regions)
+        if found.type.get_field_index("gap") < 0:
+            return found_phone
+        # "called prescriber, NPI 1245319599": the nearer keyword names an NPI, and the number is one.
+        after_npi = matches(found.field("gap"), r"(?i)\bnpi\b\W*$")
+        return found_phone & ~validate_where(value, found_phone & after_npi, _NPI.validate)
 
 
 # Payment links of the apps that give each user a page of their own.

@@ -107,6 +107,12 @@ class DeviceIdRecognizer(Recognizer):
             ),
             "validate_context",
         ),
+        # A subscriber's IMSI (MCC, MNC, MSIN: 14-15 digits, no check digit) after its keyword.
+        TextPattern(
+            r"(?i:\bimsi(?:\s*(?:no\.?|number|#))?)[\s:#=]{1,3}(?P<v>[2-7]\d{13,14})\b",
+            TextHint(keywords=("imsi",)),
+            "validate_value",
+        ),
         # A MAC address in Cisco's dotted form after its key ("mac": "a4b1.c2d3.e4f5", "MAC 0011.2233.4455").
         TextPattern(
             r"(?i:\bmac(?:[\s_-]?addr(?:ess)?)?)\"?\s*[:=#]?\s*\"?(?P<v>[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})\b",

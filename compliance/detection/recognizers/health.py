@@ -31,6 +31,7 @@ from compliance.detection.recognizers.base import (
     has_digit,
     hl7_pid_field,
 )
+from compliance.detection.recognizers.segments import PNR_DOB, X12_DOB, X12_MEMBER_ID, X12_NPI
 from compliance.vocabulary import IdType
 
 # HL7 PV1 doctor fields (XCN: ID^FAMILY^GIVEN^...): attending 7, referring 8, consulting 9,
@@ -72,7 +73,7 @@ class DateOfBirthRecognizer(Recognizer):
         r"\d{1,2}[-/](?i:[a-z]{3,9})[-/](?:\d{4}|\d{2})\b|\d{4}-(?i:[a-z]{3})-\d{1,2}\b"
     )
     text_pattern = (
-        r"(?i:\bdob\b|\bd\.o\.b\.?|\bdate of birth|\bborn(?:\s+on)?|\bbirth\s*date|\bbirthday|"
+        r"(?i:\bdob\b|\bbday\b|\bd\.o\.b\.?|\bdate of birth|\bborn(?:\s+on)?|\bbirth\s*date|\bbirthday|"
         # Other languages: "nacido el", "fecha de nacimiento", "née le", "date de naissance", "geboren am",
         # "geb.", "Geburtsdatum", "nato il", "data di nascita", "geboren op", "geboortedatum".
         r"\bnacid[oa]\s+el|\bfecha\s+de\s+nacimiento|\bf\.\s?nac\.?|\bn[ée]e?\s+le|\bdate\s+de\s+naissance|"
@@ -82,13 +83,17 @@ class DateOfBirthRecognizer(Recognizer):
     )
     text_hint = TextHint(
         keywords=(
-            "dob", "d.o.b", "date of birth", "born", "birth", "nacido", "nacida", "fecha", "f.", "nee",
+            "dob", "bday", "d.o.b", "date of birth", "born", "birth", "nacido", "nacida", "fecha", "f.", "nee",
             "date de naissance", "geb", "geburtsdatum", "nato", "nata", "data di nascita",
             "geboortedatum",
         )
     )  # fmt: skip
     # HL7 PID-7: YYYYMMDD, perhaps with a time (its date part is the birth date).
-    context_patterns = (TextPattern(hl7_pid_field(7, r"\d{8}"), HL7_PID_HINT),)
+    context_patterns = (
+        *X12_DOB,
+        *PNR_DOB,
+        TextPattern(hl7_pid_field(7, r"\d{8}"), HL7_PID_HINT),
+    )
     FORMATS = (
         "%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y", "%Y/%m/%d", "%d.%m.%Y", "%m-%d-%Y", "%d-%m-%Y", "%Y%m%d",
         "%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y",
@@ -120,6 +125,12 @@ class DateOfBirthRecognizer(Recognizer):
             dt.date(today.year - self.MAX_AGE_YEARS, today.month, 1) - dt.date(1970, 1, 1)
         ).days * 86400
         return (parsed >= earliest) & (parsed <= latest)
+
+    def validate_ddmonyy(self, found: pa.StructArray) -> np.ndarray:
+        # Airline messages write dates unseparated ("04MAR61"): read as "04 MAR 61".
+        return self.validate(
+            pc.replace_substring_regex(found.field("v"), r"^(\d{2})([A-Z]{3})(\d{2})$", r"\1 \2 \3")
+        )
 
     def published(self, values: pa.Array) -> np.ndarray:
         # Safe Harbor keeps the year; k-anonymity may publish a range of years.
@@ -224,6 +235,7 @@ class NpiRecognizer(Recognizer):
     # A prescriber's DEA registration number ("DEA AB1234563"), the other provider number of a
     # claim: two letters and seven digits whose last is a check digit, right after "DEA".
     context_patterns = (
+        *X12_NPI,
         # The ID component of a PV1 doctor field is the doctor's NPI when its check digit holds.
         *(TextPattern(hl7_pv1_field(position, r"\d{10}\b"), HL7_PV1_HINT) for position in HL7_PV1_DOCTORS),
         TextPattern(
@@ -280,6 +292,7 @@ class HealthPlanIdRecognizer(Recognizer):
     # A Medicare Beneficiary Identifier after "Medicare"/"MBI" ("Medicare 1EG4-TE5-MK73"): its
     # fixed layout of digits and letters (no S, L, O, I, B, Z) is the check.
     context_patterns = (
+        *X12_MEMBER_ID,
         TextPattern(
             r"(?i:\b(?:medicare|mbi|hicn)\b)[^\w\n]{0,4}(?:(?i:id|number|no|card|mbi|beneficiary id|is)"
             r"[^\w\n]{1,4}){0,2}(?P<v>\d[A-Za-z][A-Za-z0-9]\d-?[A-Za-z][A-Za-z0-9]\d-?[A-Za-z]{2}\d{2})\b",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -31,6 +29,7 @@ from compliance.detection.recognizers.base import (
     hl7_pid_field,
     hl7_token_free,
 )
+from compliance.detection.recognizers.segments import VCARD_STREET, VCARD_ZIP, X12_STREET, X12_ZIP
 from compliance.vocabulary import IdType
 
 _STREET_SUFFIX = (
@@ -152,6 +151,8 @@ class StreetAddressRecognizer(Recognizer):
     text_hint = TextHint(whole_words=_STREET_SUFFIXES, requires=("digit",))
     # A post office box in text ("Mailed to PO Box 368, ..."): the keyword is the evidence.
     context_patterns = (
+        *X12_STREET,
+        *VCARD_STREET,
         TextPattern(
             r"\b(?P<v>(?i:p\.? ?o\.? ?box|post office box)\s*#?\s*\d{1,6})\b",
             TextHint(keywords=("po", "p.o", "p o", "p. o", "post office")),
@@ -309,6 +310,8 @@ class ZipCodeRecognizer(Recognizer):
     text_hint = TextHint(shapes=("caps_zip",), keywords=("zip", "postal"))
     # Any country's postcode after a keyword: "postal code EH8W 7PH", "postcode 264220".
     context_patterns = (
+        *X12_ZIP,
+        *VCARD_ZIP,
         TextPattern(
             r"(?i:\bzip(?:\s*code)?|\bpostal\s*code|\bpost\s*code|\bpostcode)\s*[:#]?\s*"
             r"(?P<v>[A-Za-z0-9]{2,6}(?:[ -][A-Za-z0-9]{3,4})?)\b",
@@ -358,14 +361,6 @@ _LON_KEY = r"(?i:lon|lng|long|longitude)"
 _DECIMAL = r"[-+]?\d{1,3}\.\d+"
 
 
-@dataclass(frozen=True)
-class JsonValuePattern(TextPattern):
-    """A text pattern whose value is a JSON value (a number, or a string's content): the scanner
-    keeps its replacement one (quoted unless a number), so a scrubbed document still parses."""
-
-    json_value: bool = True
-
-
 def _half(value: bool, name: str) -> str:
     """One coordinate of a pair as group `name`, and as the scrubbed value `v` when `value`."""
     group = rf"(?P<{name}>{_DECIMAL})"
@@ -396,21 +391,23 @@ class GpsRecognizer(Recognizer):
             "validate_json_pair",
         ),
         # GeoJSON: "coordinates": [-71.0589, 42.3601] (longitude first); as the key forms below, one
-        # span per half, so a replacement keeps the document valid (JsonValuePattern).
+        # span per half, so a replacement keeps the document valid (json_value).
         *(
-            JsonValuePattern(
+            TextPattern(
                 rf'"coordinates"\s*:\s*\[\s*{_half(lon, "lon")}\s*,\s*{_half(not lon, "lat")}',
                 TextHint(keywords=("coordinates",), requires=("digit",)),
                 "validate_json_pair",
+                json_value=True,
             )
             for lon in (True, False)
         ),
         *(
-            JsonValuePattern(
+            TextPattern(
                 rf'"{first_key}"\s*:\s*"?{_half(value_first, first)}"?\s*,(?:\s*"[^"]*"\s*:\s*[^,{{}}]*,)*?'
                 rf'\s*"{second_key}"\s*:\s*"?{_half(not value_first, second)}',
                 TextHint(keywords=hint, requires=("digit",)),
                 "validate_json_pair",
+                json_value=True,
             )
             for first, first_key, second, second_key, hint in (
                 ("lat", _LAT_KEY, "lon", _LON_KEY, ("lat",)),

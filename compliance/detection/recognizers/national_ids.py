@@ -25,6 +25,7 @@ from compliance.detection.recognizers.base import (
     has_digit,
     hl7_pid_field,
 )
+from compliance.detection.recognizers.segments import PNR_PASSPORT, X12_SSN
 from compliance.vocabulary import IdType
 
 
@@ -44,6 +45,7 @@ class SsnRecognizer(Recognizer):
     text_pattern = r"\b(?P<v>\d{3}-\d{2}-\d{4})\b"
     text_hint = TextHint(shapes=("ssn",))
     context_patterns = (
+        *X12_SSN,
         # An ITIN (the IRS's SSN for those who cannot have one: 9XX-7X-XXXX) right after its keyword;
         # alone the 9XX shape is an invalid SSN, a decoy.
         TextPattern(
@@ -120,6 +122,7 @@ class PassportRecognizer(Recognizer):
     header = ANY_PREFIX + r"(?:passport|passport_number|passport_no|passport_num|passport_id)"
     text_pattern = r"(?i:\bpassport(?:\s*(?:number|no\.?|#))?)\s*[:#]?\s*(?P<v>[A-Za-z0-9]{6,9})\b"
     text_hint = TextHint(keywords=("passport",))
+    context_patterns = PNR_PASSPORT
 
     def validate(self, values: pa.Array) -> np.ndarray:
         return matches(values, r"^[A-Za-z0-9]{6,9}$") & has_digit(values)

@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from compliance.detection.arrays import UNDECIDED, lengths, matches, native_check, to_mask
+from compliance.detection.arrays import UNDECIDED, containing, lengths, matches, native_check, to_mask
 from compliance.detection.hints import TextHint
 from compliance.detection.recognizers.base import (
     HL7_PID_HINT,
@@ -31,6 +31,7 @@ from compliance.detection.recognizers.name_words import (
     ROLE_WORDS,
     SURNAME_TOO,
 )
+from compliance.detection.recognizers.segments import PNR_NAME, X12_NAME
 from compliance.vocabulary import IdType
 
 # Surname particles of the locales we see ("Sophie van der Berg", "Carmen de la Fuente").
@@ -223,6 +224,8 @@ class PersonNameRecognizer(Recognizer):
     # Notes typed in lower case ("referred by dr. evans", "name: geoffrey williams"): a title with
     # its full stop, or a name label, then one or two words, the first not a common word.
     context_patterns = (
+        *X12_NAME,
+        *PNR_NAME,
         # Surname first after a label, as records list people: "Pt Name: PERRY, JUAN", "Patient: Kim, Jeffrey A."
         TextPattern(
             rf"{_LABEL}\s*\"?(?P<v>{_WORD},\s?{_WORD}(?: [A-Z]\.?\b| [A-Z][a-z][A-Za-z'’-]*)?)",
@@ -379,6 +382,9 @@ class PersonNameRecognizer(Recognizer):
         )
 
     def validate(self, values: pa.Array) -> np.ndarray:
+        # Airline manifests write SURNAME/GIVEN and a title: "SMITH/JOHN MR" reads "JOHN SMITH".
+        if containing(values, b"/").any():
+            values = pc.replace_substring_regex(values, _AIRLINE_NAME, r"\2 \1")
         found = native_check("name", values)  # ASCII names decided in C, UNDECIDED for the others
         if found is None:
             return self._validate_unicode(values)
@@ -474,6 +480,9 @@ class PersonNameRecognizer(Recognizer):
         first = pc.utf8_split_whitespace(found.field("v"), max_splits=1)
         first_word = pc.list_element(first, 0)
         return ~to_mask(pc.is_in(first_word, value_set=self._COMMON_WORD_VALUES))
+
+
+_AIRLINE_NAME = r"^([A-Z][A-Z' -]*[A-Z])/([A-Z][A-Z' -]*?[A-Z])(?: (?:MR|MRS|MS|MISS|MSTR|DR|PROF|CHD|INF))?$"
 
 
 def _folded_title(words: pa.Array) -> pa.Array:
