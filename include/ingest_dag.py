@@ -53,7 +53,7 @@ def default_args() -> dict[str, Any]:
     return {
         "owner": OWNER,
         "retries": 1,
-        "retry_delay": timedelta(seconds=30),
+        "retry_delay": timedelta(seconds=settings().task_retry_delay_seconds),
         "on_failure_callback": task_failed,
         # A task's priority grows with its upstream tasks, so a free slot goes to the file furthest
         # along: with hundreds of files in one run, files finish one after another instead of every

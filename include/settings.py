@@ -63,6 +63,7 @@ class Settings:
     batch_min_bytes: int
     stream_max_bytes: int
     deadline_seconds: int
+    task_retry_delay_seconds: int
     file_stable_seconds: float
     landing_poll_seconds: float
     ingest_parallel_files: int
@@ -226,6 +227,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         batch_min_bytes=env.int("SDP_BATCH_MIN_BYTES", 50 * 1024 * 1024),
         stream_max_bytes=env.int("SDP_STREAM_MAX_BYTES", 5 * 1024 * 1024),
         deadline_seconds=env.int("SDP_DEADLINE_SECONDS", 1800),
+        # How long Airflow waits before it retries a failed ingest task (one retry per task).
+        task_retry_delay_seconds=max(env.int("SDP_TASK_RETRY_DELAY_SECONDS", 30), 0),
         # A landed file is picked up once its size and mtime have not changed for this long, so
         # half-written files are never read (uploads may also use a .tmp / .part name).
         file_stable_seconds=float(env.int("SDP_FILE_STABLE_SECONDS", 2)),

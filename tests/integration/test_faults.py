@@ -58,6 +58,8 @@ def platform() -> Iterator[tuple[Settings, Stack]]:
         # Small micro-batches: a stream file is several transactions, so a kill lands inside it.
         SDP_STREAM_BATCH_RECORDS="100",
         SDP_STREAM_WAIT_TIMEOUT_SECONDS=str(STREAM_WAIT_TIMEOUT_SECONDS),
+        # A killed task is retried: the default 30 s wait before the retry is only idle time here.
+        SDP_TASK_RETRY_DELAY_SECONDS="5",
     )
     state_dir = Path(env["SDP_STATE_DIR"])
     settings = load_settings(env)

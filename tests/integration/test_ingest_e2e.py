@@ -30,6 +30,7 @@ from compliance.scan import scan_file
 from include.settings import Settings, load_settings
 from include.stack.manager import Stack
 from tests.conftest import isolated_stack_env
+from tests.integration import at_rest
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -87,7 +88,7 @@ def wait_files(settings: Settings, shas: list[str], timeout: float = 480) -> dic
         settled = not [p for p in settings.inbox_dir.rglob("*") if p.is_file()]  # archived or quarantined
         if len(status) == len(set(shas)) and all(s in FINAL for s in status.values()) and settled:
             return status
-        time.sleep(3)
+        time.sleep(1)
     logs = settings.state_dir / "logs"
     raise AssertionError(f"files not final after {timeout} s: {status}; see {logs}")
 
@@ -267,7 +268,7 @@ def test_same_file_again_is_a_duplicate(platform, samples) -> None:
             and not [p for p in settings.inbox_dir.rglob("*") if p.is_file()]
         ):
             break
-        time.sleep(3)
+        time.sleep(1)
     assert [s for (s,) in jobs] == ["succeeded", "duplicate"]
     assert query(settings, "SELECT count(*) FROM data_records")[0][0] == before
     assert query(settings, "SELECT count(*) FROM data_files WHERE sha256 = %s", digest) == [(1,)]
@@ -298,7 +299,7 @@ def test_backfill_processes_each_day_once(platform, tmp_path: Path) -> None:
     assert {dag for _, _, dag in rows} == {"sdp_ingest_history"}
     deadline = time.monotonic() + 120  # finalize archives right after the load
     while time.monotonic() < deadline and any(any((settings.history_dir / d).iterdir()) for d in days):
-        time.sleep(2)
+        time.sleep(1)
     for day in days:
         assert list((settings.history_dir / day).iterdir()) == [], "processed partitions are archived"
 
@@ -322,7 +323,7 @@ def test_runs_past_their_deadline_raise_alerts(platform) -> None:
         alerted = {
             r for (r,) in query(settings, "SELECT run_id FROM pipeline_alerts WHERE kind = 'deadline_missed'")
         }
-        time.sleep(2)
+        time.sleep(1)
     assert slow_runs <= alerted
     (message,) = query(
         settings, "SELECT message FROM pipeline_alerts WHERE kind = 'deadline_missed' LIMIT 1"
@@ -355,7 +356,7 @@ def _wait_run(settings: Settings, run_id: str, timeout: float = 300) -> str:
         state = rows[0][0] if rows else None
         if state in ("success", "failed"):
             return state
-        time.sleep(2)
+        time.sleep(1)
     raise AssertionError(f"run {run_id} not finished after {timeout} s (state {state})")
 
 
@@ -457,88 +458,6 @@ def test_manual_reprocess_replaces_rows(platform) -> None:
 # message bodies carry raw rows to the consumer), the database files (read through SQL below,
 # where every table is checked) and the secrets themselves.
 RAW_BY_DESIGN = ("data/raw", "data/quarantine", "data/manual", "kafka", "postgres", "secrets")
-# Identifier columns of the generator's files; values that are already tokens are skipped.
-IDENTIFIER_COLUMNS = ("ssn", "email", "phone", "mrn", "card_number", "iban", "account_number", "user_email",
-                      "ip_address", "device_id")  # fmt: skip
-TOKEN = re.compile(r"[A-Z][A-Z_]*_k\d+_")
-
-
-def _raw_identifiers(samples: dict[str, Path]) -> set[str]:
-    import pyarrow.compute as pc
-    from pyarrow import csv, parquet
-    from pyarrow import json as pa_json
-
-    read = {".csv": lambda p: csv.read_csv(p, convert_options=csv.ConvertOptions(strings_can_be_null=True)),
-            ".jsonl": pa_json.read_json, ".parquet": parquet.read_table}  # fmt: skip
-    values: set[str] = set()
-    for name in GOOD:
-        table = read[samples[name].suffix](samples[name])
-        for column in set(IDENTIFIER_COLUMNS) & set(table.column_names):
-            for value in pc.cast(table[column], "string").to_pylist():
-                # Masks ("***-**-6789") and tokens are what anonymized data looks like, not identifiers.
-                masked = value and ("*" in value or TOKEN.match(value) or re.fullmatch(BLANK, value))
-                if value and len(value) >= 8 and not masked:
-                    values.add(value)
-    return values
-
-
-def _secrets(settings: Settings) -> set[str]:
-    found = {TOKEN_KEY}
-    for path in settings.secrets_dir.iterdir():
-        value = path.read_text(errors="replace").strip()
-        if len(value) >= 12 and "\n" not in value:
-            found.add(value)
-    return found
-
-
-def _kafka_headers(settings: Settings) -> list[bytes]:
-    from confluent_kafka import Consumer
-
-    consumer = Consumer({"bootstrap.servers": settings.kafka_bootstrap_servers, "group.id": f"leak-{time.time()}",
-                         "auto.offset.reset": "earliest", "enable.auto.commit": False})  # fmt: skip
-    try:
-        topics = [t for t in consumer.list_topics(timeout=10).topics if not t.startswith("__")]
-        consumer.subscribe(topics)
-        headers: list[bytes] = []
-        idle_until = time.monotonic() + 10
-        while time.monotonic() < idle_until:
-            message = consumer.poll(1.0)
-            if message is None or message.error():
-                continue
-            idle_until = time.monotonic() + 5
-            for key, value in message.headers() or []:
-                headers.append(key.encode() + b"=" + (value or b""))
-        return headers
-    finally:
-        consumer.close()
-
-
-def _database_text(url: str, name: str) -> dict[str, bytes]:
-    """Every table of the database as COPY text, by "database table"."""
-    chunks: dict[str, bytes] = {}
-    with psycopg.connect(url) as conn:
-        tables = [t for (t,) in conn.execute("SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) "
-                                             "FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND "
-                                             "table_schema NOT IN ('pg_catalog', 'information_schema')")]  # fmt: skip
-        for table in tables:
-            # bytea in COPY text is hex, where a digits-only needle can match random ciphertext by
-            # chance (seen once in CI): escape form keeps plaintext bytes readable, ciphertext not.
-            columns = ", ".join(
-                f"encode({name}, 'escape')" if kind == "bytea" else name
-                for name, kind in conn.execute(
-                    "SELECT quote_ident(attname), format_type(atttypid, NULL) FROM pg_attribute "
-                    "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
-                    (table,),
-                )
-            )
-            with conn.cursor().copy(f"COPY (SELECT {columns} FROM {table}) TO STDOUT") as copy:
-                chunks[f"{name} {table}"] = b"".join(bytes(block) for block in copy)
-    return chunks
-
-
-def _leaks(places: dict[str, bytes], needles: set[str]) -> dict[str, int]:
-    encoded = [n.encode() for n in needles]
-    return {place: hits for place, data in places.items() if (hits := sum(n in data for n in encoded))}
 
 
 def test_no_secret_or_raw_value_at_rest_outside_the_raw_zones(platform, samples) -> None:
@@ -554,16 +473,16 @@ def test_no_secret_or_raw_value_at_rest_outside_the_raw_zones(platform, samples)
             places[relative] = path.read_bytes()
     assert any(p.startswith("logs/") for p in places), sorted(places)[:20]
     airflow_url = settings.airflow_database_url.replace("postgresql+psycopg2://", "postgresql://")
-    places.update(_database_text(airflow_url, "airflow"))
-    places.update(_database_text(settings.database_url, "results"))
-    places["kafka headers"] = b"\n".join(_kafka_headers(settings))
+    places.update(at_rest.database_text(airflow_url, "airflow"))
+    places.update(at_rest.database_text(settings.database_url, "results"))
+    places["kafka headers"] = b"\n".join(at_rest.kafka_headers(settings))
 
-    raw = _raw_identifiers(samples)
+    raw = at_rest.raw_identifiers(samples[name] for name in GOOD)
     assert len(raw) > 500, "too few known raw values for the check to mean anything"
-    secrets = _secrets(settings)
+    secrets = at_rest.secrets(settings, {TOKEN_KEY})
     assert len(secrets) >= 10
-    assert _leaks(places, raw) == {}, "raw identifiers outside the raw zones"
-    assert _leaks(places, secrets) == {}, "secrets outside the secrets folder"
+    assert at_rest.leaks(places, raw) == {}, "raw identifiers outside the raw zones"
+    assert at_rest.leaks(places, secrets) == {}, "secrets outside the secrets folder"
 
     # At rest: secrets and raw files are the platform user's only.
     assert stat.S_IMODE(settings.secrets_dir.stat().st_mode) == 0o700

@@ -2,32 +2,25 @@
 endpoint with real data processed by the real pipeline, Airflow authentication per role (401 /
 403 / 200), uploads (atomic, route override, refused names, size limit) and the metrics.
 
-One module-scoped stack (PostgreSQL, broker, stream consumer, Airflow) on free ports, in a state
-folder of its own; stopped at the end.
+On the package's shared stack (conftest.py).
 """
 
 from __future__ import annotations
 
-import os
 import shutil
-import time
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
 
-from compliance.generator import write_dataset
 from include.db.files import sha256_of
-from include.settings import Settings, load_settings
+from include.settings import Settings
 from include.stack.context import AIRFLOW_USERS
 from include.stack.manager import Stack
-from tests.conftest import isolated_stack_env
+from tests.integration.portal.landing import file_row, query, wait_files
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-UPLOAD_MAX_BYTES = 400_000
-FINAL = ("loaded", "quarantined", "duplicate", "failed")
 ROLES = ("viewer", "analyst", "admin")
 RANK = {role: rank for rank, role in enumerate(ROLES)}
 # The stack's users are named after their portal role (include/stack/context.py).
@@ -35,34 +28,9 @@ assert set(AIRFLOW_USERS) == set(ROLES)
 
 
 @pytest.fixture(scope="module")
-def samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("portal-samples")
-    files = {
-        "patients.csv": ("healthcare", 400, 11),
-        "payments.jsonl": ("financial", 300, 12),
-        "places.csv": ("location", 300, 13),
-        "clinic.csv": ("healthcare", 250, 14),
-        "big.csv": ("healthcare", 3000, 15),
-    }
-    out = {}
-    for name, (domain, rows, seed) in files.items():
-        out[name] = folder / name
-        write_dataset(domain, rows, out[name], seed=seed)
-    assert out["big.csv"].stat().st_size > UPLOAD_MAX_BYTES > out["patients.csv"].stat().st_size
-    return out
-
-
-@pytest.fixture(scope="module")
-def portal(samples: dict[str, Path]):
-    env = isolated_stack_env(
-        "portal-",
-        SDP_FILE_STABLE_SECONDS="1",
-        SDP_LANDING_POLL_SECONDS="1",
-        SDP_PORTAL_UPLOAD_MAX_BYTES=str(UPLOAD_MAX_BYTES),
-    )
-    settings = load_settings(env)
-    stack = Stack(settings)
-    stack.up(log=lambda _m: None)
+def portal(portal_stack: tuple[Settings, Stack]) -> tuple[Settings, dict[str, str]]:
+    """The shared stack's settings and a bearer token per role."""
+    settings, stack = portal_stack
     tokens = {}
     for user in ROLES:
         password = stack.ctx.airflow_password(user)
@@ -71,47 +39,7 @@ def portal(samples: dict[str, Path]):
         )
         assert response.status_code in (200, 201), response.status_code
         tokens[user] = response.json()["access_token"]
-    # Real data: a file dropped into the landing zone, processed by the pipeline.
-    drop(settings, samples["patients.csv"])
-    wait_files(settings, [sha256_of(samples["patients.csv"])])
-    yield settings, tokens
-    stack.down(log=lambda _m: None)
-    if not os.environ.get("SDP_TEST_KEEP_STATE"):
-        shutil.rmtree(settings.state_dir, ignore_errors=True)
-
-
-def drop(settings: Settings, source: Path) -> None:
-    temporary = settings.landing_dir / f".{source.name}.part"
-    shutil.copyfile(source, temporary)
-    os.rename(temporary, settings.landing_dir / source.name)
-
-
-def query(settings: Settings, sql: str, *params) -> list[tuple]:
-    with psycopg.connect(settings.database_url) as conn:
-        return conn.execute(sql, params).fetchall()
-
-
-def wait_files(settings: Settings, shas: list[str], timeout: float = 300) -> dict[str, str]:
-    deadline = time.monotonic() + timeout
-    status: dict[str, str] = {}
-    while time.monotonic() < deadline:
-        status = dict(query(settings, "SELECT sha256, status FROM data_files WHERE sha256 = ANY(%s)", shas))
-        if len(status) == len(shas) and all(s in FINAL for s in status.values()):
-            return status
-        time.sleep(2)
-    raise AssertionError(f"files not final after {timeout} s: {status}; see {settings.state_dir / 'logs'}")
-
-
-def file_row(settings: Settings, source: Path) -> tuple:
-    """(file id, status, engine, route_reason, records_loaded, violations) of a processed file."""
-    rows = query(
-        settings,
-        "SELECT f.id, f.status, j.engine, j.route_reason, j.records_loaded, j.violations FROM data_files f "
-        "JOIN data_processing_jobs j ON j.file_id = f.id WHERE f.sha256 = %s ORDER BY j.id DESC LIMIT 1",
-        sha256_of(source),
-    )
-    assert rows, source.name
-    return rows[0]
+    return settings, tokens
 
 
 def api(settings: Settings, method: str, path: str, token: str | None = None, **kwargs) -> httpx.Response:
@@ -342,7 +270,7 @@ def test_uploads_refused(portal, samples) -> None:
 
 
 def test_admin_reveals_and_erases_a_subject(portal, samples) -> None:
-    """Last in the module: it erases a subject of the loaded sample."""
+    """Last of the package (conftest.py): it erases a subject of the loaded sample."""
     settings, tokens = portal
     file_id = loaded_file_id(settings, samples)
     ((token, record_count),) = query(

@@ -3,32 +3,26 @@ against the running platform: each role logs in through Airflow's login page, op
 (on its own and inside the Airflow UI), sees a loaded file's counts; the admin uploads a file
 through the page and sees it processed.
 
-One module-scoped stack on free ports, in a state folder of its own; stopped at the end.
+On the package's shared stack (conftest.py).
 """
 
 from __future__ import annotations
 
-import os
 import shutil
-import time
 from pathlib import Path
 
-import psycopg
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from compliance.generator import write_dataset
-from include.db.files import sha256_of
-from include.settings import Settings, load_settings
+from include.settings import Settings
 from include.stack.manager import Stack
-from tests.conftest import isolated_stack_env
+from tests.integration.portal.landing import PROCESSING_TIMEOUT_SECONDS, file_counts
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 # Playwright cannot download its own browser here; Debian's package provides one.
 CHROMIUM_CANDIDATES = ("/usr/lib/chromium/chromium-headless-shell", "/usr/bin/chromium-headless-shell")
-# Generous waits for processing on a loaded 2-core machine; nothing asserts on durations.
-PROCESSING_TIMEOUT_MS = 300_000
+PROCESSING_TIMEOUT_MS = PROCESSING_TIMEOUT_SECONDS * 1000
 
 
 def chromium_executable() -> str:
@@ -39,43 +33,6 @@ def chromium_executable() -> str:
     if not found:
         pytest.fail("chromium-headless-shell is not installed (apt-get install chromium-headless-shell)")
     return found
-
-
-@pytest.fixture(scope="module")
-def samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("page-samples")
-    out = {"patients.csv": folder / "patients.csv", "upload_clinic.csv": folder / "upload_clinic.csv"}
-    write_dataset("healthcare", 350, out["patients.csv"], seed=21)
-    write_dataset("healthcare", 220, out["upload_clinic.csv"], seed=22)
-    return out
-
-
-def query(settings: Settings, sql: str, *params) -> list[tuple]:
-    with psycopg.connect(settings.database_url) as conn:
-        return conn.execute(sql, params).fetchall()
-
-
-@pytest.fixture(scope="module")
-def platform(samples: dict[str, Path]):
-    env = isolated_stack_env("portal-page-", SDP_FILE_STABLE_SECONDS="1", SDP_LANDING_POLL_SECONDS="1")
-    settings = load_settings(env)
-    stack = Stack(settings)
-    stack.up(log=lambda _m: None)
-    temporary = settings.landing_dir / ".patients.csv.part"
-    shutil.copyfile(samples["patients.csv"], temporary)
-    os.rename(temporary, settings.landing_dir / "patients.csv")
-    sha = sha256_of(samples["patients.csv"])
-    deadline = time.monotonic() + PROCESSING_TIMEOUT_MS / 1000
-    while time.monotonic() < deadline:
-        if query(settings, "SELECT 1 FROM data_files WHERE sha256 = %s AND status = 'loaded'", sha):
-            break
-        time.sleep(2)
-    else:
-        raise AssertionError(f"patients.csv not loaded; see {settings.state_dir / 'logs'}")
-    yield settings, stack
-    stack.down(log=lambda _m: None)
-    if not os.environ.get("SDP_TEST_KEEP_STATE"):
-        shutil.rmtree(settings.state_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -99,18 +56,9 @@ def login(browser: Browser, settings: Settings, stack: Stack, user: str) -> Page
     return page
 
 
-def file_counts(settings: Settings, source: Path) -> tuple[int, int]:
-    return query(
-        settings,
-        "SELECT j.records_loaded, j.violations FROM data_processing_jobs j JOIN data_files f ON f.id = j.file_id "
-        "WHERE f.sha256 = %s ORDER BY j.id DESC LIMIT 1",
-        sha256_of(source),
-    )[0]
-
-
 @pytest.mark.parametrize("user", ["viewer", "analyst", "admin"])
-def test_each_role_sees_the_loaded_file(platform, samples, browser: Browser, user: str) -> None:
-    settings, stack = platform
+def test_each_role_sees_the_loaded_file(portal_stack, samples, browser: Browser, user: str) -> None:
+    settings, stack = portal_stack
     loaded, violations = file_counts(settings, samples["patients.csv"])
     page = login(browser, settings, stack, user)
     expect(page.locator("#who")).to_have_text(f"{user} ({user})")
@@ -137,8 +85,8 @@ def test_each_role_sees_the_loaded_file(platform, samples, browser: Browser, use
     page.context.close()
 
 
-def test_dashboard_inside_the_airflow_ui(platform, samples, browser: Browser, tmp_path: Path) -> None:
-    settings, stack = platform
+def test_dashboard_inside_the_airflow_ui(portal_stack, samples, browser: Browser, tmp_path: Path) -> None:
+    settings, stack = portal_stack
     page = login(browser, settings, stack, "viewer")
     page.goto(f"{settings.airflow_url}/plugin/compliance")
     frame = page.frame_locator("iframe")
@@ -152,8 +100,8 @@ def test_dashboard_inside_the_airflow_ui(platform, samples, browser: Browser, tm
     page.context.close()
 
 
-def test_admin_uploads_through_the_page(platform, samples, browser: Browser) -> None:
-    settings, stack = platform
+def test_admin_uploads_through_the_page(portal_stack, samples, browser: Browser) -> None:
+    settings, stack = portal_stack
     page = login(browser, settings, stack, "admin")
     page.locator("#upload-file").set_input_files(samples["upload_clinic.csv"])
     page.locator("#upload-pipeline").select_option("auto")
