@@ -28,6 +28,8 @@ from compliance.detection.recognizers.name_folding import (
 )
 from compliance.detection.recognizers.name_words import (
     AMBIGUOUS_GIVEN,
+    COUNTERPARTY_FIRM_WORDS,
+    MEMO_WORDS,
     NOT_SURNAME,
     PAYMENT_WORDS,
     RELATION_WORDS,
@@ -262,6 +264,15 @@ class PersonNameRecognizer(Recognizer):
             TextHint(keywords=PAYMENT_WORDS),
             "validate_initial_surname",
         ),
+        # ... whoever it is (fail closed: "ZELLE FROM KEMI ADEYEMI", "VENMO TO TRAN THI MAI"): the whole
+        # run of 2-4 capitalised words up to a digit, punctuation, a lower-case or memo word, or the
+        # end, with no organisation or account word ("FROM CHASE BANK", "TO JOINT CHECKING 1234").
+        TextPattern(
+            rf"{_PAYMENT_CONTEXT}(?P<v>{_ANY_NAME_WORD}(?: (?:[A-Z]\.? )?{_ANY_NAME_WORD}){{1,3}}?)"
+            rf"(?:\s*$|\s*[^\s\w]|\s+[\da-z]|\s+(?i:{'|'.join(MEMO_WORDS)})\b)",
+            TextHint(keywords=PAYMENT_WORDS),
+            "validate_counterparty_run",
+        ),
         # A job, then a name or a surname: "Driver Penny Payne", "Nurse Okafor", "Pharmacist R. Singh".
         TextPattern(
             rf"{_ROLE_CONTEXT}\s+(?P<v>(?P<initials>(?:[A-Z]\.\s?){{0,2}})(?P<first>{_TITLED_WORD})(?: (?P<last>{_TITLED_WORD}))?)",
@@ -333,6 +344,7 @@ class PersonNameRecognizer(Recognizer):
     )
     _NOT_SURNAME_VALUES: ClassVar[pa.Array] = pa.array(sorted(NOT_SURNAME))
     _SURNAME_TOO_VALUES: ClassVar[pa.Array] = pa.array(sorted(SURNAME_TOO))
+    _FIRM_VALUES: ClassVar[pa.Array] = pa.array(sorted(COUNTERPARTY_FIRM_WORDS))
     _COMMON_WORDS = (
         "a", "an", "the", "to", "for", "at", "in", "on", "of", "with", "and", "or", "is", "was", "will",
         "has", "had", "not", "no", "none", "n", "na", "unknown", "see", "per", "re", "about", "office",
@@ -419,6 +431,15 @@ class PersonNameRecognizer(Recognizer):
             dtype=bool,
         )
         return self.validate_context_pair(found) & (known | spelt)
+
+    def validate_counterparty_run(self, found: pa.StructArray) -> np.ndarray:
+        # No word of the run may name a firm, a public body or an account ("IRS TREAS", "ADP PAYROLL").
+        words = pc.utf8_split_whitespace(found.field("v"))
+        flat = pc.list_flatten(words)
+        firm = to_mask(pc.is_in(folded_title(flat), value_set=self._FIRM_VALUES)) | self._not_name(flat)
+        firm &= ~matches(flat, r"^[A-Z]\.?$")  # an initial ("TUNDE A BALOGUN") is no common word "a"
+        rows = pc.list_parent_indices(words).to_numpy()
+        return np.bincount(rows[firm], minlength=len(found)) == 0
 
     def validate_initial_surname(self, found: pa.StructArray) -> np.ndarray:
         return ~self._not_name(found.field("last"))
