@@ -134,7 +134,8 @@ COUNTERPARTY_FIRM_WORDS = frozenset(
     Refunds Rewards Cashback Interest Dividend Loan Loans Mortgage Card Cards Pay Payments Payment
     Merchant Utilities Utility Electric Energy Gas Water Power Wireless Telecom Cable Broadband
     Rent Property Properties Realty Management Motors Auto Airlines Airways Stores Supermarket Foods
-    Social Security Benefit Benefits Welfare Council Revenue Customs Court
+    Social Security Benefit Benefits Welfare Council Revenue Customs Court Agency Agencies Collections
+    Iban Bic Swift Sort
     Zelle Venmo Paypal Cashapp Interac
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
