@@ -63,3 +63,11 @@ def test_firms_bodies_and_own_accounts_stay(detector: Detector) -> None:
         "ONLINE TRANSFER FROM SAVINGS ACCOUNT",
     ]
     assert IdType.PERSON_NAME not in _found(detector, texts)
+
+
+def test_a_tokenized_x12_name_is_not_read_again(detector: Detector) -> None:
+    # The residual check of the anonymized output read "PERSON" of the token as a person's name.
+    claim = "NM1*IL*1*OKAFOR*AMAKA****MI*W392131900~N3*737 JEFFREY PRAIRIE~"
+    tokenized = claim.replace("OKAFOR*AMAKA", "PERSON_NAME_k1_" + "a" * 24)
+    texts = [claim, tokenized, "NM1*IL*1*DOE~", "NM1*QC*1*DOE"]
+    assert _found(detector, texts).get(IdType.PERSON_NAME) == [0, 2, 3]
