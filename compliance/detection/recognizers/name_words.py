@@ -120,3 +120,29 @@ ROLE_NOUNS = frozenset(
     Haitian Creole Somali Hindi Urdu Bengali Farsi Tagalog Sign Language
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
+# Words that make a transfer's counterparty an organisation, a public body or an own account, not a
+# person ("ZELLE FROM CHASE BANK", "ACH FROM IRS TREAS", "ACH FROM ADP PAYROLL", "TRANSFER TO JOINT
+# CHECKING"): legal forms, payroll and government, account and banking words; in title case, as the
+# recognizer folds each word. With the place and organisation words of NOT_SURNAME.
+COUNTERPARTY_FIRM_WORDS = frozenset(
+    """
+    Bank Banks Banking Bancorp Treas Treasury Irs Hmrc Dfas Ssa Usps Tax Taxes Gov Govt Government Dept
+    Inc Llc Llp Lp Ltd Limited Plc Corp Co Cos Company Gmbh Ag Sa Sas Sarl Spa Srl Bv Nv Pty Pllc Pc
+    Incorporated Assoc Assn Union Fcu Payroll Salary Wages Pension Insurance Assurance Mutual
+    Marketplace Savings Checking Chequing Current Account Accounts Acct Deposit Deposits Transfer Online
+    Mobile Internal External Own Joint Brokerage Investments Investment Securities Credit Debit Refund
+    Refunds Rewards Cashback Interest Dividend Loan Loans Mortgage Card Cards Pay Payments Payment
+    Merchant Utilities Utility Electric Energy Gas Water Power Wireless Telecom Cable Broadband
+    Rent Property Properties Realty Management Motors Auto Airlines Airways Stores Supermarket Foods
+    Social Security Benefit Benefits Welfare Council Revenue Customs Court Agency Agencies Collections
+    Iban Bic Swift Sort
+    Zelle Venmo Paypal Cashapp Interac
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+# Words of a payment memo that end a counterparty's name ("FROM OLUWASEUN BAKARE SORT CODE ...",
+# "TO KEMI ADEYEMI REF RENT"), in any case.
+MEMO_WORDS = (
+    "ref", "reference", "re", "sort", "iban", "bic", "swift", "acc", "acct", "ac", "memo", "id", "conf",
+    "confirmation", "txn", "trn", "trace", "inv", "invoice", "date", "on", "via", "for", "amt", "amount",
+    "ppd", "ccd", "web", "tel", "rent", "bill", "note", "msg",
+)  # fmt: skip

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pkgutil
-import re
-import unicodedata
 from typing import ClassVar
 
 import numpy as np
@@ -22,8 +20,16 @@ from compliance.detection.recognizers.base import (
     hl7_token_free,
 )
 from compliance.detection.recognizers.health import HL7_PV1_DOCTORS, HL7_PV1_HINT, hl7_pv1_field
+from compliance.detection.recognizers.name_folding import (
+    ascii_folded,
+    folded_title,
+    hint_words,
+    shortest_prefixes,
+)
 from compliance.detection.recognizers.name_words import (
     AMBIGUOUS_GIVEN,
+    COUNTERPARTY_FIRM_WORDS,
+    MEMO_WORDS,
     NOT_SURNAME,
     PAYMENT_WORDS,
     RELATION_WORDS,
@@ -37,18 +43,6 @@ from compliance.vocabulary import IdType
 # Surname particles of the locales we see ("Sophie van der Berg", "Carmen de la Fuente").
 _PARTICLES = r"(?:van|von|de|der|den|del|della|di|da|du|la|le|ter|ten|dos|das|do|St\.?)"
 _NAME_WORD = r"[A-ZÀ-ÖØ-ÞĀ-ž][a-zß-öø-ÿĀ-ž]+"
-
-
-# Letters NFKD does not decompose into a base letter: without them "Irıs" would read "Irs", "Łukasz" "ukasz".
-_UNDECOMPOSED = str.maketrans(
-    {"ı": "i", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "ß": "ss",
-     "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "þ": "th", "Þ": "Th", "ħ": "h", "Ħ": "H", "ŀ": "l", "Ŀ": "L"}
-)  # fmt: skip
-
-
-def _ascii_folded(word: str) -> str:
-    """`word` in ASCII letters: accents dropped, letters without a decomposition spelled out."""
-    return unicodedata.normalize("NFKD", word.translate(_UNDECOMPOSED)).encode("ascii", "ignore").decode()
 
 
 def _given_names() -> list[str]:
@@ -65,7 +59,7 @@ _GIVEN = [name for name in _ALL_GIVEN if name not in AMBIGUOUS_GIVEN]
 # The same names compared without accents and in title case ("ÉMILE", "Emile" -> "Emile").
 # With the names that are common words too: the patterns using it say where a name is ("FROM DAWN
 # GREEN" on a payment), the list only confirms the first word.
-_GIVEN_FOLDED = pa.array(sorted({_ascii_folded(name) for name in _ALL_GIVEN}))
+_GIVEN_FOLDED = pa.array(sorted({ascii_folded(name) for name in _ALL_GIVEN}))
 # A capitalised name word ("Oluwaseun", "O'Brien", "Vallée") or one in capitals ("OKAFOR").
 _ANY_NAME_WORD = (
     r"(?:[A-ZÀ-ÖØ-ÞĀ-ž](?:[a-zß-öø-ÿĀ-ž]|['’][A-ZÀ-ÖØ-ÞĀ-ž])[A-Za-zÀ-ÖØ-öø-ÿĀ-ž]*(?:[-'’][A-ZÀ-ÖØ-ÞĀ-ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž]*)*"
@@ -127,29 +121,6 @@ _ADDRESS_AFTER = r"\s*<(?P<local>[\w.+'-]+)@"
 # The name of a doctor field of an HL7 PV1 segment (attending 7, referring 8, consulting 9,
 # admitting 17): XCN, ID^FAMILY^GIVEN^MIDDLE...
 HL7_XCN_NAME = r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ' .-]*\^[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ' .-]*(?:\^[A-Za-zÀ-ÖØ-öø-ÿ' .-]*)*"
-
-
-def _shortest_prefixes(words: set[str]) -> tuple[str, ...]:
-    """The words none of the others starts ("Ann" stands for "Anna" and "Annabelle" too): the C
-    prefilter matches a keyword as a word's start, so the shorter list passes the same texts and
-    costs less per word (10,000 names share a few hundred two-letter buckets)."""
-    kept: list[str] = []
-    for word in sorted(words):
-        if not kept or not word.startswith(kept[-1]):
-            kept.append(word)
-    return tuple(kept)
-
-
-def _hint_words(names: list[str]) -> set[str]:
-    return {word for name in names if (word := _hint_word(name))}
-
-
-def _hint_word(name: str) -> str | None:
-    """What the C prefilter looks for of a given name: its ASCII start ("Jean" of "Jean-Pierre"); None
-    for a name with a non-ASCII second letter ("Máxima", "Jürgen"): a text holding it has a non-ASCII
-    byte, for which the C pass keeps every type a candidate."""
-    start = re.match(r"[A-Za-z]+", name)[0]
-    return start if len(start) >= 2 else None
 
 
 class PersonNameRecognizer(Recognizer):
@@ -293,6 +264,15 @@ class PersonNameRecognizer(Recognizer):
             TextHint(keywords=PAYMENT_WORDS),
             "validate_initial_surname",
         ),
+        # ... whoever it is (fail closed: "ZELLE FROM KEMI ADEYEMI", "VENMO TO TRAN THI MAI"): the whole
+        # run of 2-4 capitalised words up to a digit, punctuation, a lower-case or memo word, or the
+        # end, with no organisation or account word ("FROM CHASE BANK", "TO JOINT CHECKING 1234").
+        TextPattern(
+            rf"{_PAYMENT_CONTEXT}(?P<v>{_ANY_NAME_WORD}(?: (?:[A-Z]\.? )?{_ANY_NAME_WORD}){{1,3}}?)"
+            rf"(?:\s*$|\s*[^\s\w]|\s+[\da-z]|\s+(?i:{'|'.join(MEMO_WORDS)})\b)",
+            TextHint(keywords=PAYMENT_WORDS),
+            "validate_counterparty_run",
+        ),
         # A job, then a name or a surname: "Driver Penny Payne", "Nurse Okafor", "Pharmacist R. Singh".
         TextPattern(
             rf"{_ROLE_CONTEXT}\s+(?P<v>(?P<initials>(?:[A-Z]\.\s?){{0,2}})(?P<first>{_TITLED_WORD})(?: (?P<last>{_TITLED_WORD}))?)",
@@ -348,7 +328,7 @@ class PersonNameRecognizer(Recognizer):
     untitled_pattern = TextPattern(
         r"\b(?P<v>(?:" + "|".join(_GIVEN) + r")(?P<middle> [A-Z]\.?| " + _NAME_WORD + r")? "
         rf"(?:{_PARTICLES} ){{0,2}}(?P<last>(?:Mc|Mac|O['’]|D['’]|d['’])?{_NAME_WORD}(?:-{_NAME_WORD})?))\b",
-        TextHint(exact=_shortest_prefixes(_hint_words(_GIVEN))),
+        TextHint(exact=shortest_prefixes(hint_words(_GIVEN))),
         "validate_untitled",
     )
     _AMBIGUOUS_VALUES: ClassVar[pa.Array] = pa.array(sorted(AMBIGUOUS_GIVEN))
@@ -364,6 +344,7 @@ class PersonNameRecognizer(Recognizer):
     )
     _NOT_SURNAME_VALUES: ClassVar[pa.Array] = pa.array(sorted(NOT_SURNAME))
     _SURNAME_TOO_VALUES: ClassVar[pa.Array] = pa.array(sorted(SURNAME_TOO))
+    _FIRM_VALUES: ClassVar[pa.Array] = pa.array(sorted(COUNTERPARTY_FIRM_WORDS))
     _COMMON_WORDS = (
         "a", "an", "the", "to", "for", "at", "in", "on", "of", "with", "and", "or", "is", "was", "will",
         "has", "had", "not", "no", "none", "n", "na", "unknown", "see", "per", "re", "about", "office",
@@ -415,7 +396,7 @@ class PersonNameRecognizer(Recognizer):
         # Two capitalised words, neither a place, organisation, date or sentence word ("The Clinic"),
         # though a surname may be a place word too ("Imani Hall").
         last = found.field("last")
-        surname_too = to_mask(pc.is_in(_folded_title(last), value_set=self._SURNAME_TOO_VALUES))
+        surname_too = to_mask(pc.is_in(folded_title(last), value_set=self._SURNAME_TOO_VALUES))
         return ~(self._not_name(found.field("first")) | (self._not_name(last) & ~surname_too))
 
     def validate_weak_context_pair(self, found: pa.StructArray) -> np.ndarray:
@@ -423,11 +404,11 @@ class PersonNameRecognizer(Recognizer):
         return self.validate_context_pair(found) & ~third
 
     def validate_known_given(self, found: pa.StructArray) -> np.ndarray:
-        first = _folded_title(found.field("first"))
+        first = folded_title(found.field("first"))
         known = to_mask(pc.is_in(first, value_set=_GIVEN_FOLDED))
         last = found.field("last")
         not_name = self._not_name(last)
-        surname_too = to_mask(pc.is_in(_folded_title(last), value_set=self._SURNAME_TOO_VALUES))
+        surname_too = to_mask(pc.is_in(folded_title(last), value_set=self._SURNAME_TOO_VALUES))
         # A given name that is a common word before a place or organisation word is a firm: "CHASE BANK".
         firm = to_mask(pc.is_in(first, value_set=self._AMBIGUOUS_VALUES)) & not_name
         return known & ~(not_name & ~surname_too) & ~firm
@@ -435,10 +416,10 @@ class PersonNameRecognizer(Recognizer):
     def validate_display_name(self, found: pa.StructArray) -> np.ndarray:
         # A sender's name, not a service's ("Google Calendar <calendar-notification@...>"): a known
         # given name first, or an address spelling the name ("Kwame Asante <kasante@...>").
-        known = to_mask(pc.is_in(_folded_title(found.field("first")), value_set=_GIVEN_FOLDED))
+        known = to_mask(pc.is_in(folded_title(found.field("first")), value_set=_GIVEN_FOLDED))
         words = zip(
-            pc.utf8_lower(_folded_title(found.field("first"))).to_pylist(),
-            pc.utf8_lower(_folded_title(found.field("last"))).to_pylist(),
+            pc.utf8_lower(folded_title(found.field("first"))).to_pylist(),
+            pc.utf8_lower(folded_title(found.field("last"))).to_pylist(),
             pc.utf8_lower(found.field("local")).to_pylist(),
             strict=True,
         )
@@ -451,6 +432,15 @@ class PersonNameRecognizer(Recognizer):
         )
         return self.validate_context_pair(found) & (known | spelt)
 
+    def validate_counterparty_run(self, found: pa.StructArray) -> np.ndarray:
+        # No word of the run may name a firm, a public body or an account ("IRS TREAS", "ADP PAYROLL").
+        words = pc.utf8_split_whitespace(found.field("v"))
+        flat = pc.list_flatten(words)
+        firm = to_mask(pc.is_in(folded_title(flat), value_set=self._FIRM_VALUES)) | self._not_name(flat)
+        firm &= ~matches(flat, r"^[A-Z]\.?$")  # an initial ("TUNDE A BALOGUN") is no common word "a"
+        rows = pc.list_parent_indices(words).to_numpy()
+        return np.bincount(rows[firm], minlength=len(found)) == 0
+
     def validate_initial_surname(self, found: pa.StructArray) -> np.ndarray:
         return ~self._not_name(found.field("last"))
 
@@ -461,17 +451,17 @@ class PersonNameRecognizer(Recognizer):
         has_last = context_group(found, "last")
         heading = self._role_noun(first) | (has_last & (self._role_noun(last) | self._not_name(last)))
         one_word = ~has_last & ~context_group(found, "initials")
-        common = to_mask(pc.is_in(_folded_title(first), value_set=self._AMBIGUOUS_VALUES)) & one_word
+        common = to_mask(pc.is_in(folded_title(first), value_set=self._AMBIGUOUS_VALUES)) & one_word
         return ~(heading | self._not_name(first) | common)
 
     def _role_noun(self, words: pa.Array) -> np.ndarray:
-        return to_mask(pc.is_in(_folded_title(words), value_set=self._ROLE_NOUN_VALUES))
+        return to_mask(pc.is_in(folded_title(words), value_set=self._ROLE_NOUN_VALUES))
 
     def validate_hl7_name(self, found: pa.StructArray) -> np.ndarray:
         return hl7_token_free(found.field("v"))
 
     def _not_name(self, words: pa.Array) -> np.ndarray:
-        titled = _folded_title(words)
+        titled = folded_title(words)
         return to_mask(pc.is_in(titled, value_set=self._NOT_SURNAME_VALUES)) | to_mask(
             pc.is_in(pc.utf8_lower(words), value_set=self._COMMON_WORD_VALUES)
         )
@@ -483,9 +473,3 @@ class PersonNameRecognizer(Recognizer):
 
 
 _AIRLINE_NAME = r"^([A-Z][A-Z' -]*[A-Z])/([A-Z][A-Z' -]*?[A-Z])(?: (?:MR|MRS|MS|MISS|MSTR|DR|PROF|CHD|INF))?$"
-
-
-def _folded_title(words: pa.Array) -> pa.Array:
-    """Each word without accents, in title case ("ÉMILE" -> "Emile", "o'brien" -> "O'Brien")."""
-    plain = [None if word is None else _ascii_folded(word) for word in words.to_pylist()]
-    return pc.utf8_title(pa.array(plain, type=pa.string()))

@@ -23,9 +23,12 @@ def _nm1_id(qualifier: str, value: str) -> str:
     return rf"\bNM1\*{_E}\*[12](?:\*{_E}){{5}}\*{qualifier}\*(?P<v>{value})\b"
 
 
-# NM1 with entity type 1 (a person, 2 is an organisation): NM103 last, NM104 first name.
+# NM1 with entity type 1 (a person, 2 is an organisation): NM103 last, NM104 first name, each a whole
+# element: the start of a token ("PERSON" of "PERSON_NAME_k1_...") is no name.
 X12_NAME = (
-    TextPattern(rf"\bNM1\*{_E}\*1\*(?P<v>{_NAME_PART}(?:\*{_NAME_PART})?)", _NM1, "validate_hl7_name"),
+    TextPattern(
+        rf"\bNM1\*{_E}\*1\*(?P<v>{_NAME_PART}(?:\*{_NAME_PART})?)(?:[*~\n]|$)", _NM1, "validate_hl7_name"
+    ),
 )
 # NM108 MI: member id; II: standard unique health identifier.
 X12_MEMBER_ID = (TextPattern(_nm1_id("(?:MI|II)", r"[A-Za-z0-9][A-Za-z0-9-]{3,19}"), _NM1, "validate_value"),)
