@@ -86,6 +86,8 @@ class _Prefiltered:
 class TextScanner:
     def __init__(self, recognizers: Sequence[Recognizer]) -> None:
         self.types = [TextType(r, pattern) for r in recognizers for pattern in r.text_patterns()]
+        # Which types' values are JSON values, whose replacements must keep the document valid.
+        self._json_value = np.array([text_type.json_value for text_type in self.types], dtype=bool)
         self.union = _union(self.types)
         # Types are probed in groups (~sqrt of their number): a group's union skips its types on
         # rows holding none of them, so each RE2 pass covers fewer rows.
@@ -218,7 +220,7 @@ class TextScanner:
             return strings
         texts = span_texts(subset, row, start, end)
         replacements = self._replacements(texts, kind, replace_many)
-        json_value = np.array([text_type.json_value for text_type in self.types], dtype=bool)[kind]
+        json_value = self._json_value[kind]
         if json_value.any():
             json_replacements = as_json_values(
                 subset, row[json_value], start[json_value], replacements.filter(json_value)

@@ -117,11 +117,22 @@ def has_digit(values: pa.Array) -> np.ndarray:
 # each field's position says what it is (3 patient id, 5 name, 7 birth date, 11 address, 13 phone,
 # 19 SSN), so the segment's fields are found by counting the "|" after "PID".
 HL7_PID_HINT = TextHint(keywords=("pid",))
+# HL7 PV1 doctor fields (XCN: ID^FAMILY^GIVEN^...): attending 7, referring 8, consulting 9,
+# admitting 17; found, as PID fields are, by counting the "|" after "PV1".
+HL7_PV1_HINT = TextHint(keywords=("pv1",))
+HL7_PV1_DOCTORS = (7, 8, 9, 17)
+
+
+def hl7_field(segment: str, position: int, value: str, *, after_id: bool = False) -> str:
+    """A text pattern of field `position` (1-based) of an HL7 `segment` whose start (`after_id`:
+    whose second component) has the shape `value` (group v)."""
+    skip = r"[^|^\n]*\^" if after_id else ""
+    return rf"\b{segment}\|(?:[^|\n]*\|){{{position - 1}}}{skip}(?P<v>{value})"
 
 
 def hl7_pid_field(position: int, value: str) -> str:
     """A text pattern of PID field `position` (1-based) whose start has the shape `value` (group v)."""
-    return rf"\bPID\|(?:[^|\n]*\|){{{position - 1}}}(?P<v>{value})"
+    return hl7_field("PID", position, value)
 
 
 def hl7_token_free(values: pa.Array) -> np.ndarray:

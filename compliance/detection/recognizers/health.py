@@ -24,27 +24,18 @@ from compliance.detection.headers import ANY_PREFIX
 from compliance.detection.hints import TextHint
 from compliance.detection.recognizers.base import (
     HL7_PID_HINT,
+    HL7_PV1_DOCTORS,
+    HL7_PV1_HINT,
     LETTERS,
     Recognizer,
     TextPattern,
     context_group,
     has_digit,
+    hl7_field,
     hl7_pid_field,
 )
 from compliance.detection.recognizers.segments import PNR_DOB, X12_DOB, X12_MEMBER_ID, X12_NPI
 from compliance.vocabulary import IdType
-
-# HL7 PV1 doctor fields (XCN: ID^FAMILY^GIVEN^...): attending 7, referring 8, consulting 9,
-# admitting 17; found, as PID fields are, by counting the "|" after "PV1".
-HL7_PV1_HINT = TextHint(keywords=("pv1",))
-HL7_PV1_DOCTORS = (7, 8, 9, 17)
-
-
-def hl7_pv1_field(position: int, value: str, *, after_id: bool = False) -> str:
-    """A text pattern of PV1 field `position` (1-based) whose start (`after_id`: whose second
-    component) has the shape `value` (group v)."""
-    skip = r"[^|^\n]*\^" if after_id else ""
-    return rf"\bPV1\|(?:[^|\n]*\|){{{position - 1}}}{skip}(?P<v>{value})"
 
 
 def _century_earlier(seconds: int) -> int:
@@ -237,7 +228,7 @@ class NpiRecognizer(Recognizer):
     context_patterns = (
         *X12_NPI,
         # The ID component of a PV1 doctor field is the doctor's NPI when its check digit holds.
-        *(TextPattern(hl7_pv1_field(position, r"\d{10}\b"), HL7_PV1_HINT) for position in HL7_PV1_DOCTORS),
+        *(TextPattern(hl7_field("PV1", position, r"\d{10}\b"), HL7_PV1_HINT) for position in HL7_PV1_DOCTORS),
         TextPattern(
             r"(?i:\bdea\b)(?:\s*(?i:#|no\.?|number|reg(?:istration)?\.?(?:\s*(?:#|no\.?|number))?))?"
             r"[^\w\n]{0,4}(?P<v>[A-Za-z]{2}\d{7})\b",

@@ -13,13 +13,15 @@ from compliance.detection.arrays import UNDECIDED, containing, lengths, matches,
 from compliance.detection.hints import TextHint
 from compliance.detection.recognizers.base import (
     HL7_PID_HINT,
+    HL7_PV1_DOCTORS,
+    HL7_PV1_HINT,
     Recognizer,
     TextPattern,
     context_group,
+    hl7_field,
     hl7_pid_field,
     hl7_token_free,
 )
-from compliance.detection.recognizers.health import HL7_PV1_DOCTORS, HL7_PV1_HINT, hl7_pv1_field
 from compliance.detection.recognizers.name_folding import (
     ascii_folded,
     folded_title,
@@ -293,7 +295,7 @@ class PersonNameRecognizer(Recognizer):
         ),
         *(
             TextPattern(
-                hl7_pv1_field(position, HL7_XCN_NAME, after_id=True), HL7_PV1_HINT, "validate_hl7_name"
+                hl7_field("PV1", position, HL7_XCN_NAME, after_id=True), HL7_PV1_HINT, "validate_hl7_name"
             )
             for position in HL7_PV1_DOCTORS
         ),
