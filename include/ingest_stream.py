@@ -18,6 +18,7 @@ from pathlib import Path
 
 import psycopg
 import pyarrow as pa
+import pyarrow.csv as pa_csv
 import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
@@ -115,9 +116,9 @@ def _column_entry(column) -> dict:
 def _export_records(conn: psycopg.Connection, ticket: FileTicket, names: list[str]) -> pa.Table:
     """data_records.payload (jsonb) of the job -> `_row` + the file's columns as strings."""
     schema = pa.schema([(ROW_COLUMN, pa.int64())] + [(name, pa.string()) for name in names])
-    with conn.cursor() as cur:
-        cur.execute(load_sql("stream_export_records"), _keys(ticket))
-        lines = "\n".join(line for (line,) in cur).encode()
+    # jsonb's text holds no control character (JSON escapes them), so COPY's text format escapes
+    # nothing but the backslash, which it doubles.
+    lines = _copy_out(conn, "stream_export_records", ticket).replace(b"\\\\", b"\\")
     if not lines:
         return schema.empty_table()
     table = pa_json.read_json(
@@ -129,12 +130,25 @@ def _export_records(conn: psycopg.Connection, ticket: FileTicket, names: list[st
 
 
 def _export(conn: psycopg.Connection, statement: str, ticket: FileTicket, schema: pa.Schema) -> pa.Table:
-    with conn.cursor() as cur:
-        cur.execute(load_sql(statement), _keys(ticket))
-        rows = cur.fetchall()
-    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in schema]
-    return pa.table([pa.array(list(values), field.type) for values, field in zip(columns, schema, strict=True)],
-                    schema=schema)  # fmt: skip
+    """A COPY .. TO STDOUT (FORMAT csv) of the job's rows as a table of `schema` (SQL NULL, an
+    unquoted empty field, stays null; an empty string is quoted)."""
+    data = _copy_out(conn, statement, ticket)
+    if not data:
+        return schema.empty_table()
+    return pa_csv.read_csv(
+        pa.BufferReader(data),
+        read_options=pa_csv.ReadOptions(column_names=schema.names),
+        convert_options=pa_csv.ConvertOptions(
+            column_types=schema, strings_can_be_null=True, quoted_strings_can_be_null=False
+        ),
+    )
+
+
+def _copy_out(conn: psycopg.Connection, statement: str, ticket: FileTicket) -> bytes:
+    """What a COPY .. TO STDOUT statement of include/sql/ writes for the job: the server's text,
+    no Python object per row (3M violations fetched as tuples took seconds)."""
+    with conn.cursor() as cur, cur.copy(load_sql(statement), _keys(ticket)) as copy:
+        return b"".join(bytes(chunk) for chunk in copy)
 
 
 def _keys(ticket: FileTicket) -> dict[str, int]:
