@@ -9,7 +9,9 @@ checksums in numpy); Python touches only candidates that the vectorised steps ca
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pyarrow as pa
@@ -371,19 +373,35 @@ def disabled_recognizers() -> frozenset[IdType]:
 
 
 def residual_identifiers(
-    table: pa.Table, *, gps_precision: int = 3, batch_rows: int = 65_536
+    table: pa.Table, *, gps_precision: int = 3, batch_rows: int = 65_536, threads: int = 1
 ) -> dict[tuple[str, str], int]:
     """(column, type) -> how many cells of an anonymized table still hold an identifier, by every
     detector (none disabled) in the same fail-closed mode as the pipeline: classification of the
-    table itself, then detection batch by batch. Tokens, masks, placeholders and published forms
+    table itself (from its first batch), then detection batch by batch, on `threads` worker threads
+    (a Detector each: one keeps per-batch state). Tokens, masks, placeholders and published forms
     (a ZIP3, a year, a coarse position) hold none, so a correctly anonymized table gives {}."""
-    detector = Detector(gps_precision=gps_precision)
+    batches = table.combine_chunks().to_batches(max_chunksize=batch_rows)
+    if not batches:
+        return {}
+    first = Detector(gps_precision=gps_precision)
+    classes = first.classify(batches[0])
+    local = threading.local()
+    local.detector = first  # the calling thread's; workers make their own
+
+    def findings(batch: pa.RecordBatch) -> pa.Table:
+        detector = getattr(local, "detector", None)
+        if detector is None:
+            detector = local.detector = Detector(gps_precision=gps_precision)
+        return detector.detect(batch, classes)
+
+    if threads <= 1 or len(batches) == 1:
+        found_per_batch = map(findings, batches)
+    else:
+        pool = ThreadPoolExecutor(max_workers=min(threads, len(batches)), thread_name_prefix="sdp-residual")
+        with pool:
+            found_per_batch = list(pool.map(findings, batches))
     counts: dict[tuple[str, str], int] = {}
-    classes = None
-    for batch in table.combine_chunks().to_batches(max_chunksize=batch_rows):
-        if classes is None:
-            classes = detector.classify(batch)
-        found = detector.detect(batch, classes)
+    for found in found_per_batch:
         if found.num_rows == 0:
             continue
         pairs = pc.binary_join_element_wise(found.column("field"), found.column("type"), "\x1f")

@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 from compliance.anonymization import COLUMN_METHODS
 from compliance.columns import ColumnRole
 from compliance.detection import residual_identifiers
+from compliance.pipeline import default_threads
 from compliance.policy import load_policy
 from include.staging import ROW_COLUMN, StagedManifest
 
@@ -91,7 +92,7 @@ def no_raw_identifiers(manifest: StagedManifest, tables: StagedTables) -> dict[s
     if ROW_COLUMN in records.column_names:
         records = records.drop_columns([ROW_COLUMN])
     policy = load_policy(manifest.domain)
-    counts = residual_identifiers(records, gps_precision=policy.gps_precision)
+    counts = residual_identifiers(records, gps_precision=policy.gps_precision, threads=default_threads())
     residual = [{"column": f, "type": t, "count": n} for (f, t), n in sorted(counts.items())]
     return _entry(
         "no_raw_identifiers", not residual, unexpected_count=sum(counts.values()), residual=residual

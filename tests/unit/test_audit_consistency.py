@@ -87,6 +87,16 @@ def test_every_detector_finds_nothing_in_the_anonymized_output(files) -> None:
     assert not problems, problems
 
 
+def test_residual_check_counts_the_same_on_worker_threads(files) -> None:
+    """Validation runs the residual check on several threads (a Detector each, one classification):
+    the counts of a raw file, read back in many small batches, are those of one thread."""
+    item = files[0]
+    raw = pa.Table.from_batches([batch for _, batch, _, _ in _process(item, "tokenize")])
+    alone = residual_identifiers(raw, batch_rows=97)
+    assert alone  # a raw file holds identifiers
+    assert residual_identifiers(raw, batch_rows=97, threads=2) == alone
+
+
 def test_k_anonymity_batches_leave_only_quasi_identifiers_for_the_file_pass(files) -> None:
     problems = []
     for item in files:
