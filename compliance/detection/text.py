@@ -31,6 +31,7 @@ except ImportError:
 
 
 _NAMED_GROUP = re.compile(r"\(\?P<\w+>")
+_NAMED_GROUP_NAME = re.compile(r"\(\?P<(\w+)>")
 # Groups wrapped around a text pattern: its whole match, and the text before the match.
 _WHOLE = "whole"
 _BEFORE = "before"
@@ -62,15 +63,24 @@ class TextType:
         # The value is a JSON value (a number, or a string's content): replacements must keep the document valid.
         self.json_value = pattern.json_value
         self.plain = _without_groups(self.pattern)
-        # ASCII so \b, \d and \w mean what they mean in RE2.
-        self.python = re.compile(self.pattern, re.ASCII)
-        self.groups = list(self.python.groupindex)
+        # The names of its groups in pattern order (as re's groupindex lists them), read off the
+        # text: compiling ~240 patterns in Python costs ~0.5 s and only the slow path needs them.
+        self.groups = _NAMED_GROUP_NAME.findall(self.pattern)
+        self._python: re.Pattern[str] | None = None
         # A pattern whose match can go on past `v` has its spans found in Python. For the others, the
         # match start comes from find_substring_regex on ASCII text; pyarrow < 17 runs that kernel
         # byte-wise (Latin-1), so other text gets it from a lazy prefix group instead (~3x slower).
         vectorised = _value_ends_match(self.pattern)
         self.whole = f"(?P<{_WHOLE}>{self.pattern})" if vectorised else None
         self.prefixed = f"^(?P<{_BEFORE}>(?s:.)*?)(?P<{_WHOLE}>{self.pattern})" if vectorised else None
+
+    @property
+    def python(self) -> re.Pattern[str]:
+        """The pattern for Python's engine, compiled on first use (ASCII so \\b, \\d and \\w mean
+        what they mean in RE2). Two threads may both compile it: either result is the same."""
+        if self._python is None:
+            self._python = re.compile(self.pattern, re.ASCII)
+        return self._python
 
     def valid(self, found: pa.StructArray) -> np.ndarray:
         return np.asarray(self._check(found), dtype=bool)

@@ -538,3 +538,10 @@ def test_non_ascii_spans_from_the_matches_detection_found() -> None:
     after_detection = detector.scrub_text(notes, replace)
     assert after_detection.equals(Detector().scrub_text(notes, replace))
     assert after_detection[1].as_py() == "é ref x123-45-6789 and <SSN:11>"
+
+
+def test_group_names_read_off_each_pattern_are_those_python_compiles() -> None:
+    """The scanner names a pattern's groups without compiling it for Python (that waits for the
+    slow path): the names, in order, must be those re would give, and every pattern must compile."""
+    for text_type in TextScanner(DETECTOR.recognizers).types:
+        assert text_type.groups == list(text_type.python.groupindex), text_type.pattern
