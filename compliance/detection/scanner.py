@@ -130,10 +130,12 @@ class TextScanner:
     def _group_by_hints(self, prefiltered: _Prefiltered, hinted: np.ndarray) -> None:
         """Fill `prefiltered.groups` from the C hints (`hinted`: candidates x types): a group per
         type, the candidates its hint holds for; its RE2 passes see only those."""
-        for index, text_type in enumerate(self.types):
-            where = np.flatnonzero(hinted[:, index])
-            if where.size:
-                prefiltered.groups.append((where, rows_of(prefiltered.subset, where), [text_type]))
+        # One row per type, so each type's candidates are read from contiguous memory (a column of
+        # the candidates x types matrix is a strided copy through all of it).
+        by_type = np.ascontiguousarray(hinted.T)
+        for index in np.flatnonzero(by_type.any(axis=1)).tolist():
+            where = np.flatnonzero(by_type[index])
+            prefiltered.groups.append((where, rows_of(prefiltered.subset, where), [self.types[index]]))
 
     def _candidates(self, values: pa.Array) -> np.ndarray:
         if len(values) == 0:
