@@ -30,6 +30,7 @@ from compliance.detection.text import (
     FirstMatches,
     TextType,
     as_json_values,
+    only_rows,
     rows_of,
     span_texts,
     splice,
@@ -71,7 +72,7 @@ class _Prefiltered:
         key = id(text_type)
         if key not in self.counts:
             if group_values is None:  # counted over the subset with the other rows masked out
-                count = text_type.count(_only(self.subset, where))[where]
+                count = text_type.count(only_rows(self.subset, where))[where]
             else:
                 count = text_type.count(group_values)
             self.keep(text_type, count)
@@ -296,15 +297,6 @@ def per_value(replace: Callable[[IdType, str], str]) -> ReplaceMany:
         return pa.array([replace(id_type, text) for text in texts.to_pylist()], pa.string())
 
     return replace_many
-
-
-def _only(values: pa.Array, rows: np.ndarray) -> pa.Array:
-    """`values` (a string array) with every row but `rows` (sorted, valid) null, sharing its buffers."""
-    valid = np.zeros(values.offset + len(values), dtype=bool)
-    valid[values.offset + rows] = True
-    _, offsets, data = values.buffers()
-    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
-    return pa.Array.from_buffers(pa.string(), len(values), [bitmap, offsets, data], offset=values.offset)
 
 
 def _union(types: Sequence[TextType]) -> str:

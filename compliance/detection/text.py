@@ -67,6 +67,10 @@ class TextType:
         # text: compiling ~240 patterns in Python costs ~0.5 s and only the slow path needs them.
         self.groups = _NAMED_GROUP_NAME.findall(self.pattern)
         self._python: re.Pattern[str] | None = None
+        # What a text must match for the pattern to match in it: its long word lists widened to
+        # "a word of their letters" (None without such a list). A few small RE2 passes' worth;
+        # the ~10,000 given names are costly for RE2 on texts with many capitalised words.
+        self.necessary = _widened(self.pattern)
         # A pattern whose match can go on past `v` has its spans found in Python. For the others, the
         # match start comes from find_substring_regex on ASCII text; pyarrow < 17 runs that kernel
         # byte-wise (Latin-1), so other text gets it from a lazy prefix group instead (~3x slower).
@@ -100,7 +104,20 @@ class TextType:
 
     def count(self, texts: pa.Array) -> np.ndarray:
         """Matches of the pattern (valid or not) in each text."""
-        return pc.fill_null(pc.count_substring_regex(texts, self.pattern), 0).to_numpy(zero_copy_only=False)
+        if self.necessary is None or not pa.types.is_string(texts.type) or len(texts) == 0:
+            return self._count(texts)
+        maybe = np.flatnonzero(to_mask(pc.match_substring_regex(texts, self.necessary)))
+        count = np.zeros(len(texts), dtype=np.int64)
+        if maybe.size:
+            count[maybe] = self._count(only_rows(texts, maybe))[maybe]
+        return count
+
+    def _count(self, texts: pa.Array) -> np.ndarray:
+        return (
+            pc.fill_null(pc.count_substring_regex(texts, self.pattern), 0)
+            .to_numpy(zero_copy_only=False)
+            .astype(np.int64, copy=False)
+        )
 
     def first_matches(self, texts: pa.Array) -> pa.StructArray:
         """The first match in each text (null where none): a field per group, and `whole` when the
@@ -246,6 +263,29 @@ def _by_first_letter(words: list[str], depth: int) -> str:
         first + (rest[0] if len(rest) == 1 else f"(?:{_by_first_letter(rest, depth - 1)})")
         for first, rest in rests.items()
     )
+
+
+def _widened(pattern: str) -> str | None:
+    """`pattern` (for RE2, without group names) with each long list of plain words replaced by a
+    word of their first letters then of their other letters: it matches wherever `pattern` does
+    (each listed word is such a word), and more. None when `pattern` has no such list."""
+    parts, done = [], 0
+    for found in _WORD_LIST.finditer(pattern):
+        if _flagged_at(pattern, found.start()):
+            continue
+        words = found.group(1).split("|")
+        first, rest = (
+            _letters(word[0] for word in words),
+            _letters(char for word in words for char in word[1:]),
+        )
+        parts += [pattern[done : found.start()], f"(?:{first}{rest}*)"]
+        done = found.end()
+    return _without_groups("".join(parts) + pattern[done:]) if parts else None
+
+
+def _letters(chars: Iterator[str]) -> str:
+    """A character class of `chars` (escaped where a class needs it)."""
+    return "[" + "".join("\\" + char if char in "\\[]^-" else char for char in sorted(set(chars))) + "]"
 
 
 def _flagged_at(pattern: str, position: int) -> bool:
@@ -413,6 +453,16 @@ def _buffers(strings: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(n + 1 offsets as int64, data bytes without a copy) of a string array; offsets index into the data."""
     offsets, data = string_buffers(strings)
     return offsets.astype(np.int64), data
+
+
+def only_rows(values: pa.Array, rows: np.ndarray) -> pa.Array:
+    """`values` (a string array) with every row but `rows` (sorted, valid) null, sharing its buffers:
+    a kernel then reads only those rows, and no row is copied."""
+    valid = np.zeros(values.offset + len(values), dtype=bool)
+    valid[values.offset + rows] = True
+    _, offsets, data = values.buffers()
+    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
+    return pa.Array.from_buffers(pa.string(), len(values), [bitmap, offsets, data], offset=values.offset)
 
 
 def rows_of(values: pa.Array, positions: np.ndarray) -> pa.Array:

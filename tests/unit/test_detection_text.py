@@ -592,3 +592,26 @@ def test_given_name_pattern_grouped_for_python_matches_as_written() -> None:
         ]
         written = re.compile(text_type.pattern, re.ASCII)
         assert _all_matches(text_type.python, texts) == _all_matches(written, texts)
+
+
+def test_counts_behind_the_word_list_prefilter_are_those_of_the_pattern() -> None:
+    """A pattern with a long word list is counted only where its widened form (any word of the
+    list's letters) matches: the counts must be what the pattern alone gives, on masked arrays too."""
+    types = [t for t in TextScanner(DETECTOR.recognizers).types if t.necessary is not None]
+    assert types
+    texts = [
+        "met John Smith today and Anna Bell",
+        "Pt called about Medicaid renewal",
+        "seen by Jürgen Müller and Émile Navarro, then Mary Ann O'Brien",
+        "JOHN SMITH",
+        "",
+        None,
+        "spoke with Maria Gonzalez-Ruiz's daughter; Abdul van der Berg",
+    ] * 3
+    values = pa.array(texts, pa.string())
+    rows = np.array([2, 3, 6, 9, 13, 20])  # positions in `values`; the slice starts at 1
+    masked = text_module.only_rows(values.slice(1), rows - 1)
+    for text_type in types:
+        assert np.array_equal(text_type.count(values), text_type._count(values))
+        assert np.array_equal(text_type.count(masked)[rows - 1], text_type._count(values)[rows])
+        assert text_type.count(values).any()
