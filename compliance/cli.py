@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib.abc
 import json
 import logging
 import os
@@ -18,7 +19,6 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from compliance.pipeline import ANONYMIZE_METHODS, DOMAINS
 from compliance.vocabulary import Domain
 
 EXIT_USER_ERROR = 2
@@ -56,7 +56,37 @@ def _rate(value: str) -> float:
     return number
 
 
+def _arrow_without_pandas() -> None:
+    """Spare the command pyarrow's import of pandas (~0.4 s of a scan's start-up).
+
+    pyarrow imports pandas the first time it builds an array, only to ask whether the input is a
+    pandas object; the core never hands it one. That first probe is made while pandas cannot be
+    imported, so pyarrow goes on without it; converting to or from pandas still imports it (those
+    calls check again).
+    """
+    if "pandas" in sys.modules:
+        return
+    import pyarrow as pa
+
+    blocker = _NoPandas()
+    sys.meta_path.insert(0, blocker)
+    try:
+        pa.array([0])
+    finally:
+        sys.meta_path.remove(blocker)
+
+
+class _NoPandas(importlib.abc.MetaPathFinder):
+    """An import finder under which `import pandas` fails."""
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if name == "pandas":
+            raise ModuleNotFoundError("pandas is not imported by `sdp`", name=name)
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from compliance.pipeline import ANONYMIZE_METHODS, DOMAINS
+
     parser = argparse.ArgumentParser(
         prog="sdp", description="Secure Data Pipeline: the compliance core on one file"
     )
@@ -205,6 +235,7 @@ def main(argv: list[str] | None = None, extra_commands: tuple[CommandSet, ...] =
     """Run `sdp`. The platform (include/cli.py) passes `extra_commands` for the subcommands that
     need its database; the core itself knows only files."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    _arrow_without_pandas()
     parser = build_parser()
     handlers: dict[str, Handler] = {"generate": cmd_generate, "scan": cmd_scan}
     commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))

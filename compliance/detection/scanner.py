@@ -30,6 +30,7 @@ from compliance.detection.text import (
     FirstMatches,
     TextType,
     as_json_values,
+    only_rows,
     rows_of,
     span_texts,
     splice,
@@ -48,8 +49,8 @@ _HOT_SHARE = 0.05
 @dataclass
 class _Prefiltered:
     """A text column's candidate rows (positions in the column) and their values (`subset`); per
-    group of types with a match: its positions in `subset`, their values and the group's types.
-    Per-type match counts are computed on first use and kept."""
+    group of types with a match: its positions in `subset`, their values (None: not gathered, see
+    values()) and the group's types. Per-type match counts are computed on first use and kept."""
 
     candidates: np.ndarray
     subset: pa.Array
@@ -66,12 +67,24 @@ class _Prefiltered:
             self._ascii = to_mask(pc.string_is_ascii(self.subset))
         return self._ascii
 
-    def count(self, text_type: TextType, group_values: pa.Array) -> np.ndarray:
+    def count(self, text_type: TextType, where: np.ndarray, group_values: pa.Array | None) -> np.ndarray:
         """text_type.count(group_values) for the group holding `text_type` (one group per type)."""
         key = id(text_type)
         if key not in self.counts:
-            self.keep(text_type, text_type.count(group_values))
+            if group_values is None:  # counted over the subset with the other rows masked out
+                count = text_type.count(only_rows(self.subset, where))[where]
+            else:
+                count = text_type.count(group_values)
+            self.keep(text_type, count)
         return self.counts[key]
+
+    def values(
+        self, where: np.ndarray, group_values: pa.Array | None, rows: np.ndarray | None = None
+    ) -> pa.Array:
+        """The values of a group (`rows`: only those positions of it), gathered when not kept."""
+        if group_values is not None:
+            return group_values if rows is None else rows_of(group_values, rows)
+        return rows_of(self.subset, where if rows is None else where[rows])
 
     def keep(self, text_type: TextType, count: np.ndarray) -> None:
         """Store a type's counts and update whether it is hot: matched in enough candidates that a
@@ -130,10 +143,14 @@ class TextScanner:
     def _group_by_hints(self, prefiltered: _Prefiltered, hinted: np.ndarray) -> None:
         """Fill `prefiltered.groups` from the C hints (`hinted`: candidates x types): a group per
         type, the candidates its hint holds for; its RE2 passes see only those."""
-        for index, text_type in enumerate(self.types):
-            where = np.flatnonzero(hinted[:, index])
-            if where.size:
-                prefiltered.groups.append((where, rows_of(prefiltered.subset, where), [text_type]))
+        # One row per type, so each type's candidates are read from contiguous memory (a column of
+        # the candidates x types matrix is a strided copy through all of it).
+        # Their values are not gathered: most types match none of their candidates, and their RE2
+        # pass reads the subset with the other rows masked out (no copy).
+        by_type = np.ascontiguousarray(hinted.T)
+        for index in np.flatnonzero(by_type.any(axis=1)).tolist():
+            where = np.flatnonzero(by_type[index])
+            prefiltered.groups.append((where, None, [self.types[index]]))
 
     def _candidates(self, values: pa.Array) -> np.ndarray:
         if len(values) == 0:
@@ -174,11 +191,11 @@ class TextScanner:
             group_rows = prefiltered.candidates[where]
             for text_type in chunk:
                 # Rows with a match (counted once, shared with scrub()), then their first match.
-                counts = prefiltered.count(text_type, group_values)
+                counts = prefiltered.count(text_type, where, group_values)
                 position = np.flatnonzero(counts > 0)
                 if position.size == 0:
                     continue
-                first = text_type.first_matches(rows_of(group_values, position))
+                first = text_type.first_matches(prefiltered.values(where, group_values, position))
                 matched = to_mask(pc.is_valid(first))
                 rows = group_rows[position[matched]]
                 ok = text_type.valid(first if matched.all() else first.filter(pa.array(matched)))
@@ -236,11 +253,16 @@ class TextScanner:
         byte, end byte, index of its type)."""
         index_of = {id(text_type): index for index, text_type in enumerate(self.types)}
         parts: list[tuple[np.ndarray, ...]] = []
-        for where, group, chunk in prefiltered.groups:
+        for where, group_values, chunk in prefiltered.groups:
+            group = None
             for text_type in chunk:
+                count = prefiltered.count(text_type, where, group_values)
+                if not count.any():
+                    continue
+                group = group if group is not None else prefiltered.values(where, group_values)
                 rows, start, end = text_type.spans(
                     group,
-                    prefiltered.count(text_type, group),
+                    count,
                     prefiltered.firsts.get(id(text_type)),
                     prefiltered.ascii_text()[where],
                 )

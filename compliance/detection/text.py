@@ -7,13 +7,17 @@ Spans: RE2 counts a type's matches per row; a row with one match takes its span 
 search when it occurs once, else `find_substring_regex`), and only rows holding a type twice or
 more are scanned in Python. The strings are rebuilt from the Arrow byte buffers in one C pass
 (numpy without the extension).
+
+Long word lists (the ~10,000 given names) cost both engines: Python compiles a pattern only when
+its slow path first needs it and gets the list grouped by first letters (same matches), and RE2
+counts only the texts that a widened form of the pattern matches (a superset of its matches).
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -31,6 +35,7 @@ except ImportError:
 
 
 _NAMED_GROUP = re.compile(r"\(\?P<\w+>")
+_NAMED_GROUP_NAME = re.compile(r"\(\?P<(\w+)>")
 # Groups wrapped around a text pattern: its whole match, and the text before the match.
 _WHOLE = "whole"
 _BEFORE = "before"
@@ -62,15 +67,28 @@ class TextType:
         # The value is a JSON value (a number, or a string's content): replacements must keep the document valid.
         self.json_value = pattern.json_value
         self.plain = _without_groups(self.pattern)
-        # ASCII so \b, \d and \w mean what they mean in RE2.
-        self.python = re.compile(self.pattern, re.ASCII)
-        self.groups = list(self.python.groupindex)
+        # The names of its groups in pattern order (as re's groupindex lists them), read off the
+        # text: compiling ~240 patterns in Python costs ~0.5 s and only the slow path needs them.
+        self.groups = _NAMED_GROUP_NAME.findall(self.pattern)
+        self._python: re.Pattern[str] | None = None
+        # What a text must match for the pattern to match in it: its long word lists widened to
+        # "a word of their letters" (None without such a list). A few small RE2 passes' worth;
+        # the ~10,000 given names are costly for RE2 on texts with many capitalised words.
+        self.necessary = _widened(self.pattern)
         # A pattern whose match can go on past `v` has its spans found in Python. For the others, the
         # match start comes from find_substring_regex on ASCII text; pyarrow < 17 runs that kernel
         # byte-wise (Latin-1), so other text gets it from a lazy prefix group instead (~3x slower).
         vectorised = _value_ends_match(self.pattern)
         self.whole = f"(?P<{_WHOLE}>{self.pattern})" if vectorised else None
         self.prefixed = f"^(?P<{_BEFORE}>(?s:.)*?)(?P<{_WHOLE}>{self.pattern})" if vectorised else None
+
+    @property
+    def python(self) -> re.Pattern[str]:
+        """The pattern for Python's engine, compiled on first use (ASCII so \\b, \\d and \\w mean
+        what they mean in RE2). Two threads may both compile it: either result is the same."""
+        if self._python is None:
+            self._python = re.compile(_factored(self.pattern), re.ASCII)
+        return self._python
 
     def valid(self, found: pa.StructArray) -> np.ndarray:
         return np.asarray(self._check(found), dtype=bool)
@@ -90,7 +108,20 @@ class TextType:
 
     def count(self, texts: pa.Array) -> np.ndarray:
         """Matches of the pattern (valid or not) in each text."""
-        return pc.fill_null(pc.count_substring_regex(texts, self.pattern), 0).to_numpy(zero_copy_only=False)
+        if self.necessary is None or not pa.types.is_string(texts.type) or len(texts) == 0:
+            return self._count(texts)
+        maybe = np.flatnonzero(to_mask(pc.match_substring_regex(texts, self.necessary)))
+        count = np.zeros(len(texts), dtype=np.int64)
+        if maybe.size:
+            count[maybe] = self._count(only_rows(texts, maybe))[maybe]
+        return count
+
+    def _count(self, texts: pa.Array) -> np.ndarray:
+        return (
+            pc.fill_null(pc.count_substring_regex(texts, self.pattern), 0)
+            .to_numpy(zero_copy_only=False)
+            .astype(np.int64, copy=False)
+        )
 
     def first_matches(self, texts: pa.Array) -> pa.StructArray:
         """The first match in each text (null where none): a field per group, and `whole` when the
@@ -200,23 +231,90 @@ class TextType:
         return table[:, 0], table[:, 1], table[:, 2]
 
 
-def _no_spans() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return tuple(np.zeros(0, dtype=np.int64) for _ in range(3))
+# A group of many plain-word alternatives ("(?:Aachal|Aada|...)"): no character that means more than itself.
+_WORD_LIST = re.compile(r"\(\?:((?:[^\\()|\[\]{}.*+?^$]+\|){63,}[^\\()|\[\]{}.*+?^$]+)\)")
 
 
-def stacked(parts: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
-    """Concatenate (row, start, end, ...) array tuples field by field, as int64."""
-    return tuple(np.concatenate([part[i] for part in parts]).astype(np.int64) for i in range(len(parts[0])))
+def _factored(pattern: str) -> str:
+    """`pattern` with each long list of plain words grouped by their first letters, for Python.
+
+    Python's engine tries every alternative in turn at every position (~10,000 given names: ~1 ms
+    a text); grouped, it tries one branch per first letter. Only words with the same first letter
+    can match at one position and their order is kept, so every match is the same. Lists under a
+    case-insensitive flag are left alone (there "A" and "a" would be different branches that match
+    the same text).
+    """
+    parts, done = [], 0
+    for found in _WORD_LIST.finditer(pattern):
+        if _flagged_at(pattern, found.start()):
+            continue
+        parts += [pattern[done : found.start()], "(?:", _by_first_letter(found.group(1).split("|"), 2), ")"]
+        done = found.end()
+    return "".join(parts) + pattern[done:] if parts else pattern
 
 
-@functools.cache  # a pure function of the pattern: every Detector of a process asks it again
-def _value_ends_match(pattern: str) -> bool:
-    r"""Whether group `v` ends every match it takes part in: it sits at the top level and only \b or $
-    follow it. Parentheses are counted outside escapes and character classes."""
-    index = pattern.find("(?P<v>")
-    if index < 0:
-        return False
-    depth = 0
+def _by_first_letter(words: list[str], depth: int) -> str:
+    """An alternation matching what "|".join(words) matches, in the same order, grouped by letter.
+    Words of different first letters never match at the same position, so their order among each
+    other does not matter; an empty word (one word the start of another) matches wherever they do,
+    so a list holding one is left as it is."""
+    if depth == 0 or len(words) < 8 or "" in words:
+        return "|".join(words)
+    rests: dict[str, list[str]] = {}
+    for word in words:
+        rests.setdefault(word[:1], []).append(word[1:])
+    return "|".join(
+        first + (rest[0] if len(rest) == 1 else f"(?:{_by_first_letter(rest, depth - 1)})")
+        for first, rest in rests.items()
+    )
+
+
+def _widened(pattern: str) -> str | None:
+    """`pattern` (for RE2, without group names) with each long list of plain words replaced by a
+    word of their first letters then of their other letters: it matches wherever `pattern` does
+    (each listed word is such a word), and more. None when `pattern` has no such list."""
+    parts, done = [], 0
+    for found in _WORD_LIST.finditer(pattern):
+        if _flagged_at(pattern, found.start()):
+            continue
+        words = found.group(1).split("|")
+        first, rest = (
+            _letters(word[0] for word in words),
+            _letters(char for word in words for char in word[1:]),
+        )
+        parts += [pattern[done : found.start()], f"(?:{first}{rest}*)"]
+        done = found.end()
+    return _without_groups("".join(parts) + pattern[done:]) if parts else None
+
+
+def _letters(chars: Iterator[str]) -> str:
+    """A character class of `chars` (escaped where a class needs it)."""
+    return "[" + "".join("\\" + char if char in "\\[]^-" else char for char in sorted(set(chars))) + "]"
+
+
+def _flagged_at(pattern: str, position: int) -> bool:
+    """Whether a flag that changes what a plain word matches applies at `position`: any global
+    flag, or a case-insensitive group ("(?i:") still open there."""
+    if _GLOBAL_FLAGS.match(pattern):  # any global flag: "i", or "x" where a space means nothing
+        return True
+    open_groups: list[bool] = []
+    for index, char in _syntax(pattern):
+        if index >= position:
+            break
+        if char == "(":
+            open_groups.append(_SCOPED_FLAGS.match(pattern, index) is not None)
+        elif char == ")" and open_groups:
+            open_groups.pop()
+    return any(open_groups)
+
+
+_GLOBAL_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
+_SCOPED_FLAGS = re.compile(r"\(\?[a-zA-Z-]*i[a-zA-Z-]*:")
+
+
+def _syntax(pattern: str, index: int = 0) -> Iterator[tuple[int, str]]:
+    """(position, character) of the characters of `pattern` from `index` on, escapes and the
+    insides of character classes left out."""
     in_class = False
     while index < len(pattern):
         char = pattern[index]
@@ -231,14 +329,37 @@ def _value_ends_match(pattern: str) -> bool:
             index += pattern.startswith("^", index)
             index += pattern.startswith("]", index)  # a "]" first in a class is a member
             continue
-        elif char == "(":
+        else:
+            yield index, char
+        index += 1
+
+
+def _no_spans() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return tuple(np.zeros(0, dtype=np.int64) for _ in range(3))
+
+
+def stacked(parts: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
+    """Concatenate (row, start, end, ...) array tuples field by field, as int64."""
+    return tuple(np.concatenate([part[i] for part in parts]).astype(np.int64) for i in range(len(parts[0])))
+
+
+@functools.cache  # a pure function of the pattern: every Detector of a process asks it again
+def _value_ends_match(pattern: str) -> bool:
+    r"""Whether group `v` ends every match it takes part in: it sits at the top level and only \b or $
+    follow it. Parentheses are counted outside escapes and character classes."""
+    start = pattern.find("(?P<v>")
+    if start < 0:
+        return False
+    end, depth = len(pattern), 0
+    for index, char in _syntax(pattern, start):
+        if char == "(":
             depth += 1
         elif char == ")":
             depth -= 1
             if depth == 0:
+                end = index
                 break
-        index += 1
-    return re.fullmatch(r"(?:\\b|\$)*", pattern[index + 1 :]) is not None
+    return re.fullmatch(r"(?:\\b|\$)*", pattern[end + 1 :]) is not None
 
 
 def splice(
@@ -336,6 +457,16 @@ def _buffers(strings: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(n + 1 offsets as int64, data bytes without a copy) of a string array; offsets index into the data."""
     offsets, data = string_buffers(strings)
     return offsets.astype(np.int64), data
+
+
+def only_rows(values: pa.Array, rows: np.ndarray) -> pa.Array:
+    """`values` (a string array) with every row but `rows` (sorted, valid) null, sharing its buffers:
+    a kernel then reads only those rows, and no row is copied."""
+    valid = np.zeros(values.offset + len(values), dtype=bool)
+    valid[values.offset + rows] = True
+    _, offsets, data = values.buffers()
+    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
+    return pa.Array.from_buffers(pa.string(), len(values), [bitmap, offsets, data], offset=values.offset)
 
 
 def rows_of(values: pa.Array, positions: np.ndarray) -> pa.Array:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 from typing import ClassVar
 
 import numpy as np
@@ -538,3 +540,78 @@ def test_non_ascii_spans_from_the_matches_detection_found() -> None:
     after_detection = detector.scrub_text(notes, replace)
     assert after_detection.equals(Detector().scrub_text(notes, replace))
     assert after_detection[1].as_py() == "é ref x123-45-6789 and <SSN:11>"
+
+
+def test_group_names_read_off_each_pattern_are_those_python_compiles() -> None:
+    """The scanner names a pattern's groups without compiling it for Python (that waits for the
+    slow path): the names, in order, must be those re would give, and every pattern must compile."""
+    for text_type in TextScanner(DETECTOR.recognizers).types:
+        assert text_type.groups == list(text_type.python.groupindex), text_type.pattern
+
+
+def _all_matches(pattern: re.Pattern[str], texts: list[str]) -> list[list[tuple]]:
+    return [[(m.span(), m.groupdict()) for m in pattern.finditer(text)] for text in texts]
+
+
+def test_word_lists_grouped_by_letter_match_as_before() -> None:
+    """Python's engine gets long word lists grouped by first letter (the given names: ~200x
+    faster); every match, span and group must stay what the list as written gives, including a
+    word that starts another ("Ann" before "Anna") and words that differ only in case."""
+    words = ["Anna", "Ann", "Annabel", "An", "Bob", "bob", "Bobby", "Al-Amin", "Zoë", "Émile"]
+    words += [f"W{i:03d}" for i in range(80)]
+    pattern = r"\b(?P<v>(?:" + "|".join(words) + r")(?: [A-Z][a-z]+)?) (?P<last>[A-Z]\w+)\b"
+    factored = text_module._factored(pattern)
+    assert factored != pattern
+    texts = [f"saw {word} Lee Smith and {word} Jones, {word}bel X" for word in words]
+    texts += ["Annabel Lee Smith", "Anna Bell Annabel Rowe", "bob Marley Bobby Brown", "W017 Zed W01 Q"]
+    assert _all_matches(re.compile(factored, re.ASCII), texts) == _all_matches(
+        re.compile(pattern, re.ASCII), texts
+    )
+    # "Xb" fails on "Xbcd" below, then "X" (before "Xbc" in the list) must be the one that matches.
+    tricky = ["Xb", "X", "Xbc", *(f"Xq{i}" for i in range(8)), *words]
+    pattern = r"(?P<v>(?:" + "|".join(tricky) + r"))(?P<rest>bcd|d)"
+    assert _all_matches(re.compile(text_module._factored(pattern)), ["Xbcd"]) == [
+        [((0, 4), {"v": "X", "rest": "bcd"})]
+    ]
+    case_free = r"(?i:\b(?:" + "|".join(words) + r"))\b"
+    assert text_module._factored(case_free) == case_free
+    assert text_module._factored("(?x)" + pattern) == "(?x)" + pattern
+
+
+def test_given_name_pattern_grouped_for_python_matches_as_written() -> None:
+    """The real list (~10,000 given names): matches on texts naming many of them are unchanged."""
+    types = [
+        t for t in TextScanner(DETECTOR.recognizers).types if text_module._factored(t.pattern) != t.pattern
+    ]
+    assert types, "no pattern holds a long word list any more"
+    for text_type in types:
+        words = re.findall(r"[A-Z][a-z]+", text_type.pattern)[::37]
+        texts = [
+            f"seen by {a} {b} Miller; {b} O'Brien and {a} J. Smith-Jones"
+            for a, b in itertools.pairwise(words)
+        ]
+        written = re.compile(text_type.pattern, re.ASCII)
+        assert _all_matches(text_type.python, texts) == _all_matches(written, texts)
+
+
+def test_counts_behind_the_word_list_prefilter_are_those_of_the_pattern() -> None:
+    """A pattern with a long word list is counted only where its widened form (any word of the
+    list's letters) matches: the counts must be what the pattern alone gives, on masked arrays too."""
+    types = [t for t in TextScanner(DETECTOR.recognizers).types if t.necessary is not None]
+    assert types
+    texts = [
+        "met John Smith today and Anna Bell",
+        "Pt called about Medicaid renewal",
+        "seen by Jürgen Müller and Émile Navarro, then Mary Ann O'Brien",
+        "JOHN SMITH",
+        "",
+        None,
+        "spoke with Maria Gonzalez-Ruiz's daughter; Abdul van der Berg",
+    ] * 3
+    values = pa.array(texts, pa.string())
+    rows = np.array([2, 3, 6, 9, 13, 20])  # positions in `values`; the slice starts at 1
+    masked = text_module.only_rows(values.slice(1), rows - 1)
+    for text_type in types:
+        assert np.array_equal(text_type.count(values), text_type._count(values))
+        assert np.array_equal(text_type.count(masked)[rows - 1], text_type._count(values)[rows])
+        assert text_type.count(values).any()

@@ -18,6 +18,8 @@ _UNDECOMPOSED = str.maketrans(
 
 def ascii_folded(word: str) -> str:
     """`word` in ASCII letters: accents dropped, letters without a decomposition spelled out."""
+    if word.isascii():  # NFKD leaves ASCII as it is: most words, ~10,000 given names at import
+        return word
     return unicodedata.normalize("NFKD", word.translate(_UNDECOMPOSED)).encode("ascii", "ignore").decode()
 
 
@@ -38,6 +40,9 @@ def shortest_prefixes(words: set[str]) -> tuple[str, ...]:
     return tuple(kept)
 
 
+_ASCII_START = re.compile(r"[A-Za-z]+")
+
+
 def hint_words(names: list[str]) -> set[str]:
     return {word for name in names if (word := _hint_word(name))}
 
@@ -46,5 +51,5 @@ def _hint_word(name: str) -> str | None:
     """What the C prefilter looks for of a given name: its ASCII start ("Jean" of "Jean-Pierre"); None
     for a name with a non-ASCII second letter ("Máxima", "Jürgen"): a text holding it has a non-ASCII
     byte, for which the C pass keeps every type a candidate."""
-    start = re.match(r"[A-Za-z]+", name)[0]
+    start = _ASCII_START.match(name)[0]
     return start if len(start) >= 2 else None
