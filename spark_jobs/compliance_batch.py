@@ -30,7 +30,7 @@ writes Parquet itself with pyarrow.
 - The staged input's row groups are split into contiguous runs, one per task (default parallelism
   tasks at most): a small RDD of those runs. A task reads its run with pyarrow, runs the core and
   writes records / violations / vault Parquet files into its own attempt folder under _work/
-  (partition + task attempt id), then returns one summary (folder, counts, core report).
+  (application, partition, task attempt id), then returns one summary (folder, counts, core report).
 - Commit on the driver: the action returns one summary per partition, from a successful attempt;
   only those attempts' files move into records/, violations/, vault/ (part-<partition>.parquet).
   A failed or speculative attempt's folder is never read and goes with _work/.
@@ -93,7 +93,7 @@ LOG_PREFIX = "sdp-spark route=batch"
 REDACTION_REGEX = r"(?i)secret|password|token|access[.]?key|vault"
 INPUT_PART = "part-0.parquet"  # the staged input, under _work/input/
 INPUT_ROW_GROUP = 16_384  # rows per Parquet row group of the staged input: the unit tasks split on
-ATTEMPTS_DIR = "attempts"  # under _work/: one folder per task attempt
+ATTEMPTS_DIR = "attempts"  # under _work/: a folder per application, in it one per task attempt
 OUTPUTS = (RECORDS, VIOLATIONS, VAULT)  # what a task writes, each committed as a folder of parts
 # Tests only: the partition whose first attempt fails after writing its files (a retried task).
 FAIL_FIRST_ATTEMPT_ENV = "SDP_SPARK_TEST_FAIL_FIRST_ATTEMPT"
@@ -339,7 +339,9 @@ def run(args: argparse.Namespace) -> dict:
     decisions = context.broadcast(FileDecisions.of(driver, job.vault))
     input_path = staged.folder / INPUT_PART
     units = task_units(input_path, context.defaultParallelism)
-    task = make_task(decisions, input_path, work / ATTEMPTS_DIR, staged.columns, extensions)
+    # Per application too: an orphaned earlier run of this job never writes into this run's folders.
+    attempts = work / ATTEMPTS_DIR / context.applicationId
+    task = make_task(decisions, input_path, attempts, staged.columns, extensions)
     summaries = context.parallelize(units, len(units)).mapPartitionsWithIndex(task).collect()
     chosen = select_attempts(summaries, len(units))
     counts = {name: sum(s["counts"][name] for s in chosen) for name in OUTPUTS}
@@ -395,6 +397,7 @@ def _core_details(reports: list[dict], extensions: list[str]) -> dict:
         "extensions": extensions,
         "mean_task_s": per_task["seconds"],
         "mean_task_cpu_s": per_task["cpu_seconds"],
+        "max_task_s": round(max((r["seconds"] for r in reports), default=0.0), 3),  # the straggler
     }
 
 
