@@ -290,8 +290,7 @@ def k_anonymity_pass(
 
     def rewrite(source: Path, target: Path) -> int:
         written = 0
-        part = pq.ParquetFile(source)
-        with pq.ParquetWriter(target, part.schema_arrow) as writer:
+        with pq.ParquetFile(source) as part, pq.ParquetWriter(target, part.schema_arrow) as writer:
             for batch in part.iter_batches(batch_size=DEFAULT_BATCH_ROWS):
                 generalised = generalise_batch(batch, kept, values)
                 writer.write_batch(generalised)
