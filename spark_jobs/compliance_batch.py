@@ -7,34 +7,42 @@
 DIR is this job's staging folder ($SDP_DATA_DIR/staging/<sha256>/<job-key>/); --job-key only
 labels the run in the manifest and the log line.
 
-Design:
+Design: Spark schedules the Python work (placement, retries), the data never enters the JVM. Turning
+Arrow batches into JVM rows and back (input, a union schema of records + violations + vault entries,
+its cache, the Parquet writers) cost several times the core's own time, so each task reads and
+writes Parquet itself with pyarrow.
 - Pre-processing runs on the driver with `compliance.io.FileReader`, before Spark starts: it owns
   row numbering and quarantine (ragged rows, bad bytes, bad JSON), so every route agrees on them. The
-  rows are streamed (bounded memory) into Parquet parts with `_row` under DIR/_work/ on the shared
-  staging storage, which executors then read in parallel splits. Parsing is cheap next to detection,
-  so this single sequential pass is not the bottleneck; the driver never holds the file.
+  rows are streamed (bounded memory) into one Parquet file with `_row` under DIR/_work/ on the shared
+  staging storage, which executors reach. Parsing is cheap next to detection, so this single
+  sequential pass is not the bottleneck; the driver never holds the file.
 - Executors get the driver's `compliance` package as a tar.gz the job builds
   (`SparkContext.addArchive`): each executor unpacks it as `compliance/` in its Spark files
   directory, which PySpark puts on its workers' sys.path ahead of site-packages. Unpacked, not
   imported from a zip, so the C extensions (*.so) load and the package reads its policy YAML;
   executors only need pyarrow, numpy and the core's small pure dependencies in their Python, the
   same version as the driver's (PYSPARK_PYTHON). Each task reports whether every C extension
-  loaded and where its core came from (`CoreReport`): the manifest's details.executor_core,
+  loaded and where its core came from (`task_report`): the manifest's details.executor_core,
   `native_tasks=` in the log line.
 - The driver classifies the columns from the file's first batch (exactly as `compliance.scan` does)
   and broadcasts classes + domain + as-of date; each task builds one CompliancePipeline with
   `prepare_from`, so all partitions make the same decisions as the single-process reference.
-- One `mapInArrow` pass emits records, violations and vault entries in a union schema (`_kind` says
-  which), cached so the core runs once; two passes would run detection twice.
+- The staged input's row groups are split into contiguous runs, one per task (default parallelism
+  tasks at most): a small RDD of those runs. A task reads its run with pyarrow, runs the core and
+  writes records / violations / vault Parquet files into its own attempt folder under _work/
+  (application, partition, task attempt id), then returns one summary (folder, counts, core report).
+- Commit on the driver: the action returns one summary per partition, from a successful attempt;
+  only those attempts' files move into records/, violations/, vault/ (part-<partition>.parquet).
+  A failed or speculative attempt's folder is never read and goes with _work/.
 - The tokenization key reaches executors only through the environment: SDP_TOKEN_KEY is copied into
   `spark.executorEnv.SDP_TOKEN_KEY` (Spark redacts it: its name matches spark.redaction.regex).
   Likewise SDP_VAULT_KEY (the redaction pattern is extended to match it): the driver makes the
   job's data key and broadcasts it only wrapped; each task unwraps it with the master key.
-- k-anonymity is global: the quasi-identifier (+ sensitive) columns and `_row` are collected to the
-  driver as Arrow, generalised by `k_anonymize`, and broadcast-joined back on `_row`; suppressed rows
-  drop out of the inner join.
-- Post-processing writes records/violations (Spark directories), quarantine.parquet, then
-  manifest.json last. Bad input writes error.json {reason} and exits 2.
+- k-anonymity is global: after the tasks, the driver reads the quasi-identifier (+ sensitive)
+  columns and `_row` of the records parts, generalises them with `k_anonymize`, and rewrites each
+  records part batch by batch while committing it; suppressed rows drop out.
+- Post-processing commits the parts, writes quarantine.parquet, then manifest.json last. Bad input
+  writes error.json {reason} and exits 2.
 """
 
 from __future__ import annotations
@@ -45,17 +53,17 @@ import shutil
 import sys
 import tarfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
-from pyspark import SparkFiles, StorageLevel
-from pyspark.accumulators import AccumulatorParam
-from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
-from pyspark.sql.types import BinaryType, LongType, StringType, StructField, StructType
+from pyspark import SparkFiles, TaskContext
+from pyspark.sql import SparkSession
 
 import compliance
 from compliance.anonymize.tokenize import KEY_ENV, KEY_ID_ENV
@@ -77,18 +85,18 @@ from compliance.engine_job import (
 )
 from compliance.io import DEFAULT_BATCH_ROWS, InputError
 from compliance.pipeline import CompliancePipeline
+from compliance.rules.base import VIOLATION_SCHEMA
 from compliance.vault import VAULT_KEY_ENV, VAULT_SCHEMA
-from compliance.vocabulary import VIOLATION_KEYS
 
 LOG_PREFIX = "sdp-spark route=batch"
-KIND = "_kind"
-RECORD, VIOLATION, VAULT_ENTRY = "r", "v", "k"
-# Violation and vault columns in the union schema, prefixed so they never collide with a data column.
-VIOLATION_COLUMNS = tuple(f"_v_{key}" for key in VIOLATION_KEYS if key != "row")
-VAULT_COLUMNS = tuple(f"_k_{name}" for name in VAULT_SCHEMA.names)
 # Spark's default redaction pattern plus the vault key's name (SDP_VAULT_KEY matches none of it).
 REDACTION_REGEX = r"(?i)secret|password|token|access[.]?key|vault"
-INPUT_ROW_GROUP = 16_384  # rows per Parquet row group of the staged input: the unit Spark splits on
+INPUT_PART = "part-0.parquet"  # the staged input, under _work/input/
+INPUT_ROW_GROUP = 16_384  # rows per Parquet row group of the staged input: the unit tasks split on
+ATTEMPTS_DIR = "attempts"  # under _work/: a folder per application, in it one per task attempt
+OUTPUTS = (RECORDS, VIOLATIONS, VAULT)  # what a task writes, each committed as a folder of parts
+# Tests only: the partition whose first attempt fails after writing its files (a retried task).
+FAIL_FIRST_ATTEMPT_ENV = "SDP_SPARK_TEST_FAIL_FIRST_ATTEMPT"
 
 
 # -- arguments ----------------------------------------------------------------------------------------
@@ -114,7 +122,7 @@ def stage_input(source: Path, folder: Path) -> StagedParquet:
     folder.mkdir(parents=True, exist_ok=True)
     reader, first = stage_rows(
         source,
-        lambda schema: pq.ParquetWriter(folder / "part-0.parquet", schema),
+        lambda schema: pq.ParquetWriter(folder / INPUT_PART, schema),
         lambda writer, batch: writer.write_batch(batch, row_group_size=INPUT_ROW_GROUP),
         header_only=True,
     )
@@ -134,36 +142,30 @@ def build_core_archive(folder: Path) -> Path:
 
 
 # -- pure processing (executors) ----------------------------------------------------------------------
-def union_schema(columns: list[str]) -> StructType:
-    fields = [StructField(KIND, StringType(), False), StructField(ROW_COLUMN, LongType(), False)]
-    fields += [StructField(name, StringType(), True) for name in columns]
-    fields += [StructField(name, StringType(), True) for name in VIOLATION_COLUMNS]
-    fields += [
-        StructField(name, BinaryType() if pa.types.is_binary(kind.type) else StringType(), True)
-        for name, kind in zip(VAULT_COLUMNS, VAULT_SCHEMA, strict=True)
-    ]
-    return StructType(fields)
+def task_units(input_path: Path, parallelism: int) -> list[list[int]]:
+    """The staged input's row groups in contiguous runs, one run per task: `parallelism` runs at most,
+    at least one (then maybe empty: the task still writes its parts' schemas)."""
+    groups = pq.ParquetFile(input_path).metadata.num_row_groups
+    tasks = max(1, min(parallelism, groups))
+    return [list(range(groups * i // tasks, groups * (i + 1) // tasks)) for i in range(tasks)]
 
 
-class CoreReport(AccumulatorParam):
-    """Per-task facts summed on the driver: tasks, tasks that ran with every C extension loaded
-    ("native"), tasks whose core was the job's archive ("shipped": not so in local mode when the
-    driver's working directory holds the package), and the tasks' wall and CPU time in the core
-    ("seconds", "cpu_seconds": the gap is time the Python worker waited, on the JVM's side of the
-    Arrow exchange or for a core)."""
-
-    def zero(self, value: dict) -> dict:
-        return {}
-
-    def addInPlace(self, value1: dict, value2: dict) -> dict:
-        for key, amount in value2.items():
-            value1[key] = value1.get(key, 0) + amount
-        return value1
+def output_schemas(columns: list[str], vault: bool) -> dict[str, pa.Schema]:
+    """The Parquet schema of each part a task writes (the staged layout's); no vault part without a
+    vault key."""
+    records = pa.schema(
+        [pa.field(ROW_COLUMN, pa.int64(), nullable=False), *((n, pa.string()) for n in columns)]
+    )
+    schemas = {RECORDS: records, VIOLATIONS: VIOLATION_SCHEMA}
+    return {**schemas, VAULT: VAULT_SCHEMA} if vault else schemas
 
 
 def task_report(extensions: list[str], seconds: float, cpu_seconds: float) -> dict:
-    """This executor task's CoreReport entry. `extensions`: the driver's core_extensions(); one that
-    fails to import here (as from a zip) leaves its step on the Python fallback (same results, slower)."""
+    """This executor task's core facts, summed on the driver: whether every C extension loaded here
+    ("native"; one that fails to import, as from a zip, leaves its step on the Python fallback: same
+    results, slower), whether the core was the job's archive ("shipped": not so in local mode when
+    the driver's working directory holds the package), its wall and CPU seconds in the task.
+    `extensions`: the driver's core_extensions()."""
     shipped = Path(SparkFiles.getRootDirectory()).resolve() in Path(compliance.__file__).resolve().parents
     native = all(name in sys.modules for name in extensions)
     return {
@@ -175,102 +177,143 @@ def task_report(extensions: list[str], seconds: float, cpu_seconds: float) -> di
     }
 
 
-def make_processor(
-    decisions, columns: list[str], report, extensions: list[str]
-) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
-    """The mapInArrow function. `decisions` is a broadcast of the driver's FileDecisions; `report`
-    a CoreReport accumulator; `extensions` the driver's core_extensions()."""
+def make_task(
+    decisions, input_path: Path, attempts: Path, columns: list[str], extensions: list[str]
+) -> Callable[[int, Iterable[list[int]]], Iterator[dict]]:
+    """The mapPartitionsWithIndex function: one partition holds one run of row groups. `decisions` is
+    a broadcast of the driver's FileDecisions; `extensions` the driver's core_extensions()."""
 
-    def process_partition(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    def run_task(partition: int, runs: Iterable[list[int]]) -> Iterator[dict]:
         started, cpu_started = time.perf_counter(), time.process_time()  # a worker runs one task at a time
+        context = TaskContext.get()
+        # taskAttemptId is unique in the application: a retry or a speculative copy never shares it.
+        folder = (
+            attempts / f"part-{partition:05d}-attempt-{context.attemptNumber()}-{context.taskAttemptId()}"
+        )
+        folder.mkdir(parents=True, exist_ok=True)
+        groups = [group for run in runs for group in run]
         pipeline = decisions.value.pipeline()
-        for batch in batches:
-            if batch.num_rows == 0:
+        counts = dict.fromkeys(OUTPUTS, 0)
+        with ExitStack() as stack:
+            writers = {
+                name: stack.enter_context(pq.ParquetWriter(folder / name, schema))
+                for name, schema in output_schemas(columns, decisions.value.vault is not None).items()
+            }
+            for batch in _staged_batches(input_path, groups):
+                for name, table in _task_outputs(pipeline, batch, columns).items():
+                    if name in writers and table.num_rows:
+                        writers[name].write_table(table.cast(writers[name].schema))
+                        counts[name] += table.num_rows
+        if os.environ.get(FAIL_FIRST_ATTEMPT_ENV) == str(partition) and context.attemptNumber() == 0:
+            raise RuntimeError(f"{FAIL_FIRST_ATTEMPT_ENV}: partition {partition} fails its first attempt")
+        report = task_report(extensions, time.perf_counter() - started, time.process_time() - cpu_started)
+        yield {"partition": partition, "folder": str(folder), "counts": counts, "report": report}
+
+    return run_task
+
+
+def _staged_batches(input_path: Path, groups: list[int]) -> Iterator[pa.RecordBatch]:
+    with pq.ParquetFile(input_path) as source:
+        yield from source.iter_batches(batch_size=DEFAULT_BATCH_ROWS, row_groups=groups)
+
+
+def _task_outputs(pipeline: CompliancePipeline, batch: pa.RecordBatch, columns: list[str]) -> dict:
+    """One staged input batch through the core: {output: table} in the parts' column order."""
+    rows = batch.column(ROW_COLUMN)
+    data = pa.RecordBatch.from_arrays([batch.column(name) for name in columns], names=columns)
+    result = pipeline.process(data, rows.to_numpy())
+    records = pa.Table.from_arrays([rows, *result.batch.columns], names=[ROW_COLUMN, *columns])
+    return {
+        RECORDS: records,
+        VIOLATIONS: result.violations.select(VIOLATION_SCHEMA.names),
+        VAULT: result.vault.select(VAULT_SCHEMA.names),
+    }
+
+
+# -- commit and k-anonymity (driver) ------------------------------------------------------------------
+def select_attempts(summaries: list[dict], tasks: int) -> list[dict]:
+    """The one summary of each partition 0..tasks-1, in partition order: what the action returned,
+    i.e. a successful attempt per partition (Spark drops failed attempts' and duplicate speculative
+    results). Anything else (a partition missing or twice) is a broken run: RuntimeError."""
+    chosen: dict[int, dict] = {}
+    for summary in summaries:
+        if summary["partition"] in chosen:
+            raise RuntimeError(f"two results for partition {summary['partition']}")
+        chosen[summary["partition"]] = summary
+    if sorted(chosen) != list(range(tasks)):
+        raise RuntimeError(f"results for partitions {sorted(chosen)}, expected 0..{tasks - 1}")
+    return [chosen[partition] for partition in range(tasks)]
+
+
+def commit_parts(
+    chosen: list[dict], staging: Path, rewrite_records: Callable[[Path, Path], int] | None = None
+) -> int:
+    """Move the chosen attempts' files into staging/records|violations|vault as
+    part-<partition>.parquet; no other file under _work/ is read. `rewrite_records` (k-anonymity)
+    writes a records part from its attempt's file instead of moving it and returns its rows.
+    Returns the records committed."""
+    records = 0
+    for summary in chosen:
+        folder = Path(summary["folder"])
+        for name in OUTPUTS:
+            source, target = folder / name, staging / name / f"part-{summary['partition']:05d}.parquet"
+            if not source.exists():  # no vault part without a vault key
                 continue
-            rows = batch.column(ROW_COLUMN).to_numpy()
-            data = pa.RecordBatch.from_arrays([batch.column(name) for name in columns], names=columns)
-            result = pipeline.process(data, rows)
-            yield _union_part(RECORD, batch.column(ROW_COLUMN), result.batch.columns, [], batch.num_rows)
-            found = result.violations
-            if found.num_rows:
-                yield _union_part(
-                    VIOLATION,
-                    found.column("row").combine_chunks(),
-                    [pa.nulls(found.num_rows, pa.string())] * len(columns),
-                    [found.column(key).combine_chunks().cast(pa.string()) for key in VIOLATION_KEYS[1:]],
-                    found.num_rows,
-                )
-            entries = result.vault
-            if entries.num_rows:
-                yield _union_part(
-                    VAULT_ENTRY,
-                    pa.nulls(entries.num_rows, pa.int64()).fill_null(-1),
-                    [pa.nulls(entries.num_rows, pa.string())] * len(columns),
-                    [],
-                    entries.num_rows,
-                    [entries.column(name).combine_chunks() for name in VAULT_SCHEMA.names],
-                )
-        report.add(task_report(extensions, time.perf_counter() - started, time.process_time() - cpu_started))
-
-    return process_partition
+            target.parent.mkdir(exist_ok=True)
+            if name == RECORDS and rewrite_records is not None:
+                records += rewrite_records(source, target)
+                continue
+            os.replace(source, target)
+            records += summary["counts"][RECORDS] if name == RECORDS else 0
+    return records
 
 
-def _union_part(
-    kind: str,
-    rows: pa.Array,
-    data: list[pa.Array],
-    violation: list[pa.Array],
-    n: int,
-    vault: list[pa.Array] | None = None,
-):
-    violation = violation or [pa.nulls(n, pa.string())] * len(VIOLATION_COLUMNS)
-    vault = vault or [pa.nulls(n, field.type) for field in VAULT_SCHEMA]
-    arrays = [pa.repeat(kind, n).cast(pa.string()), rows.cast(pa.int64()), *data, *violation, *vault]
-    return pa.RecordBatch.from_arrays(arrays, schema=_arrow_union_schema(len(data)))
-
-
-def _arrow_union_schema(data_columns: int) -> pa.Schema:
-    # Field names are positional for mapInArrow; only types and order must match the Spark schema.
-    names = [KIND, ROW_COLUMN, *(f"c{i}" for i in range(data_columns)), *VIOLATION_COLUMNS, *VAULT_COLUMNS]
-    types = [pa.string(), pa.int64(), *[pa.string()] * (data_columns + len(VIOLATION_COLUMNS))]
-    types += [field.type for field in VAULT_SCHEMA]
-    return pa.schema(
-        [pa.field(n, t, nullable=i >= 2) for i, (n, t) in enumerate(zip(names, types, strict=True))]
-    )
-
-
-# -- k-anonymity (driver) -----------------------------------------------------------------------------
 def k_anonymity_pass(
-    spark: SparkSession, records: DataFrame, pipeline: CompliancePipeline, columns: list[str]
-) -> tuple[DataFrame, int, dict]:
-    """Generalise the quasi-identifiers over the whole file; (records, suppressed count, stats)."""
+    pipeline: CompliancePipeline, parts: list[Path]
+) -> tuple[Callable[[Path, Path], int] | None, int, dict]:
+    """Generalise the quasi-identifiers over the whole file (the records `parts`, in file order);
+    (the records rewrite for commit_parts or None, suppressed count, stats). Raises InputError."""
     quasi = pipeline.quasi_identifiers()
     if not quasi:
-        return records, 0, {"applied": False, "reason": "no quasi-identifier columns in this file"}
+        return None, 0, {"applied": False, "reason": "no quasi-identifier columns in this file"}
     sensitive = pipeline.sensitive_attribute()
-    names = pipeline.k_anonymity_columns()
-    table = records.select(_col(ROW_COLUMN), *(_col(n) for n in names)).toArrow()
+    columns = [ROW_COLUMN, *pipeline.k_anonymity_columns()]
+    table = ds.dataset(parts, format="parquet").to_table(columns=columns)
     table = table.sort_by(ROW_COLUMN)  # file order, as the single-process pass sees it
     try:
         result = pipeline.k_anonymize(table)
     except ValueError as exc:  # e.g. fewer than k rows: the file cannot be published
         raise InputError(f"k-anonymity impossible for this file: {exc}") from exc
-    generalised = pa.table(
-        [result.table.column(ROW_COLUMN), *(result.table.column(n).cast(pa.string()) for n in quasi)],
-        names=[ROW_COLUMN, *quasi],
-    )
-    schema = StructType(
-        [StructField(ROW_COLUMN, LongType(), False), *(StructField(n, StringType(), True) for n in quasi)]
-    )
-    replacement = spark.createDataFrame(generalised, schema=schema)
-    joined = records.drop(*quasi).join(F.broadcast(replacement), on=ROW_COLUMN, how="inner")
-    stats = result.stats(quasi, sensitive)
-    return joined.select(_col(ROW_COLUMN), *(_col(n) for n in columns)), len(result.suppressed_rows), stats
+    published = result.table.sort_by(ROW_COLUMN)
+    kept = published.column(ROW_COLUMN).to_numpy()
+    values = {name: published.column(name).combine_chunks().cast(pa.string()) for name in quasi}
+
+    def rewrite(source: Path, target: Path) -> int:
+        written = 0
+        with pq.ParquetFile(source) as part, pq.ParquetWriter(target, part.schema_arrow) as writer:
+            for batch in part.iter_batches(batch_size=DEFAULT_BATCH_ROWS):
+                generalised = generalise_batch(batch, kept, values)
+                writer.write_batch(generalised)
+                written += generalised.num_rows
+        return written
+
+    return rewrite, len(result.suppressed_rows), result.stats(quasi, sensitive)
 
 
-def _col(name: str):
-    """A column by its exact name, even with dots or spaces (JSON keys, CSV headers)."""
-    return F.col("`" + name.replace("`", "``") + "`")
+def generalise_batch(batch: pa.RecordBatch, kept: np.ndarray, values: dict[str, pa.Array]) -> pa.RecordBatch:
+    """`batch`'s rows whose `_row` is in `kept` (sorted), their `values` columns replaced by the
+    published value of that row (values[name][i] belongs to kept[i]): a join on `_row` by position."""
+    rows = batch.column(ROW_COLUMN).to_numpy()
+    at = np.searchsorted(kept, rows)
+    present = at < len(kept)
+    present[present] = kept[at[present]] == rows[present]
+    index = pa.array(at[present], pa.int64())
+    mask = pa.array(present)
+    arrays = [
+        values[name].take(index) if name in values else batch.column(name).filter(mask)
+        for name in batch.schema.names
+    ]
+    return pa.RecordBatch.from_arrays(arrays, schema=batch.schema)
 
 
 # -- the job ------------------------------------------------------------------------------------------
@@ -281,8 +324,8 @@ def run(args: argparse.Namespace) -> dict:
     for stale in (MANIFEST, ERROR):  # a retry must not leave an old completeness signal behind
         (staging / stale).unlink(missing_ok=True)
     work = staging / WORK_DIR
-    shutil.rmtree(work, ignore_errors=True)
-    shutil.rmtree(staging / VAULT, ignore_errors=True)  # a retry's data key is a new one
+    for stale in (WORK_DIR, *OUTPUTS):  # a retry's parts and data key are new ones
+        shutil.rmtree(staging / stale, ignore_errors=True)
     job = EngineJob.start(args, staging, lambda: stage_input(args.input, work / "input"), k=args.k)
     staged, driver, clock = job.staged, job.pipeline, job.clock
 
@@ -292,69 +335,45 @@ def run(args: argparse.Namespace) -> dict:
     # Unpacked as `compliance/` beside the task's other Spark files: importable, .so files included.
     context.addArchive(f"{build_core_archive(work)}#compliance")
     extensions = core_extensions()
-    report = context.accumulator({}, CoreReport())
     decisions = context.broadcast(FileDecisions.of(driver, job.vault))
-    input_schema = StructType(
-        [
-            StructField(ROW_COLUMN, LongType(), False),
-            *(StructField(n, StringType(), True) for n in staged.columns),
-        ]
-    )
-    source = spark.read.schema(input_schema).parquet(str(staged.folder))
-    processor = make_processor(decisions, staged.columns, report, extensions)
-    processed = source.mapInArrow(processor, union_schema(staged.columns))
-    processed = processed.persist(StorageLevel.MEMORY_AND_DISK_DESER)  # no serialisation of cached batches
-    counts = dict(processed.groupBy(KIND).count().collect())  # runs the core once, filling the cache
-    partitions = source.rdd.getNumPartitions()  # after the action: planning is warm by now
-    if counts.get(RECORD, 0) != staged.rows:
-        raise RuntimeError(f"the core returned {counts.get(RECORD, 0)} records for {staged.rows} rows read")
-    records = processed.filter(F.col(KIND) == RECORD).select(
-        _col(ROW_COLUMN), *(_col(n) for n in staged.columns)
-    )
-    suppressed, k_stats = 0, {}
+    input_path = staged.folder / INPUT_PART
+    units = task_units(input_path, context.defaultParallelism)
+    # Per application too: an orphaned earlier run of this job never writes into this run's folders.
+    attempts = work / ATTEMPTS_DIR / context.applicationId
+    task = make_task(decisions, input_path, attempts, staged.columns, extensions)
+    summaries = context.parallelize(units, len(units)).mapPartitionsWithIndex(task).collect()
+    chosen = select_attempts(summaries, len(units))
+    counts = {name: sum(s["counts"][name] for s in chosen) for name in OUTPUTS}
+    if counts[RECORDS] != staged.rows:
+        raise RuntimeError(f"the core returned {counts[RECORDS]} records for {staged.rows} rows read")
+    rewrite, suppressed, k_stats = None, 0, {}
     if args.anonymize == "k_anonymity":
-        records, suppressed, k_stats = k_anonymity_pass(spark, records, driver, staged.columns)
+        parts = [Path(s["folder"]) / RECORDS for s in chosen]
+        rewrite, suppressed, k_stats = k_anonymity_pass(driver, parts)
     clock.charge("pure_processing_s")
 
-    records.write.mode("overwrite").parquet(str(staging / RECORDS))
-    processed.filter(F.col(KIND) == VIOLATION).select(
-        F.col(ROW_COLUMN).alias("row"),
-        *(F.col(f"_v_{key}").alias(key) for key in VIOLATION_KEYS[1:]),
-    ).write.mode("overwrite").parquet(str(staging / VIOLATIONS))
-    if job.vault is not None:
-        processed.filter(F.col(KIND) == VAULT_ENTRY).select(
-            *(
-                F.col(column).alias(name)
-                for column, name in zip(VAULT_COLUMNS, VAULT_SCHEMA.names, strict=True)
-            )
-        ).write.mode("overwrite").parquet(str(staging / VAULT))
-    processed.unpersist()
+    committed = commit_parts(chosen, staging, rewrite)
+    if committed != staged.rows - suppressed:
+        raise RuntimeError(f"{committed} records committed, {staged.rows - suppressed} expected")
     details = {
-        "partitions": partitions,
+        "partitions": len(units),
         "spark_version": spark.version,
         "master": context.master,
         "spark_session_s": round(clock.spent["spark_session_s"], 3),
         "k_anonymity": k_stats,
-        "executor_core": _core_details(report.value, extensions),
+        "executor_core": _core_details([s["report"] for s in chosen], extensions),
     }
     return job.finish(
         engine="spark",
-        violations=counts.get(VIOLATION, 0),
+        violations=counts[VIOLATIONS],
         details=details,
         suppressed=suppressed,
-        vault_entries=counts.get(VAULT_ENTRY, 0),
+        vault_entries=counts[VAULT],
     )
 
 
 def _session() -> SparkSession:
-    builder = (
-        SparkSession.builder.appName("sdp-compliance-batch")
-        .config("spark.sql.caseSensitive", "true")  # "Email" and "email" are two columns
-        .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(DEFAULT_BATCH_ROWS))
-        .config("spark.sql.files.openCostInBytes", str(1 << 20))  # small files still split over cores
-        # The cache lives for two writes right after it is built: compressing it only costs CPU.
-        .config("spark.sql.inMemoryColumnarStorage.compressed", "false")
-    )
+    builder = SparkSession.builder.appName("sdp-compliance-batch")
     builder = builder.config("spark.redaction.regex", REDACTION_REGEX)
     for name in (KEY_ENV, KEY_ID_ENV, VAULT_KEY_ENV):
         if os.environ.get(name):
@@ -364,16 +383,20 @@ def _session() -> SparkSession:
     return spark
 
 
-def _core_details(report: dict, extensions: list[str]) -> dict:
-    tasks = report.get("tasks", 0)
-    per_task = {key: round(report.get(key, 0.0) / max(tasks, 1), 3) for key in ("seconds", "cpu_seconds")}
+def _core_details(reports: list[dict], extensions: list[str]) -> dict:
+    report = {
+        key: sum(r[key] for r in reports) for key in ("tasks", "native", "shipped", "seconds", "cpu_seconds")
+    }
+    tasks = report["tasks"]
+    per_task = {key: round(report[key] / max(tasks, 1), 3) for key in ("seconds", "cpu_seconds")}
     return {
         "tasks": tasks,
-        "native_tasks": report.get("native", 0),
-        "shipped_tasks": report.get("shipped", 0),
+        "native_tasks": report["native"],
+        "shipped_tasks": report["shipped"],
         "extensions": extensions,
         "mean_task_s": per_task["seconds"],
         "mean_task_cpu_s": per_task["cpu_seconds"],
+        "max_task_s": round(max((r["seconds"] for r in reports), default=0.0), 3),  # the straggler
     }
 
 

@@ -23,8 +23,9 @@ from compliance.generator import write_dataset
 from compliance.io import FileReader
 from compliance.policy import load_policy
 from compliance.scan import scan_file
-from include.staging import MANIFEST, QUARANTINE, ROW_COLUMN, StagedManifest
+from include.staging import MANIFEST, QUARANTINE, RECORDS, ROW_COLUMN, StagedManifest
 from include.validation import validate_staged
+from spark_jobs.compliance_batch import FAIL_FIRST_ATTEMPT_ENV
 from tests.integration.staged_output import (
     jsonl_violations,
     staged_records,
@@ -41,7 +42,9 @@ AS_OF = dt.date(2025, 6, 30)
 ROWS = 3000
 
 
-def submit(input_path: Path, staging: Path, anonymize: str) -> subprocess.CompletedProcess:
+def submit(
+    input_path: Path, staging: Path, anonymize: str, master: str = "local[2]", **extra_env: str
+) -> subprocess.CompletedProcess:
     env = {
         **os.environ,
         "SPARK_LOCAL_IP": "127.0.0.1",
@@ -50,11 +53,12 @@ def submit(input_path: Path, staging: Path, anonymize: str) -> subprocess.Comple
         "PYSPARK_DRIVER_PYTHON": str(VENV_BIN / "python"),
         "SDP_TOKEN_KEY": TOKEN_KEY,
         "SDP_TOKEN_KEY_ID": "k1",
+        **extra_env,
     }
     command = [
         str(VENV_BIN / "spark-submit"),
         "--master",
-        "local[2]",
+        master,
         "--conf",
         "spark.ui.enabled=false",
         str(JOB),
@@ -137,6 +141,33 @@ def test_tokenize_matches_single_process_scan(workdir: Path, healthcare_csv: Pat
         assert values.to_pylist() == expected.column(name).to_pylist(), name
     # Every other column too: the whole anonymized file is the reference's.
     assert records.drop_columns([ROW_COLUMN]).equals(expected, check_metadata=False)
+
+
+def test_a_retried_task_attempt_stages_once(workdir: Path, healthcare_csv: Path, reference: dict) -> None:
+    """Partition 0 fails its first attempt after writing its parts (a test-only hook); local[2,2]
+    retries it. Only the successful attempt's files are staged: every row once, as the reference."""
+    rows = healthcare_csv.read_text(encoding="utf-8").splitlines()
+    path = workdir / "two-units.csv"  # more rows than one row group of the staged input: two tasks
+    path.write_text("\n".join([rows[0], *rows[1:] * 7]) + "\n", encoding="utf-8")
+    staging = workdir / "retried"
+
+    done = submit(path, staging, "tokenize", "local[2,2]", **{FAIL_FIRST_ATTEMPT_ENV: "0"})
+
+    assert_succeeded(done)
+    assert f"{FAIL_FIRST_ATTEMPT_ENV}: partition 0 fails" in done.stdout + done.stderr  # it did fail
+    manifest = StagedManifest.read(staging)
+    assert manifest.details["partitions"] == 2 and manifest.records_staged == 7 * ROWS
+    assert sorted(p.name for p in (staging / RECORDS).iterdir()) == [
+        "part-00000.parquet",
+        "part-00001.parquet",
+    ]
+    records = staged_records(staging)
+    assert records.column(ROW_COLUMN).to_pylist() == list(range(7 * ROWS))
+    first = records.slice(0, ROWS).drop_columns([ROW_COLUMN])
+    assert first.equals(reference["records"], check_metadata=False)  # the same rows: the same tokens
+    violations = staged_violations(staging)
+    assert len(set(violations)) == len(violations)  # no row's violations staged twice
+    assert [v for v in violations if v[0] < ROWS] == reference["violations"]
 
 
 def test_k_anonymity_output_is_k_anonymous_and_reconciles(
