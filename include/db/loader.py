@@ -127,8 +127,7 @@ def load_staged(
                 cur.execute(sql.SQL(load_sql("load_insert_records")).format(payload=payload), keys)
                 records_loaded = cur.rowcount
             with _timed(phases, "violations"):
-                cur.execute(load_sql("load_insert_violations"), keys)
-                violations_loaded = cur.rowcount
+                violations_loaded = _copy_violations(cur, staged_dir, keys)
             with _timed(phases, "quarantine"):
                 cur.execute(load_sql("load_insert_quarantine"), keys)
             with _timed(phases, "vault"):
@@ -220,14 +219,23 @@ def _copy_staged(cur: psycopg.Cursor, staged_dir: Path) -> sql.Composable:
     cur.execute(sql.SQL(load_sql("load_create_staged_records")).format(columns=columns))
     _copy(cur, "staged_records", _csv_chunks(records, [ROW_COLUMN, *names], digests_of=names))
 
-    violations = _dataset(staged_dir, VIOLATIONS, VIOLATIONS_SCHEMA.names)
-    cur.execute(load_sql("load_create_staged_violations"))
-    _copy(cur, "staged_violations", _csv_chunks(violations, VIOLATIONS_SCHEMA.names))
-
+    _dataset(staged_dir, VIOLATIONS, VIOLATIONS_SCHEMA.names)  # missing before anything is sent
     quarantine = _dataset(staged_dir, QUARANTINE, QUARANTINE_SCHEMA.names)
     cur.execute(load_sql("load_create_staged_quarantine"))
     _copy(cur, "staged_quarantine", _csv_chunks(quarantine, QUARANTINE_SCHEMA.names))
     return payload
+
+
+def _copy_violations(cur: psycopg.Cursor, staged_dir: Path, keys: dict[str, int]) -> int:
+    """COPY the staged violations straight into the results table, file and job ids as leading
+    columns: _check_staged already checked them, so a temp table and INSERT .. SELECT would only
+    copy them again (measured: 2.7M violations, temp COPY 5.5 s + insert 18.9 s)."""
+    violations = _dataset(staged_dir, VIOLATIONS, VIOLATIONS_SCHEMA.names)
+    chunks = _csv_chunks(violations, VIOLATIONS_SCHEMA.names, leading=(keys["file_id"], keys["job_id"]))
+    with cur.copy(load_sql("load_copy_violations")) as copy:
+        for chunk in chunks:
+            copy.write(chunk)
+    return cur.rowcount
 
 
 def _store_vault(cur: psycopg.Cursor, manifest: StagedManifest, staged_dir: Path, file_id: int) -> int:
@@ -281,11 +289,15 @@ def _dataset(staged_dir: Path, part: str, required: list[str]) -> ds.Dataset:
 
 
 def _csv_chunks(
-    dataset: ds.Dataset, columns: list[str], *, digests_of: list[str] | None = None
+    dataset: ds.Dataset,
+    columns: list[str],
+    *,
+    digests_of: list[str] | None = None,
+    leading: tuple[int, ...] = (),
 ) -> Iterator[pa.Buffer]:
     """The dataset as headerless CSV chunks: the first column (row number) as int64, the rest
     as text, as the temp tables expect. With `digests_of` (the payload's keys), a last column
-    holds the row's token digests as a text[] literal."""
+    holds the row's token digests as a text[] literal; `leading` values (ids) go first in every row."""
     for batch in dataset.to_batches(columns=columns, batch_size=_COPY_BATCH_ROWS):
         if batch.num_rows:
             arrays = [pc.cast(batch.column(0), pa.int64())]
@@ -294,6 +306,9 @@ def _csv_chunks(
             if digests_of is not None:
                 arrays.append(array_literals(record_token_digests(arrays[1:], digests_of)))
                 names = [*columns, TOKEN_DIGESTS_COLUMN]
+            if leading:
+                ids = [pa.array(np.full(batch.num_rows, value, dtype=np.int64)) for value in leading]
+                arrays, names = [*ids, *arrays], [f"_id{i}" for i in range(len(ids))] + list(names)
             sink = pa.BufferOutputStream()
             pa_csv.write_csv(pa.RecordBatch.from_arrays(arrays, names=names), sink, _CSV_OPTIONS)
             yield sink.getvalue()
