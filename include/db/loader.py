@@ -1,11 +1,13 @@
 """Load one staged set (include/staging.py) into PostgreSQL in one transaction.
 
-The model is checks -> COPY into temp tables -> insert: the staged Parquet is checked against
-the manifest (row numbers and violation keys, with Arrow), streamed as CSV (written by Arrow, no
-per-cell Python) into temp tables, and only then inserted into the results tables together with
-the job and file bookkeeping (and the audit row when an actor is given). Anything wrong rolls the whole transaction back, so a
-file is either fully loaded or not at all. The staged vault entries (encrypted originals of
-reversible tokens) and the job's wrapped data key are stored in the same transaction.
+The model is checks -> COPY -> insert: the staged Parquet is checked against the manifest (row
+numbers and violation keys, with Arrow) and streamed as CSV (written by Arrow, no per-cell Python):
+records and quarantine into temp tables, inserted from there into the results tables (the records'
+jsonb payload is built in SQL), violations straight into theirs, together with the job and file
+bookkeeping (and the audit row when an actor is given). Anything wrong rolls the whole
+transaction back, so a file is either fully loaded or not at all. The staged vault entries
+(encrypted originals of reversible tokens) and the job's wrapped data key are stored in the same
+transaction.
 
 Idempotency is by the file's SHA-256 (one data_files row per content): a row lock on that row
 serialises concurrent loads of one file, and a file that already has results is reported as a
@@ -212,14 +214,13 @@ def _check_manifest(manifest: StagedManifest) -> None:
 
 
 def _copy_staged(cur: psycopg.Cursor, staged_dir: Path) -> sql.Composable:
-    """COPY the three staged parts into temp tables; returns the payload expression."""
+    """COPY the staged records and quarantine into temp tables; returns the payload expression."""
     records = _dataset(staged_dir, RECORDS, [ROW_COLUMN])
     names = [name for name in records.schema.names if name != ROW_COLUMN]
     columns, payload = record_columns_sql(names)
     cur.execute(sql.SQL(load_sql("load_create_staged_records")).format(columns=columns))
     _copy(cur, "staged_records", _csv_chunks(records, [ROW_COLUMN, *names], digests_of=names))
 
-    _dataset(staged_dir, VIOLATIONS, VIOLATIONS_SCHEMA.names)  # missing before anything is sent
     quarantine = _dataset(staged_dir, QUARANTINE, QUARANTINE_SCHEMA.names)
     cur.execute(load_sql("load_create_staged_quarantine"))
     _copy(cur, "staged_quarantine", _csv_chunks(quarantine, QUARANTINE_SCHEMA.names))
