@@ -1,11 +1,13 @@
 """Load one staged set (include/staging.py) into PostgreSQL in one transaction.
 
-The model is checks -> COPY into temp tables -> insert: the staged Parquet is checked against
-the manifest (row numbers and violation keys, with Arrow), streamed as CSV (written by Arrow, no
-per-cell Python) into temp tables, and only then inserted into the results tables together with
-the job and file bookkeeping (and the audit row when an actor is given). Anything wrong rolls the whole transaction back, so a
-file is either fully loaded or not at all. The staged vault entries (encrypted originals of
-reversible tokens) and the job's wrapped data key are stored in the same transaction.
+The model is checks -> COPY -> insert: the staged Parquet is checked against the manifest (row
+numbers and violation keys, with Arrow) and streamed as CSV (written by Arrow, no per-cell Python):
+records and quarantine into temp tables, inserted from there into the results tables (the records'
+jsonb payload is built in SQL), violations straight into theirs, together with the job and file
+bookkeeping (and the audit row when an actor is given). Anything wrong rolls the whole
+transaction back, so a file is either fully loaded or not at all. The staged vault entries
+(encrypted originals of reversible tokens) and the job's wrapped data key are stored in the same
+transaction.
 
 Idempotency is by the file's SHA-256 (one data_files row per content): a row lock on that row
 serialises concurrent loads of one file, and a file that already has results is reported as a
@@ -127,8 +129,7 @@ def load_staged(
                 cur.execute(sql.SQL(load_sql("load_insert_records")).format(payload=payload), keys)
                 records_loaded = cur.rowcount
             with _timed(phases, "violations"):
-                cur.execute(load_sql("load_insert_violations"), keys)
-                violations_loaded = cur.rowcount
+                violations_loaded = _copy_violations(cur, staged_dir, keys)
             with _timed(phases, "quarantine"):
                 cur.execute(load_sql("load_insert_quarantine"), keys)
             with _timed(phases, "vault"):
@@ -213,21 +214,29 @@ def _check_manifest(manifest: StagedManifest) -> None:
 
 
 def _copy_staged(cur: psycopg.Cursor, staged_dir: Path) -> sql.Composable:
-    """COPY the three staged parts into temp tables; returns the payload expression."""
+    """COPY the staged records and quarantine into temp tables; returns the payload expression."""
     records = _dataset(staged_dir, RECORDS, [ROW_COLUMN])
     names = [name for name in records.schema.names if name != ROW_COLUMN]
     columns, payload = record_columns_sql(names)
     cur.execute(sql.SQL(load_sql("load_create_staged_records")).format(columns=columns))
     _copy(cur, "staged_records", _csv_chunks(records, [ROW_COLUMN, *names], digests_of=names))
 
-    violations = _dataset(staged_dir, VIOLATIONS, VIOLATIONS_SCHEMA.names)
-    cur.execute(load_sql("load_create_staged_violations"))
-    _copy(cur, "staged_violations", _csv_chunks(violations, VIOLATIONS_SCHEMA.names))
-
     quarantine = _dataset(staged_dir, QUARANTINE, QUARANTINE_SCHEMA.names)
     cur.execute(load_sql("load_create_staged_quarantine"))
     _copy(cur, "staged_quarantine", _csv_chunks(quarantine, QUARANTINE_SCHEMA.names))
     return payload
+
+
+def _copy_violations(cur: psycopg.Cursor, staged_dir: Path, keys: dict[str, int]) -> int:
+    """COPY the staged violations straight into the results table, file and job ids as leading
+    columns: _check_staged already checked them, so a temp table and INSERT .. SELECT would only
+    copy them again (measured: 2.7M violations, temp COPY 5.5 s + insert 18.9 s)."""
+    violations = _dataset(staged_dir, VIOLATIONS, VIOLATIONS_SCHEMA.names)
+    chunks = _csv_chunks(violations, VIOLATIONS_SCHEMA.names, leading=(keys["file_id"], keys["job_id"]))
+    with cur.copy(load_sql("load_copy_violations")) as copy:
+        for chunk in chunks:
+            copy.write(chunk)
+    return cur.rowcount
 
 
 def _store_vault(cur: psycopg.Cursor, manifest: StagedManifest, staged_dir: Path, file_id: int) -> int:
@@ -281,11 +290,15 @@ def _dataset(staged_dir: Path, part: str, required: list[str]) -> ds.Dataset:
 
 
 def _csv_chunks(
-    dataset: ds.Dataset, columns: list[str], *, digests_of: list[str] | None = None
+    dataset: ds.Dataset,
+    columns: list[str],
+    *,
+    digests_of: list[str] | None = None,
+    leading: tuple[int, ...] = (),
 ) -> Iterator[pa.Buffer]:
     """The dataset as headerless CSV chunks: the first column (row number) as int64, the rest
     as text, as the temp tables expect. With `digests_of` (the payload's keys), a last column
-    holds the row's token digests as a text[] literal."""
+    holds the row's token digests as a text[] literal; `leading` values (ids) go first in every row."""
     for batch in dataset.to_batches(columns=columns, batch_size=_COPY_BATCH_ROWS):
         if batch.num_rows:
             arrays = [pc.cast(batch.column(0), pa.int64())]
@@ -294,6 +307,9 @@ def _csv_chunks(
             if digests_of is not None:
                 arrays.append(array_literals(record_token_digests(arrays[1:], digests_of)))
                 names = [*columns, TOKEN_DIGESTS_COLUMN]
+            if leading:
+                ids = [pa.array(np.full(batch.num_rows, value, dtype=np.int64)) for value in leading]
+                arrays, names = [*ids, *arrays], [f"_id{i}" for i in range(len(ids))] + list(names)
             sink = pa.BufferOutputStream()
             pa_csv.write_csv(pa.RecordBatch.from_arrays(arrays, names=names), sink, _CSV_OPTIONS)
             yield sink.getvalue()

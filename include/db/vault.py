@@ -138,10 +138,23 @@ def insert_vault_entries(cur: psycopg.Cursor, wrapped_key: WrappedKey, file_id: 
             "wrapped_key": wrapped_key.wrapped,
         },
     )
-    cur.execute(load_sql("vault_insert_entries"), {"file_id": file_id})
-    inserted = cur.rowcount
+    inserted = _insert_new_entries(cur, {"file_id": file_id})
     cur.execute(load_sql("vault_drop_staged"))
     return inserted
+
+
+def _insert_new_entries(cur: psycopg.Cursor, params: dict[str, int | None]) -> int:
+    """The staged tokens not stored yet. A plain insert of those the snapshot lacks, in a
+    savepoint: ON CONFLICT's speculative insertion cost a quarter more (1.18M entries: 9.7 s of
+    server CPU against 7.3 s). A token a concurrent transaction stored meanwhile fails it with a
+    unique violation (after waiting for that transaction, as ON CONFLICT would); the ON CONFLICT
+    statement then inserts the rest."""
+    try:
+        with cur.connection.transaction():
+            cur.execute(load_sql("vault_insert_new_entries"), params)
+    except psycopg.errors.UniqueViolation:
+        cur.execute(load_sql("vault_insert_entries"), params)
+    return cur.rowcount
 
 
 def store_vault_entries(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -451,3 +452,45 @@ def test_vault_references_are_checked_per_statement(db: str, master: MasterKey) 
         # A rotation re-wraps the key without touching its id: allowed.
         conn.execute("UPDATE vault_data_keys SET rewrapped_at = now() WHERE key_id = %s", (key_id,))
         conn.rollback()
+
+
+def test_tokens_a_concurrent_transaction_stores_keep_its_entries(db: str, master: MasterKey) -> None:
+    """The vault writer inserts the tokens its snapshot lacks without ON CONFLICT: a token another
+    transaction stores meanwhile makes it wait for that one (as ON CONFLICT did) and then store
+    only the others, keeping the first entry of the shared token, in the same transaction."""
+    values = _unique_values(4)
+    tokens = [TOKENIZER.token("PERSON_NAME", value) for value in values]
+    first, second = VaultEncryptor.new(master), VaultEncryptor.new(master)
+    ids = pa.array(["PERSON_NAME"] * 2)
+    shared = first.encrypt(ids, pa.array(tokens[:2]), pa.array(values[:2]))
+    later = second.encrypt(pa.array(["PERSON_NAME"] * 4), pa.array(tokens), pa.array(values))
+    file = new_file(db, new_sha256())
+    with psycopg.connect(db) as holder, psycopg.connect(db) as writer:
+        store_vault_entries(holder.cursor(), [shared], first.wrapped_key, file.id)
+        result: list[int | BaseException] = []
+
+        def store() -> None:
+            try:
+                result.append(store_vault_entries(writer.cursor(), [later], second.wrapped_key, file.id))
+                writer.commit()
+            except BaseException as exc:
+                result.append(exc)
+
+        thread = threading.Thread(target=store)
+        thread.start()
+        # The writer waits on the holder's uncommitted tokens (a lock wait, seen by the server).
+        for _ in range(200):
+            with psycopg.connect(db) as probe:
+                waiting = probe.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE pid = %s AND wait_event_type = 'Lock'",
+                    (writer.info.backend_pid,),
+                ).fetchone()[0]
+            if waiting or not thread.is_alive():
+                break
+            time.sleep(0.05)
+        holder.commit()
+        thread.join()
+    assert result == [2]
+    stored = {token: key_id for token, key_id, *_ in _vault_rows(db, tokens)}
+    assert stored == {**dict.fromkeys(tokens[:2], first.wrapped_key.key_id),
+                      **dict.fromkeys(tokens[2:], second.wrapped_key.key_id)}  # fmt: skip

@@ -1,3 +1,0 @@
-CREATE TEMP TABLE staged_violations (
-    row_number bigint, field text, violation_type text, regulation text, severity text, rule text
-) ON COMMIT DROP
