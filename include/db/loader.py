@@ -233,7 +233,10 @@ def _copy_violations(cur: psycopg.Cursor, staged_dir: Path, keys: dict[str, int]
     copy them again (measured: 2.7M violations, temp COPY 5.5 s + insert 18.9 s)."""
     violations = _dataset(staged_dir, VIOLATIONS, VIOLATIONS_SCHEMA.names)
     chunks = _csv_chunks(violations, VIOLATIONS_SCHEMA.names, leading=(keys["file_id"], keys["job_id"]))
-    return _copy_into(cur, load_sql("load_copy_violations"), chunks)
+    with cur.copy(load_sql("load_copy_violations")) as copy:
+        for chunk in chunks:
+            copy.write(chunk)
+    return cur.rowcount
 
 
 def _store_vault(cur: psycopg.Cursor, manifest: StagedManifest, staged_dir: Path, file_id: int) -> int:
@@ -313,15 +316,10 @@ def _csv_chunks(
 
 
 def _copy(cur: psycopg.Cursor, table: str, chunks: Iterator[pa.Buffer]) -> None:
-    _copy_into(cur, sql.SQL(load_sql("load_copy_staged")).format(table=sql.Identifier(table)), chunks)
-
-
-def _copy_into(cur: psycopg.Cursor, statement: sql.Composable | str, chunks: Iterator[pa.Buffer]) -> int:
-    """Run a COPY .. FROM STDIN, writing `chunks`; returns the rows copied."""
+    statement = sql.SQL(load_sql("load_copy_staged")).format(table=sql.Identifier(table))
     with cur.copy(statement) as copy:
         for chunk in chunks:
             copy.write(chunk)
-    return cur.rowcount
 
 
 def _check_staged(manifest: StagedManifest, staged_dir: Path) -> int:
