@@ -157,6 +157,9 @@ class StackContext:
             # New DAG files appear within 30 s instead of the default 300 s.
             AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL="30",
         )
+        # The scheduler sleeps this long when a loop found nothing to do (Airflow's default 1 s): a
+        # file's tasks run one after another, so each hand-over waited up to that long.
+        env.setdefault("AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME", "0.25")
         # A task whose worker died (with the scheduler, or killed) is failed and retried after this
         # long without a heartbeat instead of Airflow's 300 s; live tasks heartbeat every few seconds.
         env.setdefault("AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT", "90")

@@ -313,7 +313,9 @@ SERVICES: list[Service] = [
     Service(
         name="airflow-scheduler",
         blocking=False,
-        command=lambda ctx: _airflow(ctx, "scheduler"),
+        # The ingest tasks' libraries imported once, inherited by every forked task (the module's
+        # docstring has the figures).
+        command=lambda ctx: [str(ctx.venv_bin / "python"), "-m", "include.stack.scheduler"],
         port=lambda ctx: ctx.settings.airflow_log_port,
         port_variable="SDP_AIRFLOW_LOG_PORT",
         ready=_component_healthy("scheduler"),
