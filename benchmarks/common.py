@@ -38,6 +38,7 @@ VENV_BIN = Path(sys.executable).parent
 def spark_submit_command(script: Path, arguments: list[str], master: str) -> tuple[list[str], dict[str, str]]:
     """argv and environment of a spark-submit run as the batch route launches it, bench key set."""
     from compliance.anonymize.tokenize import KEY_ENV
+    from include.settings import spark_conf_args
 
     env = {
         **os.environ,
@@ -49,7 +50,7 @@ def spark_submit_command(script: Path, arguments: list[str], master: str) -> tup
     }
     argv = [
         str(VENV_BIN / "spark-submit"), "--master", master,
-        "--conf", "spark.ui.enabled=false", "--conf", "spark.ui.showConsoleProgress=false",
+        *spark_conf_args(),
         str(script), *arguments,
     ]  # fmt: skip
     return argv, env

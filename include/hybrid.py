@@ -18,7 +18,7 @@ import os
 import shutil
 from pathlib import Path
 
-from include.settings import REPO_ROOT, Settings
+from include.settings import REPO_ROOT, SHORT_LIVED_JVM_OPTIONS, Settings
 
 FLINK_VENV = REPO_ROOT / ".venv-flink"
 HYBRID_JOB = REPO_ROOT / "flink_jobs" / "compliance_hybrid.py"
@@ -42,6 +42,8 @@ def hybrid_command(ticket_args: list[str], s: Settings) -> tuple[list[str], dict
     log_dir = s.state_dir / "logs" / "flink"
     log_dir.mkdir(parents=True, exist_ok=True)
     env["FLINK_LOG_DIR"] = str(log_dir)
+    # PyFlink adds JVM_ARGS to its gateway JVM's default options (FLINK_ENV_JAVA_OPTS would replace them).
+    env.setdefault("JVM_ARGS", SHORT_LIVED_JVM_OPTIONS)
     java_home = env.get("JAVA_HOME") or _java_home()
     if java_home:
         env["JAVA_HOME"] = java_home

@@ -30,7 +30,7 @@ from airflow.sdk import (
     task_group,
 )
 
-from include.settings import REPO_ROOT, settings
+from include.settings import REPO_ROOT, SPARK_SUBMIT_CONF, settings
 
 log = logging.getLogger("sdp.ingest")
 
@@ -334,7 +334,7 @@ def _spark_submit(application_args, routed_to):
         conn_id="spark_default",
         application_args=application_args,
         name="sdp-compliance-batch",
-        conf={"spark.ui.showConsoleProgress": "false"},
+        conf=SPARK_SUBMIT_CONF,
         driver_memory=settings().spark_driver_memory,
         # The job stops when this task's process dies (a killed worker), not racing the retry.
         env_vars={EXIT_WITH_LAUNCHER_ENV: "1"},

@@ -22,7 +22,7 @@ from compliance.vault import MasterKey, WrappedKey, decrypt_value
 from include.db.files import register_file, set_file_status, sha256_of, start_job
 from include.hybrid import hybrid_command
 from include.ingest import engine_arguments
-from include.settings import REPO_ROOT, Settings
+from include.settings import REPO_ROOT, Settings, spark_conf_args
 from include.stack.context import StackContext
 from include.staging import RECORDS, ROW_COLUMN, VAULT, VIOLATIONS, StagedManifest
 from include.ticket import FileTicket
@@ -65,7 +65,7 @@ KEYS = {"SDP_TOKEN_KEY": TOKEN_KEY, "SDP_TOKEN_KEY_ID": "k1"}
 def run_batch(settings: Settings, ticket: FileTicket, extra_env: dict[str, str] | None = None) -> None:
     env = {**os.environ, **StackContext(settings).pipeline_env(), **KEYS, **(extra_env or {}),
            "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}  # fmt: skip
-    command = [str(VENV_BIN / "spark-submit"), "--master", "local[2]", "--conf", "spark.ui.enabled=false",
+    command = [str(VENV_BIN / "spark-submit"), "--master", "local[2]", *spark_conf_args(),
                str(REPO_ROOT / "spark_jobs" / "compliance_batch.py"), *engine_arguments(ticket)]  # fmt: skip
     _run(command, env)
 

@@ -23,6 +23,7 @@ from compliance.generator import write_dataset
 from compliance.io import FileReader
 from compliance.policy import load_policy
 from compliance.scan import scan_file
+from include.settings import spark_conf_args
 from include.staging import MANIFEST, QUARANTINE, RECORDS, ROW_COLUMN, StagedManifest
 from include.validation import validate_staged
 from spark_jobs.compliance_batch import FAIL_FIRST_ATTEMPT_ENV
@@ -59,8 +60,7 @@ def submit(
         str(VENV_BIN / "spark-submit"),
         "--master",
         master,
-        "--conf",
-        "spark.ui.enabled=false",
+        *spark_conf_args(),
         str(JOB),
         "--input",
         str(input_path),
