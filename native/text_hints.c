@@ -177,28 +177,31 @@ typedef struct {
 } Keyword;
 
 /* Keywords bucketed by a hash of their first two bytes (lower-cased): a word start looks at its
- * bucket only, ~1 keyword instead of the ~20 that share a first letter (street suffixes). */
+ * bucket only, ~1 keyword instead of the ~20 that share a first letter (street suffixes). Keywords
+ * of exact case sit in buckets of their bytes as they are: the ~3,000 given-name starts ("Re",
+ * "Pa") are then not compared at every lower-case word ("refill", "patient"). */
 #define BUCKETS 1024
 typedef struct {
     Keyword *keywords;
-    Py_ssize_t start[BUCKETS + 1];
+    Py_ssize_t start[2 * BUCKETS + 1]; /* folded buckets, then exact-case ones */
 } Keywords;
 
-static inline unsigned bucket_of(unsigned char first, unsigned char second) {
+static inline unsigned bucket_of(unsigned char first, unsigned char second, int exact) {
+    if (exact) return BUCKETS + (((unsigned)first * 37u + second) & (BUCKETS - 1));
     return ((unsigned)lower(first) * 37u + lower(second)) & (BUCKETS - 1);
 }
 
 /* The buckets keyword w[0:size] goes in, written to `keys`; their number. A one-byte keyword
  * goes in the bucket of every second byte (0 stands for the end of the text). */
-static int keyword_buckets(const unsigned char *w, Py_ssize_t size, unsigned *keys) {
+static int keyword_buckets(const unsigned char *w, Py_ssize_t size, int exact, unsigned *keys) {
     if (size >= 2) {
-        keys[0] = bucket_of(w[0], w[1]);
+        keys[0] = bucket_of(w[0], w[1], exact);
         return 1;
     }
-    unsigned char seen[BUCKETS] = {0};
+    unsigned char seen[2 * BUCKETS] = {0};
     int count = 0;
     for (int second = 0; second < 256; second++) {
-        unsigned key = bucket_of(w[0], (unsigned char)second);
+        unsigned key = bucket_of(w[0], (unsigned char)second, exact);
         if (!seen[key]) {
             seen[key] = 1;
             keys[count++] = key;
@@ -218,7 +221,10 @@ static int keyword_at(const Keyword *k, const unsigned char *s, Py_ssize_t i, Py
     return 1;
 }
 
-static void keyword_hits(const Keywords *table, const unsigned char *s, Py_ssize_t n, unsigned char *row) {
+/* Types of the keywords starting a word of s[0:n] turned on in `row`, where `allowed` (their
+ * required shapes are there). */
+static void keyword_hits(const Keywords *table, const unsigned char *s, Py_ssize_t n, unsigned char *row,
+                         const unsigned char *allowed) {
     Py_ssize_t i = 0;
     while (i < n) {
         if (!is_word(s[i])) { /* every keyword starts with a word character, at a word start (\b) */
@@ -227,13 +233,41 @@ static void keyword_hits(const Keywords *table, const unsigned char *s, Py_ssize
         }
         Py_ssize_t word = 1; /* length of the word starting here */
         while (i + word < n && is_word(s[i + word])) word++;
-        unsigned key = bucket_of(s[i], i + 1 < n ? s[i + 1] : 0);
-        for (Py_ssize_t k = table->start[key]; k < table->start[key + 1]; k++) {
-            const Keyword *keyword = &table->keywords[k];
-            if (!row[keyword->type] && keyword_at(keyword, s, i, n, word)) row[keyword->type] = 1;
+        unsigned char second = i + 1 < n ? s[i + 1] : 0;
+        for (int exact = 0; exact < 2; exact++) {
+            unsigned key = bucket_of(s[i], second, exact);
+            for (Py_ssize_t k = table->start[key]; k < table->start[key + 1]; k++) {
+                const Keyword *keyword = &table->keywords[k];
+                if (!row[keyword->type] && allowed[keyword->type] && keyword_at(keyword, s, i, n, word))
+                    row[keyword->type] = 1;
+            }
         }
         i += word;
     }
+}
+
+/* Rows of the shape sets met so far (a column has a handful): `on`, the types a shape turns on,
+ * and `allowed`, those whose required shapes are there, per slot; tags[slot] is its shape set
+ * (never 0: SHAPE_ALWAYS is in every set). Two passes over the types per text were most of the
+ * time on short texts (numbers, dates). */
+#define SHAPE_SLOTS 64
+typedef struct {
+    uint32_t tags[SHAPE_SLOTS];
+    unsigned char *on, *allowed;
+} ShapeRows;
+
+static Py_ssize_t shape_slot(ShapeRows *cache, uint32_t shapes, const uint32_t *shape_of_type,
+                             const uint32_t *required, Py_ssize_t types) {
+    Py_ssize_t slot = (Py_ssize_t)((shapes ^ (shapes >> 6)) & (SHAPE_SLOTS - 1));
+    if (cache->tags[slot] != shapes) {
+        for (Py_ssize_t t = 0; t < types; t++) {
+            unsigned char allowed = (shapes & required[t]) == required[t];
+            cache->allowed[slot * types + t] = allowed;
+            cache->on[slot * types + t] = allowed && (shapes & shape_of_type[t]) != 0;
+        }
+        cache->tags[slot] = shapes;
+    }
+    return slot;
 }
 
 static PyObject *hint_matrix(Py_buffer *data, Py_buffer *offsets, Py_buffer *type_shapes,
@@ -263,7 +297,7 @@ static PyObject *hint_matrix(Py_buffer *data, Py_buffer *offsets, Py_buffer *typ
     const unsigned char *text = (const unsigned char *)words->buf;
     Keywords table;
     /* Counting sort of the keywords by bucket. */
-    Py_ssize_t per_bucket[BUCKETS + 1] = {0}, fill[BUCKETS];
+    Py_ssize_t per_bucket[2 * BUCKETS + 1] = {0}, fill[2 * BUCKETS];
     unsigned keys[256];
     for (Py_ssize_t k = 0; k < word_count; k++) {
         Py_ssize_t size = (Py_ssize_t)(word_bounds[k + 1] - word_bounds[k]);
@@ -271,17 +305,24 @@ static PyObject *hint_matrix(Py_buffer *data, Py_buffer *offsets, Py_buffer *typ
             PyErr_SetString(PyExc_ValueError, "keywords must be non-empty and name a type in range");
             return NULL;
         }
-        int in = keyword_buckets(text + word_bounds[k], size, keys);
+        int in = keyword_buckets(text + word_bounds[k], size, flags[k] & FLAG_EXACT_CASE, keys);
         for (int b = 0; b < in; b++) per_bucket[keys[b] + 1]++;
     }
     table.start[0] = 0;
-    for (int b = 1; b <= BUCKETS; b++) table.start[b] = table.start[b - 1] + per_bucket[b];
-    table.keywords = PyMem_Malloc((size_t)(table.start[BUCKETS] ? table.start[BUCKETS] : 1) * sizeof(Keyword));
-    if (table.keywords == NULL) return PyErr_NoMemory();
+    for (int b = 1; b <= 2 * BUCKETS; b++) table.start[b] = table.start[b - 1] + per_bucket[b];
+    Py_ssize_t slots = table.start[2 * BUCKETS] ? table.start[2 * BUCKETS] : 1;
+    table.keywords = PyMem_Malloc((size_t)slots * sizeof(Keyword));
+    ShapeRows cache = {{0}, PyMem_Malloc((size_t)(2 * SHAPE_SLOTS * types)), NULL};
+    if (table.keywords == NULL || cache.on == NULL) {
+        PyMem_Free(table.keywords);
+        PyMem_Free(cache.on);
+        return PyErr_NoMemory();
+    }
+    cache.allowed = cache.on + SHAPE_SLOTS * types;
     memcpy(fill, table.start, sizeof fill);
     for (Py_ssize_t k = 0; k < word_count; k++) {
         Py_ssize_t size = (Py_ssize_t)(word_bounds[k + 1] - word_bounds[k]);
-        int in = keyword_buckets(text + word_bounds[k], size, keys);
+        int in = keyword_buckets(text + word_bounds[k], size, flags[k] & FLAG_EXACT_CASE, keys);
         for (int b = 0; b < in; b++) {
             Keyword *slot = &table.keywords[fill[keys[b]]++];
             slot->text = text + word_bounds[k];
@@ -293,6 +334,7 @@ static PyObject *hint_matrix(Py_buffer *data, Py_buffer *offsets, Py_buffer *typ
     PyObject *result = PyBytes_FromStringAndSize(NULL, count * types);
     if (result == NULL) {
         PyMem_Free(table.keywords);
+        PyMem_Free(cache.on);
         return NULL;
     }
     unsigned char *out = (unsigned char *)PyBytes_AsString(result);
@@ -308,13 +350,13 @@ static PyObject *hint_matrix(Py_buffer *data, Py_buffer *offsets, Py_buffer *typ
             memset(row, 1, (size_t)types);
             continue;
         }
-        for (Py_ssize_t t = 0; t < types; t++) row[t] = (shapes & shape_of_type[t]) != 0;
-        keyword_hits(&table, s, n, row);
-        for (Py_ssize_t t = 0; t < types; t++)
-            if ((shapes & required[t]) != required[t]) row[t] = 0;
+        Py_ssize_t slot = shape_slot(&cache, shapes, shape_of_type, required, types);
+        memcpy(row, cache.on + slot * types, (size_t)types);
+        keyword_hits(&table, s, n, row, cache.allowed + slot * types);
     }
     Py_END_ALLOW_THREADS
     PyMem_Free(table.keywords);
+    PyMem_Free(cache.on);
     return result;
 }
 
