@@ -34,6 +34,8 @@ class ListedWords:
         found = list(_BOUNDED_LIST.finditer(pattern))
         if len(found) != 1:
             raise ValueError("words_before_space needs exactly one long word list after \\b in the pattern")
+        if re.search(r"\(\?[a-zA-Z-]*i", pattern[: found[0].start()]):
+            raise ValueError("words_before_space needs a list that is matched case-sensitively")
         words = found[0].group(1).split("|")
         self._values = pa.array(words, pa.string())
         # Letters as RE2 reads them (\pL), the runs held() cuts the tokens into.

@@ -651,3 +651,19 @@ def test_word_list_cut_to_the_words_of_the_texts_matches_as_the_whole_list() -> 
                 assert pc.extract_regex(array, cut).equals(pc.extract_regex(array, whole))
                 assert pc.find_substring_regex(array, cut).equals(pc.find_substring_regex(array, whole))
         assert text_type.count(values).any()
+
+
+def test_a_word_list_is_cut_down_only_where_that_keeps_its_matches() -> None:
+    """A list that is case-insensitive, holds other than letters or has no \\b before it could
+    match where no token ends in one of its words: the scanner refuses to cut it down."""
+    from compliance.detection.listed_words import ListedWords
+
+    words = "|".join(f"W{chr(97 + i % 26) * (1 + i // 26)}" for i in range(70))
+    assert "Wa" in ListedWords(rf"\b(?P<v>(?:{words})) [A-Z]\w+").pattern_for(pa.array(["x Wa Lee"]))
+    for pattern in (
+        rf"(?i:\b(?P<v>(?:{words})) [A-Z]\w+)",
+        rf"\b(?P<v>(?:{words}|W-1)) [A-Z]\w+",
+        rf"(?P<v>(?:{words})) [A-Z]\w+",
+    ):
+        with pytest.raises(ValueError, match="words_before_space"):
+            ListedWords(pattern)
