@@ -8,8 +8,8 @@
  * (RE2 case folding and classes reach beyond ASCII there), so results equal a scan without hints.
  * Texts arrive as an Arrow string array's data buffer plus n + 1 int64 offsets (buffer protocol
  * only: no numpy/pyarrow C API, so one .so serves every venv). The GIL is released.
- * Two more helpers of the scanner's scrubbing live here: only_occurrence (where a row's single
- * match starts, without an RE2 pass) and splice (the scrubbed texts rebuilt piece by piece).
+ * Two more helpers of the scanner's scrubbing are in this module too (text_spans.h): only_occurrence
+ * (where a row's single match starts, without an RE2 pass) and splice (scrubbed texts rebuilt).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "arrow_offsets.h"
+#include "text_spans.h"
 
 /* Shapes, one bit each; the Python side (compliance/detection/hints.py) names them in this order. */
 enum {
@@ -177,28 +178,31 @@ typedef struct {
 } Keyword;
 
 /* Keywords bucketed by a hash of their first two bytes (lower-cased): a word start looks at its
- * bucket only, ~1 keyword instead of the ~20 that share a first letter (street suffixes). */
+ * bucket only, ~1 keyword instead of the ~20 that share a first letter (street suffixes). Keywords
+ * of exact case sit in buckets of their bytes as they are: the ~3,000 given-name starts ("Re",
+ * "Pa") are then not compared at every lower-case word ("refill", "patient"). */
 #define BUCKETS 1024
 typedef struct {
     Keyword *keywords;
-    Py_ssize_t start[BUCKETS + 1];
+    Py_ssize_t start[2 * BUCKETS + 1]; /* folded buckets, then exact-case ones */
 } Keywords;
 
-static inline unsigned bucket_of(unsigned char first, unsigned char second) {
+static inline unsigned bucket_of(unsigned char first, unsigned char second, int exact) {
+    if (exact) return BUCKETS + (((unsigned)first * 37u + second) & (BUCKETS - 1));
     return ((unsigned)lower(first) * 37u + lower(second)) & (BUCKETS - 1);
 }
 
 /* The buckets keyword w[0:size] goes in, written to `keys`; their number. A one-byte keyword
  * goes in the bucket of every second byte (0 stands for the end of the text). */
-static int keyword_buckets(const unsigned char *w, Py_ssize_t size, unsigned *keys) {
+static int keyword_buckets(const unsigned char *w, Py_ssize_t size, int exact, unsigned *keys) {
     if (size >= 2) {
-        keys[0] = bucket_of(w[0], w[1]);
+        keys[0] = bucket_of(w[0], w[1], exact);
         return 1;
     }
-    unsigned char seen[BUCKETS] = {0};
+    unsigned char seen[2 * BUCKETS] = {0};
     int count = 0;
     for (int second = 0; second < 256; second++) {
-        unsigned key = bucket_of(w[0], (unsigned char)second);
+        unsigned key = bucket_of(w[0], (unsigned char)second, exact);
         if (!seen[key]) {
             seen[key] = 1;
             keys[count++] = key;
@@ -218,7 +222,10 @@ static int keyword_at(const Keyword *k, const unsigned char *s, Py_ssize_t i, Py
     return 1;
 }
 
-static void keyword_hits(const Keywords *table, const unsigned char *s, Py_ssize_t n, unsigned char *row) {
+/* Types of the keywords starting a word of s[0:n] turned on in `row`, where `allowed` (their
+ * required shapes are there). */
+static void keyword_hits(const Keywords *table, const unsigned char *s, Py_ssize_t n, unsigned char *row,
+                         const unsigned char *allowed) {
     Py_ssize_t i = 0;
     while (i < n) {
         if (!is_word(s[i])) { /* every keyword starts with a word character, at a word start (\b) */
@@ -227,13 +234,41 @@ static void keyword_hits(const Keywords *table, const unsigned char *s, Py_ssize
         }
         Py_ssize_t word = 1; /* length of the word starting here */
         while (i + word < n && is_word(s[i + word])) word++;
-        unsigned key = bucket_of(s[i], i + 1 < n ? s[i + 1] : 0);
-        for (Py_ssize_t k = table->start[key]; k < table->start[key + 1]; k++) {
-            const Keyword *keyword = &table->keywords[k];
-            if (!row[keyword->type] && keyword_at(keyword, s, i, n, word)) row[keyword->type] = 1;
+        unsigned char second = i + 1 < n ? s[i + 1] : 0;
+        for (int exact = 0; exact < 2; exact++) {
+            unsigned key = bucket_of(s[i], second, exact);
+            for (Py_ssize_t k = table->start[key]; k < table->start[key + 1]; k++) {
+                const Keyword *keyword = &table->keywords[k];
+                if (!row[keyword->type] && allowed[keyword->type] && keyword_at(keyword, s, i, n, word))
+                    row[keyword->type] = 1;
+            }
         }
         i += word;
     }
+}
+
+/* Rows of the shape sets met so far (a column has a handful): `on`, the types a shape turns on,
+ * and `allowed`, those whose required shapes are there, per slot; tags[slot] is its shape set
+ * (never 0: SHAPE_ALWAYS is in every set). Two passes over the types per text were most of the
+ * time on short texts (numbers, dates). */
+#define SHAPE_SLOTS 64
+typedef struct {
+    uint32_t tags[SHAPE_SLOTS];
+    unsigned char *on, *allowed;
+} ShapeRows;
+
+static Py_ssize_t shape_slot(ShapeRows *cache, uint32_t shapes, const uint32_t *shape_of_type,
+                             const uint32_t *required, Py_ssize_t types) {
+    Py_ssize_t slot = (Py_ssize_t)((shapes ^ (shapes >> 6)) & (SHAPE_SLOTS - 1));
+    if (cache->tags[slot] != shapes) {
+        for (Py_ssize_t t = 0; t < types; t++) {
+            unsigned char allowed = (shapes & required[t]) == required[t];
+            cache->allowed[slot * types + t] = allowed;
+            cache->on[slot * types + t] = allowed && (shapes & shape_of_type[t]) != 0;
+        }
+        cache->tags[slot] = shapes;
+    }
+    return slot;
 }
 
 static PyObject *hint_matrix(Py_buffer *data, Py_buffer *offsets, Py_buffer *type_shapes,
@@ -263,7 +298,7 @@ static PyObject *hint_matrix(Py_buffer *data, Py_buffer *offsets, Py_buffer *typ
     const unsigned char *text = (const unsigned char *)words->buf;
     Keywords table;
     /* Counting sort of the keywords by bucket. */
-    Py_ssize_t per_bucket[BUCKETS + 1] = {0}, fill[BUCKETS];
+    Py_ssize_t per_bucket[2 * BUCKETS + 1] = {0}, fill[2 * BUCKETS];
     unsigned keys[256];
     for (Py_ssize_t k = 0; k < word_count; k++) {
         Py_ssize_t size = (Py_ssize_t)(word_bounds[k + 1] - word_bounds[k]);
@@ -271,17 +306,24 @@ static PyObject *hint_matrix(Py_buffer *data, Py_buffer *offsets, Py_buffer *typ
             PyErr_SetString(PyExc_ValueError, "keywords must be non-empty and name a type in range");
             return NULL;
         }
-        int in = keyword_buckets(text + word_bounds[k], size, keys);
+        int in = keyword_buckets(text + word_bounds[k], size, flags[k] & FLAG_EXACT_CASE, keys);
         for (int b = 0; b < in; b++) per_bucket[keys[b] + 1]++;
     }
     table.start[0] = 0;
-    for (int b = 1; b <= BUCKETS; b++) table.start[b] = table.start[b - 1] + per_bucket[b];
-    table.keywords = PyMem_Malloc((size_t)(table.start[BUCKETS] ? table.start[BUCKETS] : 1) * sizeof(Keyword));
-    if (table.keywords == NULL) return PyErr_NoMemory();
+    for (int b = 1; b <= 2 * BUCKETS; b++) table.start[b] = table.start[b - 1] + per_bucket[b];
+    Py_ssize_t slots = table.start[2 * BUCKETS] ? table.start[2 * BUCKETS] : 1;
+    table.keywords = PyMem_Malloc((size_t)slots * sizeof(Keyword));
+    ShapeRows cache = {{0}, PyMem_Malloc((size_t)(2 * SHAPE_SLOTS * types)), NULL};
+    if (table.keywords == NULL || cache.on == NULL) {
+        PyMem_Free(table.keywords);
+        PyMem_Free(cache.on);
+        return PyErr_NoMemory();
+    }
+    cache.allowed = cache.on + SHAPE_SLOTS * types;
     memcpy(fill, table.start, sizeof fill);
     for (Py_ssize_t k = 0; k < word_count; k++) {
         Py_ssize_t size = (Py_ssize_t)(word_bounds[k + 1] - word_bounds[k]);
-        int in = keyword_buckets(text + word_bounds[k], size, keys);
+        int in = keyword_buckets(text + word_bounds[k], size, flags[k] & FLAG_EXACT_CASE, keys);
         for (int b = 0; b < in; b++) {
             Keyword *slot = &table.keywords[fill[keys[b]]++];
             slot->text = text + word_bounds[k];
@@ -293,6 +335,7 @@ static PyObject *hint_matrix(Py_buffer *data, Py_buffer *offsets, Py_buffer *typ
     PyObject *result = PyBytes_FromStringAndSize(NULL, count * types);
     if (result == NULL) {
         PyMem_Free(table.keywords);
+        PyMem_Free(cache.on);
         return NULL;
     }
     unsigned char *out = (unsigned char *)PyBytes_AsString(result);
@@ -308,13 +351,13 @@ static PyObject *hint_matrix(Py_buffer *data, Py_buffer *offsets, Py_buffer *typ
             memset(row, 1, (size_t)types);
             continue;
         }
-        for (Py_ssize_t t = 0; t < types; t++) row[t] = (shapes & shape_of_type[t]) != 0;
-        keyword_hits(&table, s, n, row);
-        for (Py_ssize_t t = 0; t < types; t++)
-            if ((shapes & required[t]) != required[t]) row[t] = 0;
+        Py_ssize_t slot = shape_slot(&cache, shapes, shape_of_type, required, types);
+        memcpy(row, cache.on + slot * types, (size_t)types);
+        keyword_hits(&table, s, n, row, cache.allowed + slot * types);
     }
     Py_END_ALLOW_THREADS
     PyMem_Free(table.keywords);
+    PyMem_Free(cache.on);
     return result;
 }
 
@@ -346,167 +389,6 @@ static PyObject *candidates(PyObject *Py_UNUSED(self), PyObject *args) {
     PyBuffer_Release(&word_flags);
     return result;
 }
-
-/* Texts with spans replaced: compliance.detection._text_hints.splice (see splice_doc). Two passes
- * over the spans (sizes and checks, then one memcpy per piece) instead of numpy's per-byte index
- * arrays; the scrubbed notes of a batch are rebuilt in ~1 ms. */
-static int64_t *int64_view(Py_buffer *buffer, Py_ssize_t count, const char *name) {
-    if (buffer->len != count * (Py_ssize_t)sizeof(int64_t)) {
-        PyErr_Format(PyExc_ValueError, "%s must hold one int64 per span", name);
-        return NULL;
-    }
-    return (int64_t *)buffer->buf;
-}
-
-static PyObject *spliced(Py_buffer *data, Py_buffer *offsets, Py_buffer *rows, Py_buffer *starts,
-                         Py_buffer *ends, Py_buffer *replacements, Py_buffer *replacement_offsets) {
-    Py_ssize_t count, spans;
-    if (check_offsets(offsets, data->len, &count) < 0) return NULL;
-    if (check_offsets(replacement_offsets, replacements->len, &spans) < 0) return NULL;
-    const int64_t *row = int64_view(rows, spans, "rows");
-    const int64_t *start = int64_view(starts, spans, "starts");
-    const int64_t *end = int64_view(ends, spans, "ends");
-    if (row == NULL || start == NULL || end == NULL) return NULL;
-    const int64_t *bounds = (const int64_t *)offsets->buf;
-    const int64_t *replacement_bounds = (const int64_t *)replacement_offsets->buf;
-    /* Pass 1: check the spans, count the changed texts and the output bytes. */
-    Py_ssize_t changed = 0;
-    int64_t total = 0;
-    for (Py_ssize_t k = 0; k < spans; k++) {
-        int new_row = k == 0 || row[k] != row[k - 1];
-        int64_t length = row[k] >= 0 && row[k] < count ? bounds[row[k] + 1] - bounds[row[k]] : -1;
-        int unsorted = k > 0 && (row[k] < row[k - 1] || (!new_row && start[k] < end[k - 1]));
-        if (unsorted || length < 0 || start[k] < 0 || start[k] > end[k] || end[k] > length) {
-            PyErr_SetString(PyExc_ValueError,
-                            "spans must be sorted by (row, start), disjoint and within their text");
-            return NULL;
-        }
-        if (new_row) {
-            changed++;
-            total += length;
-        }
-        total += (replacement_bounds[k + 1] - replacement_bounds[k]) - (end[k] - start[k]);
-    }
-    if (total > INT32_MAX) {
-        PyErr_SetString(PyExc_OverflowError, "scrubbed text of one batch exceeds 2 GiB; use smaller batches");
-        return NULL;
-    }
-    PyObject *text = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)total);
-    PyObject *value_offsets = PyBytes_FromStringAndSize(NULL, (changed + 1) * (Py_ssize_t)sizeof(int32_t));
-    if (text == NULL || value_offsets == NULL) {
-        Py_XDECREF(text);
-        Py_XDECREF(value_offsets);
-        return NULL;
-    }
-    unsigned char *out = (unsigned char *)PyBytes_AsString(text);
-    int32_t *out_offsets = (int32_t *)PyBytes_AsString(value_offsets);
-    const unsigned char *source = (const unsigned char *)data->buf;
-    const unsigned char *replacement = (const unsigned char *)replacements->buf;
-    /* Pass 2: per changed text, the text before each span, its replacement, then the tail. */
-    Py_BEGIN_ALLOW_THREADS
-    int64_t at = 0, cursor = 0;
-    Py_ssize_t value = 0;
-    for (Py_ssize_t k = 0; k < spans; k++) {
-        const unsigned char *base = source + bounds[row[k]];
-        if (k == 0 || row[k] != row[k - 1]) {
-            out_offsets[value++] = (int32_t)at;
-            cursor = 0;
-        }
-        memcpy(out + at, base + cursor, (size_t)(start[k] - cursor));
-        at += start[k] - cursor;
-        int64_t size = replacement_bounds[k + 1] - replacement_bounds[k];
-        memcpy(out + at, replacement + replacement_bounds[k], (size_t)size);
-        at += size;
-        cursor = end[k];
-        if (k + 1 == spans || row[k + 1] != row[k]) {
-            int64_t tail = bounds[row[k] + 1] - bounds[row[k]] - cursor;
-            memcpy(out + at, base + cursor, (size_t)tail);
-            at += tail;
-        }
-    }
-    out_offsets[value] = (int32_t)at;
-    Py_END_ALLOW_THREADS
-    return Py_BuildValue("(NN)", text, value_offsets);
-}
-
-PyDoc_STRVAR(splice_doc,
-             "splice(data, offsets, rows, starts, ends, replacements, replacement_offsets)\n"
-             "    -> (bytes, int32 offsets as bytes)\n\n"
-             "The texts data[offsets[r]:offsets[r+1]] of the distinct rows r in `rows`, in order, each with\n"
-             "its spans [starts[k], ends[k]) (bytes within the text) replaced by replacement k =\n"
-             "replacements[replacement_offsets[k]:replacement_offsets[k+1]]: the joined text and its\n"
-             "m + 1 offsets. Spans are sorted by (row, start) and disjoint; offsets, rows, starts, ends\n"
-             "and replacement_offsets are native int64.");
-
-static PyObject *splice(PyObject *Py_UNUSED(self), PyObject *args) {
-    Py_buffer data, offsets, rows, starts, ends, replacements, replacement_offsets;
-    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*", &data, &offsets, &rows, &starts, &ends, &replacements,
-                          &replacement_offsets))
-        return NULL;
-    PyObject *result = spliced(&data, &offsets, &rows, &starts, &ends, &replacements, &replacement_offsets);
-    PyBuffer_Release(&data);
-    PyBuffer_Release(&offsets);
-    PyBuffer_Release(&rows);
-    PyBuffer_Release(&starts);
-    PyBuffer_Release(&ends);
-    PyBuffer_Release(&replacements);
-    PyBuffer_Release(&replacement_offsets);
-    return result;
-}
-
-/* Where needle i occurs in text i: compliance.detection._text_hints.only_occurrence (see its doc).
- * The scanner knows the text of a row's single match (extract_regex) and needs where it starts:
- * when that text occurs once in the row, its position is the answer, without an RE2 pass. */
-static int64_t only_at(const unsigned char *text, int64_t n, const unsigned char *needle, int64_t size) {
-    if (size == 0 || size > n) return -1;
-    int64_t found = -1;
-    for (int64_t i = 0; i + size <= n; i++) {
-        const unsigned char *hit = memchr(text + i, needle[0], (size_t)(n - size - i + 1));
-        if (hit == NULL) break;
-        i = hit - text;
-        if (memcmp(hit, needle, (size_t)size) == 0) {
-            if (found >= 0) return -1; /* twice (overlaps count) */
-            found = i;
-        }
-    }
-    return found;
-}
-
-static PyObject *only_occurrence(PyObject *Py_UNUSED(self), PyObject *args) {
-    Py_buffer data, offsets, needles, needle_offsets;
-    if (!PyArg_ParseTuple(args, "y*y*y*y*", &data, &offsets, &needles, &needle_offsets)) return NULL;
-    PyObject *result = NULL;
-    Py_ssize_t count, needle_count;
-    if (check_offsets(&offsets, data.len, &count) < 0 ||
-        check_offsets(&needle_offsets, needles.len, &needle_count) < 0)
-        goto done;
-    if (needle_count != count) {
-        PyErr_SetString(PyExc_ValueError, "one needle per text");
-        goto done;
-    }
-    result = PyBytes_FromStringAndSize(NULL, count * (Py_ssize_t)sizeof(int64_t));
-    if (result == NULL) goto done;
-    int64_t *out = (int64_t *)PyBytes_AsString(result);
-    const int64_t *bounds = (const int64_t *)offsets.buf, *needle_bounds = (const int64_t *)needle_offsets.buf;
-    const unsigned char *text = (const unsigned char *)data.buf, *needle = (const unsigned char *)needles.buf;
-    Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t i = 0; i < count; i++)
-        out[i] = only_at(text + bounds[i], bounds[i + 1] - bounds[i], needle + needle_bounds[i],
-                         needle_bounds[i + 1] - needle_bounds[i]);
-    Py_END_ALLOW_THREADS
-done:
-    PyBuffer_Release(&data);
-    PyBuffer_Release(&offsets);
-    PyBuffer_Release(&needles);
-    PyBuffer_Release(&needle_offsets);
-    return result;
-}
-
-PyDoc_STRVAR(only_occurrence_doc,
-             "only_occurrence(data, offsets, needles, needle_offsets) -> bytes\n\n"
-             "n native int64: the byte position of needle i = needles[needle_offsets[i]:needle_offsets[i+1]]\n"
-             "in text i = data[offsets[i]:offsets[i+1]] when it occurs there exactly once (overlapping\n"
-             "occurrences count), else -1 (also for an empty needle). Offsets: native int64, n + 1.");
 
 static PyMethodDef methods[] = {
     {"candidates", candidates, METH_VARARGS, candidates_doc},

@@ -143,13 +143,12 @@ class TextScanner:
     def _group_by_hints(self, prefiltered: _Prefiltered, hinted: np.ndarray) -> None:
         """Fill `prefiltered.groups` from the C hints (`hinted`: candidates x types): a group per
         type, the candidates its hint holds for; its RE2 passes see only those."""
-        # One row per type, so each type's candidates are read from contiguous memory (a column of
-        # the candidates x types matrix is a strided copy through all of it).
+        # Only the columns of the types hinted somewhere are read (strided): a transposed copy of the
+        # whole matrix cost ~15 ms a batch on a number column, where 2-3 of ~120 types are hinted.
         # Their values are not gathered: most types match none of their candidates, and their RE2
         # pass reads the subset with the other rows masked out (no copy).
-        by_type = np.ascontiguousarray(hinted.T)
-        for index in np.flatnonzero(by_type.any(axis=1)).tolist():
-            where = np.flatnonzero(by_type[index])
+        for index in np.flatnonzero(hinted.any(axis=0)).tolist():
+            where = np.flatnonzero(hinted[:, index])
             prefiltered.groups.append((where, None, [self.types[index]]))
 
     def _candidates(self, values: pa.Array) -> np.ndarray:

@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 
 from compliance.buffers import string_buffers
 from compliance.detection.arrays import to_mask
+from compliance.detection.listed_words import ListedWords
 from compliance.detection.recognizers import Recognizer, TextPattern
 
 try:  # C match starts and text rebuilding (native/text_hints.c); without it RE2 and numpy do them
@@ -81,6 +82,15 @@ class TextType:
         vectorised = _value_ends_match(self.pattern)
         self.whole = f"(?P<{_WHOLE}>{self.pattern})" if vectorised else None
         self.prefixed = f"^(?P<{_BEFORE}>(?s:.)*?)(?P<{_WHOLE}>{self.pattern})" if vectorised else None
+        # A long word list RE2 gets cut down to the words of the texts at hand (listed_words.py).
+        self._listed = _listed_words(self.pattern) if pattern.words_before_space else None
+
+    def _re2(self, texts: pa.Array, form: str) -> str:
+        """The "pattern", "whole" or "prefixed" form of the pattern for an RE2 pass over `texts`."""
+        if self._listed is None:
+            return getattr(self, form)
+        before, _, after = getattr(self, form).partition(self.pattern)
+        return before + self._listed.pattern_for(texts) + after
 
     @property
     def python(self) -> re.Pattern[str]:
@@ -118,7 +128,7 @@ class TextType:
 
     def _count(self, texts: pa.Array) -> np.ndarray:
         return (
-            pc.fill_null(pc.count_substring_regex(texts, self.pattern), 0)
+            pc.fill_null(pc.count_substring_regex(texts, self._re2(texts, "pattern")), 0)
             .to_numpy(zero_copy_only=False)
             .astype(np.int64, copy=False)
         )
@@ -126,7 +136,7 @@ class TextType:
     def first_matches(self, texts: pa.Array) -> pa.StructArray:
         """The first match in each text (null where none): a field per group, and `whole` when the
         spans of single matches are vectorised, so `spans` can reuse it."""
-        return pc.extract_regex(texts, self.whole or self.pattern)
+        return pc.extract_regex(texts, self._re2(texts, "whole" if self.whole else "pattern"))
 
     def spans(
         self,
@@ -175,14 +185,14 @@ class TextType:
         single = rows_of(texts, rows)
         found, valid = known if known is not None else (None, None)
         if ascii_only:
-            found = found if found is not None else pc.extract_regex(single, self.whole)
+            found = found if found is not None else pc.extract_regex(single, self._re2(single, "whole"))
             start = self._match_starts(single, found.field(_WHOLE))
         elif found is not None and _native is not None:
             # The match find() extracted: where its text occurs once, that is where it starts (a C
             # byte search); elsewhere the prefix group says (an RE2 pass over those texts only).
             start = self._match_starts(single, found.field(_WHOLE), ascii_only=False)
         else:
-            found = pc.extract_regex(single, self.prefixed)
+            found = pc.extract_regex(single, self._re2(single, "prefixed"))
             start = _byte_lengths(found.field(_BEFORE))
         end = start.astype(np.int64) + _byte_lengths(found.field(_WHOLE))
         size = _byte_lengths(found.field("v"))
@@ -199,7 +209,8 @@ class TextType:
         that text occurs only once, its position (C, no RE2 pass); elsewhere find_substring_regex
         (ASCII texts) or the length of the prefix group (others: see __init__)."""
         if _native is None:
-            return pc.find_substring_regex(single, self.pattern).to_numpy(zero_copy_only=False)
+            starts = pc.find_substring_regex(single, self._re2(single, "pattern"))
+            return starts.to_numpy(zero_copy_only=False)
         offsets, data = _buffers(single)
         whole_offsets, whole_data = _buffers(whole)
         start = np.frombuffer(_native.only_occurrence(data, offsets, whole_data, whole_offsets), np.int64)
@@ -208,9 +219,9 @@ class TextType:
             start = start.copy()
             texts = rows_of(single, unsure)
             start[unsure] = (
-                pc.find_substring_regex(texts, self.pattern).to_numpy(zero_copy_only=False)
+                pc.find_substring_regex(texts, self._re2(texts, "pattern")).to_numpy(zero_copy_only=False)
                 if ascii_only
-                else _byte_lengths(pc.extract_regex(texts, self.prefixed).field(_BEFORE))
+                else _byte_lengths(pc.extract_regex(texts, self._re2(texts, "prefixed")).field(_BEFORE))
             )
         return start
 
@@ -341,6 +352,11 @@ def _no_spans() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def stacked(parts: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
     """Concatenate (row, start, end, ...) array tuples field by field, as int64."""
     return tuple(np.concatenate([part[i] for part in parts]).astype(np.int64) for i in range(len(parts[0])))
+
+
+@functools.cache  # read-only once built: every Detector of a process shares it
+def _listed_words(pattern: str) -> ListedWords:
+    return ListedWords(pattern)
 
 
 @functools.cache  # a pure function of the pattern: every Detector of a process asks it again

@@ -8,6 +8,7 @@ from typing import ClassVar
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -615,3 +616,54 @@ def test_counts_behind_the_word_list_prefilter_are_those_of_the_pattern() -> Non
         assert np.array_equal(text_type.count(values), text_type._count(values))
         assert np.array_equal(text_type.count(masked)[rows - 1], text_type._count(values)[rows])
         assert text_type.count(values).any()
+
+
+def test_word_list_cut_to_the_words_of_the_texts_matches_as_the_whole_list() -> None:
+    """RE2 gets the given-name pattern with only the names the texts hold (compiling all ~10,000
+    costs 20-120 ms a call): counts, first matches and match starts must be the whole pattern's,
+    at word boundaries RE2 reads as ASCII ("ÉJohn", "xÉmile") and beside other separators too."""
+    types = [t for t in TextScanner(DETECTOR.recognizers).types if t._listed is not None]
+    assert types, "no pattern has its word list cut down any more"
+    names = ["John", "Mary", "Ann", "Anna", "Émile", "José", "Jürgen", "Zoë", "Ngozi", "Abdul"]
+    texts = [
+        "met John Smith today and Anna Bell",
+        "ÉJohn Smith, xÉmile Navarro, 5John Smith, _John Smith, (John Smith), x-John Smith",
+        "John\tSmith, John  Smith, JohnSmith Lee, O'Mary Jones, Annabel Lee, Ann Lee",
+        "seen by Jürgen Müller and Émile Navarro, then Mary Ann O'Brien; José García, Zoë Ng",
+        "spoke with Maria Gonzalez-Ruiz's daughter; Abdul van der Berg",
+        "Pt called about Medicaid renewal",
+        "Ngozi",
+        "",
+        None,
+    ]
+    texts += [f"{a} {b} and {b}-{a} {a}é {b}" for a, b in itertools.pairwise(names)]
+    values = pa.array(texts, pa.string())
+    masked = text_module.only_rows(values, np.array([0, 1, 3, 6]))
+    for text_type in types:
+        for array in (values, masked, values.slice(2, 3), pa.array([None, "no names here"], pa.string())):
+            reduced = text_type._listed.pattern_for(array)
+            assert len(reduced) < len(text_type.pattern)
+            for whole, cut in (
+                (text_type.pattern, reduced),
+                (text_type.whole, f"(?P<whole>{reduced})"),
+            ):
+                assert pc.count_substring_regex(array, cut).equals(pc.count_substring_regex(array, whole))
+                assert pc.extract_regex(array, cut).equals(pc.extract_regex(array, whole))
+                assert pc.find_substring_regex(array, cut).equals(pc.find_substring_regex(array, whole))
+        assert text_type.count(values).any()
+
+
+def test_a_word_list_is_cut_down_only_where_that_keeps_its_matches() -> None:
+    """A list that is case-insensitive, holds other than letters or has no \\b before it could
+    match where no token ends in one of its words: the scanner refuses to cut it down."""
+    from compliance.detection.listed_words import ListedWords
+
+    words = "|".join(f"W{chr(97 + i % 26) * (1 + i // 26)}" for i in range(70))
+    assert "Wa" in ListedWords(rf"\b(?P<v>(?:{words})) [A-Z]\w+").pattern_for(pa.array(["x Wa Lee"]))
+    for pattern in (
+        rf"(?i:\b(?P<v>(?:{words})) [A-Z]\w+)",
+        rf"\b(?P<v>(?:{words}|W-1)) [A-Z]\w+",
+        rf"(?P<v>(?:{words})) [A-Z]\w+",
+    ):
+        with pytest.raises(ValueError, match="words_before_space"):
+            ListedWords(pattern)

@@ -38,6 +38,9 @@ class TextPattern:
     # The value is a JSON value (a number, or a string's content): the scanner keeps its replacement
     # one (quoted unless a number), so a scrubbed document still parses.
     json_value: bool = False
+    # The pattern's one long word list follows a \b and is followed by a space in every match (its
+    # words letters only): RE2 then gets only the listed words each batch's texts hold (listed_words.py).
+    words_before_space: bool = False
 
 
 class Recognizer(ABC):

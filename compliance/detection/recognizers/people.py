@@ -332,6 +332,7 @@ class PersonNameRecognizer(Recognizer):
         rf"(?:{_PARTICLES} ){{0,2}}(?P<last>(?:Mc|Mac|O['’]|D['’]|d['’])?{_NAME_WORD}(?:-{_NAME_WORD})?))\b",
         TextHint(exact=shortest_prefixes(hint_words(_GIVEN))),
         "validate_untitled",
+        words_before_space=True,
     )
     _AMBIGUOUS_VALUES: ClassVar[pa.Array] = pa.array(sorted(AMBIGUOUS_GIVEN))
     _ROLE_NOUN_VALUES: ClassVar[pa.Array] = pa.array(sorted(ROLE_NOUNS))
