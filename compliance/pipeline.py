@@ -35,7 +35,8 @@ from compliance.anonymization import CellAnonymizer, ColumnPlan, plan_columns
 from compliance.anonymize.generalize import SAFE_HARBOR_TYPES, safe_harbor_floor
 from compliance.anonymize.tokenize import Tokenizer
 from compliance.columns import ColumnClass
-from compliance.detection import Detector, disabled_recognizers
+from compliance.detection import Detector
+from compliance.detection.residual import disabled_recognizers
 from compliance.policy import Policy, load_policy
 from compliance.rules import RuleEngine, detect_domain
 from compliance.rules.codes import Combinations

@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 
 from compliance.anonymization import COLUMN_METHODS
 from compliance.columns import ColumnRole
-from compliance.detection import residual_identifiers
+from compliance.detection.residual import residual_identifiers
 from compliance.pipeline import default_threads
 from compliance.policy import load_policy
 from include.staging import ROW_COLUMN, StagedManifest

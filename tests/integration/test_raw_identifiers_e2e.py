@@ -25,7 +25,7 @@ import psycopg
 import pyarrow as pa
 import pytest
 
-from compliance.detection import DISABLE_ENV, residual_identifiers
+from compliance.detection.residual import DISABLE_ENV, residual_identifiers
 from compliance.io import FileReader
 from compliance.policy import load_policy
 from include import ingest

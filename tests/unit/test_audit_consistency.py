@@ -16,7 +16,7 @@ import pyarrow as pa
 import pytest
 
 from compliance.anonymize.tokenize import TOKEN_REGEX, Tokenizer, TokenKey
-from compliance.detection import residual_identifiers
+from compliance.detection.residual import residual_identifiers
 from compliance.io import FileReader
 from compliance.pipeline import CompliancePipeline
 from compliance.vocabulary import IDENTIFIER_TYPES

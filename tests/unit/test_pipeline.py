@@ -19,7 +19,7 @@ from pycanon import anonymity
 
 from compliance.anonymize.generalize import generalize_zip, safe_harbor_floor
 from compliance.anonymize.tokenize import TOKEN_REGEX, Tokenizer, TokenKey
-from compliance.detection import residual_identifiers
+from compliance.detection.residual import residual_identifiers
 from compliance.generator import write_dataset
 from compliance.io import Chunk
 from compliance.pipeline import THREADS_ENV, CompliancePipeline, default_threads
