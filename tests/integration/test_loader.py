@@ -262,6 +262,55 @@ def test_digest_keys_are_postgresqls(db: str) -> None:
     assert [prefix for _, prefix in found] == [d[:12] for d in digests]
 
 
+def test_migration_0014_backfills_the_keys_of_stored_digests(services, tmp_path: Path) -> None:
+    """Rows stored under 0012 (with or without token_digests) keep being found after 0014: the
+    stored digests become their keys, rows without them stay for the payload expression."""
+    from psycopg import sql
+
+    from include.db.migrate import MIGRATIONS_DIR
+    from include.stack.context import StackContext
+    from include.stack.services import admin_conninfo
+
+    earlier = tmp_path / "migrations"
+    earlier.mkdir()
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        if path.name < "0014":
+            (earlier / path.name).write_text(path.read_text())
+    name = f"keys_{uuid.uuid4().hex[:8]}"
+    admin = admin_conninfo(StackContext(services))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {} OWNER sdp_writer").format(sql.Identifier(name)))
+    url = f"{services.database_url.rsplit('/', 1)[0]}/{name}"
+    try:
+        apply_migrations(url, earlier)
+        file = new_file(url, new_sha256())
+        job_id = new_job(url, file.id)
+        with psycopg.connect(url) as conn:
+            for row, value in enumerate(DIGEST_VALUES[:5]):
+                conn.execute(
+                    "INSERT INTO data_records (file_id, job_id, row_number, payload, token_digests) "
+                    "SELECT %s, %s, %s, p, CASE WHEN %s THEN sdp_token_digests(p) END "
+                    "FROM jsonb_build_object('notes', %s::text) AS p",
+                    (file.id, job_id, row, row % 2 == 0, value),
+                )
+        apply_migrations(url)
+        with psycopg.connect(url) as conn:
+            stored = conn.execute(
+                "SELECT row_number, token_keys, sdp_token_keys(payload) FROM data_records ORDER BY row_number"
+            ).fetchall()
+            columns = {r[0] for r in conn.execute("SELECT attname FROM pg_attribute "
+                                                  "WHERE attrelid = 'data_records'::regclass AND attnum > 0")}  # fmt: skip
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+    assert [keys for row, keys, _ in stored if row % 2] == [None, None]
+    assert [keys for row, keys, _ in stored if row % 2 == 0] == [
+        found for row, _, found in stored if row % 2 == 0
+    ]
+    assert all(len(found) >= 1 for _, _, found in stored)
+    assert "token_keys" in columns and "token_digests" not in columns
+
+
 def test_a_loaded_staging_folder_is_removed_and_nothing_outside_staging(db: str, tmp_path: Path) -> None:
     """What finalize does once the load committed: the job's folder goes, then its file's folder
     when no other job of the file stages there; a folder outside the staging root is refused."""
