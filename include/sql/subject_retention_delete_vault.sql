@@ -1,14 +1,11 @@
 -- Vault entries of the purged file's tokens (and those it stored first) that no remaining record
--- holds: nothing is left for them to re-identify. A digest with a purged prefix lies between the
--- prefix and the prefix followed by twelve "z" (the largest of [a-z2-7]; digests have 24).
+-- holds: nothing is left for them to re-identify. A candidate that shares only a key prefix with a
+-- purged token (subject_retention_collect_digests) goes too only if no record holds its token.
+-- A join with the candidates: `IN (SELECT ..)` beside the file's own entries was planned as a
+-- subquery scanned again for every vault entry.
 DELETE FROM identity_vault AS v
-WHERE v.token IN (
-        SELECT token FROM identity_vault WHERE file_id = %(file_id)s
-        UNION
-        SELECT c.token
-        FROM purged_digest_prefixes AS p
-        JOIN identity_vault AS c
-          ON c.token_digest BETWEEN p.prefix AND p.prefix || 'zzzzzzzzzzzz')
+USING purged_vault_tokens AS purged
+WHERE v.token = purged.token
   AND NOT EXISTS (
       SELECT 1 FROM data_records AS r
       WHERE (r.token_keys @> ARRAY[sdp_digest_key(v.token_digest)]
