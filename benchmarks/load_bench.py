@@ -9,7 +9,7 @@ its own) then holds one fresh database per measurement, migrated to the current 
   vault entries) into unindexed tables without constraints, in one transaction;
 - load: include.db.loader.load_staged, the pipeline's own call, with its phase split (staged COPY,
   checks, records, violations, quarantine, vault);
-- load without secondary indexes: the same on a database whose token-digest GIN and vault indexes
+- load without secondary indexes: the same on a database whose token-key GIN and vault indexes
   were dropped first (never done in the pipeline: the tables are shared by concurrent loads), so
   the difference is what those indexes cost the load.
 

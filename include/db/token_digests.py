@@ -1,13 +1,13 @@
 """The token digests of records, computed from Arrow data as PostgreSQL's sdp_token_digests(payload)
-(migration 0009) finds them in the payload's JSON text, for the data_records.token_digests column
-(migration 0012) the loader fills.
+(migration 0009) finds them in the payload's JSON text, and their bigint keys, for the
+data_records.token_keys column (migration 0014) the loader and the stream consumer fill.
 
 sdp_token_digests splits the payload text on "_" and keeps the first 24 characters of each piece
 that starts with 24 of [a-z2-7]. In the payload's JSON text every key and value is a quoted string,
 and neither the quote nor the backslash of a JSON escape is in that class, so a digest never spans
 two strings or starts inside an escape: the digests of a payload are those found in each of its
 keys and values alone, after one of their own "_". That is what is computed here, per column and
-vectorised; the column holds them distinct and sorted (lookups use it as a set).
+vectorised; the column holds their keys distinct and sorted (lookups use it as a set).
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 DIGEST_CHARS = 24
+# A digest's key (migration 0014): its first 12 base32 characters, 60 bits.
+KEY_CHARS = 12
 _CANDIDATE = "_[a-z2-7]{24}"
 _PIECE = "^[a-z2-7]{24}"
 # sdp_token_digest(token) (migration 0009): a whole token ends in _<digest>[_dddd].
@@ -52,41 +54,49 @@ def token_digest(tokens: pa.Array) -> pa.Array:
     return pc.struct_field(pc.extract_regex(tokens.cast(pa.string()), _TOKEN_DIGEST), [0])
 
 
-def record_token_digests(columns: Sequence[pa.Array], names: Sequence[str]) -> pa.ListArray:
-    """Per row: the sorted distinct digests of its values (`columns`, strings) and of the keys
-    (`names`, in every row's payload), as a list<string> array."""
+def digest_keys(digests: pa.Array) -> np.ndarray:
+    """The key of each digest (int64), as PostgreSQL's sdp_digest_key(digest) computes it (migration
+    0014): its first KEY_CHARS base32 characters read as one integer, a character being worth
+    (its code - 24) mod 73 ('a'..'z' -> 0..25, '2'..'7' -> 26..31). Digests are ASCII and at least
+    KEY_CHARS long, so the characters are the bytes at each value's offset."""
+    digests = digests.cast(pa.string())
+    if not len(digests):
+        return np.zeros(0, dtype=np.int64)
+    start = digests.offset
+    offsets = np.frombuffer(digests.buffers()[1], dtype=np.int32)[start : start + len(digests)]
+    data = np.frombuffer(digests.buffers()[2], dtype=np.uint8)
+    chars = data[offsets[:, None] + np.arange(KEY_CHARS)].astype(np.int64)
+    values = (chars - 24) % 73
+    return (values << (5 * np.arange(KEY_CHARS - 1, -1, -1, dtype=np.int64))).sum(axis=1)
+
+
+def record_token_keys(columns: Sequence[pa.Array], names: Sequence[str]) -> pa.ListArray:
+    """Per row: the sorted distinct keys of the digests of its values (`columns`, strings) and of
+    the keys (`names`, in every row's payload), as a list<int64> array: what sdp_token_keys(payload)
+    returns for the payload built from them (migration 0014)."""
     count = len(columns[0]) if columns else 0
-    key_digests = text_digests(pa.array(list(names), pa.string()))[1].to_pylist()
-    rows, digests = [], []
+    name_keys = digest_keys(text_digests(pa.array(list(names), pa.string()))[1])
+    rows, keys = [], []
     for column in columns:
         found_rows, found = text_digests(column)
         rows.append(found_rows)
-        digests.append(found)
-    for digest in key_digests:
+        keys.append(digest_keys(found))
+    for key in name_keys:
         rows.append(np.arange(count))
-        digests.append(pa.array([digest] * count, pa.string()))
-    if not any(len(r) for r in rows):
-        return pa.ListArray.from_arrays(
-            pa.array(np.zeros(count + 1, dtype=np.int32)), pa.array([], pa.string())
-        )
-    found = pa.table({"row": np.concatenate(rows), "digest": pa.concat_arrays(digests)})
-    found = found.sort_by([("row", "ascending"), ("digest", "ascending")])
-    row = found.column("row").to_numpy()
-    digest = found.column("digest").combine_chunks()
+        keys.append(np.full(count, key, dtype=np.int64))
+    row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    key = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
+    order = np.lexsort((key, row))
+    row, key = row[order], key[order]
     distinct = np.ones(len(row), dtype=bool)
-    if len(row) > 1:
-        same_row = row[1:] == row[:-1]
-        same_digest = pc.equal(digest.slice(1), digest.slice(0, len(digest) - 1)).to_numpy(
-            zero_copy_only=False
-        )
-        distinct[1:] = ~(same_row & same_digest)
-    row, digest = row[distinct], digest.filter(pa.array(distinct))
+    distinct[1:] = (row[1:] != row[:-1]) | (key[1:] != key[:-1])
+    row, key = row[distinct], key[distinct]
     offsets = np.zeros(count + 1, dtype=np.int32)
     np.cumsum(np.bincount(row, minlength=count), out=offsets[1:])
-    return pa.ListArray.from_arrays(pa.array(offsets), digest)
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(key, pa.int64()))
 
 
-def array_literals(digests: pa.ListArray) -> pa.Array:
-    """PostgreSQL text[] literals ({a,b}) of digest lists, for COPY in CSV (digests need no quoting)."""
-    joined = pc.binary_join(digests, ",")
+def array_literals(keys: pa.ListArray) -> pa.Array:
+    """PostgreSQL bigint[] literals ({1,2}) of key lists, for COPY in CSV (integers need no quoting)."""
+    joined = pc.binary_join(pc.cast(keys, pa.list_(pa.string())), ",")
     return pc.binary_join_element_wise("{", joined, "}", "")

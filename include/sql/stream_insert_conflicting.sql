@@ -1,7 +1,7 @@
 -- Rows and violations of a republished job that are not stored yet; returns how many were new.
 WITH records AS (
-    INSERT INTO data_records (file_id, job_id, row_number, payload)
-    SELECT * FROM stream_rows
+    INSERT INTO data_records (file_id, job_id, row_number, payload, token_keys)
+    SELECT file_id, job_id, row_number, payload, token_keys FROM stream_rows
     ON CONFLICT (file_id, row_number) DO NOTHING
     RETURNING 1
 ), violations AS (

@@ -1,6 +1,8 @@
 """A job's processed rows -> PostgreSQL: Arrow -> CSV buffers for COPY, payloads as JSON text
 built with Arrow kernels, and the COPY (or, for a job that may repeat rows, the conflict-skipping
-insert)."""
+insert). Each row carries the keys of its token digests (token_keys, as the batch loader stores
+them): a row without them would be indexed by the payload expression sdp_token_keys(payload), which
+made the write the stream's costliest step (migration 0014)."""
 
 from __future__ import annotations
 
@@ -16,10 +18,11 @@ from psycopg import sql
 from compliance.pipeline import BatchResult
 from compliance.vocabulary import VIOLATION_KEYS
 from include.db.sql import load_sql
+from include.db.token_digests import array_literals, record_token_keys
 from include.streaming.model import FileState
 
 _CSV_OPTIONS = pa_csv.WriteOptions(include_header=False)
-_RECORD_COLUMNS = ("file_id", "job_id", "row_number", "payload")
+_RECORD_COLUMNS = ("file_id", "job_id", "row_number", "payload", "token_keys")
 _VIOLATION_COLUMNS = ("file_id", "job_id", "row_number", "field", "violation_type", "regulation",
                       "severity", "rule")  # fmt: skip
 # What JSON must escape in a string; control characters other than these three are rare enough
@@ -57,6 +60,15 @@ def payload_json(batch: pa.RecordBatch) -> pa.Array:
     return pc.binary_join_element_wise(*parts, "}", "")
 
 
+def token_keys(batch: pa.RecordBatch) -> pa.Array:
+    """Each row's token keys as a bigint[] literal, the values the loader computes for the same
+    payload (its values as text, as payload_json writes them, and its keys)."""
+    columns = [column.cast(pa.string()) for column in batch.columns]
+    if not columns:
+        return pa.array(["{}"] * batch.num_rows, pa.string())
+    return array_literals(record_token_keys(columns, batch.schema.names))
+
+
 def _csv(arrays: list[pa.Array], names: tuple[str, ...]) -> pa.Buffer:
     sink = pa.BufferOutputStream()
     pa_csv.write_csv(pa.RecordBatch.from_arrays(arrays, names=list(names)), sink, _CSV_OPTIONS)
@@ -72,7 +84,7 @@ def encode_result(state: FileState, result: BatchResult) -> tuple[pa.Buffer, pa.
     column order of _RECORD_COLUMNS / _VIOLATION_COLUMNS."""
     rows = result.batch.num_rows
     records = [_constant(state.file_id, rows), _constant(state.job_id, rows), pa.array(result.rows, pa.int64()),
-               payload_json(result.batch)]  # fmt: skip
+               payload_json(result.batch), token_keys(result.batch)]  # fmt: skip
     violations = result.violations
     if not violations.num_rows:
         return _csv(records, _RECORD_COLUMNS), None

@@ -15,8 +15,8 @@ key and the token can find the proof, nobody else can tell whose erasure it was.
 counts per table, the files touched, actor and reason, never the token. Running it again finds
 nothing and writes a second audit row with zero counts.
 
-Lookups go through the GIN index on the digests of the tokens of each payload (migration 0009),
-so an erasure costs index probes, not a scan of the records.
+Lookups go through the GIN indexes on the keys of the digests of the tokens of each payload
+(migrations 0009, 0014), so an erasure costs index probes, not a scan of the records.
 """
 
 from __future__ import annotations

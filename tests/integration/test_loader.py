@@ -3,7 +3,9 @@ failures rolled back, concurrent loads, payload shape, and the 200k-row load spe
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import random
 import threading
 import uuid
 from dataclasses import replace
@@ -18,6 +20,7 @@ from include.db.files import FileRecord, register_file, start_job
 from include.db.loader import LoadResult, StagedSetError, load_staged
 from include.db.migrate import apply_migrations
 from include.db.sql import load_sql
+from include.db.token_digests import digest_keys
 from include.staging import (
     QUARANTINE,
     QUARANTINE_SCHEMA,
@@ -213,9 +216,9 @@ DIGEST_VALUES = [
 ]
 
 
-def test_stored_token_digests_are_those_of_the_payload(db: str, tmp_path: Path) -> None:
-    """The loader's token_digests column (computed from the staged Arrow data) holds exactly the
-    digests sdp_token_digests finds in the payload's JSON text, keys included."""
+def test_stored_token_keys_are_those_of_the_payload(db: str, tmp_path: Path) -> None:
+    """The loader's token_keys column (computed from the staged Arrow data) holds exactly the keys
+    sdp_token_keys finds in the payload's JSON text, keys included."""
     sha = new_sha256()
     staged = tmp_path / "staged"
     rows = list(range(len(DIGEST_VALUES) ** 2))
@@ -232,15 +235,80 @@ def test_stored_token_digests_are_those_of_the_payload(db: str, tmp_path: Path) 
 
     with psycopg.connect(db) as conn:
         stored = conn.execute(
-            """SELECT token_digests, ARRAY(SELECT DISTINCT d COLLATE "C" FROM unnest(sdp_token_digests(payload))
-                                           AS d ORDER BY 1)
-               FROM data_records WHERE file_id = %s ORDER BY row_number""",
+            """SELECT token_keys, sdp_token_keys(payload) FROM data_records
+               WHERE file_id = %s ORDER BY row_number""",
             (file.id,),
         ).fetchall()
+        name_key = conn.execute("SELECT sdp_digest_key(%s)", ("q" * 24,)).fetchone()[0]
     assert len(stored) == len(rows)
     assert [column for column, _ in stored] == [expression for _, expression in stored]
-    assert all("q" * 24 in column for column, _ in stored)
+    assert all(name_key in column for column, _ in stored)
     assert any(len(column) >= 4 for column, _ in stored)
+
+
+def test_digest_keys_are_postgresqls(db: str) -> None:
+    """digest_keys (numpy) computes sdp_digest_key's values on real digests, and
+    sdp_key_digest_prefix gives back the characters a key was read from."""
+    rng = random.Random(15)
+    digests = ["a" * 24, "7" * 24, DIGEST, DIGEST[::-1], "234567" * 4]
+    digests += [base64.b32encode(rng.randbytes(15)).decode().lower() for _ in range(200)]
+    with psycopg.connect(db) as conn:
+        found = conn.execute(
+            """SELECT sdp_digest_key(d), sdp_key_digest_prefix(sdp_digest_key(d))
+               FROM unnest(%s::text[]) WITH ORDINALITY AS t (d, n) ORDER BY n""",
+            (digests,),
+        ).fetchall()
+    assert digest_keys(pa.array(digests)).tolist() == [key for key, _ in found]
+    assert [prefix for _, prefix in found] == [d[:12] for d in digests]
+
+
+def test_migration_0014_backfills_the_keys_of_stored_digests(services, tmp_path: Path) -> None:
+    """Rows stored under 0012 (with or without token_digests) keep being found after 0014: the
+    stored digests become their keys, rows without them stay for the payload expression."""
+    from psycopg import sql
+
+    from include.db.migrate import MIGRATIONS_DIR
+    from include.stack.context import StackContext
+    from include.stack.services import admin_conninfo
+
+    earlier = tmp_path / "migrations"
+    earlier.mkdir()
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        if path.name < "0014":
+            (earlier / path.name).write_text(path.read_text())
+    name = f"keys_{uuid.uuid4().hex[:8]}"
+    admin = admin_conninfo(StackContext(services))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {} OWNER sdp_writer").format(sql.Identifier(name)))
+    url = f"{services.database_url.rsplit('/', 1)[0]}/{name}"
+    try:
+        apply_migrations(url, earlier)
+        file = new_file(url, new_sha256())
+        job_id = new_job(url, file.id)
+        with psycopg.connect(url) as conn:
+            for row, value in enumerate(DIGEST_VALUES[:5]):
+                conn.execute(
+                    "INSERT INTO data_records (file_id, job_id, row_number, payload, token_digests) "
+                    "SELECT %s, %s, %s, p, CASE WHEN %s THEN sdp_token_digests(p) END "
+                    "FROM jsonb_build_object('notes', %s::text) AS p",
+                    (file.id, job_id, row, row % 2 == 0, value),
+                )
+        apply_migrations(url)
+        with psycopg.connect(url) as conn:
+            stored = conn.execute(
+                "SELECT row_number, token_keys, sdp_token_keys(payload) FROM data_records ORDER BY row_number"
+            ).fetchall()
+            columns = {r[0] for r in conn.execute("SELECT attname FROM pg_attribute "
+                                                  "WHERE attrelid = 'data_records'::regclass AND attnum > 0")}  # fmt: skip
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+    assert [keys for row, keys, _ in stored if row % 2] == [None, None]
+    assert [keys for row, keys, _ in stored if row % 2 == 0] == [
+        found for row, _, found in stored if row % 2 == 0
+    ]
+    assert all(len(found) >= 1 for _, _, found in stored)
+    assert "token_keys" in columns and "token_digests" not in columns
 
 
 def test_a_loaded_staging_folder_is_removed_and_nothing_outside_staging(db: str, tmp_path: Path) -> None:

@@ -33,7 +33,7 @@ from include.settings import REPO_ROOT, Settings
 from include.stack.context import StackContext
 from include.streaming import heartbeat_fresh
 from include.streaming.batcher import MicroBatcher
-from include.streaming.copy_encoding import payload_json
+from include.streaming.copy_encoding import payload_json, token_keys
 from include.streaming.producer import publish_file
 from include.streaming.purge import ConsumedPurger
 from include.streaming.status import file_progress
@@ -183,6 +183,14 @@ def _scan(path: Path, tmp_path: Path) -> tuple[set[tuple[int, str, str]], list[d
     return found, pq.read_table(output).to_pylist()
 
 
+def _assert_token_keys(database_url: str, file_id: int) -> None:
+    """Every stream row carries its token keys, those PostgreSQL finds in its payload (migration
+    0014), so it is indexed by the column and not by the payload expression."""
+    wrong = _query(database_url, "SELECT count(*) FROM data_records WHERE file_id = %s "
+                                 "AND token_keys IS DISTINCT FROM sdp_token_keys(payload)", file_id)  # fmt: skip
+    assert wrong == [(0,)]
+
+
 def _assert_exactly_once(database_url: str, file_id: int, path: Path, tmp_path: Path) -> None:
     rows = _query(database_url, "SELECT count(*), count(DISTINCT row_number), min(row_number), max(row_number) "
                                 "FROM data_records WHERE file_id = %s", file_id)[0]  # fmt: skip
@@ -196,6 +204,7 @@ def _assert_exactly_once(database_url: str, file_id: int, path: Path, tmp_path: 
         _query(database_url, "SELECT row_number, payload FROM data_records WHERE file_id = %s", file_id)
     )
     assert [payloads[row] for row in range(ROWS)] == scanned_rows  # same tokens as `sdp scan`
+    _assert_token_keys(database_url, file_id)
     job = _query(database_url, "SELECT j.status, j.engine, j.records_in, j.records_loaded, j.records_quarantined, "
                                "j.violations, j.records_per_second > 0 FROM data_processing_jobs j "
                                "WHERE j.file_id = %s", file_id)  # fmt: skip
@@ -386,6 +395,7 @@ def _assert_records_of(database_url: str, file_id: int, job_id: int, path: Path,
         _query(database_url, "SELECT row_number, payload FROM data_records WHERE file_id = %s", file_id)
     )
     assert [payloads[row] for row in range(ROWS)] == scanned_rows
+    _assert_token_keys(database_url, file_id)
 
 
 class _FakeMessage:
@@ -510,6 +520,27 @@ def test_payload_json_is_the_rows_json_whatever_the_characters():
     )
     parsed = [json.loads(text) for text in payload_json(batch).to_pylist()]
     assert parsed == [{'we"ird': value, "b": "x"} for value in values]
+
+
+def test_token_keys_are_postgresqls_whatever_the_characters(services):
+    """The consumer's token keys of a payload are what sdp_token_keys finds in the jsonb PostgreSQL
+    parses from the payload JSON: tokens whole or in text, near misses, escapes, a key's digest."""
+    digest = "abcdefghijklmnopqrstuvwx"
+    values = [f"SSN_k1_{digest}", f"call PHONE_k1_{digest[::-1]}_0042 or _{'234567' * 4}",
+              f"__{digest.upper()}_{digest[:23]}", f'"_{digest}"\\_{digest}\n\x07_{digest}ü', "", None]  # fmt: skip
+    batch = pa.RecordBatch.from_arrays(
+        [pa.array(values), pa.array(values[::-1]), pa.array(["x"] * len(values))],
+        names=["notes", 'we"ird', f"key_{'q' * 24}"],
+    )
+    rows = list(zip(payload_json(batch).to_pylist(), token_keys(batch).to_pylist(), strict=True))
+    with psycopg.connect(services.database_url) as conn:
+        found = conn.execute(
+            """SELECT keys::bigint[] = sdp_token_keys(payload::jsonb), cardinality(keys::bigint[])
+               FROM unnest(%s::text[], %s::text[]) AS t (payload, keys)""",
+            ([payload for payload, _ in rows], [keys for _, keys in rows]),
+        ).fetchall()
+    assert [same for same, _ in found] == [True] * len(values)
+    assert max(count for _, count in found) >= 3
 
 
 def test_a_load_on_another_route_fences_the_files_waiting_stream_job(services, consumer, tmp_path):

@@ -150,9 +150,9 @@ def subject_in_every_route(db: str, tmp_path: Path) -> dict:
         violations += [(3, "notes", "SSN", "HIPAA", "high", "hipaa.safe_harbor.ssn")]
         files[engine] = load_file(db, tmp_path, engine, rows, violations)
     with psycopg.connect(db) as conn:
-        # As the stream consumer writes them (and as rows loaded before migration 0012 are): without
-        # the stored digests, found through the payload expression's index instead.
-        conn.execute("UPDATE data_records SET token_digests = NULL WHERE file_id = %s", (files["stream"],))
+        # As rows loaded before migration 0012 are (and rows of writers other than the pipeline's):
+        # without the stored keys, found through the payload expression's index instead.
+        conn.execute("UPDATE data_records SET token_keys = NULL WHERE file_id = %s", (files["stream"],))
     add_vault_entries(db, [ssn, email, npi, *others])
     with psycopg.connect(db) as conn:  # an earlier reveal, audited as the vault does
         conn.execute(
