@@ -33,6 +33,7 @@ from psycopg import sql
 
 from compliance.vault import WrappedKey
 from include.db.audit import AuditAction, audit
+from include.db.copy import copy_chunks
 from include.db.files import FileStatus, JobStatus, finish_job, set_file_status
 from include.db.sql import load_sql
 from include.db.token_digests import array_literals, record_token_keys
@@ -233,7 +234,7 @@ def _copy_violations(cur: psycopg.Cursor, staged_dir: Path, keys: dict[str, int]
     copy them again (measured: 2.7M violations, temp COPY 5.5 s + insert 18.9 s)."""
     violations = _dataset(staged_dir, VIOLATIONS, VIOLATIONS_SCHEMA.names)
     chunks = _csv_chunks(violations, VIOLATIONS_SCHEMA.names, leading=(keys["file_id"], keys["job_id"]))
-    _copy_into(cur, load_sql("load_copy_violations"), chunks)
+    copy_chunks(cur, load_sql("load_copy_violations"), chunks)
     return cur.rowcount
 
 
@@ -315,14 +316,7 @@ def _csv_chunks(
 
 
 def _copy(cur: psycopg.Cursor, table: str, chunks: Iterator[pa.Buffer]) -> None:
-    _copy_into(cur, sql.SQL(load_sql("load_copy_staged")).format(table=sql.Identifier(table)), chunks)
-
-
-def _copy_into(cur: psycopg.Cursor, statement: str | sql.Composable, chunks: Iterator[pa.Buffer]) -> None:
-    """Run a COPY .. FROM STDIN statement, writing the CSV chunks as they are made."""
-    with cur.copy(statement) as copy:
-        for chunk in chunks:
-            copy.write(chunk)
+    copy_chunks(cur, sql.SQL(load_sql("load_copy_staged")).format(table=sql.Identifier(table)), chunks)
 
 
 def _check_staged(manifest: StagedManifest, staged_dir: Path) -> int:

@@ -17,6 +17,7 @@ from psycopg import sql
 
 from compliance.buffers import string_buffers
 from compliance.vault import VAULT_SCHEMA, WrappedKey
+from include.db.copy import copy_chunks
 from include.db.sql import load_sql
 from include.db.token_digests import token_digest
 
@@ -104,9 +105,8 @@ def copy_vault_entries(
     entries = pa.concat_tables([t.select(VAULT_SCHEMA.names) for t in tables])
     check_vault_entries(entries, wrapped_key)
     statement = sql.SQL(load_sql("load_copy_staged")).format(table=sql.Identifier("staged_vault"))
-    with cur.copy(statement) as copy:
-        for batch in distinct_tokens(entries).to_batches(max_chunksize=_COPY_BATCH_ROWS):
-            copy.write(vault_csv(batch, digests=True))
+    batches = distinct_tokens(entries).to_batches(max_chunksize=_COPY_BATCH_ROWS)
+    copy_chunks(cur, statement, (vault_csv(batch, digests=True) for batch in batches))
     return entries.num_rows
 
 
