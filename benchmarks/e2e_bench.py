@@ -14,8 +14,9 @@ export and validation; on batch and hybrid the load task does, after validation.
 The split comes from Airflow's task_instance rows of the run (the metadata DB):
   pre        resolve_files + run_options + register + route (hash, profile, route, open the job)
   engine     the route's engine: process_batch (spark-submit) | process_hybrid (PyFlink) |
-             publish_stream -> wait_stream (deferred until the consumer committed every row)
-  validation validate (Great Expectations), plus stage_stream (export for it) on the stream route
+             process_stream (publish, deferred until the consumer committed every row, then the
+             export of the rows for validation)
+  validation validate (Great Expectations)
   load       load (COPY + one transaction; on the stream route only reads the manifest)
   archive    finalize (raw file into raw/)
   other      the rest of landed->done: trigger, scheduling and queueing gaps between tasks, the
@@ -80,9 +81,9 @@ PRE_TASKS = ("resolve_files", "run_options", f"{GROUP}register", f"{GROUP}route"
 ENGINE_TASKS = {
     "batch": (f"{GROUP}process_batch",),
     "hybrid": (f"{GROUP}process_hybrid",),
-    "stream": (f"{GROUP}publish_stream", f"{GROUP}wait_stream"),
+    "stream": (f"{GROUP}process_stream",),
 }
-CHAIN_TASKS = (*(t for route in ROUTES for t in ENGINE_TASKS[route]), f"{GROUP}stage_stream")
+CHAIN_TASKS = tuple(t for route in ROUTES for t in ENGINE_TASKS[route])
 SPLIT = ("pre", "engine", "validation", "load", "archive", "other")
 # The seed of each route's file: fixed per route, so the cache serves every run.
 ROUTE_SEED = {route: SEED + 1 + index for index, route in enumerate(ROUTES)}
@@ -143,14 +144,11 @@ class FileRun:
         """Seconds per part of landed->done (they add up to it). A task's failed tries and the
         retry delay after them count in `other`."""
         engine = [t for t in self.final_tasks if t.task_id in ENGINE_TASKS[self.route] and t.start and t.end]
-        validation = (
-            (f"{GROUP}validate", f"{GROUP}stage_stream") if self.route == "stream" else (f"{GROUP}validate",)
-        )
         parts = {
             "pre": self._sum(PRE_TASKS),
-            # A window, not a sum: wait_stream's deferral is the consumer's work.
+            # A window, not a sum: process_stream's deferral is the consumer's work.
             "engine": max(t.end for t in engine) - min(t.start for t in engine) if engine else 0.0,
-            "validation": self._sum(validation),
+            "validation": self._sum((f"{GROUP}validate",)),
             "load": self._sum((f"{GROUP}load",)),
             "archive": self._sum((f"{GROUP}finalize",)),
         }
@@ -160,7 +158,7 @@ class FileRun:
 
     def noop_seconds(self) -> float:
         """The other routes' engine tasks: each does nothing but costs a task start."""
-        own = {*ENGINE_TASKS[self.route], *((f"{GROUP}stage_stream",) if self.route == "stream" else ())}
+        own = ENGINE_TASKS[self.route]
         return sum(t.seconds for t in self.final_tasks if t.task_id in CHAIN_TASKS and t.task_id not in own)
 
     def retried_seconds(self) -> float:

@@ -54,7 +54,7 @@ STACK_DIR = CACHE_DIR / "stack"
 LANDING_DAG_ID = "sdp_ingest_landing"
 # The tasks that run a file's engine (all routes; the ones not taken are no-ops).
 ENGINE_TASK_IDS = [f"ingest_file.{t}" for t in
-                   ("process_batch", "process_hybrid", "publish_stream", "wait_stream", "stage_stream")]  # fmt: skip
+                   ("process_batch", "process_hybrid", "process_stream")]  # fmt: skip
 # Cycled over the dropped files: every domain, every input format.
 SMALL_FILES = (("healthcare", "csv"), ("financial", "jsonl"), ("location", "parquet"), ("mixed", "csv"))
 LATENCY_GOAL_S = 30.0

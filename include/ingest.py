@@ -370,7 +370,7 @@ def load(ticket: FileTicket, *, actor: str, s: Settings | None = None):
 
     s = s or settings()
     if ticket.route == "stream":
-        # The consumer committed rows and violations as they streamed; stage_stream exported them
+        # The consumer committed rows and violations as they streamed; process_stream exported them
         # for validation, so the manifest has the counts.
         from include.db.loader import LoadResult
         from include.staging import StagedManifest

@@ -4,12 +4,12 @@ One mapped task group instance per file, so many files run in parallel (bounded 
 max_active_tasks) and a bad file fails only its own map index:
 
     register -> route -> process_batch (spark-submit) -> process_hybrid (PyFlink)
-                      -> publish_stream -> wait_stream -> stage_stream -> validate -> load -> finalize (always)
+                      -> process_stream (Kafka + consumer) -> validate -> load -> finalize (always)
 
 Each engine task works only for the file's route and does nothing otherwise (see _runs_route);
-a duplicate runs no engine and skips validate and load. wait_stream is deferred
-(no worker slot) until the stream consumer has committed every row of the file; stage_stream then
-exports them so the same validation runs on every route.
+a duplicate runs no engine and skips validate and load. process_stream publishes the file's rows,
+is deferred (no worker slot) until the stream consumer has committed every one, then exports them
+so the same validation runs on every route.
 
 Tasks are thin: the logic is in include/ingest.py. Heavy imports happen inside the tasks.
 """
@@ -155,24 +155,14 @@ def _gated(operator_class: type, route: str) -> type:
     return RouteGated
 
 
-@task
-def publish_stream(ticket: dict[str, Any], routed_to: str) -> int | None:
-    from airflow.sdk.exceptions import AirflowFailException
+class ProcessStream(BaseOperator):
+    """The stream route's engine: publish the file's rows to the Kafka topic, wait deferred (no
+    worker slot) until the stream consumer has committed every announced row, then export the
+    job's rows from PostgreSQL as the staged output, so the same validation runs on every route.
 
-    from compliance.io import InputError
-    from include import ingest, ingest_stream
-
-    if not _runs_route("stream", routed_to):
-        return None
-    try:
-        return ingest_stream.publish(_ticket(ticket))
-    except InputError as exc:  # found past the routing sample (e.g. a line over the limit)
-        ingest.record_input_error(_ticket(ticket), str(exc))
-        raise AirflowFailException(str(exc)) from exc
-
-
-class WaitForStream(BaseOperator):
-    """Deferred until the stream consumer has committed every announced row of the file."""
+    One task rather than three: each task of the chain costs every file of every route a worker
+    start and a scheduler hand-over, and the two no-op tasks this saves ran for batch and hybrid
+    files too."""
 
     template_fields = ("ticket", "routed_to")
 
@@ -186,9 +176,10 @@ class WaitForStream(BaseOperator):
 
         if not _runs_route("stream", self.routed_to):
             return
-
         if context["ti"].try_number > 1:
             self._republish_unfinished()
+        else:
+            self._publish()
         self.log.info("waiting for the stream consumer to commit %s (job %s)", self.ticket["name"],
                       self.ticket["job_id"])  # fmt: skip
         self.defer(
@@ -197,20 +188,32 @@ class WaitForStream(BaseOperator):
             timeout=timedelta(seconds=settings().stream_wait_timeout_seconds),
         )
 
+    def _publish(self) -> int:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from compliance.io import InputError
+        from include import ingest, ingest_stream
+
+        try:
+            return ingest_stream.publish(_ticket(self.ticket))
+        except InputError as exc:  # found past the routing sample (e.g. a line over the limit)
+            ingest.record_input_error(_ticket(self.ticket), str(exc))
+            raise AirflowFailException(str(exc)) from exc
+
     def _republish_unfinished(self) -> None:
-        """A retry (the wait timed out, or its worker died): the job's messages may be gone (a
-        broker that lost its log when killed), so an unfinished job is published again. The
-        consumer stores each row of a republished job once (include/streaming/file_state.py)."""
+        """A retry (the publish failed, the wait timed out, the export failed, or a worker died):
+        the job's messages may be gone (a broker that lost its log when killed), so an unfinished
+        job is published again. The consumer stores each row of a republished job once
+        (include/streaming/file_state.py); a finished job goes straight to the export."""
         import psycopg
 
-        from include import ingest_stream
         from include.streaming.status import file_progress
 
         with psycopg.connect(settings().database_url) as conn:
             progress = file_progress(conn, int(self.ticket["job_id"]))
         if progress is not None and (progress.completed or progress.superseded_by):
             return
-        rows = ingest_stream.publish(_ticket(self.ticket))
+        rows = self._publish()
         self.log.info(
             "retry: stream job %s was unfinished; published its %d rows again", self.ticket["job_id"], rows
         )
@@ -218,20 +221,15 @@ class WaitForStream(BaseOperator):
     def complete(self, context: Any, event: dict[str, Any]) -> dict[str, Any]:
         from airflow.sdk.exceptions import AirflowFailException
 
+        from include import ingest_stream
+
         summary = ", ".join(f"{k}={v}" for k, v in sorted(event.items()))
         if event.get("status") != "complete":
             # A newer job of the same file (a reprocess) took over: this one will never complete.
             raise AirflowFailException(f"stream job {self.ticket['job_id']} did not complete: {summary}")
         self.log.info("stream complete: %s", summary)
+        ingest_stream.stage(_ticket(self.ticket))
         return event
-
-
-@task
-def stage_stream(ticket: dict[str, Any], routed_to: str) -> None:
-    from include import ingest_stream
-
-    if _runs_route("stream", routed_to):
-        ingest_stream.stage(_ticket(ticket))
 
 
 def _ticket(data: dict[str, Any]):
@@ -295,14 +293,12 @@ def ingest_file(path: str, options: dict[str, Any]) -> None:
     routed = route(registered, options)
     batch = _spark_submit(routed["engine_args"], routed["route"])
     hybrid = _flink_run(routed["hybrid_command"], routed["route"])
-    published = publish_stream(routed["ticket"], routed["route"])
-    waited = WaitForStream(task_id="wait_stream", ticket=routed["ticket"], routed_to=routed["route"])
-    stream = stage_stream(routed["ticket"], routed["route"])
+    stream = ProcessStream(task_id="process_stream", ticket=routed["ticket"], routed_to=routed["route"])
     checked = validate(routed["ticket"])
     loaded = load(routed["ticket"])
     outcome = finalize(registered, routed["ticket"], loaded, _failure(checked, "validation_failure"),
                        _failure(routed, "input_error"))  # fmt: skip
-    batch >> hybrid >> published >> waited >> stream >> checked >> loaded >> outcome
+    batch >> hybrid >> stream >> checked >> loaded >> outcome
 
 
 def _failure(output, key: str):

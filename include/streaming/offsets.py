@@ -65,8 +65,8 @@ class OffsetStore:
         next offset the broker will write): a broker killed before it saved its latest messages
         comes back without them and writes new ones at those offsets again. Left as they were,
         every batch there would be stale forever. Returns the lowered partitions' old offsets;
-        the messages lost with the broker are published again by the wait's retry
-        (include/ingest_dag.py WaitForStream)."""
+        the messages lost with the broker are published again by the stream task's retry
+        (include/ingest_dag.py ProcessStream)."""
         keys = sorted(ends)
         lowered: dict[tuple[str, int], int] = {}
         if not keys:

@@ -40,7 +40,7 @@ BATCH_MIN_BYTES = 600_000
 # Rows of a healthcare file of each route (about 240 bytes a row).
 ROWS = {"stream": 1000, "hybrid": 2000, "batch": 3000}
 # A stream job whose messages the broker lost is failed by its wait after this long, and the
-# retry republishes it (include/ingest_dag.py WaitForStream).
+# retry republishes it (include/ingest_dag.py ProcessStream).
 STREAM_WAIT_TIMEOUT_SECONDS = 45
 FINAL = ("loaded", "quarantined")
 SETTLE_SECONDS = 480
@@ -220,7 +220,7 @@ def step_until_partly_consumed(settings: Settings, pid: int, sha: str, rows: int
 
 def published_and_waiting(settings: Settings) -> bool:
     """The stream route's wait is deferred: the file's messages are all published."""
-    return "deferred" in task_state(settings, "wait_stream")
+    return "deferred" in task_state(settings, "process_stream")
 
 
 def wait_settled(settings: Settings, sha: str) -> str:
@@ -434,8 +434,8 @@ def test_postgres_killed(platform, tmp_path: Path) -> None:
 @pytest.mark.chaos
 def test_broker_killed(platform, tmp_path: Path) -> None:
     """The broker dies with a stream file published and part of it consumed; it may come back
-    without what it had not yet saved. The consumer clamps offsets past the log's end, the wait's
-    retry republishes the unfinished job."""
+    without what it had not yet saved. The consumer clamps offsets past the log's end, the stream
+    task's retry republishes the unfinished job."""
     settings, stack = platform
     source, sha, rows = make_file(tmp_path, "stream", seed=208)
     with consumer_stopped(stack):

@@ -385,7 +385,7 @@ def test_stream_wait_is_deferred_while_the_consumer_works(platform, samples, tmp
             with psycopg.connect(_airflow_db(settings)) as conn:
                 waiting = dict(conn.execute(
                     "SELECT run_id, state FROM task_instance WHERE dag_id = 'sdp_ingest_landing' "
-                    "AND task_id = 'ingest_file.wait_stream' AND state = 'deferred'"
+                    "AND task_id = 'ingest_file.process_stream' AND state = 'deferred'"
                 ).fetchall())  # fmt: skip
             if waiting:
                 break
@@ -398,7 +398,7 @@ def test_stream_wait_is_deferred_while_the_consumer_works(platform, samples, tmp
     assert status == {digest: "loaded"}
     (run_id,) = waiting
     assert _wait_run(settings, run_id) == "success"
-    assert _task_states(settings, run_id)["ingest_file.wait_stream"] == "success"
+    assert _task_states(settings, run_id)["ingest_file.process_stream"] == "success"
 
 
 def test_manual_dry_run_loads_nothing(platform, tmp_path: Path) -> None:
