@@ -6,8 +6,9 @@ records and quarantine into temp tables, inserted from there into the results ta
 jsonb payload is built in SQL), violations straight into theirs, together with the job and file
 bookkeeping (and the audit row when an actor is given). Anything wrong rolls the whole
 transaction back, so a file is either fully loaded or not at all. The staged vault entries
-(encrypted originals of reversible tokens) and the job's wrapped data key are stored in the same
-transaction.
+(encrypted originals of reversible tokens) and the job's wrapped data key are stored beside it,
+on a second connection whose transaction commits just before the load's
+(include/db/vault_beside.py).
 
 Idempotency is by the file's SHA-256 (one data_files row per content): a row lock on that row
 serialises concurrent loads of one file, and a file that already has results is reported as a
@@ -21,6 +22,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +40,7 @@ from include.db.files import FileStatus, JobStatus, finish_job, set_file_status
 from include.db.sql import load_sql
 from include.db.token_digests import array_literals, record_token_keys
 from include.db.vault import VaultEntriesError, copy_vault_entries, insert_vault_entries
+from include.db.vault_beside import VaultBeside
 from include.staging import (
     QUARANTINE,
     QUARANTINE_SCHEMA,
@@ -75,8 +78,9 @@ class LoadResult:
     duplicate: bool
     seconds: float = 0.0
     vault_entries: int = 0  # tokens newly stored in the vault (one already stored keeps its entry)
-    # Seconds per step of the load (staged COPY, checks, records, violations, quarantine, vault,
-    # commit): where a slow load spends its time, for the log line and the load benchmark.
+    # Seconds per step of the load (checks, staged COPY, records, violations, quarantine, the wait
+    # for the vault part, commit; and the vault part's own time, beside them): where a slow load
+    # spends its time, for the log line and the load benchmark.
     phases: dict[str, float] = field(default_factory=dict, compare=False)
 
 
@@ -102,61 +106,78 @@ def load_staged(
     _check_manifest(manifest)
     keys = {"file_id": file_id, "job_id": job_id}
     phases: dict[str, float] = {}
-    with psycopg.connect(database_url) as conn, conn.transaction():
-        job_status = _lock_file_and_job(conn, manifest, staged_dir, keys)
-        has_results = conn.execute(load_sql("load_file_has_results"), keys).fetchone()[0]
-        if has_results and not reprocess:
-            # A retried task whose job already loaded the file keeps its `succeeded` status.
-            if job_status != JobStatus.SUCCEEDED:
-                finish_job(conn, job_id, JobStatus.DUPLICATE)
+    vault: VaultBeside | None = None
+    committed = False
+    try:
+        with psycopg.connect(database_url) as conn, conn.transaction():
+            job_status = _lock_file_and_job(conn, manifest, staged_dir, keys)
+            has_results = conn.execute(load_sql("load_file_has_results"), keys).fetchone()[0]
+            if has_results and not reprocess:
+                # A retried task whose job already loaded the file keeps its `succeeded` status.
+                if job_status != JobStatus.SUCCEEDED:
+                    finish_job(conn, job_id, JobStatus.DUPLICATE)
+                if actor:
+                    details = {"file_id": file_id, "sha256": manifest.sha256, "staged_dir": str(staged_dir)}
+                    audit(conn, actor=actor, action=AuditAction.DUPLICATE, object_type=_AUDIT_OBJECT,
+                          object_id=job_id, details=details)  # fmt: skip
+                return LoadResult(0, 0, 0, duplicate=True, seconds=time.perf_counter() - started)
+
+            if manifest.vault:
+                vault = VaultBeside(
+                    database_url,
+                    partial(_store_vault, manifest=manifest, staged_dir=staged_dir, file_id=file_id),
+                    key_id=WrappedKey.from_json(manifest.vault).key_id,
+                    file_id=file_id,
+                )
+            with conn.cursor() as cur:
+                cur.execute(load_sql("load_transaction_settings"))
+                with _timed(phases, "check"):
+                    quarantined = _check_staged(manifest, staged_dir)
+                with _timed(phases, "copy"):
+                    payload = _copy_staged(cur, staged_dir)
+                if has_results:
+                    cur.execute(load_sql("load_delete_file_results"), keys)
+                # A stream job of the file still running (a reprocess while its messages wait) must
+                # not add its rows after this load: the consumer ignores a superseded job.
+                supersede_older_stream_jobs(cur, file_id, job_id)
+                with _timed(phases, "records"):
+                    cur.execute(sql.SQL(load_sql("load_insert_records")).format(payload=payload), keys)
+                    records_loaded = cur.rowcount
+                with _timed(phases, "violations"):
+                    violations_loaded = _copy_violations(cur, staged_dir, keys)
+                with _timed(phases, "quarantine"):
+                    cur.execute(load_sql("load_insert_quarantine"), keys)
+                with _timed(phases, "vault_wait"):
+                    vault_entries = vault.stored() if vault else 0
+
+            result = LoadResult(
+                records_loaded, violations_loaded, quarantined, duplicate=False, vault_entries=vault_entries
+            )
+            _record_success(conn, manifest, job_id=job_id, file_id=file_id, result=result)
+            result = replace(result, seconds=time.perf_counter() - started)
             if actor:
-                details = {"file_id": file_id, "sha256": manifest.sha256, "staged_dir": str(staged_dir)}
-                audit(conn, actor=actor, action=AuditAction.DUPLICATE, object_type=_AUDIT_OBJECT,
+                details = {
+                    "file_id": file_id,
+                    "sha256": manifest.sha256,
+                    "staged_dir": str(staged_dir),
+                    "records_loaded": records_loaded,
+                    "violations_loaded": violations_loaded,
+                    "quarantined": quarantined,
+                    "vault_entries": vault_entries,
+                    "reprocessed": has_results,
+                    "seconds": round(result.seconds, 3),
+                }
+                audit(conn, actor=actor, action=AuditAction.LOADED, object_type=_AUDIT_OBJECT,
                       object_id=job_id, details=details)  # fmt: skip
-            return LoadResult(0, 0, 0, duplicate=True, seconds=time.perf_counter() - started)
-
-        with conn.cursor() as cur:
-            cur.execute(load_sql("load_transaction_settings"))
-            with _timed(phases, "check"):
-                quarantined = _check_staged(manifest, staged_dir)
-            with _timed(phases, "copy"):
-                payload = _copy_staged(cur, staged_dir)
-            if has_results:
-                cur.execute(load_sql("load_delete_file_results"), keys)
-            # A stream job of the file still running (a reprocess while its messages wait) must not
-            # add its rows after this load: the consumer ignores a superseded job.
-            supersede_older_stream_jobs(cur, file_id, job_id)
-            with _timed(phases, "records"):
-                cur.execute(sql.SQL(load_sql("load_insert_records")).format(payload=payload), keys)
-                records_loaded = cur.rowcount
-            with _timed(phases, "violations"):
-                violations_loaded = _copy_violations(cur, staged_dir, keys)
-            with _timed(phases, "quarantine"):
-                cur.execute(load_sql("load_insert_quarantine"), keys)
-            with _timed(phases, "vault"):
-                vault_entries = _store_vault(cur, manifest, staged_dir, file_id)
-
-        result = LoadResult(
-            records_loaded, violations_loaded, quarantined, duplicate=False, vault_entries=vault_entries
-        )
-        _record_success(conn, manifest, job_id=job_id, file_id=file_id, result=result)
-        result = replace(result, seconds=time.perf_counter() - started)
-        if actor:
-            details = {
-                "file_id": file_id,
-                "sha256": manifest.sha256,
-                "staged_dir": str(staged_dir),
-                "records_loaded": records_loaded,
-                "violations_loaded": violations_loaded,
-                "quarantined": quarantined,
-                "vault_entries": vault_entries,
-                "reprocessed": has_results,
-                "seconds": round(result.seconds, 3),
-            }
-            audit(conn, actor=actor, action=AuditAction.LOADED, object_type=_AUDIT_OBJECT,
-                  object_id=job_id, details=details)  # fmt: skip
-        committing = time.perf_counter()
-    phases["commit"] = time.perf_counter() - committing
+            if vault:
+                vault.commit()  # first: a load committed without its vault entries could not be undone
+            committing = time.perf_counter()
+        committed = True
+        phases["commit"] = time.perf_counter() - committing
+    finally:
+        if vault:
+            vault.close(load_committed=committed)
+            phases["vault"] = vault.seconds
     return replace(result, seconds=time.perf_counter() - started, phases=phases)
 
 
@@ -238,10 +259,8 @@ def _copy_violations(cur: psycopg.Cursor, staged_dir: Path, keys: dict[str, int]
     return cur.rowcount
 
 
-def _store_vault(cur: psycopg.Cursor, manifest: StagedManifest, staged_dir: Path, file_id: int) -> int:
-    """The staged vault part and its data key, when the job wrote one; returns new entries."""
-    if not manifest.vault:
-        return 0
+def _store_vault(cur: psycopg.Cursor, *, manifest: StagedManifest, staged_dir: Path, file_id: int) -> int:
+    """The staged vault part and its data key (the manifest names one); returns new entries."""
     wrapped_key = WrappedKey.from_json(manifest.vault)
     entries = _dataset(staged_dir, VAULT, VAULT_SCHEMA.names)
     try:

@@ -194,7 +194,45 @@ def test_loader_refuses_entries_under_another_data_key(db: str, master: MasterKe
     assert _vault_rows(db, tokens) == []
     with psycopg.connect(db) as conn:
         count = conn.execute("SELECT count(*) FROM data_records WHERE file_id = %s", (file.id,)).fetchone()[0]
-    assert count == 0  # one transaction: no records without their vault entries
+    assert count == 0  # the vault part's error rolls the load back: no records without their entries
+
+
+def test_a_load_that_fails_to_commit_leaves_no_vault_entries(
+    db: str, master: MasterKey, tmp_path: Path
+) -> None:
+    """The vault part commits on its own connection just before the load's transaction
+    (include/db/vault_beside.py). When the load's commit then fails (here a deferred trigger
+    refuses the file's status update at commit), the entries it had committed are deleted again."""
+    values = _unique_values(6)
+    encryptor = VaultEncryptor.new(master)
+    sha256, tokens = stage_with_vault(tmp_path / "staged", values, encryptor)
+    file = new_file(db, sha256)
+    job_id = new_job(db, file.id)
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute(
+            """CREATE FUNCTION pg_temp.refuse_commit() RETURNS trigger LANGUAGE plpgsql AS
+               $$ BEGIN RAISE EXCEPTION 'refused at commit (test)'; END $$"""
+        )
+        conn.execute(
+            psycopg.sql.SQL(
+                "CREATE CONSTRAINT TRIGGER refuse_commit_test AFTER UPDATE ON data_files "
+                "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.id = {}) "
+                "EXECUTE FUNCTION pg_temp.refuse_commit()"
+            ).format(psycopg.sql.Literal(file.id))
+        )
+        try:
+            with pytest.raises(psycopg.errors.RaiseException, match="refused at commit"):
+                load_staged(db, tmp_path / "staged", file_id=file.id, job_id=job_id)
+        finally:
+            conn.execute("DROP TRIGGER refuse_commit_test ON data_files")
+    assert _vault_rows(db, tokens) == []
+    with psycopg.connect(db) as conn:
+        count = conn.execute("SELECT count(*) FROM data_records WHERE file_id = %s", (file.id,)).fetchone()[0]
+    assert count == 0
+    # The retry of the load stores both.
+    result = load_staged(db, tmp_path / "staged", file_id=file.id, job_id=job_id)
+    assert (result.records_loaded, result.vault_entries) == (18, 6)
+    assert len(_vault_rows(db, tokens)) == 6
 
 
 def test_a_token_staged_by_several_parts_is_stored_once(db: str, master: MasterKey, tmp_path: Path) -> None:
