@@ -130,29 +130,11 @@ def load_staged(
                     file_id=file_id,
                 )
             with conn.cursor() as cur:
-                cur.execute(load_sql("load_transaction_settings"))
-                with _timed(phases, "check"):
-                    quarantined = _check_staged(manifest, staged_dir)
-                with _timed(phases, "copy"):
-                    payload = _copy_staged(cur, staged_dir)
-                if has_results:
-                    cur.execute(load_sql("load_delete_file_results"), keys)
-                # A stream job of the file still running (a reprocess while its messages wait) must
-                # not add its rows after this load: the consumer ignores a superseded job.
-                supersede_older_stream_jobs(cur, file_id, job_id)
-                with _timed(phases, "records"):
-                    cur.execute(sql.SQL(load_sql("load_insert_records")).format(payload=payload), keys)
-                    records_loaded = cur.rowcount
-                with _timed(phases, "violations"):
-                    violations_loaded = _copy_violations(cur, staged_dir, keys)
-                with _timed(phases, "quarantine"):
-                    cur.execute(load_sql("load_insert_quarantine"), keys)
-                with _timed(phases, "vault_wait"):
-                    vault_entries = vault.stored() if vault else 0
-
-            result = LoadResult(
-                records_loaded, violations_loaded, quarantined, duplicate=False, vault_entries=vault_entries
-            )
+                result = _insert_results(
+                    cur, manifest, staged_dir, keys, replace_old=has_results, phases=phases
+                )
+            with _timed(phases, "vault_wait"):
+                result = replace(result, vault_entries=vault.stored() if vault else 0)
             _record_success(conn, manifest, job_id=job_id, file_id=file_id, result=result)
             result = replace(result, seconds=time.perf_counter() - started)
             if actor:
@@ -160,10 +142,10 @@ def load_staged(
                     "file_id": file_id,
                     "sha256": manifest.sha256,
                     "staged_dir": str(staged_dir),
-                    "records_loaded": records_loaded,
-                    "violations_loaded": violations_loaded,
-                    "quarantined": quarantined,
-                    "vault_entries": vault_entries,
+                    "records_loaded": result.records_loaded,
+                    "violations_loaded": result.violations_loaded,
+                    "quarantined": result.quarantined,
+                    "vault_entries": result.vault_entries,
                     "reprocessed": has_results,
                     "seconds": round(result.seconds, 3),
                 }
@@ -179,6 +161,37 @@ def load_staged(
             vault.close(load_committed=committed)
             phases["vault"] = vault.seconds
     return replace(result, seconds=time.perf_counter() - started, phases=phases)
+
+
+def _insert_results(
+    cur: psycopg.Cursor,
+    manifest: StagedManifest,
+    staged_dir: Path,
+    keys: dict[str, int],
+    *,
+    replace_old: bool,
+    phases: dict[str, float],
+) -> LoadResult:
+    """Check the staged set, then store its records, violations and quarantine rows in the load's
+    transaction (replacing the file's earlier results when `replace_old`)."""
+    cur.execute(load_sql("load_transaction_settings"))
+    with _timed(phases, "check"):
+        quarantined = _check_staged(manifest, staged_dir)
+    with _timed(phases, "copy"):
+        payload = _copy_staged(cur, staged_dir)
+    if replace_old:
+        cur.execute(load_sql("load_delete_file_results"), keys)
+    # A stream job of the file still running (a reprocess while its messages wait) must not add its
+    # rows after this load: the consumer ignores a superseded job.
+    supersede_older_stream_jobs(cur, keys["file_id"], keys["job_id"])
+    with _timed(phases, "records"):
+        cur.execute(sql.SQL(load_sql("load_insert_records")).format(payload=payload), keys)
+        records_loaded = cur.rowcount
+    with _timed(phases, "violations"):
+        violations_loaded = _copy_violations(cur, staged_dir, keys)
+    with _timed(phases, "quarantine"):
+        cur.execute(load_sql("load_insert_quarantine"), keys)
+    return LoadResult(records_loaded, violations_loaded, quarantined, duplicate=False)
 
 
 @contextmanager
