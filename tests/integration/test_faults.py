@@ -283,9 +283,13 @@ def assert_consistent(settings: Settings, sha: str, rows_in_file: int) -> str:
     return status
 
 
-def no_stray_engines() -> None:
-    """No engine process of a killed try outlives the file."""
-    strays = processes(lambda cmd: "compliance_batch.py" in cmd or "compliance_hybrid.py" in cmd)
+def no_stray_engines(settings: Settings) -> None:
+    """No engine process of a killed try outlives the file. Only this stack's engines count (their
+    arguments name its staging folder): the machine may run other stacks' jobs meanwhile."""
+    staging = str(settings.staging_dir)
+    strays = processes(
+        lambda cmd: ("compliance_batch.py" in cmd or "compliance_hybrid.py" in cmd) and staging in cmd
+    )
     assert strays == [], [command_line(p) for p in strays]
 
 
@@ -301,7 +305,7 @@ def test_scheduler_killed(platform, tmp_path: Path) -> None:
     kill(pid)
     wait_restarted(stack, "airflow-scheduler", pid)
     assert assert_consistent(settings, sha, rows) == "loaded"
-    no_stray_engines()
+    no_stray_engines(settings)
 
 
 def test_triggerer_killed(platform, tmp_path: Path) -> None:
@@ -343,7 +347,7 @@ def test_task_worker_killed(platform, tmp_path: Path) -> None:
     drop(settings, source)
     kill_runner_mid_job(settings, "process_hybrid", "compliance_hybrid.py")
     assert assert_consistent(settings, sha, rows) == "loaded"
-    no_stray_engines()
+    no_stray_engines(settings)
 
 
 @pytest.mark.chaos
@@ -356,7 +360,7 @@ def test_batch_task_worker_killed(platform, tmp_path: Path) -> None:
     # Mid-file, not while the job starts (a job orphaned before its watch began stops at once).
     kill_runner_mid_job(settings, "process_batch", "compliance_batch.py", after_seconds=5)
     assert assert_consistent(settings, sha, rows) == "loaded"
-    no_stray_engines()
+    no_stray_engines(settings)
 
 
 def test_flink_job_killed(platform, tmp_path: Path) -> None:
@@ -375,7 +379,7 @@ def test_flink_job_killed(platform, tmp_path: Path) -> None:
 
     kill(wait_for("the Flink job with its mini-cluster", client_with_cluster).pid)
     assert assert_consistent(settings, sha, rows) == "loaded"
-    no_stray_engines()
+    no_stray_engines(settings)
 
 
 def test_stream_consumer_killed(platform, tmp_path: Path) -> None:
@@ -412,7 +416,7 @@ def test_spark_driver_killed(platform, tmp_path: Path) -> None:
 
     kill(wait_for("the Spark driver with its Python side", driver_with_python).pid)
     assert assert_consistent(settings, sha, rows) in FINAL
-    no_stray_engines()
+    no_stray_engines(settings)
 
 
 @pytest.mark.chaos
@@ -428,7 +432,7 @@ def test_postgres_killed(platform, tmp_path: Path) -> None:
     kill(pid)
     wait_restarted(stack, "postgres", pid)
     assert assert_consistent(settings, sha, rows) in FINAL
-    no_stray_engines()
+    no_stray_engines(settings)
 
 
 @pytest.mark.chaos
