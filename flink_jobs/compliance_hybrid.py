@@ -97,7 +97,9 @@ from compliance.engine_job import (
     VAULT,
     VIOLATIONS,
     WORK_DIR,
+    BackgroundStep,
     EngineJob,
+    EvenBatchWriter,
     FileDecisions,
     StagedInput,
     core_extensions,
@@ -105,7 +107,6 @@ from compliance.engine_job import (
     run_job,
     stage_rows,
 )
-from compliance.pipeline import CompliancePipeline
 from compliance.rules.base import VIOLATION_SCHEMA
 from compliance.vault import VAULT_SCHEMA
 
@@ -122,6 +123,7 @@ ANONYMIZE_METHODS = ("none", "tokenize")
 # each of 2 subtasks ~15 elements to share.
 BATCH_ROWS = 32_768
 FLUSH_ROWS = 32_768  # the batched lane anonymizes and writes (at least) this many rows at a time
+BUNDLE_ELEMENTS = 1  # stream elements per Python bundle (see flink_environment)
 LANE_KEYS_PER_SUBTASK = 2  # more keys than subtasks: hashing then spreads the batched lane evenly
 URGENT, BATCHED = "urgent", "batched"
 END_OF_TIME = 2**63 - 2  # an event-time timer here fires on the final watermark of a bounded stream
@@ -182,15 +184,14 @@ class StagedArrow(StagedInput):
 def stage_input(source: Path, path: Path, batch_rows: int) -> StagedArrow:
     """Stream the file through FileReader into `path`, `batch_rows` rows per batch. Raises InputError."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    batches = 0
+    writers: list[EvenBatchWriter] = []
 
-    def write(writer: pa.ipc.RecordBatchFileWriter, batch: pa.RecordBatch) -> None:
-        nonlocal batches
-        for offset in range(0, batch.num_rows, batch_rows):
-            writer.write_batch(batch.slice(offset, batch_rows))
-            batches += 1
+    def open_writer(schema: pa.Schema) -> EvenBatchWriter:
+        writers.append(EvenBatchWriter(path, schema, batch_rows))
+        return writers[0]
 
-    reader, first = stage_rows(source, lambda schema: pa.ipc.new_file(str(path), schema), write)
+    reader, first = stage_rows(source, open_writer, EvenBatchWriter.write)
+    batches = writers[0].batches if writers else 0
     return StagedArrow.from_reader(reader, source, first, path=path, batches=batches)
 
 
@@ -209,17 +210,6 @@ class Decisions(FileDecisions):
 
     def records_schema(self) -> pa.Schema:
         return pa.schema([(ROW_COLUMN, pa.int64()), *((name, pa.string()) for name in self.columns)])
-
-
-def anonymize_records(
-    pipeline: CompliancePipeline, batch: pa.RecordBatch, schema: pa.Schema, violations: pa.Table
-) -> pa.Table:
-    """`_row` + the anonymized columns of `batch` (which has `_row` first) in the staged schema.
-    Anonymization only: detection already ran on these rows in the detect operator (`violations`,
-    by file-level row), and the pipeline's anonymize step is the same code `process` runs after it."""
-    data = pa.RecordBatch.from_arrays(batch.columns[1:], names=batch.schema.names[1:])
-    anonymized = pipeline.anonymize_batch(data, violations, batch.column(0).to_numpy())
-    return staged_records(pa.RecordBatch.from_arrays([batch.column(0), *anonymized.columns], schema=schema))
 
 
 def staged_records(batch: pa.RecordBatch) -> pa.Table:
@@ -246,15 +236,15 @@ def from_ipc(payload: bytes) -> pa.RecordBatch:
 
 
 class DetectAndSplit(ProcessFunction):
-    """Detection + rules on one staged batch; writes its violations, anonymizes and writes the urgent
-    lane (rows with a violation) at once and sends the other rows to the batched lane."""
+    """Detection, rules and anonymization on one staged batch; writes its violations, writes the
+    urgent lane (rows with a violation, anonymized) at once and sends the other rows to the batched
+    lane."""
 
     def __init__(self, decisions: Decisions) -> None:
         self.decisions = decisions
 
     def open(self, runtime_context: RuntimeContext) -> None:
-        self.detection = self.decisions.pipeline("none")
-        self.anonymizer = self.decisions.pipeline()
+        self.pipeline = self.decisions.pipeline()
         self.schema = self.decisions.records_schema()
         self.source = pa.ipc.open_file(pa.memory_map(self.decisions.input_path))
         self.staging = Path(self.decisions.staging_dir)
@@ -263,24 +253,23 @@ class DetectAndSplit(ProcessFunction):
         batch = self.source.get_batch(index)
         rows = batch.column(0)
         data = pa.RecordBatch.from_arrays(batch.columns[1:], names=self.decisions.columns)
-        found = self.detection.process(data, rows.to_numpy()).violations
+        # One pass, as the other routes run the core: detection and anonymization share the rule
+        # engine's coding of the violations. Anonymization changes only cells with a violation, so
+        # the rows without one are the same in `result.batch` and in `batch`.
+        result = self.pipeline.process(data, rows.to_numpy())
+        found = result.violations
         part = f"part-{index:06d}.parquet"
         if found.num_rows:
             write_part(found.cast(VIOLATION_SCHEMA), self.staging / VIOLATIONS, part)
         flagged = pc.is_in(rows, value_set=pc.unique(found.column("row").combine_chunks()))
-        urgent = batch.filter(flagged)
+        urgent = pa.RecordBatch.from_arrays([rows, *result.batch.columns], schema=self.schema).filter(flagged)
         written, entries = "", 0
         if urgent.num_rows:
             written = f"u-{part}"
-            write_part(
-                anonymize_records(self.anonymizer, urgent, self.schema, found),
-                self.staging / RECORDS,
-                written,
-            )
-            vault = self.anonymizer.take_vault_entries()
-            if vault.num_rows:
-                write_part(vault, self.staging / VAULT, part)
-                entries = vault.num_rows
+            write_part(staged_records(urgent), self.staging / RECORDS, written)
+            if result.vault.num_rows:
+                write_part(result.vault, self.staging / VAULT, part)
+                entries = result.vault.num_rows
         native = all(name in sys.modules for name in self.decisions.extensions)
         shipped = str(Path(compliance.__file__).resolve().parent) != self.decisions.client_core
         yield URGENT, written, urgent.num_rows, found.num_rows, entries, int(native), int(shipped)
@@ -358,6 +347,10 @@ def flink_environment(
     shipped from a copy under `work`)."""
     config = Configuration()
     config.set_string("restart-strategy.type", "none")  # a failed job fails the task; Airflow retries it
+    # A Python operator hands its results downstream only when its bundle ends, and by default a
+    # bundle holds up to 1,000 elements: all of a file's batches, so the batched lane started only
+    # after the last detection. One batch per bundle lets the lanes work while detection goes on.
+    config.set_string("python.fn-execution.bundle.size", str(BUNDLE_ELEMENTS))
     if not jobmanager:
         config.set_string("python.executable", sys.executable)
         env = StreamExecutionEnvironment.get_execution_environment(config)
@@ -410,9 +403,18 @@ def run(args: argparse.Namespace) -> dict:
     staging: Path = args.staging_dir.resolve()
     shutil.rmtree(staging, ignore_errors=True)  # a retry starts from nothing, never from half a run
     staging.mkdir(parents=True)
-    job = EngineJob.start(
-        args, staging, lambda: stage_input(args.input, staging / WORK_DIR / INPUT_FILE, args.batch_rows)
+    # Flink's JVM starts while this client stages the input (EngineJob.start's `alongside`).
+    jobmanager = args.jobmanager or os.environ.get(REST_URL_ENV)
+    start = BackgroundStep(
+        lambda: flink_environment(args.parallelism, jobmanager, staging / WORK_DIR), "flink-start"
     )
+    job = EngineJob.start(
+        args,
+        staging,
+        lambda: stage_input(args.input, staging / WORK_DIR / INPUT_FILE, args.batch_rows),
+        alongside=start,
+    )
+    env, cluster = start.result()
     staged, clock = job.staged, job.clock
     decisions = Decisions.of(
         job.pipeline,
@@ -425,11 +427,7 @@ def run(args: argparse.Namespace) -> dict:
         extensions=core_extensions(),
         client_core=str(CORE_PACKAGE),
     )
-
-    env, cluster = flink_environment(
-        args.parallelism, args.jobmanager or os.environ.get(REST_URL_ENV), staging / WORK_DIR
-    )
-    clock.charge("flink_environment_s")
+    clock.charge("flink_environment_s")  # what the client still waited for after staging
     lanes, parts, violations, entries = {URGENT: 0, BATCHED: 0}, {URGENT: 0, BATCHED: 0}, 0, 0
     native_batches = shipped_batches = 0
     if staged.batches:
@@ -463,6 +461,7 @@ def run(args: argparse.Namespace) -> dict:
         "cluster": cluster,
         "flink_version": flink_version(),
         "flink_environment_s": round(clock.spent["flink_environment_s"], 3),
+        "flink_start_s": round(start.seconds, 3),
         "worker_core": {
             "native_batches": native_batches,
             "shipped_batches": shipped_batches,

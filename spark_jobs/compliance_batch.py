@@ -15,7 +15,7 @@ writes Parquet itself with pyarrow.
   quarantine (ragged rows, bad bytes, bad JSON), so every route agrees on them. The rows are
   streamed (bounded memory) into one Parquet file with `_row` under DIR/_work/ on the shared
   staging storage, which executors reach; the driver never holds the file. Meanwhile a thread
-  (`SparkStart`) starts the session, ships the core and warms one Python worker per core, so
+  (`start_spark`) starts the session, ships the core and warms one Python worker per core, so
   Spark's fixed start overlaps staging instead of following it.
 - Executors get the driver's `compliance` package as a tar.gz the job builds
   (`SparkContext.addArchive`): each executor unpacks it as `compliance/` in its Spark files
@@ -54,7 +54,6 @@ import os
 import shutil
 import sys
 import tarfile
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
@@ -79,6 +78,7 @@ from compliance.engine_job import (
     VAULT,
     VIOLATIONS,
     WORK_DIR,
+    BackgroundStep,
     EngineJob,
     FileDecisions,
     StagedInput,
@@ -330,17 +330,8 @@ def run(args: argparse.Namespace) -> dict:
     work = staging / WORK_DIR
     for stale in (WORK_DIR, *OUTPUTS):  # a retry's parts and data key are new ones
         shutil.rmtree(staging / stale, ignore_errors=True)
-    start = SparkStart(work)
-
-    def stage() -> StagedParquet:
-        start.begin()  # after EngineJob.start checked the keys: a job that fails fast starts no Spark
-        return stage_input(args.input, work / "input")
-
-    try:
-        job = EngineJob.start(args, staging, stage, k=args.k)
-    except BaseException:
-        start.join()  # e.g. bad input: let the session exist before main() stops it
-        raise
+    start = BackgroundStep(lambda: start_spark(work), "spark-start")
+    job = EngineJob.start(args, staging, lambda: stage_input(args.input, work / "input"), args.k, start)
     spark = start.result()
     staged, driver, clock = job.staged, job.pipeline, job.clock
     clock.charge("spark_session_s")  # what the driver still waited for after staging
@@ -384,47 +375,19 @@ def run(args: argparse.Namespace) -> dict:
     )
 
 
-class SparkStart:
-    """The Spark session, the core archive and warm Python workers, made on a thread while the driver
-    stages the input (its ~3 s JVM-side start and the workers' ~2-3 s start and imports used to
-    come after staging, on the critical path). The job's tasks then reuse the warm workers
+def start_spark(work: Path) -> SparkSession:
+    """The session, the core archive and warm Python workers, made while the driver stages the input
+    (EngineJob.start's `alongside`): the session's ~3 s JVM-side start and the workers' ~2-3 s start
+    and imports used to follow staging. The job's tasks then reuse the warm workers
     (spark.python.worker.reuse), whose `compliance` comes from the archive where executors take it."""
-
-    def __init__(self, work: Path) -> None:
-        self.work = work
-        self.seconds = 0.0  # the thread's own time: session, archive and warm-up
-        self._session: SparkSession | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="spark-start", daemon=True)
-
-    def begin(self) -> None:
-        self._thread.start()
-
-    def join(self) -> None:
-        if self._thread.ident is not None:
-            self._thread.join()
-
-    def result(self) -> SparkSession:
-        """The session once ready; re-raises the thread's error."""
-        self.join()
-        if self._error is not None:
-            raise self._error
-        assert self._session is not None
-        return self._session
-
-    def _run(self) -> None:
-        started = time.perf_counter()
-        try:
-            self._session = _session()
-            context = self._session.sparkContext
-            self.work.mkdir(parents=True, exist_ok=True)
-            # Unpacked as `compliance/` beside the task's other Spark files: importable, .so included.
-            context.addArchive(f"{build_core_archive(self.work)}#compliance")
-            parallelism = context.defaultParallelism
-            context.parallelize(range(parallelism), parallelism).foreachPartition(_import_core)
-        except BaseException as exc:  # handed to the driver's thread by result()
-            self._error = exc
-        self.seconds = time.perf_counter() - started
+    spark = _session()
+    context = spark.sparkContext
+    work.mkdir(parents=True, exist_ok=True)
+    # Unpacked as `compliance/` beside the task's other Spark files: importable, .so files included.
+    context.addArchive(f"{build_core_archive(work)}#compliance")
+    parallelism = context.defaultParallelism
+    context.parallelize(range(parallelism), parallelism).foreachPartition(_import_core)
+    return spark
 
 
 def _import_core(_: Iterable[int]) -> None:
