@@ -99,7 +99,6 @@ from compliance.engine_job import (
     VAULT,
     VIOLATIONS,
     WORK_DIR,
-    BackgroundStep,
     EngineJob,
     EvenBatchWriter,
     FileDecisions,
@@ -407,18 +406,11 @@ def run(args: argparse.Namespace) -> dict:
     staging: Path = args.staging_dir.resolve()
     shutil.rmtree(staging, ignore_errors=True)  # a retry starts from nothing, never from half a run
     staging.mkdir(parents=True)
-    # Flink's JVM starts while this client stages the input (EngineJob.start's `alongside`).
-    jobmanager = args.jobmanager or os.environ.get(REST_URL_ENV)
-    start = BackgroundStep(
-        lambda: flink_environment(args.parallelism, jobmanager, staging / WORK_DIR), "flink-start"
-    )
+    # Flink's JVM is not started beside staging (as the Spark job's session is): its gateway exits
+    # when the client has not registered with it within 10 s, which a loaded machine can exceed.
     job = EngineJob.start(
-        args,
-        staging,
-        lambda: stage_input(args.input, staging / WORK_DIR / INPUT_FILE, args.batch_rows),
-        alongside=start,
+        args, staging, lambda: stage_input(args.input, staging / WORK_DIR / INPUT_FILE, args.batch_rows)
     )
-    env, cluster = start.result()
     staged, clock = job.staged, job.clock
     decisions = Decisions.of(
         job.pipeline,
@@ -431,7 +423,10 @@ def run(args: argparse.Namespace) -> dict:
         extensions=core_extensions(),
         client_core=str(CORE_PACKAGE),
     )
-    clock.charge("flink_environment_s")  # what the client still waited for after staging
+    env, cluster = flink_environment(
+        args.parallelism, args.jobmanager or os.environ.get(REST_URL_ENV), staging / WORK_DIR
+    )
+    clock.charge("flink_environment_s")
     lanes, parts, violations, entries = {URGENT: 0, BATCHED: 0}, {URGENT: 0, BATCHED: 0}, 0, 0
     native_batches = shipped_batches = 0
     if staged.batches:
@@ -465,7 +460,6 @@ def run(args: argparse.Namespace) -> dict:
         "cluster": cluster,
         "flink_version": flink_version(),
         "flink_environment_s": round(clock.spent["flink_environment_s"], 3),
-        "flink_start_s": round(start.seconds, 3),
         "worker_core": {
             "native_batches": native_batches,
             "shipped_batches": shipped_batches,
