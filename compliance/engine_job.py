@@ -24,6 +24,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
@@ -39,6 +40,7 @@ import pyarrow.parquet as pq
 from compliance.anonymize.tokenize import Tokenizer, TokenKey, TokenKeyError
 from compliance.columns import ColumnClass
 from compliance.io import Chunk, FileReader, InputError, QuarantinedRow
+from compliance.io_batches import concat_batches
 from compliance.launcher_watch import exit_with_launcher
 from compliance.pipeline import ANONYMIZE_METHODS, DOMAINS, CompliancePipeline
 from compliance.vault import MasterKey, VaultEncryptor, VaultKeyError, WrappedKey
@@ -154,6 +156,46 @@ def stage_rows(
     return reader, first
 
 
+class EvenBatchWriter:
+    """A staged input as an Arrow IPC file of batches of exactly `batch_rows` rows (the last: what is
+    left), cut across the reader's chunks (stage_rows' writer; the hybrid job's stream elements). The
+    CSV reader's chunks end where its byte blocks do (~34k rows of the generator's files), so cutting
+    each chunk alone left a ~1.5k-row batch after every full one, each paying the core's fixed cost
+    per batch."""
+
+    def __init__(self, path: Path, schema: pa.Schema, batch_rows: int) -> None:
+        self.writer = pa.ipc.new_file(str(path), schema)
+        self.batch_rows = batch_rows
+        self.batches = 0
+        self._pending: list[pa.RecordBatch] = []
+        self._count = 0
+
+    def __enter__(self) -> EvenBatchWriter:
+        return self
+
+    def __exit__(self, error: type[BaseException] | None, *_: object) -> None:
+        if self._count and error is None:
+            self._emit(concat_batches(self._pending))
+        self.writer.close()
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        self._pending.append(batch)
+        self._count += batch.num_rows
+        if self._count < self.batch_rows:
+            return
+        joined = concat_batches(self._pending)
+        offset = 0
+        while self._count - offset >= self.batch_rows:
+            self._emit(joined.slice(offset, self.batch_rows))
+            offset += self.batch_rows
+        self._count -= offset
+        self._pending = [joined.slice(offset)] if self._count else []
+
+    def _emit(self, batch: pa.RecordBatch) -> None:
+        self.writer.write_batch(batch)
+        self.batches += 1
+
+
 @dataclass(frozen=True)
 class FileDecisions:
     """What the job's client decided for the whole file from its first batch. Every worker adopts it,
@@ -236,22 +278,31 @@ class EngineJob(Generic[StagedT]):
         staging: Path,
         stage: Callable[[], StagedT],
         k: int | None = None,
+        alongside: BackgroundStep | None = None,
     ) -> EngineJob[StagedT]:
         """Pre-processing: check the keys (fail fast), stage the input (`stage`), and decide the file's
-        classification, domain and policy from its first batch, as `sdp scan` does. Raises
-        InputError, TokenKeyError, VaultKeyError."""
+        classification, domain and policy from its first batch, as `sdp scan` does. `alongside`
+        (the engine's own start) runs on a thread from the key check on, so it overlaps staging;
+        the caller takes its result. Raises InputError, TokenKeyError, VaultKeyError."""
         clock = StepClock()
         tokenizer = Tokenizer(TokenKey.from_env()) if args.anonymize != "none" else None  # fail fast
         vault = job_vault(args.anonymize)
-        staged = stage()
-        pipeline = CompliancePipeline(
-            domain=args.domain,
-            anonymize=args.anonymize,
-            tokenizer=tokenizer,
-            as_of=args.as_of or dt.date.today(),
-            k=k,
-        )
-        pipeline.prepare(staged.first_batch)
+        if alongside is not None:
+            alongside.begin()
+        try:
+            staged = stage()
+            pipeline = CompliancePipeline(
+                domain=args.domain,
+                anonymize=args.anonymize,
+                tokenizer=tokenizer,
+                as_of=args.as_of or dt.date.today(),
+                k=k,
+            )
+            pipeline.prepare(staged.first_batch)
+        except BaseException:
+            if alongside is not None:
+                alongside.join()  # e.g. bad input: the engine has started before the job ends
+            raise
         clock.charge("pre_processing_s")
         return cls(args, staging, staged, pipeline, vault, clock)
 
@@ -300,6 +351,46 @@ class EngineJob(Generic[StagedT]):
             "vault": vault_manifest(self.vault, vault_entries),
             "details": {"job_key": args.job_key, "as_of": pipeline.as_of.isoformat(), **details},
         }
+
+
+Result = TypeVar("Result")
+
+
+class BackgroundStep(Generic[Result]):
+    """`make()` on a thread from begin() on; result() waits for it and returns its value or raises
+    its error. For an engine's fixed start (a JVM, its workers), which needs nothing from staging."""
+
+    def __init__(self, make: Callable[[], Result], name: str) -> None:
+        self.seconds = 0.0  # the step's own wall time
+        self._make = make
+        self._value: Result | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def begin(self) -> None:
+        self._thread.start()
+
+    def join(self) -> None:
+        if self._thread.ident is not None:
+            self._thread.join()
+
+    def result(self) -> Result:
+        """The step's value (made here if begin() never ran); raises its error."""
+        if self._thread.ident is None:
+            self._run()
+        else:
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value  # type: ignore[return-value]
+
+    def _run(self) -> None:
+        started = time.perf_counter()
+        try:
+            self._value = self._make()
+        except BaseException as exc:  # handed to the caller's thread by result()
+            self._error = exc
+        self.seconds = time.perf_counter() - started
 
 
 def file_sha256(path: Path) -> str:

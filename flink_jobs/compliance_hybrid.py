@@ -25,14 +25,15 @@ Design:
   violations and tokens equal the other routes'. The rows are re-cut into bounded Arrow batches
   (BATCH_ROWS) in one uncompressed Arrow IPC file under DIR/_work/ that workers memory-map.
 - The Flink job: a bounded NumberSequenceSource of batch indices, rebalanced over the `detect`
-  operator (a ProcessFunction): it maps its batch, runs detection + rules, writes the batch's
-  violations, and splits the rows into two lanes. Rows with a violation take the urgent lane:
-  anonymized and written at once. The others travel on as Arrow IPC bytes (a side output) to the
-  `batched lane`, keyed by LANE_KEYS_PER_SUBTASK * parallelism keys, buffered in Flink keyed state
-  and written per FLUSH_ROWS rows (anonymization changes only cells with a violation, so these rows
-  are written as they are), the remainder when the input ends (an event-time
-  timer at the end of time fires on the final watermark of the bounded stream). Both operators
-  emit one small summary per part file, collected by this client for the manifest.
+  operator (a ProcessFunction): it maps its batch, runs the core on it (detection, rules,
+  anonymization: one pass, as the other routes), writes the batch's violations and splits the rows
+  into two lanes. Rows with a violation take the urgent lane: written (anonymized) at once. The
+  others travel on by reference (the batch's index and their positions in it; a side output) to
+  the `batched lane`, keyed by LANE_KEYS_PER_SUBTASK * parallelism keys, buffered in Flink keyed
+  state and written per FLUSH_ROWS rows, taken from the staged input (anonymization changes only
+  cells with a violation, so these rows are written as they are), the remainder when the input
+  ends (an event-time timer at the end of time fires on the final watermark of the bounded
+  stream). Both operators emit one small summary per part file, collected by this client.
 - Part files have deterministic names (batch index, lane key + flush number) and are written to a
   hidden temporary name then renamed, so readers (pyarrow.dataset skips dot-files) never see half a
   file. DIR is cleared at the start: a retry after a kill never sees half a previous attempt.
@@ -80,6 +81,7 @@ import shutil
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -98,6 +100,7 @@ from compliance.engine_job import (
     VIOLATIONS,
     WORK_DIR,
     EngineJob,
+    EvenBatchWriter,
     FileDecisions,
     StagedInput,
     core_extensions,
@@ -105,7 +108,6 @@ from compliance.engine_job import (
     run_job,
     stage_rows,
 )
-from compliance.pipeline import CompliancePipeline
 from compliance.rules.base import VIOLATION_SCHEMA
 from compliance.vault import VAULT_SCHEMA
 
@@ -122,6 +124,7 @@ ANONYMIZE_METHODS = ("none", "tokenize")
 # each of 2 subtasks ~15 elements to share.
 BATCH_ROWS = 32_768
 FLUSH_ROWS = 32_768  # the batched lane anonymizes and writes (at least) this many rows at a time
+BUNDLE_ELEMENTS = 1  # stream elements per Python bundle (see flink_environment)
 LANE_KEYS_PER_SUBTASK = 2  # more keys than subtasks: hashing then spreads the batched lane evenly
 URGENT, BATCHED = "urgent", "batched"
 END_OF_TIME = 2**63 - 2  # an event-time timer here fires on the final watermark of a bounded stream
@@ -135,12 +138,12 @@ SUMMARY_TYPE = Types.TUPLE(
 
 
 def payload_type():
-    """An Arrow IPC stream holding one batch. A new object per use: a type once used in the graph
-    holds its Java peer, which cannot be pickled into a function."""
+    """Rows of a staged batch by reference (to_reference). A new object per use: a type once used in
+    the graph holds its Java peer, which cannot be pickled into a function."""
     return Types.PRIMITIVE_ARRAY(Types.BYTE())
 
 
-# (lane key, rows, payload): rows without violations on their way to the batched lane.
+# (lane key, rows, reference): rows without violations on their way to the batched lane.
 BATCHED_LANE = OutputTag(BATCHED, Types.TUPLE([Types.INT(), Types.LONG(), payload_type()]))
 
 
@@ -182,15 +185,14 @@ class StagedArrow(StagedInput):
 def stage_input(source: Path, path: Path, batch_rows: int) -> StagedArrow:
     """Stream the file through FileReader into `path`, `batch_rows` rows per batch. Raises InputError."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    batches = 0
+    writers: list[EvenBatchWriter] = []
 
-    def write(writer: pa.ipc.RecordBatchFileWriter, batch: pa.RecordBatch) -> None:
-        nonlocal batches
-        for offset in range(0, batch.num_rows, batch_rows):
-            writer.write_batch(batch.slice(offset, batch_rows))
-            batches += 1
+    def open_writer(schema: pa.Schema) -> EvenBatchWriter:
+        writers.append(EvenBatchWriter(path, schema, batch_rows))
+        return writers[0]
 
-    reader, first = stage_rows(source, lambda schema: pa.ipc.new_file(str(path), schema), write)
+    reader, first = stage_rows(source, open_writer, EvenBatchWriter.write)
+    batches = writers[0].batches if writers else 0
     return StagedArrow.from_reader(reader, source, first, path=path, batches=batches)
 
 
@@ -211,17 +213,6 @@ class Decisions(FileDecisions):
         return pa.schema([(ROW_COLUMN, pa.int64()), *((name, pa.string()) for name in self.columns)])
 
 
-def anonymize_records(
-    pipeline: CompliancePipeline, batch: pa.RecordBatch, schema: pa.Schema, violations: pa.Table
-) -> pa.Table:
-    """`_row` + the anonymized columns of `batch` (which has `_row` first) in the staged schema.
-    Anonymization only: detection already ran on these rows in the detect operator (`violations`,
-    by file-level row), and the pipeline's anonymize step is the same code `process` runs after it."""
-    data = pa.RecordBatch.from_arrays(batch.columns[1:], names=batch.schema.names[1:])
-    anonymized = pipeline.anonymize_batch(data, violations, batch.column(0).to_numpy())
-    return staged_records(pa.RecordBatch.from_arrays([batch.column(0), *anonymized.columns], schema=schema))
-
-
 def staged_records(batch: pa.RecordBatch) -> pa.Table:
     return pa.Table.from_batches([batch])
 
@@ -234,27 +225,27 @@ def write_part(table: pa.Table, folder: Path, name: str) -> None:
     os.replace(temporary, folder / name)
 
 
-def to_ipc(batch: pa.RecordBatch) -> bytes:
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, batch.schema) as writer:
-        writer.write_batch(batch)
-    return sink.getvalue().to_pybytes()
+def to_reference(index: int, positions: np.ndarray) -> bytes:
+    """Rows of staged batch `index` at `positions` as int32s, taken from the staged input at the flush:
+    the rows themselves (~60% of a file) would travel Python -> JVM state -> Python."""
+    return np.concatenate([[index], positions]).astype(np.int32).tobytes()
 
 
-def from_ipc(payload: bytes) -> pa.RecordBatch:
-    return pa.ipc.open_stream(pa.py_buffer(payload)).read_next_batch()
+def from_reference(payload: bytes) -> tuple[int, pa.Array]:
+    values = np.frombuffer(payload, dtype=np.int32)
+    return int(values[0]), pa.array(values[1:])
 
 
 class DetectAndSplit(ProcessFunction):
-    """Detection + rules on one staged batch; writes its violations, anonymizes and writes the urgent
-    lane (rows with a violation) at once and sends the other rows to the batched lane."""
+    """Detection, rules and anonymization on one staged batch; writes its violations, writes the
+    urgent lane (rows with a violation, anonymized) at once and sends the other rows to the batched
+    lane."""
 
     def __init__(self, decisions: Decisions) -> None:
         self.decisions = decisions
 
     def open(self, runtime_context: RuntimeContext) -> None:
-        self.detection = self.decisions.pipeline("none")
-        self.anonymizer = self.decisions.pipeline()
+        self.pipeline = self.decisions.pipeline()
         self.schema = self.decisions.records_schema()
         self.source = pa.ipc.open_file(pa.memory_map(self.decisions.input_path))
         self.staging = Path(self.decisions.staging_dir)
@@ -263,41 +254,41 @@ class DetectAndSplit(ProcessFunction):
         batch = self.source.get_batch(index)
         rows = batch.column(0)
         data = pa.RecordBatch.from_arrays(batch.columns[1:], names=self.decisions.columns)
-        found = self.detection.process(data, rows.to_numpy()).violations
+        # One pass, as the other routes run the core: detection and anonymization share the rule
+        # engine's coding of the violations. Anonymization changes only cells with a violation, so
+        # the rows without one are the same in `result.batch` and in `batch`.
+        result = self.pipeline.process(data, rows.to_numpy())
+        found = result.violations
         part = f"part-{index:06d}.parquet"
         if found.num_rows:
             write_part(found.cast(VIOLATION_SCHEMA), self.staging / VIOLATIONS, part)
         flagged = pc.is_in(rows, value_set=pc.unique(found.column("row").combine_chunks()))
-        urgent = batch.filter(flagged)
+        urgent = pa.RecordBatch.from_arrays([rows, *result.batch.columns], schema=self.schema).filter(flagged)
         written, entries = "", 0
         if urgent.num_rows:
             written = f"u-{part}"
-            write_part(
-                anonymize_records(self.anonymizer, urgent, self.schema, found),
-                self.staging / RECORDS,
-                written,
-            )
-            vault = self.anonymizer.take_vault_entries()
-            if vault.num_rows:
-                write_part(vault, self.staging / VAULT, part)
-                entries = vault.num_rows
+            write_part(staged_records(urgent), self.staging / RECORDS, written)
+            if result.vault.num_rows:
+                write_part(result.vault, self.staging / VAULT, part)
+                entries = result.vault.num_rows
         native = all(name in sys.modules for name in self.decisions.extensions)
         shipped = str(Path(compliance.__file__).resolve().parent) != self.decisions.client_core
         yield URGENT, written, urgent.num_rows, found.num_rows, entries, int(native), int(shipped)
-        rest = batch.filter(pc.invert(flagged))
-        if rest.num_rows:
-            yield BATCHED_LANE, (index % self.decisions.lane_keys, rest.num_rows, to_ipc(rest))
+        rest = np.flatnonzero(~flagged.to_numpy(zero_copy_only=False))
+        if len(rest):
+            yield BATCHED_LANE, (index % self.decisions.lane_keys, len(rest), to_reference(index, rest))
 
 
 class BatchedLane(KeyedProcessFunction):
-    """Buffers rows without violations in keyed state; writes them `flush_rows` at a time, and what
-    is left when the input ends."""
+    """Buffers rows without violations (by reference) in keyed state; writes them `flush_rows` at a
+    time, and what is left when the input ends."""
 
     def __init__(self, decisions: Decisions) -> None:
         self.decisions = decisions
 
     def open(self, runtime_context: RuntimeContext) -> None:
         self.schema = self.decisions.records_schema()
+        self.source = pa.ipc.open_file(pa.memory_map(self.decisions.input_path))
         self.staging = Path(self.decisions.staging_dir)
         self.buffer = runtime_context.get_list_state(ListStateDescriptor("buffer", payload_type()))
         self.buffered = runtime_context.get_state(ValueStateDescriptor("buffered", Types.LONG()))
@@ -318,7 +309,8 @@ class BatchedLane(KeyedProcessFunction):
             yield self._flush(ctx.get_current_key())
 
     def _flush(self, key: int) -> tuple[str, str, int, int, int, int, int]:
-        records = pa.Table.from_batches([from_ipc(payload) for payload in self.buffer.get()])
+        references = [from_reference(payload) for payload in self.buffer.get()]
+        records = pa.Table.from_batches([self.source.get_batch(i).take(rows) for i, rows in references])
         flush = self.flushes.value() or 0
         part = f"b-part-{key:03d}-{flush:05d}.parquet"
         batch = records.combine_chunks().to_batches()[0]
@@ -358,6 +350,10 @@ def flink_environment(
     shipped from a copy under `work`)."""
     config = Configuration()
     config.set_string("restart-strategy.type", "none")  # a failed job fails the task; Airflow retries it
+    # A Python operator hands its results downstream only when its bundle ends, and by default a
+    # bundle holds up to 1,000 elements: all of a file's batches, so the batched lane started only
+    # after the last detection. One batch per bundle lets the lanes work while detection goes on.
+    config.set_string("python.fn-execution.bundle.size", str(BUNDLE_ELEMENTS))
     if not jobmanager:
         config.set_string("python.executable", sys.executable)
         env = StreamExecutionEnvironment.get_execution_environment(config)
@@ -410,6 +406,8 @@ def run(args: argparse.Namespace) -> dict:
     staging: Path = args.staging_dir.resolve()
     shutil.rmtree(staging, ignore_errors=True)  # a retry starts from nothing, never from half a run
     staging.mkdir(parents=True)
+    # Flink's JVM is not started beside staging (as the Spark job's session is): its gateway exits
+    # when the client has not registered with it within 10 s, which a loaded machine can exceed.
     job = EngineJob.start(
         args, staging, lambda: stage_input(args.input, staging / WORK_DIR / INPUT_FILE, args.batch_rows)
     )
@@ -425,7 +423,6 @@ def run(args: argparse.Namespace) -> dict:
         extensions=core_extensions(),
         client_core=str(CORE_PACKAGE),
     )
-
     env, cluster = flink_environment(
         args.parallelism, args.jobmanager or os.environ.get(REST_URL_ENV), staging / WORK_DIR
     )
