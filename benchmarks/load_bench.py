@@ -9,11 +9,13 @@ its own) then holds one fresh database per measurement, migrated to the current 
   vault entries) into unindexed tables without constraints, in one transaction;
 - load: include.db.loader.load_staged, the pipeline's own call, with its phase split (staged COPY,
   checks, records, violations, quarantine, vault);
-- load without secondary indexes: the same on a database whose token-key GIN and vault indexes
-  were dropped first (never done in the pipeline: the tables are shared by concurrent loads), so
-  the difference is what those indexes cost the load.
+- the same load on databases where one safeguard was dropped first, so the difference is what it
+  costs (never done in the pipeline: the tables are shared by concurrent loads and the safeguards
+  keep them right): the secondary indexes (token-key GIN, vault indexes), the per-statement job
+  checks of records and violations (migration 0007), and the violations' unique key. Each is
+  reported on the phases it touches, with the whole load's difference in the note.
 
-    .venv/bin/python benchmarks/load_bench.py [--rows 1000000] [--results FILE]
+    .venv/bin/python benchmarks/load_bench.py [--rows 1000000] [--no-split] [--results FILE]
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -143,21 +147,61 @@ def plain_copy(url: str, staged: Path) -> dict[str, float]:
     return phases
 
 
-def drop_secondary_indexes(url: str) -> list[str]:
-    """Drop every index of the results tables that backs no constraint (a throwaway database only)."""
-    with psycopg.connect(url) as conn:
-        names = [
-            name
-            for (name,) in conn.execute(
-                """SELECT i.indexrelid::regclass::text FROM pg_index AS i
-                   WHERE i.indrelid IN ('data_records'::regclass, 'data_compliance_violations'::regclass,
-                                        'identity_vault'::regclass)
-                     AND NOT i.indisunique ORDER BY 1"""
-            ).fetchall()
-        ]
-        for name in names:
-            conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
+def drop_secondary_indexes(conn: psycopg.Connection) -> list[str]:
+    """Drop every index of the results tables that backs no constraint."""
+    names = [
+        name
+        for (name,) in conn.execute(
+            """SELECT i.indexrelid::regclass::text FROM pg_index AS i
+               WHERE i.indrelid IN ('data_records'::regclass, 'data_compliance_violations'::regclass,
+                                    'identity_vault'::regclass)
+                 AND NOT i.indisunique ORDER BY 1"""
+        ).fetchall()
+    ]
+    for name in names:
+        conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
     return names
+
+
+def drop_job_checks(conn: psycopg.Connection) -> list[str]:
+    """Drop the statement triggers that check inserted records' and violations' jobs."""
+    triggers = [("data_records_job_check_insert", "data_records"),
+                ("data_compliance_violations_job_check_insert", "data_compliance_violations")]  # fmt: skip
+    for trigger, table in triggers:
+        conn.execute(sql.SQL("DROP TRIGGER {} ON {}").format(sql.Identifier(trigger), sql.Identifier(table)))
+    return [trigger for trigger, _ in triggers]
+
+
+def drop_violations_unique_key(conn: psycopg.Connection) -> list[str]:
+    """Drop the violations' unique (file, row, field, type) constraint."""
+    names = [
+        name
+        for (name,) in conn.execute(
+            "SELECT conname FROM pg_constraint WHERE conrelid = 'data_compliance_violations'::regclass "
+            "AND contype = 'u'"
+        ).fetchall()
+    ]
+    for name in names:
+        conn.execute(
+            sql.SQL("ALTER TABLE data_compliance_violations DROP CONSTRAINT {}").format(sql.Identifier(name))
+        )
+    return names
+
+
+@dataclass(frozen=True)
+class Safeguard:
+    """Something the load maintains that a throwaway database can go without, to measure its cost."""
+
+    label: str
+    drop: Callable[[psycopg.Connection], list[str]]  # returns what it dropped
+    phases: tuple[str, ...]  # the load phases it costs in
+
+
+SAFEGUARDS = (
+    Safeguard("secondary indexes", drop_secondary_indexes, ("records", "violations", "vault")),
+    Safeguard("the per-statement job checks", drop_job_checks, ("records", "violations")),
+    Safeguard("the violations' unique key", drop_violations_unique_key, ("violations",)),
+)
 
 
 def pipeline_load(url: str, staged: Path) -> tuple[float, LoadResult]:
@@ -174,7 +218,7 @@ def pipeline_load(url: str, staged: Path) -> tuple[float, LoadResult]:
     return elapsed, result
 
 
-def run(settings: Settings, staged: Path, rows: int, *, index_split: bool = True) -> list[Result]:
+def run(settings: Settings, staged: Path, rows: int, *, split: bool = True) -> list[Result]:
     databases = FreshDatabases(settings)
     manifest = StagedManifest.read(staged)
     baseline = plain_copy(databases.new("baseline"), staged)
@@ -182,12 +226,6 @@ def run(settings: Settings, staged: Path, rows: int, *, index_split: bool = True
     print("  plain COPY: " + _split(baseline) + f" = {baseline_s:.1f} s", file=sys.stderr)
     load_s, load = pipeline_load(databases.new("load"), staged)
     print(f"  load_staged: {_split(load.phases)} = {load_s:.1f} s", file=sys.stderr)
-    bare_url = databases.new("noindex")
-    dropped = drop_secondary_indexes(bare_url)
-    bare_s, bare = pipeline_load(bare_url, staged)
-    print(
-        f"  load_staged without {', '.join(dropped)}: {_split(bare.phases)} = {bare_s:.1f} s", file=sys.stderr
-    )
 
     label = f"{rows:,} {DOMAIN} rows ({manifest.violations:,} violations, {manifest.vault.get('entries', 0):,} vault entries)"
     baseline_name = "plain COPY, no indexes"
@@ -202,12 +240,28 @@ def run(settings: Settings, staged: Path, rows: int, *, index_split: bool = True
             Result("load", f"  of which {part}", round(load.phases.get(part, 0.0), 2), "s",
                    f"plain COPY of {part}", round(load.phases.get(part, 0.0) / baseline[part], 2))
         )  # fmt: skip
-    if index_split:
-        results.append(
-            Result("load", "  of which secondary indexes", round(load_s - bare_s, 2), "s",
-                   note=f"load {load_s:.1f} s - {bare_s:.1f} s without {len(dropped)} indexes ({', '.join(dropped)})")
-        )  # fmt: skip
+    for safeguard in SAFEGUARDS if split else ():
+        results.append(_safeguard_cost(databases, staged, safeguard, load_s, load))
     return results
+
+
+def _safeguard_cost(
+    databases: FreshDatabases, staged: Path, safeguard: Safeguard, load_s: float, load: LoadResult
+) -> Result:
+    """The load again on a database without `safeguard`: the phases' difference is its cost."""
+    url = databases.new("without")
+    with psycopg.connect(url, autocommit=True) as conn:
+        dropped = safeguard.drop(conn)
+    bare_s, bare = pipeline_load(url, staged)
+    print(
+        f"  load_staged without {', '.join(dropped)}: {_split(bare.phases)} = {bare_s:.1f} s", file=sys.stderr
+    )
+    cost = sum(load.phases.get(p, 0.0) - bare.phases.get(p, 0.0) for p in safeguard.phases)
+    return Result(
+        "load", f"  of which {safeguard.label}", round(cost, 2), "s",
+        note=f"{' + '.join(safeguard.phases)} with and without {', '.join(dropped)}; "
+             f"whole load {load_s:.1f} s vs {bare_s:.1f} s",
+    )  # fmt: skip
 
 
 def _split(phases: dict[str, float]) -> str:
@@ -220,8 +274,9 @@ def main() -> None:
     parser.add_argument("--stage-only", action="store_true", help="make the cached staged output and stop")
     parser.add_argument("--keep-stack", action="store_true", help="leave the PostgreSQL running")
     parser.add_argument(
-        "--no-index-split", action="store_true", help="skip the third load (without the secondary indexes)"
-    )
+        "--no-split", "--no-index-split", dest="no_split", action="store_true",
+        help="skip the loads without a safeguard (secondary indexes, job checks, violations' unique key)",
+    )  # fmt: skip
     add_results_argument(parser)
     args = parser.parse_args()
     staged = staged_output(args.rows)
@@ -241,7 +296,7 @@ def main() -> None:
     shutil.rmtree(STACK_DIR, ignore_errors=True)
     stack.up(log=quiet)
     try:
-        results = run(settings, staged, args.rows, index_split=not args.no_index_split)
+        results = run(settings, staged, args.rows, split=not args.no_split)
     finally:
         if not args.keep_stack:
             stack.down(log=quiet)
