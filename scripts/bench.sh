@@ -25,9 +25,10 @@ if [[ $quick == 1 ]]; then
   core_args=(--quick) accuracy_args=(--quick) presidio_args=(--rows 300 --repeat 1) kanon_args=(--rows 10000 --k 5)
   ingest_args=(--quick) flink_args=(--rows 100000) stream_args=(--records 100000 --seconds 10 --idle-seconds 5)
   e2e_args=(--quick) portal_args=(--records 100000 --requests 10) erasure_args=(--rows 100000 --subjects 5)
+  load_args=(--rows 100000 --no-split)
 else
   core_args=() accuracy_args=() presidio_args=() kanon_args=() ingest_args=() flink_args=() stream_args=()
-  e2e_args=() portal_args=() erasure_args=()
+  e2e_args=() portal_args=() erasure_args=() load_args=()
 fi
 
 # One benchmark per line: the venv's python, the script, its arguments.
@@ -42,6 +43,7 @@ benches=(
   ".venv/bin/python benchmarks/stream_bench.py ${stream_args[*]}"
   ".venv/bin/python benchmarks/stream_bench.py --only throughput --processes 2 --partitions 6 ${stream_args[*]}"
   ".venv/bin/python benchmarks/ingest_bench.py ${ingest_args[*]}"
+  ".venv/bin/python benchmarks/load_bench.py ${load_args[*]}"
   ".venv/bin/python benchmarks/e2e_bench.py ${e2e_args[*]}"
   ".venv/bin/python benchmarks/portal_bench.py ${portal_args[*]}"
   ".venv/bin/python benchmarks/erasure_bench.py ${erasure_args[*]}"
