@@ -147,20 +147,24 @@ def plain_copy(url: str, staged: Path) -> dict[str, float]:
     return phases
 
 
+def _drop_each(conn: psycopg.Connection, names_query: str, drop: str) -> list[str]:
+    """Run `drop` (one {} for the name) for every name `names_query` returns; the names."""
+    names = [name for (name,) in conn.execute(names_query).fetchall()]
+    for name in names:
+        conn.execute(sql.SQL(drop).format(sql.Identifier(name)))
+    return names
+
+
 def drop_secondary_indexes(conn: psycopg.Connection) -> list[str]:
     """Drop every index of the results tables that backs no constraint."""
-    names = [
-        name
-        for (name,) in conn.execute(
-            """SELECT i.indexrelid::regclass::text FROM pg_index AS i
-               WHERE i.indrelid IN ('data_records'::regclass, 'data_compliance_violations'::regclass,
-                                    'identity_vault'::regclass)
-                 AND NOT i.indisunique ORDER BY 1"""
-        ).fetchall()
-    ]
-    for name in names:
-        conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
-    return names
+    return _drop_each(
+        conn,
+        """SELECT i.indexrelid::regclass::text FROM pg_index AS i
+           WHERE i.indrelid IN ('data_records'::regclass, 'data_compliance_violations'::regclass,
+                                'identity_vault'::regclass)
+             AND NOT i.indisunique ORDER BY 1""",
+        "DROP INDEX {}",
+    )
 
 
 def drop_job_checks(conn: psycopg.Connection) -> list[str]:
@@ -174,18 +178,12 @@ def drop_job_checks(conn: psycopg.Connection) -> list[str]:
 
 def drop_violations_unique_key(conn: psycopg.Connection) -> list[str]:
     """Drop the violations' unique (file, row, field, type) constraint."""
-    names = [
-        name
-        for (name,) in conn.execute(
-            "SELECT conname FROM pg_constraint WHERE conrelid = 'data_compliance_violations'::regclass "
-            "AND contype = 'u'"
-        ).fetchall()
-    ]
-    for name in names:
-        conn.execute(
-            sql.SQL("ALTER TABLE data_compliance_violations DROP CONSTRAINT {}").format(sql.Identifier(name))
-        )
-    return names
+    return _drop_each(
+        conn,
+        "SELECT conname FROM pg_constraint WHERE conrelid = 'data_compliance_violations'::regclass "
+        "AND contype = 'u'",
+        "ALTER TABLE data_compliance_violations DROP CONSTRAINT {}",
+    )
 
 
 @dataclass(frozen=True)
