@@ -3,7 +3,7 @@ writes and what validation and the PostgreSQL load read. One folder per file and
 
     $SDP_DATA_DIR/staging/<sha256>/<job-key>/
         records.parquet     `_row` (int64, 0-based data row of the input) + anonymized columns (string)
-        violations.parquet  row, field, type, regulation, severity, rule (DESIGN.md violation format)
+        violations.parquet  row, field, type, regulation, severity, rule (the violation record, docs/architecture.md)
         quarantine.parquet  row (int64, null = whole file), reason (no raw values)
         vault.parquet       token, id_type, key_id, nonce, ciphertext: the encrypted originals of
                             reversible tokens (compliance/vault.py); absent without SDP_VAULT_KEY
@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 
-# The violation record of DESIGN.md, as the core's rule engine emits it.
+# The violation record (docs/architecture.md), as the core's rule engine emits it.
 VIOLATIONS_SCHEMA = VIOLATION_SCHEMA
 QUARANTINE_SCHEMA = pa.schema([("row", pa.int64()), ("reason", pa.string())])
 

@@ -24,6 +24,11 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "sql" / "migrations"
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 # Arbitrary constant: the advisory lock that serialises migrators on one database.
 _LOCK_ID = 0x5D9_0001
+# Checksums of earlier texts of a migration that differ from today's in comments only (a reworded
+# comment must not make databases migrated before refuse to start): version -> checksums.
+COMMENT_ONLY_EDITS: dict[int, tuple[str, ...]] = {
+    1: ("7ff37c213ab11ac59825610776772ba4cecbce7b800947bb10df1b9dbbba447f",),
+}
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +42,11 @@ class Migration:
     @property
     def checksum(self) -> str:
         return hashlib.sha256(self.sql.encode()).hexdigest()
+
+    def matches(self, recorded: str) -> bool:
+        """Whether `recorded` (schema_migrations.checksum) is this file's text or an earlier text of
+        it whose edit changed comments only."""
+        return recorded == self.checksum or recorded in COMMENT_ONLY_EDITS.get(self.version, ())
 
 
 def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
@@ -70,7 +80,7 @@ def apply_migrations(url: str, directory: Path = MIGRATIONS_DIR) -> list[int]:
                     "SELECT checksum FROM schema_migrations WHERE version = %s", (migration.version,)
                 ).fetchone()
                 if row:
-                    if row[0] != migration.checksum:
+                    if not migration.matches(row[0]):
                         raise RuntimeError(
                             f"migration {migration.version:04d}_{migration.name} was edited after it was "
                             "applied; add a new migration instead"

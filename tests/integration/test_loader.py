@@ -608,3 +608,21 @@ def test_concurrent_loads_of_one_file_store_one_set(db: str, tmp_path: Path) -> 
     assert file_counts(db, file.id) == (manifest.records_staged, manifest.violations, 1)
     statuses = sorted(job_row(db, job)["status"] for job in jobs)
     assert statuses == ["duplicate", "succeeded"]
+
+
+def test_a_migration_whose_comments_were_reworded_is_still_accepted(db: str) -> None:
+    """A database that recorded 0001 before its comments were reworded starts as before; any other
+    edit of an applied migration is still refused."""
+    from include.db.migrate import COMMENT_ONLY_EDITS
+
+    earlier = COMMENT_ONLY_EDITS[1][0]
+    with psycopg.connect(db, autocommit=True) as conn:
+        today = conn.execute("SELECT checksum FROM schema_migrations WHERE version = 1").fetchone()[0]
+        try:
+            conn.execute("UPDATE schema_migrations SET checksum = %s WHERE version = 1", (earlier,))
+            assert apply_migrations(db) == []
+            conn.execute("UPDATE schema_migrations SET checksum = %s WHERE version = 1", ("0" * 64,))
+            with pytest.raises(RuntimeError, match="0001_results_schema was edited after it was applied"):
+                apply_migrations(db)
+        finally:
+            conn.execute("UPDATE schema_migrations SET checksum = %s WHERE version = 1", (today,))

@@ -1,4 +1,4 @@
--- Results database: the seed tables of DESIGN.md.
+-- Results database: the seed tables (docs/architecture.md, "PostgreSQL results database").
 -- One file = one processing job = one transaction for its results; idempotency is keyed by the
 -- file's SHA-256 (data_files.sha256 unique).
 
@@ -58,7 +58,7 @@ CREATE TABLE data_compliance_violations (
     severity        text        NOT NULL CHECK (severity IN ('low', 'medium', 'high', 'critical')),
     rule            text        NOT NULL,
     detected_at     timestamptz NOT NULL DEFAULT now(),
-    -- DESIGN.md: one violation per (row, field, type).
+    -- One violation per (row, field, type) (docs/architecture.md, "The violation record").
     UNIQUE (file_id, row_number, field, violation_type)
 );
 CREATE INDEX data_compliance_violations_reg_idx ON data_compliance_violations (regulation, violation_type);
