@@ -6,11 +6,11 @@ records and quarantine into temp tables, inserted from there into the results ta
 jsonb payload is built in SQL), violations straight into theirs, together with the job and file
 bookkeeping (and the audit row when an actor is given). Anything wrong rolls the whole
 transaction back, so a file is either fully loaded or not at all. The staged vault entries
-(encrypted originals of reversible tokens) and the job's wrapped data key are stored beside it,
-on a second connection whose transaction commits just before the load's
-(include/db/vault_beside.py).
+(encrypted originals of reversible tokens) with the job's wrapped data key, and a first load's
+violations, are stored beside it, on a second connection whose transaction commits just before
+the load's (include/db/beside.py).
 
-Idempotency is by the file's SHA-256 (one data_files row per content): a row lock on that row
+Idempotency is by the file's SHA-256 (one data_files row per content): the file's load lock
 serialises concurrent loads of one file, and a file that already has results is reported as a
 duplicate unless `reprocess=True`, which replaces its results within the same transaction
 (readers see the old set or the new one, never a mix).
@@ -35,12 +35,12 @@ from psycopg import sql
 
 from compliance.vault import WrappedKey
 from include.db.audit import AuditAction, audit
+from include.db.beside import BesidePart, LoadBeside
 from include.db.copy import copy_chunks
 from include.db.files import FileStatus, JobStatus, finish_job, set_file_status
 from include.db.sql import load_sql
 from include.db.token_digests import array_literals, record_token_keys
 from include.db.vault import VaultEntriesError, copy_vault_entries, insert_vault_entries
-from include.db.vault_beside import VaultBeside
 from include.staging import (
     QUARANTINE,
     QUARANTINE_SCHEMA,
@@ -62,6 +62,9 @@ _JSONB_PAIRS_PER_CALL = 50
 _CSV_OPTIONS = pa_csv.WriteOptions(include_header=False)
 # One violation per (row, field, type): the results table's unique key, checked before the load.
 _VIOLATION_KEYS = VIOLATIONS_SCHEMA.names[:3]
+# The parts a load stores on its second connection (include/db/beside.py), by name.
+_VAULT_PART = "vault"
+_VIOLATIONS_PART = "violations"
 # The staged records' last column: the keys of the row's token digests (include/db/token_digests.py).
 TOKEN_KEYS_COLUMN = "token_keys"
 
@@ -106,7 +109,7 @@ def load_staged(
     _check_manifest(manifest)
     keys = {"file_id": file_id, "job_id": job_id}
     phases: dict[str, float] = {}
-    vault: VaultBeside | None = None
+    beside: LoadBeside | None = None
     committed = False
     try:
         with psycopg.connect(database_url) as conn, conn.transaction():
@@ -122,19 +125,31 @@ def load_staged(
                           object_id=job_id, details=details)  # fmt: skip
                 return LoadResult(0, 0, 0, duplicate=True, seconds=time.perf_counter() - started)
 
-            if manifest.vault:
-                vault = VaultBeside(
-                    database_url,
-                    partial(_store_vault, manifest=manifest, staged_dir=staged_dir, file_id=file_id),
-                    key_id=WrappedKey.from_json(manifest.vault).key_id,
-                    file_id=file_id,
-                )
+            # Earlier rows of the file to replace: a reprocess's, or violations left by a load
+            # that failed to commit; their unique keys would make violations stored beside wait.
+            replace_old = (
+                has_results or conn.execute(load_sql("load_file_has_violations"), keys).fetchone()[0]
+            )
+            parts = _beside_parts(manifest, staged_dir, keys, violations=not replace_old)
+            if parts:
+                beside = LoadBeside(database_url, parts, file_id=file_id, job_id=job_id)
             with conn.cursor() as cur:
                 result = _insert_results(
-                    cur, manifest, staged_dir, keys, replace_old=has_results, phases=phases
+                    cur,
+                    manifest,
+                    staged_dir,
+                    keys,
+                    replace_old=replace_old,
+                    violations=replace_old,
+                    phases=phases,
                 )
-            with _timed(phases, "vault_wait"):
-                result = replace(result, vault_entries=vault.stored() if vault else 0)
+            with _timed(phases, "beside_wait"):
+                stored = beside.stored() if beside else {}
+            result = replace(
+                result,
+                violations_loaded=stored.get(_VIOLATIONS_PART, result.violations_loaded),
+                vault_entries=stored.get(_VAULT_PART, 0),
+            )
             _record_success(conn, manifest, job_id=job_id, file_id=file_id, result=result)
             result = replace(result, seconds=time.perf_counter() - started)
             if actor:
@@ -151,16 +166,43 @@ def load_staged(
                 }
                 audit(conn, actor=actor, action=AuditAction.LOADED, object_type=_AUDIT_OBJECT,
                       object_id=job_id, details=details)  # fmt: skip
-            if vault:
-                vault.commit()  # first: a load committed without its vault entries could not be undone
+            if beside:
+                beside.commit()  # first: a load committed without its other parts could not be undone
             committing = time.perf_counter()
         committed = True
         phases["commit"] = time.perf_counter() - committing
     finally:
-        if vault:
-            vault.close(load_committed=committed)
-            phases["vault"] = vault.seconds
+        if beside:
+            beside.close(load_committed=committed)
+            phases.update(beside.seconds)
     return replace(result, seconds=time.perf_counter() - started, phases=phases)
+
+
+def _beside_parts(
+    manifest: StagedManifest, staged_dir: Path, keys: dict[str, int], *, violations: bool
+) -> list[BesidePart]:
+    """What the second connection stores: the vault part (when the job has a data key), then the
+    violations when `violations` (a first load)."""
+    parts = []
+    if manifest.vault:
+        parts.append(
+            BesidePart(
+                _VAULT_PART,
+                partial(_store_vault, manifest=manifest, staged_dir=staged_dir, file_id=keys["file_id"]),
+                undo="vault_delete_job_entries",
+                undo_params={"key_id": WrappedKey.from_json(manifest.vault).key_id},
+            )
+        )
+    if violations:
+        parts.append(
+            BesidePart(
+                _VIOLATIONS_PART,
+                partial(_copy_violations, staged_dir=staged_dir, keys=keys),
+                undo="load_delete_job_violations",
+                undo_params={},
+            )
+        )
+    return parts
 
 
 def _insert_results(
@@ -170,10 +212,11 @@ def _insert_results(
     keys: dict[str, int],
     *,
     replace_old: bool,
+    violations: bool,
     phases: dict[str, float],
 ) -> LoadResult:
-    """Check the staged set, then store its records, violations and quarantine rows in the load's
-    transaction (replacing the file's earlier results when `replace_old`)."""
+    """Check the staged set, then store its records, quarantine rows and (when `violations`)
+    violations in the load's transaction (replacing the file's earlier results when `replace_old`)."""
     cur.execute(load_sql("load_transaction_settings"))
     with _timed(phases, "check"):
         quarantined = _check_staged(manifest, staged_dir)
@@ -187,8 +230,10 @@ def _insert_results(
     with _timed(phases, "records"):
         cur.execute(sql.SQL(load_sql("load_insert_records")).format(payload=payload), keys)
         records_loaded = cur.rowcount
-    with _timed(phases, "violations"):
-        violations_loaded = _copy_violations(cur, staged_dir, keys)
+    violations_loaded = 0
+    if violations:
+        with _timed(phases, "violations"):
+            violations_loaded = _copy_violations(cur, staged_dir=staged_dir, keys=keys)
     with _timed(phases, "quarantine"):
         cur.execute(load_sql("load_insert_quarantine"), keys)
     return LoadResult(records_loaded, violations_loaded, quarantined, duplicate=False)
@@ -204,7 +249,9 @@ def _timed(phases: dict[str, float], name: str) -> Iterator[None]:
 def _lock_file_and_job(
     conn: psycopg.Connection, manifest: StagedManifest, staged_dir: Path, keys: dict[str, int]
 ) -> str:
-    """Lock the file row (serialises loads of one file), then the job row; returns the job status."""
+    """Take the file's load lock (serialises loads of one file), then lock the file and job rows;
+    returns the job status."""
+    conn.execute(load_sql("load_lock_file_key"), keys)
     file = conn.execute(load_sql("load_lock_file"), keys).fetchone()
     if file is None:
         raise LookupError(f"no data_files row with id {keys['file_id']}")
@@ -262,7 +309,7 @@ def _copy_staged(cur: psycopg.Cursor, staged_dir: Path) -> sql.Composable:
     return payload
 
 
-def _copy_violations(cur: psycopg.Cursor, staged_dir: Path, keys: dict[str, int]) -> int:
+def _copy_violations(cur: psycopg.Cursor, *, staged_dir: Path, keys: dict[str, int]) -> int:
     """COPY the staged violations straight into the results table, file and job ids as leading
     columns: _check_staged already checked them, so a temp table and INSERT .. SELECT would only
     copy them again (measured: 2.7M violations, temp COPY 5.5 s + insert 18.9 s)."""

@@ -576,7 +576,7 @@ def test_a_retried_load_of_the_same_job_keeps_it_succeeded(db: str, tmp_path: Pa
 
 def test_sql_statements_are_loaded_by_plain_name() -> None:
     assert load_sql("load_lock_file") is load_sql("load_lock_file")  # read once, cached
-    assert "FOR UPDATE" in load_sql("load_lock_file")
+    assert "FOR NO KEY UPDATE" in load_sql("load_lock_file")
     with pytest.raises(ValueError):
         load_sql("../migrations/0001_results_schema")
     with pytest.raises(FileNotFoundError):
@@ -626,3 +626,62 @@ def test_a_migration_whose_comments_were_reworded_is_still_accepted(db: str) -> 
                 apply_migrations(db)
         finally:
             conn.execute("UPDATE schema_migrations SET checksum = %s WHERE version = 1", (today,))
+
+
+def test_a_first_load_that_fails_to_commit_leaves_no_violations(db: str, tmp_path: Path) -> None:
+    """A first load stores its violations on its second connection, which commits just before the
+    load's transaction (include/db/beside.py). When the load's commit then fails (a deferred
+    trigger refuses the file's status update at commit), those violations are deleted again, and
+    the retry stores the whole set."""
+    sha = new_sha256()
+    manifest = write_staged(tmp_path / "staged", sha)
+    file = new_file(db, sha)
+    job = new_job(db, file.id)
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute(
+            """CREATE FUNCTION pg_temp.refuse_commit() RETURNS trigger LANGUAGE plpgsql AS
+               $$ BEGIN RAISE EXCEPTION 'refused at commit (test)'; END $$"""
+        )
+        conn.execute(
+            psycopg.sql.SQL(
+                "CREATE CONSTRAINT TRIGGER refuse_commit_violations_test AFTER UPDATE ON data_files "
+                "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.id = {}) "
+                "EXECUTE FUNCTION pg_temp.refuse_commit()"
+            ).format(psycopg.sql.Literal(file.id))
+        )
+        try:
+            with pytest.raises(psycopg.errors.RaiseException, match="refused at commit"):
+                load_staged(db, tmp_path / "staged", file_id=file.id, job_id=job)
+        finally:
+            conn.execute("DROP TRIGGER refuse_commit_violations_test ON data_files")
+    assert file_counts(db, file.id) == (0, 0, 0)
+    assert job_row(db, job)["status"] != "succeeded"
+
+    result = load_staged(db, tmp_path / "staged", file_id=file.id, job_id=job)
+    assert (result.records_loaded, result.violations_loaded) == (18, manifest.violations)
+    assert file_counts(db, file.id) == (18, manifest.violations, 2)
+
+
+def test_violations_left_without_records_are_replaced_by_the_next_load(db: str, tmp_path: Path) -> None:
+    """Violations of a file with no records and no succeeded job (a load whose commit failed after
+    its second connection's, and whose clean-up failed too) do not block or duplicate the next
+    load: it replaces them in its own transaction."""
+    sha = new_sha256()
+    manifest = write_staged(tmp_path / "staged", sha)
+    file = new_file(db, sha)
+    crashed, job = new_job(db, file.id), new_job(db, file.id)
+    with psycopg.connect(db) as conn:
+        conn.execute(
+            "INSERT INTO data_compliance_violations (file_id, job_id, row_number, field, violation_type, "
+            "regulation, severity, rule) SELECT %s, %s, r, 'email', 'EMAIL', 'GDPR', 'medium', 'gdpr.email' "
+            "FROM generate_series(0, 19) AS r",
+            (file.id, crashed),
+        )
+    result = load_staged(db, tmp_path / "staged", file_id=file.id, job_id=job)
+    assert (result.duplicate, result.violations_loaded) == (False, manifest.violations)
+    assert file_counts(db, file.id) == (18, manifest.violations, 2)
+    with psycopg.connect(db) as conn:
+        jobs = conn.execute(
+            "SELECT DISTINCT job_id FROM data_compliance_violations WHERE file_id = %s", (file.id,)
+        ).fetchall()
+    assert jobs == [(job,)]

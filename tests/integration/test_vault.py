@@ -201,7 +201,7 @@ def test_a_load_that_fails_to_commit_leaves_no_vault_entries(
     db: str, master: MasterKey, tmp_path: Path
 ) -> None:
     """The vault part commits on its own connection just before the load's transaction
-    (include/db/vault_beside.py). When the load's commit then fails (here a deferred trigger
+    (include/db/beside.py). When the load's commit then fails (here a deferred trigger
     refuses the file's status update at commit), the entries it had committed are deleted again."""
     values = _unique_values(6)
     encryptor = VaultEncryptor.new(master)
