@@ -29,6 +29,13 @@ from compliance.detection.hints import TextHint
 from compliance.detection.recognizers.base import DIGITS, LETTERS, Recognizer, TextPattern, context_group
 from compliance.vocabulary import IdType
 
+# Keys of non-personal references that payment exports give digit runs: "merchant_id", "txn_no",
+# "TerminalID", "trace number", "rrn".
+_REFERENCE_KEY = (
+    r"(?:merchant|terminal|txn|transaction|trans|order|invoice|trace|batch|reference|ref|confirmation|"
+    r"settlement|gateway|acquirer)[_ -]?(?:id|no|nr|num|number|nbr|ref|code)\b|\b(?:rrn|stan|arn|mid|tid)\b"
+)
+
 
 class CreditCardRecognizer(Recognizer):
     id_type = IdType.CREDIT_CARD
@@ -39,10 +46,13 @@ class CreditCardRecognizer(Recognizer):
     by_values = True
     # `other`: what makes the digits another identifier: an IBAN's country, check digits and groups
     # ("FR39 5215 3676 1623 9581 9053 506" holds a Luhn-valid run of four groups), a "+" (a phone
-    # number in E.164), or an account keyword ("acct #6229318099237958").
+    # number in E.164), or an account keyword ("acct #6229318099237958"). `ref`: the key of a
+    # non-personal reference ("merchant_id": "379455999659369", "txn_no=4612..."): a bare Luhn-valid
+    # run there is that reference; a grouped number stays a card whatever its key.
     text_pattern = (
         r"(?P<other>\b[A-Z]{2}\d{2}[ -](?:[A-Z0-9]{4}[ -])*|\+|"
         r"(?i:\b(?:acct|account|routing|aba)\b\.?\s*(?:number|no\.?|num|#)?\s*[:#]?\s*))?"
+        rf"(?P<ref>(?i:\b{_REFERENCE_KEY})\"?\s*[:=]\s*\"?)?"
         r"\b(?P<v>\d{4}(?:[ -]\d{4}){3}(?:[ -]\d{3})?|\d{4}[ -]\d{6}[ -]\d{4,5}|\d{13,19})\b"
     )
     text_hint = TextHint(shapes=("card_digits",))
@@ -62,8 +72,15 @@ class CreditCardRecognizer(Recognizer):
         (36, 36, 2, (14, 15, 16, 17, 18, 19)),
         (38, 39, 2, (14, 15, 16, 17, 18, 19)),
         (62, 62, 2, (16, 17, 18, 19)),  # UnionPay (incl. Discover co-brand 622126-622925)
-        (50, 50, 2, tuple(range(12, 20))),  # Maestro
-        (56, 69, 2, tuple(range(12, 20))),
+        # Maestro: the IINs Mastercard still issues under it (5018, 5020, 5038, 5893, 6304, 6759,
+        # 6761-6763), not all of 50 and 56-69: a 15-digit merchant id "6920..." is no card.
+        (5018, 5018, 4, tuple(range(12, 20))),
+        (5020, 5020, 4, tuple(range(12, 20))),
+        (5038, 5038, 4, tuple(range(12, 20))),
+        (5893, 5893, 4, tuple(range(12, 20))),
+        (6304, 6304, 4, tuple(range(12, 20))),
+        (6759, 6759, 4, tuple(range(12, 20))),
+        (6761, 6763, 4, tuple(range(12, 20))),
     )
 
     def validate(self, values: pa.Array) -> np.ndarray:
@@ -80,7 +97,9 @@ class CreditCardRecognizer(Recognizer):
         return share_starting_with(values, DIGITS, min_bytes=12, max_bytes=37)
 
     def validate_text(self, found: pa.StructArray) -> np.ndarray:
-        return self.validate(found.field("v")) & ~context_group(found, "other")
+        value = found.field("v")
+        reference = context_group(found, "ref") & ~matches(value, r"[ -]")
+        return self.validate(value) & ~context_group(found, "other") & ~reference
 
     def _check(self, values: pa.Array) -> np.ndarray:
         digits, length = compact_digits(values, 19, 40)
@@ -98,18 +117,44 @@ class CreditCardRecognizer(Recognizer):
         return brand
 
 
+_CARD = CreditCardRecognizer()
+
+
 class CardCvvRecognizer(Recognizer):
     id_type = IdType.CARD_CVV
     header = ANY_PREFIX + (
         r"(?:cvv|cvv2|cvc|cvc2|cvn|csc|cid|card_security_code|security_code|card_verification"
         r"(?:_value|_code|_number)?|cvv_code|cvv_number)"
     )
-    text_pattern = r"(?i:\b(?:cvv2?|cvc2?|card security code|security code))\s*[:#]?\s*(?P<v>\d{3,4})\b"
-    text_hint = TextHint(keywords=("cvv", "cvc", "security code"))
+    # A JSON or key=value key too ("cvv": "624", cvc2=123), and the long names ("card verification
+    # value 675", "card verification code").
+    text_pattern = (
+        r"(?i:\b(?:cvv2?|cvc2?|cvn|card security code|security code|card verification (?:value|code|number)))"
+        r"\"?\s*[:#=]?\s*\"?(?P<v>\d{3,4})\b"
+    )
+    text_hint = TextHint(keywords=("cvv", "cvc", "cvn", "security code", "card verification"))
+    context_patterns = (
+        # American Express prints a four-digit CID: "CID 2315", "CID: 2315" (capitals: "cid" is also
+        # a caller or client id).
+        TextPattern(r"\bCID\"?\s*[:#=]?\s*\"?(?P<v>\d{4})\b", TextHint(exact=("CID",)), "validate_value"),
+        # Mail and telephone orders write card, expiry and code one after the other:
+        # "6538-2621-6739-4869 02/30 897", "4111111111111111, exp 12/27, 123".
+        TextPattern(
+            r"\b(?P<card>\d(?:[ -]?\d){12,18})[\s,;/]+"
+            r"(?i:(?:exp(?:iry|ires|iration)?(?:\s*date)?\.?)\s*[:#]?\s*)?(?:0[1-9]|1[0-2])\s*/\s*(?:20)?\d{2}"
+            r"[\s,;/]+(?P<v>\d{3,4})\b",
+            TextHint(shapes=("card_digits",)),
+            "validate_after_card",
+        ),
+    )
     integer_width = 3
 
     def validate(self, values: pa.Array) -> np.ndarray:
         return matches(values, r"^\d{3,4}$")
+
+    def validate_after_card(self, found: pa.StructArray) -> np.ndarray:
+        # The code of a card only: the run before the expiry must be a card number.
+        return self.validate(found.field("v")) & _CARD.validate(found.field("card"))
 
 
 def _length_by_country_code(lengths: dict[str, int]) -> np.ndarray:
@@ -121,6 +166,35 @@ def _length_by_country_code(lengths: dict[str, int]) -> np.ndarray:
     return table
 
 
+# ISO 13616 registry: country -> IBAN length.
+_IBAN_LENGTHS: dict[str, int] = {
+    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22,
+    "BI": 27, "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DJ": 27,
+    "DK": 18, "DO": 28, "EE": 20, "EG": 29, "ES": 24, "FI": 18, "FK": 18, "FO": 18, "FR": 27,
+    "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28, "HN": 28, "HR": 21, "HU": 28,
+    "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28,
+    "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "LY": 25, "MC": 27, "MD": 24, "ME": 22,
+    "MK": 19, "MN": 20, "MR": 27, "MT": 31, "MU": 30, "NI": 28, "NL": 18, "NO": 15, "OM": 23,
+    "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "RU": 33, "SA": 24,
+    "SC": 31, "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SO": 23, "ST": 25, "SV": 28,
+    "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
+    }  # fmt: skip
+
+
+def _grouped_by_length() -> str:
+    """A pattern of IBANs written in groups of four (space-separated), the number of groups and the
+    last group's size fixed by each country's length (_IBAN_LENGTHS)."""
+    by_length: dict[int, list[str]] = {}
+    for country, length in _IBAN_LENGTHS.items():
+        by_length.setdefault(length, []).append(country)
+    forms = []
+    for length, countries in sorted(by_length.items()):
+        groups, rest = divmod(length - 4, 4)
+        tail = f" [A-Z0-9]{{{rest}}}" if rest else ""
+        forms.append(f"(?:{'|'.join(countries)})\\d{{2}}(?: [A-Z0-9]{{4}}){{{groups}}}{tail}")
+    return rf"\b(?P<v>{'|'.join(forms)})\b"
+
+
 class IbanRecognizer(Recognizer):
     id_type = IdType.IBAN
     header = ANY_PREFIX + r"(?:iban|iban_number|iban_code|international_bank_account_number)"
@@ -128,24 +202,19 @@ class IbanRecognizer(Recognizer):
     text_pattern = r"\b(?P<v>[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?)\b"
     text_hint = TextHint(shapes=("caps_digits",))
     context_patterns = (
+        # Any case after its word, also "IBAN is at24...", "IBAN number: de89...".
         TextPattern(
-            r"(?i:\biban)[^\w\n]{0,4}(?P<v>(?i:[a-z]{2}\d{2}(?:[ -]?[a-z0-9]){11,30}))\b",
+            r"(?i:\biban(?:[^\w\n]{1,4}(?:is|number|no|nr|num)\b)?)[^\w\n]{0,4}"
+            r"(?P<v>(?i:[a-z]{2}\d{2}(?:[ -]?[a-z0-9]){11,30}))\b",
             TextHint(keywords=("iban",)),
         ),
+        # Glued to an MT940 :86: or SEPA subfield tag ("?31QA93UMVC...?32Name"): no word start.
+        TextPattern(r"\?\d{2}(?P<v>[A-Z]{2}\d{2}[A-Z0-9]{11,30})\b", TextHint(shapes=("caps_digits",))),
+        # Grouped by four with a capitalised word after it ("RO11 CQJV ... COLC MONTHLY"): the
+        # country's registered length says how many groups it has, so the word is not read as one.
+        TextPattern(_grouped_by_length(), TextHint(shapes=("caps_digits",))),
     )
-    # ISO 13616 registry: country -> IBAN length.
-    LENGTHS: ClassVar[dict[str, int]] = {
-        "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22,
-        "BI": 27, "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DJ": 27,
-        "DK": 18, "DO": 28, "EE": 20, "EG": 29, "ES": 24, "FI": 18, "FK": 18, "FO": 18, "FR": 27,
-        "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28, "HN": 28, "HR": 21, "HU": 28,
-        "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28,
-        "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "LY": 25, "MC": 27, "MD": 24, "ME": 22,
-        "MK": 19, "MN": 20, "MR": 27, "MT": 31, "MU": 30, "NI": 28, "NL": 18, "NO": 15, "OM": 23,
-        "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "RU": 33, "SA": 24,
-        "SC": 31, "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SO": 23, "ST": 25, "SV": 28,
-        "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
-    }  # fmt: skip
+    LENGTHS: ClassVar[dict[str, int]] = _IBAN_LENGTHS
     _LENGTH_BY_CODE: ClassVar[np.ndarray] = _length_by_country_code(LENGTHS)
     _COUNTRIES: ClassVar[pa.Array] = pa.array(list(LENGTHS))
     _EXPECTED_LENGTHS: ClassVar[np.ndarray] = np.array([*LENGTHS.values(), 0])  # 0: no such country
@@ -201,6 +270,11 @@ class BankAccountRecognizer(Recognizer):
         r"(?:account_number|account_no|account_num|acct|acct_no|acct_num|acct_number|bank_account|"
         r"bank_account_number|bank_acct|bank_acct_no|routing|routing_number|routing_no|aba|aba_number|"
         r"aba_routing_number|rtn|routing_transit_number|sort_code|bsb|bsb_number|"
+        # Other languages' account-number headers (accents folded): "Kontonummer", "Konto-Nr.",
+        # "Rekeningnummer", "Número de cuenta", "Numéro de compte", "Numero conto".
+        r"kontonummer|konto_nr|konto_nummer|kto_nr|rekeningnummer|rekening_nummer|numero_de_cuenta|"
+        r"numero_cuenta|numero_de_compte|numero_compte|no_de_compte|numero_conto|numero_di_conto|"
+        r"bank_account_no|bank_acc|bank_acc_no|acc_no|acc_number|account|bank_details|bank_account_details|"
         # Both numbers in one column, as UK and Australian payroll exports keep them: "20-00-00 / 55779911".
         r"(?:sort_code|bsb|routing|routing_number|aba)_(?:and_)?(?:account|acct)(?:_(?:number|no|num))?)"
     )
@@ -209,9 +283,35 @@ class BankAccountRecognizer(Recognizer):
         r"\s*[:#]?\s*(?P<v>\d[\d -]{2,20}\d)\b"
     )
     text_hint = TextHint(keywords=("account", "acct", "acc"))
+    # The words alone, or "a/c" and other languages' words, only before a run of 6-17 digits that is
+    # no amount (`amount`: a decimal part after it): "a/c no. 8472888743", "A/C 1608305117",
+    # "Kontonummer 957594424", "account 75249049", while "account 3 of 5" and "account 2500.00" stay.
+    _WORDS = (
+        r"(?i:\b(?:(?:bank\s+)?(?:account|acct|acc|a/c)(?:\.?\s*(?:number|no\.?|nr\.?|num|#))?|"
+        r"kontonummer|konto(?:\s*-?\s*(?:nr\.?|nummer))?|kto\.?(?:\s*-?\s*nr\.?)?|rekeningnummer|"
+        r"rekening(?:\s*(?:nr\.?|nummer))?|n(?:u|ú)mero\s+de\s+cuenta|cuenta|num(?:e|é)ro\s+de\s+compte|"
+        r"n[°º]\s*de\s+compte|compte|numero\s+(?:di\s+)?conto|conto(?:\s+corrente)?)\b)"
+    )
+    _WORD_KEYWORDS = (
+        "account",
+        "acct",
+        "acc",
+        "a/c",
+        "konto",
+        "kto",
+        "rekening",
+        "cuenta",
+        "compte",
+        "conto",
+    )
     # A UK sort code (the branch half of a bank account), alone or with its account number:
     # "sort code 20-00-00", "Sort code: 40-47-84 / 70872490", JSON "sort_code":"200000".
     context_patterns = (
+        TextPattern(
+            rf"{_WORDS}\.?\s*(?:is\s+)?[:#]?\s*(?P<v>\d{{6,17}})\b(?P<amount>[.,]\d)?",
+            TextHint(keywords=_WORD_KEYWORDS),
+            "validate_after_word",
+        ),
         TextPattern(
             r"(?i:\bsort[\s_-]*code)\"?\s*[:#]?\s*\"?(?P<v>\d{2}[- ]?\d{2}[- ]?\d{2}(?:\s*/\s*\d{6,10})?)\b",
             TextHint(keywords=("sort",)),
@@ -238,6 +338,9 @@ class BankAccountRecognizer(Recognizer):
     def validate(self, values: pa.Array) -> np.ndarray:
         # "/" joins a sort code and its account number ("20-00-00 / 55779911").
         return matches(strip_chars(values, r"[ /-]"), r"^\d{4,17}$")
+
+    def validate_after_word(self, found: pa.StructArray) -> np.ndarray:
+        return self.validate(found.field("v")) & ~context_group(found, "amount")
 
     def validate_routing(self, found: pa.StructArray) -> np.ndarray:
         return aba_routing_valid(pc.utf8_slice_codeunits(found.field("v"), 0, 9))
