@@ -34,7 +34,9 @@ EXTENSION = r"(?i)\s*(?:ext\.?|x|#)\s*\d{1,6}$"
 # reference numbered by year ("2024-14359").
 NOT_A_PHONE = (
     r"^(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{2}|\d{4})|\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{3}[- ]\d{2}[- ]\d{4}|"
-    r"\d{5}-\d{4}|\d{1,3}(?:\.\d{1,3}){3}|(?:19|20)\d{2}-\d{3,6})$"
+    r"\d{5}-\d{4}|\d{1,3}(?:\.\d{1,3}){3}|(?:19|20)\d{2}-\d{3,6})$|"
+    # A date with a four-digit year, then a time or more groups ("03.09.2025 18:12" read up to "18").
+    r"^(?:\d{1,2}[./-]\d{1,2}[./-](?:19|20)\d{2}|(?:19|20)\d{2}[./-]\d{1,2}[./-]\d{1,2})(?:[ T]|$)"
 )
 # 3-3-4 digit groups with the area code in brackets, or starting with a 1 (which no NANP area code
 # does): "(197) 340-0365" and "194-700-4951" are invalid NANP numbers, not numbers of another country
@@ -249,14 +251,14 @@ def valid_phones(values: pa.Array, *, national_formats: bool = True, possible: b
     return ok
 
 
-def valid_in_regions(values: pa.Array) -> np.ndarray:
-    """Which values `phonenumbers` reads as a valid number of one of NATIONAL_REGIONS, once per
+def valid_in_regions(values: pa.Array, regions: tuple[str, ...] = NATIONAL_REGIONS) -> np.ndarray:
+    """Which values `phonenumbers` reads as a valid number of one of `regions`, once per
     distinct value: for national numbers a keyword marks, whatever their length or first digit
-    ("mobile 98765 43210" in India)."""
+    ("mobile 98765 43210" in India), or a notation names the country."""
     if len(values) == 0:
         return np.zeros(0, dtype=bool)
     distinct = pc.unique(values)
-    verdict = pa.array([_slow_valid(text, NATIONAL_REGIONS) for text in distinct.to_pylist()], pa.bool_())
+    verdict = pa.array([_slow_valid(text, regions) for text in distinct.to_pylist()], pa.bool_())
     return to_mask(pc.take(verdict, pc.index_in(values, value_set=distinct)))
 
 

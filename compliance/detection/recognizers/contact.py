@@ -32,6 +32,13 @@ from compliance.detection.recognizers.segments import PNR_EMAIL, PNR_PHONE, X12_
 from compliance.vocabulary import IdType
 
 
+def _url_decoded(values: pa.Array) -> pa.Array:
+    """The characters a URL encodes in an e-mail address or a phone number, decoded."""
+    for code, char in (("%40", "@"), ("%2B", "+"), ("%2b", "+"), ("%20", " "), ("%2D", "-"), ("%2E", ".")):
+        values = pc.replace_substring(values, code, char)
+    return values
+
+
 class EmailRecognizer(Recognizer):
     id_type = IdType.EMAIL
     header = ANY_PREFIX + r"(?:e_?mail|mail|email_address|e_mail_address|email_addr|mail_address)" + ID_SUFFIX
@@ -45,6 +52,13 @@ class EmailRecognizer(Recognizer):
     # [dot] com", "jane.doe at gmail dot com" (spelled out, the domain must end in a common TLD).
     context_patterns = (
         *PNR_EMAIL,
+        # URL-encoded in a path or query without a scheme ("/reset?email=jane_doe%40example.com&..."):
+        # "@" written "%40" (a "+" may stay or be "%2B").
+        TextPattern(
+            r"(?P<v>\b[A-Za-z0-9._%+-]+%40[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\.[A-Za-z]{2,63})\b",
+            TextHint(keywords=("40",)),
+            "validate_url_encoded",
+        ),
         TextPattern(
             r"(?P<v>\b[A-Za-z0-9._%+-]+\s?(?:\(at\)|\[at\]|\{at\}|<at>)\s?"
             r"[A-Za-z0-9-]+(?:(?:\.|\s?(?:\(dot\)|\[dot\]|\{dot\})\s?)[A-Za-z0-9-]+)*"
@@ -70,6 +84,9 @@ class EmailRecognizer(Recognizer):
         )
         value = pc.replace_substring_regex(value, r"\s?(?:[(\[{](?i:dot)[)\]}]| (?i:dot) )\s?", ".")
         return self.validate(value)
+
+    def validate_url_encoded(self, found: pa.StructArray) -> np.ndarray:
+        return self.validate(_url_decoded(found.field("v")))
 
     def validate_pnr_email(self, found: pa.StructArray) -> np.ndarray:
         # A PNR writes "@" as "//" (its free text has no "@").
@@ -165,9 +182,31 @@ class PhoneRecognizer(Recognizer):
         TextPattern(
             rf"(?i:\b(?:{'|'.join(_PHONE_WORDS)})\b)\.?(?P<gap>{_GAP}{{0,30}})"
             # The gap may take the bracket: "(617) 728-8451" and the trunk 0 of "(0)20 7946 0958".
-            rf"(?P<v>\d{{3}}\)\s?\d{{3}}[-. ]\d{{4}}|0\)\s?\d{{1,5}}(?:[ .\-/]?\d{{1,5}}){{1,5}}|{_PHONE_NOTATION})\b",
+            # A 2-digit area code in brackets too (Brazil, India: "(11) 96116-3876").
+            rf"(?P<v>\d{{3}}\)\s?\d{{3}}[-. ]\d{{4}}|0\)\s?\d{{1,5}}(?:[ .\-/]?\d{{1,5}}){{1,5}}|"
+            rf"\d{{2}}\)\s?\d{{4,5}}[-. ]?\d{{4}}|{_PHONE_NOTATION})\b",
             TextHint(keywords=_PHONE_KEYWORDS),
             "validate_context",
+        ),
+        # A Brazilian number with its 2-digit area code in brackets, alone: "(11) 2354-8844", "(21)
+        # 98765-4321" (8 digits, or 9 for a mobile starting 9, dashed after 4 or 5), valid for BR.
+        TextPattern(
+            r"(?P<v>\(\d{2}\)\s?(?:9\d{4}|[2-5]\d{3})-\d{4})\b",
+            TextHint(shapes=("phone",)),
+            "validate_brazil",
+        ),
+        # An Indian mobile with its trunk 0 or country code, in 5-5 groups: "081236 02626",
+        # "91 98765 43210", valid for IN.
+        TextPattern(
+            r"\b(?P<v>(?:0|91[ -]?)[6-9]\d{4}[ -]\d{5})\b",
+            TextHint(shapes=("phone",)),
+            "validate_india",
+        ),
+        # The value of a phone query parameter in a URL path ("/otp/send?phone=%2B12015498244").
+        TextPattern(
+            r"[?&;](?i:[a-z_]*(?:phone|mobile|msisdn|tel|cell)[a-z_]*)=(?P<v>(?:%2[Bb]|\+)?[\d.()%\-]{7,30}\d)\b",
+            TextHint(keywords=("phone", "mobile", "msisdn", "tel", "cell")),
+            "validate_query",
         ),
         # HL7 PID-13 (home phone): "(617)728-8451", "6177288451" or the XTN form "^PRN^PH^^1^617^7288451".
         TextPattern(hl7_pid_field(13, r"[^|\n]*\d[^|\n]*"), HL7_PID_HINT, "validate_hl7_phone"),
@@ -225,6 +264,17 @@ class PhoneRecognizer(Recognizer):
         )
         return validate_where(value, shaped, phone.valid_phones)
 
+    def validate_brazil(self, found: pa.StructArray) -> np.ndarray:
+        return phone.valid_in_regions(found.field("v"), ("BR",))
+
+    def validate_india(self, found: pa.StructArray) -> np.ndarray:
+        return phone.valid_in_regions(found.field("v"), ("IN",))
+
+    def validate_query(self, found: pa.StructArray) -> np.ndarray:
+        value = _url_decoded(found.field("v"))
+        # E.164 without its "+" ("phone=4477009001234") is read with it too.
+        return self.validate(value) | phone.valid_phones(pc.binary_join_element_wise("+", value, ""))
+
     def validate_hl7_phone(self, found: pa.StructArray) -> np.ndarray:
         # The XTN components (use, type, e-mail, country, area, local) joined are the number.
         digits = strip_chars(pc.replace_substring_regex(found.field("v"), r"\^[A-Za-z]+", ""), r"[^\d+]")
@@ -239,6 +289,11 @@ class PhoneRecognizer(Recognizer):
         # A keyword also lets a national number without trunk 0 count ("mobile 98765 43210").
         other_country = shaped & ~valid & ~matches(value, phone.NANP_NOTATION)
         found_phone = valid | validate_where(value, other_country, phone.valid_in_regions)
+        # E.164 written without its "+" ("whatsapp 447700900123"): 11-15 bare digits read with it.
+        e164 = ~found_phone & shaped & matches(value, r"^[1-9]\d{10,14}$")
+        found_phone |= validate_where(
+            value, e164, lambda some: phone.valid_phones(pc.binary_join_element_wise("+", some, ""))
+        )
         if found.type.get_field_index("gap") < 0:
             return found_phone
         # "called prescriber, NPI 1245319599": the nearer keyword names an NPI, and the number is one.
@@ -277,7 +332,11 @@ class UrlRecognizer(Recognizer):
         + ID_SUFFIX
     )
     by_values = True
-    text_pattern = r"(?P<v>\b(?i:(?:https?|ftp)://|www\.)[^\s<>\"']*[^\s<>\"'.,;:!?)\]])"
+    # `ns`: an XML namespace ("xmlns="http://www.w3.org/1999/xhtml"") names a vocabulary, not a person's page.
+    text_pattern = (
+        r"(?P<ns>\bxmlns(?::[\w.-]+)?\s*=\s*[\"']?)?"
+        r"(?P<v>\b(?i:(?:https?|ftp)://|www\.)[^\s<>\"']*[^\s<>\"'.,;:!?)\]])"
+    )
     text_hint = TextHint(keywords=("http", "ftp", "www."))
     # A payment handle reaches one person as a profile link does: a payment link ("cash.app/$JaneDoe",
     # "paypal.me/janedoe"), an @handle or $cashtag next to its app's name ("venmo @jane-doe-12",
@@ -306,6 +365,9 @@ class UrlRecognizer(Recognizer):
             "validate_upi",
         ),
     )
+
+    def validate_text(self, found: pa.StructArray) -> np.ndarray:
+        return self.validate(found.field("v")) & ~context_group(found, "ns")
 
     def validate_handle(self, found: pa.StructArray) -> np.ndarray:
         # The pattern holds the handle's shape and its app's word; a currency code written as a

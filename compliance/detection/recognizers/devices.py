@@ -82,6 +82,8 @@ class DeviceIdRecognizer(Recognizer):
         ANY_PREFIX
         + (
             r"(?:device_id|device_uuid|device_identifier|device_serial|device|imei|imei_number|meid|mac|"
+            # IMEISV: the IMEI's 14 digits and a 2-digit software version (16 digits, no check digit).
+            r"imeisv|imei_sv|imei_software_version|"
             r"mac_address|mac_addr|macaddress|idfa|idfv|gaid|aaid|adid|advertising_id|ad_id|android_id|udid|"
             r"hardware_id|hw_id|device_fingerprint|serial|serial_number|imsi|iccid|sim|sim_serial|esn|"
             # A push-notification token names one app install; a Wi-Fi access point's BSSID is its MAC.
@@ -91,7 +93,10 @@ class DeviceIdRecognizer(Recognizer):
     )
     by_values = True
     MAC = r"[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}"
-    text_pattern = rf"(?P<c>(?i:\bimei)\s*[:#]?\s*)?\b(?P<v>{MAC}|\d{{15}})\b"
+    # "IMEI 3540...", "IMEI no. ...", "my phone's IMEI is ...".
+    text_pattern = (
+        rf"(?P<c>(?i:\bimei\b(?:\s*(?:number|no\.?|#))?(?:\s+is)?)\s*[:#=]?\s*)?\b(?P<v>{MAC}|\d{{15}})\b"
+    )
     text_hint = TextHint(shapes=("hex_run15",))
 
     # A vendor's own device id ("dev-577970162956", "SN-4F9A2C11", "SN-FCECDABF"): one token of six
@@ -101,7 +106,8 @@ class DeviceIdRecognizer(Recognizer):
     context_patterns = (
         TextPattern(
             r"(?i:\b(?:device|imei|meid|serial|s/n|sn|idfa|gaid|adid|advertising\s+id)"
-            r"(?:\s*(?:id|no\.?|number|#))?)[\s:#=]{1,3}(?P<v>[A-Za-z0-9][A-Za-z0-9:._-]{6,62}[A-Za-z0-9])\b",
+            # A JSON key too: "idfa": "0684A87D-...".
+            r"(?:\s*(?:id|no\.?|number|#))?)\"?[\s:#=]{1,3}\"?(?P<v>[A-Za-z0-9][A-Za-z0-9:._-]{6,62}[A-Za-z0-9])\b",
             TextHint(
                 keywords=("device", "imei", "meid", "serial", "sn", "idfa", "gaid", "adid", "advertising")
             ),
@@ -113,11 +119,18 @@ class DeviceIdRecognizer(Recognizer):
             TextHint(keywords=("imsi",)),
             "validate_value",
         ),
-        # A MAC address in Cisco's dotted form after its key ("mac": "a4b1.c2d3.e4f5", "MAC 0011.2233.4455").
+        # A MAC address in Cisco's dotted form after its key ("mac": "a4b1.c2d3.e4f5", "MAC 0011.2233.4455",
+        # all digits too: "mac 3499.4622.4151"): the key and the 4.4.4 shape are the evidence.
         TextPattern(
             r"(?i:\bmac(?:[\s_-]?addr(?:ess)?)?)\"?\s*[:=#]?\s*\"?(?P<v>[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})\b",
             TextHint(keywords=("mac",)),
-            "validate_context",
+            "validate_value",
+        ),
+        # An IMEISV after its key ("IMEISV 3540711592562107", "imei_sv=..."): 16 digits, no check digit.
+        TextPattern(
+            r"(?i:\bimei[\s_-]?sv(?:\s*(?:number|no\.?|#))?)\"?(?:\s+is)?[\s:#=\"]{1,4}(?P<v>\d{16})\b",
+            TextHint(keywords=("imei",)),
+            "validate_value",
         ),
     )
 

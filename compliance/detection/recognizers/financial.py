@@ -35,6 +35,8 @@ _REFERENCE_KEY = (
     r"(?:merchant|terminal|txn|transaction|trans|order|invoice|trace|batch|reference|ref|confirmation|"
     r"settlement|gateway|acquirer)[_ -]?(?:id|no|nr|num|number|nbr|ref|code)\b|\b(?:rrn|stan|arn|mid|tid)\b"
 )
+# A transaction named in prose ("..., txn 4662535775486349"): its number follows without a key sign.
+_TRANSACTION_WORD = r"\b(?:txn|transaction)(?:\s*(?:id|no\.?|number|#))?\s*[:#]?\s*"
 
 
 class CreditCardRecognizer(Recognizer):
@@ -52,7 +54,7 @@ class CreditCardRecognizer(Recognizer):
     text_pattern = (
         r"(?P<other>\b[A-Z]{2}\d{2}[ -](?:[A-Z0-9]{4}[ -])*|\+|"
         r"(?i:\b(?:acct|account|routing|aba)\b\.?\s*(?:number|no\.?|num|#)?\s*[:#]?\s*))?"
-        rf"(?P<ref>(?i:\b{_REFERENCE_KEY})\"?\s*[:=]\s*\"?)?"
+        rf"(?P<ref>(?i:\b{_REFERENCE_KEY})\"?\s*[:=]\s*\"?|(?i:{_TRANSACTION_WORD}))?"
         r"\b(?P<v>\d{4}(?:[ -]\d{4}){3}(?:[ -]\d{3})?|\d{4}[ -]\d{6}[ -]\d{4,5}|\d{13,19})\b"
     )
     text_hint = TextHint(shapes=("card_digits",))
@@ -134,9 +136,9 @@ class CardCvvRecognizer(Recognizer):
     )
     text_hint = TextHint(keywords=("cvv", "cvc", "cvn", "security code", "card verification"))
     context_patterns = (
-        # American Express prints a four-digit CID: "CID 2315", "CID: 2315" (capitals: "cid" is also
-        # a caller or client id).
-        TextPattern(r"\bCID\"?\s*[:#=]?\s*\"?(?P<v>\d{4})\b", TextHint(exact=("CID",)), "validate_value"),
+        # American Express prints a four-digit CID ("CID 2315"), and some forms call any card's code
+        # so ("CID 380"); capitals only: "cid" is also a caller or client id.
+        TextPattern(r"\bCID\"?\s*[:#=]?\s*\"?(?P<v>\d{3,4})\b", TextHint(exact=("CID",)), "validate_value"),
         # Mail and telephone orders write card, expiry and code one after the other:
         # "6538-2621-6739-4869 02/30 897", "4111111111111111, exp 12/27, 123".
         TextPattern(
