@@ -31,12 +31,14 @@ PHONE_SHAPE = r"^(?:\+|00)?[\d\s().\-/]{6,24}$"
 EXTENSION = r"(?i)\s*(?:ext\.?|x|#)\s*\d{1,6}$"
 # Digit groups that read as something else than a phone number: a date (03.12.1984, 12/03/84,
 # 2024-03-05), the 3-2-4 groups of a US social security number, a ZIP+4, an IPv4 address, a
-# reference numbered by year ("2024-14359").
+# reference numbered by year ("2024-14359"); a date and time; a Cisco-dotted MAC.
 NOT_A_PHONE = (
     r"^(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{2}|\d{4})|\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{3}[- ]\d{2}[- ]\d{4}|"
     r"\d{5}-\d{4}|\d{1,3}(?:\.\d{1,3}){3}|(?:19|20)\d{2}-\d{3,6})$|"
     # A date with a four-digit year, then a time or more groups ("03.09.2025 18:12" read up to "18").
-    r"^(?:\d{1,2}[./-]\d{1,2}[./-](?:19|20)\d{2}|(?:19|20)\d{2}[./-]\d{1,2}[./-]\d{1,2})(?:[ T]|$)"
+    r"^(?:\d{1,2}[./-]\d{1,2}[./-](?:19|20)\d{2}|(?:19|20)\d{2}[./-]\d{1,2}[./-]\d{1,2})(?:[ T]|$)|"
+    # Three dotted groups of four: a MAC address in Cisco's notation ("0024.1234.5678").
+    r"^\d{4}\.\d{4}\.\d{4}$"
 )
 # 3-3-4 digit groups with the area code in brackets, or starting with a 1 (which no NANP area code
 # does): "(197) 340-0365" and "194-700-4951" are invalid NANP numbers, not numbers of another country

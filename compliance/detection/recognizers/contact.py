@@ -289,8 +289,9 @@ class PhoneRecognizer(Recognizer):
         # A keyword also lets a national number without trunk 0 count ("mobile 98765 43210").
         other_country = shaped & ~valid & ~matches(value, phone.NANP_NOTATION)
         found_phone = valid | validate_where(value, other_country, phone.valid_in_regions)
-        # E.164 written without its "+" ("whatsapp 447700900123"): 11-15 bare digits read with it.
-        e164 = ~found_phone & shaped & matches(value, r"^[1-9]\d{10,14}$")
+        # E.164 written without its "+" ("whatsapp 447700900123"): 11-13 bare digits read with it (15,
+        # an IMEI's length, are left to it).
+        e164 = ~found_phone & shaped & matches(value, r"^[1-9]\d{10,12}$")
         found_phone |= validate_where(
             value, e164, lambda some: phone.valid_phones(pc.binary_join_element_wise("+", some, ""))
         )
