@@ -24,6 +24,7 @@ def test_card_codes_by_long_name_cid_json_key_and_moto_order(detector: Detector)
         "checkout fails for 4539 1488 0343 6467 / card verification value 318",
         "Amex on file, CID 7741",
         '{"number": "5425233430109903", "exp": "04/29", "cvv": "902"}',
+        '{"billing": {"security_code": "3317"}}',
         "MOTO order: 4539-1488-0343-6467 11/27 455 taken by phone",
         "phone order 4539148803436467, exp 11/2027, 4410 ok",
     ]
@@ -31,6 +32,7 @@ def test_card_codes_by_long_name_cid_json_key_and_moto_order(detector: Detector)
         "checkout fails for <CREDIT_CARD> / card verification value <CARD_CVV>",
         "Amex on file, CID <CARD_CVV>",
         '{"number": "<CREDIT_CARD>", "exp": "04/29", "cvv": "<CARD_CVV>"}',
+        '{"billing": {"security_code": "<CARD_CVV>"}}',
         "MOTO order: <CREDIT_CARD> 11/27 <CARD_CVV> taken by phone",
         "phone order <CREDIT_CARD>, exp 11/2027, <CARD_CVV> ok",
     ]

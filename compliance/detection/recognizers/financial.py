@@ -128,13 +128,13 @@ class CardCvvRecognizer(Recognizer):
         r"(?:cvv|cvv2|cvc|cvc2|cvn|csc|cid|card_security_code|security_code|card_verification"
         r"(?:_value|_code|_number)?|cvv_code|cvv_number)"
     )
-    # A JSON or key=value key too ("cvv": "624", cvc2=123), and the long names ("card verification
-    # value 675", "card verification code").
+    # A JSON or key=value key too ("cvv": "624", cvc2=123, "security_code": "931"), and the long
+    # names ("card verification value 675", "card verification code").
     text_pattern = (
-        r"(?i:\b(?:cvv2?|cvc2?|cvn|card security code|security code|card verification (?:value|code|number)))"
+        r"(?i:\b(?:cvv2?|cvc2?|cvn|(?:card[ _-]?)?security[ _-]?code|card[ _-]?verification[ _-]?(?:value|code|number)))"
         r"\"?\s*[:#=]?\s*\"?(?P<v>\d{3,4})\b"
     )
-    text_hint = TextHint(keywords=("cvv", "cvc", "cvn", "security code", "card verification"))
+    text_hint = TextHint(keywords=("cvv", "cvc", "cvn", "security", "card"))
     context_patterns = (
         # American Express prints a four-digit CID ("CID 2315"), and some forms call any card's code
         # so ("CID 380"); capitals only: "cid" is also a caller or client id.
