@@ -2,9 +2,10 @@
 lists) reach the detector as compact JSON text, where a leaf's key says what its value is, as a
 column header does ("cvv": "624", "idfa": "0684A87D-...", "birthDate": "1975-04-03").
 
-A text that starts with "{" or "[" and parses is walked token by token: each leaf (a string or a
-number) gets its key, its parent's key (the column's name for the top level) and, in a FHIR-style
-{"system": ..., "value": ...} pair, the system's last word. The key is read as a header is
+A text that starts with "{" or "[" and parses is walked: each leaf (a string or a number) gets its
+key, its parent's key (the column's name for the top level) and, in a FHIR-style {"system": ...,
+"value": ...} pair, the system's last word; the leaves a key names get their place in the text from
+its value tokens, matched in order (a document with a key twice is walked token by token). The key is read as a header is
 (headers.py and the recognizers' names()): the system word, then parent and key joined
 ("card_number", "billing_security_code"), then the key alone. A leaf whose key names a type is that
 type when its recognizer validates it; any other value of it that is not blank fails closed, typed
@@ -43,8 +44,14 @@ ReplaceMany = Callable[[IdType, pa.Array], pa.Array]
 # One JSON token (the document parsed already, so the tokens cover it but for whitespace): a string
 # (group 1: its content), a number (2), a literal (3) or punctuation (4).
 _TOKEN = re.compile(
-    r'[ \t\n\r]*(?:"((?:[^"\\]|\\.)*)"|(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)|'
+    r'[ \t\n\r]*(?:"([^"\\]*(?:\\.[^"\\]*)*)"|(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)|'
     r"(true|false|null|NaN|-?Infinity)|([{}\[\]:,]))"
+)
+# The string, number and literal tokens of a parsed document, in order: a string followed by ":" is
+# a key (group 2 set), any other token a value. Structure comes from the parsed object instead.
+_NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"
+_SCALAR = re.compile(
+    rf'"([^"\\]*(?:\\.[^"\\]*)*)"([ \t\n\r]*:)?|({_NUMBER})|(true|false|null|NaN|-?Infinity)'
 )
 _JSON_NUMBER = r"^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$"
 _OPENERS = (ord("{"), ord("["))
@@ -114,16 +121,10 @@ class _Frame:
     members: dict[str, int] = field(default_factory=dict)  # key -> leaf index (direct leaves)
 
 
-def _walk(text: str, root: str | None) -> tuple[list[_Leaf], list[tuple[int, int, bool]]] | None:
-    """The leaves of a JSON document (None when it is not an object or array that parses), and every
-    string, number and literal token as (start, end, is a string), in characters."""
-    try:
-        if not isinstance(json.loads(text), (dict, list)):
-            return None
-    except (ValueError, RecursionError):
-        return None
+def _walk(text: str, root: str | None) -> list[_Leaf]:
+    """The leaves of a parsed JSON object or array, token by token (the slow path of _leaves: a
+    document with a key twice, or nested deeper than Python recursion goes)."""
     leaves: list[_Leaf] = []
-    tokens: list[tuple[int, int, bool]] = []
     stack: list[_Frame] = []
     for match in _TOKEN.finditer(text):
         punctuation = match.group(4)
@@ -139,12 +140,11 @@ def _walk(text: str, root: str | None) -> tuple[list[_Leaf], list[tuple[int, int
                 stack[-1].expecting_key = True
             continue
         if not stack:
-            return None  # cannot happen for a parsed object or array
+            return leaves  # cannot happen for a parsed object or array
         top = stack[-1]
         content = match.group(1)
         if content is not None:
             start, end = match.start(1) - 1, match.end(1) + 1
-            tokens.append((start, end, True))
             decoded = json.loads(f'"{content}"') if "\\" in content else content
             if top.is_object and top.expecting_key:
                 top.pending, top.expecting_key = decoded, False
@@ -153,14 +153,79 @@ def _walk(text: str, root: str | None) -> tuple[list[_Leaf], list[tuple[int, int
         else:
             group = 2 if match.group(2) is not None else 3
             start, end = match.span(group)
-            tokens.append((start, end, False))
             if group == 3:
                 continue  # true, false, null: no identifier
             leaf = _Leaf(start, end, False, match.group(2), *_names(top)[:3])
         if top.is_object and top.pending is not None:
             top.members[top.pending] = len(leaves)
         leaves.append(leaf)
-    return leaves, tokens
+    return leaves
+
+
+Names = tuple[str | None, str | None, bool, str | None]  # a leaf's key, parent key, nested, system
+
+
+def _names_of(leaf: _Leaf) -> Names:
+    return leaf.key, leaf.parent, leaf.nested, leaf.system
+
+
+def _leaves(document: object, text: str, root: str | None, wanted: Callable[[Names], bool]) -> list[_Leaf]:
+    """The leaves of `document` (`text` parsed) that `wanted` keeps: their names from the parsed
+    object, their places from the text's value tokens, matched in order."""
+    found: list[tuple[object, str | None, str | None, bool, str | None]] = []
+
+    def visit(
+        value: object, key: str | None, parent: str | None, nested: bool, keyed: bool, system: str | None
+    ) -> None:
+        if isinstance(value, dict):
+            pair = value.get("system") if "value" in value else None
+            pair = pair if isinstance(pair, str) else None
+            for name, item in value.items():
+                visit(item, name, key, keyed, True, pair if name == "value" else None)
+        elif isinstance(value, list):
+            for item in value:
+                visit(item, key, parent, nested, keyed, None)
+        else:
+            found.append((value, key, parent, nested, system))
+
+    try:
+        visit(document, root, None, False, False, None)
+    except RecursionError:
+        return [leaf for leaf in _walk(text, root) if wanted(_names_of(leaf))]
+    named = [
+        index
+        for index, item in enumerate(found)
+        if isinstance(item[0], (str, int, float)) and not isinstance(item[0], bool) and wanted(item[1:])
+    ]
+    if not named:
+        return []
+    tokens = [match for match in _SCALAR.finditer(text) if match.group(2) is None]
+    if len(tokens) != len(found):  # a key given twice: the parsed object kept one value
+        return [leaf for leaf in _walk(text, root) if wanted(_names_of(leaf))]
+    leaves = []
+    for index in named:
+        match, (_, key, parent, nested, system) = tokens[index], found[index]
+        content = match.group(1)
+        if content is not None:
+            decoded = json.loads(f'"{content}"') if "\\" in content else content
+            leaves.append(_Leaf(match.start(), match.end(), True, decoded, key, parent, nested, system))
+        else:
+            leaves.append(
+                _Leaf(match.start(), match.end(), False, match.group(0), key, parent, nested, system)
+            )
+    return leaves
+
+
+def _token_table(text: str) -> np.ndarray:
+    """(content start, content end, is a string) of every string (keys too), number and literal of
+    a document, in bytes: the places a free-text span may be replaced."""
+    spans = [(m.start(1), m.end(1), 1) if m.group(1) is not None else (m.start(), m.end(), 0)
+             for m in _SCALAR.finditer(text)]  # fmt: skip
+    table = np.array(spans, dtype=np.int64).reshape(-1, 3)
+    offsets = _byte_offsets(text)
+    if offsets is not None:
+        table[:, :2] = offsets[table[:, :2]]
+    return table
 
 
 def _names(top: _Frame) -> tuple[str | None, str | None, bool, bool]:
@@ -178,11 +243,11 @@ def _pair_system(frame: _Frame, leaves: list[_Leaf]) -> None:
         leaves[value].system = leaves[system].text
 
 
-def _byte_span(item: tuple[int, np.ndarray | None, _Leaf]) -> tuple[int, int]:
-    """The bytes a leaf's replacement covers: a string's content, a number whole."""
-    _, offsets, leaf = item
-    start, end = (leaf.start + 1, leaf.end - 1) if leaf.string else (leaf.start, leaf.end)
-    return (int(offsets[start]), int(offsets[end])) if offsets is not None else (start, end)
+def _objects(items: list[IdType]) -> np.ndarray:
+    """An object array of the enum members themselves (np.array would store their str)."""
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out
 
 
 def _byte_offsets(text: str) -> np.ndarray | None:
@@ -195,12 +260,24 @@ def _byte_offsets(text: str) -> np.ndarray | None:
 
 
 @dataclass
+class _NamedLeaves:
+    """The leaves whose keys name something, column by column."""
+
+    row: np.ndarray
+    start: np.ndarray  # bytes a replacement covers: a string's content, a number whole
+    end: np.ndarray
+    string: np.ndarray
+    text: pa.Array
+    kind: list[Named]
+
+
+@dataclass
 class Documents:
     """The JSON documents of one array of texts (positions `rows`), their tokens and the leaves
     their keys type (member spans, in bytes)."""
 
     rows: np.ndarray
-    tokens: dict[int, np.ndarray]  # row -> (n, 3) content start, content end, is a string
+    texts: dict[int, str]  # row -> its text
     member_row: np.ndarray
     member_start: np.ndarray
     member_end: np.ndarray
@@ -227,13 +304,17 @@ class Documents:
             members.setdefault(r, []).append((s, e))
         out: list[tuple[int, int, int, int, int]] = []
         last: dict[int, int] = {}
+        tables: dict[int, np.ndarray] = {}
         for index in np.flatnonzero(in_document).tolist():
             r, s, e = int(row[index]), int(start[index]), int(end[index])
-            tokens = self.tokens[r]
+            if any(ms <= s and e <= me for ms, me in members.get(r, ())):
+                continue  # inside a leaf replaced whole (most spans of a typed document)
+            if r not in tables:
+                tables[r] = _token_table(self.texts[r])
+            tokens = tables[r]
             first = int(np.searchsorted(tokens[:, 1], s, side="right"))
-            for ts, te, is_string in tokens[first:].tolist():
-                if ts >= e:
-                    break
+            after = int(np.searchsorted(tokens[:, 0], e, side="left"))
+            for ts, te, is_string in tokens[first:after].tolist():
                 # Inside a string: the part of its content the span covers; else the whole token.
                 piece = (max(s, ts), min(e, te), IN_STRING) if is_string else (ts, te, BARE)
                 if piece[0] >= piece[1] or piece[0] < last.get(r, 0):
@@ -288,122 +369,169 @@ class JsonMembers:
         candidates = json_rows(values)
         if candidates.size == 0:
             return None
-        rows, tokens = [], {}
-        leaves: list[tuple[int, np.ndarray | None, _Leaf]] = []  # (row, byte offsets, leaf)
+        rows, texts = [], {}
+        # The named leaves, column by column: row, byte span replaced, a string, text, what names it.
+        leaf_row: list[int] = []
+        leaf_start: list[int] = []
+        leaf_end: list[int] = []
+        leaf_string: list[bool] = []
+        leaf_text: list[str] = []
+        leaf_kind: list[Named] = []
+        named, kind_of = self._named, self._kind
         for row, text in zip(candidates.tolist(), values.take(pa.array(candidates)).to_pylist(), strict=True):
-            walked = _walk(text, field_name)
-            if walked is None:
+            try:
+                document = json.loads(text)
+            except (ValueError, RecursionError):
                 continue
-            found, spans = walked
-            offsets = _byte_offsets(text)
-            table = np.array(spans, dtype=np.int64).reshape(-1, 3)
-            # Content of a string: inside its quotes.
-            table[:, 0] += table[:, 2]
-            table[:, 1] -= table[:, 2]
-            if offsets is not None:
-                table[:, :2] = offsets[table[:, :2]]
+            if not isinstance(document, (dict, list)):
+                continue
             rows.append(row)
-            tokens[row] = table
-            leaves.extend((row, offsets, leaf) for leaf in found if self._kind(leaf) is not None)
+            texts[row] = text
+            found = _leaves(document, text, field_name, named)
+            if not found:
+                continue
+            offsets = _byte_offsets(text)
+            for leaf in found:
+                start, end = (leaf.start + 1, leaf.end - 1) if leaf.string else (leaf.start, leaf.end)
+                if offsets is not None:
+                    start, end = int(offsets[start]), int(offsets[end])
+                leaf_row.append(row)
+                leaf_start.append(start)
+                leaf_end.append(end)
+                leaf_string.append(leaf.string)
+                leaf_text.append(leaf.text)
+                leaf_kind.append(kind_of(leaf))  # type: ignore[arg-type]
         if not rows:
             return None
-        return self._typed(values, np.asarray(rows, dtype=np.int64), tokens, leaves, scanner)
+        leaves = _NamedLeaves(
+            np.asarray(leaf_row, dtype=np.int64),
+            np.asarray(leaf_start, dtype=np.int64),
+            np.asarray(leaf_end, dtype=np.int64),
+            np.asarray(leaf_string, dtype=bool),
+            pa.array(leaf_text, pa.string()),
+            leaf_kind,
+        )
+        return self._typed(values, np.asarray(rows, dtype=np.int64), texts, leaves, scanner)
 
     def _typed(
         self,
         values: pa.Array,
         rows: np.ndarray,
-        tokens: dict[int, np.ndarray],
-        leaves: list[tuple[int, np.ndarray | None, _Leaf]],
+        sources: dict[int, str],
+        leaves: _NamedLeaves,
         scanner: TextScanner,
     ) -> Documents:
         """Validate the named leaves per type, fail the rest closed, and keep their spans."""
+        count = leaves.row.size
+        # Per leaf: its first type (the one its replacement is made as) and how many it has.
+        types: list[IdType] = []
+        first = np.full(count, -1, dtype=np.int64)
+        how_many = np.zeros(count, dtype=np.int64)
+        findings: dict[IdType, list[np.ndarray]] = {}
+
+        def add(positions: np.ndarray, id_type: IdType) -> None:
+            if positions.size == 0:
+                return
+            if id_type not in types:
+                types.append(id_type)
+            first[positions] = np.where(first[positions] < 0, types.index(id_type), first[positions])
+            how_many[positions] += 1
+            findings.setdefault(id_type, []).append(positions)
+
         groups: dict[Named, list[int]] = {}
-        for index, (_, _, leaf) in enumerate(leaves):
-            groups.setdefault(self._kind(leaf), []).append(index)  # type: ignore[arg-type]
-        typed: dict[int, list[IdType]] = {}
-        for named, members in groups.items():
+        for index, named in enumerate(leaves.kind):
+            groups.setdefault(named, []).append(index)
+        texts = pc.utf8_trim_whitespace(leaves.text) if count else leaves.text
+        for named, indices in groups.items():
+            members = np.asarray(indices, dtype=np.int64)
             recognizer = named.recognizer
-            texts = [leaves[i][2].text.strip() for i in members]
+            group = texts.take(pa.array(members))
             if recognizer is not None and recognizer.integer_width:
-                width = recognizer.integer_width
-                texts = [
-                    t.zfill(width) if not leaves[i][2].string and t.isdigit() else t
-                    for i, t in zip(members, texts, strict=True)
-                ]
-            texts_array = pa.array(texts, pa.string())
-            valid = np.zeros(len(members), dtype=bool)
+                # A number that lost its leading zeros (a ZIP code 2139): padded as an integer column is.
+                number = ~leaves.string[members] & to_mask(pc.match_substring_regex(group, r"^\d+$"))
+                if number.any():
+                    padded = pc.utf8_lpad(group, recognizer.integer_width, "0")
+                    group = pc.if_else(pa.array(number), padded, group)
+            valid = np.zeros(members.size, dtype=bool)
             if recognizer is not None:
                 if named.limit is not None:
-                    valid = np.asarray(recognizer.validate_half(texts_array, named.limit), dtype=bool)  # type: ignore[attr-defined]
+                    valid = np.asarray(recognizer.validate_half(group, named.limit), dtype=bool)  # type: ignore[attr-defined]
                 else:
-                    valid = np.asarray(recognizer.validate(texts_array), dtype=bool)
-                for i in np.flatnonzero(valid).tolist():
-                    typed.setdefault(members[i], []).append(recognizer.id_type)
+                    valid = np.asarray(recognizer.validate(group), dtype=bool)
+                add(members[valid], recognizer.id_type)
                 if recognizer.header_needs_values:
                     continue  # an ambiguous key ("location"): only the values it validates
             rest = np.flatnonzero(~valid)
-            if rest.size == 0:
-                continue
-            for positions, id_type in self.type_values(texts_array.take(pa.array(rest)), recognizer):
-                for i in positions.tolist():
-                    typed.setdefault(members[int(rest[i])], []).append(id_type)
-        spans = {index: _byte_span(leaves[index]) for index in typed}
-        self._type_by_context(values, leaves, spans, typed, scanner)
-        span_rows, starts, ends, modes, texts_out, types_out = [], [], [], [], [], []
-        findings: dict[IdType, list[int]] = {}
-        for index in sorted(typed, key=lambda i: (leaves[i][0], leaves[i][2].start)):
-            row, _, leaf = leaves[index]
-            start, end = spans[index]
-            span_rows.append(row)
-            starts.append(start)
-            ends.append(end)
-            modes.append(IN_STRING if leaf.string else BARE)
-            texts_out.append(leaf.text)
-            types_out.append(typed[index][0])
-            for id_type in typed[index]:
-                findings.setdefault(id_type, []).append(row)
+            if rest.size:
+                for positions, id_type in self.type_values(group.take(pa.array(rest)), recognizer):
+                    add(members[rest[positions]], id_type)
+        typed = np.flatnonzero(first >= 0)
+        kind = _objects(types)[first[typed]] if typed.size else np.zeros(0, dtype=object)
+        unknown = (kind == IdType.UNRECOGNISED_SENSITIVE) & (how_many[typed] == 1)
+        if unknown.any():
+            retyped = self._type_by_context(values, leaves, typed[unknown], scanner)
+            kind[unknown] = retyped
+            moved = typed[unknown][retyped != IdType.UNRECOGNISED_SENSITIVE]
+            if moved.size:  # reported as the type found, not as unrecognised
+                unrecognised = np.concatenate(findings.pop(IdType.UNRECOGNISED_SENSITIVE))
+                findings[IdType.UNRECOGNISED_SENSITIVE] = [np.setdiff1d(unrecognised, moved)]
+                for position, id_type in zip(
+                    moved.tolist(),
+                    kind[unknown][retyped != IdType.UNRECOGNISED_SENSITIVE].tolist(),
+                    strict=True,
+                ):
+                    findings.setdefault(id_type, []).append(np.array([position], dtype=np.int64))
+        order = typed[np.lexsort((leaves.start[typed], leaves.row[typed]))]
+        position = np.empty(count, dtype=np.int64)
+        position[typed] = np.arange(typed.size)
         return Documents(
             rows,
-            tokens,
-            np.asarray(span_rows, dtype=np.int64),
-            np.asarray(starts, dtype=np.int64),
-            np.asarray(ends, dtype=np.int64),
-            np.asarray(modes, dtype=np.int64),
-            texts_out,
-            types_out,
-            {t: np.unique(np.asarray(r, dtype=np.int64)) for t, r in findings.items()},
+            sources,
+            leaves.row[order],
+            leaves.start[order],
+            leaves.end[order],
+            np.where(leaves.string[order], IN_STRING, BARE),
+            leaves.text.take(pa.array(order)).to_pylist(),
+            kind[position[order]].tolist(),
+            {
+                t: rows
+                for t, parts in findings.items()
+                if (rows := np.unique(leaves.row[np.concatenate(parts)])).size
+            },
         )
 
     @staticmethod
     def _type_by_context(
-        values: pa.Array,
-        leaves: list[tuple[int, np.ndarray | None, _Leaf]],
-        spans: dict[int, tuple[int, int]],
-        typed: dict[int, list[IdType]],
-        scanner: TextScanner,
-    ) -> None:
-        """A leaf that failed closed takes the type of a free-text match inside it: its key may be
-        the context a pattern needs ("dea": "BR1234563"), which the value alone lacks."""
-        unknown = [i for i, types in typed.items() if types == [IdType.UNRECOGNISED_SENSITIVE]]
-        if not unknown:
-            return
-        rows = np.unique(np.asarray([leaves[i][0] for i in unknown], dtype=np.int64))
+        values: pa.Array, leaves: _NamedLeaves, unknown: np.ndarray, scanner: TextScanner
+    ) -> np.ndarray:
+        """The types of leaves that failed closed with no type: that of a free-text match inside
+        the leaf when there is one (its key may be the context a pattern needs: "dea":
+        "BR1234563", which the value alone lacks), else UNRECOGNISED_SENSITIVE."""
+        out = np.empty(unknown.size, dtype=object)
+        out.fill(IdType.UNRECOGNISED_SENSITIVE)  # np.full would store the enum's str
+        rows = np.unique(leaves.row[unknown])
         row, start, end, kind = scanner.spans(values.take(pa.array(rows)))
         if row.size == 0:
-            return
+            return out
         row = rows[row]
-        for index in unknown:
-            leaf_start, leaf_end = spans[index]
-            inside = np.flatnonzero((row == leaves[index][0]) & (start < leaf_end) & (end > leaf_start))
+        for at, index in enumerate(unknown.tolist()):
+            inside = np.flatnonzero(
+                (row == leaves.row[index]) & (start < leaves.end[index]) & (end > leaves.start[index])
+            )
             if inside.size:
-                typed[index] = [scanner.types[int(kind[inside[0]])].id_type]
+                out[at] = scanner.types[int(kind[inside[0]])].id_type
+        return out
 
     # --- what a key names --------------------------------------------------------------------------
 
+    def _named(self, names: Names) -> bool:
+        return self._kind_of_names(names) is not None
+
     def _kind(self, leaf: _Leaf) -> Named | None:
         """What the leaf's keys name (None: nothing, the free-text scan decides)."""
-        key = (leaf.key, leaf.parent, leaf.nested, leaf.system)
+        return self._kind_of_names(_names_of(leaf))
+
+    def _kind_of_names(self, key: Names) -> Named | None:
         if key not in self._kinds:
             if len(self._kinds) >= _MAX_KEYS:  # keys may be data (a map keyed by ids): stay bounded
                 self._kinds.clear()

@@ -296,3 +296,20 @@ def test_sdp_scan_parquet_with_a_struct_column(tmp_path: Path) -> None:
                 continue
             document = json.loads(cell[name]) if isinstance(cell[name], str) else cell[name]
             assert not {str(leaf) for leaf in leaves(document)} & set(RAW), (row, name, cell[name])
+
+
+def test_a_leaf_failing_closed_takes_the_type_its_key_gives_the_free_text_scan(detector: Detector) -> None:
+    """ "dea" is a sensitive key with no recognizer of its own; the DEA number after it is typed by
+    the free-text pattern that reads the key as context, and reported as that type alone."""
+    found, out = run(detector, ['{"dea":"BR1234563"}'])
+    assert found == {0: {"NPI"}}
+    assert json.loads(out[0]) == {"dea": "<NPI>"}
+
+
+def test_a_key_given_twice_and_deep_nesting(detector: Detector) -> None:
+    """json.loads keeps one value of a repeated key; both are in the text, and both are typed."""
+    deep = '{"a":' * 40 + '{"cvv":"624"}' + "}" * 40
+    found, out = run(detector, ['{"cvv":"1","cvv":"624"}', deep])
+    assert set(found) == {0, 1}
+    assert "624" not in out[0] and "624" not in out[1]
+    json.loads(out[0]), json.loads(out[1])
