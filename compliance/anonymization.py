@@ -168,7 +168,7 @@ class CellAnonymizer:
     def _truncate(self, step: ColumnPlan, values: pa.Array) -> pa.Array:
         return self._tokenize(step, values, keep_last4=True)
 
-    def _scrub(self, _step: ColumnPlan, values: pa.Array) -> pa.Array:
+    def _scrub(self, step: ColumnPlan, values: pa.Array) -> pa.Array:
         # All matched texts of a type are tokenized in one call: same tokens as Tokenizer.token.
         def tokenize(id_type: IdType, texts: pa.Array) -> pa.Array:
             tokens = self.tokenizer.tokenize_array(texts, str(id_type))
@@ -176,7 +176,7 @@ class CellAnonymizer:
                 self._keep_for_vault(str(id_type), texts, tokens)
             return tokens
 
-        return self.detector.scrub_text(values, tokenize)
+        return self.detector.scrub_text(values, tokenize, field=step.field)
 
     def _generalize(self, step: ColumnPlan, values: pa.Array) -> pa.Array:
         if step.id_type == IdType.ZIP_CODE:

@@ -18,6 +18,8 @@ from compliance.columns import ColumnClass, ColumnRole
 from compliance.detection import blanks, headers
 from compliance.detection import phone as phone_numbers
 from compliance.detection.arrays import as_strings, lengths, matches
+from compliance.detection.json_members import JsonMembers
+from compliance.detection.json_members import scrub as scrub_json
 from compliance.detection.recognizers import REGISTRY, PersonNameRecognizer, Recognizer
 from compliance.detection.scanner import ReplaceMany, TextScanner, per_value
 from compliance.vocabulary import IdType
@@ -64,7 +66,9 @@ class Detector:
         self._distinct: dict[str, tuple[pa.Array, pa.DictionaryArray | None]] = {}
         # The text columns the last detect() searched, with their dictionary encoding or None:
         # scrub_text() of the same array (usually the column itself: nothing to trim) reuses it.
-        self._searched: list[tuple[pa.Array, pa.DictionaryArray | None, TextScanner]] = []
+        self._searched: list[tuple[pa.Array, pa.DictionaryArray | None, TextScanner, str]] = []
+        # Leaves of JSON text typed by their keys (json_members.py), failed closed as _fail_closed does.
+        self._json = JsonMembers(self.recognizers, self._value_types)
 
     # --- classification ----------------------------------------------------------------------------
 
@@ -207,6 +211,7 @@ class Detector:
         self._searched = []
         self._text.forget_batch()
         self._other_text.forget_batch()
+        self._json.forget_batch()
         for column_class in classes:
             field = column_class.field
             if field not in names or column_class.role is ColumnRole.NOT_IDENTIFIER:
@@ -223,8 +228,12 @@ class Detector:
                 strings = as_strings(column)
                 encoded = _encoded_if_repetitive(strings)
                 scanner = self._text if column_class.role is ColumnRole.FREE_TEXT else self._other_text
-                self._searched.append((strings, encoded, scanner))
-                for id_type, rows in _on_distinct(strings, scanner.find, encoded).items():
+                self._searched.append((strings, encoded, scanner, field))
+
+                def find(values: pa.Array, scanner: TextScanner = scanner, field: str = field) -> dict:
+                    return _union(scanner.find(values), self._json.find(values, field, scanner))
+
+                for id_type, rows in _on_distinct(strings, find, encoded).items():
                     found.add(rows, field, id_type)
         return found.table()
 
@@ -280,6 +289,15 @@ class Detector:
             typed[phones] = True
         found.add(rows[~typed], field, IdType.UNRECOGNISED_SENSITIVE)
 
+    def _value_types(
+        self, values: pa.Array, recognizer: Recognizer | None
+    ) -> list[tuple[np.ndarray, IdType]]:
+        """(positions, type) of the values of a sensitive attribute that `recognizer` (None: no
+        one type) did not validate, typed as _fail_closed types a sensitive column's."""
+        found = _Findings()
+        self._fail_closed("", values, np.arange(len(values)), recognizer, found)
+        return [(rows, IdType(t)) for rows, t in zip(found.rows, found.types, strict=True)]
+
     def distinct_values(self, field: str, column: pa.Array) -> tuple[bool, pa.DictionaryArray | None]:
         """(known, encoding): whether the last detect() saw exactly `column` (same buffers) as the
         identifier column `field`, and then the dictionary encoding of its trimmed values it made,
@@ -289,22 +307,38 @@ class Detector:
             return False, None
         return True, seen[1]
 
-    def scrub_text(self, values: pa.Array, replace_many: ReplaceMany) -> pa.Array:
+    def scrub_text(
+        self, values: pa.Array, replace_many: ReplaceMany, *, field: str | None = None
+    ) -> pa.Array:
         """Replace each identifier found in free text; nulls kept, the rest of the text too.
 
         replace_many(type, texts) gets every matched text of one type at once and returns one
         replacement per text (the pipeline tokenizes them; `per_value` adapts a one-value callback).
         A column that repeats itself (templated notes) is scrubbed once per distinct value.
+        JSON objects and arrays also get the leaves their keys type replaced (`field`: the column's
+        name, the key of the top level; by default the one detect() searched this array under),
+        and stay valid JSON.
         """
         strings = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
         strings = strings if pa.types.is_string(strings.type) else strings.cast(pa.string())
         known = next((seen for seen in self._searched if _same_array(seen[0], strings)), None)
         encoded = known[1] if known is not None else _encoded_if_repetitive(strings)
         scanner = known[2] if known is not None else self._text
+        if field is None and known is not None:
+            field = known[3]
         if encoded is None:
-            return scanner.scrub(strings, replace_many)
-        scrubbed = scanner.scrub(encoded.dictionary, replace_many)
+            return self._scrub(strings, scanner, replace_many, field)
+        scrubbed = self._scrub(encoded.dictionary, scanner, replace_many, field)
         return strings if scrubbed is encoded.dictionary else scrubbed.take(encoded.indices)
+
+    def _scrub(
+        self, strings: pa.Array, scanner: TextScanner, replace_many: ReplaceMany, field: str | None
+    ) -> pa.Array:
+        documents = self._json.documents(strings, field, scanner)
+        if documents is None:  # no JSON object or array: the free-text scrub alone
+            return scanner.scrub(strings, replace_many)
+        kinds = [text_type.id_type for text_type in scanner.types]
+        return scrub_json(strings, documents, scanner.spans(strings), kinds, scanner.json_value, replace_many)
 
 
 class _Findings:
@@ -326,6 +360,16 @@ class _Findings:
 
     def table(self) -> pa.Table:
         return _findings(self.rows, self.fields, self.types)
+
+
+def _union(first: dict[IdType, np.ndarray], second: dict[IdType, np.ndarray]) -> dict[IdType, np.ndarray]:
+    """Rows per type of both (row indices or boolean masks of the same values)."""
+    if not second:
+        return first
+    out = {k: _as_rows(v) for k, v in first.items()}
+    for id_type, rows in second.items():
+        out[id_type] = np.union1d(out[id_type], rows) if id_type in out else rows
+    return out
 
 
 def _gps_limits(fields: list[str]) -> dict[str, float]:

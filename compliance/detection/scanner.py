@@ -247,6 +247,20 @@ class TextScanner:
         mask[candidates[changed]] = True
         return pc.replace_with_mask(strings, pa.array(mask), rebuilt)
 
+    def spans(self, strings: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The spans scrub() replaces in `strings` (a string array): (row, start byte, end byte, kind)
+        sorted by row and start, disjoint; `kind` indexes `self.types`."""
+        prefiltered = self._prefilter(strings)
+        if prefiltered.candidates.size == 0:
+            return tuple(np.zeros(0, dtype=np.int64) for _ in range(4))  # type: ignore[return-value]
+        row, start, end, kind = _first_wins(*self._spans(prefiltered))
+        return prefiltered.candidates[row], start, end, kind
+
+    @property
+    def json_value(self) -> np.ndarray:
+        """Per kind (index of `self.types`): whether its values are JSON values (see scrub)."""
+        return self._json_value
+
     def _spans(self, prefiltered: _Prefiltered) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Every valid identifier span of each candidate text (row in `prefiltered.subset`, start
         byte, end byte, index of its type)."""

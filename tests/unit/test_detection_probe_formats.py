@@ -29,7 +29,8 @@ def detector() -> Detector:
 
 def test_nested_json_keys_and_titles(detector: Detector) -> None:
     prescriber = '{"name":"Dr. Priya Raman","npi":"1245319599","dea":"BR1234563"}'
-    assert _scrubbed(detector, [prescriber]) == ['{"name":"Dr. <PERSON_NAME>","npi":"<NPI>","dea":"<NPI>"}']
+    # The key names a person's name: the whole value is replaced, as a "name" column's would be.
+    assert _scrubbed(detector, [prescriber]) == ['{"name":"<PERSON_NAME>","npi":"<NPI>","dea":"<NPI>"}']
     found = _found(detector, ['{"mrn":"A7731002","member id":"XQH884512093","dob":"1958-07-22"}'])
     assert found[IdType.MRN] == [0] and found[IdType.DATE_OF_BIRTH] == [0]
 
