@@ -20,7 +20,7 @@ from compliance.detection import phone as phone_numbers
 from compliance.detection.arrays import as_strings, lengths, matches
 from compliance.detection.json_members import JsonMembers
 from compliance.detection.json_members import scrub as scrub_json
-from compliance.detection.recognizers import REGISTRY, PersonNameRecognizer, Recognizer
+from compliance.detection.recognizers import REGISTRY, CreditCardRecognizer, PersonNameRecognizer, Recognizer
 from compliance.detection.scanner import ReplaceMany, TextScanner, per_value
 from compliance.vocabulary import IdType
 
@@ -53,14 +53,17 @@ class Detector:
         self._text = TextScanner(self.recognizers)
         # Columns that are not free text (a "company" column of "Charo González Méndez S.A.T.") are
         # searched without names that have no title: they name firms and places as often.
-        self._other_text = TextScanner(
-            [
-                PersonNameRecognizer(gps_precision=gps_precision, free_text=False)
-                if isinstance(r, PersonNameRecognizer)
-                else r
-                for r in self.recognizers
-            ]
-        )
+        self._other_recognizers = [
+            PersonNameRecognizer(gps_precision=gps_precision, free_text=False)
+            if isinstance(r, PersonNameRecognizer)
+            else r
+            for r in self.recognizers
+        ]
+        self._other_text = TextScanner(self._other_recognizers)
+        # The card recognizer (None when disabled) and the scanner of reference columns (_scanner_for).
+        cards = self._by_type.get(IdType.CREDIT_CARD)
+        self._cards = cards if isinstance(cards, CreditCardRecognizer) else None
+        self._reference_text: TextScanner | None = None
         # field -> (column, its trimmed values' dictionary encoding or None when the column does not
         # repeat itself), as the last detect() made them: tokenizing the same column reuses them.
         self._distinct: dict[str, tuple[pa.Array, pa.DictionaryArray | None]] = {}
@@ -227,7 +230,7 @@ class Detector:
             else:
                 strings = as_strings(column)
                 encoded = _encoded_if_repetitive(strings)
-                scanner = self._text if column_class.role is ColumnRole.FREE_TEXT else self._other_text
+                scanner = self._scanner_for(column_class)
                 self._searched.append((strings, encoded, scanner, field))
 
                 def find(values: pa.Array, scanner: TextScanner = scanner, field: str = field) -> dict:
@@ -236,6 +239,27 @@ class Detector:
                 for id_type, rows in _on_distinct(strings, find, encoded).items():
                     found.add(rows, field, id_type)
         return found.table()
+
+    def _scanner_for(self, column_class: ColumnClass) -> TextScanner:
+        """Free text, a reference column ("txn_id": a bare Luhn-valid run is that reference, not a
+        card), or any other column."""
+        if column_class.role is ColumnRole.FREE_TEXT:
+            return self._text
+        if self._cards is None or not self._cards.REFERENCE_HEADER.fullmatch(
+            headers.normalize_header(column_class.field)
+        ):
+            return self._other_text
+        if self._reference_text is None:  # made when first needed: few files have such a column
+            self._reference_text = TextScanner(
+                [
+                    CreditCardRecognizer(gps_precision=self.gps_precision, reference_column=True)
+                    if r is self._cards
+                    else r
+                    for r in self._other_recognizers
+                ]
+            )
+        self._reference_text.forget_batch()
+        return self._reference_text
 
     def _detect_identifier(
         self, field: str, column: pa.Array, id_type: IdType, limit: float | None, found: _Findings

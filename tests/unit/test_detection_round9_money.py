@@ -212,3 +212,29 @@ def test_xml_namespaces_are_no_personal_urls(detector: Detector) -> None:
     assert _scrubbed(
         detector, ['<div xmlns="http://www.w3.org/1999/xhtml">see https://example.org/u/jroe</div>']
     ) == ['<div xmlns="http://www.w3.org/1999/xhtml">see <URL></div>']
+
+
+def test_a_reference_column_keeps_its_luhn_valid_ids_and_still_yields_grouped_cards() -> None:
+    """A column whose header names a transaction reference ("txn_id") holds ids, ~4% of which pass
+    Luhn and a brand's prefix: they stay, unflagged, through the whole pipeline; a grouped card
+    number in it, and the same bare run in free text after a card word, are still cards."""
+    from compliance.anonymize.tokenize import TokenKey, Tokenizer
+    from compliance.pipeline import CompliancePipeline
+
+    batch = pa.record_batch(
+        {
+            "txn_id": ["4612588504351152", "4539 1488 0343 6467", "100234"],
+            "memo": ["card 4612588504351152 declined", "refund", "ok"],
+        }
+    )
+    pipeline = CompliancePipeline(
+        domain="financial", tokenizer=Tokenizer(TokenKey("k1", b"reference-column-test-key-012345"))
+    )
+    result = pipeline.process(batch)
+    flagged = {(r, f, t) for r, f, t in zip(*(result.violations.column(k).to_pylist() for k in ("row", "field", "type")), strict=True)}  # fmt: skip
+    assert not [v for v in flagged if v[:2] == (0, "txn_id")]
+    assert (1, "txn_id", "CREDIT_CARD") in flagged and (0, "memo", "CREDIT_CARD") in flagged
+    out = result.batch.column("txn_id").to_pylist()
+    assert out[0] == "4612588504351152" and out[2] == "100234"
+    assert "4539" not in out[1]
+    assert "4612588504351152" not in result.batch.column("memo").to_pylist()[0]
