@@ -319,6 +319,18 @@ class NationalIdRecognizer(Recognizer):
         r"tfn|tax_file_number|personnummer|personnr|samordningsnummer|rijksregisternummer|"
         r"national_register_number|niss|insz|national_id|national_identifier|national_identity|"
         r"national_identification|citizen_id|citizen_number|"
+        # The same in other word orders and languages: "id_national", "identifiant_national",
+        # "numero_national" (Belgium), "documento_nacional_identidad", "id_nazionale", "nationale_id",
+        # "Personalausweisnummer", "identiteitsnummer", "carta_identita", "cedula".
+        r"(?:id|ident|identifiant|identificacion|identification|identificativo|identidad|identita|identite|"
+        r"numero|num|no|n|nr|nro|nummer|code|codigo|codice|documento)"
+        r"(?:_(?:de|di|d|du|del|der|van))?_(?:national|nationale|nacional|nazionale|nationaal)|"
+        r"(?:nationale|nationaal|nacional|nazionale|national)_(?:id|ident|identifiant|identificatie|"
+        r"identificacion|identificazione|identiteit|nummer|numero)|"
+        r"documento_nacional(?:_de)?_identidad|documento_(?:de_)?identidad|numero_(?:de_)?identidad|"
+        r"cedula(?:_de)?(?:_identidad)?|carte_(?:nationale_)?d?_?identite|numero_(?:carte_)?d?_?identite|"
+        r"carta_(?:d_)?identita|numero_carta_(?:d_)?identita|personalausweis(?:nummer|_nummer|_nr|nr)?|"
+        r"ausweis(?:nummer|_nummer|_nr|nr)|identiteitsnummer|identiteitskaart(?:nummer)?|"
         # Social-security numbers of other countries: "Nº Seguridad Social" (NUSS/NAF), the German
         # Sozialversicherungsnummer.
         r"seguridad_social|nuss|naf|numero_afiliacion|n_afiliacion|sozialversicherungsnummer|svnr|"

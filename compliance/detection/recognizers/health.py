@@ -16,6 +16,7 @@ from compliance.detection.arrays import (
     luhn_valid,
     matches,
     native_check,
+    right_aligned_codes,
     share_starting_with,
     to_mask,
     validate_where,
@@ -23,6 +24,7 @@ from compliance.detection.arrays import (
 from compliance.detection.headers import ANY_PREFIX
 from compliance.detection.hints import TextHint
 from compliance.detection.recognizers.base import (
+    DIGITS,
     HL7_PID_HINT,
     HL7_PV1_DOCTORS,
     HL7_PV1_HINT,
@@ -44,6 +46,20 @@ def _century_earlier(seconds: int) -> int:
     return (earlier - dt.date(1970, 1, 1)).days * 86400
 
 
+def _real_compact_day(values: pa.Array) -> np.ndarray:
+    """False for a yyyymmdd value that is no calendar day ("19990230": strptime rolls it over);
+    True for every other value (other notations are checked by their parse)."""
+    ok = np.ones(len(values), dtype=bool)
+    compact = matches(values, r"^\d{8}$")
+    for index in np.flatnonzero(compact):
+        text = values[int(index)].as_py()
+        try:
+            dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        except ValueError:
+            ok[index] = False
+    return ok
+
+
 class DateOfBirthRecognizer(Recognizer):
     id_type = IdType.DATE_OF_BIRTH
     header = ANY_PREFIX + (
@@ -61,7 +77,9 @@ class DateOfBirthRecognizer(Recognizer):
         # A two-digit year after a month name, said rather than written ("4th of March '42", "Mar 4 '61").
         r"(?i:[a-z]{3,9})\.? \d{1,2}(?i:st|nd|rd|th)?,? ['’]\d{2}\b|\d{1,2}(?i:st|nd|rd|th)? (?:(?i:of) )?(?i:[a-z]{3,9})\.?,? ['’]?\d{2}\b|"
         # The month abbreviated between dashes or slashes (Oracle's DD-MON-YYYY): "15-Mar-1990", "3-MAR-61".
-        r"\d{1,2}[-/](?i:[a-z]{3,9})[-/](?:\d{4}|\d{2})\b|\d{4}-(?i:[a-z]{3})-\d{1,2}\b"
+        r"\d{1,2}[-/](?i:[a-z]{3,9})[-/](?:\d{4}|\d{2})\b|\d{4}-(?i:[a-z]{3})-\d{1,2}\b|"
+        # Compact yyyymmdd ("DOB: 19990327", "birthDate":"20010524"): a real day is checked on it.
+        r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\b"
     )
     text_pattern = (
         r"(?i:\bdob\b|\bbday\b|\bd\.o\.b\.?|\bdate of birth|\bborn(?:\s+on)?|\bbirth\s*date|\bbirthday|"
@@ -69,8 +87,10 @@ class DateOfBirthRecognizer(Recognizer):
         # "geb.", "Geburtsdatum", "nato il", "data di nascita", "geboren op", "geboortedatum".
         r"\bnacid[oa]\s+el|\bfecha\s+de\s+nacimiento|\bf\.\s?nac\.?|\bn[ée]e?\s+le|\bdate\s+de\s+naissance|"
         r"\bgeboren(?:\s+(?:am|op))?|\bgeb\.|\bgeburtsdatum|\bnat[oa]\s+il|\bdata\s+di\s+nascita|\bgeboortedatum)"
-        # "DOB is 11/06/2003", "date of birth was March 3, 1982".
-        rf"\"?\s*[:#-]?\s*\"?(?:(?i:is|was)\s+)?(?:(?i:the)\s+)?(?P<v>{_DATE})"
+        # "DOB is 11/06/2003", "date of birth was March 3, 1982", "corrected DOB to 08/15/1984",
+        # "DOB changed to ...": a record's correction names the date it now holds.
+        r"\"?\s*[:#-]?\s*\"?(?:(?i:(?:changed|updated|corrected|amended|set|now)\s+to|to|is|was|now|of)\s+)?"
+        rf"(?:(?i:the)\s+)?(?P<v>{_DATE})"
     )
     text_hint = TextHint(
         keywords=(
@@ -98,7 +118,37 @@ class DateOfBirthRecognizer(Recognizer):
     UNPARSEABLE = r"[_*]"
     DATE_BIAS = 1_000_000  # native_check("date") adds it to the days since 1970 (see native/id_checks.c)
 
+    # A column no header names is typed by its values only when they are dates whose years spread
+    # as a population's births do: event dates (admissions, payments) cluster in a few years.
+    by_values = True
+    BIRTH_YEARS_SPREAD = 25
+
+    def evidence(self, values: pa.Array) -> np.ndarray:
+        seconds = self._seconds(values)
+        valid = self._in_lifetime(seconds)
+        if valid.sum() < 2:
+            return np.zeros(len(values), dtype=bool)
+        years = seconds[valid] / (365.2425 * 86400)
+        low, high = np.percentile(years, [10, 90])
+        return valid if high - low >= self.BIRTH_YEARS_SPREAD else np.zeros(len(values), dtype=bool)
+
+    def evidence_ceiling(self, values: pa.Array) -> float:
+        # ISO, numeric and compact dates start with a digit; a timestamp has at most 19 characters.
+        return share_starting_with(values, DIGITS, min_bytes=6, max_bytes=19)
+
     def validate(self, values: pa.Array) -> np.ndarray:
+        return self._in_lifetime(self._seconds(values))
+
+    def _in_lifetime(self, parsed: np.ndarray) -> np.ndarray:
+        today = dt.date.today()
+        latest = (today - dt.date(1970, 1, 1)).days * 86400
+        earliest = (
+            dt.date(today.year - self.MAX_AGE_YEARS, today.month, 1) - dt.date(1970, 1, 1)
+        ).days * 86400
+        return (parsed >= earliest) & (parsed <= latest)
+
+    def _seconds(self, values: pa.Array) -> np.ndarray:
+        """Seconds since 1970 of each value read as a date; int64 min for those no format reads."""
         # ISO dates (most of a column) are read in C: days since 1970 + DATE_BIAS; NO_MATCH for values
         # no format reads; UNDECIDED for the rest, which strptime reads.
         found = native_check("date", values)
@@ -110,12 +160,11 @@ class DateOfBirthRecognizer(Recognizer):
             undecided = np.flatnonzero(found == UNDECIDED)
             if undecided.size:
                 parsed[undecided] = self._parse(values.take(pa.array(undecided)))
-        today = dt.date.today()
-        latest = (today - dt.date(1970, 1, 1)).days * 86400
-        earliest = (
-            dt.date(today.year - self.MAX_AGE_YEARS, today.month, 1) - dt.date(1970, 1, 1)
-        ).days * 86400
-        return (parsed >= earliest) & (parsed <= latest)
+        return parsed
+
+    def validate_text(self, found: pa.StructArray) -> np.ndarray:
+        value = found.field("v")
+        return self.validate(value) & _real_compact_day(value)
 
     def validate_ddmonyy(self, found: pa.StructArray) -> np.ndarray:
         # Airline messages write dates unseparated ("04MAR61"): read as "04 MAR 61".
@@ -187,7 +236,7 @@ class MrnRecognizer(Recognizer):
     id_type = IdType.MRN
     header = ANY_PREFIX + (
         r"(?:mrn|medical_record|medical_record_number|medical_record_no|medical_record_num|medical_record_id|"
-        r"med_rec_no|med_rec_num|med_rec_number|patient_id|patient_number|patient_no|pt_id|pt_number|pt_no|"
+        r"med_rec|medrec|med_rec_no|med_rec_num|med_rec_number|med_rec_id|patient_id|patient_number|patient_no|pt_id|pt_number|pt_no|"
         r"pat_id|patient_mrn|pt_mrn|chart_number|chart_no|"
         r"chart_id|chart|chart_num|health_record_number|health_record_id|ehr_id|emr_id|hospital_number|"
         r"hospital_no|unit_number|"
@@ -200,10 +249,12 @@ class MrnRecognizer(Recognizer):
     text_pattern = (
         r"(?i:\bmrn|\bmedical\s+record(?:\s+(?:number|no\.?|num|#))?|\bchart\s*(?:number|no\.?|#)|"
         # "Pt ID 4471203", "patient no. 00452219": the hospital's number for the patient.
-        r"\b(?:patient|pt)\.?\s*(?:id|number|no\.?|#))"
+        r"\b(?:patient|pt)\.?\s*(?:id|number|no\.?|#)|"
+        # "Med Rec # 54305704"; "med rec" alone is also a medication reconciliation, so a number word.
+        r"\bmed\.?\s*rec(?:ord)?\.?\s*(?:#|no\b\.?|num(?:ber)?\b|:))"
         r"\"?\s*(?:#\s*)?:?\s*\"?(?P<v>[A-Za-z0-9][A-Za-z0-9-]{5,13})\b"
     )
-    text_hint = TextHint(keywords=("mrn", "medical", "chart", "patient", "pt"))
+    text_hint = TextHint(keywords=("mrn", "medical", "med", "chart", "patient", "pt"))
     # HL7 PID-3: the first id of the patient identifier list ("4871367^^^HOSP^MR").
     context_patterns = (TextPattern(hl7_pid_field(3, r"[A-Za-z0-9][A-Za-z0-9-]{3,19}\b"), HL7_PID_HINT),)
 
@@ -227,6 +278,8 @@ class NpiRecognizer(Recognizer):
     # claim: two letters and seven digits whose last is a check digit, right after "DEA".
     context_patterns = (
         *X12_NPI,
+        # A FHIR reference to a practitioner by NPI ("Practitioner/2309124479"); the check digit decides.
+        TextPattern(r"\bPractitioner(?:Role)?/(?P<v>\d{10})\b", TextHint(exact=("Practitioner",))),
         # The ID component of a PV1 doctor field is the doctor's NPI when its check digit holds.
         *(TextPattern(hl7_field("PV1", position, r"\d{10}\b"), HL7_PV1_HINT) for position in HL7_PV1_DOCTORS),
         TextPattern(
@@ -258,8 +311,66 @@ class NpiRecognizer(Recognizer):
             lambda npi: luhn_valid(digits_of(pc.binary_join_element_wise("80840", npi, ""), 15)),
         )
 
+    def evidence(self, values: pa.Array) -> np.ndarray:
+        # A claim's id column may list providers' NPIs and beneficiaries' MBIs together: when NPIs are
+        # there, MBIs count for the column too. Each value is still typed on its own: an MBI fails
+        # closed into its HEALTH_PLAN_ID text form. A column of MBIs alone is HEALTH_PLAN_ID's.
+        npi = self.validate(values)
+        if not npi.any():
+            return npi
+        return npi | HealthPlanIdRecognizer._mbi(values)
+
     def evidence_ceiling(self, values: pa.Array) -> float:
-        return share_starting_with(values, b"12", min_bytes=10, max_bytes=10)
+        return share_starting_with(values, DIGITS, min_bytes=10, max_bytes=13)
+
+
+# The people a health plan numbers, and the words for its number, in EN/DE/FR/ES/NL/IT exports.
+_PLAN_HOLDER = (
+    r"member|mbr|subscriber|subscr|beneficiary|insured|insuree|enrollee|policyholder|policy|insurance|"
+    r"insurance_member|health_plan|plan_member|health_insurance|medical_insurance|dental_insurance|medicare|"
+    r"medicaid|health_card|insurance_card|member_card|medical_card|"
+    r"poliza|police|polizza|polis|adherent|adherente|afiliado|assure|asegurado|assicurato|versicherten|"
+    r"versicherte|versicherung|krankenversicherten|mitglied|mitglieds|mutuelle|verzekerde|verzekering|"
+    r"tarjeta_sanitaria|tessera_sanitaria|carte_sante|carte_assurance_maladie|zorgverzekering"
+)
+_NUMBER_WORD = r"id|identifier|number|num|nbr|no|nr|n|nro|numero|nummer|ref"
+_HEALTH_PLAN_HEADER = (
+    rf"(?:{_PLAN_HOLDER})(?:_(?:{_NUMBER_WORD}))+|"
+    # "numero_poliza", "n_police", "id_adherent", "numero_de_poliza", "numero_tessera_sanitaria".
+    rf"(?:{_NUMBER_WORD})_(?:(?:de|di|du|del|van|der)_)?(?:{_PLAN_HOLDER})|"
+    # One-word German and Dutch forms ("Versichertennr", "Krankenversichertennummer", "Polisnummer").
+    r"(?:kranken)?versicherten(?:nummer|nr|id)|versicherungs(?:nummer|nr|schein_?nummer)|kvnr|kv_nummer|"
+    r"polic?en(?:nummer|nr)|polizzen(?:nummer|nr)|mitglieds(?:nummer|nr)|polis(?:nummer|nr)|"
+    r"verzekerden(?:nummer|nr)|"
+    # The card's number itself: "carte_sante", "tarjeta_sanitaria", "health_card", OHIP, RAMQ, eGK.
+    r"carte_sante|carte_assurance_maladie|tarjeta_sanitaria|tessera_sanitaria|health_card|ohip|ramq|egk|"
+    r"mbi|hicn"
+)
+# A Medicare Beneficiary Identifier, by the CMS rules: positions 2, 5, 8, 9 letters (no S, L, O, I,
+# B, Z), 1 a digit 1-9, 4, 7, 10, 11 digits, 3 and 6 either.
+_MBI_LETTER, _MBI_EITHER = "[AC-HJKMNP-RT-Y]", "[AC-HJKMNP-RT-Y0-9]"
+_MBI = rf"[1-9]{_MBI_LETTER}{_MBI_EITHER}\d-?{_MBI_LETTER}{_MBI_EITHER}\d-?{_MBI_LETTER}{{2}}\d{{2}}"
+# An Ontario health card: 10 digits (Luhn) and a version code of two letters.
+_ONTARIO_CARD = r"\d{4}[- ]?\d{3}[- ]?\d{3}(?:[- ]?[A-Za-z]{2})?"
+
+
+def _kvnr_valid(values: pa.Array) -> np.ndarray:
+    """The German Krankenversichertennummer: a letter and nine digits; the letter as two digits
+    (A=01..Z=26) and the next eight weighted 1,2,1,2..., each product's digit sum added, mod 10 is
+    the last digit."""
+    shaped = matches(values, r"^[A-Za-z]\d{9}$")
+    out = np.zeros(len(values), dtype=bool)
+    index = np.flatnonzero(shaped)
+    if index.size == 0:
+        return out
+    codes = right_aligned_codes(pc.utf8_upper(values.take(pa.array(index))), 10).astype(np.int64)
+    letter = codes[:, 0] - ord("A") + 1
+    digits = codes[:, 1:] - ord("0")
+    body = np.column_stack([letter // 10, letter % 10, digits[:, :8]])
+    products = body * np.tile([1, 2], 5)
+    total = (products // 10 + products % 10).sum(axis=1)
+    out[index] = total % 10 == digits[:, 8]
+    return out
 
 
 class HealthPlanIdRecognizer(Recognizer):
@@ -268,17 +379,31 @@ class HealthPlanIdRecognizer(Recognizer):
         r"(?:member_id|member_number|member_no|health_plan_id|health_plan_number|health_plan_beneficiary_number|"
         r"plan_member_id|insurance_id|insurance_number|insurance_no|insurance_member_id|policy_number|policy_no|"
         r"policy_id|subscriber_id|subscriber_number|beneficiary_id|beneficiary_number|medicare_id|"
-        r"medicare_number|medicaid_id|medicaid_number|mbi|hicn|insured_id)"
+        rf"medicare_number|medicaid_id|medicaid_number|insured_id|{_HEALTH_PLAN_HEADER})"
     )
+    # A column no header names is typed by MBIs or dashed Ontario cards (evidence below).
+    by_values = True
     text_pattern = (
         r"(?i:\bmember\s*id|\bhealth\s*plan\s*(?:id|number|no\.?)|\b(?P<national>national\s+)?insurance\s*(?:id|number|no\.?)|"
-        r"\bpolicy\s*(?:number|no\.?|#)|\bsubscriber\s*id|\bmedicare\s*(?:id|number)|\bmedicaid\s*(?:id|number)|"
+        r"\bpolicy\s*(?:id\b|number|no\.?|#)|\bmedicare\s*(?:id|number)|\bmedicaid\s*(?:id|number)|"
+        # "sub id XJH532753319", "subscriber #", "mbr id", "Mbr W1234567": a claim's short labels.
+        r"\bsub(?:scr(?:iber)?)?\.?\s*(?:id\b|no\b\.?|num(?:ber)?\b|#)|\bmbr\b\.?(?:\s*(?:id\b|no\b\.?|num(?:ber)?\b|#))?|"
         # "Member W942673933 called", "member # XJ1234567": the id right after the word.
         r"\bmember(?:\s*(?:number|no\.?|#))?)"
         r"\"?\s*(?:#\s*)?:?\s*\"?(?P<v>[A-Za-z0-9][A-Za-z0-9-]{4,19})\b"
     )
     text_hint = TextHint(
-        keywords=("member", "health", "insurance", "policy", "subscriber", "medicare", "medicaid")
+        keywords=(
+            "member",
+            "health",
+            "insurance",
+            "policy",
+            "subscriber",
+            "medicare",
+            "medicaid",
+            "sub",
+            "mbr",
+        )
     )
     # A Medicare Beneficiary Identifier after "Medicare"/"MBI" ("Medicare 1EG4-TE5-MK73"): its
     # fixed layout of digits and letters (no S, L, O, I, B, Z) is the check.
@@ -290,16 +415,64 @@ class HealthPlanIdRecognizer(Recognizer):
             TextHint(keywords=("medicare", "mbi", "hicn")),
             "validate_mbi",
         ),
+        # An MBI alone, in capitals: the layout is rare enough outside Medicare (positions 8-11 are
+        # the caps_digits shape), so a value in a claim's id column is typed when no keyword is there.
+        TextPattern(rf"\b(?P<v>{_MBI})\b", TextHint(shapes=("caps_digits",)), "validate_mbi"),
+        # A German Krankenversichertennummer after its keyword, with its check digit.
+        TextPattern(
+            r"(?i:\b(?:kranken)?versicherten(?:-?nummer|-?nr\.?)|\bKVNR|\bversicherungsnummer)\s*[:#]?\s*"
+            r"(?P<v>[A-Za-z]\d{9})\b",
+            TextHint(keywords=("versicherten", "krankenversicherten", "kvnr", "versicherungsnummer")),
+            "validate_kvnr",
+        ),
+        # A Canadian health card after its keyword ("OHIP 3833-721-123-II", "health card no ...").
+        TextPattern(
+            r"(?i:\bOHIP|\bhealth\s*card|\bcarte\s+sant[ée]|\bHCN)(?:\s*(?i:number|no\.?|#))?\s*[:#]?\s*"
+            rf"(?P<v>{_ONTARIO_CARD})\b",
+            TextHint(keywords=("ohip", "health card", "healthcard", "carte sant", "hcn")),
+            "validate_ontario",
+        ),
     )
 
     def validate_mbi(self, found: pa.StructArray) -> np.ndarray:
-        letter, either = "[AC-HJKMNP-RT-Yac-hjkmnp-rt-y]", "[AC-HJKMNP-RT-Yac-hjkmnp-rt-y0-9]"
-        return matches(
-            found.field("v"), rf"^[1-9]{letter}{either}\d-?{letter}{either}\d-?{letter}{{2}}\d{{2}}$"
+        return self._mbi(found.field("v"))
+
+    @staticmethod
+    def _mbi(values: pa.Array) -> np.ndarray:
+        return matches(pc.utf8_upper(values), rf"^{_MBI}$")
+
+    def validate_kvnr(self, found: pa.StructArray) -> np.ndarray:
+        return _kvnr_valid(found.field("v"))
+
+    def validate_ontario(self, found: pa.StructArray) -> np.ndarray:
+        return self._ontario(found.field("v"))
+
+    @staticmethod
+    def _ontario(values: pa.Array) -> np.ndarray:
+        shaped = matches(values, rf"^{_ONTARIO_CARD}$")
+        return validate_where(
+            values,
+            shaped,
+            lambda cards: luhn_valid(
+                digits_of(
+                    pc.utf8_slice_codeunits(pc.replace_substring_regex(cards, r"[^0-9]", ""), 0, 10), 10
+                )
+            ),
         )
 
     def validate(self, values: pa.Array) -> np.ndarray:
         return matches(values, r"^[A-Za-z0-9][A-Za-z0-9-]{4,19}$") & has_digit(values)
+
+    def evidence(self, values: pa.Array) -> np.ndarray:
+        # MBIs (11 characters in the CMS layout) and Ontario cards written with their dashes and
+        # version code ("3833-721-123-II", Luhn): shapes nothing else takes.
+        dashed_card = matches(values, r"^\d{4}-\d{3}-\d{3}-[A-Za-z]{2}$")
+        return (self._mbi(values) & matches(values, r"^[0-9A-Z-]{11,13}$")) | (
+            dashed_card & self._ontario(values)
+        )
+
+    def evidence_ceiling(self, values: pa.Array) -> float:
+        return share_starting_with(values, DIGITS, min_bytes=11, max_bytes=15)
 
     def validate_text(self, found: pa.StructArray) -> np.ndarray:
         # A UK "National Insurance no." is a national id (NATIONAL_ID), not a health plan's.

@@ -32,19 +32,46 @@ from compliance.detection.recognizers.base import (
 from compliance.detection.recognizers.segments import VCARD_STREET, VCARD_ZIP, X12_STREET, X12_ZIP
 from compliance.vocabulary import IdType
 
-_STREET_SUFFIX = (
-    r"(?i:street|st|avenue|ave|av|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|terrace|ter|"
-    r"way|circle|cir|parkway|pkwy|highway|hwy|square|sq|trail|trl|plaza|plz|loop|alley|aly|crossing|xing|"
-    r"row|run|path|pike|point|ridge|route|rte|walk|heights|hts|hill|hills|park|grove|gardens|gdns|"
-    r"crescent|cres|close|mews|estate|expressway|expy|freeway|fwy|turnpike|tpke|center|ctr|common|"
-    r"commons|bypass|byp|causeway|cswy|junction|jct|landing|lndg|manor|mnr|meadows|mdws|mission|msn|"
-    r"port|prairie|ranch|shores|springs|station|sta|summit|smt|track|trace|trce|union|valley|vly|"
-    r"view|vw|village|vlg|ville|vista|vis|well|wells|crest|creek|cove|cv|falls|ferry|forest|ford|fork|"
-    r"forks|fort|ft|garden|gateway|glen|green|harbor|hbr|haven|island|isle|key|knoll|lake|lakes|"
-    r"light|lock|lodge|mall|mill|mills|motorway|neck|orchard|oval|pass|pines|plains|radial|ramp|"
-    r"rapids|rest|shoal|skyway|spur|stream|throughway|tunnel|underpass|wall|ways)"
-)
-_STREET_SUFFIXES = tuple(_STREET_SUFFIX.removeprefix("(?i:").removesuffix(")").split("|"))
+# USPS Publication 28, appendix C1: each street suffix's primary name, its plural and its common
+# abbreviations, but for those that are common words or units in notes ("is", "pt", "ml", "dr"
+# stays: "Dr" is as often a street), and British forms ("Close", "Parade", "Wynd", "Quay").
+_USPS_SUFFIXES = (
+    "alley", "allee", "aly", "anex", "annex", "anx", "arcade", "arc", "avenue", "av", "ave", "aven", "avn",
+    "bayou", "byu", "beach", "bch", "bend", "bnd", "bluff", "blf", "bluffs", "blfs", "bottom", "btm",
+    "boulevard", "blvd", "boul", "branch", "brnch", "bridge", "brdge", "brg", "brook", "brk", "brooks",
+    "brks", "burg", "burgs", "bypass", "byp", "camp", "cmp", "canyon", "cyn", "cape", "cpe", "causeway",
+    "cswy", "center", "centre", "cntr", "ctr", "centers", "ctrs", "circle", "cir", "circ", "crcl",
+    "circles", "cirs", "cliff", "clf", "cliffs", "clfs", "club", "clb", "common", "cmn", "commons",
+    "cmns", "corner", "corners", "cors", "course", "crse", "court", "ct", "courts", "cts", "cove", "cv",
+    "coves", "creek", "crk", "crescent", "cres", "crest", "crst", "crossing", "xing", "crossroad",
+    "crossroads", "xrd", "xrds", "curve", "curv", "dale", "divide", "drive", "dr", "drv", "drives",
+    "estate", "estates", "ests", "expressway", "expy", "expwy", "extension", "extensions", "falls",
+    "fls", "ferry", "frry", "field", "fld", "fields", "flds", "flats", "flts", "ford", "frd", "fords",
+    "forest", "frst", "forge", "frg", "forges", "fork", "frk", "forks", "frks", "fort", "frt", "ft",
+    "freeway", "fwy", "frwy", "garden", "gdn", "gardens", "gdns", "gateway", "gtwy", "glen", "gln",
+    "glens", "green", "grn", "greens", "grove", "grv", "groves", "harbor", "harbour", "hbr", "harbors",
+    "haven", "hvn", "heights", "hts", "highway", "hwy", "hill", "hills", "hollow", "holw", "inlet",
+    "island", "islnd", "islands", "isle", "junction", "jct", "junctions", "key", "keys", "knoll", "knl",
+    "knolls", "lake", "lk", "lakes", "lks", "land", "landing", "lndg", "lane", "ln", "light", "lgt", "lights",
+    "loaf", "lock", "locks", "lodge", "ldg", "loop", "mall", "manor", "mnr", "manors", "meadow", "mdw",
+    "meadows", "mdws", "mews", "mill", "mills", "mission", "msn", "motorway", "mtwy", "mount", "mountain",
+    "mtn", "mountains", "mtns", "neck", "orchard", "orch", "oval", "overpass", "park", "parks", "parkway",
+    "pkwy", "parkways", "pass", "passage", "path", "pike", "pine", "pines", "place", "pl", "plain",
+    "plains", "plaza", "plz", "point", "points", "port", "ports", "prairie", "radial", "ramp", "ranch",
+    "rapid", "rapids", "rest", "ridge", "rdg", "ridges", "river", "rvr", "road", "rd", "roads", "rds",
+    "route", "rte", "row", "rue", "run", "shoal", "shoals", "shore", "shr", "shores", "skyway", "spring",
+    "spg", "springs", "spur", "spurs", "square", "sq", "squares", "station", "sta", "stravenue", "stream",
+    "street", "st", "streets", "summit", "smt", "terrace", "ter", "throughway", "trace", "trce", "track",
+    "trafficway", "trail", "trl", "trailer", "tunnel", "turnpike", "tpke", "underpass", "union", "unions",
+    "valley", "vly", "valleys", "viaduct", "view", "vw", "views", "village", "vlg", "villages",
+    "ville", "vista", "walk", "walks", "wall", "way", "ways", "well", "wells",
+    # British and Commonwealth forms; older entries of this list.
+    "close", "parade", "wynd", "quay", "wharf", "embankment", "broadway", "esplanade", "promenade",
+    "croft", "drove", "garth", "vale", "dene", "brae", "strand", "circus", "row", "hwy", "gardens",
+    "lane", "trl", "xing", "cswy", "tpke", "fwy", "expy", "byp", "cres", "mnr", "lndg", "jct", "vly",
+)  # fmt: skip
+_STREET_SUFFIXES = tuple(dict.fromkeys(_USPS_SUFFIXES))
+_STREET_SUFFIX = "(?i:" + "|".join(sorted(_STREET_SUFFIXES, key=len, reverse=True)) + ")"
 # The street's words hold no full stop, but for an initial or a saint ("N.", "St."), so a match
 # cannot run over a sentence's end ("500 mg BID. Pt ...").
 STREET_ADDRESS = (
@@ -57,7 +84,8 @@ _NOT_STREET_WORDS = (
     "with", "in", "at", "to", "for", "on", "by", "of", "and", "or", "then", "than", "after", "before",
     "every", "per", "mg", "ml", "mcg", "units", "tablets", "tabs", "pills", "doses", "times", "x",
     "day", "days", "week", "weeks", "month", "months", "year", "years", "hour", "hours", "minutes",
-    "visits", "patient", "pt", "was", "is", "are", "has", "had", "no", "not",
+    "visits", "patient", "pt", "was", "is", "are", "has", "had", "no", "not", "cc", "puffs", "drops",
+    "caps", "capsules", "sprays", "iu", "g", "mmol", "degree", "degrees",
 )  # fmt: skip
 _NOT_STREET_CLAUSE = r"\s(?:" + "|".join(_NOT_STREET_WORDS) + r")\s"
 
@@ -144,7 +172,8 @@ class StreetAddressRecognizer(Recognizer):
     # So do a town and a UK postcode or Indian PIN after it ("12 Kings Road, Leeds LS6 2AB"): the
     # postcode is part of the address, as a labeller marks it.
     text_pattern = (
-        rf"\b(?P<v>{STREET_ADDRESS}(?:,?\s+(?:(?i:apt|apartment|suite|ste|unit|room|rm|floor|fl)\.?\s*#?|#)"
+        # A flat or studio before the number ("Studio 85\nNigel Inlet") belongs to it too.
+        rf"\b(?P<v>(?:(?i:studio|flat)\s+)?{STREET_ADDRESS}(?:,?\s+(?:(?i:apt|apartment|suite|ste|unit|room|rm|floor|fl)\.?\s*#?|#)"
         r"\s*[A-Za-z]?\d[A-Za-z0-9-]{0,5}\b)?"
         r"(?:,\s*[A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,2},?\s+(?:[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[1-9]\d{2}\s?\d{3})\b)?)"
     )
@@ -318,6 +347,13 @@ class ZipCodeRecognizer(Recognizer):
             TextHint(keywords=("zip", "postal", "postcode", "post")),
             "validate_postcode_text",
         ),
+        # A UK postcode after the town that ends an address line ("..., London G13 8ND"): the full
+        # outward and inward code, in capitals, after a comma and a capitalised town.
+        TextPattern(
+            r",\s*[A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,2}\s+(?P<v>[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2})\b",
+            TextHint(shapes=("digit",)),
+            "validate_postcode_text",
+        ),
     )
     integer_width = 5
 
@@ -359,6 +395,8 @@ class ZipCodeRecognizer(Recognizer):
 _LAT_KEY = r"(?i:lat|latitude)"
 _LON_KEY = r"(?i:lon|lng|long|longitude)"
 _DECIMAL = r"[-+]?\d{1,3}\.\d+"
+# A degree, minute and second position in text ("40°26'46\"N 79°58'56\"W"), hemisphere after each half.
+_DMS_HALF = r"\d{1,3}°\s?\d{1,2}['′]\s?\d{1,2}(?:\.\d+)?(?:\"|″|'')\s?"
 
 
 def _half(value: bool, name: str) -> str:
@@ -401,6 +439,31 @@ class GpsRecognizer(Recognizer):
             )
             for lon in (True, False)
         ),
+        # Keyed in a log line: "lat=-13.997317 lon=-24.077511", "lat: 39.755896, lng: -101.424505";
+        # one span per half, so the keys stay.
+        *(
+            TextPattern(
+                rf"\b{_LAT_KEY}\s*[=:]\s*{_half(value, 'lat')}\s*[,;]?\s*{_LON_KEY}\s*[=:]\s*{_half(not value, 'lon')}",
+                TextHint(keywords=("lat",), requires=("digit",)),
+                "validate_json_pair",
+            )
+            for value in (True, False)
+        ),
+        # An unkeyed pair after a place word ("at 3.9748 -50.19223", "@ 40.7128 -74.0060", "near",
+        # "location", "geo 40.19,-92.96519"): the word makes a pair of decimals a position even when a
+        # device wrote one half short, so long as the other is precise (validate_placed_pair).
+        TextPattern(
+            r"(?:(?i:\bat|\bnear|\blocation|\bloc|\bpos(?:ition)?|\bgeo)\s*[:=]?|@)\s*"
+            r"(?P<v>(?P<lat>[-+]?\d{1,2}\.\d{2,})(?:\s+|\s*,\s*)(?P<lon>[-+]?\d{1,3}\.\d{2,}))\b",
+            TextHint(shapes=("at",), keywords=("at", "near", "loc", "pos", "geo"), requires=("digit",)),
+            "validate_placed_pair",
+        ),
+        # Degrees, minutes and seconds: "40°26'46\"N 79°58'56\"W" (non-ASCII: the C pass always keeps it).
+        TextPattern(
+            rf"(?P<v>{_DMS_HALF}[NSns][,\s]\s?{_DMS_HALF}[EWew])\b",
+            TextHint(),
+            "validate_dms",
+        ),
         *(
             TextPattern(
                 rf'"{first_key}"\s*:\s*"?{_half(value_first, first)}"?\s*,(?:\s*"[^"]*"\s*:\s*[^,{{}}]*,)*?'
@@ -416,6 +479,20 @@ class GpsRecognizer(Recognizer):
             for value_first in (True, False)
         ),
     )
+
+    def validate_placed_pair(self, found: pa.StructArray) -> np.ndarray:
+        # Both halves in range with two decimals or more, one of them with four (about 10 m).
+        lat, lon = found.field("lat"), found.field("lon")
+        fine = matches(lat, r"\.\d{4,}$") | matches(lon, r"\.\d{4,}$")
+        return fine & self._in_range(lat, 90.0) & self._in_range(lon, 180.0)
+
+    @staticmethod
+    def _in_range(values: pa.Array, limit: float) -> np.ndarray:
+        number = pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False)
+        return np.abs(number) <= limit
+
+    def validate_dms(self, found: pa.StructArray) -> np.ndarray:
+        return self.validate(found.field("v"))
 
     def validate_json_pair(self, found: pa.StructArray) -> np.ndarray:
         return self.validate_pair(found.field("lat"), found.field("lon"))
