@@ -116,7 +116,7 @@ def test_birth_date_column_by_values_needs_a_population_spread(detector: Detecto
 def test_birth_dates_in_text(detector: Detector) -> None:
     texts = [
         "Admit note.  DOB: 19870412\nAdmit Dx: J45.909",
-        '{"name":"x","birthDate":"19560730","gender":"F"}',
+        '{"status":"x","birthDate":"19560730","gender":"F"}',
         "Front desk corrected DOB to March 3rd, 1961 per ID",
         "DOB changed to 11/23/1990 after call",
         "dob updated to 1975-06-02",
@@ -124,7 +124,7 @@ def test_birth_dates_in_text(detector: Detector) -> None:
     ]
     assert _scrubbed(detector, texts) == [
         "Admit note.  DOB: <DATE_OF_BIRTH>\nAdmit Dx: J45.909",
-        '{"name":"x","birthDate":"<DATE_OF_BIRTH>","gender":"F"}',
+        '{"status":"x","birthDate":"<DATE_OF_BIRTH>","gender":"F"}',
         "Front desk corrected DOB to <DATE_OF_BIRTH> per ID",
         "DOB changed to <DATE_OF_BIRTH> after call",
         "dob updated to <DATE_OF_BIRTH>",
