@@ -218,7 +218,7 @@ def test_a_reference_column_keeps_its_luhn_valid_ids_and_still_yields_grouped_ca
     """A column whose header names a transaction reference ("txn_id") holds ids, ~4% of which pass
     Luhn and a brand's prefix: they stay, unflagged, through the whole pipeline; a grouped card
     number in it, and the same bare run in free text after a card word, are still cards."""
-    from compliance.anonymize.tokenize import TokenKey, Tokenizer
+    from compliance.anonymize.tokenize import Tokenizer, TokenKey
     from compliance.pipeline import CompliancePipeline
 
     batch = pa.record_batch(
