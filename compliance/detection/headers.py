@@ -84,6 +84,8 @@ _ABBREVIATIONS = {
     "sbscr": "subscriber",
     "subsc": "subscriber",
     "emp": "employee",
+    # HR and benefits feeds: "EE_NM", "EE_SSN" (EE employee; ER, the employer, is no person).
+    "ee": "employee",
     "empl": "employee",
     "cust": "customer",
     "benef": "beneficiary",

@@ -45,6 +45,7 @@ NOT_SURNAME = frozenset(
     Transfer Discharge Admission Summary Instructions Notes Portal Survey Feedback Billing Payment
     Community Fellowship Ministries Charity Club Society Card Cards Checking Savings Loan Loans Mortgage Wallet Visa Mastercard Amex Brokerage Escrow
     Reports Report Presents Presented Reports States Denies Complains Tolerated Admitted Discharged
+    Committee Board Panel Council Commission Office Unit Meeting Conference Huddle Rounds
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 # Place words that are as often surnames ("Yetunde Hall", "Tariq Lane"): after words that announce

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pkgutil
+import re
 from typing import ClassVar
 
 import numpy as np
@@ -43,7 +44,10 @@ from compliance.detection.recognizers.segments import PNR_NAME, X12_NAME
 from compliance.vocabulary import IdType
 
 # Surname particles of the locales we see ("Sophie van der Berg", "Carmen de la Fuente").
-_PARTICLES = r"(?:van|von|de|der|den|del|della|di|da|du|la|le|ter|ten|dos|das|do|St\.?)"
+# Irish ones written apart from the surname: "Ó Súilleabháin", "Ní Bhriain", "Mac Giolla".
+_PARTICLES = (
+    r"(?:van|von|de|der|den|del|della|di|da|du|la|le|ter|ten|dos|das|do|St\.?|Ó|O|Ní|Nic|Mac|Mhic|Uí|Ua)"
+)
 _NAME_WORD = r"[A-ZÀ-ÖØ-ÞĀ-ž][a-zß-öø-ÿĀ-ž]+"
 
 
@@ -62,9 +66,12 @@ _GIVEN = [name for name in _ALL_GIVEN if name not in AMBIGUOUS_GIVEN]
 # With the names that are common words too: the patterns using it say where a name is ("FROM DAWN
 # GREEN" on a payment), the list only confirms the first word.
 _GIVEN_FOLDED = pa.array(sorted({ascii_folded(name) for name in _ALL_GIVEN}))
+_GIVEN_FOLDED_UNAMBIGUOUS = pa.array(sorted({ascii_folded(name) for name in _GIVEN}))
 # A capitalised name word ("Oluwaseun", "O'Brien", "Vallée") or one in capitals ("OKAFOR").
+# Korean given names hyphenate in lower case ("Eun-ji").
 _ANY_NAME_WORD = (
-    r"(?:[A-ZÀ-ÖØ-ÞĀ-ž](?:[a-zß-öø-ÿĀ-ž]|['’][A-ZÀ-ÖØ-ÞĀ-ž])[A-Za-zÀ-ÖØ-öø-ÿĀ-ž]*(?:[-'’][A-ZÀ-ÖØ-ÞĀ-ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž]*)*"
+    r"(?:[A-ZÀ-ÖØ-ÞĀ-ž](?:[a-zß-öø-ÿĀ-ž]|['’][A-ZÀ-ÖØ-ÞĀ-ž])[A-Za-zÀ-ÖØ-öø-ÿĀ-ž]*"
+    r"(?:[-'’][A-ZÀ-ÖØ-ÞĀ-ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž]*|-[a-zß-öø-ÿĀ-ž]{2,})*"
     r"|[A-ZÀ-ÖØ-ÞĀ-ž]{2,}(?:[-'’][A-ZÀ-ÖØ-ÞĀ-ž]+)*\b)"
 )
 # Words that say the next two capitalised words are a person, whoever it is ("spoke with Imani
@@ -73,6 +80,8 @@ _ANY_NAME_WORD = (
 _MADE_OUT = ("updated", "created", "opened", "closed", "registered", "booked", "issued", "scheduled", "refunded",
              "reissued", "payable", "made out")  # fmt: skip
 _BY = ("accompanied", "referred", "seen", "signed", "witnessed", "verified", "authorised", "authorized")
+_ADDED = ("add", "added", "adding", "new", "remove", "removed", "enrolled", "covered")
+_ADDED_PEOPLE = ("dependent", "dependant", "beneficiary", "spouse", "child", "domestic partner")
 _PERSON_CONTEXT = (
     r"(?i:\b(?:spoke|speaking|spoken|talked|talking|speak|talk) (?:with|to)|\b(?:emergency )?contact(?:ed)?|"
     r"\b(?:lives|living|home|stays|staying) (?:with|w/)|"
@@ -80,6 +89,16 @@ _PERSON_CONTEXT = (
     rf"\b(?:{'|'.join(_MADE_OUT)}) (?:to|for)|\b(?:{'|'.join(_BY)}) by|\bon behalf of|\bjoint holder|"
     r"\b(?:card ?|account )holder|\bpayee|\bremitter|"
     r"\bnext of kin|\bnok|"
+    # Meetings, an HR record's people and court-ordered payments: "SW met with Destiny Hanson",
+    # "Added dependent Amber Bradford", "Child support for April Meyers".
+    rf"\b(?:met|meeting|visited|visit) with|\b(?:{'|'.join(_ADDED)}) (?:{'|'.join(_ADDED_PEOPLE)})|"
+    r"\b(?:child|spousal) support (?:for|to|from)|"
+    # A person named by their job to someone, as a label: "Assistant: Robin Cole".
+    r"\b(?:assistant|secretary|colleague|coworker|co-worker|deputy|boss|supervisor):|"
+    # Relatives in the other languages of the exports: "Tochter Anna Berg", "épouse Marie Caron".
+    # Not those that start firms' names too ("Bruder Knappe AG", "Müller & Sohn", "Padre Pio Stiftung").
+    r"\b(?:tochter|ehefrau|ehemann|[ée]pouse|[ée]poux|hija|hijo|esposa|esposo|figlia|figlio|moglie|marito|"
+    r"dochter|echtgenote)|"
     r"\b(?:daughter|son|wife|husband|spouse|mother|father|mom|mum|dad|brother|sister|partner|guardian|caregiver|"
     r"carer|friend|neighbou?r|niece|nephew|aunt|uncle|grand(?:mother|father|son|daughter)|fianc[ée]e?))"
 )
@@ -87,13 +106,18 @@ _PERSON_CONTEXT = (
 # whole words (cheaper: "son" is no hint in "Sony", nor "dad" in "Dade").
 _PERSON_CONTEXT_STARTS = (
     "spoke ", "speak", "talk", "contact", "neighbo", "grand", "fianc", "on behalf of", "joint holder",
-    "next of kin", "cardholder", "card holder", "account holder", "payee", "remitter", "lives with", "living with", "home with", "home w/", "stays with", "staying with",
+    "next of kin", "cardholder", "card holder", "account holder", "payee", "remitter", "met with", "meeting with",
+    "visited with", "visit with", "child support", "spousal support",
+    "assistant:", "secretary:", "colleague:", "coworker:", "co-worker:", "deputy:", "boss:", "supervisor:",
+    *(f"{verb} {who}" for verb in _ADDED for who in _ADDED_PEOPLE), "lives with", "living with", "home with", "home w/", "stays with", "staying with",
     *(f"{verb} {to}" for verb in _MADE_OUT for to in ("to", "for")),
     *(f"{verb} by" for verb in _BY),
 )  # fmt: skip
 _PERSON_CONTEXT_WORDS = (
     "nok", "daughter", "son", "wife", "husband", "spouse", "mother", "father", "mom", "mum", "dad", "brother",
     "sister", "partner", "guardian", "caregiver", "carer", "friend", "niece", "nephew", "aunt", "uncle",
+    "tochter", "ehefrau", "ehemann", "epouse", "epoux", "hija", "hijo", "esposa", "esposo", "figlia", "figlio",
+    "moglie", "marito", "dochter", "echtgenote",
 )  # fmt: skip
 # Words that often, not always, come before a name ("Patient Zainab Smith reports", "it's Ngozi
 # Okafor", "this is Tariq Hassan"): a pair followed by a third capitalised word ("Patient Portal
@@ -105,6 +129,12 @@ _RELATION_AFTER = (
     r"parent|caregiver|carer|friend|neighbou?r|self|patient|pt|joint holder|account holder|next of kin|nok|"
     r"emergency contact|poa|guarantor|subscriber|dependent|dependant)\)"
 )
+
+
+# Given name and surname in Chinese, Japanese (kanji, kana) or Korean script, apart or not: "太郎 佐藤",
+# "李小龙", "김민준". Literal ranges: the regex is read by RE2 and by Python's `re`.
+_CJK = "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3]"
+_CJK_NAME = f"{_CJK}{{1,5}}(?:[ \u3000]{_CJK}{{1,5}})?"
 
 
 # A name word in title case only ("Okafor", "O'Neil"): after a job word, capitals are rather an
@@ -127,6 +157,8 @@ HL7_XCN_NAME = r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ' .-]*\^[A-Za-zÀ-
 
 class PersonNameRecognizer(Recognizer):
     id_type = IdType.PERSON_NAME
+    # A column of HL7 XPN names ("CRUZ^BENJAMIN^Q") is typed by its values whatever its header.
+    by_values = True
     # Qualified names ("patient_first_name", "cardholder_name", "pcp_name") or bare "name", and the
     # people a column can name by role ("cardholder", "referring_md", "requester"); not "product_name".
     header = (
@@ -175,7 +207,10 @@ class PersonNameRecognizer(Recognizer):
         r"\b(?:Mme|Mlle|Herr|Frau|Sra|Srta|Sig\.ra|Sig\.na|Dott\.ssa|Dhr|Mevr)\.?|\b(?:M|Sr|Sig|Dott)\."
     )
     # A label ("Patient:", "Name:", and JSON keys: "name": "...", "firstName": "...") or a title.
-    _LABEL = r"(?i:\b(?:patient|patient name|name|pt|(?:first|last|full|given|family|middle)_?name))\"?\s*:"
+    _LABEL = (
+        r"(?i:\b(?:patient|patient name|name|pt|"
+        r"(?:first|last|full|given|family|middle|preferred|legal|maiden|birth|nick)_?name))\"?\s*:"
+    )
     _WORD = r"(?:[A-ZÀ-ÖØ-ÞĀ-ž](?:[a-zß-öø-ÿĀ-ž]|['’][A-ZÀ-ÖØ-ÞĀ-ž])[A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’-]*|[A-ZÀ-ÖØ-ÞĀ-ž]{2,}\b)"
     text_pattern = (
         rf"(?:{_LABEL}|\b(?:Mr|Mrs|Ms|Miss|Mx)\.?|\b(?:Dr|Prof)\.|{_OTHER_TITLES})"
@@ -186,7 +221,8 @@ class PersonNameRecognizer(Recognizer):
         r"(?:[A-ZÀ-ÖØ-ÞĀ-ž](?:[a-zß-öø-ÿĀ-ž]|['’][A-ZÀ-ÖØ-ÞĀ-ž])[A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’-]*|[A-ZÀ-ÖØ-ÞĀ-ž]{2,}\b)"
         r"(?: (?:[A-ZÀ-ÖØ-ÞĀ-ž](?:[a-zß-öø-ÿĀ-ž]|['’][A-ZÀ-ÖØ-ÞĀ-ž])[A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’-]*|[A-ZÀ-ÖØ-ÞĀ-ž]{2,}\b)){0,2})"
     )
-    _LABEL_WORDS = ("patient", "name", "pt", "first", "last", "full", "given", "family", "middle")
+    _LABEL_WORDS = ("patient", "name", "pt", "first", "last", "full", "given", "family", "middle", "preferred",
+                    "legal", "maiden", "birth", "nick")  # fmt: skip
     text_hint = TextHint(
         keywords=_LABEL_WORDS,
         exact=(
@@ -201,7 +237,7 @@ class PersonNameRecognizer(Recognizer):
         *PNR_NAME,
         # Surname first after a label, as records list people: "Pt Name: PERRY, JUAN", "Patient: Kim, Jeffrey A."
         TextPattern(
-            rf"{_LABEL}\s*\"?(?P<v>{_WORD},\s?{_WORD}(?: [A-Z]\.?\b| [A-Z][a-z][A-Za-z'’-]*)?)",
+            rf"{_LABEL}\s*\"?(?P<v>(?:{_PARTICLES} ){{0,2}}{_WORD},\s?{_WORD}(?: [A-Z]\.?\b| [A-Z][a-z][A-Za-z'’-]*)?)",
             TextHint(keywords=_LABEL_WORDS),
         ),
         # "Dr" without its full stop is also a street ("12 Oak Dr Boston"): a name only after the words
@@ -232,7 +268,8 @@ class PersonNameRecognizer(Recognizer):
         ),
         # Any two capitalised words after words that announce a person (no given-name list needed).
         TextPattern(
-            rf"{_PERSON_CONTEXT}[,:]?\s+(?P<v>(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?)? (?P<last>{_ANY_NAME_WORD}))",
+            rf"{_PERSON_CONTEXT}[,:]?\s+(?P<v>(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?)? (?:{_PARTICLES} ){{0,2}}"
+            rf"(?P<last>{_ANY_NAME_WORD}))",
             TextHint(keywords=_PERSON_CONTEXT_STARTS, whole_words=_PERSON_CONTEXT_WORDS),
             "validate_context_pair",
         ),
@@ -253,6 +290,46 @@ class PersonNameRecognizer(Recognizer):
             r",?\s+(?i:is\s+)?an?\s+\d{1,3}[\s-](?i:y/?o|yo|yrs?\b|years?[\s-]old)",
             TextHint(whole_words=("y", "yo", "yr", "yrs", "year", "years")),
             "validate_context_pair",
+        ),
+        # ... or signing a message: "Thanks,\nDonna Hall", "Kind regards,\nBill White".
+        TextPattern(
+            r"(?i:\b(?:thanks|thank you|regards|best|cheers|sincerely|yours|br|kind regards|best regards))[,!.]?"
+            rf"[ \t]*\r?\n\s*(?P<v>(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?)? (?:{_PARTICLES} ){{0,2}}"
+            rf"(?P<last>{_ANY_NAME_WORD}))[ \t]*(?:$|\r?\n)",
+            TextHint(
+                keywords=("thanks", "thank you", "regards", "best", "cheers", "sincerely", "yours", "br")
+            ),
+            "validate_context_pair",
+        ),
+        # ... or before the birth date that identifies them: "Kwabena Lewis, DOB 1961-02-03".
+        TextPattern(
+            rf"(?:^|[^\w'’-])(?P<v>(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?)? (?:{_PARTICLES} ){{0,2}}"
+            rf"(?P<last>{_ANY_NAME_WORD})),?\s+(?i:DOB\b|D\.O\.B\.|date of birth\b|born\b)",
+            TextHint(keywords=("dob", "d.o.b", "date of birth", "born")),
+            "validate_context_pair",
+        ),
+        # A SEPA/MT940 narrative's counterparty subfield ?32/?33 (its name, 27 characters each), glued to
+        # its tag: "?32Siegmund Hartung", "?32Karl-Ludwig Budig". A firm's ("?32STADTWERKE GMBH") stays.
+        TextPattern(
+            rf"\?3[23] ?(?P<v>{_ANY_NAME_WORD}\.?(?: (?:{_PARTICLES} )?{_ANY_NAME_WORD}\.?){{1,3}})(?:$|[?\n])",
+            TextHint(keywords=("32", "33")),
+            "validate_counterparty_run",
+        ),
+        # Names in Chinese, Japanese or Korean script after a transfer or a word that announces a person
+        # ("Wire to 太郎 佐藤", "beneficiary 김민준"): no list of given names to check them against.
+        TextPattern(
+            rf"(?:{_PAYMENT_CONTEXT}|{_PERSON_CONTEXT}[,:]?\s*|(?i:\bbeneficiary|\brecipient|\bsender)[,:]?\s*)"
+            rf"(?P<v>{_CJK_NAME})",
+            TextHint(
+                keywords=(*PAYMENT_WORDS, *_PERSON_CONTEXT_STARTS, "beneficiary", "recipient", "sender"),
+                whole_words=_PERSON_CONTEXT_WORDS,
+            ),
+        ),
+        # A JSON name object's parts: {"legalName": {"first": "Ryan", "last": "Gonzales"}}.
+        TextPattern(
+            rf"\"(?i:first|last|given|family|surname|forename|maiden)\"\s*:\s*\"(?P<v>(?:{_PARTICLES} ){{0,2}}{_WORD}(?: {_WORD}){{0,2}})\"",
+            TextHint(keywords=("first", "last", "given", "family", "surname", "forename", "maiden")),
+            "validate_lower_case",
         ),
         # A transfer's counterparty: "Zelle from John Smith", "Venmo to Jordan Lee" (a known given name
         # first: "payment to Amazon Marketplace" stays), "transfer from J. Okafor".
@@ -284,7 +361,7 @@ class PersonNameRecognizer(Recognizer):
         # A display name before an e-mail address: "Jane Doe <jd@x.org>", "\"Doe, Jane\" <jd@x.org>".
         TextPattern(
             rf"(?:^|[^\w'’-])(?P<v>(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?| {_ANY_NAME_WORD})? "
-            rf"(?P<last>{_ANY_NAME_WORD})){_ADDRESS_AFTER}",
+            rf"(?P<last>{_ANY_NAME_WORD}))\"?{_ADDRESS_AFTER}",
             TextHint(shapes=("at",)),
             "validate_display_name",
         ),
@@ -302,7 +379,8 @@ class PersonNameRecognizer(Recognizer):
         # A payment's counterparty in capitals ("FPS CREDIT FROM SHARON DAWSON", "TRF TO JOHN O'NEIL"):
         # the first word must be a known given name.
         TextPattern(
-            r"\b(?:FROM|TO|PAYEE|BENEFICIARY|BEN|ATTN|FAO|BY|PT|PATIENT|MEMBER|CUSTOMER)\s+"
+            # A receipt thanks its cardholder: "THANK YOU WILLIAM BOYER".
+            r"\b(?:FROM|TO|PAYEE|BENEFICIARY|BEN|ATTN|FAO|BY|PT|PATIENT|MEMBER|CUSTOMER|THANK YOU|THANKS)\s+"
             r"(?P<v>(?P<first>[A-Z][A-Z'’-]+) (?:[A-Z] )?(?P<last>(?:MC|MAC|O['’])?[A-Z][A-Z'’-]+))\b",
             TextHint(
                 exact=(
@@ -318,6 +396,7 @@ class PersonNameRecognizer(Recognizer):
                     "PATIENT",
                     "MEMBER",
                     "CUSTOMER",
+                    "THANK",
                 )
             ),
             "validate_known_given",
@@ -334,6 +413,15 @@ class PersonNameRecognizer(Recognizer):
         "validate_untitled",
         words_before_space=True,
     )
+    # A hyphenated given name ("Hans-Christian Schleich", "Klaus-D. Hornich", "Anne-Marie Roy"): one
+    # name, whose first part is a known given name. The list's prefilter reads a token's last letters,
+    # so it cannot be the untitled pattern's list.
+    hyphenated_pattern = TextPattern(
+        rf"\b(?P<v>(?P<first>{_NAME_WORD})-(?:{_NAME_WORD}|[A-Z]\.)(?: [A-Z]\.)? (?:{_PARTICLES} ){{0,2}}"
+        rf"(?P<last>(?:Mc|Mac|O['’]|D['’]|d['’])?{_NAME_WORD}(?:-{_NAME_WORD})?))\b",
+        TextHint(exact=shortest_prefixes(hint_words(_GIVEN))),
+        "validate_known_given",
+    )
     _AMBIGUOUS_VALUES: ClassVar[pa.Array] = pa.array(sorted(AMBIGUOUS_GIVEN))
     _ROLE_NOUN_VALUES: ClassVar[pa.Array] = pa.array(sorted(ROLE_NOUNS))
     # A given name with an accented letter ("Émile Navarro", "Ayşe Çelik", "Łukasz Nowak"): read
@@ -346,6 +434,7 @@ class PersonNameRecognizer(Recognizer):
         "validate_known_given",
     )
     _NOT_SURNAME_VALUES: ClassVar[pa.Array] = pa.array(sorted(NOT_SURNAME))
+    _MONTH_GIVEN_VALUES: ClassVar[pa.Array] = pa.array(["April", "August", "June", "May"])
     _SURNAME_TOO_VALUES: ClassVar[pa.Array] = pa.array(sorted(SURNAME_TOO))
     _FIRM_VALUES: ClassVar[pa.Array] = pa.array(sorted(COUNTERPARTY_FIRM_WORDS))
     _COMMON_WORDS = (
@@ -362,21 +451,57 @@ class PersonNameRecognizer(Recognizer):
 
     def text_patterns(self) -> tuple[TextPattern, ...]:
         return super().text_patterns() + (
-            (self.untitled_pattern, self.accented_pattern) if self.free_text else ()
+            (self.untitled_pattern, self.hyphenated_pattern, self.accented_pattern) if self.free_text else ()
         )
+
+    def names(self, normalized_header: str) -> bool:
+        return super().names(normalized_header) or named_by_tokens(normalized_header)
 
     def validate(self, values: pa.Array) -> np.ndarray:
         # Airline manifests write SURNAME/GIVEN and a title: "SMITH/JOHN MR" reads "JOHN SMITH".
         if containing(values, b"/").any():
             values = pc.replace_substring_regex(values, _AIRLINE_NAME, r"\2 \1")
+        # HL7 XPN writes FAMILY^GIVEN^MIDDLE: "CRUZ^BENJAMIN^Q" reads "CRUZ BENJAMIN Q".
+        if containing(values, b"^").any():
+            spaced = pc.utf8_trim_whitespace(pc.replace_substring(values, "^", " "))
+            values = pc.if_else(pa.array(matches(values, _XPN_NAME)), spaced, values)
         found = native_check("name", values)  # ASCII names decided in C, UNDECIDED for the others
         if found is None:
-            return self._validate_unicode(values)
-        valid = found == 1
-        undecided = np.flatnonzero(found == UNDECIDED)
-        if undecided.size:
-            valid[undecided] = self._validate_unicode(values.take(pa.array(undecided)))
+            valid = self._validate_unicode(values)
+        else:
+            valid = found == 1
+            undecided = np.flatnonzero(found == UNDECIDED)
+            if undecided.size:
+                valid[undecided] = self._validate_unicode(values.take(pa.array(undecided)))
+        if valid.any():
+            # "SELF" or "MERCY GENERAL HOSPITAL" in a guarantor or payee column is no person's name.
+            valid &= ~self.published(values)
         return valid
+
+    def published(self, values: pa.Array) -> np.ndarray:
+        # A form's placeholder for a person ("SELF", "Same as patient") or an organisation ("QUEST
+        # DIAGNOSTICS INC", "CVS PHARMACY #4471") where a column names people: nothing to anonymize,
+        # unless a person is named beside it ("Dr. Lee c/o Mercy Hospital").
+        placeholder = matches(values, _PERSON_PLACEHOLDER)
+        organisation = matches(values, _ORGANISATION) & ~matches(values, _NOT_AN_ORGANISATION_LINE)
+        if organisation.any():
+            # A known given name and one word is a person whose surname is such a word too
+            # ("Esmeralda Company", "Lena Bank").
+            rows = np.flatnonzero(organisation)
+            pairs = pc.utf8_split_whitespace(values.take(pa.array(rows)))
+            two = np.asarray(pc.fill_null(pc.equal(pc.list_value_length(pairs), 2), False))
+            given = to_mask(
+                pc.is_in(folded_title(pc.list_element(pairs, 0)), value_set=_GIVEN_FOLDED_UNAMBIGUOUS)
+            )
+            organisation[rows[two & given]] = False
+        return placeholder | organisation
+
+    def evidence(self, values: pa.Array) -> np.ndarray:
+        # A header that says nothing ("col2"): only the HL7 XPN form is distinctive enough by itself.
+        return matches(values, _XPN_NAME) & self.validate(values)
+
+    def evidence_ceiling(self, values: pa.Array) -> float:
+        return float(np.mean(containing(values, b"^"))) if len(values) else 0.0
 
     @staticmethod
     def _validate_unicode(values: pa.Array) -> np.ndarray:
@@ -398,9 +523,14 @@ class PersonNameRecognizer(Recognizer):
     def validate_context_pair(self, found: pa.StructArray) -> np.ndarray:
         # Two capitalised words, neither a place, organisation, date or sentence word ("The Clinic"),
         # though a surname may be a place word too ("Imani Hall").
-        last = found.field("last")
+        # A month that is a given name too starts a name ("for April Meyers")...
+        first, last = found.field("first"), found.field("last")
         surname_too = to_mask(pc.is_in(folded_title(last), value_set=self._SURNAME_TOO_VALUES))
-        return ~(self._not_name(found.field("first")) | (self._not_name(last) & ~surname_too))
+        # ... and a surname too ("Harold May", "Brandon June").
+        month_last = to_mask(pc.is_in(folded_title(last), value_set=self._MONTH_GIVEN_VALUES))
+        last_bad = self._not_name(last) & ~surname_too & ~month_last
+        month_given = to_mask(pc.is_in(folded_title(first), value_set=self._MONTH_GIVEN_VALUES))
+        return ~((self._not_name(first) & ~month_given) | last_bad)
 
     def validate_weak_context_pair(self, found: pa.StructArray) -> np.ndarray:
         third = to_mask(pc.greater(pc.utf8_length(found.field("third")), 0))
@@ -473,6 +603,80 @@ class PersonNameRecognizer(Recognizer):
         first = pc.utf8_split_whitespace(found.field("v"), max_splits=1)
         first_word = pc.list_element(first, 0)
         return ~to_mask(pc.is_in(first_word, value_set=self._COMMON_WORD_VALUES))
+
+
+# HL7 v2 XPN: FAMILY^GIVEN^MIDDLE^SUFFIX^PREFIX, a family name and a given name of letters at least.
+_XPN_NAME = r"^\pL[\pL'’ .-]+\^\pL[\pL'’ .-]*(?:\^[\pL'’ .-]*){0,5}$"
+# What a person column holds instead of a name: the relationship a form asks for, or "same as"; not
+# the relations that are surnames too ("Parent", "Child").
+_PERSON_PLACEHOLDER = (
+    r"^(?i:self|same|same as (?:above|patient|pt|subscriber|insured|member|guarantor|employee|applicant)|"
+    r"as above|see above|see notes?|on file|spouse|patient|pt|dependent|dependant|subscriber|insured)\.?$"
+)
+# Words that make a payee or payer an organisation: legal forms and institutions ("QUEST DIAGNOSTICS
+# INC", "MERCY GENERAL HOSPITAL", "CVS PHARMACY #4471", "Müller GmbH", "Grupo Sanchez S.A.").
+_ORGANISATION = (
+    r"(?i:(?:^|[^\pL])(?:hospitals?|clinics?|pharmacy|pharmacies|inc|llc|llp|ltd|limited|plc|gmbh|corp|"
+    r"corporation|incorporated|company|bank|associates|labs?|laborator(?:y|ies)|diagnostics|imaging|radiology|"
+    r"medical (?:center|centre|group)|health ?(?:system|systems|services|center|centre|plan)|healthcare|"
+    r"university|foundation|institute|s\.a\.|s\.l\.|b\.v\.|n\.v\.|pty)(?:[^\pL]|$))"
+)
+# An organisation is a line of at least two words ("Parent", "Company" alone are surnames), with no
+# person word beside it ("Dr. Lee c/o Mercy Hospital") and no record ("Jo Roe <jo@roe-corp.com>", JSON).
+_NOT_AN_ORGANISATION_LINE = (
+    r"(?i:^[^\s]*$|[@{}\[\]<>|\n]|(?:^|[^\pL])(?:c/o|attn|fao|dr|mr|mrs|ms|miss|mx)(?:[^\pL]|$))"
+)
+# Headers read token by token where the whole-header rule has no alternative: a person by role and a
+# name word in any order ("Counterparty Name", "Name on Card", "Remitter Name", "Account Name"), a
+# surname or given-name word with a qualifier ("achternaam_partner", "nachname_ehepartner").
+_NAME_TOKENS = frozenset({"name", "names", "naam", "nom", "nombre", "nome", "namen"})
+_NAME_PART_TOKENS = frozenset(
+    """
+    surname surnames forename forenames firstname lastname givenname familyname nachname vorname vornamen
+    familienname geburtsname achternaam voornaam voornamen roepnaam apellido apellidos prenom prenoms cognome
+    sobrenome
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+_ROLE_TOKENS = frozenset(
+    """
+    counterparty remitter sender recipient payer payee beneficiary originator orderer debtor creditor
+    customer client holder cardholder card account employee member patient subscriber guarantor insured
+    applicant tenant owner signatory signer author spouse contact person
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+# Tokens that make a "name" a thing's, not a person's: "file_name", "merchant_name", "bank_name".
+_IMPERSONAL_TOKENS = frozenset(
+    """
+    file filename product company merchant bank hospital drug device host hostname user agent brand store
+    shop vendor supplier business org organisation organization employer facility clinic pharmacy practice
+    plan program programme campaign event project team group department dept field column table schema
+    database db server domain app application service package module class function method variable key
+    tag label category type model make city street country state region place location site venue
+    building school university institution insurer carrier network ssid wifi queue topic bucket image
+    container node cluster test job task workflow pipeline step stage feature setting config parameter
+    param attribute property object item sku course printer report document template folder directory
+    path font color colour currency unit catalog list index sheet page section screen form lab laboratory
+    issuer acquirer processor gateway scheme insurance policy benefit fund
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+# Whole headers that name a payment's party or a record's writer without a name word.
+_ROLE_HEADER = re.compile(
+    r"counterparty|counter_party|sender|recipient|author|orderer|"
+    r"(?:ordering|ultimate|originating|receiving|sending|paying|remitting)_(?:customer|party|debtor|creditor|client)"
+)
+_NAMED_PART = re.compile(r"(?:^|_)(?:first|last|given|family|middle|maiden|full|birth)_?names?(?:_|$)")
+
+
+def named_by_tokens(normalized: str) -> bool:
+    """Whether a header's tokens name a person's name where the whole-header rule does not."""
+    if _ROLE_HEADER.fullmatch(normalized):
+        return True
+    tokens = normalized.split("_")
+    if _IMPERSONAL_TOKENS.intersection(tokens):
+        return False
+    if _NAME_PART_TOKENS.intersection(tokens) or _NAMED_PART.search(normalized):
+        return True
+    return bool(_NAME_TOKENS.intersection(tokens) and _ROLE_TOKENS.intersection(tokens))
 
 
 _AIRLINE_NAME = r"^([A-Z][A-Z' -]*[A-Z])/([A-Z][A-Z' -]*?[A-Z])(?: (?:MR|MRS|MS|MISS|MSTR|DR|PROF|CHD|INF))?$"
