@@ -238,3 +238,15 @@ def test_a_reference_column_keeps_its_luhn_valid_ids_and_still_yields_grouped_ca
     assert out[0] == "4612588504351152" and out[2] == "100234"
     assert "4539" not in out[1]
     assert "4612588504351152" not in result.batch.column("memo").to_pylist()[0]
+
+
+def test_a_version_under_a_key_is_no_ip_address(detector: Detector) -> None:
+    """Inventory agents report versions shaped like IPv4 addresses under keys that say version."""
+    texts = [
+        '{"assets":{"agentVersion":"7.8.86.150","lastLoginIp":"83.2.3.4"}}',
+        "app_build=10.2.0.1 from 192.168.1.20",
+    ]
+    assert _scrubbed(detector, texts) == [
+        '{"assets":{"agentVersion":"7.8.86.150","lastLoginIp":"<IP_ADDRESS>"}}',
+        "app_build=10.2.0.1 from <IP_ADDRESS>",
+    ]

@@ -44,7 +44,9 @@ class IpAddressRecognizer(Recognizer):
     IPV4 = rf"{_PADDED_OCTET}(?:\.{_PADDED_OCTET}){{3}}"
     text_pattern = (
         r"(?P<neg>(?i:\bv|\bver\.?\s*|\bversion\s*|\brelease\s*|\bbuild\s*|\bfirmware\s*|\bfw\s*|"
-        r"\bsoftware\s*|\bkernel\s*|\bbios\s*)|\d\.)?"
+        r"\bsoftware\s*|\bkernel\s*|\bbios\s*|"
+        # A version under a key ("agentVersion": "7.8.86.150", app_build=10.2.0.1): not an address.
+        r"\b[a-z_]*(?:version|release|build|firmware)\"?\s*[:=]\s*\"?)|\d\.)?"
         rf"\b(?P<v>{IPV4}|[0-9A-Fa-f]{{1,4}}(?::[0-9A-Fa-f]{{0,4}}){{2,7}})\b"
     )
     text_hint = TextHint(shapes=("dotted_quad", "hex_colons"))
