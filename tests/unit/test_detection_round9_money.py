@@ -78,7 +78,7 @@ def test_ibans_glued_to_tags_after_is_and_before_a_capitalised_word(detector: De
         "to DE44 5001 0517 5407 3249 31 RENT",
     ]
     assert _scrubbed(detector, texts) == [
-        ":86:166?00GUTSCHRIFT?30COBADEFFXXX?31<IBAN>?32Jana Beispiel",
+        ":86:166?00GUTSCHRIFT?30COBADEFFXXX?31<IBAN>?32<PERSON_NAME>",
         "Hi, my IBAN is <IBAN>, thanks",
         "STANDING ORDER -> <IBAN> WEEKLY",
         "to <IBAN> RENT",
