@@ -325,12 +325,6 @@ class PersonNameRecognizer(Recognizer):
                 whole_words=_PERSON_CONTEXT_WORDS,
             ),
         ),
-        # A JSON name object's parts: {"legalName": {"first": "Ryan", "last": "Gonzales"}}.
-        TextPattern(
-            rf"\"(?i:first|last|given|family|surname|forename|maiden)\"\s*:\s*\"(?P<v>(?:{_PARTICLES} ){{0,2}}{_WORD}(?: {_WORD}){{0,2}})\"",
-            TextHint(keywords=("first", "last", "given", "family", "surname", "forename", "maiden")),
-            "validate_lower_case",
-        ),
         # A transfer's counterparty: "Zelle from John Smith", "Venmo to Jordan Lee" (a known given name
         # first: "payment to Amazon Marketplace" stays), "transfer from J. Okafor".
         TextPattern(
