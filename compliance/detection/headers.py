@@ -28,6 +28,8 @@ def normalize_header(name: str) -> str:
     if not text.isascii():
         text = unicodedata.normalize("NFKD", text.replace("ß", "ss").replace("ẞ", "SS"))
         text = "".join(char for char in text if not unicodedata.combining(char))
+    # A possessive reads as the plural a header would spell: "Driver's License" -> "drivers_license".
+    text = re.sub(r"(?<=[A-Za-z])['’]s\b", "s", text)
     # "#" reads "number": "Chart #", "SS#" and "Member #" name an identifier as "chart_number" does.
     text = re.sub(r"#", "_number_", text)
     # A plural marker names the same thing: "Forename(s)", "Phone(s)", "Address(es)".

@@ -178,10 +178,9 @@ def _leaves(document: object, text: str, root: str | None, wanted: Callable[[Nam
         value: object, key: str | None, parent: str | None, nested: bool, keyed: bool, system: str | None
     ) -> None:
         if isinstance(value, dict):
-            pair = value.get("system") if "value" in value else None
-            pair = pair if isinstance(pair, str) else None
+            pair = _pair_namer(value)
             for name, item in value.items():
-                visit(item, name, key, keyed, True, pair if name == "value" else None)
+                visit(item, name, key, keyed, True, pair if name in _PAIR_VALUES else None)
         elif isinstance(value, list):
             for item in value:
                 visit(item, key, parent, nested, keyed, None)
@@ -236,11 +235,43 @@ def _names(top: _Frame) -> tuple[str | None, str | None, bool, bool]:
     return top.key, top.parent, top.nested, top.keyed
 
 
+# A member that says what its sibling holds, and the members it may say it of: FHIR's {"system":
+# ".../mrn", "value": ...} and an identity document's {"type": "Driver's License", "number": ...}.
+_PAIR_NAMERS = (
+    "system",
+    "type",
+    "kind",
+    "document_type",
+    "documentType",
+    "doc_type",
+    "docType",
+    "id_type",
+    "idType",
+)
+_PAIR_VALUES = frozenset(("value", "number", "no", "id", "identifier"))
+
+
+def _pair_namer(members: dict) -> str | None:
+    """The string a member of _PAIR_NAMERS holds, when the object has a member it may name."""
+    if _PAIR_VALUES.isdisjoint(members):
+        return None
+    return next((members[name] for name in _PAIR_NAMERS if isinstance(members.get(name), str)), None)
+
+
 def _pair_system(frame: _Frame, leaves: list[_Leaf]) -> None:
-    """A FHIR-style {"system": "...phone" | ".../mrn", "value": ...}: the system names the value."""
-    system, value = frame.members.get("system"), frame.members.get("value")
-    if system is not None and value is not None and leaves[system].string:
-        leaves[value].system = leaves[system].text
+    """_pair_namer on the token walk: the namer's text becomes the system of the members it names."""
+    namer = next(
+        (
+            frame.members[name]
+            for name in _PAIR_NAMERS
+            if name in frame.members and leaves[frame.members[name]].string
+        ),
+        None,
+    )
+    if namer is None:
+        return
+    for name in _PAIR_VALUES.intersection(frame.members):
+        leaves[frame.members[name]].system = leaves[namer].text
 
 
 def _objects(items: list[IdType]) -> np.ndarray:

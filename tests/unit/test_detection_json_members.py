@@ -313,3 +313,18 @@ def test_a_key_given_twice_and_deep_nesting(detector: Detector) -> None:
     assert set(found) == {0, 1}
     assert "624" not in out[0] and "624" not in out[1]
     json.loads(out[0]), json.loads(out[1])
+
+
+def test_a_document_type_names_its_sibling_number(detector: Detector) -> None:
+    """An I-9 or KYC record says what a number is in a sibling member, as FHIR's system does."""
+    values = [
+        '{"listB":{"type":"Driver\'s License","number":"M7267174","state":"CA"}}',
+        '{"documents":[{"docType":"US Passport","number":"C68923375"}]}',
+        '{"type":"order","id":"A12345"}',
+    ]
+    _, out = run(detector, values)
+    assert out == [
+        '{"listB":{"type":"Driver\'s License","number":"<DRIVER_LICENSE>","state":"CA"}}',
+        '{"documents":[{"docType":"US Passport","number":"<PASSPORT>"}]}',
+        '{"type":"order","id":"A12345"}',
+    ]
