@@ -32,6 +32,9 @@ FINDINGS_SCHEMA = pa.schema([("row", pa.int64()), ("field", pa.string()), ("type
 VALUES_THRESHOLD = 0.8
 # Below this share a header-named type yields to a type the values prove.
 HEADER_DOUBT = 0.5
+# A column of e-mails and phone numbers mixed: each at least this share (of the sample; of the
+# values that are not e-mails) makes it a contact column (Detector._mixed_contact).
+_CONTACT_SHARE = 0.2
 # Rows probed to decide whether validating distinct values only is worth a dictionary encoding.
 _PROBE_ROWS = 4096
 _QUASI_OF_TYPE = {IdType.ZIP_CODE: "zip", IdType.DATE_OF_BIRTH: "date"}
@@ -150,9 +153,26 @@ class Detector:
             return self._identifier(field, proven, "values")
         if headers.SENSITIVE.fullmatch(name) or (bare and headers.SENSITIVE.fullmatch(bare)):
             return ColumnClass(field, ColumnRole.SENSITIVE)
+        if self._mixed_contact(sample):
+            return ColumnClass(field, ColumnRole.SENSITIVE, evidence="values")
         if len(sample) and _rate(matches(sample, r"\S+\s+\S+\s+\S+\s+\S+") & (lengths(sample) >= 20)) >= 0.5:
             return ColumnClass(field, ColumnRole.FREE_TEXT, evidence="values")
         return ColumnClass(field, ColumnRole.OTHER, evidence="header+values")
+
+    def _mixed_contact(self, sample: pa.Array) -> bool:
+        """Whether a column whose header says nothing holds a person's contacts, e-mails beside phone
+        numbers ("col4": "j.roe@example.org", "(313) 457-4183", "3134574183"): each type too few to
+        type it, but together most of it. It is then typed value by value like a "contact" column,
+        so the bare numbers that alone prove nothing are checked as phones, not left raw."""
+        email, phone = self._by_type.get(IdType.EMAIL), self._by_type.get(IdType.PHONE)
+        if email is None or phone is None or len(sample) == 0:
+            return False
+        emails = np.asarray(email.evidence(sample), dtype=bool)
+        if _rate(emails) < _CONTACT_SHARE:
+            return False
+        others = np.flatnonzero(~emails)
+        phones = np.asarray(phone.evidence(sample.take(pa.array(others))), dtype=bool)
+        return bool(others.size) and float(phones.mean()) >= _CONTACT_SHARE
 
     @staticmethod
     def _identifier(field: str, recognizer: Recognizer, evidence: str) -> ColumnClass:

@@ -250,3 +250,20 @@ def test_a_version_under_a_key_is_no_ip_address(detector: Detector) -> None:
         '{"assets":{"agentVersion":"7.8.86.150","lastLoginIp":"<IP_ADDRESS>"}}',
         "app_build=10.2.0.1 from <IP_ADDRESS>",
     ]
+
+
+def test_a_column_of_emails_and_phones_under_a_meaningless_header_is_typed_value_by_value(
+    detector: Detector,
+) -> None:
+    """A legacy extract's "col4" mixes e-mails, formatted and bare phone numbers: no type reaches
+    the share that types a column, together they are most of it, so each value is typed on its own
+    and the bare numbers are checked as phones instead of left raw."""
+    values = [
+        ["ana.ruiz@example.org", "(313) 457-4183", "3134574183", "+1 617 555 0142"][i % 4] for i in range(200)
+    ]
+    batch = pa.record_batch({"col4": values, "col9": [f"SKU-{i}" for i in range(200)]})
+    classes = detector.classify(batch)
+    assert [c.role for c in classes] == [ColumnRole.SENSITIVE, ColumnRole.OTHER]
+    found = detector.detect(batch, classes).to_pylist()
+    assert {(f["field"], f["type"]) for f in found} == {("col4", "EMAIL"), ("col4", "PHONE")}
+    assert len(found) == 200
