@@ -31,6 +31,7 @@ from include.staging import (
     StagedManifest,
     remove_staged,
 )
+from tests.integration.refused_commit import commit_refused_for_file
 
 pytestmark = pytest.mark.integration
 
@@ -637,23 +638,11 @@ def test_a_first_load_that_fails_to_commit_leaves_no_violations(db: str, tmp_pat
     manifest = write_staged(tmp_path / "staged", sha)
     file = new_file(db, sha)
     job = new_job(db, file.id)
-    with psycopg.connect(db, autocommit=True) as conn:
-        conn.execute(
-            """CREATE FUNCTION pg_temp.refuse_commit() RETURNS trigger LANGUAGE plpgsql AS
-               $$ BEGIN RAISE EXCEPTION 'refused at commit (test)'; END $$"""
-        )
-        conn.execute(
-            psycopg.sql.SQL(
-                "CREATE CONSTRAINT TRIGGER refuse_commit_violations_test AFTER UPDATE ON data_files "
-                "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.id = {}) "
-                "EXECUTE FUNCTION pg_temp.refuse_commit()"
-            ).format(psycopg.sql.Literal(file.id))
-        )
-        try:
-            with pytest.raises(psycopg.errors.RaiseException, match="refused at commit"):
-                load_staged(db, tmp_path / "staged", file_id=file.id, job_id=job)
-        finally:
-            conn.execute("DROP TRIGGER refuse_commit_violations_test ON data_files")
+    with (
+        commit_refused_for_file(db, file.id),
+        pytest.raises(psycopg.errors.RaiseException, match="refused at commit"),
+    ):
+        load_staged(db, tmp_path / "staged", file_id=file.id, job_id=job)
     assert file_counts(db, file.id) == (0, 0, 0)
     assert job_row(db, job)["status"] != "succeeded"
 

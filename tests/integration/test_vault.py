@@ -29,6 +29,7 @@ from include.stack.context import StackContext
 from include.staging import VAULT, StagedManifest
 from include.subjects import vault
 from tests.conftest import STREAM_TEST_INSTANCE
+from tests.integration.refused_commit import commit_refused_for_file
 from tests.integration.test_loader import new_file, new_job, new_sha256, write_staged
 
 pytestmark = pytest.mark.integration
@@ -208,23 +209,11 @@ def test_a_load_that_fails_to_commit_leaves_no_vault_entries(
     sha256, tokens = stage_with_vault(tmp_path / "staged", values, encryptor)
     file = new_file(db, sha256)
     job_id = new_job(db, file.id)
-    with psycopg.connect(db, autocommit=True) as conn:
-        conn.execute(
-            """CREATE FUNCTION pg_temp.refuse_commit() RETURNS trigger LANGUAGE plpgsql AS
-               $$ BEGIN RAISE EXCEPTION 'refused at commit (test)'; END $$"""
-        )
-        conn.execute(
-            psycopg.sql.SQL(
-                "CREATE CONSTRAINT TRIGGER refuse_commit_test AFTER UPDATE ON data_files "
-                "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.id = {}) "
-                "EXECUTE FUNCTION pg_temp.refuse_commit()"
-            ).format(psycopg.sql.Literal(file.id))
-        )
-        try:
-            with pytest.raises(psycopg.errors.RaiseException, match="refused at commit"):
-                load_staged(db, tmp_path / "staged", file_id=file.id, job_id=job_id)
-        finally:
-            conn.execute("DROP TRIGGER refuse_commit_test ON data_files")
+    with (
+        commit_refused_for_file(db, file.id),
+        pytest.raises(psycopg.errors.RaiseException, match="refused at commit"),
+    ):
+        load_staged(db, tmp_path / "staged", file_id=file.id, job_id=job_id)
     assert _vault_rows(db, tokens) == []
     with psycopg.connect(db) as conn:
         count = conn.execute("SELECT count(*) FROM data_records WHERE file_id = %s", (file.id,)).fetchone()[0]
