@@ -2,11 +2,9 @@
 lists) reach the detector as compact JSON text, where a leaf's key says what its value is, as a
 column header does ("cvv": "624", "idfa": "0684A87D-...", "birthDate": "1975-04-03").
 
-A text that starts with "{" or "[" and parses is walked: each leaf (a string or a number) gets its
-key, its parent's key (the column's name for the top level) and, in a FHIR-style {"system": ...,
-"value": ...} pair, the system's last word; the leaves a key names get their place in the text from
-its value tokens, matched in order (a document with a key twice is walked token by token). The key is read as a header is
-(headers.py and the recognizers' names()): the system word, then parent and key joined
+A text that starts with "{" or "[" and parses is walked (json_leaves.py: each leaf with its key, its
+parent's key and the word of a sibling that says what it is). The key is read as a header is
+(headers.py and the recognizers' names()): the sibling's (system) word, then parent and key joined
 ("card_number", "billing_security_code"), then the key alone. A leaf whose key names a type is that
 type when its recognizer validates it; any other value of it that is not blank fails closed, typed
 as a sensitive column's value is (Detector._fail_closed). Leaves whose key says nothing are left
@@ -22,16 +20,24 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from compliance.buffers import string_buffers
 from compliance.detection import headers
 from compliance.detection.arrays import to_mask
+from compliance.detection.json_leaves import (
+    Leaf,
+    Names,
+    byte_offsets,
+    json_rows,
+    located_leaves,
+    names_of,
+    token_table,
+)
 from compliance.detection.recognizers import Recognizer
 from compliance.detection.scanner import TextScanner
 from compliance.detection.text import as_json_values, span_texts, splice
@@ -41,20 +47,7 @@ from compliance.vocabulary import IdType
 TypeValues = Callable[[pa.Array, Recognizer | None], list[tuple[np.ndarray, IdType]]]
 ReplaceMany = Callable[[IdType, pa.Array], pa.Array]
 
-# One JSON token (the document parsed already, so the tokens cover it but for whitespace): a string
-# (group 1: its content), a number (2), a literal (3) or punctuation (4).
-_TOKEN = re.compile(
-    r'[ \t\n\r]*(?:"([^"\\]*(?:\\.[^"\\]*)*)"|(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)|'
-    r"(true|false|null|NaN|-?Infinity)|([{}\[\]:,]))"
-)
-# The string, number and literal tokens of a parsed document, in order: a string followed by ":" is
-# a key (group 2 set), any other token a value. Structure comes from the parsed object instead.
-_NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"
-_SCALAR = re.compile(
-    rf'"([^"\\]*(?:\\.[^"\\]*)*)"([ \t\n\r]*:)?|({_NUMBER})|(true|false|null|NaN|-?Infinity)'
-)
 _JSON_NUMBER = r"^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$"
-_OPENERS = (ord("{"), ord("["))
 _CONTROL = r"[\x00-\x1f]"
 # Bounds of the caches: key readings, and arrays whose documents a batch keeps.
 _MAX_KEYS = 16_384
@@ -75,219 +68,11 @@ class Named(NamedTuple):
 _STOP = Named(None, -1.0)  # the key says the value is no identifier (a version, a record date...)
 
 
-def json_rows(values: pa.Array) -> np.ndarray:
-    """Positions of the values that may hold a JSON object or array: their first byte is "{", "[" or
-    whitespace (then checked past it). One numpy look per value: the cost of non-JSON text."""
-    if len(values) == 0:
-        return np.zeros(0, dtype=np.int64)
-    offsets, data = string_buffers(values)
-    if data.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    first = data[np.minimum(offsets[:-1], data.size - 1)]
-    maybe = (offsets[1:] > offsets[:-1]) & ((first == _OPENERS[0]) | (first == _OPENERS[1]) | (first <= 0x20))
-    if values.null_count:
-        maybe &= to_mask(values.is_valid())
-    rows = np.flatnonzero(maybe)
-    spaced = rows[first[rows] <= 0x20]
-    if spaced.size:  # rare: look past the whitespace
-        texts = values.take(pa.array(spaced)).to_pylist()
-        drop = [r for r, t in zip(spaced.tolist(), texts, strict=True) if t.lstrip()[:1] not in ("{", "[")]
-        rows = np.setdiff1d(rows, np.asarray(drop, dtype=np.int64))
-    return rows
-
-
-@dataclass
-class _Leaf:
-    start: int  # the token's characters [start, end): quotes included for a string
-    end: int
-    string: bool
-    text: str
-    key: str | None
-    parent: str | None
-    # The parent is a key of the document (not the column's name, the top level's parent).
-    nested: bool
-    system: str | None = None
-
-
-@dataclass
-class _Frame:
-    is_object: bool
-    key: str | None
-    parent: str | None
-    nested: bool  # `parent` is a key of the document
-    keyed: bool  # `key` is a key of the document (not the column's name)
-    expecting_key: bool = False
-    pending: str | None = None
-    members: dict[str, int] = field(default_factory=dict)  # key -> leaf index (direct leaves)
-
-
-def _walk(text: str, root: str | None) -> list[_Leaf]:
-    """The leaves of a parsed JSON object or array, token by token (the slow path of _leaves: a
-    document with a key twice, or nested deeper than Python recursion goes)."""
-    leaves: list[_Leaf] = []
-    stack: list[_Frame] = []
-    for match in _TOKEN.finditer(text):
-        punctuation = match.group(4)
-        if punctuation is not None:
-            if punctuation in "{[":
-                names = _names(stack[-1]) if stack else (root, None, False, False)
-                stack.append(_Frame(punctuation == "{", *names, expecting_key=punctuation == "{"))
-            elif punctuation in "}]":
-                frame = stack.pop()
-                if frame.is_object:
-                    _pair_system(frame, leaves)
-            elif punctuation == "," and stack and stack[-1].is_object:
-                stack[-1].expecting_key = True
-            continue
-        if not stack:
-            return leaves  # cannot happen for a parsed object or array
-        top = stack[-1]
-        content = match.group(1)
-        if content is not None:
-            start, end = match.start(1) - 1, match.end(1) + 1
-            decoded = json.loads(f'"{content}"') if "\\" in content else content
-            if top.is_object and top.expecting_key:
-                top.pending, top.expecting_key = decoded, False
-                continue
-            leaf = _Leaf(start, end, True, decoded, *_names(top)[:3])
-        else:
-            group = 2 if match.group(2) is not None else 3
-            start, end = match.span(group)
-            if group == 3:
-                continue  # true, false, null: no identifier
-            leaf = _Leaf(start, end, False, match.group(2), *_names(top)[:3])
-        if top.is_object and top.pending is not None:
-            top.members[top.pending] = len(leaves)
-        leaves.append(leaf)
-    return leaves
-
-
-Names = tuple[str | None, str | None, bool, str | None]  # a leaf's key, parent key, nested, system
-
-
-def _names_of(leaf: _Leaf) -> Names:
-    return leaf.key, leaf.parent, leaf.nested, leaf.system
-
-
-def _leaves(document: object, text: str, root: str | None, wanted: Callable[[Names], bool]) -> list[_Leaf]:
-    """The leaves of `document` (`text` parsed) that `wanted` keeps: their names from the parsed
-    object, their places from the text's value tokens, matched in order."""
-    found: list[tuple[object, str | None, str | None, bool, str | None]] = []
-
-    def visit(
-        value: object, key: str | None, parent: str | None, nested: bool, keyed: bool, system: str | None
-    ) -> None:
-        if isinstance(value, dict):
-            pair = _pair_namer(value)
-            for name, item in value.items():
-                visit(item, name, key, keyed, True, pair if name in _PAIR_VALUES else None)
-        elif isinstance(value, list):
-            for item in value:
-                visit(item, key, parent, nested, keyed, None)
-        else:
-            found.append((value, key, parent, nested, system))
-
-    try:
-        visit(document, root, None, False, False, None)
-    except RecursionError:
-        return [leaf for leaf in _walk(text, root) if wanted(_names_of(leaf))]
-    named = [
-        index
-        for index, item in enumerate(found)
-        if isinstance(item[0], (str, int, float)) and not isinstance(item[0], bool) and wanted(item[1:])
-    ]
-    if not named:
-        return []
-    tokens = [match for match in _SCALAR.finditer(text) if match.group(2) is None]
-    if len(tokens) != len(found):  # a key given twice: the parsed object kept one value
-        return [leaf for leaf in _walk(text, root) if wanted(_names_of(leaf))]
-    leaves = []
-    for index in named:
-        match, (_, key, parent, nested, system) = tokens[index], found[index]
-        content = match.group(1)
-        if content is not None:
-            decoded = json.loads(f'"{content}"') if "\\" in content else content
-            leaves.append(_Leaf(match.start(), match.end(), True, decoded, key, parent, nested, system))
-        else:
-            leaves.append(
-                _Leaf(match.start(), match.end(), False, match.group(0), key, parent, nested, system)
-            )
-    return leaves
-
-
-def _token_table(text: str) -> np.ndarray:
-    """(content start, content end, is a string) of every string (keys too), number and literal of
-    a document, in bytes: the places a free-text span may be replaced."""
-    spans = [(m.start(1), m.end(1), 1) if m.group(1) is not None else (m.start(), m.end(), 0)
-             for m in _SCALAR.finditer(text)]  # fmt: skip
-    table = np.array(spans, dtype=np.int64).reshape(-1, 3)
-    offsets = _byte_offsets(text)
-    if offsets is not None:
-        table[:, :2] = offsets[table[:, :2]]
-    return table
-
-
-def _names(top: _Frame) -> tuple[str | None, str | None, bool, bool]:
-    """(key, parent key, whether each is a key of the document) of a value in `top`: an array's
-    elements take the array's names; the top level's keys have the column's name above them."""
-    if top.is_object:
-        return top.pending, top.key, top.keyed, True
-    return top.key, top.parent, top.nested, top.keyed
-
-
-# A member that says what its sibling holds, and the members it may say it of: FHIR's {"system":
-# ".../mrn", "value": ...} and an identity document's {"type": "Driver's License", "number": ...}.
-_PAIR_NAMERS = (
-    "system",
-    "type",
-    "kind",
-    "document_type",
-    "documentType",
-    "doc_type",
-    "docType",
-    "id_type",
-    "idType",
-)
-_PAIR_VALUES = frozenset(("value", "number", "no", "id", "identifier"))
-
-
-def _pair_namer(members: dict) -> str | None:
-    """The string a member of _PAIR_NAMERS holds, when the object has a member it may name."""
-    if _PAIR_VALUES.isdisjoint(members):
-        return None
-    return next((members[name] for name in _PAIR_NAMERS if isinstance(members.get(name), str)), None)
-
-
-def _pair_system(frame: _Frame, leaves: list[_Leaf]) -> None:
-    """_pair_namer on the token walk: the namer's text becomes the system of the members it names."""
-    namer = next(
-        (
-            frame.members[name]
-            for name in _PAIR_NAMERS
-            if name in frame.members and leaves[frame.members[name]].string
-        ),
-        None,
-    )
-    if namer is None:
-        return
-    for name in _PAIR_VALUES.intersection(frame.members):
-        leaves[frame.members[name]].system = leaves[namer].text
-
-
 def _objects(items: list[IdType]) -> np.ndarray:
     """An object array of the enum members themselves (np.array would store their str)."""
     out = np.empty(len(items), dtype=object)
     out[:] = items
     return out
-
-
-def _byte_offsets(text: str) -> np.ndarray | None:
-    """Byte offset of each character position of `text` (None when ASCII: the same numbers)."""
-    if text.isascii():
-        return None
-    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    size = 1 + (points >= 0x80).astype(np.int64) + (points >= 0x800) + (points >= 0x10000)
-    return np.concatenate([[0], np.cumsum(size)])
 
 
 @dataclass
@@ -341,7 +126,7 @@ class Documents:
             if any(ms <= s and e <= me for ms, me in members.get(r, ())):
                 continue  # inside a leaf replaced whole (most spans of a typed document)
             if r not in tables:
-                tables[r] = _token_table(self.texts[r])
+                tables[r] = token_table(self.texts[r])
             tokens = tables[r]
             first = int(np.searchsorted(tokens[:, 1], s, side="right"))
             after = int(np.searchsorted(tokens[:, 0], e, side="left"))
@@ -418,10 +203,10 @@ class JsonMembers:
                 continue
             rows.append(row)
             texts[row] = text
-            found = _leaves(document, text, field_name, named)
+            found = located_leaves(document, text, field_name, named)
             if not found:
                 continue
-            offsets = _byte_offsets(text)
+            offsets = byte_offsets(text)
             for leaf in found:
                 start, end = (leaf.start + 1, leaf.end - 1) if leaf.string else (leaf.start, leaf.end)
                 if offsets is not None:
@@ -558,9 +343,9 @@ class JsonMembers:
     def _named(self, names: Names) -> bool:
         return self._kind_of_names(names) is not None
 
-    def _kind(self, leaf: _Leaf) -> Named | None:
+    def _kind(self, leaf: Leaf) -> Named | None:
         """What the leaf's keys name (None: nothing, the free-text scan decides)."""
-        return self._kind_of_names(_names_of(leaf))
+        return self._kind_of_names(names_of(leaf))
 
     def _kind_of_names(self, key: Names) -> Named | None:
         if key not in self._kinds:

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from compliance.detection import Detector
-from compliance.detection.json_members import json_rows
+from compliance.detection.json_leaves import json_rows
 from compliance.detection.scanner import per_value
 
 ROOT = Path(__file__).resolve().parents[2]
