@@ -147,3 +147,27 @@ MEMO_WORDS = (
     "confirmation", "txn", "trn", "trace", "inv", "invoice", "date", "on", "via", "for", "amt", "amount",
     "ppd", "ccd", "web", "tel", "rent", "bill", "note", "msg",
 )  # fmt: skip
+
+
+# What a person column holds beside names (recognizers/people.py).
+# HL7 v2 XPN: FAMILY^GIVEN^MIDDLE^SUFFIX^PREFIX, a family name and a given name of letters at least.
+XPN_NAME = r"^\pL[\pL'’ .-]+\^\pL[\pL'’ .-]*(?:\^[\pL'’ .-]*){0,5}$"
+# What a person column holds instead of a name: the relationship a form asks for, or "same as"; not
+# the relations that are surnames too ("Parent", "Child").
+PERSON_PLACEHOLDER = (
+    r"^(?i:self|same|same as (?:above|patient|pt|subscriber|insured|member|guarantor|employee|applicant)|"
+    r"as above|see above|see notes?|on file|spouse|patient|pt|dependent|dependant|subscriber|insured)\.?$"
+)
+# Words that make a payee or payer an organisation: legal forms and institutions ("QUEST DIAGNOSTICS
+# INC", "MERCY GENERAL HOSPITAL", "CVS PHARMACY #4471", "Müller GmbH", "Grupo Sanchez S.A.").
+ORGANISATION = (
+    r"(?i:(?:^|[^\pL])(?:hospitals?|clinics?|pharmacy|pharmacies|inc|llc|llp|ltd|limited|plc|gmbh|corp|"
+    r"corporation|incorporated|company|bank|associates|labs?|laborator(?:y|ies)|diagnostics|imaging|radiology|"
+    r"medical (?:center|centre|group)|health ?(?:system|systems|services|center|centre|plan)|healthcare|"
+    r"university|foundation|institute|s\.a\.|s\.l\.|b\.v\.|n\.v\.|pty)(?:[^\pL]|$))"
+)
+# An organisation is a line of at least two words ("Parent", "Company" alone are surnames), with no
+# person word beside it ("Dr. Lee c/o Mercy Hospital") and no record ("Jo Roe <jo@roe-corp.com>", JSON).
+NOT_AN_ORGANISATION_LINE = (
+    r"(?i:^[^\s]*$|[@{}\[\]<>|\n]|(?:^|[^\pL])(?:c/o|attn|fao|dr|mr|mrs|ms|miss|mx)(?:[^\pL]|$))"
+)

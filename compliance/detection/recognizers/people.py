@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pkgutil
-import re
 from typing import ClassVar
 
 import numpy as np
@@ -23,22 +22,40 @@ from compliance.detection.recognizers.base import (
     hl7_pid_field,
     hl7_token_free,
 )
+from compliance.detection.recognizers.name_context import (
+    ADDRESS_AFTER,
+    CJK_NAME,
+    HL7_XCN_NAME,
+    PAYMENT_CONTEXT,
+    PERSON_CONTEXT,
+    PERSON_CONTEXT_STARTS,
+    PERSON_CONTEXT_WORDS,
+    RELATION_AFTER,
+    ROLE_CONTEXT,
+    TITLED_WORD,
+    WEAK_PERSON_CONTEXT,
+)
 from compliance.detection.recognizers.name_folding import (
     ascii_folded,
     folded_title,
     hint_words,
     shortest_prefixes,
 )
+from compliance.detection.recognizers.name_headers import PERSON_NAME_HEADER, named_by_tokens
 from compliance.detection.recognizers.name_words import (
     AMBIGUOUS_GIVEN,
     COUNTERPARTY_FIRM_WORDS,
     MEMO_WORDS,
+    NOT_AN_ORGANISATION_LINE,
     NOT_SURNAME,
+    ORGANISATION,
     PAYMENT_WORDS,
+    PERSON_PLACEHOLDER,
     RELATION_WORDS,
     ROLE_NOUNS,
     ROLE_WORDS,
     SURNAME_TOO,
+    XPN_NAME,
 )
 from compliance.detection.recognizers.segments import PNR_NAME, X12_NAME
 from compliance.vocabulary import IdType
@@ -74,133 +91,13 @@ _ANY_NAME_WORD = (
     r"(?:[-'’][A-ZÀ-ÖØ-ÞĀ-ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž]*|-[a-zß-öø-ÿĀ-ž]{2,})*"
     r"|[A-ZÀ-ÖØ-ÞĀ-ž]{2,}(?:[-'’][A-ZÀ-ÖØ-ÞĀ-ž]+)*\b)"
 )
-# Words that say the next two capitalised words are a person, whoever it is ("spoke with Imani
-# Boone", "Emergency contact Chiamaka Obi", "it's Oluwaseun Adeyemi", "daughter Ngozi Okafor",
-# "Patient Zainab Smith reports"): the context is the evidence, no list of given names is needed.
-_MADE_OUT = ("updated", "created", "opened", "closed", "registered", "booked", "issued", "scheduled", "refunded",
-             "reissued", "payable", "made out")  # fmt: skip
-_BY = ("accompanied", "referred", "seen", "signed", "witnessed", "verified", "authorised", "authorized")
-_ADDED = ("add", "added", "adding", "new", "remove", "removed", "enrolled", "covered")
-_ADDED_PEOPLE = ("dependent", "dependant", "beneficiary", "spouse", "child", "domestic partner")
-_PERSON_CONTEXT = (
-    r"(?i:\b(?:spoke|speaking|spoken|talked|talking|speak|talk) (?:with|to)|\b(?:emergency )?contact(?:ed)?|"
-    r"\b(?:lives|living|home|stays|staying) (?:with|w/)|"
-    # Records made out to someone: "account updated for Ngozi Okafor", "cheque payable to Imani Boone".
-    rf"\b(?:{'|'.join(_MADE_OUT)}) (?:to|for)|\b(?:{'|'.join(_BY)}) by|\bon behalf of|\bjoint holder|"
-    r"\b(?:card ?|account )holder|\bpayee|\bremitter|"
-    r"\bnext of kin|\bnok|"
-    # Meetings, an HR record's people and court-ordered payments: "SW met with Destiny Hanson",
-    # "Added dependent Amber Bradford", "Child support for April Meyers".
-    rf"\b(?:met|meeting|visited|visit) with|\b(?:{'|'.join(_ADDED)}) (?:{'|'.join(_ADDED_PEOPLE)})|"
-    r"\b(?:child|spousal) support (?:for|to|from)|"
-    # A person named by their job to someone, as a label: "Assistant: Robin Cole".
-    r"\b(?:assistant|secretary|colleague|coworker|co-worker|deputy|boss|supervisor):|"
-    # Relatives in the other languages of the exports: "Tochter Anna Berg", "épouse Marie Caron".
-    # Not those that start firms' names too ("Bruder Knappe AG", "Müller & Sohn", "Padre Pio Stiftung").
-    r"\b(?:tochter|ehefrau|ehemann|[ée]pouse|[ée]poux|hija|hijo|esposa|esposo|figlia|figlio|moglie|marito|"
-    r"dochter|echtgenote)|"
-    r"\b(?:daughter|son|wife|husband|spouse|mother|father|mom|mum|dad|brother|sister|partner|guardian|caregiver|"
-    r"carer|friend|neighbou?r|niece|nephew|aunt|uncle|grand(?:mother|father|son|daughter)|fianc[ée]e?))"
-)
-# What the C prefilter looks for of those words: word starts (the phrases as written: one space), and
-# whole words (cheaper: "son" is no hint in "Sony", nor "dad" in "Dade").
-_PERSON_CONTEXT_STARTS = (
-    "spoke ", "speak", "talk", "contact", "neighbo", "grand", "fianc", "on behalf of", "joint holder",
-    "next of kin", "cardholder", "card holder", "account holder", "payee", "remitter", "met with", "meeting with",
-    "visited with", "visit with", "child support", "spousal support",
-    "assistant:", "secretary:", "colleague:", "coworker:", "co-worker:", "deputy:", "boss:", "supervisor:",
-    *(f"{verb} {who}" for verb in _ADDED for who in _ADDED_PEOPLE), "lives with", "living with", "home with", "home w/", "stays with", "staying with",
-    *(f"{verb} {to}" for verb in _MADE_OUT for to in ("to", "for")),
-    *(f"{verb} by" for verb in _BY),
-)  # fmt: skip
-_PERSON_CONTEXT_WORDS = (
-    "nok", "daughter", "son", "wife", "husband", "spouse", "mother", "father", "mom", "mum", "dad", "brother",
-    "sister", "partner", "guardian", "caregiver", "carer", "friend", "niece", "nephew", "aunt", "uncle",
-    "tochter", "ehefrau", "ehemann", "epouse", "epoux", "hija", "hijo", "esposa", "esposo", "figlia", "figlio",
-    "moglie", "marito", "dochter", "echtgenote",
-)  # fmt: skip
-# Words that often, not always, come before a name ("Patient Zainab Smith reports", "it's Ngozi
-# Okafor", "this is Tariq Hassan"): a pair followed by a third capitalised word ("Patient Portal
-# Access") is rather a title, and is left alone.
-_WEAK_PERSON_CONTEXT = r"(?i:\bpatient|\bpt|\bit'?s|\bit\s+is|\bthis\s+is|\bi'?m|\bi\s+am|\bhere\s+is)"
-# Relations written after the name: "Imani Boone (spouse)", "Kofi Mensah (joint holder)".
-_RELATION_AFTER = (
-    r"\s*\((?i:spouse|wife|husband|partner|son|daughter|mother|father|mom|mum|dad|brother|sister|guardian|"
-    r"parent|caregiver|carer|friend|neighbou?r|self|patient|pt|joint holder|account holder|next of kin|nok|"
-    r"emergency contact|poa|guarantor|subscriber|dependent|dependant)\)"
-)
-
-
-# Given name and surname in Chinese, Japanese (kanji, kana) or Korean script, apart or not: "太郎 佐藤",
-# "李小龙", "김민준". Literal ranges: the regex is read by RE2 and by Python's `re`.
-_CJK = "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3]"
-_CJK_NAME = f"{_CJK}{{1,5}}(?:[ \u3000]{_CJK}{{1,5}})?"
-
-
-# A name word in title case only ("Okafor", "O'Neil"): after a job word, capitals are rather an
-# acronym ("RN BSN").
-_TITLED_WORD = r"[A-ZÀ-ÖØ-ÞĀ-ž](?:[a-zß-öø-ÿĀ-ž]|['’][A-ZÀ-ÖØ-ÞĀ-ž])[A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’-]*"
-_PAYMENT_CONTEXT = r"(?i:\b(?:" + "|".join(PAYMENT_WORDS) + r")\s+(?:from|to))[:]?\s+"
-# A job word, or "Dr" without its full stop where no street can end in it: first in the text, after
-# punctuation or after a lower-case word ("Dr Amaka Obi reviewed"; "Elm Dr Springfield" stays).
-_ROLE_CONTEXT = (
-    r"(?:(?i:\b(?:"
-    + "|".join(w.replace(" ", r"\s") for w in ROLE_WORDS)
-    + r"))|(?:^|[.;:!?(\[,]\s*|\b[a-z][a-z/]*\s+)Dr)"
-)
-# An e-mail address right after a display name: "Jane Doe <jane.doe@x.org>".
-_ADDRESS_AFTER = r"\s*<(?P<local>[\w.+'-]+)@"
-# The name of a doctor field of an HL7 PV1 segment (attending 7, referring 8, consulting 9,
-# admitting 17): XCN, ID^FAMILY^GIVEN^MIDDLE...
-HL7_XCN_NAME = r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ' .-]*\^[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ' .-]*(?:\^[A-Za-zÀ-ÖØ-öø-ÿ' .-]*)*"
 
 
 class PersonNameRecognizer(Recognizer):
     id_type = IdType.PERSON_NAME
     # A column of HL7 XPN names ("CRUZ^BENJAMIN^Q") is typed by its values whatever its header.
     by_values = True
-    # Qualified names ("patient_first_name", "cardholder_name", "pcp_name") or bare "name", and the
-    # people a column can name by role ("cardholder", "referring_md", "requester"); not "product_name".
-    header = (
-        r"(?:[a-z0-9]+_)*(?:first|last|full|given|family|middle|maiden|sur|fore|display|legal|preferred|"
-        r"patient|customer|client|person|member|subscriber|guarantor|contact|employee|cardholder|card_holder|"
-        r"account_holder|holder|beneficiary|insured|applicant|owner|emergency_contact|parent|guardian|"
-        r"spouse|mother|father|physician|doctor|provider|nurse|student|passenger|recipient|sender|"
-        r"payee|payer|pcp|referring|attending|ordering|rendering|treating|prescriber|prescribing|surgeon|"
-        r"therapist|caregiver|kin|next_of_kin|relative|requester|requestor|assignee|reporter|author|agent|"
-        r"rep|representative|manager|supervisor|signer|witness|driver|tenant|guest|visitor|candidate|"
-        r"traveler|traveller|buyer|seller|shipper|consignee|dependent|dependant|pt|enrollee|claimant|"
-        r"policyholder|policy_holder|borrower|cosigner|co_signer|debtor|landlord|renter|lessee|donor|"
-        r"decedent|child|infant|son|daughter|sibling|emergency|ec|nok|resident)_?names?|"
-        r"names?|surname|forename|given_names?|"
-        # The same in the languages of the exports we see (headers.normalize_header folds accents):
-        # "Nombre", "Apellidos", "Prénom", "Nachname", "Cognome", "Voornaam"; and the noun-first
-        # qualified form of Romance languages: "nombre_del_paciente", "nom_patient".
-        r"nombres?|apellidos?|primer_apellido|segundo_apellido|nombre_completo|nombre_y_apellidos|"
-        r"prenoms?|nom|noms|nom_de_famille|nom_de_naissance|nom_d_usage|nom_complet|nom_prenom|"
-        r"vorname|vornamen|nachname|familienname|geburtsname|zuname|cognome|nome|nome_completo|"
-        r"voornaam|voornamen|achternaam|naam|roepnaam|sobrenome|"
-        r"(?:nombre|apellidos?|nom|prenom|nome|cognome)_(?:del_|de_l_|de_|du_|della_|dello_|dell_)?"
-        r"(?:paciente|patient|paziente|cliente|client|empleado|salarie|dipendente|titular|titulaire|tutor|"
-        r"assure|assicurato|contacto|contact|medico|medecin|padre|madre|pere|mere)|"
-        # A name part of the people a record names by role: "Subscriber Last", "patient_first", "Pt Middle".
-        r"(?:[a-z0-9]+_)*(?:patient|pt|subscriber|dependent|dependant|member|insured|guarantor|policyholder|"
-        r"beneficiary|cardholder|holder|account_holder|customer|client|employee|applicant|guardian|parent|"
-        r"spouse|contact|emergency_contact|caregiver|enrollee|claimant|student|tenant|borrower|owner|"
-        r"physician|provider|doctor|referring|attending|rendering|ordering|signer|witness)_"
-        r"(?:first|last|middle|given|family|maiden|sur|fore|full|legal|preferred)|"
-        r"patient|customer|cardholder|card_holder|account_holder|requester|requestor|assignee|"
-        # The counterparty of a payment, named by role ("Payee", "Remitter"): a company is tokenized too.
-        r"payee|payer|remitter|originator|debtor|creditor|"
-        # The person a record is about, named by role: "Employee", "Applicant", "Tenant".
-        r"employee|staff_member|worker|applicant|candidate|tenant|student|traveler|traveller|passenger|"
-        r"empleado|paciente|salarie|mitarbeiter|dipendente|medewerker|werknemer|"
-        # Bare name parts and the people a record names by relation ("First", "Guardian", "Spouse").
-        r"first|last|middle|given|family|maiden|guardian|parent|spouse|mother|father|"
-        r"caregiver|kin|relative|beneficiary|subscriber|guarantor|insured|policyholder|policy_holder|holder|"
-        r"(?:[a-z0-9]+_)*(?:pcp|referring|attending|ordering|rendering|treating|prescribing|primary_care)_"
-        r"(?:md|dr|doctor|physician|provider|clinician)|physician|doctor|attending|prescriber|next_of_kin"
-    )
+    header = PERSON_NAME_HEADER  # name_headers.py, with the token rule of names()
     # Titles of other languages: "M. Émile Navarro", "Mme Dubois", "Herr Becker", "Frau Dr. Vogel",
     # "Sra. Pérez", "Sig.ra Bianchi", "Dott. Rossi", "Dhr. de Vries", "Mevr. Jansen".
     _OTHER_TITLES = (
@@ -268,20 +165,20 @@ class PersonNameRecognizer(Recognizer):
         ),
         # Any two capitalised words after words that announce a person (no given-name list needed).
         TextPattern(
-            rf"{_PERSON_CONTEXT}[,:]?\s+(?P<v>(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?)? (?:{_PARTICLES} ){{0,2}}"
+            rf"{PERSON_CONTEXT}[,:]?\s+(?P<v>(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?)? (?:{_PARTICLES} ){{0,2}}"
             rf"(?P<last>{_ANY_NAME_WORD}))",
-            TextHint(keywords=_PERSON_CONTEXT_STARTS, whole_words=_PERSON_CONTEXT_WORDS),
+            TextHint(keywords=PERSON_CONTEXT_STARTS, whole_words=PERSON_CONTEXT_WORDS),
             "validate_context_pair",
         ),
         TextPattern(
-            rf"{_WEAK_PERSON_CONTEXT}[,:]?\s+(?P<v>(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?)? "
+            rf"{WEAK_PERSON_CONTEXT}[,:]?\s+(?P<v>(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?)? "
             rf"(?P<last>{_ANY_NAME_WORD}))(?P<third> {_ANY_NAME_WORD})?",
             TextHint(whole_words=("patient", "pt", "it", "its", "this", "i", "im", "here")),
             "validate_weak_context_pair",
         ),
         # ... or before a relation in brackets ("Imani Boone (spouse)"), or a clinical "is a 54 y/o".
         TextPattern(
-            rf"(?:^|[^\w'’-])(?P<v>(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?)? (?P<last>{_ANY_NAME_WORD})){_RELATION_AFTER}",
+            rf"(?:^|[^\w'’-])(?P<v>(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?)? (?P<last>{_ANY_NAME_WORD})){RELATION_AFTER}",
             TextHint(whole_words=RELATION_WORDS),
             "validate_context_pair",
         ),
@@ -318,22 +215,22 @@ class PersonNameRecognizer(Recognizer):
         # Names in Chinese, Japanese or Korean script after a transfer or a word that announces a person
         # ("Wire to 太郎 佐藤", "beneficiary 김민준"): no list of given names to check them against.
         TextPattern(
-            rf"(?:{_PAYMENT_CONTEXT}|{_PERSON_CONTEXT}[,:]?\s*|(?i:\bbeneficiary|\brecipient|\bsender)[,:]?\s*)"
-            rf"(?P<v>{_CJK_NAME})",
+            rf"(?:{PAYMENT_CONTEXT}|{PERSON_CONTEXT}[,:]?\s*|(?i:\bbeneficiary|\brecipient|\bsender)[,:]?\s*)"
+            rf"(?P<v>{CJK_NAME})",
             TextHint(
-                keywords=(*PAYMENT_WORDS, *_PERSON_CONTEXT_STARTS, "beneficiary", "recipient", "sender"),
-                whole_words=_PERSON_CONTEXT_WORDS,
+                keywords=(*PAYMENT_WORDS, *PERSON_CONTEXT_STARTS, "beneficiary", "recipient", "sender"),
+                whole_words=PERSON_CONTEXT_WORDS,
             ),
         ),
         # A transfer's counterparty: "Zelle from John Smith", "Venmo to Jordan Lee" (a known given name
         # first: "payment to Amazon Marketplace" stays), "transfer from J. Okafor".
         TextPattern(
-            rf"{_PAYMENT_CONTEXT}(?P<v>(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?)? (?P<last>{_ANY_NAME_WORD}))",
+            rf"{PAYMENT_CONTEXT}(?P<v>(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?)? (?P<last>{_ANY_NAME_WORD}))",
             TextHint(keywords=PAYMENT_WORDS),
             "validate_known_given",
         ),
         TextPattern(
-            rf"{_PAYMENT_CONTEXT}(?P<v>(?:[A-Z]\.\s?){{1,2}}(?P<last>{_TITLED_WORD}|[A-Z]{{2,}}\b))",
+            rf"{PAYMENT_CONTEXT}(?P<v>(?:[A-Z]\.\s?){{1,2}}(?P<last>{TITLED_WORD}|[A-Z]{{2,}}\b))",
             TextHint(keywords=PAYMENT_WORDS),
             "validate_initial_surname",
         ),
@@ -341,26 +238,26 @@ class PersonNameRecognizer(Recognizer):
         # run of 2-4 capitalised words up to a digit, punctuation, a lower-case or memo word, or the
         # end, with no organisation or account word ("FROM CHASE BANK", "TO JOINT CHECKING 1234").
         TextPattern(
-            rf"{_PAYMENT_CONTEXT}(?P<v>{_ANY_NAME_WORD}(?: (?:[A-Z]\.? )?{_ANY_NAME_WORD}){{1,3}}?)"
+            rf"{PAYMENT_CONTEXT}(?P<v>{_ANY_NAME_WORD}(?: (?:[A-Z]\.? )?{_ANY_NAME_WORD}){{1,3}}?)"
             rf"(?:\s*$|\s*[^\s\w]|\s+[\da-z]|\s+(?i:{'|'.join(MEMO_WORDS)})\b)",
             TextHint(keywords=PAYMENT_WORDS),
             "validate_counterparty_run",
         ),
         # A job, then a name or a surname: "Driver Penny Payne", "Nurse Okafor", "Pharmacist R. Singh".
         TextPattern(
-            rf"{_ROLE_CONTEXT}\s+(?P<v>(?P<initials>(?:[A-Z]\.\s?){{0,2}})(?P<first>{_TITLED_WORD})(?: (?P<last>{_TITLED_WORD}))?)",
+            rf"{ROLE_CONTEXT}\s+(?P<v>(?P<initials>(?:[A-Z]\.\s?){{0,2}})(?P<first>{TITLED_WORD})(?: (?P<last>{TITLED_WORD}))?)",
             TextHint(keywords=ROLE_WORDS, exact=("Dr",)),
             "validate_role_name",
         ),
         # A display name before an e-mail address: "Jane Doe <jd@x.org>", "\"Doe, Jane\" <jd@x.org>".
         TextPattern(
             rf"(?:^|[^\w'’-])(?P<v>(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?| {_ANY_NAME_WORD})? "
-            rf"(?P<last>{_ANY_NAME_WORD}))\"?{_ADDRESS_AFTER}",
+            rf"(?P<last>{_ANY_NAME_WORD}))\"?{ADDRESS_AFTER}",
             TextHint(shapes=("at",)),
             "validate_display_name",
         ),
         TextPattern(
-            rf"\"(?P<v>(?P<last>{_ANY_NAME_WORD}),\s?(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?)?)\"{_ADDRESS_AFTER}",
+            rf"\"(?P<v>(?P<last>{_ANY_NAME_WORD}),\s?(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?)?)\"{ADDRESS_AFTER}",
             TextHint(shapes=("at",)),
             "validate_context_pair",
         ),
@@ -458,7 +355,7 @@ class PersonNameRecognizer(Recognizer):
         # HL7 XPN writes FAMILY^GIVEN^MIDDLE: "CRUZ^BENJAMIN^Q" reads "CRUZ BENJAMIN Q".
         if containing(values, b"^").any():
             spaced = pc.utf8_trim_whitespace(pc.replace_substring(values, "^", " "))
-            values = pc.if_else(pa.array(matches(values, _XPN_NAME)), spaced, values)
+            values = pc.if_else(pa.array(matches(values, XPN_NAME)), spaced, values)
         found = native_check("name", values)  # ASCII names decided in C, UNDECIDED for the others
         if found is None:
             valid = self._validate_unicode(values)
@@ -476,8 +373,8 @@ class PersonNameRecognizer(Recognizer):
         # A form's placeholder for a person ("SELF", "Same as patient") or an organisation ("QUEST
         # DIAGNOSTICS INC", "CVS PHARMACY #4471") where a column names people: nothing to anonymize,
         # unless a person is named beside it ("Dr. Lee c/o Mercy Hospital").
-        placeholder = matches(values, _PERSON_PLACEHOLDER)
-        organisation = matches(values, _ORGANISATION) & ~matches(values, _NOT_AN_ORGANISATION_LINE)
+        placeholder = matches(values, PERSON_PLACEHOLDER)
+        organisation = matches(values, ORGANISATION) & ~matches(values, NOT_AN_ORGANISATION_LINE)
         if organisation.any():
             # A known given name and one word is a person whose surname is such a word too
             # ("Esmeralda Company", "Lena Bank").
@@ -492,7 +389,7 @@ class PersonNameRecognizer(Recognizer):
 
     def evidence(self, values: pa.Array) -> np.ndarray:
         # A header that says nothing ("col2"): only the HL7 XPN form is distinctive enough by itself.
-        return matches(values, _XPN_NAME) & self.validate(values)
+        return matches(values, XPN_NAME) & self.validate(values)
 
     def evidence_ceiling(self, values: pa.Array) -> float:
         return float(np.mean(containing(values, b"^"))) if len(values) else 0.0
@@ -597,80 +494,6 @@ class PersonNameRecognizer(Recognizer):
         first = pc.utf8_split_whitespace(found.field("v"), max_splits=1)
         first_word = pc.list_element(first, 0)
         return ~to_mask(pc.is_in(first_word, value_set=self._COMMON_WORD_VALUES))
-
-
-# HL7 v2 XPN: FAMILY^GIVEN^MIDDLE^SUFFIX^PREFIX, a family name and a given name of letters at least.
-_XPN_NAME = r"^\pL[\pL'’ .-]+\^\pL[\pL'’ .-]*(?:\^[\pL'’ .-]*){0,5}$"
-# What a person column holds instead of a name: the relationship a form asks for, or "same as"; not
-# the relations that are surnames too ("Parent", "Child").
-_PERSON_PLACEHOLDER = (
-    r"^(?i:self|same|same as (?:above|patient|pt|subscriber|insured|member|guarantor|employee|applicant)|"
-    r"as above|see above|see notes?|on file|spouse|patient|pt|dependent|dependant|subscriber|insured)\.?$"
-)
-# Words that make a payee or payer an organisation: legal forms and institutions ("QUEST DIAGNOSTICS
-# INC", "MERCY GENERAL HOSPITAL", "CVS PHARMACY #4471", "Müller GmbH", "Grupo Sanchez S.A.").
-_ORGANISATION = (
-    r"(?i:(?:^|[^\pL])(?:hospitals?|clinics?|pharmacy|pharmacies|inc|llc|llp|ltd|limited|plc|gmbh|corp|"
-    r"corporation|incorporated|company|bank|associates|labs?|laborator(?:y|ies)|diagnostics|imaging|radiology|"
-    r"medical (?:center|centre|group)|health ?(?:system|systems|services|center|centre|plan)|healthcare|"
-    r"university|foundation|institute|s\.a\.|s\.l\.|b\.v\.|n\.v\.|pty)(?:[^\pL]|$))"
-)
-# An organisation is a line of at least two words ("Parent", "Company" alone are surnames), with no
-# person word beside it ("Dr. Lee c/o Mercy Hospital") and no record ("Jo Roe <jo@roe-corp.com>", JSON).
-_NOT_AN_ORGANISATION_LINE = (
-    r"(?i:^[^\s]*$|[@{}\[\]<>|\n]|(?:^|[^\pL])(?:c/o|attn|fao|dr|mr|mrs|ms|miss|mx)(?:[^\pL]|$))"
-)
-# Headers read token by token where the whole-header rule has no alternative: a person by role and a
-# name word in any order ("Counterparty Name", "Name on Card", "Remitter Name", "Account Name"), a
-# surname or given-name word with a qualifier ("achternaam_partner", "nachname_ehepartner").
-_NAME_TOKENS = frozenset({"name", "names", "naam", "nom", "nombre", "nome", "namen"})
-_NAME_PART_TOKENS = frozenset(
-    """
-    surname surnames forename forenames firstname lastname givenname familyname nachname vorname vornamen
-    familienname geburtsname achternaam voornaam voornamen roepnaam apellido apellidos prenom prenoms cognome
-    sobrenome
-    """.split()  # noqa: SIM905 - a word list reads better as text
-)
-_ROLE_TOKENS = frozenset(
-    """
-    counterparty remitter sender recipient payer payee beneficiary originator orderer debtor creditor
-    customer client holder cardholder card account employee member patient subscriber guarantor insured
-    applicant tenant owner signatory signer author spouse contact person
-    """.split()  # noqa: SIM905 - a word list reads better as text
-)
-# Tokens that make a "name" a thing's, not a person's: "file_name", "merchant_name", "bank_name".
-_IMPERSONAL_TOKENS = frozenset(
-    """
-    file filename product company merchant bank hospital drug device host hostname user agent brand store
-    shop vendor supplier business org organisation organization employer facility clinic pharmacy practice
-    plan program programme campaign event project team group department dept field column table schema
-    database db server domain app application service package module class function method variable key
-    tag label category type model make city street country state region place location site venue
-    building school university institution insurer carrier network ssid wifi queue topic bucket image
-    container node cluster test job task workflow pipeline step stage feature setting config parameter
-    param attribute property object item sku course printer report document template folder directory
-    path font color colour currency unit catalog list index sheet page section screen form lab laboratory
-    issuer acquirer processor gateway scheme insurance policy benefit fund
-    """.split()  # noqa: SIM905 - a word list reads better as text
-)
-# Whole headers that name a payment's party or a record's writer without a name word.
-_ROLE_HEADER = re.compile(
-    r"counterparty|counter_party|sender|recipient|author|orderer|"
-    r"(?:ordering|ultimate|originating|receiving|sending|paying|remitting)_(?:customer|party|debtor|creditor|client)"
-)
-_NAMED_PART = re.compile(r"(?:^|_)(?:first|last|given|family|middle|maiden|full|birth)_?names?(?:_|$)")
-
-
-def named_by_tokens(normalized: str) -> bool:
-    """Whether a header's tokens name a person's name where the whole-header rule does not."""
-    if _ROLE_HEADER.fullmatch(normalized):
-        return True
-    tokens = normalized.split("_")
-    if _IMPERSONAL_TOKENS.intersection(tokens):
-        return False
-    if _NAME_PART_TOKENS.intersection(tokens) or _NAMED_PART.search(normalized):
-        return True
-    return bool(_NAME_TOKENS.intersection(tokens) and _ROLE_TOKENS.intersection(tokens))
 
 
 _AIRLINE_NAME = r"^([A-Z][A-Z' -]*[A-Z])/([A-Z][A-Z' -]*?[A-Z])(?: (?:MR|MRS|MS|MISS|MSTR|DR|PROF|CHD|INF))?$"

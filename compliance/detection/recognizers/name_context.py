@@ -1,0 +1,87 @@
+"""The words and shapes around a person's name in free text (recognizers/people.py): what
+announces a person whoever it is, relations after a name, titled words, CJK names, the payment and
+job words before one."""
+
+from __future__ import annotations
+
+from compliance.detection.recognizers.name_words import PAYMENT_WORDS, ROLE_WORDS
+
+# Words that say the next two capitalised words are a person, whoever it is ("spoke with Imani
+# Boone", "Emergency contact Chiamaka Obi", "it's Oluwaseun Adeyemi", "daughter Ngozi Okafor",
+# "Patient Zainab Smith reports"): the context is the evidence, no list of given names is needed.
+MADE_OUT = ("updated", "created", "opened", "closed", "registered", "booked", "issued", "scheduled", "refunded",
+             "reissued", "payable", "made out")  # fmt: skip
+BY = ("accompanied", "referred", "seen", "signed", "witnessed", "verified", "authorised", "authorized")
+ADDED = ("add", "added", "adding", "new", "remove", "removed", "enrolled", "covered")
+ADDED_PEOPLE = ("dependent", "dependant", "beneficiary", "spouse", "child", "domestic partner")
+PERSON_CONTEXT = (
+    r"(?i:\b(?:spoke|speaking|spoken|talked|talking|speak|talk) (?:with|to)|\b(?:emergency )?contact(?:ed)?|"
+    r"\b(?:lives|living|home|stays|staying) (?:with|w/)|"
+    # Records made out to someone: "account updated for Ngozi Okafor", "cheque payable to Imani Boone".
+    rf"\b(?:{'|'.join(MADE_OUT)}) (?:to|for)|\b(?:{'|'.join(BY)}) by|\bon behalf of|\bjoint holder|"
+    r"\b(?:card ?|account )holder|\bpayee|\bremitter|"
+    r"\bnext of kin|\bnok|"
+    # Meetings, an HR record's people and court-ordered payments: "SW met with Destiny Hanson",
+    # "Added dependent Amber Bradford", "Child support for April Meyers".
+    rf"\b(?:met|meeting|visited|visit) with|\b(?:{'|'.join(ADDED)}) (?:{'|'.join(ADDED_PEOPLE)})|"
+    r"\b(?:child|spousal) support (?:for|to|from)|"
+    # A person named by their job to someone, as a label: "Assistant: Robin Cole".
+    r"\b(?:assistant|secretary|colleague|coworker|co-worker|deputy|boss|supervisor):|"
+    # Relatives in the other languages of the exports: "Tochter Anna Berg", "épouse Marie Caron".
+    # Not those that start firms' names too ("Bruder Knappe AG", "Müller & Sohn", "Padre Pio Stiftung").
+    r"\b(?:tochter|ehefrau|ehemann|[ée]pouse|[ée]poux|hija|hijo|esposa|esposo|figlia|figlio|moglie|marito|"
+    r"dochter|echtgenote)|"
+    r"\b(?:daughter|son|wife|husband|spouse|mother|father|mom|mum|dad|brother|sister|partner|guardian|caregiver|"
+    r"carer|friend|neighbou?r|niece|nephew|aunt|uncle|grand(?:mother|father|son|daughter)|fianc[ée]e?))"
+)
+# What the C prefilter looks for of those words: word starts (the phrases as written: one space), and
+# whole words (cheaper: "son" is no hint in "Sony", nor "dad" in "Dade").
+PERSON_CONTEXT_STARTS = (
+    "spoke ", "speak", "talk", "contact", "neighbo", "grand", "fianc", "on behalf of", "joint holder",
+    "next of kin", "cardholder", "card holder", "account holder", "payee", "remitter", "met with", "meeting with",
+    "visited with", "visit with", "child support", "spousal support",
+    "assistant:", "secretary:", "colleague:", "coworker:", "co-worker:", "deputy:", "boss:", "supervisor:",
+    *(f"{verb} {who}" for verb in ADDED for who in ADDED_PEOPLE), "lives with", "living with", "home with", "home w/", "stays with", "staying with",
+    *(f"{verb} {to}" for verb in MADE_OUT for to in ("to", "for")),
+    *(f"{verb} by" for verb in BY),
+)  # fmt: skip
+PERSON_CONTEXT_WORDS = (
+    "nok", "daughter", "son", "wife", "husband", "spouse", "mother", "father", "mom", "mum", "dad", "brother",
+    "sister", "partner", "guardian", "caregiver", "carer", "friend", "niece", "nephew", "aunt", "uncle",
+    "tochter", "ehefrau", "ehemann", "epouse", "epoux", "hija", "hijo", "esposa", "esposo", "figlia", "figlio",
+    "moglie", "marito", "dochter", "echtgenote",
+)  # fmt: skip
+# Words that often, not always, come before a name ("Patient Zainab Smith reports", "it's Ngozi
+# Okafor", "this is Tariq Hassan"): a pair followed by a third capitalised word ("Patient Portal
+# Access") is rather a title, and is left alone.
+WEAK_PERSON_CONTEXT = r"(?i:\bpatient|\bpt|\bit'?s|\bit\s+is|\bthis\s+is|\bi'?m|\bi\s+am|\bhere\s+is)"
+# Relations written after the name: "Imani Boone (spouse)", "Kofi Mensah (joint holder)".
+RELATION_AFTER = (
+    r"\s*\((?i:spouse|wife|husband|partner|son|daughter|mother|father|mom|mum|dad|brother|sister|guardian|"
+    r"parent|caregiver|carer|friend|neighbou?r|self|patient|pt|joint holder|account holder|next of kin|nok|"
+    r"emergency contact|poa|guarantor|subscriber|dependent|dependant)\)"
+)
+
+
+# Given name and surname in Chinese, Japanese (kanji, kana) or Korean script, apart or not: "太郎 佐藤",
+# "李小龙", "김민준". Literal ranges: the regex is read by RE2 and by Python's `re`.
+CJK = "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3]"
+CJK_NAME = f"{CJK}{{1,5}}(?:[ \u3000]{CJK}{{1,5}})?"
+
+
+# A name word in title case only ("Okafor", "O'Neil"): after a job word, capitals are rather an
+# acronym ("RN BSN").
+TITLED_WORD = r"[A-ZÀ-ÖØ-ÞĀ-ž](?:[a-zß-öø-ÿĀ-ž]|['’][A-ZÀ-ÖØ-ÞĀ-ž])[A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’-]*"
+PAYMENT_CONTEXT = r"(?i:\b(?:" + "|".join(PAYMENT_WORDS) + r")\s+(?:from|to))[:]?\s+"
+# A job word, or "Dr" without its full stop where no street can end in it: first in the text, after
+# punctuation or after a lower-case word ("Dr Amaka Obi reviewed"; "Elm Dr Springfield" stays).
+ROLE_CONTEXT = (
+    r"(?:(?i:\b(?:"
+    + "|".join(w.replace(" ", r"\s") for w in ROLE_WORDS)
+    + r"))|(?:^|[.;:!?(\[,]\s*|\b[a-z][a-z/]*\s+)Dr)"
+)
+# An e-mail address right after a display name: "Jane Doe <jane.doe@x.org>".
+ADDRESS_AFTER = r"\s*<(?P<local>[\w.+'-]+)@"
+# The name of a doctor field of an HL7 PV1 segment (attending 7, referring 8, consulting 9,
+# admitting 17): XCN, ID^FAMILY^GIVEN^MIDDLE...
+HL7_XCN_NAME = r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ' .-]*\^[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ' .-]*(?:\^[A-Za-zÀ-ÖØ-öø-ÿ' .-]*)*"
