@@ -19,6 +19,7 @@ from compliance.detection.recognizers.financial import (
     IbanRecognizer,
 )
 from compliance.detection.recognizers.foreign_ids import NationalIdRecognizer
+from compliance.detection.recognizers.gps import GpsRecognizer
 from compliance.detection.recognizers.health import (
     DateOfBirthRecognizer,
     HealthPlanIdRecognizer,
@@ -26,7 +27,6 @@ from compliance.detection.recognizers.health import (
     NpiRecognizer,
 )
 from compliance.detection.recognizers.location import (
-    GpsRecognizer,
     StreetAddressRecognizer,
     ZipCodeRecognizer,
 )
