@@ -1,6 +1,6 @@
 """Identifier detection over Arrow record batches: classify columns once, then find identifiers per batch.
 
-classify() decides what each column is from its header (normalised, with synonyms) and a sample of
+classify() (classify.py) decides what each column is from its header (normalised, with synonyms) and a sample of
 its values; detect() applies the per-type validators to identifier columns and the free-text
 scanner to notes-like columns. Everything runs on whole Arrow arrays (RE2 via pyarrow.compute,
 checksums in numpy); Python touches only candidates that the vectorised steps cannot settle.
@@ -17,7 +17,8 @@ import pyarrow.compute as pc
 from compliance.columns import ColumnClass, ColumnRole
 from compliance.detection import blanks, headers
 from compliance.detection import phone as phone_numbers
-from compliance.detection.arrays import as_strings, lengths, matches
+from compliance.detection.arrays import as_strings
+from compliance.detection.classify import ColumnClassifier, padded
 from compliance.detection.json_members import JsonMembers
 from compliance.detection.json_members import scrub as scrub_json
 from compliance.detection.recognizers import REGISTRY, CreditCardRecognizer, PersonNameRecognizer, Recognizer
@@ -28,31 +29,21 @@ __all__ = ["FINDINGS_SCHEMA", "Detector", "ReplaceMany", "per_value"]
 
 FINDINGS_SCHEMA = pa.schema([("row", pa.int64()), ("field", pa.string()), ("type", pa.string())])
 
-# Share of a sample that must validate for values alone to type a column.
-VALUES_THRESHOLD = 0.8
-# Below this share a header-named type yields to a type the values prove.
-HEADER_DOUBT = 0.5
-# A column of e-mails and phone numbers mixed: each at least this share (of the sample; of the
-# values that are not e-mails) makes it a contact column (Detector._mixed_contact).
-_CONTACT_SHARE = 0.2
 # Rows probed to decide whether validating distinct values only is worth a dictionary encoding.
 _PROBE_ROWS = 4096
-_QUASI_OF_TYPE = {IdType.ZIP_CODE: "zip", IdType.DATE_OF_BIRTH: "date"}
 
 
-class Detector:
+class Detector(ColumnClassifier):
     def __init__(
         self, *, gps_precision: int = 3, sample_size: int = 1000, disabled: Iterable[IdType] = ()
     ) -> None:
         """`disabled`: identifier types whose recognizer is left out (fault injection: the residual
         check of the validation must then catch what it would have found)."""
         self.gps_precision = gps_precision
-        self.sample_size = sample_size
         off = set(disabled)
-        self.recognizers: list[Recognizer] = [
-            cls(gps_precision=gps_precision) for cls in REGISTRY if cls.id_type not in off
-        ]
-        self._by_type = {recognizer.id_type: recognizer for recognizer in self.recognizers}
+        super().__init__(
+            [cls(gps_precision=gps_precision) for cls in REGISTRY if cls.id_type not in off], sample_size
+        )
         self._text = TextScanner(self.recognizers)
         # Columns that are not free text (a "company" column of "Charo González Méndez S.A.T.") are
         # searched without names that have no title: they name firms and places as often.
@@ -75,143 +66,6 @@ class Detector:
         self._searched: list[tuple[pa.Array, pa.DictionaryArray | None, TextScanner, str]] = []
         # Leaves of JSON text typed by their keys (json_members.py), failed closed as _fail_closed does.
         self._json = JsonMembers(self.recognizers, self._value_types)
-
-    # --- classification ----------------------------------------------------------------------------
-
-    def classify(self, batch: pa.RecordBatch) -> list[ColumnClass]:
-        """One ColumnClass per column of the batch, in schema order (header + sampled values)."""
-        fields = list(batch.schema.names)
-        pairs = headers.gps_pairs(fields)
-        gps = self._by_type.get(IdType.GPS_COORDINATES)
-        for latitude, longitude in headers.axis_pairs(fields).items():
-            # "y"/"x" columns are a position only when their values are precise latitudes/longitudes.
-            if gps is not None and self._axes_are_position(gps, batch, latitude, longitude):
-                pairs[latitude] = longitude
-        halves = set(pairs) | set(pairs.values())
-        classes = []
-        for index, field in enumerate(fields):
-            if field in halves:
-                classes.append(ColumnClass(field, ColumnRole.IDENTIFIER, IdType.GPS_COORDINATES))
-            else:
-                classes.append(self._classify_column(field, batch.column(index)))
-        return classes
-
-    def _axes_are_position(
-        self, gps: Recognizer, batch: pa.RecordBatch, latitude: str, longitude: str
-    ) -> bool:
-        """Whether most sampled rows of a "y"/"x" column pair hold a precise position."""
-        size = min(batch.num_rows, self.sample_size)
-        if size == 0:
-            return False
-        rows = pa.array(np.linspace(0, batch.num_rows - 1, size).astype(np.int64))
-        lat = as_strings(batch.column(latitude).take(rows))
-        lon = as_strings(batch.column(longitude).take(rows))
-        present = np.asarray(pc.fill_null(pc.and_(lat.is_valid(), lon.is_valid()), False))
-        return present.any() and _rate(gps.validate_pair(lat, lon)[present]) >= VALUES_THRESHOLD
-
-    def _classify_column(self, field: str, column: pa.Array, reading: str | None = None) -> ColumnClass:
-        name = reading or headers.normalize_header(field)
-        if headers.NOT_IDENTIFIER.fullmatch(name):
-            return ColumnClass(field, ColumnRole.NOT_IDENTIFIER)
-        if headers.CONSENT.fullmatch(name):
-            return ColumnClass(field, ColumnRole.CONSENT)
-        if headers.RECORD_DATE.fullmatch(name):
-            return ColumnClass(field, ColumnRole.RECORD_DATE)
-        kind = headers.quasi_kind(name)
-        if kind:
-            return ColumnClass(field, ColumnRole.QUASI_IDENTIFIER, quasi_kind=kind)
-        sample = self._sample(column)
-        limit = headers.gps_half(name)
-        gps = self._by_type.get(IdType.GPS_COORDINATES)
-        if (
-            limit is not None
-            and gps is not None
-            and len(sample)
-            and (gps.validate_half(sample, limit) | gps.published(sample)).any()
-        ):
-            return ColumnClass(field, ColumnRole.IDENTIFIER, IdType.GPS_COORDINATES, evidence="header+values")
-        # "zipCode5", "phone2": a number glued to the header's last word counts as a suffix token.
-        bare = None if headers.SENSITIVE.fullmatch(name) else headers.without_ordinal(name)
-        named = next((r for r in self.recognizers if r.names(name) or (bare and r.names(bare))), None)
-        rate = _rate(named.validate(_padded(sample, column, named))) if named is not None else 0.0
-        if named is not None and named.header_needs_values and len(sample) and rate == 0:
-            named = None
-        if named is not None:
-            if rate < HEADER_DOUBT and len(sample):
-                proven = self._type_by_values(sample, rival_of=named)
-                if proven is not None and proven is not named:
-                    return self._identifier(field, proven, "values")
-            return self._identifier(field, named, "header+values" if rate > 0 else "header")
-        if headers.FREE_TEXT.fullmatch(name) or (bare and headers.FREE_TEXT.fullmatch(bare)):
-            return ColumnClass(field, ColumnRole.FREE_TEXT)
-        # "PAT_BRTH_DT", "SUBSCR_NM", "MRN_NO": the header read with its abbreviations spelled out.
-        spelled = headers.spelled_out(name, lambda text: any(r.names(text) for r in self.recognizers))
-        if reading is None and spelled is not None:
-            return self._classify_column(field, column, spelled)
-        proven = self._type_by_values(sample)
-        if proven is not None:
-            return self._identifier(field, proven, "values")
-        if headers.SENSITIVE.fullmatch(name) or (bare and headers.SENSITIVE.fullmatch(bare)):
-            return ColumnClass(field, ColumnRole.SENSITIVE)
-        if self._mixed_contact(sample):
-            return ColumnClass(field, ColumnRole.SENSITIVE, evidence="values")
-        if len(sample) and _rate(matches(sample, r"\S+\s+\S+\s+\S+\s+\S+") & (lengths(sample) >= 20)) >= 0.5:
-            return ColumnClass(field, ColumnRole.FREE_TEXT, evidence="values")
-        return ColumnClass(field, ColumnRole.OTHER, evidence="header+values")
-
-    def _mixed_contact(self, sample: pa.Array) -> bool:
-        """Whether a column whose header says nothing holds a person's contacts, e-mails beside phone
-        numbers ("col4": "j.roe@example.org", "(313) 457-4183", "3134574183"): each type too few to
-        type it, but together most of it. It is then typed value by value like a "contact" column,
-        so the bare numbers that alone prove nothing are checked as phones, not left raw."""
-        email, phone = self._by_type.get(IdType.EMAIL), self._by_type.get(IdType.PHONE)
-        if email is None or phone is None or len(sample) == 0:
-            return False
-        emails = np.asarray(email.evidence(sample), dtype=bool)
-        if _rate(emails) < _CONTACT_SHARE:
-            return False
-        others = np.flatnonzero(~emails)
-        phones = np.asarray(phone.evidence(sample.take(pa.array(others))), dtype=bool)
-        return bool(others.size) and float(phones.mean()) >= _CONTACT_SHARE
-
-    @staticmethod
-    def _identifier(field: str, recognizer: Recognizer, evidence: str) -> ColumnClass:
-        id_type = recognizer.id_type
-        return ColumnClass(field, ColumnRole.IDENTIFIER, id_type, _QUASI_OF_TYPE.get(id_type), evidence)
-
-    def _sample(self, column: pa.Array) -> pa.Array:
-        """Up to `sample_size` non-empty values spread over the batch (a sorted file is not skewed)."""
-        strings = as_strings(column)
-        present = strings.filter(pc.fill_null(pc.greater(pc.utf8_length(strings), 0), False))
-        if len(present) <= self.sample_size:
-            return present
-        step = np.linspace(0, len(present) - 1, self.sample_size).astype(np.int64)
-        return present.take(pa.array(step))
-
-    def _type_by_values(self, sample: pa.Array, rival_of: Recognizer | None = None) -> Recognizer | None:
-        """The recognizer whose evidence covers the largest share of the sample, at least
-        VALUES_THRESHOLD (the first in registry order on a tie), or None.
-
-        With `rival_of`, the caller only asks whether another type beats that one, so its evidence
-        (for phones, `phonenumbers` per value: most of a file's classification time) is computed
-        only when some other type reaches the threshold; otherwise None, which the caller treats
-        as it would `rival_of` itself.
-        """
-        if len(sample) == 0:
-            return None
-        by_values = [recognizer for recognizer in self.recognizers if recognizer.by_values]
-        rates = {id(r): _evidence_rate(r, sample) for r in by_values if r is not rival_of}
-        if rival_of is not None:
-            if max(rates.values(), default=0.0) < VALUES_THRESHOLD:
-                return None
-            if rival_of.by_values:
-                rates[id(rival_of)] = _evidence_rate(rival_of, sample)
-        best, best_rate = None, VALUES_THRESHOLD
-        for recognizer in by_values:
-            rate = rates[id(recognizer)]
-            if rate >= best_rate and (best is None or rate > best_rate):
-                best, best_rate = recognizer, rate
-        return best
 
     # --- detection ---------------------------------------------------------------------------------
 
@@ -292,7 +146,7 @@ class Detector:
             strings = trimmed
             valid = _as_rows(recognizer.validate_half(trimmed, limit))
         else:
-            strings = _padded(trimmed, column, recognizer)
+            strings = padded(trimmed, column, recognizer)
             encoded = _encoded_if_repetitive(strings)
             if strings is trimmed and pa.types.is_string(column.type):
                 self._distinct[field] = (column, encoded)
@@ -436,13 +290,6 @@ def _rows_of(values: pa.Array, rows: np.ndarray) -> pa.Array:
     return values if rows.size == len(values) else values.take(pa.array(rows))
 
 
-def _padded(strings: pa.Array, column: pa.Array, recognizer: Recognizer) -> pa.Array:
-    """Integer columns lose leading zeros (ZIP 02134 -> 2134): restore them to the type's width."""
-    if recognizer.integer_width and pa.types.is_integer(column.type):
-        return pc.utf8_lpad(strings, recognizer.integer_width, "0")
-    return strings
-
-
 def _on_distinct(
     strings: pa.Array,
     find: Callable[[pa.Array], dict[IdType, np.ndarray]],
@@ -490,17 +337,6 @@ def _repetitive(strings: pa.Array) -> bool:
 
 def _as_rows(found: np.ndarray) -> np.ndarray:
     return np.flatnonzero(found) if found.dtype == bool else found
-
-
-def _evidence_rate(recognizer: Recognizer, sample: pa.Array) -> float:
-    """The share of `sample` that proves `recognizer`'s type; 0 when it is surely below VALUES_THRESHOLD."""
-    if recognizer.evidence_ceiling(sample) < VALUES_THRESHOLD:
-        return 0.0
-    return _rate(recognizer.evidence(sample))
-
-
-def _rate(mask: np.ndarray) -> float:
-    return float(np.mean(mask)) if len(mask) else 0.0
 
 
 def _findings(rows: list[np.ndarray], fields: list[str], types: list[str]) -> pa.Table:
