@@ -22,11 +22,6 @@ from compliance.detection.scanner import per_value
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def detector() -> Detector:
-    return Detector()
-
-
 def run(detector: Detector, values: list[str | None], field: str = "payload") -> tuple[dict, list]:
     """(row -> types found, scrubbed values with each finding as <TYPE>) of one column."""
     batch = pa.RecordBatch.from_arrays([pa.array(values, pa.string())], names=[field])

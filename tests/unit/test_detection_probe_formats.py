@@ -22,11 +22,6 @@ from tests.unit.detection_helpers import found_in as _found
 from tests.unit.detection_helpers import scrubbed as _scrubbed
 
 
-@pytest.fixture(scope="module")
-def detector() -> Detector:
-    return Detector()
-
-
 def test_nested_json_keys_and_titles(detector: Detector) -> None:
     prescriber = '{"name":"Dr. Priya Raman","npi":"1245319599","dea":"BR1234563"}'
     # The key names a person's name: the whole value is replaced, as a "name" column's would be.

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-import pytest
 
 from compliance.columns import ColumnRole
 from compliance.detection import Detector
@@ -16,11 +15,6 @@ from compliance.detection.scanner import TextScanner
 from compliance.vocabulary import IdType
 from tests.unit.detection_helpers import found_in as _found
 from tests.unit.detection_helpers import scrubbed as _scrubbed
-
-
-@pytest.fixture(scope="module")
-def detector() -> Detector:
-    return Detector()
 
 
 def test_abbreviations_spelled_out() -> None:

@@ -5,7 +5,6 @@ licence plates after their word; each with the decoys beside it left alone."""
 from __future__ import annotations
 
 import pyarrow as pa
-import pytest
 
 from compliance.anonymize.tokenize import coarsen_ip
 from compliance.columns import ColumnRole
@@ -14,11 +13,6 @@ from compliance.detection.recognizers.financial import aba_routing_valid
 from compliance.vocabulary import IdType
 from tests.unit.detection_helpers import found_in as _found
 from tests.unit.detection_helpers import scrubbed as _scrubbed
-
-
-@pytest.fixture(scope="module")
-def detector() -> Detector:
-    return Detector()
 
 
 def test_aba_checksum() -> None:

@@ -6,18 +6,12 @@ from __future__ import annotations
 import json
 
 import pyarrow as pa
-import pytest
 
 from compliance.detection import Detector
 from compliance.detection.scanner import per_value
 from compliance.vocabulary import IdType
 from tests.unit.detection_helpers import found_in as _found
 from tests.unit.detection_helpers import scrubbed as _scrubbed
-
-
-@pytest.fixture(scope="module")
-def detector() -> Detector:
-    return Detector()
 
 
 def test_transfer_counterparties_are_people(detector: Detector) -> None:

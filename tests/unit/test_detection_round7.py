@@ -5,18 +5,12 @@ the same records (service dates, organisations, amounts, codes, versions) are le
 from __future__ import annotations
 
 import pyarrow as pa
-import pytest
 
 from compliance.detection import Detector
 from compliance.detection.recognizers.base import TextPattern
 from compliance.vocabulary import IdType
 from tests.unit.detection_helpers import found_in as _found
 from tests.unit.detection_helpers import scrubbed as _scrubbed
-
-
-@pytest.fixture(scope="module")
-def detector() -> Detector:
-    return Detector()
 
 
 def test_x12_claim_segments(detector: Detector) -> None:

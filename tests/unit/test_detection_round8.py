@@ -4,17 +4,10 @@ accounts after the same words stay."""
 
 from __future__ import annotations
 
-import pytest
-
 from compliance.detection import Detector
 from compliance.vocabulary import IdType
 from tests.unit.detection_helpers import found_in as _found
 from tests.unit.detection_helpers import scrubbed as _scrubbed
-
-
-@pytest.fixture(scope="module")
-def detector() -> Detector:
-    return Detector()
 
 
 def test_counterparties_without_a_known_given_name_are_people(detector: Detector) -> None:

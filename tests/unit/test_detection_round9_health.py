@@ -8,18 +8,12 @@ import datetime as dt
 
 import numpy as np
 import pyarrow as pa
-import pytest
 
 from compliance.columns import ColumnRole
 from compliance.detection import Detector
 from compliance.detection.recognizers.health import _kvnr_valid
 from compliance.vocabulary import IdType
 from tests.unit.detection_helpers import scrubbed as _scrubbed
-
-
-@pytest.fixture(scope="module")
-def detector() -> Detector:
-    return Detector()
 
 
 def _type_of(detector: Detector, header: str, values: list[str]) -> IdType | None:

@@ -14,11 +14,6 @@ from tests.unit.detection_helpers import found_in as _found
 from tests.unit.detection_helpers import scrubbed as _scrubbed
 
 
-@pytest.fixture(scope="module")
-def detector() -> Detector:
-    return Detector()
-
-
 def test_card_codes_by_long_name_cid_json_key_and_moto_order(detector: Detector) -> None:
     texts = [
         "checkout fails for 4539 1488 0343 6467 / card verification value 318",

@@ -16,11 +16,6 @@ from tests.unit.detection_helpers import scrubbed as _scrubbed
 _PEOPLE = ["Lindqvist, Maja", "Tomasz Wójcik", "Aoife Brennan", "Henk de Graaf", "Yaw Mensah"] * 4
 
 
-@pytest.fixture(scope="module")
-def detector() -> Detector:
-    return Detector()
-
-
 def _class(detector: Detector, header: str, values: list[str] = _PEOPLE):
     return detector.classify(pa.record_batch({header: pa.array(values)}))[0]
 
