@@ -7,11 +7,12 @@ the detector imports neither at run time. Census names that are common English w
 census surname than as a given name ("Williams", "Lincoln"), are left out: they start sentences and
 name streets more often than people.
 
-The committed list also holds 9,216 given names this script does not make (added when untitled
-names of Akan, Yoruba, Igbo, Swahili, Irish, Japanese and other communities leaked raw): the first
-names of Faker's other person locales, without English words (Faker's word lists), the surnames of
-Faker's English locales and hyphenated names. Rebuilding with this script alone would drop them:
-keep the names of the current file that it does not make (`comm -13` against its output).
+It also merges scripts/given_names_curated.txt: 9,216 given names added when untitled names of
+Akan, Yoruba, Igbo, Swahili, Irish, Japanese and other communities leaked raw. They were taken once
+from the first names of Faker's other person locales, leaving out English words (Faker's word lists
+and lower-case words of Python's sources), the surnames of Faker's English locales and hyphenated
+names. That word filter was a one-off scan, so its result is kept as data rather than re-derived
+here. Add a name there, not in the generated file.
 
     uv pip install --python .venv/bin/python names==0.3.0   # once: not a runtime dependency
     .venv/bin/python scripts/build_given_names.py
@@ -31,7 +32,9 @@ LOCALES = (
     "fi_FI", "cs_CZ", "zh_CN", "vi_VN", "ko_KR", "tr_TR",
 )  # fmt: skip
 CENSUS_FILES = ("dist.male.first", "dist.female.first")
-OUT = Path(__file__).resolve().parent.parent / "compliance" / "detection" / "given_names.txt"
+HERE = Path(__file__).resolve().parent
+CURATED = HERE / "given_names_curated.txt"
+OUT = HERE.parent / "compliance" / "detection" / "given_names.txt"
 
 
 def _frequencies(path: importlib.abc.Traversable) -> dict[str, float]:
@@ -83,7 +86,12 @@ def given_names() -> set[str]:
         and name[1:].replace("-", "").isalpha()
         and name[1:].replace("-", "").islower()
     }
-    return readable | camel_case(census)
+    return readable | camel_case(census) | curated_names()
+
+
+def curated_names() -> set[str]:
+    """The reviewed names of scripts/given_names_curated.txt (one a line)."""
+    return set(CURATED.read_text(encoding="utf-8").split())
 
 
 # African-American given names are often written with a capital inside: "LaToya", "DeShawn", "DaQuan".
