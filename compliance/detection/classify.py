@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from compliance.columns import ColumnClass, ColumnRole
-from compliance.detection import headers
+from compliance.detection import headers, phone
 from compliance.detection.arrays import as_strings, lengths, matches
 from compliance.detection.recognizers import Recognizer
 from compliance.vocabulary import IdType
@@ -22,6 +22,13 @@ HEADER_DOUBT = 0.5
 # A column of e-mails and phone numbers mixed: each at least this share (of the sample; of the
 # values that are not e-mails) makes it a contact column (ColumnClassifier._mixed_contact).
 _CONTACT_SHARE = 0.2
+# A column of short values most of which hold a phone number beside other words ("Jo Roe / 0807
+# 463704", "Reception 020 7946 0958"): a contact list under a header that says nothing. Its numbers
+# have no keyword, so free-text detection would leave those of countries not tried raw.
+_PHONE_SHARE = 0.5
+_SHORT_VALUE = 64  # bytes: longer values are notes, where a number needs a keyword
+_WORD = r"[^\W\d_]{2,}"
+_NUMBER_WORD = r"(?:^|\s)[(+]?\d[\d ().\-/]{5,20}\d(?:\s|$)"
 _QUASI_OF_TYPE = {IdType.ZIP_CODE: "zip", IdType.DATE_OF_BIRTH: "date"}
 
 
@@ -108,7 +115,7 @@ class ColumnClassifier:
             return self._identifier(field, proven, "values")
         if headers.SENSITIVE.fullmatch(name) or (bare and headers.SENSITIVE.fullmatch(bare)):
             return ColumnClass(field, ColumnRole.SENSITIVE)
-        if self._mixed_contact(sample):
+        if self._mixed_contact(sample) or _short_with_phones(sample):
             return ColumnClass(field, ColumnRole.SENSITIVE, evidence="values")
         if len(sample) and _rate(matches(sample, r"\S+\s+\S+\s+\S+\s+\S+") & (lengths(sample) >= 20)) >= 0.5:
             return ColumnClass(field, ColumnRole.FREE_TEXT, evidence="values")
@@ -185,3 +192,14 @@ def _evidence_rate(recognizer: Recognizer, sample: pa.Array) -> float:
 
 def _rate(mask: np.ndarray) -> float:
     return float(np.mean(mask)) if len(mask) else 0.0
+
+
+def _short_with_phones(sample: pa.Array) -> bool:
+    """Whether most of `sample` is short values holding a phone number (_PHONE_SHARE) as a word of
+    its own beside words of letters: not a reference's digits ("CLM-2023-3251194", "TXN-2024...")."""
+    if len(sample) == 0:
+        return False
+    beside_words = (lengths(sample) <= _SHORT_VALUE) & matches(sample, _WORD) & matches(sample, _NUMBER_WORD)
+    if _rate(beside_words) < _PHONE_SHARE:
+        return False
+    return _rate(beside_words & phone.numbers_in(sample)) >= _PHONE_SHARE

@@ -48,6 +48,14 @@ NANP_NOTATION = r"^(?:\+?1[ .-]?)?(?:\(\d{3}\) ?|1\d{2}[ .-])\d{3}[ .-]\d{4}$"
 TRUNK_IN_BRACKETS = "(0)"
 # Regions tried for national-format numbers that are not NANP, most common first.
 NATIONAL_REGIONS = ("GB", "DE", "FR", "IN", "AU", "IT", "ES", "NL", "BR", "MX", "JP", "IE", "ZA", "NG", "PH")
+# For a number a phone keyword marks, the countries of the exports and patients we see, after those:
+# the keyword has already said "phone", so any of them validating it is enough.
+KEYWORD_REGIONS = (
+    *NATIONAL_REGIONS,
+    "PT", "AT", "CH", "BE", "LU", "DK", "NO", "SE", "FI", "IS", "PL", "CZ", "SK", "HU", "RO", "BG",
+    "GR", "TR", "RU", "UA", "IL", "AE", "SA", "EG", "MA", "KE", "GH", "CN", "HK", "TW", "KR", "SG",
+    "MY", "TH", "VN", "ID", "PK", "BD", "NZ", "AR", "CL", "CO", "PE",
+)  # fmt: skip
 _MAX_DIGITS = 15  # E.164
 
 

@@ -109,12 +109,27 @@ _PHONE_KEYWORDS = (
     "telefon", "telefono", "telefonnummer", "telefoon", "telefone", "tlf", "tfno", "movil", "mobil",
     "mobiel", "cellulare", "celular", "cellular", "handy", "rufnummer", "bellen", "llamar", "appeler",
     "joignable", "portable", "anrufen", "erreichbar", "chiamare", "richiamare", "contactar", "joindre",
+    "vm", "rappeler", "rappel", "llamada", "ligar", "kontakt", "contatto",
 )  # fmt: skip
 # A number after an NPI keyword that passes the NPI check is that NPI, not also a phone.
 _NPI = NpiRecognizer()
 # Accented spellings ("Móvil", "Téléphone", "tél.", "Rückruf"): the regex reads them; the hint needs
 # no keyword for them, as the C pass keeps every type a candidate for a text with a non-ASCII byte.
 _PHONE_WORDS = (*_PHONE_KEYWORDS, "móvil", "teléfono", "telèfon", "téléphone", "tél", "numéro", "rückruf")
+# Words that, between a phone keyword and a number, say the number is something else.
+_OTHER_NUMBER = (
+    r"(?i)\b(?:imei|imsi|iccid|esn|meid|serial|sn|npi|ssn|id|no|nr|number|account|acct|order|invoice|"
+    r"ref|reference|ticket|case|mrn|policy|member|card|model|version|pin|code)\b"
+)
+# Keywords that name a phone and nothing else: a number right after one is a phone even when no
+# country tried validates it (fail closed: "tel: 8 873 748 05 46" in a country `phonenumbers` is not
+# asked about, a number mistyped by a digit). The others ("home", "son", "contact", "work") also
+# precede other numbers, so theirs must validate. Not "cell": "cell count 4500000".
+_PHONE_ONLY = (
+    r"(?i)^(?:phone|ph|tel|telephone|mobile|mob|cellphone|fax|whatsapp|sms|landline|voicemail|telefon|"
+    r"telefono|telefonnummer|telefoon|telefone|tlf|tfno|movil|mobil|mobiel|cellulare|celular|handy|"
+    r"rufnummer|móvil|teléfono|telèfon|téléphone|tél)$"
+)
 # What may stand between a phone keyword and its number (a few words: "call back on", "by phone at",
 # "Son ("): no digit or "+" (the number starts there), and no full stop, closing bracket, semicolon or
 # line break, so the keyword of one sentence never reaches a number of the next ("(billing
@@ -125,7 +140,9 @@ _GAP = r"[^\d+.;)\n]"
 # 5-4-2): "0378-3952-77" would dial in some country, but no phone is written so.
 _NDC = r"^\d{4}-\d{4}-\d{2}$|^\d{5}-\d{3,4}-\d{1,2}$"
 _PHONE_NOTATION = (
-    r"(?:(?:\+\d{1,3}|\b00\d{1,3}|\b1)[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,5}(?:[ .\-/]?\d{1,5}){0,5}"
+    # The trunk 8 before a bracketed area code (Russia, Kazakhstan, Belarus): "8 (316) 631-89-16".
+    r"\b8[ .-]?\(\d{3,5}\)[ .\-/]?\d{1,5}(?:[ .\-/]?\d{1,5}){0,4}|"
+    r"(?:(?:\+\d{1,3}|\b00\d{1,3}|\b1)[ .-]?)?(?:\(\d{1,5}\)[ .\-/]?)?\d{1,5}(?:[ .\-/]?\d{1,5}){0,5}"
 )
 
 
@@ -180,11 +197,14 @@ class PhoneRecognizer(Recognizer):
         ),
         # Any notation, bare digits included, right after a phone keyword (up to three words apart).
         TextPattern(
-            rf"(?i:\b(?:{'|'.join(_PHONE_WORDS)})\b)\.?(?P<gap>{_GAP}{{0,30}})"
+            rf"(?P<kw>(?i:\b(?:{'|'.join(_PHONE_WORDS)})\b))\.?(?P<gap>{_GAP}{{0,30}})"
             # The gap may take the bracket: "(617) 728-8451" and the trunk 0 of "(0)20 7946 0958".
             # A 2-digit area code in brackets too (Brazil, India: "(11) 96116-3876").
             rf"(?P<v>\d{{3}}\)\s?\d{{3}}[-. ]\d{{4}}|0\)\s?\d{{1,5}}(?:[ .\-/]?\d{{1,5}}){{1,5}}|"
-            rf"\d{{2}}\)\s?\d{{4,5}}[-. ]?\d{{4}}|{_PHONE_NOTATION})\b",
+            # With an extension glued to it ("758.121.9143x192"), which validation strips.
+            rf"\d{{2}}\)\s?\d{{4,5}}[-. ]?\d{{4}}|"
+            # A country or area code in the brackets the gap opened: "(351) 969141777", "(+57) 316 397".
+            rf"\+?\d{{1,4}}\)[ .\-/]?\d{{1,5}}(?:[ .\-/]?\d{{1,5}}){{1,5}}|{_PHONE_NOTATION})(?:[xX]\d{{1,6}})?\b",
             TextHint(keywords=_PHONE_KEYWORDS),
             "validate_context",
         ),
@@ -295,10 +315,30 @@ class PhoneRecognizer(Recognizer):
         found_phone |= validate_where(
             value, e164, lambda some: phone.valid_phones(pc.binary_join_element_wise("+", some, ""))
         )
-        if found.type.get_field_index("gap") < 0:
+        # A country code in brackets ("(351) 969141777", "(+57) 316 397 57 21"): read as "+351 ...".
+        bracketed = shaped & ~found_phone & matches(value, r"^\+?[1-9]\d{0,2}\)")
+        found_phone |= validate_where(
+            value,
+            bracketed,
+            lambda some: phone.valid_phones(pc.replace_substring_regex(some, r"^\+?(\d+)\)", r"+\1 ")),
+        )
+        if found.type.get_field_index("kw") < 0:
             return found_phone
+        keyword, gap = found.field("kw"), found.field("gap")
+        # After a keyword that names only a phone, its shape is enough (not a date, an NDC, an id's
+        # groups): the number of a country not tried, or one no country has assigned yet. Unless a
+        # nearer word names another number ("phone's IMEI is ...", "phone order 0000 ...").
+        left = shaped & ~found_phone & ~matches(gap, _OTHER_NUMBER)
+        phone_only = left & matches(keyword, _PHONE_ONLY) & ~matches(value, r"^\d{15}$")
+        found_phone |= validate_where(value, phone_only, lambda some: ~matches(some, _NDC))
+        # After the other keywords ("call back on", "erreichbar unter"), a number any country of
+        # KEYWORD_REGIONS validates ("numéro" numbers other ids too, so not after it).
+        wide = left & ~found_phone & other_country & ~matches(keyword, r"(?i)^num")
+        found_phone |= validate_where(
+            value, wide, lambda some: phone.valid_in_regions(some, phone.KEYWORD_REGIONS)
+        )
         # "called prescriber, NPI 1245319599": the nearer keyword names an NPI, and the number is one.
-        after_npi = matches(found.field("gap"), r"(?i)\bnpi\b\W*$")
+        after_npi = matches(gap, r"(?i)\bnpi\b\W*$")
         return found_phone & ~validate_where(value, found_phone & after_npi, _NPI.validate)
 
 
