@@ -91,3 +91,13 @@ def database_url(services: Settings) -> str:
 @pytest.fixture(scope="session")
 def kafka_bootstrap(services: Settings) -> str:
     return services.kafka_bootstrap_servers
+
+
+def keyed_settings(
+    services: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, token_key: str
+) -> Settings:
+    """The session's services with data zones of the test's own, and `token_key` as this process's
+    token key: the stream route's staged export plans with it in the test process, as in a task's."""
+    monkeypatch.setenv("SDP_TOKEN_KEY", token_key)
+    monkeypatch.setenv("SDP_TOKEN_KEY_ID", "k1")
+    return load_settings({**services.environ, "SDP_DATA_DIR": str(tmp_path / "data")})

@@ -27,9 +27,10 @@ import pytest
 from compliance.generator import write_dataset
 from compliance.io import InputError
 from include import ingest, ingest_stream
-from include.settings import Settings, load_settings
+from include.settings import Settings
 from include.streaming.status import file_progress
 from include.triggers import LandingZoneTrigger, take_for_run
+from tests.conftest import keyed_settings
 from tests.integration.test_streaming import ConsumerProcess, consumer_service
 
 pytestmark = pytest.mark.integration
@@ -67,9 +68,7 @@ REFUSED = {
 def settings(services: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     # The readers take their limits from the environment, in this process as in a task's.
     monkeypatch.setenv("SDP_MAX_LINE_BYTES", str(LINE_LIMIT))
-    monkeypatch.setenv("SDP_TOKEN_KEY", TOKEN_KEY)
-    monkeypatch.setenv("SDP_TOKEN_KEY_ID", "k1")
-    return load_settings({**services.environ, "SDP_DATA_DIR": str(tmp_path / "data")})
+    return keyed_settings(services, tmp_path, monkeypatch, TOKEN_KEY)
 
 
 @pytest.fixture

@@ -16,7 +16,8 @@ from compliance.generator import write_dataset
 from include import ingest, ingest_stream
 from include.ingest_dag import DEFAULT_OPTIONS
 from include.ingest_group import ingest_group
-from include.settings import Settings, load_settings
+from include.settings import Settings
+from tests.conftest import keyed_settings
 from tests.integration.test_streaming import ConsumerProcess, consumer_service
 
 pytestmark = pytest.mark.integration
@@ -31,9 +32,7 @@ TABLES = ("data_files", "data_processing_jobs", "data_records", "data_compliance
 
 @pytest.fixture
 def settings(services: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("SDP_TOKEN_KEY", TOKEN_KEY)
-    monkeypatch.setenv("SDP_TOKEN_KEY_ID", "k1")
-    return load_settings({**services.environ, "SDP_DATA_DIR": str(tmp_path / "data")})
+    return keyed_settings(services, tmp_path, monkeypatch, TOKEN_KEY)
 
 
 @pytest.fixture
