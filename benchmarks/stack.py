@@ -21,7 +21,7 @@ from common import BENCH_TOKEN_KEY
 from include.settings import Settings, load_settings
 from include.stack.context import AIRFLOW_ADMIN, StackContext
 from include.stack.manager import Stack
-from include.stack.process import free_port, port_in_use
+from include.stack.process import free_port, free_port_pair
 
 STACK_SERVICES = [
     "postgres",
@@ -37,15 +37,6 @@ FINAL_STATUSES = ("loaded", "quarantined", "duplicate", "failed")
 POLL_SECONDS = 0.25
 
 
-def _free_port_pair() -> int:
-    """Two consecutive free ports: the scheduler's and the triggerer's log servers."""
-    for _ in range(50):
-        port = free_port()
-        if port < 65535 and not port_in_use(port + 1):
-            return port
-    raise RuntimeError("no two consecutive free ports")
-
-
 @contextmanager
 def private_stack(state_dir: Path, keep: bool, *, fresh: bool = False) -> Iterator[Settings]:
     """The stack in `state_dir` on free ports (never the default ones), stopped on exit unless
@@ -55,7 +46,7 @@ def private_stack(state_dir: Path, keep: bool, *, fresh: bool = False) -> Iterat
         "SDP_POSTGRES_PORT": str(free_port()),
         "SDP_KAFKA_PORT": str(free_port()),
         "SDP_AIRFLOW_PORT": str(free_port()),
-        "SDP_AIRFLOW_LOG_PORT": str(_free_port_pair()),
+        "SDP_AIRFLOW_LOG_PORT": str(free_port_pair()),
         "SDP_TOKEN_KEY": BENCH_TOKEN_KEY,
         "SDP_FILE_STABLE_SECONDS": "1",
         "SDP_LANDING_POLL_SECONDS": "1",

@@ -30,21 +30,10 @@ def new_state_dir(prefix: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=prefix, dir=base))
 
 
-def free_port_pair() -> int:
-    """Two consecutive free ports (the scheduler's and triggerer's log servers)."""
-    from include.stack.process import free_port, port_in_use
-
-    for _ in range(50):
-        port = free_port()
-        if port < 65535 and not port_in_use(port + 1):
-            return port
-    raise RuntimeError("no two consecutive free ports")
-
-
 def isolated_stack_env(prefix: str, **extra: str) -> dict[str, str]:
     """Settings for a whole stack of a test's own: a fresh state folder and free ports for every
     service, plus `extra` variables (SDP_* settings the test needs)."""
-    from include.stack.process import free_port
+    from include.stack.process import free_port, free_port_pair
 
     return {
         "SDP_STATE_DIR": str(new_state_dir(prefix)),
