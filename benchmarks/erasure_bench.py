@@ -22,7 +22,6 @@ import base64
 import json
 import os
 import random
-import shutil
 import statistics
 import sys
 import time
@@ -34,9 +33,7 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import BENCH_TOKEN_KEY, CACHE_DIR, Result, add_results_argument, publish
-from include.settings import load_settings
-from include.stack.manager import Stack
-from include.stack.process import free_port
+from benchmarks.stack import private_stack
 from include.subjects.erasure import erase_subject
 
 STACK_DIR = CACHE_DIR / "erasure-stack"
@@ -88,24 +85,8 @@ def main() -> None:
     add_results_argument(parser)
     args = parser.parse_args()
     os.environ["SDP_TOKEN_KEY"] = BENCH_TOKEN_KEY
-    settings = load_settings(
-        {
-            "SDP_STATE_DIR": str(STACK_DIR),
-            "SDP_POSTGRES_PORT": str(free_port()),
-            "SDP_TOKEN_KEY": BENCH_TOKEN_KEY,
-        }
-    )
-    stack = Stack(settings, ["postgres"])
-    quiet = lambda _message: None  # noqa: E731
-    # A run an interruption left behind: stop it (this folder's pids only) and start from empty.
-    stack.down(log=quiet)
-    shutil.rmtree(STACK_DIR, ignore_errors=True)
-    stack.up(log=quiet)
-    try:
+    with private_stack(STACK_DIR, args.keep_stack, fresh=True, services=["postgres"]) as settings:
         results = run(settings.database_url, args.rows, args.subjects)
-    finally:
-        if not args.keep_stack:
-            stack.down(log=quiet)
     publish(results, args.results)
 
 

@@ -38,7 +38,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import (
     AS_OF,
-    BENCH_TOKEN_KEY,
     CACHE_DIR,
     ROOT,
     Result,
@@ -47,14 +46,13 @@ from benchmarks.common import (
     publish,
     spark_submit_command,
 )
+from benchmarks.stack import private_stack
 from include.db.files import register_file, start_job
 from include.db.loader import LoadResult, _csv_chunks, load_staged, record_columns_sql
 from include.db.migrate import apply_migrations
 from include.db.vault import vault_csv
-from include.settings import Settings, load_settings
+from include.settings import Settings
 from include.stack.context import StackContext
-from include.stack.manager import Stack
-from include.stack.process import free_port
 from include.stack.services import admin_conninfo
 from include.staging import RECORDS, ROW_COLUMN, VAULT, VIOLATIONS, VIOLATIONS_SCHEMA, StagedManifest
 
@@ -280,24 +278,8 @@ def main() -> None:
     staged = staged_output(args.rows)
     if args.stage_only:
         return
-    settings = load_settings(
-        {
-            "SDP_STATE_DIR": str(STACK_DIR),
-            "SDP_POSTGRES_PORT": str(free_port()),
-            "SDP_TOKEN_KEY": BENCH_TOKEN_KEY,
-        }
-    )
-    stack = Stack(settings, ["postgres"])
-    quiet = lambda _message: None  # noqa: E731
-    # A run an interruption left behind: stop it (this folder's pids only) and start from empty.
-    stack.down(log=quiet)
-    shutil.rmtree(STACK_DIR, ignore_errors=True)
-    stack.up(log=quiet)
-    try:
+    with private_stack(STACK_DIR, args.keep_stack, fresh=True, services=["postgres"]) as settings:
         results = run(settings, staged, args.rows, split=not args.no_split)
-    finally:
-        if not args.keep_stack:
-            stack.down(log=quiet)
     publish(results, args.results)
 
 

@@ -1,7 +1,8 @@
 """A private local stack for the benchmarks that run files through Airflow (ingest_bench, e2e_bench):
 PostgreSQL, the broker, the stream consumer and Airflow on free ports, state in a folder of the
-bench's own under .local/bench/, so `make up`'s stack and other benches are never touched. Also the
-helpers those benches share: dropping a file by atomic rename, the Airflow metadata DB and token.
+bench's own under .local/bench/, so `make up`'s stack and other benches are never touched; the
+database benches (load_bench, erasure_bench) start its PostgreSQL alone. Also the helpers the
+Airflow benches share: dropping a file by atomic rename, the Airflow metadata DB and token.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from common import BENCH_TOKEN_KEY
 from include.settings import Settings, load_settings
 from include.stack.context import AIRFLOW_ADMIN, StackContext
 from include.stack.manager import Stack
-from include.stack.process import free_port, port_in_use
+from include.stack.process import free_port, free_port_pair
 
 STACK_SERVICES = [
     "postgres",
@@ -37,31 +38,25 @@ FINAL_STATUSES = ("loaded", "quarantined", "duplicate", "failed")
 POLL_SECONDS = 0.25
 
 
-def _free_port_pair() -> int:
-    """Two consecutive free ports: the scheduler's and the triggerer's log servers."""
-    for _ in range(50):
-        port = free_port()
-        if port < 65535 and not port_in_use(port + 1):
-            return port
-    raise RuntimeError("no two consecutive free ports")
-
-
 @contextmanager
-def private_stack(state_dir: Path, keep: bool, *, fresh: bool = False) -> Iterator[Settings]:
-    """The stack in `state_dir` on free ports (never the default ones), stopped on exit unless
-    `keep`. `fresh` starts from an empty state (no database rows of an earlier run)."""
+def private_stack(
+    state_dir: Path, keep: bool, *, fresh: bool = False, services: list[str] | None = None
+) -> Iterator[Settings]:
+    """The stack's `services` (all by default) in `state_dir` on free ports (never the default
+    ones), stopped on exit unless `keep`. `fresh` starts from an empty state (no database rows of
+    an earlier run)."""
     env = {
         "SDP_STATE_DIR": str(state_dir),
         "SDP_POSTGRES_PORT": str(free_port()),
         "SDP_KAFKA_PORT": str(free_port()),
         "SDP_AIRFLOW_PORT": str(free_port()),
-        "SDP_AIRFLOW_LOG_PORT": str(_free_port_pair()),
+        "SDP_AIRFLOW_LOG_PORT": str(free_port_pair()),
         "SDP_TOKEN_KEY": BENCH_TOKEN_KEY,
         "SDP_FILE_STABLE_SECONDS": "1",
         "SDP_LANDING_POLL_SECONDS": "1",
     }
     settings = load_settings(env)
-    stack = Stack(settings, STACK_SERVICES)
+    stack = Stack(settings, services or STACK_SERVICES)
     quiet = lambda _message: None  # noqa: E731
     # A stack an interrupted run left behind listens on other ports: stop it (this folder's pids only).
     stack.down(log=quiet)

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import phonenumbers
@@ -1209,10 +1210,14 @@ class _Sink(ABC):
         self.part.unlink(missing_ok=True)
 
 
-class _CsvSink(_Sink):
+class _TableWriterSink(_Sink):
+    """A sink over a pyarrow writer that takes whole tables (CSV, Parquet)."""
+
+    writer_class: ClassVar[type[pa_csv.CSVWriter] | type[pq.ParquetWriter]]
+
     def __init__(self, path: Path, schema: pa.Schema) -> None:
         super().__init__(path, schema)
-        self._writer = pa_csv.CSVWriter(str(self.part), schema)
+        self._writer = self.writer_class(str(self.part), schema)
 
     def write(self, table: pa.Table) -> None:
         self._writer.write_table(table)
@@ -1221,16 +1226,12 @@ class _CsvSink(_Sink):
         self._writer.close()
 
 
-class _ParquetSink(_Sink):
-    def __init__(self, path: Path, schema: pa.Schema) -> None:
-        super().__init__(path, schema)
-        self._writer = pq.ParquetWriter(str(self.part), schema)
+class _CsvSink(_TableWriterSink):
+    writer_class = pa_csv.CSVWriter
 
-    def write(self, table: pa.Table) -> None:
-        self._writer.write_table(table)
 
-    def _close(self) -> None:
-        self._writer.close()
+class _ParquetSink(_TableWriterSink):
+    writer_class = pq.ParquetWriter
 
 
 class _JsonlSink(_Sink):

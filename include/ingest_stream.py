@@ -21,19 +21,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.json as pa_json
-import pyarrow.parquet as pq
 
 from compliance.buffers import string_buffers
 from include.db.sql import load_sql
 from include.settings import Settings, settings
 from include.staging import (
-    QUARANTINE,
     QUARANTINE_SCHEMA,
-    RECORDS,
     ROW_COLUMN,
-    VIOLATIONS,
     VIOLATIONS_SCHEMA,
     StagedManifest,
+    write_staged_output,
 )
 from include.ticket import FileTicket
 
@@ -74,9 +71,6 @@ def stage(ticket: FileTicket, *, s: Settings | None = None) -> StagedManifest:
         records = _export_records(conn, ticket, names)
         violations = _export(conn, "stream_export_violations", ticket, VIOLATIONS_SCHEMA)
         quarantine = _export(conn, "stream_export_quarantine", ticket, QUARANTINE_SCHEMA)
-    pq.write_table(records, folder / RECORDS)
-    pq.write_table(violations, folder / VIOLATIONS)
-    pq.write_table(quarantine, folder / QUARANTINE)
     # The anonymization plan the consumer applied follows from the classification it was given.
     tokenizer = Tokenizer(TokenKey.from_env()) if progress.anonymize != "none" else None
     plan = CompliancePipeline(domain=progress.domain, anonymize=progress.anonymize, tokenizer=tokenizer)
@@ -100,7 +94,7 @@ def stage(ticket: FileTicket, *, s: Settings | None = None) -> StagedManifest:
         anonymized_columns=plan.anonymized_columns(),
         details={"exported_from": "postgresql", "job_id": ticket.job_id},
     )
-    manifest.write(folder)
+    write_staged_output(folder, records, violations, quarantine, manifest)
     return manifest
 
 

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 # The layout's names are defined with the engine jobs' helpers (they may import only the core).
 from compliance.engine_job import ERROR, MANIFEST, QUARANTINE, RECORDS, ROW_COLUMN, VAULT, VIOLATIONS
@@ -40,6 +41,7 @@ __all__ = [
     "VIOLATIONS",
     "StagedManifest",
     "remove_staged",
+    "write_staged_output",
 ]
 
 
@@ -87,6 +89,18 @@ class StagedManifest:
     def read(cls, folder: Path) -> StagedManifest:
         data = json.loads((Path(folder) / MANIFEST).read_text())
         return cls(**data)
+
+
+def write_staged_output(
+    folder: Path, records: pa.Table, violations: pa.Table, quarantine: pa.Table, manifest: StagedManifest
+) -> None:
+    """Write a job's staged output as single Parquet files; the manifest last, as it describes the
+    tables already there."""
+    folder.mkdir(parents=True, exist_ok=True)
+    pq.write_table(records, folder / RECORDS)
+    pq.write_table(violations, folder / VIOLATIONS)
+    pq.write_table(quarantine, folder / QUARANTINE)
+    manifest.write(folder)
 
 
 def remove_staged(folder: Path | str, staging_root: Path) -> bool:

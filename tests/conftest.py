@@ -30,21 +30,10 @@ def new_state_dir(prefix: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=prefix, dir=base))
 
 
-def free_port_pair() -> int:
-    """Two consecutive free ports (the scheduler's and triggerer's log servers)."""
-    from include.stack.process import free_port, port_in_use
-
-    for _ in range(50):
-        port = free_port()
-        if port < 65535 and not port_in_use(port + 1):
-            return port
-    raise RuntimeError("no two consecutive free ports")
-
-
 def isolated_stack_env(prefix: str, **extra: str) -> dict[str, str]:
     """Settings for a whole stack of a test's own: a fresh state folder and free ports for every
     service, plus `extra` variables (SDP_* settings the test needs)."""
-    from include.stack.process import free_port
+    from include.stack.process import free_port, free_port_pair
 
     return {
         "SDP_STATE_DIR": str(new_state_dir(prefix)),
@@ -91,3 +80,13 @@ def database_url(services: Settings) -> str:
 @pytest.fixture(scope="session")
 def kafka_bootstrap(services: Settings) -> str:
     return services.kafka_bootstrap_servers
+
+
+def keyed_settings(
+    services: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, token_key: str
+) -> Settings:
+    """The session's services with data zones of the test's own, and `token_key` as this process's
+    token key: the stream route's staged export plans with it in the test process, as in a task's."""
+    monkeypatch.setenv("SDP_TOKEN_KEY", token_key)
+    monkeypatch.setenv("SDP_TOKEN_KEY_ID", "k1")
+    return load_settings({**services.environ, "SDP_DATA_DIR": str(tmp_path / "data")})

@@ -281,6 +281,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def free_port_pair() -> int:
+    """Two consecutive free ports (Airflow's scheduler and triggerer log servers take port and port + 1)."""
+    for _ in range(50):
+        port = free_port()
+        if port < 65535 and not port_in_use(port + 1):
+            return port
+    raise RuntimeError("no two consecutive free ports")
+
+
 def wait_for(check, *, timeout: float, interval: float = 0.5, what: str) -> None:
     deadline = time.monotonic() + timeout
     last_error: Exception | None = None

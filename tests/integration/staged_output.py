@@ -1,4 +1,5 @@
-"""Reading an engine job's staged output back in the tests of both engines (spark_jobs/, flink_jobs/)."""
+"""Staged outputs in tests: the tables a test stages by hand, and an engine job's output read back in
+the tests of both engines (spark_jobs/, flink_jobs/)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,20 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 
 from compliance.vocabulary import VIOLATION_KEYS
-from include.staging import RECORDS, ROW_COLUMN, VIOLATIONS
+from include.staging import QUARANTINE_SCHEMA, RECORDS, ROW_COLUMN, VIOLATIONS, VIOLATIONS_SCHEMA
 
 VIOLATION_FIELDS = tuple(VIOLATION_KEYS)
+
+
+def violations_table(violations: list[tuple]) -> pa.Table:
+    """Violations given as (row, field, type, regulation, severity, rule) tuples, as a staged table."""
+    rows = [dict(zip(VIOLATIONS_SCHEMA.names, v, strict=True)) for v in violations]
+    return pa.Table.from_pylist(rows, VIOLATIONS_SCHEMA)
+
+
+def quarantine_table(rows: list[dict]) -> pa.Table:
+    """Quarantine rows given as {"row": ..., "reason": ...}, as a staged table."""
+    return pa.Table.from_pylist(rows, QUARANTINE_SCHEMA)
 
 
 def staged_violations(staging: Path) -> list[tuple]:

@@ -5,6 +5,7 @@ written to the test PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email
 import email.message
 import json
@@ -16,6 +17,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
+from typing import TypeVar
 
 import psycopg
 import pytest
@@ -69,17 +71,28 @@ class _SmtpSession(socketserver.StreamRequestHandler):
                 self.reply("250 ok")
 
 
-@pytest.fixture
-def http_sink() -> Iterator[ThreadingHTTPServer]:
-    """A local HTTP server recording every POST as (path, content type, JSON body)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _RecordPost)
+ServerT = TypeVar("ServerT", bound=socketserver.BaseServer)
+
+
+@contextlib.contextmanager
+def _serving(server: ServerT) -> Iterator[ServerT]:
+    """`server` on a thread of its own with an empty `received` list, shut down after use."""
     server.received = []
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture
+def http_sink() -> Iterator[ThreadingHTTPServer]:
+    """A local HTTP server recording every POST as (path, content type, JSON body)."""
+    with _serving(ThreadingHTTPServer(("127.0.0.1", 0), _RecordPost)) as server:
+        yield server
 
 
 @pytest.fixture
@@ -87,13 +100,8 @@ def smtp_sink() -> Iterator[socketserver.ThreadingTCPServer]:
     """A local SMTP server recording every message as (recipients, parsed message)."""
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SmtpSession)
     server.daemon_threads = True
-    server.received = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with _serving(server):
+        yield server
 
 
 Configure = Callable[..., None]

@@ -16,6 +16,7 @@ import json
 import os
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -26,12 +27,11 @@ import pytest
 from compliance.generator import write_dataset
 from compliance.io import InputError
 from include import ingest, ingest_stream
-from include.settings import Settings, load_settings
-from include.stack.context import StackContext
+from include.settings import Settings
 from include.streaming.status import file_progress
 from include.triggers import LandingZoneTrigger, take_for_run
-from tests.conftest import STREAM_TEST_INSTANCE
-from tests.integration.test_streaming import ConsumerProcess
+from tests.conftest import keyed_settings
+from tests.integration.test_streaming import ConsumerProcess, consumer_service
 
 pytestmark = pytest.mark.integration
 
@@ -68,21 +68,13 @@ REFUSED = {
 def settings(services: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     # The readers take their limits from the environment, in this process as in a task's.
     monkeypatch.setenv("SDP_MAX_LINE_BYTES", str(LINE_LIMIT))
-    monkeypatch.setenv("SDP_TOKEN_KEY", TOKEN_KEY)
-    monkeypatch.setenv("SDP_TOKEN_KEY_ID", "k1")
-    return load_settings({**services.environ, "SDP_DATA_DIR": str(tmp_path / "data")})
+    return keyed_settings(services, tmp_path, monkeypatch, TOKEN_KEY)
 
 
 @pytest.fixture
-def consumer(services: Settings, tmp_path: Path):
-    env = StackContext(services).pipeline_env()
-    env.update(SDP_TOKEN_KEY=TOKEN_KEY, SDP_TOKEN_KEY_ID="k1", SDP_STREAM_BATCH_WAIT_MS="100",
-               SDP_STREAM_CONSUMER_INSTANCE=STREAM_TEST_INSTANCE)  # fmt: skip
-    process = ConsumerProcess(env, tmp_path / "consumer.log").start()
-    yield process
-    if process.proc.poll() is None:
-        process.stop()
-    print(process.log()[-4000:])  # shown by pytest when the test failed
+def consumer(services: Settings, tmp_path: Path) -> Iterator[ConsumerProcess]:
+    with consumer_service(services, TOKEN_KEY, tmp_path / "consumer.log") as process:
+        yield process
 
 
 def _lines(path: Path) -> list[bytes]:

@@ -6,6 +6,7 @@ nothing; a group killed mid-way resumes without loading anything twice."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -15,10 +16,9 @@ from compliance.generator import write_dataset
 from include import ingest, ingest_stream
 from include.ingest_dag import DEFAULT_OPTIONS
 from include.ingest_group import ingest_group
-from include.settings import Settings, load_settings
-from include.stack.context import StackContext
-from tests.conftest import STREAM_TEST_INSTANCE
-from tests.integration.test_streaming import ConsumerProcess
+from include.settings import Settings
+from tests.conftest import keyed_settings
+from tests.integration.test_streaming import ConsumerProcess, consumer_service
 
 pytestmark = pytest.mark.integration
 
@@ -32,21 +32,13 @@ TABLES = ("data_files", "data_processing_jobs", "data_records", "data_compliance
 
 @pytest.fixture
 def settings(services: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("SDP_TOKEN_KEY", TOKEN_KEY)
-    monkeypatch.setenv("SDP_TOKEN_KEY_ID", "k1")
-    return load_settings({**services.environ, "SDP_DATA_DIR": str(tmp_path / "data")})
+    return keyed_settings(services, tmp_path, monkeypatch, TOKEN_KEY)
 
 
 @pytest.fixture
-def consumer(services: Settings, tmp_path: Path):
-    env = StackContext(services).pipeline_env()
-    env.update(SDP_TOKEN_KEY=TOKEN_KEY, SDP_TOKEN_KEY_ID="k1", SDP_STREAM_BATCH_WAIT_MS="100",
-               SDP_STREAM_CONSUMER_INSTANCE=STREAM_TEST_INSTANCE)  # fmt: skip
-    process = ConsumerProcess(env, tmp_path / "consumer.log").start()
-    yield process
-    if process.proc.poll() is None:
-        process.stop()
-    print(process.log()[-4000:])  # shown by pytest when the test failed
+def consumer(services: Settings, tmp_path: Path) -> Iterator[ConsumerProcess]:
+    with consumer_service(services, TOKEN_KEY, tmp_path / "consumer.log") as process:
+        yield process
 
 
 def claimed_files(s: Settings, run: str, count: int, seed: int) -> dict[str, int]:

@@ -21,12 +21,11 @@ from include import ingest
 from include.settings import Settings, load_settings
 from include.staging import (
     MANIFEST,
-    QUARANTINE,
     QUARANTINE_SCHEMA,
     RECORDS,
     ROW_COLUMN,
-    VIOLATIONS,
     StagedManifest,
+    write_staged_output,
 )
 
 pytestmark = pytest.mark.integration
@@ -49,9 +48,6 @@ def stage_with_core(path: Path, folder: Path) -> StagedManifest:
         records.append(result.batch.add_column(0, ROW_COLUMN, pa.array(result.rows, pa.int64())))
         violations.append(result.violations)
     folder.mkdir(parents=True)
-    pq.write_table(pa.Table.from_batches(records), folder / RECORDS)
-    pq.write_table(pa.concat_tables(violations), folder / VIOLATIONS)
-    pq.write_table(QUARANTINE_SCHEMA.empty_table(), folder / QUARANTINE)
     manifest = StagedManifest(
         source_path=str(path), sha256="", format=reader.format, domain=pipeline.domain, engine="spark",
         anonymize="tokenize", records_in=reader.records_seen, records_staged=reader.rows_read,
@@ -61,7 +57,13 @@ def stage_with_core(path: Path, folder: Path) -> StagedManifest:
                   "quasi_kind": c.quasi_kind, "evidence": c.evidence} for c in pipeline.classes],
         anonymized_columns=pipeline.anonymized_columns(),
     )  # fmt: skip
-    manifest.write(folder)
+    write_staged_output(
+        folder,
+        pa.Table.from_batches(records),
+        pa.concat_tables(violations),
+        QUARANTINE_SCHEMA.empty_table(),
+        manifest,
+    )
     return manifest
 
 

@@ -23,15 +23,15 @@ from include.db.sql import load_sql
 from include.db.token_digests import digest_keys
 from include.staging import (
     QUARANTINE,
-    QUARANTINE_SCHEMA,
     RECORDS,
     ROW_COLUMN,
     VIOLATIONS,
-    VIOLATIONS_SCHEMA,
     StagedManifest,
     remove_staged,
+    write_staged_output,
 )
 from tests.integration.refused_commit import commit_refused_for_file
+from tests.integration.staged_output import quarantine_table, violations_table
 
 pytestmark = pytest.mark.integration
 
@@ -83,11 +83,7 @@ def write_staged(
     if violations is None:
         violations = [(r, "email", "EMAIL", "GDPR", "medium", "gdpr.email") for r in rows]
         violations += [(r, "notes", "SSN", "HIPAA", "high", "hipaa.ssn") for r in rows if r % 3 == 0]
-    folder.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.table(table), folder / RECORDS)
-    pq.write_table(pa.Table.from_pylist([dict(zip(VIOLATIONS_SCHEMA.names, v, strict=True)) for v in violations], VIOLATIONS_SCHEMA), folder / VIOLATIONS)  # fmt: skip
-    quarantine_rows = [{"row": r, "reason": "unparseable row"} for r in quarantined]
-    pq.write_table(pa.Table.from_pylist(quarantine_rows, QUARANTINE_SCHEMA), folder / QUARANTINE)
+    quarantine = quarantine_table([{"row": r, "reason": "unparseable row"} for r in quarantined])
     manifest = StagedManifest(
         source_path=f"/landing/{sha256[:8]}.csv",
         sha256=sha256,
@@ -104,7 +100,7 @@ def write_staged(
         pure_processing_s=2.0,
         post_processing_s=0.25,
     )
-    manifest.write(folder)
+    write_staged_output(folder, pa.table(table), violations_table(violations), quarantine, manifest)
     return manifest
 
 
@@ -432,7 +428,9 @@ def _bad_severity(folder: Path) -> None:
 
 
 def _staged_and_quarantined(folder: Path) -> None:
-    pq.write_table(pa.Table.from_pylist([{"row": 0, "reason": "x"}, {"row": 7, "reason": "y"}], QUARANTINE_SCHEMA), folder / QUARANTINE)  # fmt: skip
+    pq.write_table(
+        quarantine_table([{"row": 0, "reason": "x"}, {"row": 7, "reason": "y"}]), folder / QUARANTINE
+    )
 
 
 def _repeated_record_row(folder: Path) -> None:
@@ -443,7 +441,9 @@ def _repeated_record_row(folder: Path) -> None:
 
 
 def _repeated_quarantine_row(folder: Path) -> None:
-    pq.write_table(pa.Table.from_pylist([{"row": 3, "reason": "x"}, {"row": 3, "reason": "y"}], QUARANTINE_SCHEMA), folder / QUARANTINE)  # fmt: skip
+    pq.write_table(
+        quarantine_table([{"row": 3, "reason": "x"}, {"row": 3, "reason": "y"}]), folder / QUARANTINE
+    )
 
 
 def _manifest_does_not_add_up(folder: Path) -> None:

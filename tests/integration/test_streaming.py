@@ -7,6 +7,7 @@ adaptive micro-batching and idle pausing are tested as units on a fake consumer.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import signal
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -84,6 +86,22 @@ class ConsumerProcess:
 
     def log(self) -> str:
         return self.log_file.read_text()
+
+
+@contextlib.contextmanager
+def consumer_service(services: Settings, token_key: str, log_file: Path) -> Iterator[ConsumerProcess]:
+    """The consumer service with `token_key` and a short batch wait, started for a test and stopped
+    (SIGTERM) after it; its log's tail printed, which pytest shows when the test failed."""
+    env = StackContext(services).pipeline_env()
+    env.update(SDP_TOKEN_KEY=token_key, SDP_TOKEN_KEY_ID="k1", SDP_STREAM_BATCH_WAIT_MS="100",
+               SDP_STREAM_CONSUMER_INSTANCE=STREAM_TEST_INSTANCE)  # fmt: skip
+    process = ConsumerProcess(env, log_file).start()
+    try:
+        yield process
+    finally:
+        if process.proc.poll() is None:
+            process.stop()
+        print(process.log()[-4000:])
 
 
 @pytest.fixture(scope="module")

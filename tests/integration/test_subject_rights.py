@@ -9,23 +9,15 @@ from pathlib import Path
 
 import psycopg
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
 from compliance.anonymize.tokenize import Tokenizer, TokenKey
 from include.db.files import register_file, start_job
 from include.db.loader import load_staged
 from include.db.migrate import apply_migrations
-from include.staging import (
-    QUARANTINE,
-    QUARANTINE_SCHEMA,
-    RECORDS,
-    ROW_COLUMN,
-    VIOLATIONS,
-    VIOLATIONS_SCHEMA,
-    StagedManifest,
-)
+from include.staging import ROW_COLUMN, StagedManifest, write_staged_output
 from include.subjects.erasure import ErasureError, erase_subject, subject_hash, token_locations
+from tests.integration.staged_output import quarantine_table, violations_table
 
 pytestmark = pytest.mark.integration
 
@@ -55,11 +47,7 @@ def load_file(db: str, tmp_path: Path, engine: str, rows: list[dict], violations
     columns = list(rows[0])
     table = {ROW_COLUMN: pa.array(range(len(rows)), pa.int64())}
     table |= {c: pa.array([row[c] for row in rows], pa.string()) for c in columns}
-    pq.write_table(pa.table(table), folder / RECORDS)
-    violation_rows = [dict(zip(VIOLATIONS_SCHEMA.names, v, strict=True)) for v in violations]
-    pq.write_table(pa.Table.from_pylist(violation_rows, VIOLATIONS_SCHEMA), folder / VIOLATIONS)
-    pq.write_table(pa.Table.from_pylist([], QUARANTINE_SCHEMA), folder / QUARANTINE)
-    StagedManifest(
+    manifest = StagedManifest(
         source_path=f"/landing/{sha256[:8]}.csv",
         sha256=sha256,
         format="csv",
@@ -74,7 +62,8 @@ def load_file(db: str, tmp_path: Path, engine: str, rows: list[dict], violations
         pre_processing_s=0.1,
         pure_processing_s=0.1,
         post_processing_s=0.1,
-    ).write(folder)
+    )
+    write_staged_output(folder, pa.table(table), violations_table(violations), quarantine_table([]), manifest)
     with psycopg.connect(db) as conn:
         file = register_file(conn, f"/landing/{sha256[:8]}.csv", sha256, 100, "csv")
         job = start_job(conn, file.id, engine, "test", "dag", f"run-{sha256[:8]}")

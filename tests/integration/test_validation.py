@@ -28,6 +28,7 @@ from include.staging import (
     VIOLATIONS,
     VIOLATIONS_SCHEMA,
     StagedManifest,
+    write_staged_output,
 )
 from include.validation import ValidationReport, build_suite, validate_staged
 
@@ -128,11 +129,7 @@ def write_staged(folder: Path, *, domain: str = "healthcare", rows: int = ROWS) 
         {"row": pa.array(QUARANTINED, pa.int64()), "reason": ["unparseable row"] * len(QUARANTINED)},
         schema=QUARANTINE_SCHEMA,
     )
-    folder.mkdir(parents=True, exist_ok=True)
-    pq.write_table(records, folder / RECORDS)
-    pq.write_table(violations, folder / VIOLATIONS)
-    pq.write_table(quarantine, folder / QUARANTINE)
-    StagedManifest(
+    manifest = StagedManifest(
         source_path=f"/landing/{domain}.csv",
         sha256="ab" * 32,
         format="csv",
@@ -149,7 +146,8 @@ def write_staged(folder: Path, *, domain: str = "healthcare", rows: int = ROWS) 
         post_processing_s=0.1,
         columns=[asdict(cls) for cls in CLASSES],
         anonymized_columns=dict(METHODS),
-    ).write(folder)
+    )
+    write_staged_output(folder, records, violations, quarantine, manifest)
     return folder
 
 

@@ -3,6 +3,8 @@ position gives its type, and positions that name an organisation, a code or a va
 
 from __future__ import annotations
 
+import pytest
+
 from tests.unit.corpus_record_checks import record_fields
 from tests.unit.test_corpus_build import in_text
 
@@ -18,14 +20,41 @@ VCARD = (
 )
 
 
-def test_x12_positions() -> None:
-    assert record_fields(CLAIM) == [
-        ("PERSON_NAME", "OKAFOR AMAKA"),
-        ("HEALTH_PLAN_ID", "W392131900"),
-        ("STREET_ADDRESS", "737 JEFFREY PRAIRIE"),
-        ("ZIP_CODE", "97301"),
-        ("DATE_OF_BIRTH", "19610304"),
-    ]
+# Each record format's positions, in record order: (type, value as the label gives it).
+POSITIONS = {
+    "x12": (
+        CLAIM,
+        [
+            ("PERSON_NAME", "OKAFOR AMAKA"),
+            ("HEALTH_PLAN_ID", "W392131900"),
+            ("STREET_ADDRESS", "737 JEFFREY PRAIRIE"),
+            ("ZIP_CODE", "97301"),
+            ("DATE_OF_BIRTH", "19610304"),
+        ],
+    ),
+    "pnr_docs": (
+        DOCS,
+        [("PASSPORT", "512345678"), ("DATE_OF_BIRTH", "1961-03-04"), ("PERSON_NAME", "SMITH JOHN")],
+    ),
+    "vcard": (
+        VCARD,
+        [
+            ("PERSON_NAME", "Holloway Dana"),
+            ("STREET_ADDRESS", "330 John Landing Apt. 068"),
+            ("ZIP_CODE", "97301"),
+            ("DATE_OF_BIRTH", "1961-03-04"),
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("record_format", POSITIONS)
+def test_record_positions(record_format: str) -> None:
+    record, expected = POSITIONS[record_format]
+    assert record_fields(record) == expected
+
+
+def test_x12_payer_names_no_person() -> None:
     # The payer (entity type 2, id qualifier PI) and the claim line name no person.
     payer_only = "ST*837*0021*005010X222A1~NM1*PR*2*AETNA*****PI*60054~CLM*A37YH556*500~"
     assert record_fields(payer_only) == []
@@ -33,22 +62,11 @@ def test_x12_positions() -> None:
         assert in_text(type_, CLAIM, None) and not in_text(type_, payer_only, None), type_
 
 
-def test_pnr_docs_positions() -> None:
-    assert record_fields(DOCS) == [
-        ("PASSPORT", "512345678"),
-        ("DATE_OF_BIRTH", "1961-03-04"),
-        ("PERSON_NAME", "SMITH JOHN"),
-    ]
+def test_pnr_docs_expiry_is_no_birth_date() -> None:
     # The expiry date (23OCT30) is no birth date: a DOCS whose birth date is missing has none.
     assert not in_text("DATE_OF_BIRTH", "SSR DOCS UA HK1 P/USA/512345678/USA//M/23OCT30/SMITH/JOHN", None)
 
 
-def test_vcard_positions() -> None:
-    assert record_fields(VCARD) == [
-        ("PERSON_NAME", "Holloway Dana"),
-        ("STREET_ADDRESS", "330 John Landing Apt. 068"),
-        ("ZIP_CODE", "97301"),
-        ("DATE_OF_BIRTH", "1961-03-04"),
-    ]
+def test_vcard_birth_date_only_from_bday() -> None:
     assert in_text("DATE_OF_BIRTH", VCARD, None)
     assert not in_text("DATE_OF_BIRTH", VCARD.replace("BDAY:1961-03-04\n", ""), None)

@@ -12,6 +12,7 @@ import json
 import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple, TypeVar
 
 import phonenumbers
 import pyarrow as pa
@@ -23,6 +24,7 @@ import pytest
 from compliance.anonymize.tokenize import TOKEN_REGEX
 from compliance.generator import (
     DOMAIN_COLUMNS,
+    ColumnSpec,
     GeneratedData,
     GpsColumns,
     IdColumn,
@@ -38,6 +40,7 @@ from compliance.vocabulary import VIOLATION_KEYS, Domain, IdType, Regulation, Se
 AS_OF = date(2025, 6, 1)
 ROWS = 3000
 BATCH = 1000
+ColumnT = TypeVar("ColumnT", bound=ColumnSpec)
 
 
 # --- validators from the public specs ----------------------------------------------------------------
@@ -222,6 +225,25 @@ def _labelled(labels: pa.Table) -> dict[tuple[str, IdType], set[int]]:
     return out
 
 
+class LabelledRows(NamedTuple):
+    domain: str
+    table: list[dict]
+    labelled: dict[tuple[str, IdType], set[int]]  # (field, type) -> the rows labelled so
+
+
+@pytest.fixture(scope="module")
+def labelled_rows(generated: tuple[str, list[GeneratedData]]) -> LabelledRows:
+    """A domain's generated rows with the rows each (field, type) label marks (read-only: shared)."""
+    domain, batches = generated
+    table, labels = _table_and_labels(batches)
+    return LabelledRows(domain, table, _labelled(labels))
+
+
+def _columns(domain: str, kind: type[ColumnT]) -> list[ColumnT]:
+    """The domain's column specs of one kind, in column order."""
+    return [spec for spec in DOMAIN_COLUMNS[domain] if isinstance(spec, kind)]
+
+
 # --- batches, labels and their semantics ------------------------------------------------------------
 
 
@@ -256,26 +278,18 @@ def test_labels_are_valid_unique_and_sorted(generated: tuple[str, list[Generated
     assert 0.2 < len({r["row"] for r in records if r["type"] not in policy_or_decoy}) / ROWS < 0.45
 
 
-def test_identifier_columns_labelled_exactly_when_the_value_validates(generated) -> None:
-    domain, batches = generated
-    table, labels = _table_and_labels(batches)
-    labelled = _labelled(labels)
-    for spec in DOMAIN_COLUMNS[domain]:
-        if not isinstance(spec, IdColumn):
-            continue
+def test_identifier_columns_labelled_exactly_when_the_value_validates(labelled_rows: LabelledRows) -> None:
+    domain, table, labelled = labelled_rows
+    for spec in _columns(domain, IdColumn):
         ok = VALIDATORS[spec.id_type]
         valid_rows = {i for i, row in enumerate(table) if row[spec.name] is not None and ok(row[spec.name])}
         assert valid_rows, spec.name
         assert labelled.get((spec.name, spec.id_type), set()) == valid_rows, spec.name
 
 
-def test_decoys_are_labelled_unrecognised_and_placeholders_never(generated) -> None:
-    domain, batches = generated
-    table, labels = _table_and_labels(batches)
-    labelled = _labelled(labels)
-    for spec in DOMAIN_COLUMNS[domain]:
-        if not isinstance(spec, IdColumn):
-            continue
+def test_decoys_are_labelled_unrecognised_and_placeholders_never(labelled_rows: LabelledRows) -> None:
+    domain, table, labelled = labelled_rows
+    for spec in _columns(domain, IdColumn):
         unlabelled = [
             row[spec.name]
             for i, row in enumerate(table)
@@ -303,13 +317,9 @@ def test_decoys_are_labelled_unrecognised_and_placeholders_never(generated) -> N
             assert any(row[name] and is_decoy(row[name]) for row in table), name
 
 
-def test_free_text_labels_match_embedded_identifiers(generated) -> None:
-    domain, batches = generated
-    table, labels = _table_and_labels(batches)
-    labelled = _labelled(labels)
-    for spec in DOMAIN_COLUMNS[domain]:
-        if not isinstance(spec, TextColumn):
-            continue
+def test_free_text_labels_match_embedded_identifiers(labelled_rows: LabelledRows) -> None:
+    domain, table, labelled = labelled_rows
+    for spec in _columns(domain, TextColumn):
         expected: dict[int, set[IdType]] = {}
         for (field, id_type), rows in labelled.items():
             if field == spec.name:
@@ -324,13 +334,9 @@ def test_free_text_labels_match_embedded_identifiers(generated) -> None:
         assert 60 <= sum(map(len, texts)) / len(texts) <= 160
 
 
-def test_gps_label_on_both_fields_when_precise(generated) -> None:
-    domain, batches = generated
-    table, labels = _table_and_labels(batches)
-    labelled = _labelled(labels)
-    for spec in DOMAIN_COLUMNS[domain]:
-        if not isinstance(spec, GpsColumns):
-            continue
+def test_gps_label_on_both_fields_when_precise(labelled_rows: LabelledRows) -> None:
+    domain, table, labelled = labelled_rows
+    for spec in _columns(domain, GpsColumns):
         precise = set()
         for i, row in enumerate(table):
             lat, lon = row[spec.latitude], row[spec.longitude]
@@ -347,10 +353,8 @@ def test_gps_label_on_both_fields_when_precise(generated) -> None:
         assert labelled[(spec.longitude, IdType.GPS_COORDINATES)] == precise
 
 
-def test_missing_consent_and_retention(generated) -> None:
-    domain, batches = generated
-    table, labels = _table_and_labels(batches)
-    labelled = _labelled(labels)
+def test_missing_consent_and_retention(labelled_rows: LabelledRows) -> None:
+    domain, table, labelled = labelled_rows
     identifier_rows = {
         r
         for (_, t), rows in labelled.items()
@@ -372,7 +376,7 @@ def test_missing_consent_and_retention(generated) -> None:
         None,
     }
 
-    (spec,) = [s for s in DOMAIN_COLUMNS[domain] if isinstance(s, RecordDateColumn)]
+    (spec,) = _columns(domain, RecordDateColumn)
     retention = timedelta(days=load_policy(domain).retention_days)
     expired = labelled[(spec.name, IdType.RETENTION_EXCEEDED)]
     for i, row in enumerate(table):
