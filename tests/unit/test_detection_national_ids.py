@@ -9,7 +9,7 @@ import pytest
 from compliance.anonymize.tokenize import Tokenizer, TokenKey
 from compliance.columns import ColumnRole
 from compliance.detection import Detector
-from compliance.detection.recognizers.foreign_ids import valid_formats
+from compliance.detection.recognizers.foreign_id_checks import valid_formats
 from compliance.policy import load_policy
 from compliance.vocabulary import Domain, IdType
 

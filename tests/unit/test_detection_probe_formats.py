@@ -14,7 +14,7 @@ import pytest
 from compliance.columns import ColumnRole
 from compliance.detection import Detector
 from compliance.detection.headers import normalize_header, without_ordinal
-from compliance.detection.recognizers.foreign_ids import valid_formats
+from compliance.detection.recognizers.foreign_id_checks import valid_formats
 from compliance.detection.recognizers.people import PersonNameRecognizer
 from compliance.detection.scanner import TextScanner
 from compliance.vocabulary import IdType

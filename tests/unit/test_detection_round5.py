@@ -10,7 +10,7 @@ import pyarrow as pa
 from compliance.columns import ColumnRole
 from compliance.detection import Detector
 from compliance.detection.headers import expanded_readings, normalize_header
-from compliance.detection.recognizers.foreign_ids import valid_formats
+from compliance.detection.recognizers.foreign_id_checks import valid_formats
 from compliance.detection.scanner import TextScanner
 from compliance.vocabulary import IdType
 from tests.unit.detection_helpers import found_in as _found

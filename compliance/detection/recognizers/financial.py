@@ -59,6 +59,32 @@ class CreditCardRecognizer(Recognizer):
         r"\b(?P<v>\d{4}(?:[ -]\d{4}){3}(?:[ -]\d{3})?|\d{4}[ -]\d{6}[ -]\d{4,5}|\d{13,19})\b"
     )
     text_hint = TextHint(shapes=("card_digits",))
+    # After a card word a Luhn-valid run of 12 to 19 digits is that card, whatever its issuer prefix:
+    # legacy and regional ranges (JCB's 15-digit 1800 / 2131, old Maestro 639...) stay no raw PAN.
+    context_patterns = (
+        TextPattern(
+            r"(?i:\b(?:card|credit\s*card|debit\s*card|visa|mastercard|amex|discover|jcb|maestro|karte|"
+            r"kreditkarte|carte|tarjeta|cartao|cartão|carta)\b)[^\d\n;]{0,20}"
+            r"\b(?P<v>\d{4}(?:[ -]?\d{2,6}){2,4}|\d{12,19})\b",
+            TextHint(
+                keywords=(
+                    "card",
+                    "visa",
+                    "mastercard",
+                    "amex",
+                    "discover",
+                    "jcb",
+                    "maestro",
+                    "karte",
+                    "carte",
+                    "tarjeta",
+                    "cartao",
+                    "carta",
+                )
+            ),
+            "validate_after_keyword",
+        ),
+    )
     # (first, last prefix, prefix digits, allowed lengths) per brand.
     BRANDS: ClassVar[tuple[tuple[int, int, int, tuple[int, ...]], ...]] = (
         (4, 4, 1, (13, 16, 19)),  # Visa
@@ -112,6 +138,12 @@ class CreditCardRecognizer(Recognizer):
         value = found.field("v")
         reference = (self.reference_column | context_group(found, "ref")) & ~matches(value, r"[ -]")
         return self.validate(value) & ~context_group(found, "other") & ~reference
+
+    def validate_after_keyword(self, found: pa.StructArray) -> np.ndarray:
+        value = found.field("v")
+        valid = self.validate(value)
+        shaped = ~valid & matches(value, r"^\d(?:[ -]?\d){11,18}$")
+        return valid | validate_where(value, shaped, lambda some: luhn_valid(compact_digits(some, 19, 40)[0]))
 
     def _check(self, values: pa.Array) -> np.ndarray:
         digits, length = compact_digits(values, 19, 40)
@@ -215,10 +247,22 @@ class IbanRecognizer(Recognizer):
     text_hint = TextHint(shapes=("caps_digits",))
     context_patterns = (
         # Any case after its word, also "IBAN is at24...", "IBAN number: de89...".
+        # There a valid mod-97 check is enough, whatever the length the country registered: the
+        # word says what it is, and a length off by a character is a typo of that person's IBAN.
         TextPattern(
             r"(?i:\biban(?:[^\w\n]{1,4}(?:is|number|no|nr|num)\b)?)[^\w\n]{0,4}"
             r"(?P<v>(?i:[a-z]{2}\d{2}(?:[ -]?[a-z0-9]){11,30}))\b",
             TextHint(keywords=("iban",)),
+            "validate_after_keyword",
+        ),
+        # After an account word of a language ("Konto GB16QGIT...", "compte FR76 ..."), in capitals.
+        TextPattern(
+            r"(?i:\b(?:konto|kontonummer|account|acct|a/c|rekening|compte|cuenta|conto|bank\s+details))"
+            r"[^\w\n]{0,4}(?P<v>[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]){11,30})\b",
+            TextHint(
+                keywords=("konto", "account", "acct", "a/c", "rekening", "compte", "cuenta", "conto", "bank")
+            ),
+            "validate_after_keyword",
         ),
         # Glued to an MT940 :86: or SEPA subfield tag ("?31QA93UMVC...?32Name"): no word start.
         TextPattern(r"\?\d{2}(?P<v>[A-Z]{2}\d{2}[A-Z0-9]{11,30})\b", TextHint(shapes=("caps_digits",))),
@@ -257,19 +301,31 @@ class IbanRecognizer(Recognizer):
                 )
         return valid
 
+    def validate_after_keyword(self, found: pa.StructArray) -> np.ndarray:
+        valid = self.validate_text(found)
+        value = found.field("v")
+        for tail in ("", r" [A-Za-z0-9]{1,4}$", r"(?: [A-Za-z]+)+$"):  # as validate_text retries
+            retry = np.flatnonzero(~valid)
+            if retry.size:
+                some = value.take(pa.array(retry))
+                valid[retry] = self._validate_compact(
+                    pc.replace_substring_regex(some, tail, "") if tail else some, any_length=True
+                )
+        return valid
+
     def evidence_ceiling(self, values: pa.Array) -> float:
         # Spaces and dashes are dropped and case mapped (even from non-ASCII) before the shape check.
         return share_starting_with(values, LETTERS + b" -", non_ascii=True, min_bytes=15)
 
-    def _validate_compact(self, values: pa.Array) -> np.ndarray:
+    def _validate_compact(self, values: pa.Array, *, any_length: bool = False) -> np.ndarray:
         compact = pc.utf8_upper(strip_chars(values, r"[ -]"))
         shaped = matches(compact, r"^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$")
-        return validate_where(compact, shaped, self._check)
+        return validate_where(compact, shaped, lambda some: self._check(some, any_length=any_length))
 
-    def _check(self, compact: pa.Array) -> np.ndarray:
+    def _check(self, compact: pa.Array, *, any_length: bool = False) -> np.ndarray:
         country = pc.utf8_slice_codeunits(compact, 0, 2)
         position = pc.fill_null(pc.index_in(country, value_set=self._COUNTRIES), -1)
-        length_ok = self._EXPECTED_LENGTHS[position.to_numpy()] == lengths(compact)
+        length_ok = any_length | (self._EXPECTED_LENGTHS[position.to_numpy()] == lengths(compact))
         rearranged = pc.binary_join_element_wise(
             pc.utf8_slice_codeunits(compact, 4), pc.utf8_slice_codeunits(compact, 0, 4), ""
         )
