@@ -40,6 +40,12 @@ _REFERENCE_KEY = (
 _TRANSACTION_WORD = r"\b(?:txn|transaction)(?:\s*(?:id|no\.?|number|#))?\s*[:#]?\s*"
 
 
+_CARD_WORDS = (
+    "card", "visa", "mastercard", "amex", "discover", "jcb", "maestro", "karte", "kreditkarte", "carte",
+    "tarjeta", "cartao", "carta",
+)  # fmt: skip
+
+
 class CreditCardRecognizer(Recognizer):
     id_type = IdType.CREDIT_CARD
     header = ANY_PREFIX + (
@@ -66,22 +72,7 @@ class CreditCardRecognizer(Recognizer):
             r"(?i:\b(?:card|credit\s*card|debit\s*card|visa|mastercard|amex|discover|jcb|maestro|karte|"
             r"kreditkarte|carte|tarjeta|cartao|cartão|carta)\b)[^\d\n;]{0,20}"
             r"\b(?P<v>\d{4}(?:[ -]?\d{2,6}){2,4}|\d{12,19})\b",
-            TextHint(
-                keywords=(
-                    "card",
-                    "visa",
-                    "mastercard",
-                    "amex",
-                    "discover",
-                    "jcb",
-                    "maestro",
-                    "karte",
-                    "carte",
-                    "tarjeta",
-                    "cartao",
-                    "carta",
-                )
-            ),
+            TextHint(keywords=_CARD_WORDS),
             "validate_after_keyword",
         ),
     )
