@@ -57,3 +57,45 @@ def test_short_values_of_names_and_numbers_under_a_meaningless_header_fail_close
     found = detector.detect(batch, classes).to_pylist()
     assert {f["row"] for f in found if f["field"] == "misc"} == set(range(120))
     assert not [f for f in found if f["field"] == "claim_ref"]
+
+
+def test_a_number_said_of_one_s_own_is_a_phone(detector: Detector) -> None:
+    """Chats and notes give a phone as "my number", "new number", "neue Nr": a possessive or "new"
+    before the word, so "order number" stays."""
+    texts = [
+        "number changed -> 2015176019",
+        "neue nr 015123605651",
+        "nouveau num 0612798246",
+        "new number 06 12 58 31 52",
+        "my number is 2 0 1 5 3 3 5 6 8 8",  # digits spaced one by one
+        "order number 0612798246",
+        "my order no 0612798246",
+    ]
+    assert scrubbed(detector, texts) == [
+        "number changed -> <PHONE>",
+        "neue nr <PHONE>",
+        "nouveau num <PHONE>",
+        "new number <PHONE>",
+        "my number is <PHONE>",
+        "order number 0612798246",
+        "my order no 0612798246",
+    ]
+
+
+def test_call_detail_record_parties_and_message_ids(detector: Detector) -> None:
+    """The parties of a call name phones ("b_party_number"), whatever notation their values use; an
+    e-mail's Message-ID is a random key in an address's shape, not the sender's address."""
+    batch = pa.record_batch(
+        {
+            "b_party_number": ["917410737319", "4915123191687", "612 43 19 46"] * 20,
+            "Message-ID": [
+                "<1c06f3a9e2b44d7f@mail.example.eu>",
+                "<9f2e.77ab@relay.example.org>",
+                "<x@y.example>",
+            ]
+            * 20,
+        }
+    )
+    classes = detector.classify(batch)
+    assert classes[0].id_type is not None and classes[0].id_type.value == "PHONE"
+    assert classes[1].role == ColumnRole.NOT_IDENTIFIER

@@ -146,6 +146,19 @@ _PHONE_NOTATION = (
 )
 
 
+# A number after a phone keyword and its gap: the gap may take the bracket ("(617) 728-8451", the
+# trunk 0 of "(0)20 7946 0958"); a 2-digit area code in brackets (Brazil, India: "(11) 96116-3876");
+# a country or area code in the brackets the gap opened ("(351) 969141777", "(+57) 316 397"); digits
+# spaced one by one ("2 0 1 5 3 3 5 6 8 8"); an extension glued to it ("758.121.9143x192"), which
+# validation strips.
+_KEYWORD_NUMBER = (
+    rf"(?P<v>\d{{3}}\)\s?\d{{3}}[-. ]\d{{4}}|0\)\s?\d{{1,5}}(?:[ .\-/]?\d{{1,5}}){{1,5}}|"
+    rf"\d{{2}}\)\s?\d{{4,5}}[-. ]?\d{{4}}|"
+    rf"\+?\d{{1,4}}\)[ .\-/]?\d{{1,5}}(?:[ .\-/]?\d{{1,5}}){{1,5}}|\d(?: \d){{6,14}}|{_PHONE_NOTATION})"
+    r"(?:[xX]\d{1,6})?\b"
+)
+
+
 # "cell" names a grid or radio cell, not a phone, after a grid's name ("h3_cell", "s2_cell") or
 # before an id ("cell_id", "cell_tower"): headers.SENSITIVE fails such columns closed.
 _CELL_ID = r"(?!(?:[a-z0-9]+_)*(?:h3|s2|geo|grid|hex|map|serving|neighbor|neighbour)_cell(?:_[a-z0-9]+)*$|"
@@ -166,7 +179,11 @@ class PhoneRecognizer(Recognizer):
             r"(?:telephone|tel|numero)_(?:portable|fixe|domicile|mobile|bureau|professionnel)|"
             r"numero_de_telephone|telefon|telefonnummer|festnetz|handy|handynummer|mobil|mobilnummer|"
             r"mobilfunknummer|mobiltelefon|cellulare|numero_di_telefono|recapito_telefonico|telefoon|"
-            r"telefoonnummer|mobiel|mobiele_telefoon|gsm)"
+            r"telefoonnummer|mobiel|mobiele_telefoon|gsm|"
+            # Call detail records: the parties of a call ("a_party_number", "called_number", "CLI").
+            r"[abc]_party(?:_number|_no|_msisdn)?|[ab]_number|[ab]number|other_party(?:_number)?|"
+            r"(?:calling|called)_(?:number|party|party_number|msisdn)|caller(?:_number|_msisdn)?|"
+            r"callee(?:_number|_msisdn)?|dial(?:l)?ed_number|(?:originating|destination)_number|cli|clip)"
         )
         + ID_SUFFIX
     )
@@ -197,15 +214,18 @@ class PhoneRecognizer(Recognizer):
         ),
         # Any notation, bare digits included, right after a phone keyword (up to three words apart).
         TextPattern(
-            rf"(?P<kw>(?i:\b(?:{'|'.join(_PHONE_WORDS)})\b))\.?(?P<gap>{_GAP}{{0,30}})"
-            # The gap may take the bracket: "(617) 728-8451" and the trunk 0 of "(0)20 7946 0958".
-            # A 2-digit area code in brackets too (Brazil, India: "(11) 96116-3876").
-            rf"(?P<v>\d{{3}}\)\s?\d{{3}}[-. ]\d{{4}}|0\)\s?\d{{1,5}}(?:[ .\-/]?\d{{1,5}}){{1,5}}|"
-            # With an extension glued to it ("758.121.9143x192"), which validation strips.
-            rf"\d{{2}}\)\s?\d{{4,5}}[-. ]?\d{{4}}|"
-            # A country or area code in the brackets the gap opened: "(351) 969141777", "(+57) 316 397".
-            rf"\+?\d{{1,4}}\)[ .\-/]?\d{{1,5}}(?:[ .\-/]?\d{{1,5}}){{1,5}}|{_PHONE_NOTATION})(?:[xX]\d{{1,6}})?\b",
+            rf"(?P<kw>(?i:\b(?:{'|'.join(_PHONE_WORDS)})\b))\.?(?P<gap>{_GAP}{{0,30}}){_KEYWORD_NUMBER}",
             TextHint(keywords=_PHONE_KEYWORDS),
+            "validate_context",
+        ),
+        # "Number" said of one's own ("my number is", "new number", "neue Nr", "nouveau num", "number
+        # changed ->"): how chats and notes give a phone. Not "order number": a possessive or "new".
+        TextPattern(
+            r"(?P<kw>(?i:\b(?:my|new|your|his|her|our|alt|alternate|neue|neuer|meine|nouveau|nouvelle|mon|"
+            r"nuevo|mi|nuovo|mio|mijn|nieuwe)\s+(?:number|nummer|numero|numéro|número|num|nr|tel|phone)\b|"
+            r"\bnumber\s+(?:changed|updated|is\s+now)\b))"
+            rf"\.?(?P<gap>{_GAP}{{0,30}}){_KEYWORD_NUMBER}",
+            TextHint(keywords=("num", "nr", "tel", "phone")),
             "validate_context",
         ),
         # A Brazilian number with its 2-digit area code in brackets, alone: "(11) 2354-8844", "(21)
@@ -332,8 +352,8 @@ class PhoneRecognizer(Recognizer):
         phone_only = left & matches(keyword, _PHONE_ONLY) & ~matches(value, r"^\d{15}$")
         found_phone |= validate_where(value, phone_only, lambda some: ~matches(some, _NDC))
         # After the other keywords ("call back on", "erreichbar unter"), a number any country of
-        # KEYWORD_REGIONS validates ("numéro" numbers other ids too, so not after it).
-        wide = left & ~found_phone & other_country & ~matches(keyword, r"(?i)^num")
+        # KEYWORD_REGIONS validates ("numéro" alone numbers other ids too, so not after it).
+        wide = left & ~found_phone & other_country & ~matches(keyword, r"(?i)^num[ée]ro$")
         found_phone |= validate_where(
             value, wide, lambda some: phone.valid_in_regions(some, phone.KEYWORD_REGIONS)
         )
