@@ -1,4 +1,4 @@
-"""Which delimiter a CSV file uses: ',' ';' tab or '|' (docs: README "Dropping a file").
+"""Which delimiter a CSV file uses: ',' ';' tab or '|' (docs: README "CSV delimiters").
 
 Spreadsheets in many European locales export ';', database dumps often use tab or '|'. A file read
 with the wrong delimiter is one column named after its whole header line: no column is classified

@@ -135,7 +135,7 @@ def test_scan_anonymizes_semicolon_and_tab_files(tmp_path: Path, delimiter: str,
                  "tokenize", cwd=tmp_path, key=KEY, PYTHONPATH=str(REPO))  # fmt: skip
     assert result.returncode == 0, result.stderr
 
-    # The output is comma-delimited whatever the input's delimiter (README "Dropping a file").
+    # The output is comma-delimited whatever the input's delimiter (README "CSV delimiters").
     with open(output, newline="", encoding="utf-8") as handle:
         out_rows = list(csv.DictReader(handle))
     assert list(out_rows[0]) == header and len(out_rows) == len(rows)
