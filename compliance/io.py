@@ -8,7 +8,8 @@ even when bad rows were quarantined in between.
 Bad input never raises a traceback at the caller: whole-file problems raise `InputError` (one
 line, no raw values); row-level problems (ragged rows, invalid UTF-8, invalid JSON, a NUL
 character) are skipped and recorded in `FileReader.quarantined` with a reason that never quotes
-the row. Limits and the other guards against hostile input: compliance/io_guards.py.
+the row. Limits and the other guards against hostile input: compliance/io_guards.py. A CSV file's
+delimiter (',' ';' tab '|') is detected from its first lines: compliance/io_delimiter.py.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from compliance.io_delimiter import CANDIDATES, sniff_delimiter
 from compliance.io_guards import (
     NUL_REASON,
     InputError,
@@ -78,7 +80,7 @@ def detect_format(path: Path) -> str:
     first = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     if first == b"{":
         return "jsonl"
-    if b"," in head.split(b"\n", 1)[0]:
+    if any(delimiter.encode() in head.split(b"\n", 1)[0] for delimiter in CANDIDATES):
         return "csv"
     raise InputError(f"{path.name}: unknown format (expected CSV with a header row, JSON Lines or Parquet)")
 
@@ -177,6 +179,8 @@ class FileReader:
         self.quarantined: list[QuarantinedRow] = []
         self.rows_read = 0
         self.columns: list[str] = []
+        # A CSV file's delimiter, detected when the file is first read (compliance/io_delimiter.py).
+        self.delimiter = ","
 
     def __iter__(self) -> Iterator[Chunk]:
         reader = {"csv": self._csv, "jsonl": self._jsonl, "parquet": self._parquet}[self.format]
@@ -202,12 +206,15 @@ class FileReader:
         csv.field_size_limit(self.limits.max_line_bytes)
         with open(self.path, encoding="utf-8-sig", errors=errors, newline="") as handle:
             try:
-                yield from csv.reader(bounded_lines(handle, self.path.name, self.limits))
+                yield from csv.reader(
+                    bounded_lines(handle, self.path.name, self.limits), delimiter=self.delimiter
+                )
             except csv.Error as exc:  # a field past the limit: typically a quote never closed
                 raise InputError(f"{self.path.name}: {str(exc).splitlines()[0]} (SDP_MAX_LINE_BYTES; "
                                  "an unclosed quote?)") from exc  # fmt: skip
 
     def _csv_header(self) -> list[str]:
+        self.delimiter = sniff_delimiter(self.path, self.limits)
         names = [name.strip() for name in next(self._csv_records("replace"), [])]
         if not names or all(not n for n in names):
             raise InputError(f"{self.path.name}: no header row")
@@ -255,6 +262,9 @@ class FileReader:
                 part = batch.slice(start, self.batch_rows)
                 yield Chunk(part, np.arange(yielded, yielded + part.num_rows, dtype=np.int64))
                 yielded += part.num_rows
+        if fallback:
+            # Every row of the last blocks was invalid (all ragged): pyarrow ended without a batch.
+            yield from self._csv_exact(names, skip=yielded)
 
     def _open_arrow_csv(self, names: list[str], on_invalid) -> pa_csv.CSVStreamingReader:
         # Rough row width to turn batch_rows into a block size (pyarrow batches by bytes).
@@ -262,7 +272,9 @@ class FileReader:
         return pa_csv.open_csv(
             self.path,
             read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1, block_size=block_size),
-            parse_options=pa_csv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
+            parse_options=pa_csv.ParseOptions(
+                delimiter=self.delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
+            ),
             convert_options=pa_csv.ConvertOptions(
                 column_types={n: pa.string() for n in names},
                 # Only an empty cell is null: "N/A" or "null" are values a person typed.

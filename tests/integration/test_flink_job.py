@@ -6,6 +6,7 @@ once; bad input -> exit 2 + error.json."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import os
@@ -221,6 +222,25 @@ def test_tokenize_matches_sdp_scan_and_loads_into_postgres(
         3,
     )
     assert loaded_rows(database_url, file_id) == (ROWS - 3, ROWS - 3, 0, ROWS - 1)
+
+
+def test_a_tab_file_stages_as_its_comma_twin(workdir: Path, mixed_csv: Path, reference: dict) -> None:
+    """A tab-delimited dump is split into its columns on the hybrid route: the comma file's
+    violations, columns and quarantined (ragged) rows."""
+    tab = workdir / "mixed_tab.csv"
+    with (
+        open(mixed_csv, newline="", encoding="utf-8") as source,
+        open(tab, "w", newline="", encoding="utf-8") as target,
+    ):
+        csv.writer(target, delimiter="\t").writerows(csv.reader(source))
+    staging = workdir / "tab"
+    assert_succeeded(run_job(tab, staging, "tokenize"))
+
+    assert staged_violations(staging) == reference["violations"]
+    manifest = StagedManifest.read(staging)
+    assert manifest.columns == reference["summary"].columns
+    assert (manifest.records_in, manifest.records_staged, manifest.records_quarantined) == (ROWS, ROWS - 3, 3)
+    assert pq.read_table(staging / QUARANTINE).column("row").to_pylist() == list(RAGGED_ROWS)
 
 
 def test_kill_mid_run_then_retry_loads_every_row_once(workdir: Path, database_url: str) -> None:

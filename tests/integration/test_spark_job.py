@@ -4,6 +4,7 @@ output whose counts reconcile, FileReader's quarantine and row numbers, and bad 
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import os
@@ -13,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
 from pycanon import anonymity
@@ -141,6 +143,36 @@ def test_tokenize_matches_single_process_scan(workdir: Path, healthcare_csv: Pat
         assert values.to_pylist() == expected.column(name).to_pylist(), name
     # Every other column too: the whole anonymized file is the reference's.
     assert records.drop_columns([ROW_COLUMN]).equals(expected, check_metadata=False)
+
+
+def test_a_semicolon_file_stages_as_its_comma_twin(
+    workdir: Path, healthcare_csv: Path, reference: dict
+) -> None:
+    """A European spreadsheet export (';'-delimited) is split into its columns on the batch route:
+    the same violations and anonymized records as the comma file it was written from."""
+    semicolon = workdir / "healthcare_semicolon.csv"
+    # pyarrow both ways, so an empty string stays quoted ("") and a null stays an empty field.
+    header = next(csv.reader([healthcare_csv.read_text(encoding="utf-8").split("\n", 1)[0]]))
+    table = pa_csv.read_csv(
+        healthcare_csv,
+        convert_options=pa_csv.ConvertOptions(
+            column_types=dict.fromkeys(header, pa.string()),
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    pa_csv.write_csv(table, semicolon, pa_csv.WriteOptions(delimiter=";"))
+    staging = workdir / "semicolon"
+    # The driver imports this checkout's core (a worktree shares a virtualenv that installed another).
+    assert_succeeded(submit(semicolon, staging, "tokenize", PYTHONPATH=str(REPO)))
+
+    assert staged_violations(staging) == reference["violations"]
+    manifest = StagedManifest.read(staging)
+    assert manifest.columns == reference["summary"].columns
+    assert (manifest.records_in, manifest.records_staged, manifest.records_quarantined) == (ROWS, ROWS, 0)
+    records = staged_records(staging).drop_columns([ROW_COLUMN])
+    assert records.equals(reference["records"], check_metadata=False)
 
 
 def test_a_retried_task_attempt_stages_once(workdir: Path, healthcare_csv: Path, reference: dict) -> None:
