@@ -63,6 +63,23 @@ RELATION_AFTER = (
 )
 
 
+# Surname particles of the locales we see ("Sophie van der Berg", "Carmen de la Fuente").
+# Irish ones written apart from the surname: "Ó Súilleabháin", "Ní Bhriain", "Mac Giolla".
+PARTICLES = (
+    r"(?:van|von|de|der|den|del|della|di|da|du|la|le|ter|ten|dos|das|do|St\.?|Ó|O|Ní|Nic|Mac|Mhic|Uí|Ua)"
+)
+NAME_WORD = r"[A-ZÀ-ÖØ-ÞĀ-ž][a-zß-öø-ÿĀ-ž]+"
+
+
+# A capitalised name word ("Oluwaseun", "O'Brien", "Vallée") or one in capitals ("OKAFOR").
+# Korean given names hyphenate in lower case ("Eun-ji").
+ANY_NAME_WORD = (
+    r"(?:[A-ZÀ-ÖØ-ÞĀ-ž](?:[a-zß-öø-ÿĀ-ž]|['’][A-ZÀ-ÖØ-ÞĀ-ž])[A-Za-zÀ-ÖØ-öø-ÿĀ-ž]*"
+    r"(?:[-'’][A-ZÀ-ÖØ-ÞĀ-ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž]*|-[a-zß-öø-ÿĀ-ž]{2,})*"
+    r"|[A-ZÀ-ÖØ-ÞĀ-ž]{2,}(?:[-'’][A-ZÀ-ÖØ-ÞĀ-ž]+)*\b)"
+)
+
+
 # Given name and surname in Chinese, Japanese (kanji, kana) or Korean script, apart or not: "太郎 佐藤",
 # "李小龙", "김민준". Literal ranges: the regex is read by RE2 and by Python's `re`.
 CJK = "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3]"
