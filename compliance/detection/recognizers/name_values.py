@@ -4,6 +4,8 @@ only names take, with a known given name or an airline title to confirm it."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -17,6 +19,8 @@ from compliance.detection.recognizers.name_words import NOT_SURNAME
 # so the title or a known first given name must confirm it.
 AIRLINE_FORM = r"^(?P<last>[A-Z][A-Z' -]*[A-Z])/(?P<first>[A-Z][A-Z'-]+)(?P<more>(?: [A-Z][A-Z'-]*)*)$"
 AIRLINE_TITLES = frozenset(["MR", "MRS", "MS", "MISS", "MSTR", "DR", "PROF", "CHD", "INF"])
+# Read as "GIVEN SURNAME" in a name column.
+AIRLINE_NAME = r"^([A-Z][A-Z' -]*[A-Z])/([A-Z][A-Z' -]*?[A-Z])(?: (?:MR|MRS|MS|MISS|MSTR|DR|PROF|CHD|INF))?$"
 # A list's "Surname, Given" ("Blin, Gabriel", "de Gruson, Sebastiaan", "Perez, Clarisa M."): a
 # place ("Boston, MA", "Paris, France") only rarely has a given name after its comma.
 _WORD = r"[A-ZÀ-ÖØ-ÞĀ-ž][a-zß-öø-ÿĀ-ž'’]+(?:-[A-ZÀ-ÖØ-ÞĀ-ž][a-zß-öø-ÿĀ-ž'’]+)?"
@@ -56,3 +60,30 @@ def _any_word_in(words: pa.ListArray, vocabulary: frozenset[str]) -> np.ndarray:
     hit = to_mask(pc.is_in(folded_title(flat), value_set=pa.array(sorted(vocabulary))))
     rows = pc.list_parent_indices(words).to_numpy()
     return np.bincount(rows[hit], minlength=len(words)) > 0
+
+
+# An address's local part of a service, not a person ("googlealerts-noreply", "team-news").
+_SERVICE_LOCAL = re.compile(r"no-?reply|donotreply|notif|alert|news|info|support|mailer|bounce|service|team")
+
+
+def address_spells(first: pa.Array, last: pa.Array, local: pa.Array) -> np.ndarray:
+    """Whether an e-mail address's local part spells the display name before it: the surname after
+    the given name's initial ("Kwame Asante <kasante@...>"), or the given name first ("Jo Torres
+    <jo45@...>"), unless a service's."""
+    words = zip(
+        pc.utf8_lower(folded_title(first)).to_pylist(),
+        pc.utf8_lower(folded_title(last)).to_pylist(),
+        pc.utf8_lower(local).to_pylist(),
+        strict=True,
+    )
+    return np.array(
+        [
+            bool(given and surname and part)
+            and (
+                (surname in part and part.startswith(given[0]))
+                or (len(given) >= 2 and part.startswith(given) and not _SERVICE_LOCAL.search(part))
+            )
+            for given, surname, part in words
+        ],
+        dtype=bool,
+    )

@@ -34,6 +34,8 @@ from compliance.detection.recognizers.name_context import (
     PERSON_CONTEXT_WORDS,
     RELATION_AFTER,
     ROLE_CONTEXT,
+    SELF_INTRO,
+    SELF_INTRO_WORDS,
     TITLED_WORD,
     WEAK_PERSON_CONTEXT,
 )
@@ -46,7 +48,7 @@ from compliance.detection.recognizers.name_folding import (
     shortest_prefixes,
 )
 from compliance.detection.recognizers.name_headers import PERSON_NAME_HEADER, named_by_tokens
-from compliance.detection.recognizers.name_values import name_by_form
+from compliance.detection.recognizers.name_values import AIRLINE_NAME, address_spells, name_by_form
 from compliance.detection.recognizers.name_words import (
     AMBIGUOUS_GIVEN,
     COUNTERPARTY_FIRM_WORDS,
@@ -144,6 +146,12 @@ class PersonNameRecognizer(Recognizer):
             "validate_context_pair",
         ),
         TextPattern(
+            rf"{SELF_INTRO}\s+(?P<v>(?P<first>{ANY_NAME_WORD})(?: [A-Z]\.?)? (?:{PARTICLES} ){{0,3}}"
+            rf"(?P<last>{ANY_NAME_WORD}))(?P<third> {ANY_NAME_WORD})?",
+            TextHint(whole_words=SELF_INTRO_WORDS),
+            "validate_self_intro",
+        ),
+        TextPattern(
             rf"{WEAK_PERSON_CONTEXT}[,:]?\s+(?P<v>(?P<first>{ANY_NAME_WORD})(?: [A-Z]\.?)? "
             rf"(?P<last>{ANY_NAME_WORD}))(?P<third> {ANY_NAME_WORD})?",
             TextHint(whole_words=("patient", "pt", "it", "its", "this", "i", "im", "here")),
@@ -164,8 +172,9 @@ class PersonNameRecognizer(Recognizer):
         # ... or signing a message: "Thanks,\nDonna Hall", "Kind regards,\nBill White".
         TextPattern(
             r"(?i:\b(?:thanks|thank you|regards|best|cheers|sincerely|yours|br|kind regards|best regards))[,!.]?"
-            rf"[ \t]*\r?\n\s*(?P<v>(?P<first>{ANY_NAME_WORD})(?: [A-Z]\.?)? (?:{PARTICLES} ){{0,2}}"
-            rf"(?P<last>{ANY_NAME_WORD}))[ \t]*(?:$|\r?\n)",
+            # A second given name or first surname too: "Ivy Pieters van der Maes", "Sterre van 't Erve".
+            rf"[ \t]*\r?\n\s*(?P<v>(?P<first>{ANY_NAME_WORD})(?: [A-Z]\.?| {ANY_NAME_WORD})? "
+            rf"(?:{PARTICLES} ){{0,3}}(?P<last>{ANY_NAME_WORD}))[ \t]*(?:$|\r?\n)",
             TextHint(
                 keywords=("thanks", "thank you", "regards", "best", "cheers", "sincerely", "yours", "br")
             ),
@@ -225,12 +234,14 @@ class PersonNameRecognizer(Recognizer):
         # A display name before an e-mail address: "Jane Doe <jd@x.org>", "\"Doe, Jane\" <jd@x.org>".
         TextPattern(
             rf"(?:^|[^\w'’-])(?P<v>(?P<first>{ANY_NAME_WORD})(?: [A-Z]\.?| {ANY_NAME_WORD})? "
-            rf"(?P<last>{ANY_NAME_WORD}))\"?{ADDRESS_AFTER}",
+            rf"(?:{PARTICLES} ){{0,3}}(?P<last>{ANY_NAME_WORD}))\"?{ADDRESS_AFTER}",
             TextHint(shapes=("at",)),
             "validate_display_name",
         ),
         TextPattern(
-            rf"\"(?P<v>(?P<last>{ANY_NAME_WORD}),\s?(?P<first>{ANY_NAME_WORD})(?: [A-Z]\.?)?)\"{ADDRESS_AFTER}",
+            # Particles in any case before the surname: "de Gruson, Sebastiaan", "Le Goff, Juliette".
+            rf"\"(?P<v>(?:(?i:{PARTICLES}) ){{0,3}}(?P<last>{ANY_NAME_WORD}),\s?(?P<first>{ANY_NAME_WORD})"
+            rf"(?: [A-Z]\.?| {ANY_NAME_WORD})?)\"{ADDRESS_AFTER}",
             TextHint(shapes=("at",)),
             "validate_context_pair",
         ),
@@ -324,7 +335,7 @@ class PersonNameRecognizer(Recognizer):
     def validate(self, values: pa.Array) -> np.ndarray:
         # Airline manifests write SURNAME/GIVEN and a title: "SMITH/JOHN MR" reads "JOHN SMITH".
         if containing(values, b"/").any():
-            values = pc.replace_substring_regex(values, _AIRLINE_NAME, r"\2 \1")
+            values = pc.replace_substring_regex(values, AIRLINE_NAME, r"\2 \1")
         # HL7 XPN writes FAMILY^GIVEN^MIDDLE: "CRUZ^BENJAMIN^Q" reads "CRUZ BENJAMIN Q".
         if containing(values, b"^").any():
             spaced = pc.utf8_trim_whitespace(pc.replace_substring(values, "^", " "))
@@ -408,6 +419,15 @@ class PersonNameRecognizer(Recognizer):
         third = to_mask(pc.greater(pc.utf8_length(found.field("third")), 0))
         return self.validate_context_pair(found) & ~third
 
+    def validate_self_intro(self, found: pa.StructArray) -> np.ndarray:
+        # The phrase is the evidence, so a surname may be a place word ("soy Cecilio Plaza"); German
+        # capitalises nouns, so there the given name must be known.
+        first = found.field("first")
+        known = to_mask(pc.is_in(folded_title(first), value_set=GIVEN_FOLDED))
+        german = context_group(found, "de")
+        third = to_mask(pc.greater(pc.utf8_length(found.field("third")), 0))
+        return np.where(german, known, ~self._not_name(first)) & ~third
+
     def validate_known_given(self, found: pa.StructArray) -> np.ndarray:
         first = folded_title(found.field("first"))
         known = to_mask(pc.is_in(first, value_set=GIVEN_FOLDED))
@@ -422,19 +442,7 @@ class PersonNameRecognizer(Recognizer):
         # A sender's name, not a service's ("Google Calendar <calendar-notification@...>"): a known
         # given name first, or an address spelling the name ("Kwame Asante <kasante@...>").
         known = to_mask(pc.is_in(folded_title(found.field("first")), value_set=GIVEN_FOLDED))
-        words = zip(
-            pc.utf8_lower(folded_title(found.field("first"))).to_pylist(),
-            pc.utf8_lower(folded_title(found.field("last"))).to_pylist(),
-            pc.utf8_lower(found.field("local")).to_pylist(),
-            strict=True,
-        )
-        spelt = np.array(
-            [
-                bool(first and last and last in local and local.startswith(first[0]))
-                for first, last, local in words
-            ],
-            dtype=bool,
-        )
+        spelt = address_spells(found.field("first"), found.field("last"), found.field("local"))
         return self.validate_context_pair(found) & (known | spelt)
 
     def validate_counterparty_run(self, found: pa.StructArray) -> np.ndarray:
@@ -475,6 +483,3 @@ class PersonNameRecognizer(Recognizer):
         first = pc.utf8_split_whitespace(found.field("v"), max_splits=1)
         first_word = pc.list_element(first, 0)
         return ~to_mask(pc.is_in(first_word, value_set=self._COMMON_WORD_VALUES))
-
-
-_AIRLINE_NAME = r"^([A-Z][A-Z' -]*[A-Z])/([A-Z][A-Z' -]*?[A-Z])(?: (?:MR|MRS|MS|MISS|MSTR|DR|PROF|CHD|INF))?$"
