@@ -66,16 +66,18 @@ def _any_word_in(words: pa.ListArray, vocabulary: frozenset[str]) -> np.ndarray:
 _SERVICE_LOCAL = re.compile(r"no-?reply|donotreply|notif|alert|news|info|support|mailer|bounce|service|team")
 
 
-def address_spells(first: pa.Array, last: pa.Array, local: pa.Array) -> np.ndarray:
+def address_spells(first: pa.Array, last: pa.Array, local: pa.Array, *, both: bool = False) -> np.ndarray:
     """Whether an e-mail address's local part spells the display name before it: the surname after
     the given name's initial ("Kwame Asante <kasante@...>"), or the given name first ("Jo Torres
-    <jo45@...>"), unless a service's."""
+    <jo45@...>"), unless a service's; with `both`, whether it holds both words ("miguel.house")."""
     words = zip(
         pc.utf8_lower(folded_title(first)).to_pylist(),
         pc.utf8_lower(folded_title(last)).to_pylist(),
         pc.utf8_lower(local).to_pylist(),
         strict=True,
     )
+    if both:
+        return np.array([bool(g and s and p and g in p and s in p) for g, s, p in words], dtype=bool)
     return np.array(
         [
             bool(given and surname and part)

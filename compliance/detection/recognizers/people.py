@@ -234,13 +234,15 @@ class PersonNameRecognizer(Recognizer):
         # A display name before an e-mail address: "Jane Doe <jd@x.org>", "\"Doe, Jane\" <jd@x.org>".
         TextPattern(
             rf"(?:^|[^\w'’-])(?P<v>(?P<first>{ANY_NAME_WORD})(?: [A-Z]\.?| {ANY_NAME_WORD})? "
-            rf"(?:{PARTICLES} ){{0,3}}(?P<last>{ANY_NAME_WORD}))\"?{ADDRESS_AFTER}",
+            rf"(?:(?:{PARTICLES}|die) ){{0,3}}(?P<last>{ANY_NAME_WORD}))\"?{ADDRESS_AFTER}",
             TextHint(shapes=("at",)),
             "validate_display_name",
         ),
         TextPattern(
             # Particles in any case before the surname: "de Gruson, Sebastiaan", "Le Goff, Juliette".
-            rf"\"(?P<v>(?:(?i:{PARTICLES}) ){{0,3}}(?P<last>{ANY_NAME_WORD}),\s?(?P<first>{ANY_NAME_WORD})"
+            # Double surnames too: "Bruijne van der Veen, Meike", "Jacobi Jäckel, Anna".
+            rf"\"(?P<v>(?:(?:(?i:{PARTICLES})|{ANY_NAME_WORD}) ){{0,4}}(?P<last>{ANY_NAME_WORD}),\s?"
+            rf"(?P<first>{ANY_NAME_WORD})"
             rf"(?: [A-Z]\.?| {ANY_NAME_WORD})?)\"{ADDRESS_AFTER}",
             TextHint(shapes=("at",)),
             "validate_context_pair",
@@ -443,7 +445,11 @@ class PersonNameRecognizer(Recognizer):
         # given name first, or an address spelling the name ("Kwame Asante <kasante@...>").
         known = to_mask(pc.is_in(folded_title(found.field("first")), value_set=GIVEN_FOLDED))
         spelt = address_spells(found.field("first"), found.field("last"), found.field("local"))
-        return self.validate_context_pair(found) & (known | spelt)
+        # An address spelling both words names a person whose surname is a place word ("Miguel House
+        # <miguel.house@...>"), when the given name is known.
+        both = known & ~self._not_name(found.field("first"))
+        both &= address_spells(found.field("first"), found.field("last"), found.field("local"), both=True)
+        return (self.validate_context_pair(found) & (known | spelt)) | both
 
     def validate_counterparty_run(self, found: pa.StructArray) -> np.ndarray:
         # No word of the run may name a firm, a public body or an account ("IRS TREAS", "ADP PAYROLL").
