@@ -11,6 +11,9 @@ from compliance.detection.recognizers.name_words import PAYMENT_WORDS, ROLE_WORD
 # "Patient Zainab Smith reports"): the context is the evidence, no list of given names is needed.
 MADE_OUT = ("updated", "created", "opened", "closed", "registered", "booked", "issued", "scheduled", "refunded",
              "reissued", "payable", "made out")  # fmt: skip
+VOUCHING = ("guarantor", "referee", "landlord", "landlady", "cosigner", "co-signer", "nachbar", "nachbarin",
+            "vermieter", "vermieterin", "voisin", "voisine", "vecino", "vecina", "vicino", "vicina", "buurman",
+            "buurvrouw")  # fmt: skip
 BY = ("accompanied", "referred", "seen", "signed", "witnessed", "verified", "authorised", "authorized")
 ADDED = ("add", "added", "adding", "new", "remove", "removed", "enrolled", "covered")
 ADDED_PEOPLE = ("dependent", "dependant", "beneficiary", "spouse", "child", "domestic partner")
@@ -31,6 +34,9 @@ PERSON_CONTEXT = (
     # Not those that start firms' names too ("Bruder Knappe AG", "Müller & Sohn", "Padre Pio Stiftung").
     r"\b(?:tochter|ehefrau|ehemann|[ée]pouse|[ée]poux|hija|hijo|esposa|esposo|figlia|figlio|moglie|marito|"
     r"dochter|echtgenote)|"
+    # Who vouches for a tenant or takes a parcel: "Guarantor: Jack Cornelisz", "Previous landlord Lee
+    # Edwards", "Lieferung an Nachbar Robin Scholl", "voisine Marie Caron".
+    rf"\b(?:{'|'.join(VOUCHING)})|"
     r"\b(?:daughter|son|wife|husband|spouse|mother|father|mom|mum|dad|brother|sister|partner|guardian|caregiver|"
     r"carer|friend|neighbou?r|niece|nephew|aunt|uncle|grand(?:mother|father|son|daughter)|fianc[ée]e?))"
 )
@@ -38,7 +44,7 @@ PERSON_CONTEXT = (
 # whole words (cheaper: "son" is no hint in "Sony", nor "dad" in "Dade").
 PERSON_CONTEXT_STARTS = (
     "spoke ", "speak", "talk", "contact", "neighbo", "grand", "fianc", "on behalf of", "joint holder",
-    "next of kin", "cardholder", "card holder", "account holder", "payee", "remitter", "met with", "meeting with",
+    "next of kin", "co-signer", "cardholder", "card holder", "account holder", "payee", "remitter", "met with", "meeting with",
     "visited with", "visit with", "child support", "spousal support",
     "assistant:", "secretary:", "colleague:", "coworker:", "co-worker:", "deputy:", "boss:", "supervisor:",
     *(f"{verb} {who}" for verb in ADDED for who in ADDED_PEOPLE), "lives with", "living with", "home with", "home w/", "stays with", "staying with",
@@ -49,17 +55,46 @@ PERSON_CONTEXT_WORDS = (
     "nok", "daughter", "son", "wife", "husband", "spouse", "mother", "father", "mom", "mum", "dad", "brother",
     "sister", "partner", "guardian", "caregiver", "carer", "friend", "niece", "nephew", "aunt", "uncle",
     "tochter", "ehefrau", "ehemann", "epouse", "epoux", "hija", "hijo", "esposa", "esposo", "figlia", "figlio",
-    "moglie", "marito", "dochter", "echtgenote",
+    "moglie", "marito", "dochter", "echtgenote", *(word for word in VOUCHING if "-" not in word),
 )  # fmt: skip
 # Words that often, not always, come before a name ("Patient Zainab Smith reports", "it's Ngozi
 # Okafor", "this is Tariq Hassan"): a pair followed by a third capitalised word ("Patient Portal
 # Access") is rather a title, and is left alone.
 WEAK_PERSON_CONTEXT = r"(?i:\bpatient|\bpt|\bit'?s|\bit\s+is|\bthis\s+is|\bi'?m|\bi\s+am|\bhere\s+is)"
+# Introducing oneself in the other languages of the exports: "hier ist Anna Weber", "je suis Marie
+# Dubois", "soy Lucía Gómez", "mi chiamo Luca Rossi", "ik ben Daan de Vries". Nouns are capitalised
+# in German ("hier ist Ihre Bestellung"): the first word must be a known given name.
+SELF_INTRO = (
+    r"(?i:\b(?P<de>hier\s+(?:ist|spricht)|ich\s+bin|mein\s+name\s+ist)|\bje\s+suis|\bje\s+m['’]appelle|"
+    r"\bmon\s+nom\s+est|\bsoy|\bme\s+llamo|\bmi\s+nombre\s+es|\bmi\s+chiamo|\bsono|\bik\s+ben|"
+    r"\bmijn\s+naam\s+is|\beu\s+sou|\bme\s+chamo)"
+)
+SELF_INTRO_WORDS = ("hier", "ich", "mein", "je", "mon", "soy", "llamo", "nombre", "chiamo", "sono", "ik", "mijn",
+                    "sou", "chamo")  # fmt: skip
 # Relations written after the name: "Imani Boone (spouse)", "Kofi Mensah (joint holder)".
 RELATION_AFTER = (
     r"\s*\((?i:spouse|wife|husband|partner|son|daughter|mother|father|mom|mum|dad|brother|sister|guardian|"
     r"parent|caregiver|carer|friend|neighbou?r|self|patient|pt|joint holder|account holder|next of kin|nok|"
     r"emergency contact|poa|guarantor|subscriber|dependent|dependant)\)"
+)
+
+
+# Surname particles of the locales we see ("Sophie van der Berg", "Carmen de la Fuente").
+# Irish ones written apart from the surname: "Ó Súilleabháin", "Ní Bhriain", "Mac Giolla"; Dutch
+# contractions and German ones: "Sterre van 't Erve", "Zoë 's Gravensande", "Jan te Kamp", "vom Berg".
+PARTICLES = (
+    r"(?:van|von|vom|zu|zur|de|der|den|del|della|di|da|du|la|le|ter|ten|te|het|['’]t|['’]s|dos|das|do|"
+    r"St\.?|Ó|O|Ní|Nic|Mac|Mhic|Uí|Ua)"
+)
+NAME_WORD = r"[A-ZÀ-ÖØ-ÞĀ-ž][a-zß-öø-ÿĀ-ž]+"
+
+
+# A capitalised name word ("Oluwaseun", "O'Brien", "Vallée") or one in capitals ("OKAFOR").
+# Korean given names hyphenate in lower case ("Eun-ji").
+ANY_NAME_WORD = (
+    r"(?:[A-ZÀ-ÖØ-ÞĀ-ž](?:[a-zß-öø-ÿĀ-ž]|['’][A-ZÀ-ÖØ-ÞĀ-ž])[A-Za-zÀ-ÖØ-öø-ÿĀ-ž]*"
+    r"(?:[-'’][A-ZÀ-ÖØ-ÞĀ-ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž]*|-[a-zß-öø-ÿĀ-ž]{2,})*"
+    r"|[A-ZÀ-ÖØ-ÞĀ-ž]{2,}(?:[-'’][A-ZÀ-ÖØ-ÞĀ-ž]+)*\b)"
 )
 
 
@@ -81,7 +116,8 @@ ROLE_CONTEXT = (
     + r"))|(?:^|[.;:!?(\[,]\s*|\b[a-z][a-z/]*\s+)Dr)"
 )
 # An e-mail address right after a display name: "Jane Doe <jane.doe@x.org>".
-ADDRESS_AFTER = r"\s*<(?P<local>[\w.+'-]+)@"
+# Outlook quotes a reply's sender as "From: Jane Doe [mailto:jd@x.org]".
+ADDRESS_AFTER = r"\s*(?:<|\[mailto:)(?P<local>[\w.+'-]+)@"
 # The name of a doctor field of an HL7 PV1 segment (attending 7, referring 8, consulting 9,
 # admitting 17): XCN, ID^FAMILY^GIVEN^MIDDLE...
 HL7_XCN_NAME = r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ' .-]*\^[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ' .-]*(?:\^[A-Za-zÀ-ÖØ-öø-ÿ' .-]*)*"

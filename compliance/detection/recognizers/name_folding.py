@@ -3,11 +3,14 @@ starts the C prefilter looks for."""
 
 from __future__ import annotations
 
+import pkgutil
 import re
 import unicodedata
 
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from compliance.detection.recognizers.name_words import AMBIGUOUS_GIVEN
 
 # Letters NFKD does not decompose into a base letter: without them "Irıs" would read "Irs", "Łukasz" "ukasz".
 _UNDECOMPOSED = str.maketrans(
@@ -53,3 +56,21 @@ def _hint_word(name: str) -> str | None:
     byte, for which the C pass keeps every type a candidate."""
     start = _ASCII_START.match(name)[0]
     return start if len(start) >= 2 else None
+
+
+def _given_names() -> list[str]:
+    """The given names of compliance/detection/given_names.txt (scripts/build_given_names.py); read
+    once per process."""
+    data = pkgutil.get_data("compliance.detection", "given_names.txt")
+    if not data:  # a package built without its data file would miss every untitled name: fail loudly
+        raise RuntimeError("compliance/detection/given_names.txt is missing from the installed package")
+    return data.decode("utf-8").split()
+
+
+ALL_GIVEN = _given_names()
+GIVEN = [name for name in ALL_GIVEN if name not in AMBIGUOUS_GIVEN]
+# The same names compared without accents and in title case ("ÉMILE", "Emile" -> "Emile").
+# With the names that are common words too: the patterns using it say where a name is ("FROM DAWN
+# GREEN" on a payment), the list only confirms the first word.
+GIVEN_FOLDED = pa.array(sorted({ascii_folded(name) for name in ALL_GIVEN}))
+GIVEN_FOLDED_UNAMBIGUOUS = pa.array(sorted({ascii_folded(name) for name in GIVEN}))

@@ -17,7 +17,7 @@ PERSON_NAME_HEADER = (
     r"rep|representative|manager|supervisor|signer|witness|driver|tenant|guest|visitor|candidate|"
     r"traveler|traveller|buyer|seller|shipper|consignee|dependent|dependant|pt|enrollee|claimant|"
     r"policyholder|policy_holder|borrower|cosigner|co_signer|debtor|landlord|renter|lessee|donor|"
-    r"decedent|child|infant|son|daughter|sibling|emergency|ec|nok|resident)_?names?|"
+    r"decedent|child|infant|son|daughter|sibling|emergency|ec|nok|resident|pax)_?names?|"
     r"names?|surname|forename|given_names?|"
     # The same in the languages of the exports we see (headers.normalize_header folds accents):
     # "Nombre", "Apellidos", "Prénom", "Nachname", "Cognome", "Voornaam"; and the noun-first
@@ -64,7 +64,8 @@ _ROLE_TOKENS = frozenset(
     """
     counterparty remitter sender recipient payer payee beneficiary originator orderer debtor creditor
     customer client holder cardholder card account employee member patient subscriber guarantor insured
-    applicant tenant owner signatory signer author spouse contact person
+    applicant tenant owner signatory signer author spouse contact person passenger pax traveller traveler
+    guest kunde kundin klant cliente mieter huurder locataire inquilino passagier fahrgast reisender gast
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 # Tokens that make a "name" a thing's, not a person's: "file_name", "merchant_name", "bank_name".

@@ -119,7 +119,12 @@ class DriverLicenseRecognizer(Recognizer):
 
 class PassportRecognizer(Recognizer):
     id_type = IdType.PASSPORT
-    header = ANY_PREFIX + r"(?:passport|passport_number|passport_no|passport_num|passport_id)"
+    # An airline's DOCS element (SSR DOCS) is the travel document, mostly the passport: "DOCS_NO".
+    header = ANY_PREFIX + (
+        r"(?:passport|passport_number|passport_no|passport_num|passport_id|docs|docs_no|docs_number|doc_no|"
+        r"doc_number|document_no|document_number|travel_doc|travel_doc_no|travel_document|"
+        r"travel_document_no|travel_document_number|id_document_no|id_document_number)"
+    )
     text_pattern = r"(?i:\bpassport(?:\s*(?:number|no\.?|#))?)\s*[:#]?\s*(?P<v>[A-Za-z0-9]{6,9})\b"
     text_hint = TextHint(keywords=("passport",))
     context_patterns = PNR_PASSPORT

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pkgutil
 from typing import ClassVar
 
 import numpy as np
@@ -24,24 +23,32 @@ from compliance.detection.recognizers.base import (
 )
 from compliance.detection.recognizers.name_context import (
     ADDRESS_AFTER,
+    ANY_NAME_WORD,
     CJK_NAME,
     HL7_XCN_NAME,
+    NAME_WORD,
+    PARTICLES,
     PAYMENT_CONTEXT,
     PERSON_CONTEXT,
     PERSON_CONTEXT_STARTS,
     PERSON_CONTEXT_WORDS,
     RELATION_AFTER,
     ROLE_CONTEXT,
+    SELF_INTRO,
+    SELF_INTRO_WORDS,
     TITLED_WORD,
     WEAK_PERSON_CONTEXT,
 )
 from compliance.detection.recognizers.name_folding import (
-    ascii_folded,
+    GIVEN,
+    GIVEN_FOLDED,
+    GIVEN_FOLDED_UNAMBIGUOUS,
     folded_title,
     hint_words,
     shortest_prefixes,
 )
 from compliance.detection.recognizers.name_headers import PERSON_NAME_HEADER, named_by_tokens
+from compliance.detection.recognizers.name_values import AIRLINE_NAME, address_spells, name_by_form
 from compliance.detection.recognizers.name_words import (
     AMBIGUOUS_GIVEN,
     COUNTERPARTY_FIRM_WORDS,
@@ -59,38 +66,6 @@ from compliance.detection.recognizers.name_words import (
 )
 from compliance.detection.recognizers.segments import PNR_NAME, X12_NAME
 from compliance.vocabulary import IdType
-
-# Surname particles of the locales we see ("Sophie van der Berg", "Carmen de la Fuente").
-# Irish ones written apart from the surname: "Ó Súilleabháin", "Ní Bhriain", "Mac Giolla".
-_PARTICLES = (
-    r"(?:van|von|de|der|den|del|della|di|da|du|la|le|ter|ten|dos|das|do|St\.?|Ó|O|Ní|Nic|Mac|Mhic|Uí|Ua)"
-)
-_NAME_WORD = r"[A-ZÀ-ÖØ-ÞĀ-ž][a-zß-öø-ÿĀ-ž]+"
-
-
-def _given_names() -> list[str]:
-    """The given names of compliance/detection/given_names.txt (scripts/build_given_names.py); read
-    once per process."""
-    data = pkgutil.get_data("compliance.detection", "given_names.txt")
-    if not data:  # a package built without its data file would miss every untitled name: fail loudly
-        raise RuntimeError("compliance/detection/given_names.txt is missing from the installed package")
-    return data.decode("utf-8").split()
-
-
-_ALL_GIVEN = _given_names()
-_GIVEN = [name for name in _ALL_GIVEN if name not in AMBIGUOUS_GIVEN]
-# The same names compared without accents and in title case ("ÉMILE", "Emile" -> "Emile").
-# With the names that are common words too: the patterns using it say where a name is ("FROM DAWN
-# GREEN" on a payment), the list only confirms the first word.
-_GIVEN_FOLDED = pa.array(sorted({ascii_folded(name) for name in _ALL_GIVEN}))
-_GIVEN_FOLDED_UNAMBIGUOUS = pa.array(sorted({ascii_folded(name) for name in _GIVEN}))
-# A capitalised name word ("Oluwaseun", "O'Brien", "Vallée") or one in capitals ("OKAFOR").
-# Korean given names hyphenate in lower case ("Eun-ji").
-_ANY_NAME_WORD = (
-    r"(?:[A-ZÀ-ÖØ-ÞĀ-ž](?:[a-zß-öø-ÿĀ-ž]|['’][A-ZÀ-ÖØ-ÞĀ-ž])[A-Za-zÀ-ÖØ-öø-ÿĀ-ž]*"
-    r"(?:[-'’][A-ZÀ-ÖØ-ÞĀ-ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž]*|-[a-zß-öø-ÿĀ-ž]{2,})*"
-    r"|[A-ZÀ-ÖØ-ÞĀ-ž]{2,}(?:[-'’][A-ZÀ-ÖØ-ÞĀ-ž]+)*\b)"
-)
 
 
 class PersonNameRecognizer(Recognizer):
@@ -134,7 +109,7 @@ class PersonNameRecognizer(Recognizer):
         *PNR_NAME,
         # Surname first after a label, as records list people: "Pt Name: PERRY, JUAN", "Patient: Kim, Jeffrey A."
         TextPattern(
-            rf"{_LABEL}\s*\"?(?P<v>(?:{_PARTICLES} ){{0,2}}{_WORD},\s?{_WORD}(?: [A-Z]\.?\b| [A-Z][a-z][A-Za-z'’-]*)?)",
+            rf"{_LABEL}\s*\"?(?P<v>(?:{PARTICLES} ){{0,2}}{_WORD},\s?{_WORD}(?: [A-Z]\.?\b| [A-Z][a-z][A-Za-z'’-]*)?)",
             TextHint(keywords=_LABEL_WORDS),
         ),
         # "Dr" without its full stop is also a street ("12 Oak Dr Boston"): a name only after the words
@@ -165,25 +140,31 @@ class PersonNameRecognizer(Recognizer):
         ),
         # Any two capitalised words after words that announce a person (no given-name list needed).
         TextPattern(
-            rf"{PERSON_CONTEXT}[,:]?\s+(?P<v>(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?)? (?:{_PARTICLES} ){{0,2}}"
-            rf"(?P<last>{_ANY_NAME_WORD}))",
+            rf"{PERSON_CONTEXT}[,:]?\s+(?P<v>(?P<first>{ANY_NAME_WORD})(?: [A-Z]\.?)? (?:{PARTICLES} ){{0,2}}"
+            rf"(?P<last>{ANY_NAME_WORD}))",
             TextHint(keywords=PERSON_CONTEXT_STARTS, whole_words=PERSON_CONTEXT_WORDS),
             "validate_context_pair",
         ),
         TextPattern(
-            rf"{WEAK_PERSON_CONTEXT}[,:]?\s+(?P<v>(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?)? "
-            rf"(?P<last>{_ANY_NAME_WORD}))(?P<third> {_ANY_NAME_WORD})?",
+            rf"{SELF_INTRO}\s+(?P<v>(?P<first>{ANY_NAME_WORD})(?: [A-Z]\.?)? (?:{PARTICLES} ){{0,3}}"
+            rf"(?P<last>{ANY_NAME_WORD}))(?P<third> {ANY_NAME_WORD})?",
+            TextHint(whole_words=SELF_INTRO_WORDS),
+            "validate_self_intro",
+        ),
+        TextPattern(
+            rf"{WEAK_PERSON_CONTEXT}[,:]?\s+(?P<v>(?P<first>{ANY_NAME_WORD})(?: [A-Z]\.?)? "
+            rf"(?P<last>{ANY_NAME_WORD}))(?P<third> {ANY_NAME_WORD})?",
             TextHint(whole_words=("patient", "pt", "it", "its", "this", "i", "im", "here")),
             "validate_weak_context_pair",
         ),
         # ... or before a relation in brackets ("Imani Boone (spouse)"), or a clinical "is a 54 y/o".
         TextPattern(
-            rf"(?:^|[^\w'’-])(?P<v>(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?)? (?P<last>{_ANY_NAME_WORD})){RELATION_AFTER}",
+            rf"(?:^|[^\w'’-])(?P<v>(?P<first>{ANY_NAME_WORD})(?: [A-Z]\.?)? (?P<last>{ANY_NAME_WORD})){RELATION_AFTER}",
             TextHint(whole_words=RELATION_WORDS),
             "validate_context_pair",
         ),
         TextPattern(
-            rf"(?:^|[^\w'’-])(?P<v>(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?)? (?P<last>{_ANY_NAME_WORD}))"
+            rf"(?:^|[^\w'’-])(?P<v>(?P<first>{ANY_NAME_WORD})(?: [A-Z]\.?)? (?P<last>{ANY_NAME_WORD}))"
             r",?\s+(?i:is\s+)?an?\s+\d{1,3}[\s-](?i:y/?o|yo|yrs?\b|years?[\s-]old)",
             TextHint(whole_words=("y", "yo", "yr", "yrs", "year", "years")),
             "validate_context_pair",
@@ -191,8 +172,9 @@ class PersonNameRecognizer(Recognizer):
         # ... or signing a message: "Thanks,\nDonna Hall", "Kind regards,\nBill White".
         TextPattern(
             r"(?i:\b(?:thanks|thank you|regards|best|cheers|sincerely|yours|br|kind regards|best regards))[,!.]?"
-            rf"[ \t]*\r?\n\s*(?P<v>(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?)? (?:{_PARTICLES} ){{0,2}}"
-            rf"(?P<last>{_ANY_NAME_WORD}))[ \t]*(?:$|\r?\n)",
+            # A second given name or first surname too: "Ivy Pieters van der Maes", "Sterre van 't Erve".
+            rf"[ \t]*\r?\n\s*(?P<v>(?P<first>{ANY_NAME_WORD})(?: [A-Z]\.?| {ANY_NAME_WORD})? "
+            rf"(?:{PARTICLES} ){{0,3}}(?P<last>{ANY_NAME_WORD}))[ \t]*(?:$|\r?\n)",
             TextHint(
                 keywords=("thanks", "thank you", "regards", "best", "cheers", "sincerely", "yours", "br")
             ),
@@ -200,15 +182,15 @@ class PersonNameRecognizer(Recognizer):
         ),
         # ... or before the birth date that identifies them: "Kwabena Lewis, DOB 1961-02-03".
         TextPattern(
-            rf"(?:^|[^\w'’-])(?P<v>(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?)? (?:{_PARTICLES} ){{0,2}}"
-            rf"(?P<last>{_ANY_NAME_WORD})),?\s+(?i:DOB\b|D\.O\.B\.|date of birth\b|born\b)",
+            rf"(?:^|[^\w'’-])(?P<v>(?P<first>{ANY_NAME_WORD})(?: [A-Z]\.?)? (?:{PARTICLES} ){{0,2}}"
+            rf"(?P<last>{ANY_NAME_WORD})),?\s+(?i:DOB\b|D\.O\.B\.|date of birth\b|born\b)",
             TextHint(keywords=("dob", "d.o.b", "date of birth", "born")),
             "validate_context_pair",
         ),
         # A SEPA/MT940 narrative's counterparty subfield ?32/?33 (its name, 27 characters each), glued to
         # its tag: "?32Siegmund Hartung", "?32Karl-Ludwig Budig". A firm's ("?32STADTWERKE GMBH") stays.
         TextPattern(
-            rf"\?3[23] ?(?P<v>{_ANY_NAME_WORD}\.?(?: (?:{_PARTICLES} )?{_ANY_NAME_WORD}\.?){{1,3}})(?:$|[?\n])",
+            rf"\?3[23] ?(?P<v>{ANY_NAME_WORD}\.?(?: (?:{PARTICLES} )?{ANY_NAME_WORD}\.?){{1,3}})(?:$|[?\n])",
             TextHint(keywords=("32", "33")),
             "validate_counterparty_run",
         ),
@@ -225,7 +207,7 @@ class PersonNameRecognizer(Recognizer):
         # A transfer's counterparty: "Zelle from John Smith", "Venmo to Jordan Lee" (a known given name
         # first: "payment to Amazon Marketplace" stays), "transfer from J. Okafor".
         TextPattern(
-            rf"{PAYMENT_CONTEXT}(?P<v>(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?)? (?P<last>{_ANY_NAME_WORD}))",
+            rf"{PAYMENT_CONTEXT}(?P<v>(?P<first>{ANY_NAME_WORD})(?: [A-Z]\.?)? (?P<last>{ANY_NAME_WORD}))",
             TextHint(keywords=PAYMENT_WORDS),
             "validate_known_given",
         ),
@@ -238,7 +220,7 @@ class PersonNameRecognizer(Recognizer):
         # run of 2-4 capitalised words up to a digit, punctuation, a lower-case or memo word, or the
         # end, with no organisation or account word ("FROM CHASE BANK", "TO JOINT CHECKING 1234").
         TextPattern(
-            rf"{PAYMENT_CONTEXT}(?P<v>{_ANY_NAME_WORD}(?: (?:[A-Z]\.? )?{_ANY_NAME_WORD}){{1,3}}?)"
+            rf"{PAYMENT_CONTEXT}(?P<v>{ANY_NAME_WORD}(?: (?:[A-Z]\.? )?{ANY_NAME_WORD}){{1,3}}?)"
             rf"(?:\s*$|\s*[^\s\w]|\s+[\da-z]|\s+(?i:{'|'.join(MEMO_WORDS)})\b)",
             TextHint(keywords=PAYMENT_WORDS),
             "validate_counterparty_run",
@@ -251,13 +233,17 @@ class PersonNameRecognizer(Recognizer):
         ),
         # A display name before an e-mail address: "Jane Doe <jd@x.org>", "\"Doe, Jane\" <jd@x.org>".
         TextPattern(
-            rf"(?:^|[^\w'’-])(?P<v>(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?| {_ANY_NAME_WORD})? "
-            rf"(?P<last>{_ANY_NAME_WORD}))\"?{ADDRESS_AFTER}",
+            rf"(?:^|[^\w'’-])(?P<v>(?P<first>{ANY_NAME_WORD})(?: [A-Z]\.?| {ANY_NAME_WORD})? "
+            rf"(?:(?:{PARTICLES}|die) ){{0,3}}(?P<last>{ANY_NAME_WORD}))\"?{ADDRESS_AFTER}",
             TextHint(shapes=("at",)),
             "validate_display_name",
         ),
         TextPattern(
-            rf"\"(?P<v>(?P<last>{_ANY_NAME_WORD}),\s?(?P<first>{_ANY_NAME_WORD})(?: [A-Z]\.?)?)\"{ADDRESS_AFTER}",
+            # Particles in any case before the surname: "de Gruson, Sebastiaan", "Le Goff, Juliette".
+            # Double surnames too: "Bruijne van der Veen, Meike", "Jacobi Jäckel, Anna".
+            rf"\"(?P<v>(?:(?:(?i:{PARTICLES})|{ANY_NAME_WORD}) ){{0,4}}(?P<last>{ANY_NAME_WORD}),\s?"
+            rf"(?P<first>{ANY_NAME_WORD})"
+            rf"(?: [A-Z]\.?| {ANY_NAME_WORD})?)\"{ADDRESS_AFTER}",
             TextHint(shapes=("at",)),
             "validate_context_pair",
         ),
@@ -298,9 +284,9 @@ class PersonNameRecognizer(Recognizer):
     # capitalised surname (particles, Mc/O'/d' and hyphens allowed) that is no street, place or
     # organisation word. The C prefilter asks for a given name's ASCII start at a word start.
     untitled_pattern = TextPattern(
-        r"\b(?P<v>(?:" + "|".join(_GIVEN) + r")(?P<middle> [A-Z]\.?| " + _NAME_WORD + r")? "
-        rf"(?:{_PARTICLES} ){{0,2}}(?P<last>(?:Mc|Mac|O['’]|D['’]|d['’])?{_NAME_WORD}(?:-{_NAME_WORD})?))\b",
-        TextHint(exact=shortest_prefixes(hint_words(_GIVEN))),
+        r"\b(?P<v>(?:" + "|".join(GIVEN) + r")(?P<middle> [A-Z]\.?| " + NAME_WORD + r")? "
+        rf"(?:{PARTICLES} ){{0,2}}(?P<last>(?:Mc|Mac|O['’]|D['’]|d['’])?{NAME_WORD}(?:-{NAME_WORD})?))\b",
+        TextHint(exact=shortest_prefixes(hint_words(GIVEN))),
         "validate_untitled",
         words_before_space=True,
     )
@@ -308,9 +294,9 @@ class PersonNameRecognizer(Recognizer):
     # name, whose first part is a known given name. The list's prefilter reads a token's last letters,
     # so it cannot be the untitled pattern's list.
     hyphenated_pattern = TextPattern(
-        rf"\b(?P<v>(?P<first>{_NAME_WORD})-(?:{_NAME_WORD}|[A-Z]\.)(?: [A-Z]\.)? (?:{_PARTICLES} ){{0,2}}"
-        rf"(?P<last>(?:Mc|Mac|O['’]|D['’]|d['’])?{_NAME_WORD}(?:-{_NAME_WORD})?))\b",
-        TextHint(exact=shortest_prefixes(hint_words(_GIVEN))),
+        rf"\b(?P<v>(?P<first>{NAME_WORD})-(?:{NAME_WORD}|[A-Z]\.)(?: [A-Z]\.)? (?:{PARTICLES} ){{0,2}}"
+        rf"(?P<last>(?:Mc|Mac|O['’]|D['’]|d['’])?{NAME_WORD}(?:-{NAME_WORD})?))\b",
+        TextHint(exact=shortest_prefixes(hint_words(GIVEN))),
         "validate_known_given",
     )
     _AMBIGUOUS_VALUES: ClassVar[pa.Array] = pa.array(sorted(AMBIGUOUS_GIVEN))
@@ -320,7 +306,7 @@ class PersonNameRecognizer(Recognizer):
     # Without a title it is an untitled name: not looked for in a company column.
     accented_pattern = TextPattern(
         rf"(?:^|[^\w'’-])(?P<v>(?P<first>(?:[À-ÖØ-ÞĀ-ž][a-zß-öø-ÿĀ-ž]+|[A-Z][a-z]*[ß-öø-ÿĀ-ž][a-zß-öø-ÿĀ-ž]*)(?:-[A-ZÀ-ÖØ-ÞĀ-ž][a-zß-öø-ÿĀ-ž]+)?) "
-        rf"(?:{_PARTICLES} ){{0,2}}(?P<last>(?:Mc|Mac|O['’]|D['’]|d['’])?{_NAME_WORD}(?:-{_NAME_WORD})?))\b",
+        rf"(?:{PARTICLES} ){{0,2}}(?P<last>(?:Mc|Mac|O['’]|D['’]|d['’])?{NAME_WORD}(?:-{NAME_WORD})?))\b",
         TextHint(),
         "validate_known_given",
     )
@@ -351,7 +337,7 @@ class PersonNameRecognizer(Recognizer):
     def validate(self, values: pa.Array) -> np.ndarray:
         # Airline manifests write SURNAME/GIVEN and a title: "SMITH/JOHN MR" reads "JOHN SMITH".
         if containing(values, b"/").any():
-            values = pc.replace_substring_regex(values, _AIRLINE_NAME, r"\2 \1")
+            values = pc.replace_substring_regex(values, AIRLINE_NAME, r"\2 \1")
         # HL7 XPN writes FAMILY^GIVEN^MIDDLE: "CRUZ^BENJAMIN^Q" reads "CRUZ BENJAMIN Q".
         if containing(values, b"^").any():
             spaced = pc.utf8_trim_whitespace(pc.replace_substring(values, "^", " "))
@@ -382,17 +368,25 @@ class PersonNameRecognizer(Recognizer):
             pairs = pc.utf8_split_whitespace(values.take(pa.array(rows)))
             two = np.asarray(pc.fill_null(pc.equal(pc.list_value_length(pairs), 2), False))
             given = to_mask(
-                pc.is_in(folded_title(pc.list_element(pairs, 0)), value_set=_GIVEN_FOLDED_UNAMBIGUOUS)
+                pc.is_in(folded_title(pc.list_element(pairs, 0)), value_set=GIVEN_FOLDED_UNAMBIGUOUS)
+            )
+            # ... or listed surname first ("Company, Dominga").
+            given |= matches(pc.list_element(pairs, 0), r",$") & to_mask(
+                pc.is_in(folded_title(pc.list_element(pairs, 1)), value_set=GIVEN_FOLDED_UNAMBIGUOUS)
             )
             organisation[rows[two & given]] = False
         return placeholder | organisation
 
     def evidence(self, values: pa.Array) -> np.ndarray:
-        # A header that says nothing ("col2"): only the HL7 XPN form is distinctive enough by itself.
-        return matches(values, XPN_NAME) & self.validate(values)
+        # A header that says nothing ("col2", "PAX"): only forms names alone take are distinctive
+        # enough (HL7 XPN, airline SURNAME/GIVEN, "Surname, Given"; name_values.py).
+        form = matches(values, XPN_NAME) | name_by_form(values, GIVEN_FOLDED_UNAMBIGUOUS)
+        return form & self.validate(values)
 
     def evidence_ceiling(self, values: pa.Array) -> float:
-        return float(np.mean(containing(values, b"^"))) if len(values) else 0.0
+        if not len(values):
+            return 0.0
+        return float(np.mean(containing(values, b"^") | containing(values, b"/") | containing(values, b",")))
 
     @staticmethod
     def _validate_unicode(values: pa.Array) -> np.ndarray:
@@ -427,9 +421,18 @@ class PersonNameRecognizer(Recognizer):
         third = to_mask(pc.greater(pc.utf8_length(found.field("third")), 0))
         return self.validate_context_pair(found) & ~third
 
+    def validate_self_intro(self, found: pa.StructArray) -> np.ndarray:
+        # The phrase is the evidence, so a surname may be a place word ("soy Cecilio Plaza"); German
+        # capitalises nouns, so there the given name must be known.
+        first = found.field("first")
+        known = to_mask(pc.is_in(folded_title(first), value_set=GIVEN_FOLDED))
+        german = context_group(found, "de")
+        third = to_mask(pc.greater(pc.utf8_length(found.field("third")), 0))
+        return np.where(german, known, ~self._not_name(first)) & ~third
+
     def validate_known_given(self, found: pa.StructArray) -> np.ndarray:
         first = folded_title(found.field("first"))
-        known = to_mask(pc.is_in(first, value_set=_GIVEN_FOLDED))
+        known = to_mask(pc.is_in(first, value_set=GIVEN_FOLDED))
         last = found.field("last")
         not_name = self._not_name(last)
         surname_too = to_mask(pc.is_in(folded_title(last), value_set=self._SURNAME_TOO_VALUES))
@@ -440,21 +443,13 @@ class PersonNameRecognizer(Recognizer):
     def validate_display_name(self, found: pa.StructArray) -> np.ndarray:
         # A sender's name, not a service's ("Google Calendar <calendar-notification@...>"): a known
         # given name first, or an address spelling the name ("Kwame Asante <kasante@...>").
-        known = to_mask(pc.is_in(folded_title(found.field("first")), value_set=_GIVEN_FOLDED))
-        words = zip(
-            pc.utf8_lower(folded_title(found.field("first"))).to_pylist(),
-            pc.utf8_lower(folded_title(found.field("last"))).to_pylist(),
-            pc.utf8_lower(found.field("local")).to_pylist(),
-            strict=True,
-        )
-        spelt = np.array(
-            [
-                bool(first and last and last in local and local.startswith(first[0]))
-                for first, last, local in words
-            ],
-            dtype=bool,
-        )
-        return self.validate_context_pair(found) & (known | spelt)
+        known = to_mask(pc.is_in(folded_title(found.field("first")), value_set=GIVEN_FOLDED))
+        spelt = address_spells(found.field("first"), found.field("last"), found.field("local"))
+        # An address spelling both words names a person whose surname is a place word ("Miguel House
+        # <miguel.house@...>"), when the given name is known.
+        both = known & ~self._not_name(found.field("first"))
+        both &= address_spells(found.field("first"), found.field("last"), found.field("local"), both=True)
+        return (self.validate_context_pair(found) & (known | spelt)) | both
 
     def validate_counterparty_run(self, found: pa.StructArray) -> np.ndarray:
         # No word of the run may name a firm, a public body or an account ("IRS TREAS", "ADP PAYROLL").
@@ -494,6 +489,3 @@ class PersonNameRecognizer(Recognizer):
         first = pc.utf8_split_whitespace(found.field("v"), max_splits=1)
         first_word = pc.list_element(first, 0)
         return ~to_mask(pc.is_in(first_word, value_set=self._COMMON_WORD_VALUES))
-
-
-_AIRLINE_NAME = r"^([A-Z][A-Z' -]*[A-Z])/([A-Z][A-Z' -]*?[A-Z])(?: (?:MR|MRS|MS|MISS|MSTR|DR|PROF|CHD|INF))?$"
