@@ -16,6 +16,7 @@ from compliance.detection.arrays import (
 )
 from compliance.detection.headers import ANY_PREFIX, ID_SUFFIX
 from compliance.detection.hints import TextHint
+from compliance.detection.recognizers.address_forms import POSTCODE_ANCHORED, US_STATES
 from compliance.detection.recognizers.base import (
     DIGITS,
     HL7_PID_HINT,
@@ -136,7 +137,7 @@ _RING_STREET = (
 )
 # A flat or house number, then the parts of an address line by commas, as Indian and British
 # addresses run ("Flat 4, MG Road, Bengaluru 560001", "H.No. 5-2/1, Ramnagar, Hyderabad 500020").
-_UNIT_WORD = r"(?i:flat|house|h\.?\s?no|plot|door|apt|apartment|shop)"
+_UNIT_WORD = r"(?i:flat|studio|house|h\.?\s?no|plot|door|apt|apartment|shop)"
 _LINE_ADDRESS = (
     rf"{_UNIT_WORD}\.?\s*(?i:no\.?\s*)?#?\s*[A-Za-z]?\d{{1,5}}[A-Za-z]?(?:[/-]\d{{1,5}}[A-Za-z]?)*"
     r"(?:,\s*[A-Z0-9][\w'’-]*(?: [A-Za-z0-9][\w'’-]*){0,3}){1,4}"
@@ -206,6 +207,7 @@ class StreetAddressRecognizer(Recognizer):
             TextHint(
                 keywords=(
                     "flat",
+                    "studio",
                     "house",
                     "h.no",
                     "h no",
@@ -240,7 +242,11 @@ class StreetAddressRecognizer(Recognizer):
         TextPattern(
             r"(?i:\b(?:new|home|shipping|billing|mailing|postal|delivery|residential|forwarding|current)\s+address|"
             r"\baddress\s+(?:change\s+)?(?:to|is|now)|\bmoved\s+to|\brelocated\s+to|\blives\s+at|\bresides\s+at|"
-            r"\bresiding\s+at)\s*[:-]?\s*(?P<v>(?:\d|(?i:flat|apt|apartment|unit|suite|studio|level|floor|house|door|plot)\b|(?i:h\.?\s?no)\.?)"
+            r"\bresiding\s+at)\s*[:-]?\s*(?P<v>"
+            # A house number alone on its line, the street on the next ("moved to 31/97\nPandey, Sagar
+            # 219547"): the line break is inside the address.
+            r"(?:(?i:h\.?\s?no)\.?\s*)?\d[\d/-]*[A-Za-z]?\n[A-Z](?:[^.;\n]|\.(?:[^\s]|\s+[^A-Z\s]))+|"
+            r"(?:\d|(?i:flat|apt|apartment|unit|suite|studio|level|floor|house|door|plot)\b|(?i:h\.?\s?no)\.?)"
             # The clause ends at a full stop before a capital ("Apt. 044, V2G1C7. Thanks"), not at "Apt. 044";
             # the match ends with the value, so its spans are found without Python.
             r"(?:[^.;\n]|\.(?:[^\s]|\s+[^A-Z\s]))+)",
@@ -250,6 +256,7 @@ class StreetAddressRecognizer(Recognizer):
             ),
             "validate_announced",
         ),
+        *POSTCODE_ANCHORED,
         # HL7 PID-11: the patient's address (street^other^city^state^zip^country), by its position.
         TextPattern(hl7_pid_field(11, r"[^|^\n]*\d[^|\n]*"), HL7_PID_HINT, "validate_hl7_address"),
     )
@@ -305,14 +312,6 @@ class StreetAddressRecognizer(Recognizer):
         return float(np.mean(shaped)) if len(values) else 1.0
 
 
-US_STATES = frozenset(
-    [
-        "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY",
-        "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND",
-        "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "DC",
-        "PR", "VI", "GU", "AS", "MP", "AA", "AE", "AP",
-    ]
-)  # fmt: skip
 _STATE_VALUES = pa.array(sorted(US_STATES))
 
 

@@ -1,0 +1,105 @@
+"""Street addresses in text that a postcode of a known country format anchors (location.py's
+recognizer uses them): a street word and a house number alone are often something else ("Offering
+3"), but followed by a comma, a postcode and a town (or a town and a postcode) they are an address
+line, in whatever order its country writes it. The whole line is the value: the postcode and town
+belong to the address, as a labeller marks it."""
+
+from __future__ import annotations
+
+from compliance.detection.hints import TextHint
+from compliance.detection.recognizers.base import TextPattern
+
+US_STATES = frozenset(
+    [
+        "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY",
+        "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND",
+        "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "DC",
+        "PR", "VI", "GU", "AS", "MP", "AA", "AE", "AP",
+    ]
+)  # fmt: skip
+
+_LETTERS = "A-Za-zÀ-ÖØ-öø-ÿ"
+_CAP = "A-ZÀ-Ý"
+# Street types glued to the name in German and Dutch ("Vigodreef", "Paffrathring", "Ortmannstr.").
+# Broader than location.py's unanchored list ("ring", "hof", "pad", "park" are common word endings):
+# here the postcode after the number is the evidence.
+_GLUED_TYPES = (
+    "straße", "strasse", "str", "weg", "allee", "platz", "gasse", "damm", "ufer", "chaussee", "ring",
+    "steig", "stieg", "pfad", "markt", "graben", "wall", "berg", "straat", "laan", "plein", "gracht",
+    "kade", "singel", "dijk", "steeg", "dreef", "hof", "baan", "pad", "park", "boulevard", "plantsoen",
+    "erf", "wal", "veld", "haven", "hoven", "lei",
+)  # fmt: skip
+# Street types written first, as a word: French ones in any case ("j'habite au rue de Allard");
+# the others (the Brazilian post's types of street, Spanish, Italian, Portuguese, Brazilian, and French words that are English ones too)
+# capitalised only, so "sent via Email, 12345 Items" is no street.
+_TYPES_FIRST_ANY_CASE = (
+    "rue", "avenue", "av.", "boulevard", "bd", "chemin", "impasse", "quai", "allée", "allee", "voie",
+    "sentier",
+)  # fmt: skip
+_TYPES_FIRST_CAPITALISED = (
+    "Place", "Route", "Cours", "Square", "Passage", "Calle", "Avenida", "Avda.", "Plaza", "Paseo",
+    "Camino", "Carrer", "Pasaje", "Ronda", "Cañada", "Glorieta", "Rambla", "Callejón", "Carretera",
+    "Travesía", "Urbanización", "Via", "Viale", "Piazza", "Piazzale", "Corso", "Vicolo", "Largo",
+    "Strada", "Contrada", "Lungomare", "Borgo", "Rua", "Travessa", "Alameda", "Área", "Campo",
+    "Chácara", "Colônia", "Condomínio", "Conjunto", "Distrito", "Esplanada", "Estação", "Estrada",
+    "Fazenda", "Jardim", "Ladeira", "Lagoa", "Loteamento", "Morro", "Núcleo", "Parque", "Passarela",
+    "Pátio", "Praça", "Praia", "Quadra", "Recanto", "Residencial", "Rodovia", "Setor", "Sítio",
+    "Trecho", "Trevo", "Vale", "Vereda", "Viaduto", "Viela", "Vila", "Aeroporto", "Favela", "Feira",
+    "Lago", "Acceso", "Cuesta", "Pasadizo", "Rotonda",
+)  # fmt: skip
+_PARTICLE = (
+    r"(?:de la|de l['’]|del|de|du|des|d['’]|della|dei|di|da|das|do|dos|van|von|der|den|vom|zu|zum|zur)"
+)
+_WORD = rf"[{_CAP}][{_LETTERS}\d'’.-]*"
+# A house number: "321", "81U", "45/33", "3-6", "12 bis".
+_NUMBER = r"\d{1,5}(?:\s?[a-zA-Z])?(?:\s?[/-]\s?\d{1,5}[a-zA-Z]?)?"
+# The glued street: up to three words before it, the first capitalised, the others capitalised
+# or particles ("Erich-van der Dussen-Ring", "Dussen vangasse"; not "in der"), then the number. A literal space, not \s: no line break inside.
+_GLUED_STREET = (
+    rf"(?:{_WORD}[ ](?:(?:{_WORD}|(?i:{_PARTICLE}))[ ]){{0,2}})?[{_LETTERS}-]*"
+    rf"(?i:{'|'.join(_GLUED_TYPES)})\.?[ ]?{_NUMBER}"
+)
+_NAME = rf"(?:(?i:{_PARTICLE})[ ]?){{0,2}}{_WORD}(?:[ ](?:(?i:{_PARTICLE})[ ]){{0,2}}{_WORD}){{0,3}}"
+_ANY_CASE = "|".join(word.replace(".", r"\.") for word in _TYPES_FIRST_ANY_CASE)
+_CAPITALISED = "|".join(word.replace(".", r"\.") for word in _TYPES_FIRST_CAPITALISED)
+_TYPE_FIRST_STREET = (
+    # No \b before a capitalised type: RE2's is ASCII, and "Área" starts with none.
+    rf"(?:\b(?i:{_ANY_CASE})|{_CAPITALISED})[ ]{_NAME}"
+    rf"(?:,?[ ](?:(?i:n[º°o.])[ ]?)?{_NUMBER})?"
+)
+# A town: capitalised words, lower-case words between them ("Ouderkerk aan den IJssel"), a Dutch
+# article or ordinal first ("'t Zand", "2e Exloërmond").
+_TOWN = rf"(?:(?:(?i:{_PARTICLE})|['’][st]|\d{{1,2}}e)[ ])?{_WORD}(?:[ ](?:[a-zà-ÿ]{{1,4}}[ ]){{0,2}}{_WORD}){{0,3}}"
+# The postcodes of known formats: Dutch "5171 DC", five digits (DE, FR, ES, IT), Brazilian
+# "84721-131", Indian six digits.
+_POSTCODE = r"(?:[1-9]\d{3}[ ]?[A-Z]{2}|\d{5}(?:-?\d{3})?|[1-9]\d{5})\b"
+_POSTCODE_TOWN = rf"(?:,[ ]?|[ ])(?:{_POSTCODE},?[ ]{_TOWN}|{_TOWN},?[ ]{_POSTCODE})"
+
+# An English line led by the house number, with a UK postcode or a US state and ZIP after its
+# town ("852 Doherty Dam, East Harriet, CT9 7JR", "56328 Jennifer Flat Suite 895, New Crystalberg,
+# GU 72051"): whatever the street's suffix, which the unanchored form needs.
+_UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?[ ]\d[A-Z]{2}"
+_US_STATE_ZIP = rf"(?:{'|'.join(sorted(US_STATES))})[ ]\d{{5}}(?:-\d{{4}})?"
+_NUMBER_LED_LINE = (
+    r"\d{1,6}[A-Za-z]?[ ](?:[A-Z][A-Za-z'’-]*\.?[ ]){1,3}[A-Z][A-Za-z'’-]*"
+    r"(?:,?[ ](?:Apt\.?|Suite|Unit|Ste\.?|Flat)[ ]?#?[A-Za-z]?\d{1,5}[A-Za-z]?)?"
+    rf",[ ][A-Z][a-z]+(?:[ -][A-Z][a-z]+){{0,2}},?[ ](?:{_UK_POSTCODE}|{_US_STATE_ZIP})"
+)
+# US military mail: a ship, or a unit or PSC box, then APO/FPO/DPO and a military "state".
+_MILITARY = (
+    r"(?:(?:USNS|USNV|USS|USCGC)[ ][A-Z][a-z]+|(?:PSC|Unit|CMR)[ ]\d{1,5},?[ ]Box[ ]\d{1,5}),?[ ]"
+    r"(?:APO|FPO|DPO)[ ]A[AEP][ ]\d{5}"
+)
+
+POSTCODE_ANCHORED = (
+    TextPattern(
+        rf"(?P<v>(?:\b{_GLUED_STREET}|{_TYPE_FIRST_STREET}){_POSTCODE_TOWN}|\b{_NUMBER_LED_LINE})\b",
+        TextHint(shapes=("digit",)),
+        "validate_by_context",
+    ),
+    TextPattern(
+        rf"\b(?P<v>{_MILITARY})\b",
+        TextHint(keywords=("apo", "fpo", "dpo"), requires=("digit",)),
+        "validate_by_context",
+    ),
+)
