@@ -68,13 +68,9 @@ class SsnRecognizer(Recognizer):
         # 499134474") or "social" for the SSN ("my social is 355 32 4224"): words only between
         # them, no digit or sentence end, and the SSA rules.
         TextPattern(
-            r"(?i:\b(?:ssns?|social\s+security(?:\s+(?:number|num|no))?)\b)[^\d\n.;]{1,30}?"
-            r"\b(?P<v>\d{3}[- ]?\d{2}[- ]?\d{4})\b",
+            r"(?i:\b(?:ssns?|social\s+security(?:\s+(?:number|num|no))?)\b[^\d\n.;]{1,30}?\b|"
+            r"\bsocial\s+(?:is|was|number|no)\b[^\w\n]{0,4})(?P<v>\d{3}[- ]?\d{2}[- ]?\d{4})\b",
             TextHint(keywords=("ssn", "social")),
-        ),
-        TextPattern(
-            r"(?i:\bsocial\s+(?:is|was|number|no)\b)[^\w\n]{0,4}(?P<v>\d{3}[- ]?\d{2}[- ]?\d{4})\b",
-            TextHint(keywords=("social",)),
         ),
     )
     integer_width = 9
