@@ -69,7 +69,7 @@ class CreditCardRecognizer(Recognizer):
         rf"(?P<ref>(?i:\b{_REFERENCE_KEY})\"?\s*[:=]\s*\"?|(?i:{_TRANSACTION_WORD}))?"
         # Groups may be two spaces apart, as typed ("6207  1643 3668 7241").
         # Amex and Diners in fours too ("3717 1163 7727 002", "3620 5831 6244 35").
-        r"\b(?P<v>\d{4}(?: ?[ -]\d{4}){3}(?: ?[ -]\d{3})?|\d{4}(?: ?[ -]\d{4}){2} ?[ -]\d{2,3}|"
+        r"\b(?P<v>\d{4}(?: ?[ -]\d{4}){3}(?: ?[ -]\d{3})?|3[47]\d{2}(?: ?[ -]\d{4}){2} ?[ -]\d{3}|3[0689]\d{2}(?: ?[ -]\d{4}){2} ?[ -]\d{2}|"
         r"\d{4} ?[ -]\d{6} ?[ -]\d{4,5}|\d{13,19})\b"
     )
     text_hint = TextHint(shapes=("card_digits",))
