@@ -40,6 +40,11 @@ _REFERENCE_KEY = (
 _TRANSACTION_WORD = r"\b(?:txn|transaction)(?:\s*(?:id|no\.?|number|#))?\s*[:#]?\s*"
 
 
+# IATA form of payment by card: CC + brand code (VI, CA, AX, DC, JC, TP, DS...) + PAN, then
+# "/MMYY" and perhaps "*CV" + the security code; no word boundary before the PAN.
+_FOP_CARD = r"(?:\bFP\s*|\b)CC[A-Z]{2}(?P<v>\d{12,19})\b"
+_FOP_HINT = ("CC", "FP")
+
 _CARD_WORDS = (
     "card", "visa", "mastercard", "amex", "discover", "jcb", "maestro", "karte", "kreditkarte", "carte",
     "tarjeta", "cartao", "carta",
@@ -62,7 +67,10 @@ class CreditCardRecognizer(Recognizer):
         r"(?P<other>\b[A-Z]{2}\d{2}[ -](?:[A-Z0-9]{4}[ -])*|\+|"
         r"(?i:\b(?:acct|account|routing|aba)\b\.?\s*(?:number|no\.?|num|#)?\s*[:#]?\s*))?"
         rf"(?P<ref>(?i:\b{_REFERENCE_KEY})\"?\s*[:=]\s*\"?|(?i:{_TRANSACTION_WORD}))?"
-        r"\b(?P<v>\d{4}(?:[ -]\d{4}){3}(?:[ -]\d{3})?|\d{4}[ -]\d{6}[ -]\d{4,5}|\d{13,19})\b"
+        # Groups may be two spaces apart, as typed ("6207  1643 3668 7241").
+        # Amex and Diners in fours too ("3717 1163 7727 002", "3620 5831 6244 35").
+        r"\b(?P<v>\d{4}(?: ?[ -]\d{4}){3}(?: ?[ -]\d{3})?|3[47]\d{2}(?: ?[ -]\d{4}){2} ?[ -]\d{3}|3[0689]\d{2}(?: ?[ -]\d{4}){2} ?[ -]\d{2}|"
+        r"\d{4} ?[ -]\d{6} ?[ -]\d{4,5}|\d{13,19})\b"
     )
     text_hint = TextHint(shapes=("card_digits",))
     # After a card word a Luhn-valid run of 12 to 19 digits is that card, whatever its issuer prefix:
@@ -75,6 +83,9 @@ class CreditCardRecognizer(Recognizer):
             TextHint(keywords=_CARD_WORDS),
             "validate_after_keyword",
         ),
+        # An airline PNR's form of payment: "CC", the brand's two-letter code and the PAN glued
+        # together ("FP CCAX5562976969560812/0729*CV392"); the code is not always the PAN's brand.
+        TextPattern(_FOP_CARD, TextHint(exact=_FOP_HINT), "validate_after_keyword"),
     )
     # (first, last prefix, prefix digits, allowed lengths) per brand.
     BRANDS: ClassVar[tuple[tuple[int, int, int, tuple[int, ...]], ...]] = (
@@ -128,6 +139,8 @@ class CreditCardRecognizer(Recognizer):
     def validate_text(self, found: pa.StructArray) -> np.ndarray:
         value = found.field("v")
         reference = (self.reference_column | context_group(found, "ref")) & ~matches(value, r"[ -]")
+        # Groups two spaces apart are read as one space apart (the validator's shape).
+        value = pc.replace_substring(value, "  ", " ")
         return self.validate(value) & ~context_group(found, "other") & ~reference
 
     def validate_after_keyword(self, found: pa.StructArray) -> np.ndarray:
@@ -181,6 +194,11 @@ class CardCvvRecognizer(Recognizer):
             TextHint(shapes=("card_digits",)),
             "validate_after_card",
         ),
+        TextPattern(
+            _FOP_CARD.replace("(?P<v>", "(?P<card>") + r"/\d{4}\*CV(?P<v>\d{3,4})\b",
+            TextHint(exact=_FOP_HINT),
+            "validate_after_fop_card",
+        ),
     )
     integer_width = 3
 
@@ -190,6 +208,11 @@ class CardCvvRecognizer(Recognizer):
     def validate_after_card(self, found: pa.StructArray) -> np.ndarray:
         # The code of a card only: the run before the expiry must be a card number.
         return self.validate(found.field("v")) & _CARD.validate(found.field("card"))
+
+    def validate_after_fop_card(self, found: pa.StructArray) -> np.ndarray:
+        # The card code names a card: a Luhn-valid run is enough, as after a card word.
+        card = pa.StructArray.from_arrays([found.field("card")], names=["v"])
+        return self.validate(found.field("v")) & _CARD.validate_after_keyword(card)
 
 
 def _length_by_country_code(lengths: dict[str, int]) -> np.ndarray:
@@ -254,6 +277,14 @@ class IbanRecognizer(Recognizer):
                 keywords=("konto", "account", "acct", "a/c", "rekening", "compte", "cuenta", "conto", "bank")
             ),
             "validate_after_keyword",
+        ),
+        # Any case, a few words after an account word of a language ("mi cuenta es es97 9207 ...",
+        # "mon rib : fr62 5784 ...", "Konto überweisen: de10 ..."): the country's length and mod 97
+        # must hold, as without a word.
+        TextPattern(
+            r"(?i:\b(?:konto|kontonummer|account|acct|rekening|compte|cuenta|conto|rib)\b)[^\d\n.;]{0,24}?"
+            r"\b(?P<v>(?i:[a-z]{2}\d{2}(?:[ -]?[a-z0-9]){11,30}))\b",
+            TextHint(keywords=("konto", "account", "acct", "rekening", "compte", "cuenta", "conto", "rib")),
         ),
         # Glued to an MT940 :86: or SEPA subfield tag ("?31QA93UMVC...?32Name"): no word start.
         TextPattern(r"\?\d{2}(?P<v>[A-Z]{2}\d{2}[A-Z0-9]{11,30})\b", TextHint(shapes=("caps_digits",))),

@@ -23,10 +23,12 @@ from compliance.vocabulary import IdType
 
 def _keyword_form(keyword: str, value: str) -> str:
     """A value right after its keyword ("NHS no: 943 476 5919", "BSN 111222333", "NIR : 2 95 ..."),
-    perhaps with "number"/"no"/"is" between them; the keyword is context, kept when scrubbed."""
+    perhaps with "number"/"no"/"is" between them, or another language's "is" ("mi DNI es ...",
+    "mon NIR est ...", "é o"); the keyword is context, kept when scrubbed."""
     return (
         rf"(?i:{keyword})[^\w\n]{{0,4}}"
-        r"(?:(?i:is|was|of|on\s+file|number|num|no|nr|nummer|numero|card|n)[^\w\n]{1,4}){0,2}"
+        r"(?:(?i:is|was|of|on\s+file|number|num|no|nr|nummer|numero|card|n|es|est|ist|era|war|[eé]|è|o)"
+        r"[^\w\n]{1,4}){0,2}"
         rf"(?P<v>{value})\b"
     )
 
@@ -134,8 +136,11 @@ class NationalIdRecognizer(Recognizer):
             "validate_sin",
         ),
         TextPattern(
-            _keyword_form(r"(?:\bNIR\b|\bINSEE\b|s[éÉe]curit[éÉe]\s+sociale|\bcarte\s+vitale)", _V_NIR),
-            TextHint(keywords=("nir", "insee", "sociale", "vitale")),
+            # "sécu": the spoken short form ("mon numéro de sécu 1 61 07 ...").
+            _keyword_form(
+                r"(?:\bNIR\b|\bINSEE\b|s[éÉe]curit[éÉe]\s+sociale|\bs[éÉe]cu\b|\bcarte\s+vitale)", _V_NIR
+            ),
+            TextHint(keywords=("nir", "insee", "sociale", "secu", "vitale")),
             "validate_nir",
         ),
         TextPattern(

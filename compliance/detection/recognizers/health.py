@@ -83,9 +83,9 @@ class DateOfBirthRecognizer(Recognizer):
     )
     text_pattern = (
         r"(?i:\bdob\b|\bbday\b|\bd\.o\.b\.?|\bdate of birth|\bborn(?:\s+on)?|\bbirth\s*date|\bbirthday|"
-        # Other languages: "nacido el", "fecha de nacimiento", "née le", "date de naissance", "geboren am",
+        # Other languages: "nacido el", "nací el", "nasceu em", "fecha de nacimiento", "née le", "date de naissance", "geboren am",
         # "geb.", "Geburtsdatum", "nato il", "data di nascita", "geboren op", "geboortedatum".
-        r"\bnacid[oa]\s+el|\bfecha\s+de\s+nacimiento|\bf\.\s?nac\.?|\bn[ée]e?\s+le|\bdate\s+de\s+naissance|"
+        r"\bnac(?:[ií]|id[oa])\s+el|\bnasc(?:eu|i)\s+em|\bfecha\s+de\s+nacimiento|\bf\.\s?nac\.?|\bn[ée]e?\s+le|\bdate\s+de\s+naissance|"
         r"\bgeboren(?:\s+(?:am|op))?|\bgeb\.|\bgeburtsdatum|\bnat[oa]\s+il|\bdata\s+di\s+nascita|\bgeboortedatum)"
         # "DOB is 11/06/2003", "date of birth was March 3, 1982", "corrected DOB to 08/15/1984",
         # "DOB changed to ...": a record's correction names the date it now holds.
@@ -94,7 +94,7 @@ class DateOfBirthRecognizer(Recognizer):
     )
     text_hint = TextHint(
         keywords=(
-            "dob", "bday", "d.o.b", "date of birth", "born", "birth", "nacido", "nacida", "fecha", "f.", "nee",
+            "dob", "bday", "d.o.b", "date of birth", "born", "birth", "naci", "nasc", "fecha", "f.", "nee", "ne le",
             "date de naissance", "geb", "geburtsdatum", "nato", "nata", "data di nascita",
             "geboortedatum",
         )

@@ -64,6 +64,14 @@ class SsnRecognizer(Recognizer):
             r"(?P<v>\d{3}[- ]?\d{2}[- ]?\d{4})\b",
             TextHint(keywords=("ssn", "ss", "soc")),
         ),
+        # Said in chat, the keyword a few words before the number ("asked for my SSN so here
+        # 499134474") or "social" for the SSN ("my social is 355 32 4224"): words only between
+        # them, no digit or sentence end, and the SSA rules.
+        TextPattern(
+            r"(?i:\b(?:ssns?|social\s+security(?:\s+(?:number|num|no))?)\b[^\d\n.;]{1,30}?\b|"
+            r"\bsocial\s+(?:is|was|number|no)\b[^\w\n]{0,4})(?P<v>\d{3}[- ]?\d{2}[- ]?\d{4})\b",
+            TextHint(keywords=("ssn", "social")),
+        ),
     )
     integer_width = 9
     # Valid by structure but never issued: SSA advertising samples (078-05-1120 from a 1938 wallet).
