@@ -59,15 +59,18 @@ _ID_WORDS = (
     r"identity\s+(?:card\s+)?(?:number|no\b\.?)|id\s+card|resident\s+id|social\s+security|"
     r"seguridad\s+social|sozialversicherung(?:snummer)?|pesel|egn|oib|"
     r"jmbg|em[sš]o|cnp|amka|hetu|henkil[oö]tunnus|personas\s+kods|asmens\s+kodas|isikukood|"
-    r"rodn[eé]\s+[cč][ií]slo|kimlik|tckn|cpr|f[oø]dselsnummer|curp|nric|hkid|mykad)\b\.?"
+    r"rodn[eé]\s+[cč][ií]slo|kimlik|tckn|cpr|f[oø]dselsnummer|curp|nric|hkid|mykad|"
+    # A person's tax number: a UK UTR after "tax ref", a Steuer-ID whose check digit fails.
+    r"tax\s+(?:ref(?:erence)?|id|identification\s+number|file\s+number)|utr|tin|"
+    r"steuer[- ]?id(?:entifikationsnummer)?|steuernummer|steuer[- ]?nr)\b\.?"
 )
 _ID_HINT_WORDS = (
     "national id", "citizen id", "personal id", "identity", "id card", "resident id", "social security",
     "seguridad", "sozialversicherung", "pesel", "jmbg", "amka", "hetu", "henkil",
     "personas kods", "asmens kodas", "isikukood", "rodn", "kimlik", "tckn", "curp", "nric", "hkid",
-    "mykad", "emso",
+    "mykad", "emso", "tax ref", "tax id", "tax identification", "tax file", "steuer",
 )  # fmt: skip
-_ID_WHOLE_WORDS = ("egn", "oib", "cnp", "cpr")
+_ID_WHOLE_WORDS = ("egn", "oib", "cnp", "cpr", "utr", "tin")
 # A US SSN's shape: the SSN recognizer decides those, by the SSA's rules (numbers it never issues,
 # "666-12-3456", are test and placeholder values, not a person's).
 _US_SSN_SHAPE = r"^\d{3}[- ]?\d{2}[- ]?\d{4}$"
