@@ -17,7 +17,7 @@ FOUND = [
     ("PESEL 44051401359", "PESEL <NATIONAL_ID>"),  # Poland
     ("national id ZZ 28 21 25 T", "national id <NATIONAL_ID>"),  # a NINO prefix HMRC never allocates
     ("Tax ref 5979396578 verified against payslip", "Tax ref <NATIONAL_ID> verified against payslip"),  # UTR
-    ("Steuer-ID 17314592231", "Steuer-ID <NATIONAL_ID>"),  # its check digit fails: still a tax number
+    ("Tax ref 227403812 verified", "Tax ref <NATIONAL_ID> verified"),  # a BSN in the US SSN shape
     # A card word takes any Luhn-valid run of 12 to 19 digits.
     ("paid with card 213132493860336", "paid with card <CREDIT_CARD>"),  # JCB's legacy 2131 range
     ("Kreditkarte 3506868978658022", "Kreditkarte <CREDIT_CARD>"),

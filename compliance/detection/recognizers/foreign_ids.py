@@ -55,24 +55,23 @@ _V_ANY = "|".join((*_V_LONGER, _V_NHS, _V_DNI, _V_NINO, _V_NINE, _V_TFN))
 
 # Words that name a person's national number, generic or a country's own.
 _ID_WORDS = (
-    r"\b(?:national\s+id(?:entity|entifier|entification)?|citizen\s+id|personal\s+id(?:entity|entification)?|"
+    r"(?P<kw>\b(?:national\s+id(?:entity|entifier|entification)?|citizen\s+id|personal\s+id(?:entity|entification)?|"
     r"identity\s+(?:card\s+)?(?:number|no\b\.?)|id\s+card|resident\s+id|social\s+security|"
     r"seguridad\s+social|sozialversicherung(?:snummer)?|pesel|egn|oib|"
     r"jmbg|em[sš]o|cnp|amka|hetu|henkil[oö]tunnus|personas\s+kods|asmens\s+kodas|isikukood|"
     r"rodn[eé]\s+[cč][ií]slo|kimlik|tckn|cpr|f[oø]dselsnummer|curp|nric|hkid|mykad|"
-    # A person's tax number: a UK UTR after "tax ref", a Steuer-ID whose check digit fails.
-    r"tax\s+(?:ref(?:erence)?|id|identification\s+number|file\s+number)|utr|tin|"
-    r"steuer[- ]?id(?:entifikationsnummer)?|steuernummer|steuer[- ]?nr)\b\.?"
+    # A person's tax number where no country rule applies: a UK UTR after "tax ref".
+    r"tax\s+(?:ref(?:erence)?|id|identification\s+number)|utr|tin)\b\.?)"
 )
 _ID_HINT_WORDS = (
     "national id", "citizen id", "personal id", "identity", "id card", "resident id", "social security",
     "seguridad", "sozialversicherung", "pesel", "jmbg", "amka", "hetu", "henkil",
     "personas kods", "asmens kodas", "isikukood", "rodn", "kimlik", "tckn", "curp", "nric", "hkid",
-    "mykad", "emso", "tax ref", "tax id", "tax identification", "tax file", "steuer",
+    "mykad", "emso", "tax ref", "tax id", "tax identification",
 )  # fmt: skip
 _ID_WHOLE_WORDS = ("egn", "oib", "cnp", "cpr", "utr", "tin")
-# A US SSN's shape: the SSN recognizer decides those, by the SSA's rules (numbers it never issues,
-# "666-12-3456", are test and placeholder values, not a person's).
+# A US SSN's shape after "social security": the SSN recognizer decides those, by the SSA's rules
+# (numbers it never issues, "666-12-3456", are test and placeholder values, not a person's).
 _US_SSN_SHAPE = r"^\d{3}[- ]?\d{2}[- ]?\d{4}$"
 # "000-00-0000", "999999999": a placeholder for a number not on file, not a person's.
 _ONE_DIGIT_REPEATED = r"^(?:0+|1+|2+|3+|4+|5+|6+|7+|8+|9+)$"
@@ -241,7 +240,7 @@ class NationalIdRecognizer(Recognizer):
             (digits >= 6)
             & (digits <= 20)
             & ~matches(value, _DATE_SHAPE)
-            & ~matches(value, _US_SSN_SHAPE)
+            & ~(matches(value, _US_SSN_SHAPE) & matches(found.field("kw"), r"(?i)^social"))
             & ~matches(strip_chars(value, r"\D"), _ONE_DIGIT_REPEATED)
         )
 
