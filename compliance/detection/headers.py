@@ -194,7 +194,8 @@ FREE_TEXT = header_rule(
 )
 # Headers whose values are never identifiers even when they look like one.
 NOT_IDENTIFIER = header_rule(
-    ANY_PREFIX + r"(?:version|ver|build|release|firmware|fw|sw|os|os_version|schema|api)(?:_[a-z0-9]+)*|"
+    ANY_PREFIX
+    + r"(?:version|ver|build|release|firmware|fw|sw|os|os_version|schema|api)(?:_[a-z0-9]+)*|"
     # An e-mail's Message-ID ("<1c06f3...@mail.example.eu>"): a random key in an address's shape.
     + ANY_PREFIX
     + r"(?:message_id|msg_id|in_reply_to|thread_message_id)"

@@ -152,10 +152,11 @@ _PHONE_NOTATION = (
 # spaced one by one ("2 0 1 5 3 3 5 6 8 8"); an extension glued to it ("758.121.9143x192"), which
 # validation strips.
 _KEYWORD_NUMBER = (
-    rf"(?P<v>\d{{3}}\)\s?\d{{3}}[-. ]\d{{4}}|0\)\s?\d{{1,5}}(?:[ .\-/]?\d{{1,5}}){{1,5}}|"
+    rf"(?P<v>(?:\d{{3}}\)\s?\d{{3}}[-. ]\d{{4}}|0\)\s?\d{{1,5}}(?:[ .\-/]?\d{{1,5}}){{1,5}}|"
     rf"\d{{2}}\)\s?\d{{4,5}}[-. ]?\d{{4}}|"
     rf"\+?\d{{1,4}}\)[ .\-/]?\d{{1,5}}(?:[ .\-/]?\d{{1,5}}){{1,5}}|\d(?: \d){{6,14}}|{_PHONE_NOTATION})"
-    r"(?:[xX]\d{1,6})?\b"
+    # Inside the value, so the match ends where it does and its span is found by RE2 (text.py).
+    r"(?:[xX]\d{1,6})?)\b"
 )
 
 
@@ -222,10 +223,11 @@ class PhoneRecognizer(Recognizer):
         # changed ->"): how chats and notes give a phone. Not "order number": a possessive or "new".
         TextPattern(
             r"(?P<kw>(?i:\b(?:my|new|your|his|her|our|alt|alternate|neue|neuer|meine|nouveau|nouvelle|mon|"
-            r"nuevo|mi|nuovo|mio|mijn|nieuwe)\s+(?:number|nummer|numero|numéro|número|num|nr|tel|phone)\b|"
+            r"nuevo|mi|nuovo|mio|mijn|nieuwe)\s+(?:number|nummer|numero|numéro|número|num|nr)\b|"
             r"\bnumber\s+(?:changed|updated|is\s+now)\b))"
             rf"\.?(?P<gap>{_GAP}{{0,30}}){_KEYWORD_NUMBER}",
-            TextHint(keywords=("num", "nr", "tel", "phone")),
+            # ("my phone", "new tel" are the phone keywords' pattern's: one pass less over their texts)
+            TextHint(keywords=("num", "nr")),
             "validate_context",
         ),
         # A Brazilian number with its 2-digit area code in brackets, alone: "(11) 2354-8844", "(21)
