@@ -25,6 +25,11 @@ FOUND = [
     # An IBAN a word names needs its check, not its country's registered length (GB has 22).
     ("IBAN: GB33HZUW4934658375299 / BIC unknown", "IBAN: <IBAN> / BIC unknown"),
     ("Konto GB16QGIT8238368182625", "Konto <IBAN>"),
+    # An SSR DOCS number field is the document by its position, letters only or not.
+    (
+        "SSR DOCS BA HK1/P/USA/CJHRKCPHF/USA/13FEB64/F/06FEB32/MAILLOT/ALICE",
+        "SSR DOCS BA HK1/P/USA/<PASSPORT>/USA/<DATE_OF_BIRTH>/F/06FEB32/<PERSON_NAME>",
+    ),
 ]
 STAYS = [
     "SSN on file 000-00-0000 is a placeholder",  # one digit repeated
@@ -33,6 +38,7 @@ STAYS = [
     "national id 12345",  # shorter than any national number
     "gift card 1234567890123",  # Luhn-invalid
     "ref GB16QGIT8238368182625",  # no word: the registered length is required
+    "passport expired yesterday",  # in free text a passport number needs a digit
 ]
 
 
