@@ -20,7 +20,7 @@ VALUES_THRESHOLD = 0.8
 # Below this share a header-named type yields to a type the values prove.
 HEADER_DOUBT = 0.5
 # A column of e-mails and phone numbers mixed: each at least this share (of the sample; of the
-# values that are not e-mails) makes it a contact column (ColumnClassifier._mixed_contact).
+# values that are not e-mails) makes it a contact column (ColumnClassifier._contact_by_values).
 _CONTACT_SHARE = 0.2
 # A column of short values most of which hold a phone number beside other words ("Jo Roe / 0807
 # 463704", "Reception 020 7946 0958"): a contact list under a header that says nothing. Its numbers
@@ -115,26 +115,38 @@ class ColumnClassifier:
             return self._identifier(field, proven, "values")
         if headers.SENSITIVE.fullmatch(name) or (bare and headers.SENSITIVE.fullmatch(bare)):
             return ColumnClass(field, ColumnRole.SENSITIVE)
-        if self._mixed_contact(sample) or _short_with_phones(sample):
+        if self._contact_by_values(sample):
             return ColumnClass(field, ColumnRole.SENSITIVE, evidence="values")
         if len(sample) and _rate(matches(sample, r"\S+\s+\S+\s+\S+\s+\S+") & (lengths(sample) >= 20)) >= 0.5:
             return ColumnClass(field, ColumnRole.FREE_TEXT, evidence="values")
         return ColumnClass(field, ColumnRole.OTHER, evidence="header+values")
 
-    def _mixed_contact(self, sample: pa.Array) -> bool:
-        """Whether a column whose header says nothing holds a person's contacts, e-mails beside phone
-        numbers ("col4": "j.roe@example.org", "(313) 457-4183", "3134574183"): each type too few to
-        type it, but together most of it. It is then typed value by value like a "contact" column,
-        so the bare numbers that alone prove nothing are checked as phones, not left raw."""
-        email, phone = self._by_type.get(IdType.EMAIL), self._by_type.get(IdType.PHONE)
-        if email is None or phone is None or len(sample) == 0:
+    def _contact_by_values(self, sample: pa.Array) -> bool:
+        """Whether a column whose header says nothing holds people's contacts, in either of two forms:
+        e-mails beside phone numbers ("j.roe@example.org", "(313) 457-4183", "3134574183"), each
+        too few to type the column but together most of it (_CONTACT_SHARE each); or short values
+        most of which hold a phone number beside words ("Jo Roe / 0807 463704", "Reception 020
+        7946 0958", _PHONE_SHARE). Such a column is typed value by value like a "contact" column,
+        so numbers without a keyword are checked as phones of any country, not left raw."""
+        if len(sample) == 0:
             return False
-        emails = np.asarray(email.evidence(sample), dtype=bool)
-        if _rate(emails) < _CONTACT_SHARE:
-            return False
-        others = np.flatnonzero(~emails)
-        phones = np.asarray(phone.evidence(sample.take(pa.array(others))), dtype=bool)
-        return bool(others.size) and float(phones.mean()) >= _CONTACT_SHARE
+        email, phone_numbers = self._by_type.get(IdType.EMAIL), self._by_type.get(IdType.PHONE)
+        if email is not None and phone_numbers is not None:
+            emails = np.asarray(email.evidence(sample), dtype=bool)
+            others = np.flatnonzero(~emails)
+            if _rate(emails) >= _CONTACT_SHARE and others.size:
+                phones = np.asarray(phone_numbers.evidence(sample.take(pa.array(others))), dtype=bool)
+                if float(phones.mean()) >= _CONTACT_SHARE:
+                    return True
+        # Words of letters beside a number as a word of its own: not a reference's digits
+        # ("CLM-2023-3251194", "TXN-2024...").
+        beside_words = (
+            (lengths(sample) <= _SHORT_VALUE) & matches(sample, _WORD) & matches(sample, _NUMBER_WORD)
+        )
+        return (
+            _rate(beside_words) >= _PHONE_SHARE
+            and _rate(beside_words & phone.numbers_in(sample)) >= _PHONE_SHARE
+        )
 
     @staticmethod
     def _identifier(field: str, recognizer: Recognizer, evidence: str) -> ColumnClass:
@@ -192,14 +204,3 @@ def _evidence_rate(recognizer: Recognizer, sample: pa.Array) -> float:
 
 def _rate(mask: np.ndarray) -> float:
     return float(np.mean(mask)) if len(mask) else 0.0
-
-
-def _short_with_phones(sample: pa.Array) -> bool:
-    """Whether most of `sample` is short values holding a phone number (_PHONE_SHARE) as a word of
-    its own beside words of letters: not a reference's digits ("CLM-2023-3251194", "TXN-2024...")."""
-    if len(sample) == 0:
-        return False
-    beside_words = (lengths(sample) <= _SHORT_VALUE) & matches(sample, _WORD) & matches(sample, _NUMBER_WORD)
-    if _rate(beside_words) < _PHONE_SHARE:
-        return False
-    return _rate(beside_words & phone.numbers_in(sample)) >= _PHONE_SHARE
