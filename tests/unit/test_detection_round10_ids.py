@@ -18,6 +18,9 @@ FOUND = [
     ("national id ZZ 28 21 25 T", "national id <NATIONAL_ID>"),  # a NINO prefix HMRC never allocates
     ("Tax ref 5979396578 verified against payslip", "Tax ref <NATIONAL_ID> verified against payslip"),  # UTR
     ("Tax ref 227403812 verified", "Tax ref <NATIONAL_ID> verified"),  # a BSN in the US SSN shape
+    # "SSN" in a form for any country: a number that cannot be a US SSN by its shape.
+    ("ID/SSN on file: 19080261738", "ID/SSN on file: <NATIONAL_ID>"),
+    ("SSN on file: 12345678Z", "SSN on file: <NATIONAL_ID>"),
     # A card word takes any Luhn-valid run of 12 to 19 digits.
     ("paid with card 213132493860336", "paid with card <CREDIT_CARD>"),  # JCB's legacy 2131 range
     ("Kreditkarte 3506868978658022", "Kreditkarte <CREDIT_CARD>"),
@@ -38,7 +41,9 @@ STAYS = [
     "national id 12345",  # shorter than any national number
     "gift card 1234567890123",  # Luhn-invalid
     "ref GB16QGIT8238368182625",  # no word: the registered length is required
-    "passport expired yesterday",  # in free text a passport number needs a digit
+    "passport expired yesterday",
+    "SSN last 4 6789",  # too short for any national number
+    "SSN: 2019-03-01",  # in free text a passport number needs a digit
 ]
 
 

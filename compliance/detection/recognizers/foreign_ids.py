@@ -209,12 +209,23 @@ class NationalIdRecognizer(Recognizer):
         # Fail closed: after a word that names a person's national number (generic, or a country's
         # own: PESEL, EGN, OIB, AMKA, HETU, CNP, CURP, NRIC...), a number no country's rule above
         # validates is still that number, whatever the country: "national id 511000198812019098",
-        # "ID/SSN on file: 19080261738", "personas kods 151029-11203".
+        # "personas kods 151029-11203".
         TextPattern(
             _keyword_form(
                 _ID_WORDS, r"[A-Z]{0,3} ?\d[\dA-Z]{0,19}(?:[ ./-][A-Z]?\d[\dA-Z]{0,7}){0,7}(?: [A-Z])?"
             ),
             TextHint(keywords=_ID_HINT_WORDS, whole_words=_ID_WHOLE_WORDS),
+            "validate_named_number",
+        ),
+        # "SSN" in a form used for any country's number ("ID/SSN on file: 19080261738"): a number
+        # that cannot be a US SSN by its shape (more digits, or letters) is that person's national
+        # number. The US shape stays the SSN rules' own, so SSN-heavy notes do not match this at all.
+        TextPattern(
+            _keyword_form(
+                r"(?P<kw>\b(?:SSN|ssn|Ssn)\b\.?)",
+                r"\d{10,20}|\d{6,8}[A-Za-z]|[A-Za-z]{1,3} ?\d{6,18}[A-Za-z]?",
+            ),
+            TextHint(whole_words=("ssn",)),
             "validate_named_number",
         ),
     )
