@@ -29,6 +29,12 @@ _PHONE_SHARE = 0.5
 _SHORT_VALUE = 64  # bytes: longer values are notes, where a number needs a keyword
 _WORD = r"[^\W\d_]{2,}"
 _NUMBER_WORD = r"(?:^|\s)[(+]?\d[\d ().\-/]{5,20}\d(?:\s|$)"
+# A column of people's national numbers from many countries ("col_5": "123-45-6789", "AB123456C",
+# "1850512345678"): at least this share proves a national number by its own form...
+_NATIONAL_SHARE = 0.3
+# ...and most values have the shape of an identity number: a few letters at most, 6-20 digits.
+_ID_SHAPE = r"^[A-Za-z]{0,3} ?\d[\d .\-/]{4,24}[A-Za-z]?$"
+_NATIONAL_TYPES = (IdType.SSN, IdType.NATIONAL_ID)
 _QUASI_OF_TYPE = {IdType.ZIP_CODE: "zip", IdType.DATE_OF_BIRTH: "date"}
 
 
@@ -117,6 +123,8 @@ class ColumnClassifier:
             return ColumnClass(field, ColumnRole.SENSITIVE)
         if self._contact_by_values(sample):
             return ColumnClass(field, ColumnRole.SENSITIVE, evidence="values")
+        if self._national_numbers_by_values(sample):
+            return self._identifier(field, self._by_type[IdType.NATIONAL_ID], "values")
         if len(sample) and _rate(matches(sample, r"\S+\s+\S+\s+\S+\s+\S+") & (lengths(sample) >= 20)) >= 0.5:
             return ColumnClass(field, ColumnRole.FREE_TEXT, evidence="values")
         return ColumnClass(field, ColumnRole.OTHER, evidence="header+values")
@@ -147,6 +155,25 @@ class ColumnClassifier:
             _rate(beside_words) >= _PHONE_SHARE
             and _rate(beside_words & phone.numbers_in(sample)) >= _PHONE_SHARE
         )
+
+    def _national_numbers_by_values(self, sample: pa.Array) -> bool:
+        """Whether a column whose header says nothing holds national numbers of several countries:
+        each country's share too small to type the column, but together a good part of it proven
+        (_NATIONAL_SHARE) and nearly all of it shaped like one (VALUES_THRESHOLD). Such a column is
+        typed as national numbers: what no rule validates is typed value by value and fails closed,
+        so a number of a country without a rule is not left raw beside the ones that have one."""
+        if (
+            IdType.NATIONAL_ID not in self._by_type
+            or len(sample) == 0
+            or _rate(matches(sample, _ID_SHAPE)) < VALUES_THRESHOLD
+        ):
+            return False
+        proven = np.zeros(len(sample), dtype=bool)
+        for id_type in _NATIONAL_TYPES:
+            recognizer = self._by_type.get(id_type)
+            if recognizer is not None:
+                proven |= np.asarray(recognizer.evidence(sample), dtype=bool)
+        return _rate(proven) >= _NATIONAL_SHARE
 
     @staticmethod
     def _identifier(field: str, recognizer: Recognizer, evidence: str) -> ColumnClass:

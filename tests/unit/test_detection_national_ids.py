@@ -128,12 +128,24 @@ def test_distinctive_values_type_a_column_without_header(values: list[str]) -> N
     assert _column_types("col_7", values)[1] is IdType.NATIONAL_ID
 
 
+def test_a_headerless_column_of_several_countries_numbers_fails_closed() -> None:
+    # A third proven by their own forms (a US SSN, a NINO, a DNI), the rest numbers of countries
+    # without a rule here (Turkish, Romanian, Korean): every value is typed, none left raw.
+    values = ["123-45-6789", "AB123456C", "12345678Z", "10000000146", "1850512345678", "900101-1234567"]
+    batch = pa.record_batch({"col_5": pa.array(values)})
+    (column,) = DETECTOR.classify(batch)
+    found = DETECTOR.detect(batch, [column])
+    assert column.id_type is IdType.NATIONAL_ID
+    assert sorted(set(found.column("row").to_pylist())) == list(range(len(values)))
+
+
 @pytest.mark.parametrize(
     "values",
     [
         ["111222333", "123456782", "130692544"],  # nine bare digits: BSN, TFN or SIN? or nothing
         ["943 476 5919", "401 023 2137"],  # ten digits: NHS numbers, or phone numbers
         ["ORD-2024-000123", "ORD-2024-000124"],
+        ["10000000146", "18505123456", "73620159482", "55193840027"],  # eleven digits, none proven
     ],
 )
 def test_ambiguous_values_alone_do_not_type_a_column(values: list[str]) -> None:
