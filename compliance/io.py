@@ -415,12 +415,29 @@ def _to_string(array: pa.Array, file_name: str = "", column: str = "") -> pa.Arr
         except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
             if pa.types.is_binary(array.type) or pa.types.is_large_binary(array.type):
                 raise UnicodeError from None  # a cast of bytes fails only on invalid UTF-8
-            return pa.array([_as_text(v) for v in array.to_pylist()], type=pa.string())
+            return pa.array([_as_text(v) for v in _python_values(array)], type=pa.string())
     except UnicodeError as exc:
         # Bytes that are not text (an image, ciphertext) cannot be scanned for personal data: fail
         # closed rather than load what no detector has seen.
         raise InputError(f"{file_name}: column {column!r} holds binary data that is not UTF-8 text; "
                          "it cannot be scanned for personal data") from exc  # fmt: skip
+
+
+def _python_values(array: pa.Array) -> list[object]:
+    """The values of a nested column as Python objects, a map as a dict: its keys ("mother_name")
+    are the context that says what a value is, which a list of pairs hides from the JSON reader.
+    A map with a key twice stays a list of pairs, so that nothing is dropped."""
+    try:
+        return array.to_pylist(maps_as_pydicts="strict")
+    except KeyError:
+        return [_one_python_value(scalar) for scalar in array]
+
+
+def _one_python_value(scalar: pa.Scalar) -> object:
+    try:
+        return scalar.as_py(maps_as_pydicts="strict")
+    except KeyError:
+        return scalar.as_py()
 
 
 def _chunk(names: list[str], columns: list[list[str | None]], rows: list[int]) -> Chunk:

@@ -164,6 +164,13 @@ def test_parquet_nested_columns_are_json_text_binary_ones_are_refused(tmp_path: 
         {"tags": '["a","b"]', "address": '{"city":"Lyon","zip":"69001"}', "text_bytes": "ok"},
         {"tags": None, "address": '{"city":null,"zip":"1"}', "text_bytes": "fine"},
     ]
+    # A map is an object, its keys the context of its values; a map with a key twice keeps its pairs.
+    maps = tmp_path / "maps.parquet"
+    pairs = pa.map_(pa.string(), pa.string())
+    pq.write_table(
+        pa.table({"m": pa.array([[("mother", "Ana Garcia")], [("k", "1"), ("k", "2")]], pairs)}), maps
+    )
+    assert [row["m"] for row in read(maps)[0]] == ['{"mother":"Ana Garcia"}', '[["k","1"],["k","2"]]']
     binary = tmp_path / "binary.parquet"
     pq.write_table(pa.table({"id": ["1", "2"], "photo": pa.array([b"\x89PNG\xff\x00", b"\xff"], pa.binary())}),
                    binary)  # fmt: skip
