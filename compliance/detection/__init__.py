@@ -17,8 +17,9 @@ import pyarrow.compute as pc
 from compliance.columns import ColumnClass, ColumnRole
 from compliance.detection import blanks, headers
 from compliance.detection import phone as phone_numbers
-from compliance.detection.arrays import as_strings
+from compliance.detection.arrays import as_strings, to_mask
 from compliance.detection.classify import ColumnClassifier, padded
+from compliance.detection.confusables import Folding, folded_values
 from compliance.detection.json_members import JsonMembers
 from compliance.detection.json_members import scrub as scrub_json
 from compliance.detection.recognizers import REGISTRY, CreditCardRecognizer, PersonNameRecognizer, Recognizer
@@ -108,6 +109,7 @@ class Detector(ColumnClassifier):
                 self._searched.append((strings, encoded, scanner, field))
 
                 def find(values: pa.Array, scanner: TextScanner = scanner, field: str = field) -> dict:
+                    values = folded_values(values)
                     return _union(scanner.find(values), self._json.find(values, field, scanner))
 
                 for id_type, rows in _on_distinct(strings, find, encoded).items():
@@ -163,7 +165,7 @@ class Detector(ColumnClassifier):
         self, field: str, strings: pa.Array, rows: np.ndarray, recognizer: Recognizer | None, found: _Findings
     ) -> None:
         """Type each value at `rows` of a sensitive column that its own type did not validate."""
-        values = _rows_of(strings, rows)
+        values = folded_values(_rows_of(strings, rows))
         keep = ~blanks.blank(values)
         if recognizer is not None:
             keep &= ~recognizer.published(values)
@@ -232,11 +234,27 @@ class Detector(ColumnClassifier):
     def _scrub(
         self, strings: pa.Array, scanner: TextScanner, replace_many: ReplaceMany, field: str | None
     ) -> pa.Array:
-        documents = self._json.documents(strings, field, scanner)
+        """Scrub the folded text (confusables.py), replacing what is found in the values' own."""
+        folding = Folding(strings)
+        documents = self._json.documents(folding.readable, field, scanner)
         if documents is None:  # no JSON object or array: the free-text scrub alone
-            return scanner.scrub(strings, replace_many)
+            return scanner.scrub(folding.readable, replace_many, folding)
         kinds = [text_type.id_type for text_type in scanner.types]
-        return scrub_json(strings, documents, scanner.spans(strings), kinds, scanner.json_value, replace_many)
+        scrubbed = scrub_json(
+            folding.readable,
+            documents,
+            scanner.spans(folding.readable),
+            kinds,
+            scanner.json_value,
+            replace_many,
+        )
+        if folding.changed is None:
+            return scrubbed
+        # A JSON document's spans are not mapped back: one with an identifier is written folded.
+        untouched = folding.changed & to_mask(pc.equal(scrubbed, folding.readable))
+        if not untouched.any():
+            return scrubbed
+        return pc.replace_with_mask(scrubbed, pa.array(untouched), strings.filter(pa.array(untouched)))
 
 
 class _Findings:

@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 from compliance.columns import ColumnClass, ColumnRole
 from compliance.detection import headers, phone
 from compliance.detection.arrays import as_strings, lengths, matches
+from compliance.detection.confusables import folded_values
 from compliance.detection.recognizers import Recognizer
 from compliance.vocabulary import IdType
 
@@ -32,6 +33,7 @@ _NUMBER_WORD = r"(?:^|\s)[(+]?\d[\d ().\-/]{5,20}\d(?:\s|$)"
 # A column of people's national numbers from many countries ("col_5": "123-45-6789", "AB123456C",
 # "1850512345678"): at least this share proves a national number by its own form...
 _NATIONAL_SHARE = 0.3
+_NATIONAL_PROVEN = 3  # ...and at least this many values (a small file proves little)
 # ...and most values have the shape of an identity number: a few letters at most, 6-20 digits.
 _ID_SHAPE = r"^[A-Za-z]{0,3} ?\d[\d .\-/]{4,24}[A-Za-z]?$"
 _NATIONAL_TYPES = (IdType.SSN, IdType.NATIONAL_ID)
@@ -173,7 +175,13 @@ class ColumnClassifier:
             recognizer = self._by_type.get(id_type)
             if recognizer is not None:
                 proven |= np.asarray(recognizer.evidence(sample), dtype=bool)
-        return _rate(proven) >= _NATIONAL_SHARE
+        if _rate(proven) < _NATIONAL_SHARE or np.count_nonzero(proven) < _NATIONAL_PROVEN:
+            return False
+        # A run of digits that passes a country's check may do so by chance (a twelve-digit claim
+        # number passes Aadhaar's one time in ten); a separator or letter in the form, or several
+        # countries' forms side by side, do not.
+        shapes = pc.unique(pc.replace_substring_regex(sample.filter(pa.array(proven)), r"\d+", "9"))
+        return len(shapes) > 1 or shapes[0].as_py() != "9"
 
     @staticmethod
     def _identifier(field: str, recognizer: Recognizer, evidence: str) -> ColumnClass:
@@ -184,10 +192,11 @@ class ColumnClassifier:
         """Up to `sample_size` non-empty values spread over the batch (a sorted file is not skewed)."""
         strings = as_strings(column)
         present = strings.filter(pc.fill_null(pc.greater(pc.utf8_length(strings), 0), False))
-        if len(present) <= self.sample_size:
-            return present
-        step = np.linspace(0, len(present) - 1, self.sample_size).astype(np.int64)
-        return present.take(pa.array(step))
+        if len(present) > self.sample_size:
+            present = present.take(
+                pa.array(np.linspace(0, len(present) - 1, self.sample_size).astype(np.int64))
+            )
+        return folded_values(present)
 
     def _type_by_values(self, sample: pa.Array, rival_of: Recognizer | None = None) -> Recognizer | None:
         """The recognizer whose evidence covers the largest share of the sample, at least

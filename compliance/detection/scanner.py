@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from compliance.detection.arrays import to_mask
+from compliance.detection.confusables import Folding
 from compliance.detection.hints import HintTable
 from compliance.detection.recognizers import Recognizer
 from compliance.detection.text import (
@@ -217,23 +218,25 @@ class TextScanner:
                     )
         return found
 
-    def scrub(self, values: pa.Array, replace_many: ReplaceMany) -> pa.Array:
+    def scrub(self, values: pa.Array, replace_many: ReplaceMany, source: Folding | None = None) -> pa.Array:
         """Replace every valid identifier span by its replacement; earlier, then longer, spans win.
 
         `replace_many(type, texts)` is called at most once per type, with the matched texts of the
         whole column. Rows without identifiers keep their value; with none at all, the (string)
-        input is returned as it is.
+        input is returned as it is. With `source`, `values` is its folded text (`source.readable`):
+        the spans found there are replaced in `source.original`, which is what is returned.
         """
         if isinstance(values, pa.ChunkedArray):
             values = values.combine_chunks()
         strings = values if pa.types.is_string(values.type) else values.cast(pa.string())
+        base = strings if source is None else source.original
         prefiltered = self._prefilter(strings)
         candidates, subset = prefiltered.candidates, prefiltered.subset
         if candidates.size == 0:
-            return strings
+            return base
         row, start, end, kind = _first_wins(*self._spans(prefiltered))
         if row.size == 0:
-            return strings
+            return base
         texts = span_texts(subset, row, start, end)
         replacements = self._replacements(texts, kind, replace_many)
         json_value = self._json_value[kind]
@@ -242,10 +245,13 @@ class TextScanner:
                 subset, row[json_value], start[json_value], replacements.filter(json_value)
             )
             replacements = pc.replace_with_mask(replacements, pa.array(json_value), json_replacements)
+        if source is not None and source.changed is not None:
+            subset = rows_of(source.original, candidates)
+            start, end = source.to_source(candidates[row], start, end)
         changed, rebuilt = splice(subset, row, start, end, replacements)
         mask = np.zeros(len(strings), dtype=bool)
         mask[candidates[changed]] = True
-        return pc.replace_with_mask(strings, pa.array(mask), rebuilt)
+        return pc.replace_with_mask(base, pa.array(mask), rebuilt)
 
     def spans(self, strings: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The spans scrub() replaces in `strings` (a string array): (row, start byte, end byte, kind)

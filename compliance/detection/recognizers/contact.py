@@ -395,9 +395,10 @@ class UrlRecognizer(Recognizer):
         + ID_SUFFIX
     )
     by_values = True
-    # `ns`: an XML namespace ("xmlns="http://www.w3.org/1999/xhtml"") names a vocabulary, not a person's page.
+    # `ns`: an XML namespace ("xmlns="http://www.w3.org/1999/xhtml"") or a FHIR coding or identifier
+    # system ("system": "http://loinc.org") names a vocabulary, not a person's page.
     text_pattern = (
-        r"(?P<ns>\bxmlns(?::[\w.-]+)?\s*=\s*[\"']?)?"
+        r"(?P<ns>\bxmlns(?::[\w.-]+)?\s*=\s*[\"']?|\"system\"\s*:\s*\")?"
         r"(?P<v>\b(?i:(?:https?|ftp)://|www\.)[^\s<>\"']*[^\s<>\"'.,;:!?)\]])"
     )
     text_hint = TextHint(keywords=("http", "ftp", "www."))

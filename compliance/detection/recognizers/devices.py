@@ -46,7 +46,9 @@ class IpAddressRecognizer(Recognizer):
         r"(?P<neg>(?i:\bv|\bver\.?\s*|\bversion\s*|\brelease\s*|\bbuild\s*|\bfirmware\s*|\bfw\s*|"
         r"\bsoftware\s*|\bkernel\s*|\bbios\s*|"
         # A version under a key ("agentVersion": "7.8.86.150", app_build=10.2.0.1): not an address.
-        r"\b[a-z_]*(?:version|release|build|firmware)\"?\s*[:=]\s*\"?)|\d\.)?"
+        r"\b[a-z_]*(?:version|release|build|firmware)\"?\s*[:=]\s*\"?)|\d\.|"
+        # An object identifier ("urn:oid:1.2.36.146.595.217.0.1", FHIR's identifier systems).
+        r"(?i:\boid):)?"
         rf"\b(?P<v>{IPV4}|[0-9A-Fa-f]{{1,4}}(?::[0-9A-Fa-f]{{0,4}}){{2,7}})\b"
     )
     text_hint = TextHint(shapes=("dotted_quad", "hex_colons"))
