@@ -424,7 +424,12 @@ _CJK_BEFORE = "患者|顧客|担当医|担当者|利用者|氏名|名前|病人|
 _CJK_AFTER = "様|さま|さん|氏|先生|殿|君|くん|ちゃん|女士|小姐|医生|醫生|醫師|老师|老師|同志"
 _JAPANESE = "|".join(s for s in JAPANESE_SURNAMES if len(s) >= 2)
 _CN_SURNAME = f"[{_CHINESE_SURNAMES}]|" + "|".join(_CHINESE_COMPOUND)
-_CJK_NAME = f"[{HAN}]{{1,3}}[ \u3000][{HAN}{KANA}]{{1,4}}|(?:{_JAPANESE})[{HAN}{KANA}]{{1,3}}|(?:{_CN_SURNAME})[{HAN}]{{1,2}}"
+# A listed family name first, then the given name, apart or not ("山田 太郎", "清水和也", "李欣"), or
+# the family name alone before an honorific ("佐藤先生"). A Chinese given name has one or two
+# characters: in "客户张伟已付款" the match takes one too many, as no list can tell.
+_CJK_NAME = (
+    f"(?:{_JAPANESE})(?:[ \u3000]?[{HAN}{KANA}]{{1,4}})?|(?:{_CN_SURNAME})(?:[ \u3000]?[{HAN}]{{1,2}})?"
+)
 _KOREAN_SURNAME = f"[{_KOREAN_SURNAMES}]|" + "|".join(_KOREAN_COMPOUND)
 _KOREAN_BEFORE = "환자|고객|보호자|성명|이름|수취인|예금주|신청인|담당자|성함"
 _KOREAN_AFTER = "님|씨|환자|고객님|선생님"
@@ -523,10 +528,17 @@ def korean_names(values: list[str]) -> np.ndarray:
     return np.array([value not in _KOREAN_NOT_NAME for value in values], dtype=bool)
 
 
+_CJK_HONORIFIC = re.compile(_CJK_AFTER)
+
+
 def cjk_names(values: list[str]) -> np.ndarray:
+    # A match that runs into an honorific ("佐藤 先生に") took the honorific for a given name: the
+    # pattern of the name before an honorific finds it without.
     return np.array(
         [
-            value not in _CJK_NOT_NAME and not any(value.startswith(w) for w in _CJK_NOT_NAME)
+            value not in _CJK_NOT_NAME
+            and not any(value.startswith(w) for w in _CJK_NOT_NAME)
+            and not _CJK_HONORIFIC.search(value[1:])
             for value in values
         ],
         dtype=bool,
