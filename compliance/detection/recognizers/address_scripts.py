@@ -134,7 +134,9 @@ _FORMS = (
     KOREAN_ADDRESS,
     DEVANAGARI_ADDRESS,
 )
-_HINT = TextHint(shapes=("digit",))
+# No ASCII text can match (each form needs letters of its script): the C prefilter then keeps them
+# off every ASCII text, and passes every other text, whose byte >= 0x80 it does not read further.
+_HINT = TextHint()
 SCRIPT_ADDRESS_PATTERNS = (
     *(TextPattern(f"(?P<v>{form})", _HINT, "validate_by_context") for form in _FORMS),
     TextPattern(f"(?P<v>{THAI_ADDRESS})", _HINT, "validate_thai_address"),

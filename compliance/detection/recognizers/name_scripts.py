@@ -422,7 +422,12 @@ _THAI_RUN = f"[{THAI}]+"
 _THAI_KEYWORDS = "นางสาว|นาง|นาย|น\\.ส\\.|ด\\.ช\\.|ด\\.ญ\\.|คุณ|ผู้ป่วย|ลูกค้า|นพ\\.|พญ\\.|ทพ\\.|ผู้รับ"
 _CJK_BEFORE = "患者|顧客|担当医|担当者|利用者|氏名|名前|病人|病患|客户|客戶|顾客|联系人|聯絡人|收件人|收货人|申请人|申請人"
 _CJK_AFTER = "様|さま|さん|氏|先生|殿|君|くん|ちゃん|女士|小姐|医生|醫生|醫師|老师|老師|同志"
-_JAPANESE = "|".join(s for s in JAPANESE_SURNAMES if len(s) >= 2)
+# In groups of fewer than 64 words: text.py widens longer lists into a prefilter built for the Latin
+# given-name list, which RE2 needs no help with here (a few hundred literal CJK words).
+_JAPANESE_MULTI = [s for s in JAPANESE_SURNAMES if len(s) >= 2]
+_JAPANESE = "|".join(
+    "(?:" + "|".join(_JAPANESE_MULTI[i : i + 60]) + ")" for i in range(0, len(_JAPANESE_MULTI), 60)
+)
 _CN_SURNAME = f"[{_CHINESE_SURNAMES}]|" + "|".join(_CHINESE_COMPOUND)
 # A listed family name first, then the given name, apart or not ("山田 太郎", "清水和也", "李欣"), or
 # the family name alone before an honorific ("佐藤先生"). A Chinese given name has one or two
