@@ -157,6 +157,7 @@ def test_a_column_of_addresses_in_another_script_is_typed_by_its_values(
         ("清水和也さんが来院されました", "<PERSON_NAME>さんが来院されました"),
         ("担当医 佐藤 先生に連絡", "担当医 <PERSON_NAME> 先生に連絡"),
         ("聂冬梅女士预约复诊", "<PERSON_NAME>女士预约复诊"),
+        ("陳怡君先生來電", "<PERSON_NAME>先生來電"),
         ("客户 张伟，已付款", "客户 <PERSON_NAME>，已付款"),
         ("환자 김민준 님이 두통을 호소함", "환자 <PERSON_NAME> 님이 두통을 호소함"),
         ("박영길 씨가 전화함", "<PERSON_NAME> 씨가 전화함"),

@@ -112,7 +112,7 @@ _CHINESE_SURNAMES = (
     "張劉陳楊黃趙吳孫馬鄭謝許韓馮鄧蕭董蔣葉蘇呂盧鍾譚陸賈韋鄒閻龍賀顧龔萬錢嚴湯柯洪游簡"
     "聂聶祝施骆駱童葛倪殷苗柳俞鲁魯凌华華岳齐齊季单單翟裴常柏庞龐樊兰蘭左安易温溫甘牛包辛管项項祁宁寧车車穆"
     "滕申邢纪紀舒屈庄莊卜梅盛詹欧歐谷卓蓝藍焦巫窦竇阮应應符丛叢耿明栾欒伍蒲宫宮姬柴连連鲍鮑霍乔喬牟时時饶饒"
-    "储儲景晏丰豐麦麥涂塗邱羅森原関辻"
+    "储儲景晏丰豐麦麥涂塗邱羅森原関辻关關颜顏"
 )
 _CHINESE_COMPOUND = (
     "欧阳",
@@ -533,7 +533,8 @@ def korean_names(values: list[str]) -> np.ndarray:
     return np.array([value not in _KOREAN_NOT_NAME for value in values], dtype=bool)
 
 
-_CJK_HONORIFIC = re.compile(_CJK_AFTER)
+# Not "君" or "氏" inside a name: given names hold them ("陳怡君").
+_CJK_HONORIFIC = re.compile("先生|様|さま|さん|殿|くん|ちゃん|女士|小姐|医生|醫生|醫師|老师|老師")
 
 
 def cjk_names(values: list[str]) -> np.ndarray:
