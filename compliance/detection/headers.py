@@ -19,6 +19,15 @@ ANY_PREFIX = r"(?:[a-z0-9]+_)*"
 ID_SUFFIX = r"(?:_(?:number|num|nbr|no|nr|id|code|value|hash|raw|text|str|primary|secondary|[0-9]))*"
 
 
+# The scripts whose letters a normalised header keeps beside ASCII (round 11): Greek, Cyrillic,
+# Hebrew, Arabic and Persian, Devanagari, Thai, Hangul, kana and CJK ideographs.
+NON_LATIN_LETTERS = (
+    "\u0370-\u03ff\u1f00-\u1fff\u0400-\u052f\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\u0900-\u097f"
+    "\u0e00-\u0e7f\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\uf900-\ufaff"
+)
+
+
 @functools.lru_cache(maxsize=4096)
 def normalize_header(name: str) -> str:
     """snake_case of a header: "dateOfBirth", "Date-Of Birth" and "DATE_OF_BIRTH" -> "date_of_birth";
@@ -28,6 +37,9 @@ def normalize_header(name: str) -> str:
     if not text.isascii():
         text = unicodedata.normalize("NFKD", text.replace("ß", "ss").replace("ẞ", "SS"))
         text = "".join(char for char in text if not unicodedata.combining(char))
+        # Letters of other scripts stay, their marks folded as Latin accents are ("ФИО" -> "фио",
+        # "Διεύθυνση" -> "διευθυνση", "氏名", "주소"): NFC puts Hangul syllables back together.
+        text = unicodedata.normalize("NFC", text)
     # A possessive reads as the plural a header would spell: "Driver's License" -> "drivers_license".
     text = re.sub(r"(?<=[A-Za-z])['’]s\b", "s", text)
     # "#" reads "number": "Chart #", "SS#" and "Member #" name an identifier as "chart_number" does.
@@ -36,7 +48,7 @@ def normalize_header(name: str) -> str:
     text = re.sub(r"(?<=[A-Za-z])\((?:e?s)\)", "", text)
     text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text)
     text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", text)
-    return re.sub(r"[^0-9a-zA-Z]+", "_", text).strip("_").lower()
+    return re.sub(rf"[^0-9a-zA-Z{NON_LATIN_LETTERS}]+", "_", text).strip("_").lower()
 
 
 def without_ordinal(normalized: str) -> str | None:
@@ -200,6 +212,39 @@ NOT_IDENTIFIER = header_rule(
     + ANY_PREFIX
     + r"(?:message_id|msg_id|in_reply_to|thread_message_id)"
 )
+# Round 11: phone and national-number headers of other scripts ("Телефон", "Номер телефона",
+# "СНИЛС", "Τηλέφωνο", "ΑΜΚΑ", "טלפון", "תעודת זהות", "رقم الهوية", "کد ملی", "फ़ोन", "आधार",
+# "電話番号", "マイナンバー", "身份证号", "전화번호", "주민등록번호", "โทรศัพท์", "เลขบัตรประชาชน") fail
+# closed like "contact" and "national_id": each value is typed on its own (a phone number where one
+# is), the rest anonymized. Words of scripts written with spaces are a token's start; Chinese,
+# Japanese, Korean and Thai words are looked for anywhere in the header (they glue their words).
+_NATIVE_SENSITIVE_STARTS = (
+    "телефон", "мобильн", "мобільн", "сотов", "паспорт", "снилс", "рнокпп", "τηλεφων", "κινητ", "αμκα",
+    "ταυτοτητ", "διαβατηρι",
+    "טלפון", "נייד", "פלאפון", "סלולרי", "דרכון", "ת_ז", "תעודת_זהות", "מספר_זהות",
+    "هاتف", "الهاتف", "جوال", "الجوال", "موبايل", "الموبايل", "رقم_الهوية", "الهوية", "هوية", "جواز", "الإقامة",
+    "السجل_المدني", "تلفن", "موبایل", "همراه", "کد_ملی", "شماره_ملی", "گذرنامه",
+    "फ़ोन", "फोन", "मोबाइल", "दूरभाष", "आधार", "पैन", "पासपोर्ट",
+)  # fmt: skip
+# Abbreviations, as whole tokens ("Тел.", "ИНН", "ΑΦΜ"): as a token's start they would be other words'.
+_NATIVE_SENSITIVE_TOKENS = ("тел", "моб", "инн", "омс", "іпн", "егн", "лнч", "τηλ", "αφμ", "αδτ")
+_NATIVE_SENSITIVE_ANYWHERE = (
+    "電話", "电话", "手机", "手機", "携帯", "連絡先", "联系方式", "聯絡", "전화", "휴대폰", "핸드폰", "연락처",
+    "マイナンバー", "個人番号", "保険証", "旅券", "パスポート", "身份证", "身分證", "身分证", "护照", "護照",
+    "주민등록", "주민번호", "여권", "외국인등록", "โทรศัพท์", "มือถือ", "เบอร์", "บัตรประชาชน", "เลขประจำตัว",
+    "หนังสือเดินทาง", "พาสปอร์ต",
+)  # fmt: skip
+
+
+def _folded(words: tuple[str, ...]) -> str:
+    """The words as normalize_header spells them, for a regex alternation."""
+    return "|".join(re.escape(normalize_header(word)) for word in words)
+
+
+_NATIVE_SENSITIVE = (
+    rf"(?:.*_)?(?:(?:{_folded(_NATIVE_SENSITIVE_STARTS)})[^_]*|{_folded(_NATIVE_SENSITIVE_TOKENS)})(?:_.*)?|"
+    rf".*(?:{_folded(_NATIVE_SENSITIVE_ANYWHERE)}).*"
+)
 # Headers that name a sensitive attribute without naming one identifier type ("contact" may hold
 # e-mails or phones, "national_id" an identifier no recognizer knows): each value is typed on its
 # own, and a value no detector recognises is anonymized all the same (fail closed).
@@ -238,6 +283,8 @@ SENSITIVE = header_rule(
     # Vehicle identifiers (HIPAA Safe Harbor names licence plates): no recognizer knows their formats.
     r"license_plate|licence_plate|plate|plate_number|vehicle_registration|vehicle_plate|registration_plate)"
     + ID_SUFFIX
+    + "|"
+    + _NATIVE_SENSITIVE
 )
 QUASI_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("age", header_rule(ANY_PREFIX + r"(?:age|age_years|age_in_years|years_old|age_group|age_band)")),

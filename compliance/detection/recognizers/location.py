@@ -17,6 +17,12 @@ from compliance.detection.arrays import (
 from compliance.detection.headers import ANY_PREFIX, ID_SUFFIX
 from compliance.detection.hints import TextHint
 from compliance.detection.recognizers.address_forms import POSTCODE_ANCHORED, US_STATES
+from compliance.detection.recognizers.address_scripts import (
+    SCRIPT_ADDRESS_PATTERNS,
+    native_address_header,
+    script_addresses,
+    thai_addresses,
+)
 from compliance.detection.recognizers.base import (
     DIGITS,
     HL7_PID_HINT,
@@ -259,7 +265,12 @@ class StreetAddressRecognizer(Recognizer):
         *POSTCODE_ANCHORED,
         # HL7 PID-11: the patient's address (street^other^city^state^zip^country), by its position.
         TextPattern(hl7_pid_field(11, r"[^|^\n]*\d[^|\n]*"), HL7_PID_HINT, "validate_hl7_address"),
+        # Addresses in Cyrillic, Greek, Hebrew, Arabic, CJK, Hangul, Thai and Devanagari script.
+        *SCRIPT_ADDRESS_PATTERNS,
     )
+
+    def names(self, normalized_header: str) -> bool:
+        return super().names(normalized_header) or native_address_header(normalized_header)
 
     def validate(self, values: pa.Array) -> np.ndarray:
         # In an address column also accept non-US forms: "10 Downing Street", "Hauptstraße 5", "PO Box 12",
@@ -303,12 +314,27 @@ class StreetAddressRecognizer(Recognizer):
     def validate_hl7_address(self, found: pa.StructArray) -> np.ndarray:
         return hl7_token_free(found.field("v"))
 
+    def validate_thai_address(self, found: pa.StructArray) -> np.ndarray:
+        # A number and a postcode around Thai words: a road, sub-district or district word among them.
+        return thai_addresses(found.field("v").to_pylist())
+
+    def validate_announced_script(self, found: pa.StructArray) -> np.ndarray:
+        # After the word "address" in another script: a number in the clause, not an e-mail or URL.
+        value = found.field("v")
+        return matches(value, r"\d") & ~matches(value, r"@|://|^[\d.:/ -]+$")
+
     def evidence(self, values: pa.Array) -> np.ndarray:
-        return matches(values, rf"^{STREET_ADDRESS}")
+        found = matches(values, rf"^{STREET_ADDRESS}")
+        # ... or an address in another script (address_scripts.py), anywhere in the value.
+        other = ~found & ~to_mask(pc.string_is_ascii(values)) & containing(values, DIGITS)
+        if other.any():
+            found[other] = script_addresses(values.filter(pa.array(other)))
+        return found
 
     def evidence_ceiling(self, values: pa.Array) -> float:
-        # A house number first, a space before the street suffix.
+        # A house number first, a space before the street suffix; or another script and a digit.
         shaped = starting_with(values, DIGITS, min_bytes=4) & has_space(values)
+        shaped |= ~to_mask(pc.string_is_ascii(values)) & containing(values, DIGITS)
         return float(np.mean(shaped)) if len(values) else 1.0
 
 

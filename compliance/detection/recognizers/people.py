@@ -48,6 +48,15 @@ from compliance.detection.recognizers.name_folding import (
     shortest_prefixes,
 )
 from compliance.detection.recognizers.name_headers import PERSON_NAME_HEADER, named_by_tokens
+from compliance.detection.recognizers.name_scripts import (
+    SCRIPT_NAME_PATTERNS,
+    cased_names,
+    cjk_names,
+    korean_names,
+    native_name_header,
+    script_names,
+    thai_names,
+)
 from compliance.detection.recognizers.name_values import AIRLINE_NAME, address_spells, name_by_form
 from compliance.detection.recognizers.name_words import (
     AMBIGUOUS_GIVEN,
@@ -278,6 +287,9 @@ class PersonNameRecognizer(Recognizer):
             ),
             "validate_known_given",
         ),
+        # Names in Cyrillic, Greek, Hebrew, Arabic, Devanagari, Thai, Chinese, Japanese and Korean
+        # after a word of their language that announces a person, or before an honorific.
+        *SCRIPT_NAME_PATTERNS,
     )
     # A name without a title or label ("Called John Smith about refill", "spoke with Maria
     # Gonzalez-Ruiz's daughter"): a known given name, an optional middle name or initial, then a
@@ -332,7 +344,11 @@ class PersonNameRecognizer(Recognizer):
         )
 
     def names(self, normalized_header: str) -> bool:
-        return super().names(normalized_header) or named_by_tokens(normalized_header)
+        return (
+            super().names(normalized_header)
+            or named_by_tokens(normalized_header)
+            or native_name_header(normalized_header)
+        )
 
     def validate(self, values: pa.Array) -> np.ndarray:
         # Airline manifests write SURNAME/GIVEN and a title: "SMITH/JOHN MR" reads "JOHN SMITH".
@@ -381,12 +397,24 @@ class PersonNameRecognizer(Recognizer):
         # A header that says nothing ("col2", "PAX"): only forms names alone take are distinctive
         # enough (HL7 XPN, airline SURNAME/GIVEN, "Surname, Given"; name_values.py).
         form = matches(values, XPN_NAME) | name_by_form(values, GIVEN_FOLDED_UNAMBIGUOUS)
-        return form & self.validate(values)
+        found = form & self.validate(values)
+        # ... or names in another script, enough of them listed (name_scripts.py).
+        other = ~to_mask(pc.string_is_ascii(values))
+        if other.any():
+            found[other] |= script_names(values.filter(pa.array(other)))
+        return found
 
     def evidence_ceiling(self, values: pa.Array) -> float:
         if not len(values):
             return 0.0
-        return float(np.mean(containing(values, b"^") | containing(values, b"/") | containing(values, b",")))
+        return float(
+            np.mean(
+                containing(values, b"^")
+                | containing(values, b"/")
+                | containing(values, b",")
+                | ~to_mask(pc.string_is_ascii(values))
+            )
+        )
 
     @staticmethod
     def _validate_unicode(values: pa.Array) -> np.ndarray:
@@ -484,6 +512,22 @@ class PersonNameRecognizer(Recognizer):
         return to_mask(pc.is_in(titled, value_set=self._NOT_SURNAME_VALUES)) | to_mask(
             pc.is_in(pc.utf8_lower(words), value_set=self._COMMON_WORD_VALUES)
         )
+
+    def validate_script_cased(self, found: pa.StructArray) -> np.ndarray:
+        return cased_names(found.field("v").to_pylist())
+
+    def validate_script_uncased(self, found: pa.StructArray) -> np.ndarray:
+        # The keyword is the evidence: Hebrew, Arabic and Devanagari have no capitals to go by.
+        return np.ones(len(found), dtype=bool)
+
+    def validate_thai_name(self, found: pa.StructArray) -> np.ndarray:
+        return thai_names(found.field("v").to_pylist())
+
+    def validate_cjk_name(self, found: pa.StructArray) -> np.ndarray:
+        return cjk_names(found.field("v").to_pylist())
+
+    def validate_korean_name(self, found: pa.StructArray) -> np.ndarray:
+        return korean_names(found.field("v").to_pylist())
 
     def validate_lower_case(self, found: pa.StructArray) -> np.ndarray:
         first = pc.utf8_split_whitespace(found.field("v"), max_splits=1)
