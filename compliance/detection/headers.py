@@ -28,6 +28,14 @@ NON_LATIN_LETTERS = (
 )
 
 
+# Latin letters that NFKD leaves whole, spelled as the ASCII a header rule uses: "Adı Soyadı",
+# "Właściciel", "Fødselsdato", "Straße".
+_LATIN_WITHOUT_DECOMPOSITION = str.maketrans(
+    {"ß": "ss", "ẞ": "SS", "ı": "i", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ø": "o", "Ø": "O",
+     "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "þ": "th", "Þ": "TH", "ð": "d", "Ð": "D"}
+)  # fmt: skip
+
+
 @functools.lru_cache(maxsize=4096)
 def normalize_header(name: str) -> str:
     """snake_case of a header: "dateOfBirth", "Date-Of Birth" and "DATE_OF_BIRTH" -> "date_of_birth";
@@ -35,7 +43,7 @@ def normalize_header(name: str) -> str:
     "Straße" -> "strasse", "Nº Seguridad Social" -> "no_seguridad_social"."""
     text = str(name).strip()
     if not text.isascii():
-        text = unicodedata.normalize("NFKD", text.replace("ß", "ss").replace("ẞ", "SS"))
+        text = unicodedata.normalize("NFKD", text.translate(_LATIN_WITHOUT_DECOMPOSITION))
         text = "".join(char for char in text if not unicodedata.combining(char))
         # Letters of other scripts stay, their marks folded as Latin accents are ("ФИО" -> "фио",
         # "Διεύθυνση" -> "διευθυνση", "氏名", "주소"): NFC puts Hangul syllables back together.

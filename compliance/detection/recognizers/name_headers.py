@@ -26,6 +26,10 @@ PERSON_NAME_HEADER = (
     r"prenoms?|nom|noms|nom_de_famille|nom_de_naissance|nom_d_usage|nom_complet|nom_prenom|"
     r"vorname|vornamen|nachname|familienname|geburtsname|zuname|cognome|nome|nome_completo|"
     r"voornaam|voornamen|achternaam|naam|roepnaam|sobrenome|"
+    # Turkish, Polish, Czech, Nordic, Finnish, Hungarian, South Slavic and Romanian name headers.
+    r"adi|adi_soyadi|ad_soyad|soyad|soyadi|isim|isim_soyisim|soyisim|imie|imiona|nazwisko|imie_i_nazwisko|"
+    r"jmeno|prijmeni|jmeno_a_prijmeni|fornavn|efternavn|etternavn|fornamn|efternamn|etunimi|sukunimi|"
+    r"vezeteknev|keresztnev|teljes_nev|ime|prezime|ime_i_prezime|nume|prenume|nume_si_prenume|"
     r"(?:nombre|apellidos?|nom|prenom|nome|cognome)_(?:del_|de_l_|de_|du_|della_|dello_|dell_)?"
     r"(?:paciente|patient|paziente|cliente|client|empleado|salarie|dipendente|titular|titulaire|tutor|"
     r"assure|assicurato|contacto|contact|medico|medecin|padre|madre|pere|mere)|"
@@ -41,6 +45,13 @@ PERSON_NAME_HEADER = (
     # The person a record is about, named by role: "Employee", "Applicant", "Tenant".
     r"employee|staff_member|worker|applicant|candidate|tenant|student|traveler|traveller|passenger|"
     r"empleado|paciente|salarie|mitarbeiter|dipendente|medewerker|werknemer|"
+    # ...in the other languages of insurance, banking and travel exports ("Segurado", "Tomador",
+    # "Versicherter", "Assicurato", "Ubezpieczony", "Sigortalı"): a column of ids under one fails closed.
+    r"segurad[oa]|tomador|titular|titulaire|asegurad[oa]|tomador_del_seguro|assuree?|souscripteur|"
+    r"versicherte[r]?|versicherungsnehmer(?:in)?|assicurat[oa]|contraente|verzekerde|verzekeringnemer|"
+    r"ubezpieczon[ya]|sigortali|sigorta_ettiren|beneficiari[oa]|beneficiaire|begunstigde|beguenstigte[r]?|"
+    r"kunde|kundin|klant|cliente|inquilino|locataire|mieter(?:in)?|huurder|pasajero|passageiro|passager|"
+    r"fahrgast|reisende[r]?|reiziger|hospede|huesped|"
     # Bare name parts and the people a record names by relation ("First", "Guardian", "Spouse").
     r"first|last|middle|given|family|maiden|guardian|parent|spouse|mother|father|"
     r"caregiver|kin|relative|beneficiary|subscriber|guarantor|insured|policyholder|policy_holder|holder|"
