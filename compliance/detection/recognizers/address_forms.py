@@ -18,8 +18,10 @@ US_STATES = frozenset(
     ]
 )  # fmt: skip
 
-_LETTERS = "A-Za-zÀ-ÖØ-öø-ÿ"
-_CAP = "A-ZÀ-Ý"
+# Latin Extended-A (Ā-ž) holds Polish, Czech, Turkish and Baltic letters ("Świat", "İnönü"), upper
+# and lower case alternating: a capital there is taken loosely, the postcode being the evidence.
+_LETTERS = "A-Za-zÀ-ÖØ-öø-ÿĀ-ž"
+_CAP = "A-ZÀ-ÝĀ-ž"
 # Street types glued to the name in German and Dutch ("Vigodreef", "Paffrathring", "Ortmannstr.").
 # Broader than location.py's unanchored list ("ring", "hof", "pad", "park" are common word endings):
 # here the postcode after the number is the evidence.
@@ -34,7 +36,7 @@ _GLUED_TYPES = (
 # capitalised only, so "sent via Email, 12345 Items" is no street.
 _TYPES_FIRST_ANY_CASE = (
     "rue", "avenue", "av.", "boulevard", "bd", "chemin", "impasse", "quai", "allée", "allee", "voie",
-    "sentier",
+    "sentier", "ul.", "ulica", "al.", "aleja", "os.", "osiedle",
 )  # fmt: skip
 _TYPES_FIRST_CAPITALISED = (
     "Place", "Route", "Cours", "Square", "Passage", "Calle", "Avenida", "Avda.", "Plaza", "Paseo",
@@ -45,7 +47,7 @@ _TYPES_FIRST_CAPITALISED = (
     "Fazenda", "Jardim", "Ladeira", "Lagoa", "Loteamento", "Morro", "Núcleo", "Parque", "Passarela",
     "Pátio", "Praça", "Praia", "Quadra", "Recanto", "Residencial", "Rodovia", "Setor", "Sítio",
     "Trecho", "Trevo", "Vale", "Vereda", "Viaduto", "Viela", "Vila", "Aeroporto", "Favela", "Feira",
-    "Lago", "Acceso", "Cuesta", "Pasadizo", "Rotonda",
+    "Lago", "Acceso", "Cuesta", "Pasadizo", "Rotonda", "R.", "Av.", "Tv.", "Trav.", "Lgo.", "Pç.",
 )  # fmt: skip
 _PARTICLE = (
     r"(?:de la|de l['’]|del|de|du|des|d['’]|della|dei|di|da|das|do|dos|van|von|der|den|vom|zu|zum|zur)"
@@ -70,9 +72,9 @@ _TYPE_FIRST_STREET = (
 # A town: capitalised words, lower-case words between them ("Ouderkerk aan den IJssel"), a Dutch
 # article or ordinal first ("'t Zand", "2e Exloërmond").
 _TOWN = rf"(?:(?:(?i:{_PARTICLE})|['’][st]|\d{{1,2}}e)[ ])?{_WORD}(?:[ ](?:[a-zà-ÿ]{{1,4}}[ ]){{0,2}}{_WORD}){{0,3}}"
-# The postcodes of known formats: Dutch "5171 DC", five digits (DE, FR, ES, IT), Brazilian
-# "84721-131", Indian six digits.
-_POSTCODE = r"(?:[1-9]\d{3}[ ]?[A-Z]{2}|\d{5}(?:-?\d{3})?|[1-9]\d{5})\b"
+# The postcodes of known formats: Dutch "5171 DC", five digits (DE, FR, ES, IT, TR), Brazilian
+# "84721-131", Indian six digits, Portuguese "3305-518", Polish "00-001".
+_POSTCODE = r"(?:[1-9]\d{3}[ ]?[A-Z]{2}|\d{5}(?:-?\d{3})?|[1-9]\d{5}|\d{4}-\d{3}|\d{2}-\d{3})\b"
 _POSTCODE_TOWN = rf"(?:,[ ]?|[ ])(?:{_POSTCODE},?[ ]{_TOWN}|{_TOWN},?[ ]{_POSTCODE})"
 
 # An English line led by the house number, with a UK postcode or a US state and ZIP after its
@@ -91,10 +93,29 @@ _MILITARY = (
     r"(?:APO|FPO|DPO)[ ]A[AEP][ ]\d{5}"
 )
 
+# A Turkish address: a street of a known type, then "No:" and the door ("İnönü Cad. No:222 D:3"),
+# then perhaps a postcode and "District/City". The "No:" after the street type is the evidence, so
+# no postcode is needed. RE2's \b is ASCII, and "İnönü" starts with none: a separator leads instead.
+_TR_WORD = rf"[{_CAP}\d][{_LETTERS}\d'’.-]*"
+_TR_TOWN = rf"[{_CAP}][{_LETTERS}'’-]*"
+_TR_STREET_TYPES = r"Caddesi|Cad|Cd|Sokağı|Sokak|Sok|Sk|Mahallesi|Mah|Bulvarı|Bulv|Blv|Bul|Meydanı|Yolu"
+_TURKISH_LINE = (
+    rf"(?:{_TR_WORD}[ ]){{1,4}}(?:{_TR_STREET_TYPES})\.?[ ]?No[:.]?[ ]?\d{{1,5}}[A-Za-z]?"
+    r"(?:[ ]?(?:D|Daire|Kat)[:.]?[ ]?\d{1,4}){0,2}"
+    rf"(?:,[ ]?(?:\d{{5}}[ ])?{_TR_TOWN}(?:[ ]?/[ ]?{_TR_TOWN})?)?"
+)
+
 POSTCODE_ANCHORED = (
     TextPattern(
         rf"(?P<v>(?:\b{_GLUED_STREET}|{_TYPE_FIRST_STREET}){_POSTCODE_TOWN}|\b{_NUMBER_LED_LINE})\b",
         TextHint(shapes=("digit",)),
+        "validate_by_context",
+    ),
+    TextPattern(
+        rf"(?:^|[\s,;:(|^~])(?P<v>{_TURKISH_LINE})",
+        TextHint(
+            exact=("Cad", "Cd", "Sok", "Sk", "Mah", "Bul", "Blv", "Meydan", "Yolu"), requires=("digit",)
+        ),
         "validate_by_context",
     ),
     TextPattern(
