@@ -24,6 +24,7 @@ from compliance.detection.json_members import JsonMembers
 from compliance.detection.json_members import scrub as scrub_json
 from compliance.detection.recognizers import REGISTRY, CreditCardRecognizer, PersonNameRecognizer, Recognizer
 from compliance.detection.scanner import ReplaceMany, TextScanner, per_value
+from compliance.detection.xml_members import XmlLeaves, xml_leaves
 from compliance.vocabulary import IdType
 
 __all__ = ["FINDINGS_SCHEMA", "Detector", "ReplaceMany", "per_value"]
@@ -110,7 +111,9 @@ class Detector(ColumnClassifier):
 
                 def find(values: pa.Array, scanner: TextScanner = scanner, field: str = field) -> dict:
                     values = folded_values(values)
-                    return _union(scanner.find(values), self._json.find(values, field, scanner))
+                    found = _union(scanner.find(values), self._json.find(values, field, scanner))
+                    xml = self._xml_leaves(values)
+                    return found if xml is None else _union(found, xml.findings())
 
                 for id_type, rows in _on_distinct(strings, find, encoded).items():
                     found.add(rows, field, id_type)
@@ -189,6 +192,9 @@ class Detector(ColumnClassifier):
             typed[phones] = True
         found.add(rows[~typed], field, IdType.UNRECOGNISED_SENSITIVE)
 
+    def _xml_leaves(self, values: pa.Array) -> XmlLeaves | None:
+        return xml_leaves(values, self._json.kind_of_key, self._value_types)
+
     def _value_types(
         self, values: pa.Array, recognizer: Recognizer | None
     ) -> list[tuple[np.ndarray, IdType]]:
@@ -234,7 +240,11 @@ class Detector(ColumnClassifier):
     def _scrub(
         self, strings: pa.Array, scanner: TextScanner, replace_many: ReplaceMany, field: str | None
     ) -> pa.Array:
-        """Scrub the folded text (confusables.py), replacing what is found in the values' own."""
+        """Scrub the folded text (confusables.py), replacing what is found in the values' own;
+        the leaves of XML cells their tags type first, whole (xml_members.py)."""
+        xml = self._xml_leaves(strings)
+        if xml is not None:
+            strings = xml.scrub(strings, replace_many)
         folding = Folding(strings)
         documents = self._json.documents(folding.readable, field, scanner)
         if documents is None:  # no JSON object or array: the free-text scrub alone

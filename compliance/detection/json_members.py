@@ -340,6 +340,10 @@ class JsonMembers:
 
     # --- what a key names --------------------------------------------------------------------------
 
+    def kind_of_key(self, key: str, parent: str | None, qualified: bool) -> Named | None:
+        """What `key` names below `parent` (xml_members.py reads an element's tag so)."""
+        return self._kind_of_names((key, parent, qualified, None))
+
     def _named(self, names: Names) -> bool:
         return self._kind_of_names(names) is not None
 

@@ -112,3 +112,8 @@ def named_by_tokens(normalized: str) -> bool:
     if _NAME_PART_TOKENS.intersection(tokens) or _NAMED_PART.search(normalized):
         return True
     return bool(_NAME_TOKENS.intersection(tokens) and _ROLE_TOKENS.intersection(tokens))
+
+
+def names_a_thing(normalized: str) -> bool:
+    """Whether a header's tokens name a thing, not a person ("product", "merchant_info")."""
+    return bool(_IMPERSONAL_TOKENS.intersection(normalized.split("_")))
