@@ -110,9 +110,9 @@ HL7_HEALTH_PLAN_ID = (
     *_pid3("NH|JHN|MC|MA|MCD|MCR|MB|SN|HC"),
 )
 HL7_MRN = (
-    # PID-2 external id, 4 alternate id, 18 account number, 21 mother's id; GT1-2 guarantor number;
+    # PID-3's first id whatever its shape (health.py reads the usual ones), PID-2 external id, 4 alternate id, 18 account number, 21 mother's id; GT1-2 guarantor number;
     # MRG-1 prior patient id, 3 prior account number.
-    *_fields("PID", (2, 4, 18, 21), _ID),
+    *_fields("PID", (2, 3, 4, 18, 21), _ID),
     *_fields("GT1", (2,), _ID),
     *_fields("MRG", (1, 3), _ID),
     *_PID3_MORE,

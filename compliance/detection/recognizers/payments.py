@@ -20,24 +20,27 @@ _NL = r"\r?\n"
 # The name line: the account line, when there is one, starts with "/".
 _NAME_LINE = r"[^:/\r\n-][^\r\n]*"
 # Option K (and no option): an optional "/account" line, then up to 4 lines: name, address lines.
+# A field's tag starts its line ("13:59:27" is a time).
+_TAG = r"(?:^|[\r\n]|\{4:)"
 _UNSTRUCTURED = (
-    (r":50K:", TextHint(exact=("50K",))),
-    (r":59:", TextHint(whole_words=("59",))),
+    (_TAG + ":50K:", TextHint(exact=("50K",))),
+    (_TAG + ":59:", TextHint(whole_words=("59",))),
 )
 # Option F: a party identifier line, then numbered lines: 1/ name, 2/ address, 3/ country/town,
 # 4/ birth date, 5/ country/place of birth, 6/ country/issuer/customer id, 7/ country/national id.
-_STRUCTURED = r":(?:50F|59F):[^\r\n]*(?:\r?\n[^:\r\n-][^\r\n]*)*?"
+_STRUCTURED = _TAG + r":(?:50F|59F):[^\r\n]*(?:\r?\n[^:\r\n-][^\r\n]*)*?"
 _STRUCTURED_HINT = TextHint(exact=("50F", "59F"))
 _COUNTRY = "[A-Z]{2}/"
 
 
-def _unstructured(line: int) -> tuple[TextPattern, ...]:
-    """Line `line` (0: the name) after the account of an option K or plain 59 field."""
+def _unstructured(*, address: bool) -> tuple[TextPattern, ...]:
+    """The name line after the account of an option K or plain 59 field, or (`address`) the up to 3
+    address lines after it, as one value: a street pattern that runs from one line into the next
+    must not outlast it and leave the rest of the address raw."""
+    value = rf"{_LINE}(?:{_NL}{_LINE}){{0,2}}" if address else _NAME_LINE
     return tuple(
         TextPattern(
-            rf"{tag}(?:/[^\r\n]*{_NL})?"
-            + (rf"[^\r\n]*(?:{_NL}{_LINE}){{{line - 1}}}{_NL}" if line else "")
-            + rf"(?P<v>{_LINE if line else _NAME_LINE})",
+            rf"{tag}(?:/[^\r\n]*{_NL})?" + (rf"[^\r\n]*{_NL}" if address else "") + rf"(?P<v>{value})",
             hint,
             _CHECK,
         )
@@ -97,14 +100,12 @@ def _private_id(repeats: int = 2) -> tuple[TextPattern, ...]:
 
 
 PAYMENT_NAME = (
-    *_unstructured(0),
+    *_unstructured(address=False),
     *_structured(1, repeats=2),
     TextPattern(rf"{_PARTY}<{_NS}Nm>(?P<v>{_TEXT})", _PARTY_HINT, _CHECK),
 )
 PAYMENT_STREET = (
-    *_unstructured(1),
-    *_unstructured(2),
-    *_unstructured(3),
+    *_unstructured(address=True),
     *_structured(2, repeats=2),
     # 3/ country/town (a post code too, as written), 5/ country/place of birth.
     *_structured(3, before=_COUNTRY),
@@ -128,11 +129,15 @@ PAYMENT_NATIONAL_ID = (
     *_structured(6, before=_COUNTRY + r"[^/\r\n]*/"),
     *_structured(7, before=_COUNTRY),
     TextPattern(
-        r":(?:50F|59F):(?:NIDN|SOSE|TXID|ARNU|CUST|EMPL)/[A-Z]{2}/(?P<v>[^\r\n]+)", _STRUCTURED_HINT, _CHECK
+        _TAG + r":(?:50F|59F):(?:NIDN|SOSE|TXID|ARNU|CUST|EMPL)/[A-Z]{2}/(?P<v>[^\r\n]+)",
+        _STRUCTURED_HINT,
+        _CHECK,
     ),
     *_private_id(),
 )
-PAYMENT_PASSPORT = (TextPattern(r":(?:50F|59F):CCPT/[A-Z]{2}/(?P<v>[^\r\n]+)", _STRUCTURED_HINT, _CHECK),)
+PAYMENT_PASSPORT = (
+    TextPattern(_TAG + r":(?:50F|59F):CCPT/[A-Z]{2}/(?P<v>[^\r\n]+)", _STRUCTURED_HINT, _CHECK),
+)
 PAYMENT_DRIVER_LICENSE = (
-    TextPattern(r":(?:50F|59F):DRLC/[A-Z]{2}/[^/\r\n]*/(?P<v>[^\r\n]+)", _STRUCTURED_HINT, _CHECK),
+    TextPattern(_TAG + r":(?:50F|59F):DRLC/[A-Z]{2}/[^/\r\n]*/(?P<v>[^\r\n]+)", _STRUCTURED_HINT, _CHECK),
 )
