@@ -86,6 +86,7 @@ STAYS = [
     "MSH|^~\\&|EPIC|MAINHOSP|LABSYS|MAINHOSP|20240220101700||ADT^A08|MSG7132295041|P|2.5.1",
     "EVN|A01|20240220101700\rDG1|1||J45.9^Diagnosis^I10\rOBX|1|NM|14647-2^Lab^LN||105|mg/dL|||||F",
     'NK1|1|""|CHD^Child',  # an HL7 null
+    "PV1|1|I|W1^2^A||||D123^^^^^^^^HOSP",  # a provider's id alone
     "NK1|1||CHD^Child|",  # empty fields
     # A time is no MT tag; references, amounts, BICs and value dates stay.
     "2024-04-29T13:59:27+03:00",

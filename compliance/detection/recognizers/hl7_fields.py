@@ -21,8 +21,9 @@ _FIELD = r"[^|\r\n]+"
 _ID = r"[^|^~\r\n]+"
 # A date of HL7's DT/DTM type: the birth date of "19910308" or "199103081200".
 _DATE = r"\d{4}(?:\d{2}){0,2}"
-# The name of an XCN field (a provider: ID^FAMILY^GIVEN...), after its id: any script.
-_XCN_NAME = r"[^|~\r\n]+"
+# The name of an XCN field (a provider: ID^FAMILY^GIVEN...), after its id: any script, from a
+# family name ("1234567893^^^^^^^^NPI" is an id alone).
+_XCN_NAME = r"[^|^~\r\n][^|~\r\n]*"
 _CHECK = "validate_record_field"
 
 
