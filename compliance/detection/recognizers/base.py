@@ -90,6 +90,13 @@ class Recognizer(ABC):
         the only context (record formats), whatever context groups `validate_text` reads."""
         return self.validate(found.field("v"))
 
+    def validate_record_field(self, found: pa.StructArray) -> np.ndarray:
+        """Fail closed: whatever fills a record format's field of this type (an HL7 NK1-2 name, an
+        MT103 :59: address line) is one, in any script or shape, unless it is blank, an HL7 null
+        ('""') or a token of this platform (hl7_token_free)."""
+        values = found.field("v")
+        return matches(values, r'[^\s^~&\\"]') & hl7_token_free(values)
+
     def text_patterns(self) -> tuple[TextPattern, ...]:
         """Every free-text form of this type: `text_pattern` first, then `context_patterns`."""
         primary = (TextPattern(self.text_pattern, self.text_hint),) if self.text_pattern else ()
@@ -118,7 +125,8 @@ def has_digit(values: pa.Array) -> np.ndarray:
 
 # An HL7 v2 PID segment in a text column ("PID|1||4871367^^^HOSP^MR||JACKSON^KELSEY||19910405|M|||..."):
 # each field's position says what it is (3 patient id, 5 name, 7 birth date, 11 address, 13 phone,
-# 19 SSN), so the segment's fields are found by counting the "|" after "PID".
+# 19 SSN), so the segment's fields are found by counting the "|" after "PID". Segments end with a
+# carriage return, a line feed or both: no field pattern crosses either.
 HL7_PID_HINT = TextHint(keywords=("pid",))
 # HL7 PV1 doctor fields (XCN: ID^FAMILY^GIVEN^...): attending 7, referring 8, consulting 9,
 # admitting 17; found, as PID fields are, by counting the "|" after "PV1".
@@ -129,8 +137,8 @@ HL7_PV1_DOCTORS = (7, 8, 9, 17)
 def hl7_field(segment: str, position: int, value: str, *, after_id: bool = False) -> str:
     """A text pattern of field `position` (1-based) of an HL7 `segment` whose start (`after_id`:
     whose second component) has the shape `value` (group v)."""
-    skip = r"[^|^\n]*\^" if after_id else ""
-    return rf"\b{segment}\|(?:[^|\n]*\|){{{position - 1}}}{skip}(?P<v>{value})"
+    skip = r"[^|^\r\n]*\^" if after_id else ""
+    return rf"\b{segment}\|(?:[^|\r\n]*\|){{{position - 1}}}{skip}(?P<v>{value})"
 
 
 def hl7_pid_field(position: int, value: str) -> str:

@@ -28,7 +28,7 @@ from compliance.detection.recognizers.base import (
     hl7_token_free,
 )
 from compliance.detection.recognizers.health import NpiRecognizer
-from compliance.detection.recognizers.segments import PNR_EMAIL, PNR_PHONE, X12_PHONE
+from compliance.detection.recognizers.segments import PNR_EMAIL, PNR_PHONE, RECORD_PHONE, X12_PHONE
 from compliance.vocabulary import IdType
 
 
@@ -204,6 +204,7 @@ class PhoneRecognizer(Recognizer):
     context_patterns = (
         *X12_PHONE,
         *PNR_PHONE,
+        *RECORD_PHONE,
         # National notations with a trunk 0 (020 7946 0958, 030 12345678, 06 12 34 56 78, (02) 9876 5432):
         # valid in one of phone.NATIONAL_REGIONS by `phonenumbers`, and not shaped like a date.
         TextPattern(

@@ -18,6 +18,7 @@ from compliance.detection.headers import ANY_PREFIX, ID_SUFFIX
 from compliance.detection.hints import TextHint
 from compliance.detection.recognizers.base import DIGITS, LETTERS, Recognizer, TextPattern
 from compliance.detection.recognizers.foreign_id_checks import OMOCODE, valid_formats
+from compliance.detection.recognizers.segments import RECORD_NATIONAL_ID
 from compliance.vocabulary import IdType
 
 
@@ -114,6 +115,7 @@ class NationalIdRecognizer(Recognizer):
     text_pattern = rf"\b(?P<v>[A-Z]{{6}}\d{{2}}[ABCDEHLMPRST]{OMOCODE}{{2}}[A-Z]{OMOCODE}{{3}}[A-Z])\b"
     text_hint = TextHint(shapes=("caps_digits",))
     context_patterns = (
+        *RECORD_NATIONAL_ID,
         TextPattern(
             r"\b(?P<v>[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\d{6}[A-D])\b",
             TextHint(shapes=("caps_digits",)),

@@ -36,7 +36,15 @@ from compliance.detection.recognizers.base import (
     hl7_field,
     hl7_pid_field,
 )
-from compliance.detection.recognizers.segments import PNR_DOB, X12_DOB, X12_MEMBER_ID, X12_NPI
+from compliance.detection.recognizers.segments import (
+    PNR_DOB,
+    RECORD_DOB,
+    RECORD_HEALTH_PLAN_ID,
+    RECORD_MRN,
+    X12_DOB,
+    X12_MEMBER_ID,
+    X12_NPI,
+)
 from compliance.vocabulary import IdType
 
 
@@ -103,6 +111,7 @@ class DateOfBirthRecognizer(Recognizer):
     context_patterns = (
         *X12_DOB,
         *PNR_DOB,
+        *RECORD_DOB,
         TextPattern(hl7_pid_field(7, r"\d{8}"), HL7_PID_HINT),
     )
     FORMATS = (
@@ -256,7 +265,10 @@ class MrnRecognizer(Recognizer):
     )
     text_hint = TextHint(keywords=("mrn", "medical", "med", "chart", "patient", "pt"))
     # HL7 PID-3: the first id of the patient identifier list ("4871367^^^HOSP^MR").
-    context_patterns = (TextPattern(hl7_pid_field(3, r"[A-Za-z0-9][A-Za-z0-9-]{3,19}\b"), HL7_PID_HINT),)
+    context_patterns = (
+        TextPattern(hl7_pid_field(3, r"[A-Za-z0-9][A-Za-z0-9-]{3,19}\b"), HL7_PID_HINT),
+        *RECORD_MRN,
+    )
 
     def validate(self, values: pa.Array) -> np.ndarray:
         found = native_check("mrn", values)  # 1 when shaped like below
@@ -409,6 +421,7 @@ class HealthPlanIdRecognizer(Recognizer):
     # fixed layout of digits and letters (no S, L, O, I, B, Z) is the check.
     context_patterns = (
         *X12_MEMBER_ID,
+        *RECORD_HEALTH_PLAN_ID,
         TextPattern(
             r"(?i:\b(?:medicare|mbi|hicn)\b)[^\w\n]{0,4}(?:(?i:id|number|no|card|mbi|beneficiary id|is)"
             r"[^\w\n]{1,4}){0,2}(?P<v>\d[A-Za-z][A-Za-z0-9]\d-?[A-Za-z][A-Za-z0-9]\d-?[A-Za-z]{2}\d{2})\b",

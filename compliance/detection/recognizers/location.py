@@ -34,7 +34,14 @@ from compliance.detection.recognizers.base import (
     hl7_pid_field,
     hl7_token_free,
 )
-from compliance.detection.recognizers.segments import VCARD_STREET, VCARD_ZIP, X12_STREET, X12_ZIP
+from compliance.detection.recognizers.segments import (
+    RECORD_STREET,
+    RECORD_ZIP,
+    VCARD_STREET,
+    VCARD_ZIP,
+    X12_STREET,
+    X12_ZIP,
+)
 from compliance.vocabulary import IdType
 
 # USPS Publication 28, appendix C1: each street suffix's primary name, its plural and its common
@@ -187,6 +194,7 @@ class StreetAddressRecognizer(Recognizer):
     context_patterns = (
         *X12_STREET,
         *VCARD_STREET,
+        *RECORD_STREET,
         TextPattern(
             r"\b(?P<v>(?i:p\.? ?o\.? ?box|post office box)\s*#?\s*\d{1,6})\b",
             TextHint(keywords=("po", "p.o", "p o", "p. o", "post office")),
@@ -364,6 +372,7 @@ class ZipCodeRecognizer(Recognizer):
     context_patterns = (
         *X12_ZIP,
         *VCARD_ZIP,
+        *RECORD_ZIP,
         TextPattern(
             r"(?i:\bzip(?:\s*code)?|\bpostal\s*code|\bpost\s*code|\bpostcode)\s*[:#]?\s*"
             r"(?P<v>[A-Za-z0-9]{2,6}(?:[ -][A-Za-z0-9]{3,4})?)\b",

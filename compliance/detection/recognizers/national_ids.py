@@ -25,7 +25,13 @@ from compliance.detection.recognizers.base import (
     has_digit,
     hl7_pid_field,
 )
-from compliance.detection.recognizers.segments import PNR_PASSPORT, X12_SSN
+from compliance.detection.recognizers.segments import (
+    PNR_PASSPORT,
+    RECORD_DRIVER_LICENSE,
+    RECORD_PASSPORT,
+    RECORD_SSN,
+    X12_SSN,
+)
 from compliance.vocabulary import IdType
 
 
@@ -46,6 +52,7 @@ class SsnRecognizer(Recognizer):
     text_hint = TextHint(shapes=("ssn",))
     context_patterns = (
         *X12_SSN,
+        *RECORD_SSN,
         # An ITIN (the IRS's SSN for those who cannot have one: 9XX-7X-XXXX) right after its keyword;
         # alone the 9XX shape is an invalid SSN, a decoy.
         TextPattern(
@@ -120,6 +127,7 @@ class DriverLicenseRecognizer(Recognizer):
         r"\s*[:#]?\s*(?P<v>\d{2,4}(?: \d{2,4}){1,4}|[A-Za-z0-9][A-Za-z0-9-]{3,19})\b"
     )
     text_hint = TextHint(keywords=("driver", "driving", "dl"))
+    context_patterns = RECORD_DRIVER_LICENSE
 
     def validate(self, values: pa.Array) -> np.ndarray:
         return matches(values, r"^[A-Za-z0-9][A-Za-z0-9 *-]{3,19}$") & has_digit(values)
@@ -135,7 +143,7 @@ class PassportRecognizer(Recognizer):
     )
     text_pattern = r"(?i:\bpassport(?:\s*(?:number|no\.?|#))?)\s*[:#]?\s*(?P<v>[A-Za-z0-9]{6,9})\b"
     text_hint = TextHint(keywords=("passport",))
-    context_patterns = PNR_PASSPORT
+    context_patterns = PNR_PASSPORT + RECORD_PASSPORT
 
     def validate(self, values: pa.Array) -> np.ndarray:
         return matches(values, r"^[A-Za-z0-9]{6,9}$") & has_digit(values)

@@ -73,7 +73,7 @@ from compliance.detection.recognizers.name_words import (
     SURNAME_TOO,
     XPN_NAME,
 )
-from compliance.detection.recognizers.segments import PNR_NAME, X12_NAME
+from compliance.detection.recognizers.segments import PNR_NAME, RECORD_NAME, X12_NAME
 from compliance.vocabulary import IdType
 
 
@@ -116,6 +116,7 @@ class PersonNameRecognizer(Recognizer):
     context_patterns = (
         *X12_NAME,
         *PNR_NAME,
+        *RECORD_NAME,
         # Surname first after a label, as records list people: "Pt Name: PERRY, JUAN", "Patient: Kim, Jeffrey A."
         TextPattern(
             rf"{_LABEL}\s*\"?(?P<v>(?:{PARTICLES} ){{0,2}}{_WORD},\s?{_WORD}(?: [A-Z]\.?\b| [A-Z][a-z][A-Za-z'’-]*)?)",

@@ -10,6 +10,27 @@ from __future__ import annotations
 
 from compliance.detection.hints import TextHint
 from compliance.detection.recognizers.base import TextPattern
+from compliance.detection.recognizers.hl7_fields import (
+    HL7_DOB,
+    HL7_DRIVER_LICENSE,
+    HL7_HEALTH_PLAN_ID,
+    HL7_MRN,
+    HL7_NAME,
+    HL7_NATIONAL_ID,
+    HL7_PASSPORT,
+    HL7_PHONE,
+    HL7_SSN,
+    HL7_STREET,
+)
+from compliance.detection.recognizers.payments import (
+    PAYMENT_DOB,
+    PAYMENT_DRIVER_LICENSE,
+    PAYMENT_NAME,
+    PAYMENT_NATIONAL_ID,
+    PAYMENT_PASSPORT,
+    PAYMENT_STREET,
+    PAYMENT_ZIP,
+)
 
 # X12: segments end with "~" (or a line break), elements are separated by "*".
 _E = r"[^*~\n]*"
@@ -114,3 +135,17 @@ VCARD_ZIP = (
         "validate_postcode_text",
     ),
 )
+
+# HL7 v2 fields (hl7_fields.py) and payment message parties (payments.py), fail closed by position:
+# one tuple per type, spliced into that type's context patterns.
+RECORD_NAME = HL7_NAME + PAYMENT_NAME
+RECORD_STREET = HL7_STREET + PAYMENT_STREET
+RECORD_ZIP = PAYMENT_ZIP
+RECORD_PHONE = HL7_PHONE
+RECORD_DOB = HL7_DOB + PAYMENT_DOB
+RECORD_SSN = HL7_SSN
+RECORD_NATIONAL_ID = HL7_NATIONAL_ID + PAYMENT_NATIONAL_ID
+RECORD_PASSPORT = HL7_PASSPORT + PAYMENT_PASSPORT
+RECORD_DRIVER_LICENSE = HL7_DRIVER_LICENSE + PAYMENT_DRIVER_LICENSE
+RECORD_HEALTH_PLAN_ID = HL7_HEALTH_PLAN_ID
+RECORD_MRN = HL7_MRN
