@@ -238,17 +238,22 @@ class Detector(ColumnClassifier):
         return strings if scrubbed is encoded.dictionary else scrubbed.take(encoded.indices)
 
     def _scrub(
-        self, strings: pa.Array, scanner: TextScanner, replace_many: ReplaceMany, field: str | None
+        self,
+        strings: pa.Array,
+        scanner: TextScanner,
+        replace_many: ReplaceMany,
+        field: str | None,
+        read_xml: bool = True,
     ) -> pa.Array:
-        """Scrub the folded text (confusables.py), replacing what is found in the values' own;
-        the leaves of XML cells their tags type first, whole (xml_members.py)."""
-        xml = self._xml_leaves(strings)
-        if xml is not None:
-            strings = xml.scrub(strings, replace_many)
+        """Scrub the folded text (confusables.py), replacing what is found in the values' own,
+        and the leaves of XML cells that their tags type and no text span covers (xml_members.py)."""
+        xml = self._xml_leaves(strings) if read_xml else None
         folding = Folding(strings)
         documents = self._json.documents(folding.readable, field, scanner)
         if documents is None:  # no JSON object or array: the free-text scrub alone
-            return scanner.scrub(folding.readable, replace_many, folding)
+            return scanner.scrub(folding.readable, replace_many, folding, xml)
+        if xml is not None:  # JSON and XML cells in one column: the XML leaves first, whole
+            return self._scrub(xml.scrub(strings, replace_many), scanner, replace_many, field, read_xml=False)
         kinds = [text_type.id_type for text_type in scanner.types]
         scrubbed = scrub_json(
             folding.readable,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -95,6 +96,21 @@ class _Prefiltered:
             self.hot.add(text_type)
         else:
             self.hot.discard(text_type)
+
+
+class ExtraSpans(Protocol):
+    """Spans found otherwise than by the text patterns (xml_members.XmlLeaves): full-array rows,
+    byte offsets, sorted by (row, start), disjoint."""
+
+    row: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+
+    def outside(self, row: np.ndarray, start: np.ndarray, end: np.ndarray) -> ExtraSpans:
+        """These spans without those overlapping any of (row, start, end)."""
+
+    def replacements(self, replace_many: ReplaceMany) -> pa.Array:
+        """The replacement of each span, in order."""
 
 
 class TextScanner:
@@ -218,39 +234,59 @@ class TextScanner:
                     )
         return found
 
-    def scrub(self, values: pa.Array, replace_many: ReplaceMany, source: Folding | None = None) -> pa.Array:
+    def scrub(
+        self,
+        values: pa.Array,
+        replace_many: ReplaceMany,
+        source: Folding | None = None,
+        extra: ExtraSpans | None = None,
+    ) -> pa.Array:
         """Replace every valid identifier span by its replacement; earlier, then longer, spans win.
 
         `replace_many(type, texts)` is called at most once per type, with the matched texts of the
         whole column. Rows without identifiers keep their value; with none at all, the (string)
         input is returned as it is. With `source`, `values` is its folded text (`source.readable`):
         the spans found there are replaced in `source.original`, which is what is returned.
+        `extra`: spans found otherwise (XML leaves typed by their tags), in the returned values'
+        bytes, replaced where no span of the scan overlaps them.
         """
         if isinstance(values, pa.ChunkedArray):
             values = values.combine_chunks()
         strings = values if pa.types.is_string(values.type) else values.cast(pa.string())
         base = strings if source is None else source.original
+        row = start = end = np.zeros(0, dtype=np.int64)
+        replacements = pa.array([], pa.string())
         prefiltered = self._prefilter(strings)
         candidates, subset = prefiltered.candidates, prefiltered.subset
-        if candidates.size == 0:
-            return base
-        row, start, end, kind = _first_wins(*self._spans(prefiltered))
+        if candidates.size:
+            row, start, end, kind = _first_wins(*self._spans(prefiltered))
+        if row.size:
+            texts = span_texts(subset, row, start, end)
+            replacements = self._replacements(texts, kind, replace_many)
+            json_value = self._json_value[kind]
+            if json_value.any():
+                json_replacements = as_json_values(
+                    subset, row[json_value], start[json_value], replacements.filter(json_value)
+                )
+                replacements = pc.replace_with_mask(replacements, pa.array(json_value), json_replacements)
+            row = candidates[row]
+            if source is not None:
+                start, end = source.to_source(row, start, end)
+        if extra is not None and extra.row.size:
+            extra = extra.outside(row, start, end)
+            order = np.lexsort((np.concatenate([start, extra.start]), np.concatenate([row, extra.row])))
+            row, start, end = (
+                np.concatenate(pair)[order]
+                for pair in ((row, extra.row), (start, extra.start), (end, extra.end))
+            )
+            replacements = pa.concat_arrays([replacements, extra.replacements(replace_many)]).take(
+                pa.array(order)
+            )
         if row.size == 0:
             return base
-        texts = span_texts(subset, row, start, end)
-        replacements = self._replacements(texts, kind, replace_many)
-        json_value = self._json_value[kind]
-        if json_value.any():
-            json_replacements = as_json_values(
-                subset, row[json_value], start[json_value], replacements.filter(json_value)
-            )
-            replacements = pc.replace_with_mask(replacements, pa.array(json_value), json_replacements)
-        if source is not None and source.changed is not None:
-            subset = rows_of(source.original, candidates)
-            start, end = source.to_source(candidates[row], start, end)
-        changed, rebuilt = splice(subset, row, start, end, replacements)
+        changed, rebuilt = splice(base, row, start, end, replacements)
         mask = np.zeros(len(strings), dtype=bool)
-        mask[candidates[changed]] = True
+        mask[changed] = True
         return pc.replace_with_mask(base, pa.array(mask), rebuilt)
 
     def spans(self, strings: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

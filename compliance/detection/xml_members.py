@@ -51,26 +51,43 @@ class XmlLeaves:
             out.setdefault(id_type, []).append(row)
         return {id_type: np.unique(np.asarray(rows, dtype=np.int64)) for id_type, rows in out.items()}
 
-    def scrub(self, strings: pa.Array, replace_many: ReplaceMany) -> pa.Array:
-        """`strings` with every typed leaf text replaced whole (one replace_many call per type)."""
-        if self.row.size == 0:
-            return strings
-        replacements = np.empty(self.row.size, dtype=object)
+    def outside(self, row: np.ndarray, start: np.ndarray, end: np.ndarray) -> XmlLeaves:
+        """These leaves without those a span (row, start, end) overlaps: a record format's pattern
+        (recognizers/payments.py) types its elements more precisely than a tag does."""
+        keep = np.ones(self.row.size, dtype=bool)
+        for at in range(self.row.size):
+            same = row == self.row[at]
+            if same.any() and ((start[same] < self.end[at]) & (end[same] > self.start[at])).any():
+                keep[at] = False
+        if keep.all():
+            return self
+        where = np.flatnonzero(keep)
+        return XmlLeaves(
+            self.row[where],
+            self.start[where],
+            self.end[where],
+            [self.text[i] for i in where.tolist()],
+            [self.types[i] for i in where.tolist()],
+        )
+
+    def replacements(self, replace_many: ReplaceMany) -> pa.Array:
+        """The replacement of each leaf, in order (one replace_many call per type)."""
+        out = np.empty(self.row.size, dtype=object)
         by_type: dict[IdType, list[int]] = {}
         for index, id_type in enumerate(self.types):
             by_type.setdefault(id_type, []).append(index)
         for id_type, positions in by_type.items():
-            chosen = pa.array([self.text[p] for p in positions], pa.string())
-            replaced = replace_many(id_type, chosen)
-            replacements[positions] = pc.fill_null(replaced.cast(pa.string()), "").to_pylist()
-        order = np.lexsort((self.start, self.row))
-        changed, rebuilt = splice(
-            strings,
-            self.row[order],
-            self.start[order],
-            self.end[order],
-            pa.array(replacements[order].tolist(), pa.string()),
-        )
+            replaced = replace_many(id_type, pa.array([self.text[p] for p in positions], pa.string()))
+            if isinstance(replaced, pa.ChunkedArray):
+                replaced = replaced.combine_chunks()
+            out[positions] = pc.fill_null(replaced.cast(pa.string()), "").to_pylist()
+        return pa.array(out.tolist(), pa.string())
+
+    def scrub(self, strings: pa.Array, replace_many: ReplaceMany) -> pa.Array:
+        """`strings` with every leaf replaced whole (when no text scan comes after: a JSON column)."""
+        if self.row.size == 0:
+            return strings
+        changed, rebuilt = splice(strings, self.row, self.start, self.end, self.replacements(replace_many))
         mask = np.zeros(len(strings), dtype=bool)
         mask[changed] = True
         return pc.replace_with_mask(strings, pa.array(mask), rebuilt)

@@ -15,8 +15,8 @@ FOUND = [
     ("Fevzi Çakmak Cad. No:76 D:10, 06690 Çankaya/Ankara", "<STREET_ADDRESS>"),
     ("adres Bağdat Cd. No:12, Kadıköy/İstanbul", "adres <STREET_ADDRESS>"),
     (
-        "NK1|1|Türk^Gülsü|CHD^Child|Gazi Mustafa Kemal Blv. No:63 D:7",
-        "NK1|1|Türk^Gülsü|CHD^Child|<STREET_ADDRESS>",
+        "Gazi Mustafa Kemal Blv. No:63 D:7|0532",
+        "<STREET_ADDRESS>|0532",
     ),
     ("mieszka: ul. Nowy Świat 12/4, 00-001 Warszawa", "mieszka: <STREET_ADDRESS>"),
     ("residente na R. das Flores, 6, 3305-518 Ovar", "residente na <STREET_ADDRESS>"),
