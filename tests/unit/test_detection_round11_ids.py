@@ -32,6 +32,8 @@ FOUND = [
     ("Colaborador Gustavo Pacheco, NIF 277172810, morada", "NIF <NATIONAL_ID>, morada"),
     ("CURP GALJ690218HMSRPN17 vigente", "CURP <NATIONAL_ID> vigente"),
     ("RFC GALJ770221XF8", "RFC <NATIONAL_ID>"),
+    ("PID|1||8432280^^^HOSP^MR~43949115602^^^TR^NI||X", "~<NATIONAL_ID>^^^TR^NI||X"),  # HL7 PID-3
+    ("<patient><nationalId>399768380147</nationalId>", "<nationalId><NATIONAL_ID></nationalId>"),
     # Passports.
     ("Направлен. паспорт 45 16 266917, счёт", "паспорт <PASSPORT>, счёт"),
     ("生年月日 1983/09/02、旅券番号 MZ2334741", "旅券番号 <PASSPORT>"),
