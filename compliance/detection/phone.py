@@ -58,7 +58,8 @@ KEYWORD_REGIONS = (
 )  # fmt: skip
 # For the national numbers of a column a header (or its values) types as phones, the countries whose
 # numbers NATIONAL_REGIONS misses, tried once per distinct value still invalid: the trunk 8 of Russia
-# ("8 919 586 56 76"), 11-digit Chinese mobiles, Israeli, Turkish, Korean, Thai, Greek... numbers.
+# ("8 919 586 56 76"), 11-digit Chinese mobiles, Israeli, Turkish, Korean, Thai, Greek... numbers, a
+# Mexican 2-digit area code in brackets, nine digits in threes (Portugal, Poland).
 COLUMN_REGIONS = (
     "RU",
     "CN",
@@ -77,7 +78,7 @@ COLUMN_REGIONS = (
     "BG",
     "EG",
 )
-_COLUMN_NATIONAL = r"^(?:\(?0|8[ (-]|1[3-9]\d{9}$)"
+_COLUMN_NATIONAL = r"^(?:\(?0|8[ (-]|1[3-9]\d{9}$|\(\d{2}\)|\d{3}[ -]\d{3}[ -]\d{3}$)"
 _MAX_DIGITS = 15  # E.164
 
 
@@ -287,8 +288,8 @@ def valid_in_column(values: pa.Array) -> np.ndarray:
     """valid_phones(possible=True) for a phone column's values, and what it leaves invalid that has
     a phone's shape (8-15 digits, not a date) read as a national number of COLUMN_REGIONS."""
     ok = valid_phones(values, possible=True)
-    # Only a national notation NANP never writes: a trunk 0 or Russia's 8, or a bare Chinese mobile
-    # ("123-926-7027" stays an invalid NANP number, not another country's).
+    # Only a national notation NANP never writes: a trunk 0 or Russia's 8, a bare Chinese mobile, a
+    # 2-digit area code, 3-3-3 digits ("123-926-7027" stays an invalid NANP number).
     rest = ~ok & matches(values, _COLUMN_NATIONAL) & matches(values, PHONE_SHAPE)
     if rest.any():
         index = np.flatnonzero(rest)

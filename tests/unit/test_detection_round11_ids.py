@@ -9,6 +9,7 @@ import pyarrow as pa
 import pytest
 
 from compliance.detection import Detector
+from compliance.detection.recognizers import PhoneRecognizer
 from compliance.detection.recognizers.foreign_id_checks import valid_formats
 from tests.unit.detection_helpers import scrubbed
 
@@ -115,3 +116,19 @@ CHECKS = [
 @pytest.mark.parametrize(("name", "valid", "invalid"), CHECKS)
 def test_the_official_check_of_each_country(name: str, valid: str, invalid: str) -> None:
     assert valid_formats(pa.array([valid, invalid]), (name,)).tolist() == [True, False]
+
+
+PHONE_COLUMN = [
+    ("8 919 586 56 76", True),  # Russia's trunk 8
+    ("13974922453", True),  # a Chinese mobile
+    ("0501009336", True),  # Israel
+    ("0 (538) 801 49 19", True),  # Turkey
+    ("(33) 1476 9833", True),  # Mexico, a 2-digit area code
+    ("501-245-018", True),  # Poland
+    ("123-926-7027", False),  # an invalid NANP number stays invalid
+]
+
+
+@pytest.mark.parametrize(("value", "expected"), PHONE_COLUMN)
+def test_a_phone_column_reads_the_national_numbers_of_more_countries(value: str, expected: bool) -> None:
+    assert PhoneRecognizer().validate(pa.array([value])).tolist() == [expected]
