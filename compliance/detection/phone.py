@@ -288,9 +288,15 @@ def valid_in_column(values: pa.Array) -> np.ndarray:
     """valid_phones(possible=True) for a phone column's values, and what it leaves invalid that has
     a phone's shape (8-15 digits, not a date) read as a national number of COLUMN_REGIONS."""
     ok = valid_phones(values, possible=True)
-    # Only a national notation NANP never writes: a trunk 0 or Russia's 8, a bare Chinese mobile, a
-    # 2-digit area code, 3-3-3 digits ("123-926-7027" stays an invalid NANP number).
-    rest = ~ok & matches(values, _COLUMN_NATIONAL) & matches(values, PHONE_SHAPE)
+    return ok | national_in_column(values, ~ok)
+
+
+def national_in_column(values: pa.Array, candidate: np.ndarray) -> np.ndarray:
+    """Which `candidate` values are a national number of COLUMN_REGIONS in a notation NANP never
+    writes: a trunk 0 or Russia's 8, a bare Chinese mobile, a 2-digit area code, 3-3-3 digits
+    ("123-926-7027" stays an invalid NANP number)."""
+    ok = np.zeros(len(values), dtype=bool)
+    rest = candidate & matches(values, _COLUMN_NATIONAL) & matches(values, PHONE_SHAPE)
     if rest.any():
         index = np.flatnonzero(rest)
         some = values.take(pa.array(index))

@@ -132,3 +132,8 @@ PHONE_COLUMN = [
 @pytest.mark.parametrize(("value", "expected"), PHONE_COLUMN)
 def test_a_phone_column_reads_the_national_numbers_of_more_countries(value: str, expected: bool) -> None:
     assert PhoneRecognizer().validate(pa.array([value])).tolist() == [expected]
+
+
+def test_a_headerless_column_of_national_phone_notations_is_typed_by_its_values() -> None:
+    values = pa.array(["+7 (916) 350-22-90", "8 919 586 56 76", "0 (538) 801 49 19", "0893 323 155"] * 5)
+    assert PhoneRecognizer().evidence(values).all()

@@ -281,7 +281,8 @@ class PhoneRecognizer(Recognizer):
         index = np.flatnonzero(self._formatted(values))
         out = np.zeros(len(values), dtype=bool)
         out[index] = phone.phonenumbers_valid(values.take(pa.array(index)).to_pylist())
-        return out
+        # A national notation of the countries a phone column tries ("8 919 586 56 76", "0 (538) ...").
+        return out | phone.national_in_column(values, self._formatted(values) & ~out)
 
     def evidence_ceiling(self, values: pa.Array) -> float:
         # A bound read on the bytes (PHONE_SHAPE's first character and length); the two regexes of the
