@@ -34,6 +34,7 @@ FOUND = [
     ("CURP GALJ690218HMSRPN17 vigente", "CURP <NATIONAL_ID> vigente"),
     ("RFC GALJ770221XF8", "RFC <NATIONAL_ID>"),
     ("PID|1||8432280^^^HOSP^MR~43949115602^^^TR^NI||X", "~<NATIONAL_ID>^^^TR^NI||X"),  # HL7 PID-3
+    ("PID|1||MR6173222^^^HOSP^MR~2 58 03 52 336 756 95^^^FR^NI||X", "~<NATIONAL_ID>^^^FR^NI||X"),
     ("<patient><nationalId>399768380147</nationalId>", "<nationalId><NATIONAL_ID></nationalId>"),
     # Passports.
     ("Направлен. паспорт 45 16 266917, счёт", "паспорт <PASSPORT>, счёт"),

@@ -81,7 +81,7 @@ NATIONAL_ID_PATTERNS = (
     # HL7 PID-3's later identifiers ("8432280^^^HOSP^MR~43949115602^^^TR^NI"): the first is the MRN
     # (MrnRecognizer); those after "~" are the patient's national, insurance or passport numbers.
     TextPattern(
-        r"\bPID\|(?:[^|\n]*\|){2}[^|\n~]*(?P<kw>~)(?P<v>[A-Z]{0,3}\d[\dA-Z]{4,19})\b",
+        r"\bPID\|(?:[^|\n]*\|){2}[^|\n~]*(?P<kw>~)" rf"(?P<v>{_NAMED_VALUE})\b",
         TextHint(keywords=("pid",)),
         "validate_named_number",
     ),
