@@ -56,6 +56,29 @@ KEYWORD_REGIONS = (
     "GR", "TR", "RU", "UA", "IL", "AE", "SA", "EG", "MA", "KE", "GH", "CN", "HK", "TW", "KR", "SG",
     "MY", "TH", "VN", "ID", "PK", "BD", "NZ", "AR", "CL", "CO", "PE",
 )  # fmt: skip
+# For the national numbers of a column a header (or its values) types as phones, the countries whose
+# numbers NATIONAL_REGIONS misses, tried once per distinct value still invalid: the trunk 8 of Russia
+# ("8 919 586 56 76"), 11-digit Chinese mobiles, Israeli, Turkish, Korean, Thai, Greek... numbers, a
+# Mexican 2-digit area code in brackets, nine digits in threes (Portugal, Poland).
+COLUMN_REGIONS = (
+    "RU",
+    "CN",
+    "TR",
+    "KR",
+    "TW",
+    "TH",
+    "IL",
+    "GR",
+    "UA",
+    "SA",
+    "AE",
+    "IR",
+    "PT",
+    "PL",
+    "BG",
+    "EG",
+)
+_COLUMN_NATIONAL = r"^(?:\(?0|8[ (-]|1[3-9]\d{9}$|\(\d{2}\)|\d{3}[ -]\d{3}[ -]\d{3}$)"
 _MAX_DIGITS = 15  # E.164
 
 
@@ -258,6 +281,32 @@ def valid_phones(values: pa.Array, *, national_formats: bool = True, possible: b
         verdict = pa.array([_slow_valid(text, NATIONAL_REGIONS) for text in distinct.to_pylist()])
         position = pc.index_in(candidates, value_set=distinct)
         ok[index] = to_mask(pc.take(verdict, position))
+    return ok
+
+
+def valid_in_column(values: pa.Array) -> np.ndarray:
+    """valid_phones(possible=True) for a phone column's values, and what it leaves invalid that has
+    a phone's shape (8-15 digits, not a date) read as a national number of COLUMN_REGIONS."""
+    ok = valid_phones(values, possible=True)
+    return ok | national_in_column(values, ~ok)
+
+
+def national_in_column(values: pa.Array, candidate: np.ndarray) -> np.ndarray:
+    """Which `candidate` values are a national number of COLUMN_REGIONS in a notation NANP never
+    writes: a trunk 0 or Russia's 8, a bare Chinese mobile, a 2-digit area code, 3-3-3 digits
+    ("123-926-7027" stays an invalid NANP number)."""
+    ok = np.zeros(len(values), dtype=bool)
+    rest = candidate & matches(values, _COLUMN_NATIONAL) & matches(values, PHONE_SHAPE)
+    if rest.any():
+        index = np.flatnonzero(rest)
+        some = values.take(pa.array(index))
+        digits = pc.utf8_length(pc.replace_substring_regex(some, r"\D", "")).to_numpy(zero_copy_only=False)
+        shaped = (
+            (digits >= 8) & (digits <= _MAX_DIGITS) & ~to_mask(pc.match_substring_regex(some, NOT_A_PHONE))
+        )
+        index, some = index[shaped], some.filter(pa.array(shaped))
+        if index.size:
+            ok[index] = valid_in_regions(some, COLUMN_REGIONS)
     return ok
 
 

@@ -19,6 +19,7 @@ from compliance.detection.arrays import (
 )
 from compliance.detection.headers import ANY_PREFIX, ID_SUFFIX
 from compliance.detection.hints import TextHint
+from compliance.detection.recognizers import native_words
 from compliance.detection.recognizers.base import (
     HL7_PID_HINT,
     Recognizer,
@@ -184,7 +185,8 @@ class PhoneRecognizer(Recognizer):
             # Call detail records: the parties of a call ("a_party_number", "called_number", "CLI").
             r"[abc]_party(?:_number|_no|_msisdn)?|[ab]_number|[ab]number|other_party(?:_number)?|"
             r"(?:calling|called)_(?:number|party|party_number|msisdn)|caller(?:_number|_msisdn)?|"
-            r"callee(?:_number|_msisdn)?|dial(?:l)?ed_number|(?:originating|destination)_number|cli|clip)"
+            r"callee(?:_number|_msisdn)?|dial(?:l)?ed_number|(?:originating|destination)_number|cli|clip|"
+            rf"{native_words.PHONE_HEADERS})"
         )
         + ID_SUFFIX
     )
@@ -253,19 +255,35 @@ class PhoneRecognizer(Recognizer):
         ),
         # HL7 PID-13 (home phone): "(617)728-8451", "6177288451" or the XTN form "^PRN^PH^^1^617^7288451".
         TextPattern(hl7_pid_field(13, r"[^|\n]*\d[^|\n]*"), HL7_PID_HINT, "validate_hl7_phone"),
+        # Round 11: the phone words of other scripts ("тел.", "电话", "携帯", "τηλ", "טלפון", "هاتف",
+        # "โทร", "telemóvel"), glued to the number too ("电话13965605865"); a non-ASCII text is always
+        # a candidate of the C hint pass, so only the ASCII ones are hinted.
+        TextPattern(
+            rf"(?P<kw>{native_words.PHONE_WORDS})\.?(?P<gap>[^\dA-Za-z+.;)\n]{{0,30}}){_KEYWORD_NUMBER}",
+            TextHint(keywords=("telem", "telefonu", "cep tel")),
+            "validate_context",
+        ),
+        # Notations that say their country without a keyword: Turkey's "0 (538) 801 49 19", Russia's
+        # trunk 8 before a mobile "8 919 586 56 76", a Chinese mobile glued to CJK text or after a name
+        # on the line above ("联系人 粟莹 13971253259", "李帅\n15974658932"); valid for that country.
+        TextPattern(r"\b(?P<v>0 ?\(5\d{2}\) ?\d{3} ?\d{2} ?\d{2})\b", TextHint(), "validate_turkey"),
+        TextPattern(r"\b(?P<v>8 9\d{2} \d{3} \d{2} \d{2})\b", TextHint(), "validate_russia"),
+        TextPattern(r"(?P<pre>[一-龥][\s：:，,]{0,2})(?P<v>1[3-9]\d{9})\b", TextHint(), "validate_china"),
     )
 
     def validate(self, values: pa.Array) -> np.ndarray:
         # In a phone column a number that is possible by its numbering plan counts, even when
-        # `phonenumbers` does not know it as assigned.
-        return phone.valid_phones(values, possible=True)
+        # `phonenumbers` does not know it as assigned; a national number of the countries of
+        # phone.COLUMN_REGIONS too ("8 919 586 56 76", "0501009336", "13974922453").
+        return phone.valid_in_column(values)
 
     def evidence(self, values: pa.Array) -> np.ndarray:
         # Bare 10-digit strings may be any number; formatted ones are checked by phonenumbers itself.
         index = np.flatnonzero(self._formatted(values))
         out = np.zeros(len(values), dtype=bool)
         out[index] = phone.phonenumbers_valid(values.take(pa.array(index)).to_pylist())
-        return out
+        # A national notation of the countries a phone column tries ("8 919 586 56 76", "0 (538) ...").
+        return out | phone.national_in_column(values, self._formatted(values) & ~out)
 
     def evidence_ceiling(self, values: pa.Array) -> float:
         # A bound read on the bytes (PHONE_SHAPE's first character and length); the two regexes of the
@@ -313,6 +331,15 @@ class PhoneRecognizer(Recognizer):
     def validate_india(self, found: pa.StructArray) -> np.ndarray:
         return phone.valid_in_regions(found.field("v"), ("IN",))
 
+    def validate_turkey(self, found: pa.StructArray) -> np.ndarray:
+        return phone.valid_in_regions(found.field("v"), ("TR",))
+
+    def validate_russia(self, found: pa.StructArray) -> np.ndarray:
+        return phone.valid_in_regions(found.field("v"), ("RU",))
+
+    def validate_china(self, found: pa.StructArray) -> np.ndarray:
+        return phone.valid_in_regions(found.field("v"), ("CN",))
+
     def validate_query(self, found: pa.StructArray) -> np.ndarray:
         value = _url_decoded(found.field("v"))
         # E.164 without its "+" ("phone=4477009001234") is read with it too.
@@ -352,7 +379,8 @@ class PhoneRecognizer(Recognizer):
         # groups): the number of a country not tried, or one no country has assigned yet. Unless a
         # nearer word names another number ("phone's IMEI is ...", "phone order 0000 ...").
         left = shaped & ~found_phone & ~matches(gap, _OTHER_NUMBER)
-        phone_only = left & matches(keyword, _PHONE_ONLY) & ~matches(value, r"^\d{15}$")
+        named = matches(keyword, _PHONE_ONLY) | matches(keyword, native_words.PHONE_ONLY)
+        phone_only = left & named & ~matches(value, r"^\d{15}$")
         found_phone |= validate_where(value, phone_only, lambda some: ~matches(some, _NDC))
         # After the other keywords ("call back on", "erreichbar unter"), a number any country of
         # KEYWORD_REGIONS validates ("numéro" alone numbers other ids too, so not after it).
@@ -362,6 +390,7 @@ class PhoneRecognizer(Recognizer):
         )
         # "called prescriber, NPI 1245319599": the nearer keyword names an NPI, and the number is one.
         after_npi = matches(gap, r"(?i)\bnpi\b\W*$")
+        found_phone &= ~matches(gap, native_words.OTHER_NUMBER)  # "手機 發票號碼 ...": an invoice
         return found_phone & ~validate_where(value, found_phone & after_npi, _NPI.validate)
 
 

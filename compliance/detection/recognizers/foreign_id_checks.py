@@ -4,7 +4,9 @@ in columns and text): UK NHS number (mod 11) and National Insurance number (pref
 SIN (Luhn), French NIR (key 97 - n mod 97, Corsica 2A/2B), Spanish DNI/NIE (mod 23 letter) and NSS,
 Italian codice fiscale (check letter), Dutch BSN (11-proef), German Steuer-ID (ISO 7064 MOD 11,10),
 Indian Aadhaar (Verhoeff) and PAN, Brazilian CPF (two mod-11 digits), Australian TFN and Medicare
-(weighted mod 11 / mod 10), Swedish personnummer (date + Luhn), Belgian national number (mod 97).
+(weighted mod 11 / mod 10), Swedish personnummer (date + Luhn), Belgian national number (mod 97);
+and those of intl_id_checks.py (Korea, Japan, China, Taiwan, Russia, Ukraine, Bulgaria, Israel, Iran,
+Greece, Turkey, Mexico, Thailand, Portugal).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from compliance.detection.arrays import (
     verhoeff_valid,
     weighted_sum,
 )
+from compliance.detection.recognizers import intl_id_checks as intl
 
 
 def _digits(codes: np.ndarray) -> np.ndarray:
@@ -195,6 +198,9 @@ _NIR_SHAPE = r"[1-478] ?\d{2} ?(?:0[1-9]|1[0-2]|[2-9]\d) ?(?:\d{2}|2[AB]) ?\d{3}
 # India's PAN: three letters, the holder's kind (P a person, C a company...), a letter, four digits, a letter.
 _PAN_SHAPE = r"[A-Z]{3}[ABCFGHJLPT][A-Z]\d{4}[A-Z]"
 _DNI_SHAPE = r"(?:\d{8}|[XYZ][ -]?\d{7})[ -]?[A-Z]"
+_CURP_SHAPE = r"[A-Z][AEIOUX][A-Z]{2}\d{6}[HMX][A-Z]{2}[B-DF-HJ-NP-TV-Z]{3}[0-9A-Z]\d"
+# Mexico's RFC: three (a company) or four letters, the date, three characters (homoclave).
+_RFC_SHAPE = r"[A-Z&]{3,4}\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])[A-Z0-9]{3}"
 
 FORMATS: dict[str, _Format] = {
     "nhs": _Format(r"^\d{3}[ -]?\d{3}[ -]?\d{4}$", (10,), 10, _nhs),
@@ -232,8 +238,52 @@ FORMATS: dict[str, _Format] = {
         _belgian,
         evidence=r"^\d{2}\.\d{2}\.\d{2}-\d{3}\.\d{2}$",
     ),
+    # Round 11. Evidence (a column with no telling header) only for the shapes that mark the type:
+    # dashed or lettered layouts, or two check digits; bare 9-12 digit numbers with one check digit
+    # count after a header or keyword only.
+    "korean_rrn": _Format(r"^\d{6}-?[1-8]\d{6}$", (13,), 13, intl.korean_rrn, evidence=r"^\d{6}-[1-8]\d{6}$"),
+    "japanese_my_number": _Format(r"^\d{4}[ -]?\d{4}[ -]?\d{4}$", (12,), 12, intl.japanese_my_number),
+    "chinese_resident_id": _Format(
+        r"^\d{17}[\dX]$", (18,), 18, intl.chinese_resident_id, evidence=r"^\d{17}[\dX]$"
+    ),
+    "taiwan_id": _Format(r"^[A-Z][1289]\d{8}$", (10,), 10, intl.taiwan_id, evidence=r"^[A-Z][1289]\d{8}$"),
+    "russian_snils": _Format(
+        r"^\d{3}[ -]?\d{3}[ -]?\d{3}[ -]?\d{2}$",
+        (11,),
+        11,
+        intl.russian_snils,
+        evidence=r"^\d{3}-\d{3}-\d{3}[ -]\d{2}$",
+    ),
+    "russian_inn": _Format(r"^(?:\d{10}|\d{12})$", (10, 12), 12, intl.russian_inn, evidence=r"^\d{12}$"),
+    "ukrainian_rnokpp": _Format(r"^\d{10}$", (10,), 10, intl.ukrainian_rnokpp),
+    "bulgarian_egn": _Format(r"^\d{10}$", (10,), 10, intl.bulgarian_egn),
+    "israeli_tz": _Format(r"^\d{8,9}$", (8, 9), 9, intl.israeli_tz),
+    "iranian_code_meli": _Format(r"^\d{3}-?\d{6}-?\d$", (10,), 10, intl.iranian_code_meli),
+    # A birth date and Luhn: 0.4 % of random 11-digit numbers pass.
+    "greek_amka": _Format(r"^\d{11}$", (11,), 11, intl.greek_amka, evidence=r"^\d{11}$"),
+    "greek_afm": _Format(r"^\d{9}$", (9,), 9, intl.greek_afm),
+    "turkish_tc_kimlik": _Format(
+        r"^[1-9]\d{10}$", (11,), 11, intl.turkish_tc_kimlik, evidence=r"^[1-9]\d{10}$"
+    ),
+    "mexican_curp": _Format(f"^{_CURP_SHAPE}$", (18,), 18, intl.mexican_curp, evidence=f"^{_CURP_SHAPE}$"),
+    "mexican_rfc": _Format(f"^{_RFC_SHAPE}$", (12, 13), 13, intl.shape_only, evidence=f"^{_RFC_SHAPE}$"),
+    "thai_id": _Format(
+        r"^[1-8][ -]?\d{4}[ -]?\d{5}[ -]?\d{2}[ -]?\d$",
+        (13,),
+        13,
+        intl.thai_id,
+        evidence=r"^[1-8](?:-\d{4}-\d{5}-\d{2}-|\d{11})\d$",
+    ),
+    "portuguese_nif": _Format(r"^\d{3}[ -]?\d{3}[ -]?\d{3}$", (9,), 9, intl.portuguese_nif),
 }
-_EVERY_FORMAT = tuple(FORMATS)
+# Bare 9-12 digits with one check digit pass for a tenth of any numbers: in a column typed value by
+# value (`national_id` beside phones) they would take a phone's place, so only their own names
+# apply them (a national-id column's values they do not prove are anonymized all the same).
+NAMED_ONLY = frozenset(
+    ("japanese_my_number", "russian_inn", "ukrainian_rnokpp", "bulgarian_egn", "israeli_tz", "iranian_code_meli",
+     "greek_afm", "portuguese_nif")
+)  # fmt: skip
+_EVERY_FORMAT = tuple(name for name in FORMATS if name not in NAMED_ONLY)
 _SEPARATORS = r"[ .+/-]"
 
 

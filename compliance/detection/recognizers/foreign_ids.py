@@ -18,6 +18,7 @@ from compliance.detection.headers import ANY_PREFIX, ID_SUFFIX
 from compliance.detection.hints import TextHint
 from compliance.detection.recognizers.base import DIGITS, LETTERS, Recognizer, TextPattern
 from compliance.detection.recognizers.foreign_id_checks import OMOCODE, valid_formats
+from compliance.detection.recognizers.native_words import NATIONAL_ID_HEADERS, NATIONAL_ID_PATTERNS
 from compliance.detection.recognizers.segments import RECORD_NATIONAL_ID
 from compliance.vocabulary import IdType
 
@@ -107,7 +108,12 @@ class NationalIdRecognizer(Recognizer):
         # Social-security numbers of other countries: "Nº Seguridad Social" (NUSS/NAF), the German
         # Sozialversicherungsnummer.
         r"seguridad_social|nuss|naf|numero_afiliacion|n_afiliacion|sozialversicherungsnummer|svnr|"
-        r"sv_nummer|rentenversicherungsnummer)" + ID_SUFFIX
+        r"sv_nummer|rentenversicherungsnummer|"
+        # Round 11: Korea, Japan, China, Taiwan, Russia, Turkey, Mexico, Portugal..., and the words of
+        # other scripts (native_words.py).
+        r"resident_registration_number|my_number|mynumber|kojin_bango|shenfenzheng|snils|rnokpp|"
+        r"(?:inn|egn|afm|rfc)_(?:number|no|nr|num)|teudat_zehut|code_meli|kod_meli|amka|tc_kimlik|tckn|kimlik_no|curp|"
+        rf"nif_pt|numero_contribuinte|contribuinte|{NATIONAL_ID_HEADERS})" + ID_SUFFIX
     )
     by_values = True
     # The codice fiscale delimits itself and has a check letter; the compact NINO is two letters,
@@ -230,6 +236,8 @@ class NationalIdRecognizer(Recognizer):
             TextHint(whole_words=("ssn",)),
             "validate_named_number",
         ),
+        # Round 11: the words of other scripts and countries (native_words.py).
+        *NATIONAL_ID_PATTERNS,
     )
 
     def validate(self, values: pa.Array) -> np.ndarray:
@@ -256,6 +264,15 @@ class NationalIdRecognizer(Recognizer):
             & ~(matches(value, _US_SSN_SHAPE) & matches(found.field("kw"), r"(?i)^social"))
             & ~matches(strip_chars(value, r"\D"), _ONE_DIGIT_REPEATED)
         )
+
+    def validate_tc_kimlik(self, found: pa.StructArray) -> np.ndarray:
+        return self._one(found, "turkish_tc_kimlik")
+
+    def validate_curp(self, found: pa.StructArray) -> np.ndarray:
+        return self._one(found, "mexican_curp")
+
+    def validate_rfc(self, found: pa.StructArray) -> np.ndarray:
+        return self._one(found, "mexican_rfc")
 
     def validate_nhs(self, found: pa.StructArray) -> np.ndarray:
         return self._one(found, "nhs")

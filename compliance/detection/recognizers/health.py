@@ -23,6 +23,7 @@ from compliance.detection.arrays import (
 )
 from compliance.detection.headers import ANY_PREFIX
 from compliance.detection.hints import TextHint
+from compliance.detection.recognizers import native_words as native
 from compliance.detection.recognizers.base import (
     DIGITS,
     HL7_PID_HINT,
@@ -77,7 +78,7 @@ class DateOfBirthRecognizer(Recognizer):
         # "Data di nascita", "Geboortedatum", "Data de nascimento".
         r"fecha_de_nacimiento|fecha_nacimiento|fecha_nac|f_nacimiento|f_nac|nacimiento|date_de_naissance|"
         r"date_naissance|naissance|ne_le|nee_le|ne_e_le|geburtsdatum|geb_datum|gebdatum|geboren_am|geboren|"
-        r"data_di_nascita|data_nascita|data_de_nascimento|data_nascimento|nascimento|geboortedatum)"
+        rf"data_di_nascita|data_nascita|data_de_nascimento|data_nascimento|nascimento|geboortedatum|{native.BIRTH_HEADERS})"
     )
     _DATE = (
         r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2}\b)|\d{1,2}-\d{1,2}-\d{2,4}|"
@@ -97,7 +98,7 @@ class DateOfBirthRecognizer(Recognizer):
         r"\bgeboren(?:\s+(?:am|op))?|\bgeb\.|\bgeburtsdatum|\bnat[oa]\s+il|\bdata\s+di\s+nascita|\bgeboortedatum)"
         # "DOB is 11/06/2003", "date of birth was March 3, 1982", "corrected DOB to 08/15/1984",
         # "DOB changed to ...": a record's correction names the date it now holds.
-        r"\"?\s*[:#-]?\s*\"?(?:(?i:(?:changed|updated|corrected|amended|set|now)\s+to|to|is|was|now|of)\s+)?"
+        r"\"?\s*[:#>-]?\s*\"?(?:(?i:(?:changed|updated|corrected|amended|set|now)\s+to|to|is|was|now|of)\s+)?"
         rf"(?:(?i:the)\s+)?(?P<v>{_DATE})"
     )
     text_hint = TextHint(
@@ -113,6 +114,7 @@ class DateOfBirthRecognizer(Recognizer):
         *PNR_DOB,
         *RECORD_DOB,
         TextPattern(hl7_pid_field(7, r"\d{8}"), HL7_PID_HINT),
+        *native.BIRTH_PATTERNS,  # round 11: "17.10.1940 г.р.", "生年月日 1983年11月21日", "วันเกิด 02/03/2486"
     )
     FORMATS = (
         "%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y", "%Y/%m/%d", "%d.%m.%Y", "%m-%d-%Y", "%d-%m-%Y", "%Y%m%d",
@@ -146,7 +148,7 @@ class DateOfBirthRecognizer(Recognizer):
         return share_starting_with(values, DIGITS, min_bytes=6, max_bytes=19)
 
     def validate(self, values: pa.Array) -> np.ndarray:
-        return self._in_lifetime(self._seconds(values))
+        return self._in_lifetime(self._seconds(native.cjk_dates(values)))  # "1952년 7월 5일" too
 
     def _in_lifetime(self, parsed: np.ndarray) -> np.ndarray:
         today = dt.date.today()
@@ -174,6 +176,9 @@ class DateOfBirthRecognizer(Recognizer):
     def validate_text(self, found: pa.StructArray) -> np.ndarray:
         value = found.field("v")
         return self.validate(value) & _real_compact_day(value)
+
+    def validate_native(self, found: pa.StructArray) -> np.ndarray:
+        return self.validate(native.native_dates(found))
 
     def validate_ddmonyy(self, found: pa.StructArray) -> np.ndarray:
         # Airline messages write dates unseparated ("04MAR61"): read as "04 MAR 61".
@@ -253,7 +258,7 @@ class MrnRecognizer(Recognizer):
         # "Cartella clinica", "Patiëntnummer".
         r"(?:no|n|nro|num|numero)_(?:historia|historia_clinica|historial|dossier|cartella)|historia_clinica|nhc|"
         r"ipp|numero_ipp|dossier_patient|patientennummer|patienten_nummer|patienten_id|fallnummer|"
-        r"cartella_clinica|patientnummer|patient_nummer)"
+        rf"cartella_clinica|patientnummer|patient_nummer|{native.MRN_HEADERS})"
     )
     text_pattern = (
         r"(?i:\bmrn|\bmedical\s+record(?:\s+(?:number|no\.?|num|#))?|\bchart\s*(?:number|no\.?|#)|"
@@ -261,20 +266,24 @@ class MrnRecognizer(Recognizer):
         r"\b(?:patient|pt)\.?\s*(?:id|number|no\.?|#)|"
         # "Med Rec # 54305704"; "med rec" alone is also a medication reconciliation, so a number word.
         r"\bmed\.?\s*rec(?:ord)?\.?\s*(?:#|no\b\.?|num(?:ber)?\b|:))"
-        r"\"?\s*(?:#\s*)?:?\s*\"?(?P<v>[A-Za-z0-9][A-Za-z0-9-]{5,13})\b"
+        r"\"?\s*(?:#\s*)?[:>]?\s*\"?(?P<v>[A-Za-z0-9][A-Za-z0-9-]{5,13})\b"  # "<mrn>48340678</mrn>" too
     )
     text_hint = TextHint(keywords=("mrn", "medical", "med", "chart", "patient", "pt"))
     # HL7 PID-3: the first id of the patient identifier list ("4871367^^^HOSP^MR").
     context_patterns = (
         TextPattern(hl7_pid_field(3, r"[A-Za-z0-9][A-Za-z0-9-]{3,19}\b"), HL7_PID_HINT),
         *RECORD_MRN,
+        *native.MRN_PATTERNS,  # round 11: "№ карты ИБ-2019-876926", "診察券番号 ..."
     )
+    validate_by_position = staticmethod(native.all_true)
 
     def validate(self, values: pa.Array) -> np.ndarray:
         found = native_check("mrn", values)  # 1 when shaped like below
         if found is not None:
-            return found == 1
-        return matches(values, r"^[A-Za-z0-9](?:-?[A-Za-z0-9]){5,11}$") & has_digit(values)
+            return (found == 1) | native.cyrillic_mrn(values)
+        return matches(values, r"^[A-Za-z0-9](?:-?[A-Za-z0-9]){5,11}$") & has_digit(
+            values
+        ) | native.cyrillic_mrn(values)
 
 
 class NpiRecognizer(Recognizer):
@@ -391,7 +400,7 @@ class HealthPlanIdRecognizer(Recognizer):
         r"(?:member_id|member_number|member_no|health_plan_id|health_plan_number|health_plan_beneficiary_number|"
         r"plan_member_id|insurance_id|insurance_number|insurance_no|insurance_member_id|policy_number|policy_no|"
         r"policy_id|subscriber_id|subscriber_number|beneficiary_id|beneficiary_number|medicare_id|"
-        rf"medicare_number|medicaid_id|medicaid_number|insured_id|{_HEALTH_PLAN_HEADER})"
+        rf"medicare_number|medicaid_id|medicaid_number|insured_id|{_HEALTH_PLAN_HEADER}|{native.HEALTH_PLAN_HEADERS})"
     )
     # A column no header names is typed by MBIs or dashed Ontario cards (evidence below).
     by_values = True
@@ -445,7 +454,9 @@ class HealthPlanIdRecognizer(Recognizer):
             TextHint(keywords=("ohip", "health card", "healthcard", "carte sant", "hcn")),
             "validate_ontario",
         ),
+        *native.HEALTH_PLAN_PATTERNS,  # round 11: "Полис ОМС 8626820819068048"
     )
+    validate_by_position = staticmethod(native.all_true)
 
     def validate_mbi(self, found: pa.StructArray) -> np.ndarray:
         return self._mbi(found.field("v"))

@@ -25,6 +25,7 @@ from compliance.detection.recognizers.base import (
     has_digit,
     hl7_pid_field,
 )
+from compliance.detection.recognizers.native_words import PASSPORT_HEADERS, PASSPORT_PATTERNS
 from compliance.detection.recognizers.segments import (
     PNR_PASSPORT,
     RECORD_DRIVER_LICENSE,
@@ -139,11 +140,11 @@ class PassportRecognizer(Recognizer):
     header = ANY_PREFIX + (
         r"(?:passport|passport_number|passport_no|passport_num|passport_id|docs|docs_no|docs_number|doc_no|"
         r"doc_number|document_no|document_number|travel_doc|travel_doc_no|travel_document|"
-        r"travel_document_no|travel_document_number|id_document_no|id_document_number)"
+        rf"travel_document_no|travel_document_number|id_document_no|id_document_number|{PASSPORT_HEADERS})"
     )
     text_pattern = r"(?i:\bpassport(?:\s*(?:number|no\.?|#))?)\s*[:#]?\s*(?P<v>[A-Za-z0-9]{6,9})\b"
     text_hint = TextHint(keywords=("passport",))
-    context_patterns = PNR_PASSPORT + RECORD_PASSPORT
+    context_patterns = (*PNR_PASSPORT, *RECORD_PASSPORT, *PASSPORT_PATTERNS)
 
     def validate(self, values: pa.Array) -> np.ndarray:
         return matches(values, r"^[A-Za-z0-9]{6,9}$") & has_digit(values)
