@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 from compliance.detection import headers
 from compliance.detection.arrays import to_mask
 from compliance.detection.json_leaves import Leaf, Names, byte_offsets, json_rows, located_leaves, names_of
-from compliance.detection.json_nested import Inner, cell_document, inner_documents
+from compliance.detection.json_nested import Inner, cell_document, escaped_strings, inner_documents
 from compliance.detection.json_rewrite import BARE, IN_STRING, NESTED, Documents, scrub
 from compliance.detection.recognizers import Recognizer
 from compliance.detection.scanner import TextScanner
@@ -122,6 +122,7 @@ class JsonMembers:
         if candidates.size == 0:
             return None
         rows, texts, nested, cells = [], {}, {}, set()
+        escaped: list[tuple[int, str, np.ndarray, int]] = []  # row, text, places, depth
         # The named leaves, column by column: row, byte span replaced, a string, text, what names it,
         # the strings its document is written in.
         leaves: tuple[list, list, list, list, list, list, list] = ([], [], [], [], [], [], [])
@@ -133,6 +134,9 @@ class JsonMembers:
             if isinstance(document, (dict, list)):
                 inners = inner_documents(document, text, field_name)
                 self._add_leaves(leaves, row, document, text, field_name, None, 0)
+                hosts = {int(inner.places[0]) for inner in inners}
+                for found in escaped_strings(document, text, field_name, None, self._unnamed, hosts):
+                    escaped.append((row, *found, 0))
             else:  # not JSON itself: perhaps an escaped JSON text ('"{\\"a\\": ...}"')
                 cell = cell_document(text, field_name)
                 if cell is None:
@@ -143,8 +147,13 @@ class JsonMembers:
             texts[row] = text
             if inners:
                 nested[row] = inners
+            hosts = {int(inner.places[0]) for inner in inners}
             for inner in inners:
                 self._add_leaves(leaves, row, inner.document, inner.text, inner.root, inner, inner.depth)
+                for found in escaped_strings(
+                    inner.document, inner.text, inner.root, inner.places, self._unnamed, hosts
+                ):
+                    escaped.append((row, *found, inner.depth))
         if not rows:
             return None
         row, start, end, string, text_of, kind, depth = leaves
@@ -159,7 +168,48 @@ class JsonMembers:
         )
         documents = self._typed(values, np.asarray(rows, dtype=np.int64), texts, named, scanner)
         documents.nested, documents.cells = nested, cells
+        if escaped:
+            self._escaped_spans(documents, escaped, scanner)
         return documents
+
+    @staticmethod
+    def _escaped_spans(
+        documents: Documents, escaped: list[tuple[int, str, np.ndarray, int]], scanner: TextScanner
+    ) -> None:
+        """Add the free-text matches of string leaves the cell's text has escaped letters in, found
+        in their unescaped text (json_nested.escaped_strings), as members replaced whole."""
+        found, start, end, kind = scanner.spans(pa.array([text for _, text, _, _ in escaped], pa.string()))
+        if found.size == 0:
+            return
+        added: list[tuple[int, int, int, int, str, IdType]] = []
+        for index, s, e, k in zip(found.tolist(), start.tolist(), end.tolist(), kind.tolist(), strict=True):
+            row, text, places, depth = escaped[index]
+            offsets = byte_offsets(text)
+            first, last = (s, e) if offsets is None else np.searchsorted(offsets, (s, e)).tolist()
+            id_type = scanner.types[k].id_type
+            added.append(
+                (
+                    row,
+                    int(places[first]),
+                    int(places[last]),
+                    IN_STRING + NESTED * depth,
+                    text[first:last],
+                    id_type,
+                )
+            )
+            documents.findings[id_type] = np.union1d(
+                documents.findings.get(id_type, np.zeros(0, np.int64)), [row]
+            )
+        row_, start_, end_, mode_, text_, type_ = zip(*added, strict=True)
+        row = np.concatenate([documents.member_row, row_])
+        start = np.concatenate([documents.member_start, start_])
+        order = np.lexsort((start, row))
+        documents.member_row, documents.member_start = row[order], start[order]
+        documents.member_end = np.concatenate([documents.member_end, end_])[order]
+        documents.member_mode = np.concatenate([documents.member_mode, mode_])[order]
+        texts, types = documents.member_text + list(text_), documents.member_type + list(type_)
+        documents.member_text = [texts[i] for i in order.tolist()]
+        documents.member_type = [types[i] for i in order.tolist()]
 
     def _add_leaves(
         self,
@@ -299,6 +349,9 @@ class JsonMembers:
 
     def _named(self, names: Names) -> bool:
         return self._kind_of_names(names) is not None
+
+    def _unnamed(self, names: Names) -> bool:
+        return self._kind_of_names(names) is None
 
     def _kind(self, leaf: Leaf) -> Named | None:
         """What the leaf's keys name (None: nothing, the free-text scan decides)."""

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from compliance.detection.json_leaves import byte_offsets, located_leaves, token_spans, token_table
+from compliance.detection.json_leaves import Names, byte_offsets, located_leaves, token_spans, token_table
 
 MAX_DEPTH = 3  # strings inside strings read as JSON; deeper ones are left to the free-text scan
 # A string whose content starts with "{" or "[", perhaps after whitespace (written or escaped): in
@@ -161,3 +162,36 @@ def snapped(inner: Inner, start: int, end: int) -> tuple[int, int]:
     low = int(places[max(int(np.searchsorted(places, start, side="right")) - 1, 0)])
     high = int(places[min(int(np.searchsorted(places, end, side="left")), places.size - 1)])
     return low, high
+
+
+def escaped_strings(
+    document: object,
+    text: str,
+    root: str | None,
+    places: np.ndarray | None,
+    unnamed: Callable[[Names], bool],
+    hosts: set[int],
+) -> list[tuple[str, np.ndarray]]:
+    """(text, places in the cell of its characters and end) of each string leaf of `document` that
+    `unnamed` keeps and whose content has a \\u escape ("Dr. \\u00c9mile Zorvan": the free-text scan
+    of the cell's text does not read escaped letters); not those holding an inner document (their
+    byte in `hosts`). `places`: of `text`'s characters, None for the cell itself."""
+    if "\\u" not in text:
+        return []
+    out = []
+    for leaf in located_leaves(document, text, root, unnamed, _has_text):
+        raw = text[leaf.start + 1 : leaf.end - 1]
+        if "\\u" not in raw:
+            continue
+        if places is None:
+            places = char_places(text)
+        if int(places[leaf.start + 1]) in hosts:
+            continue
+        at = _places(raw, leaf.start + 1, len(leaf.text), places)
+        if at is not None:
+            out.append((leaf.text, at))
+    return out
+
+
+def _has_text(value: object) -> bool:
+    return isinstance(value, str) and not value.isascii()
