@@ -227,14 +227,18 @@ class JsonMembers:
         if not found:
             return
         places = byte_offsets(text) if inner is None else inner.places
+        rows, starts, ends, strings, texts, kinds, depths = leaves
         for leaf in found:
             start, end = (leaf.start + 1, leaf.end - 1) if leaf.string else (leaf.start, leaf.end)
             if places is not None:
                 start, end = int(places[start]), int(places[end])
-            for column, value in zip(
-                leaves, (row, start, end, leaf.string, leaf.text, self._kind(leaf), depth), strict=True
-            ):
-                column.append(value)
+            rows.append(row)
+            starts.append(start)
+            ends.append(end)
+            strings.append(leaf.string)
+            texts.append(leaf.text)
+            kinds.append(self._kind(leaf))
+            depths.append(depth)
 
     def _typed(
         self,
