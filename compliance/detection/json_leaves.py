@@ -33,11 +33,13 @@ _SCALAR = re.compile(
 )
 
 _OPENERS = (ord("{"), ord("["))
+_QUOTE = ord('"')
 
 
-def json_rows(values: pa.Array) -> np.ndarray:
+def json_rows(values: pa.Array, quoted: bool = False) -> np.ndarray:
     """Positions of the values that may hold a JSON object or array: their first byte is "{", "[" or
-    whitespace (then checked past it). One numpy look per value: the cost of non-JSON text."""
+    whitespace (then checked past it). One numpy look per value: the cost of non-JSON text.
+    `quoted`: also a JSON string that may hold one (a '"' then "{" or "[": json_nested.py)."""
     if len(values) == 0:
         return np.zeros(0, dtype=np.int64)
     offsets, data = string_buffers(values)
@@ -45,6 +47,10 @@ def json_rows(values: pa.Array) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     first = data[np.minimum(offsets[:-1], data.size - 1)]
     maybe = (offsets[1:] > offsets[:-1]) & ((first == _OPENERS[0]) | (first == _OPENERS[1]) | (first <= 0x20))
+    if quoted:
+        second = data[np.minimum(offsets[:-1] + 1, data.size - 1)]
+        opens = (second == _OPENERS[0]) | (second == _OPENERS[1])
+        maybe |= (offsets[1:] - offsets[:-1] > 2) & (first == _QUOTE) & opens
     if values.null_count:
         maybe &= to_mask(values.is_valid())
     rows = np.flatnonzero(maybe)
@@ -130,10 +136,15 @@ def names_of(leaf: Leaf) -> Names:
 
 
 def located_leaves(
-    document: object, text: str, root: str | None, wanted: Callable[[Names], bool]
+    document: object,
+    text: str,
+    root: str | None,
+    wanted: Callable[[Names], bool],
+    value: Callable[[object], bool] | None = None,
 ) -> list[Leaf]:
-    """The leaves of `document` (`text` parsed) that `wanted` keeps: their names from the parsed
-    object, their places from the text's value tokens, matched in order."""
+    """The leaves of `document` (`text` parsed) that `wanted` keeps (and `value`, given the parsed
+    value or a string leaf's text): their names from the parsed object, their places from the
+    text's value tokens, matched in order."""
     found: list[tuple[object, str | None, str | None, bool, str | None]] = []
 
     def visit(
@@ -152,17 +163,20 @@ def located_leaves(
     try:
         visit(document, root, None, False, False, None)
     except RecursionError:
-        return [leaf for leaf in _walk(text, root) if wanted(names_of(leaf))]
+        return _walked(text, root, wanted, value)
     named = [
         index
         for index, item in enumerate(found)
-        if isinstance(item[0], (str, int, float)) and not isinstance(item[0], bool) and wanted(item[1:])
+        if isinstance(item[0], (str, int, float))
+        and not isinstance(item[0], bool)
+        and (value is None or value(item[0]))
+        and wanted(item[1:])
     ]
     if not named:
         return []
     tokens = [match for match in _SCALAR.finditer(text) if match.group(2) is None]
     if len(tokens) != len(found):  # a key given twice: the parsed object kept one value
-        return [leaf for leaf in _walk(text, root) if wanted(names_of(leaf))]
+        return _walked(text, root, wanted, value)
     leaves = []
     for index in named:
         match, (_, key, parent, nested, system) = tokens[index], found[index]
@@ -177,12 +191,28 @@ def located_leaves(
     return leaves
 
 
-def token_table(text: str) -> np.ndarray:
+def _walked(
+    text: str, root: str | None, wanted: Callable[[Names], bool], value: Callable[[object], bool] | None
+) -> list[Leaf]:
+    """located_leaves by the token walk."""
+    return [
+        leaf
+        for leaf in _walk(text, root)
+        if (value is None or (leaf.string and value(leaf.text))) and wanted(names_of(leaf))
+    ]
+
+
+def token_spans(text: str) -> np.ndarray:
     """(content start, content end, is a string) of every string (keys too), number and literal of
-    a document, in bytes: the places a free-text span may be replaced."""
+    a document, in characters."""
     spans = [(m.start(1), m.end(1), 1) if m.group(1) is not None else (m.start(), m.end(), 0)
              for m in _SCALAR.finditer(text)]  # fmt: skip
-    table = np.array(spans, dtype=np.int64).reshape(-1, 3)
+    return np.array(spans, dtype=np.int64).reshape(-1, 3)
+
+
+def token_table(text: str) -> np.ndarray:
+    """token_spans in bytes: the places a free-text span may be replaced."""
+    table = token_spans(text)
     offsets = byte_offsets(text)
     if offsets is not None:
         table[:, :2] = offsets[table[:, :2]]

@@ -10,9 +10,13 @@ type when its recognizer validates it; any other value of it that is not blank f
 as a sensitive column's value is (Detector._fail_closed). Leaves whose key says nothing are left
 to the free-text scan of the whole text.
 
-Scrubbing replaces each such leaf whole, and fits the free-text spans of a document to its tokens:
-a span inside a string is replaced there (escaped), a number it touches becomes a quoted token, so
-the scrubbed text still parses. Texts that are not JSON pay one look at their first byte.
+A string leaf, or a whole cell, holding an escaped JSON text is read the same way as a document of
+its own below the string's key (json_nested.py), a few strings deep.
+
+Scrubbing (json_rewrite.py) replaces each such leaf whole, and fits the free-text spans of a
+document to its tokens: a span inside a string is replaced there (escaped), a number it touches
+becomes a quoted token, so the scrubbed text still parses. Texts that are not JSON pay one look at
+their first byte.
 """
 
 from __future__ import annotations
@@ -29,32 +33,21 @@ import pyarrow.compute as pc
 
 from compliance.detection import headers
 from compliance.detection.arrays import to_mask
-from compliance.detection.json_leaves import (
-    Leaf,
-    Names,
-    byte_offsets,
-    json_rows,
-    located_leaves,
-    names_of,
-    token_table,
-)
+from compliance.detection.json_leaves import Leaf, Names, byte_offsets, json_rows, located_leaves, names_of
+from compliance.detection.json_nested import Inner, cell_document, escaped_strings, inner_documents
+from compliance.detection.json_rewrite import BARE, IN_STRING, NESTED, Documents, scrub
 from compliance.detection.recognizers import Recognizer
 from compliance.detection.scanner import TextScanner
-from compliance.detection.text import as_json_values, span_texts, splice
 from compliance.vocabulary import IdType
+
+__all__ = ["Documents", "JsonMembers", "Named", "scrub"]
 
 # A value of a sensitive attribute typed on its own: (value positions, type) per type found.
 TypeValues = Callable[[pa.Array, Recognizer | None], list[tuple[np.ndarray, IdType]]]
-ReplaceMany = Callable[[IdType, pa.Array], pa.Array]
 
-_JSON_NUMBER = r"^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$"
-_CONTROL = r"[\x00-\x1f]"
 # Bounds of the caches: key readings, and arrays whose documents a batch keeps.
 _MAX_KEYS = 16_384
 _MAX_ARRAYS = 256
-# How a span is replaced: as in any text (today's rule for JSON values), inside a JSON string
-# (escaped), or in place of a whole number or literal (a JSON string, unless itself a number).
-TEXT, IN_STRING, BARE = 0, 1, 2
 
 
 class Named(NamedTuple):
@@ -85,64 +78,7 @@ class _NamedLeaves:
     string: np.ndarray
     text: pa.Array
     kind: list[Named]
-
-
-@dataclass
-class Documents:
-    """The JSON documents of one array of texts (positions `rows`), their tokens and the leaves
-    their keys type (member spans, in bytes)."""
-
-    rows: np.ndarray
-    texts: dict[int, str]  # row -> its text
-    member_row: np.ndarray
-    member_start: np.ndarray
-    member_end: np.ndarray
-    member_mode: np.ndarray
-    member_text: list[str]
-    member_type: list[IdType]
-    findings: dict[IdType, np.ndarray]
-
-    def pieces(
-        self, row: np.ndarray, start: np.ndarray, end: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Free-text spans (sorted, disjoint per row) fitted to the documents: (row, start, end, span
-        index, mode) of each piece, sorted. A span in a document becomes its parts inside string
-        contents and the whole numbers it touches; parts inside a leaf replaced whole are dropped."""
-        in_document = np.isin(row, self.rows)
-        outside = np.flatnonzero(~in_document)  # spans in other texts stay as they are
-        parts = [
-            np.stack([row[outside], start[outside], end[outside], outside, np.full(outside.size, TEXT)], 1)
-        ]
-        members: dict[int, list[tuple[int, int]]] = {}
-        for r, s, e in zip(
-            self.member_row.tolist(), self.member_start.tolist(), self.member_end.tolist(), strict=True
-        ):
-            members.setdefault(r, []).append((s, e))
-        out: list[tuple[int, int, int, int, int]] = []
-        last: dict[int, int] = {}
-        tables: dict[int, np.ndarray] = {}
-        for index in np.flatnonzero(in_document).tolist():
-            r, s, e = int(row[index]), int(start[index]), int(end[index])
-            if any(ms <= s and e <= me for ms, me in members.get(r, ())):
-                continue  # inside a leaf replaced whole (most spans of a typed document)
-            if r not in tables:
-                tables[r] = token_table(self.texts[r])
-            tokens = tables[r]
-            first = int(np.searchsorted(tokens[:, 1], s, side="right"))
-            after = int(np.searchsorted(tokens[:, 0], e, side="left"))
-            for ts, te, is_string in tokens[first:after].tolist():
-                # Inside a string: the part of its content the span covers; else the whole token.
-                piece = (max(s, ts), min(e, te), IN_STRING) if is_string else (ts, te, BARE)
-                if piece[0] >= piece[1] or piece[0] < last.get(r, 0):
-                    continue  # empty, or a number an earlier span has taken already
-                if any(ms < piece[1] and piece[0] < me for ms, me in members.get(r, ())):
-                    continue  # inside a leaf replaced whole
-                out.append((r, piece[0], piece[1], index, piece[2]))
-                last[r] = piece[1]
-        parts.append(np.array(out, dtype=np.int64).reshape(-1, 5))
-        table = np.concatenate(parts).astype(np.int64, copy=False)
-        table = table[np.lexsort((table[:, 1], table[:, 0]))]
-        return tuple(table[:, i] for i in range(5))  # type: ignore[return-value]
+    depth: np.ndarray  # the strings the leaf's document is written in (0: the cell is the document)
 
 
 class JsonMembers:
@@ -182,52 +118,127 @@ class JsonMembers:
         return result
 
     def _documents(self, values: pa.Array, field_name: str | None, scanner: TextScanner) -> Documents | None:
-        candidates = json_rows(values)
+        candidates = json_rows(values, quoted=True)
         if candidates.size == 0:
             return None
-        rows, texts = [], {}
-        # The named leaves, column by column: row, byte span replaced, a string, text, what names it.
-        leaf_row: list[int] = []
-        leaf_start: list[int] = []
-        leaf_end: list[int] = []
-        leaf_string: list[bool] = []
-        leaf_text: list[str] = []
-        leaf_kind: list[Named] = []
-        named, kind_of = self._named, self._kind
+        rows, texts, nested, cells = [], {}, {}, set()
+        escaped: list[tuple[int, str, np.ndarray, int]] = []  # row, text, places, depth
+        # The named leaves, column by column: row, byte span replaced, a string, text, what names it,
+        # the strings its document is written in.
+        leaves: tuple[list, list, list, list, list, list, list] = ([], [], [], [], [], [], [])
         for row, text in zip(candidates.tolist(), values.take(pa.array(candidates)).to_pylist(), strict=True):
             try:
                 document = json.loads(text)
             except (ValueError, RecursionError):
-                continue
-            if not isinstance(document, (dict, list)):
-                continue
+                document = None
+            if isinstance(document, (dict, list)):
+                inners = inner_documents(document, text, field_name)
+                self._add_leaves(leaves, row, document, text, field_name, None, 0)
+                hosts = {int(inner.places[0]) for inner in inners}
+                for found in escaped_strings(document, text, field_name, None, self._unnamed, hosts):
+                    escaped.append((row, *found, 0))
+            else:  # not JSON itself: perhaps an escaped JSON text ('"{\\"a\\": ...}"')
+                cell = cell_document(text, field_name)
+                if cell is None:
+                    continue
+                inners = inner_documents(cell.document, cell.text, cell.root, cell.places, 2, [cell])
+                cells.add(row)
             rows.append(row)
             texts[row] = text
-            found = located_leaves(document, text, field_name, named)
-            if not found:
-                continue
-            offsets = byte_offsets(text)
-            for leaf in found:
-                start, end = (leaf.start + 1, leaf.end - 1) if leaf.string else (leaf.start, leaf.end)
-                if offsets is not None:
-                    start, end = int(offsets[start]), int(offsets[end])
-                leaf_row.append(row)
-                leaf_start.append(start)
-                leaf_end.append(end)
-                leaf_string.append(leaf.string)
-                leaf_text.append(leaf.text)
-                leaf_kind.append(kind_of(leaf))  # type: ignore[arg-type]
+            if inners:
+                nested[row] = inners
+            hosts = {int(inner.places[0]) for inner in inners}
+            for inner in inners:
+                self._add_leaves(leaves, row, inner.document, inner.text, inner.root, inner, inner.depth)
+                for found in escaped_strings(
+                    inner.document, inner.text, inner.root, inner.places, self._unnamed, hosts
+                ):
+                    escaped.append((row, *found, inner.depth))
         if not rows:
             return None
-        leaves = _NamedLeaves(
-            np.asarray(leaf_row, dtype=np.int64),
-            np.asarray(leaf_start, dtype=np.int64),
-            np.asarray(leaf_end, dtype=np.int64),
-            np.asarray(leaf_string, dtype=bool),
-            pa.array(leaf_text, pa.string()),
-            leaf_kind,
+        row, start, end, string, text_of, kind, depth = leaves
+        named = _NamedLeaves(
+            np.asarray(row, dtype=np.int64),
+            np.asarray(start, dtype=np.int64),
+            np.asarray(end, dtype=np.int64),
+            np.asarray(string, dtype=bool),
+            pa.array(text_of, pa.string()),
+            kind,
+            np.asarray(depth, dtype=np.int64),
         )
-        return self._typed(values, np.asarray(rows, dtype=np.int64), texts, leaves, scanner)
+        documents = self._typed(values, np.asarray(rows, dtype=np.int64), texts, named, scanner)
+        documents.nested, documents.cells = nested, cells
+        if escaped:
+            self._escaped_spans(documents, escaped, scanner)
+        return documents
+
+    @staticmethod
+    def _escaped_spans(
+        documents: Documents, escaped: list[tuple[int, str, np.ndarray, int]], scanner: TextScanner
+    ) -> None:
+        """Add the free-text matches of string leaves the cell's text has escaped letters in, found
+        in their unescaped text (json_nested.escaped_strings), as members replaced whole."""
+        found, start, end, kind = scanner.spans(pa.array([text for _, text, _, _ in escaped], pa.string()))
+        if found.size == 0:
+            return
+        added: list[tuple[int, int, int, int, str, IdType]] = []
+        for index, s, e, k in zip(found.tolist(), start.tolist(), end.tolist(), kind.tolist(), strict=True):
+            row, text, places, depth = escaped[index]
+            offsets = byte_offsets(text)
+            first, last = (s, e) if offsets is None else np.searchsorted(offsets, (s, e)).tolist()
+            id_type = scanner.types[k].id_type
+            added.append(
+                (
+                    row,
+                    int(places[first]),
+                    int(places[last]),
+                    IN_STRING + NESTED * depth,
+                    text[first:last],
+                    id_type,
+                )
+            )
+            documents.findings[id_type] = np.union1d(
+                documents.findings.get(id_type, np.zeros(0, np.int64)), [row]
+            )
+        row_, start_, end_, mode_, text_, type_ = zip(*added, strict=True)
+        row = np.concatenate([documents.member_row, row_])
+        start = np.concatenate([documents.member_start, start_])
+        order = np.lexsort((start, row))
+        documents.member_row, documents.member_start = row[order], start[order]
+        documents.member_end = np.concatenate([documents.member_end, end_])[order]
+        documents.member_mode = np.concatenate([documents.member_mode, mode_])[order]
+        texts, types = documents.member_text + list(text_), documents.member_type + list(type_)
+        documents.member_text = [texts[i] for i in order.tolist()]
+        documents.member_type = [types[i] for i in order.tolist()]
+
+    def _add_leaves(
+        self,
+        leaves: tuple[list, ...],
+        row: int,
+        document: object,
+        text: str,
+        root: str | None,
+        inner: Inner | None,
+        depth: int,
+    ) -> None:
+        """Append the leaves of `document` (`text` parsed) that their keys name, placed in the cell:
+        `inner` the document written as a string there (None: the cell itself)."""
+        found = located_leaves(document, text, root, self._named)
+        if not found:
+            return
+        places = byte_offsets(text) if inner is None else inner.places
+        rows, starts, ends, strings, texts, kinds, depths = leaves
+        for leaf in found:
+            start, end = (leaf.start + 1, leaf.end - 1) if leaf.string else (leaf.start, leaf.end)
+            if places is not None:
+                start, end = int(places[start]), int(places[end])
+            rows.append(row)
+            starts.append(start)
+            ends.append(end)
+            strings.append(leaf.string)
+            texts.append(leaf.text)
+            kinds.append(self._kind(leaf))
+            depths.append(depth)
 
     def _typed(
         self,
@@ -306,7 +317,7 @@ class JsonMembers:
             leaves.row[order],
             leaves.start[order],
             leaves.end[order],
-            np.where(leaves.string[order], IN_STRING, BARE),
+            np.where(leaves.string[order], IN_STRING, BARE) + NESTED * leaves.depth[order],
             leaves.text.take(pa.array(order)).to_pylist(),
             kind[position[order]].tolist(),
             {
@@ -346,6 +357,9 @@ class JsonMembers:
 
     def _named(self, names: Names) -> bool:
         return self._kind_of_names(names) is not None
+
+    def _unnamed(self, names: Names) -> bool:
+        return self._kind_of_names(names) is None
 
     def _kind(self, leaf: Leaf) -> Named | None:
         """What the leaf's keys name (None: nothing, the free-text scan decides)."""
@@ -418,83 +432,3 @@ class JsonMembers:
         if sensitive or (bare and headers.SENSITIVE.fullmatch(bare)):
             return Named(None)
         return None
-
-
-def scrub(
-    strings: pa.Array,
-    documents: Documents,
-    spans: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-    span_types: list[IdType],
-    json_value: np.ndarray,
-    replace_many: ReplaceMany,
-) -> pa.Array:
-    """`strings` with the free-text spans (row, start, end, kind: sorted, disjoint; `span_types` and
-    `json_value` by kind) and the typed leaves of `documents` replaced, every document kept valid."""
-    row, start, end, kind = spans
-    p_row, p_start, p_end, p_span, p_mode = documents.pieces(row, start, end)
-    kept = np.unique(p_span)
-    free_texts = span_texts(strings, row[kept], start[kept], end[kept])
-    types = [span_types[k] for k in kind[kept].tolist()] + documents.member_type
-    texts = pa.concat_arrays([free_texts, pa.array(documents.member_text, pa.string())])
-    replacements = _replacements(texts, types, replace_many)
-    free = replacements.slice(0, kept.size).take(pa.array(np.searchsorted(kept, p_span)))
-    # Spans outside the documents: JSON values keep the document valid as they do in any text.
-    as_value = (p_mode == TEXT) & json_value[kind[p_span]]
-    if as_value.any():
-        fixed = as_json_values(strings, p_row[as_value], p_start[as_value], free.filter(pa.array(as_value)))
-        free = pc.replace_with_mask(free, pa.array(as_value), fixed)
-    row = np.concatenate([p_row, documents.member_row])
-    start = np.concatenate([p_start, documents.member_start])
-    end = np.concatenate([p_end, documents.member_end])
-    mode = np.concatenate([p_mode, documents.member_mode])
-    if row.size == 0:
-        return strings
-    out = _in_json(pa.concat_arrays([free, replacements.slice(kept.size)]), mode)
-    order = np.lexsort((start, row))
-    changed, rebuilt = splice(strings, row[order], start[order], end[order], out.take(pa.array(order)))
-    mask = np.zeros(len(strings), dtype=bool)
-    mask[changed] = True
-    return pc.replace_with_mask(strings, pa.array(mask), rebuilt)
-
-
-def _replacements(texts: pa.Array, types: list[IdType], replace_many: ReplaceMany) -> pa.Array:
-    """One replace_many call per type, its results put back in `texts` order."""
-    by_type: dict[IdType, list[int]] = {}
-    for index, id_type in enumerate(types):
-        by_type.setdefault(id_type, []).append(index)
-    parts, where = [], []
-    for id_type, positions in by_type.items():
-        chosen = texts.take(pa.array(positions, pa.int64()))
-        replaced = replace_many(id_type, chosen)
-        if isinstance(replaced, pa.ChunkedArray):
-            replaced = replaced.combine_chunks()
-        if not isinstance(replaced, pa.Array) or len(replaced) != len(chosen):
-            raise TypeError("replace_many(type, texts) must return an Arrow array with one value per text")
-        parts.append(pc.fill_null(replaced.cast(pa.string()), ""))
-        where.extend(positions)
-    if not parts:
-        return pa.array([], pa.string())
-    inverse = np.empty(len(where), dtype=np.int64)
-    inverse[np.asarray(where, dtype=np.int64)] = np.arange(len(where))
-    return pa.concat_arrays(parts).take(pa.array(inverse))
-
-
-def _in_json(replacements: pa.Array, mode: np.ndarray) -> pa.Array:
-    """Each replacement as its place in a document needs: escaped inside a string, a JSON string in
-    place of a number or literal (a number stays one), as it is elsewhere (TEXT)."""
-    if not (mode != TEXT).any():
-        return replacements
-    escaped = pc.replace_substring(pc.replace_substring(replacements, "\\", "\\\\"), '"', '\\"')
-    control = to_mask(pc.match_substring_regex(escaped, _CONTROL))
-    if control.any():
-        fixed = [
-            json.dumps(t, ensure_ascii=False)[1:-1]
-            for t in replacements.filter(pa.array(control)).to_pylist()
-        ]
-        escaped = pc.replace_with_mask(escaped, pa.array(control), pa.array(fixed, pa.string()))
-    number = to_mask(pc.match_substring_regex(replacements, _JSON_NUMBER))
-    quoted = pc.binary_join_element_wise('"', escaped, '"', "")
-    bare = pc.if_else(pa.array(number), replacements, quoted)
-    in_string = pa.array(mode == IN_STRING)
-    text = pa.array(mode == TEXT)
-    return pc.if_else(text, replacements, pc.if_else(in_string, escaped, bare))
