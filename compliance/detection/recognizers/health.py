@@ -74,8 +74,7 @@ class DateOfBirthRecognizer(Recognizer):
     header = ANY_PREFIX + (
         r"(?:dob|d_o_b|birth_date|birthdate|date_of_birth|birthday|bday|birth_dt|dob_date|born|born_on|"
         r"birth|date_birth|dt_of_birth|birth_day|"
-        # Other languages (accents folded): "Fecha de nacimiento", "Date de naissance", "Geburtsdatum",
-        # "Data di nascita", "Geboortedatum", "Data de nascimento".
+        # Other languages, accents folded: "Fecha de nacimiento", "Date de naissance", "Geburtsdatum".
         r"fecha_de_nacimiento|fecha_nacimiento|fecha_nac|f_nacimiento|f_nac|nacimiento|date_de_naissance|"
         r"date_naissance|naissance|ne_le|nee_le|ne_e_le|geburtsdatum|geb_datum|gebdatum|geboren_am|geboren|"
         rf"data_di_nascita|data_nascita|data_de_nascimento|data_nascimento|nascimento|geboortedatum|{native.BIRTH_HEADERS})"
@@ -275,7 +274,6 @@ class MrnRecognizer(Recognizer):
         *RECORD_MRN,
         *native.MRN_PATTERNS,  # round 11: "№ карты ИБ-2019-876926", "診察券番号 ..."
     )
-    validate_by_position = staticmethod(native.all_true)
 
     def validate(self, values: pa.Array) -> np.ndarray:
         found = native_check("mrn", values)  # 1 when shaped like below
@@ -456,7 +454,6 @@ class HealthPlanIdRecognizer(Recognizer):
         ),
         *native.HEALTH_PLAN_PATTERNS,  # round 11: "Полис ОМС 8626820819068048"
     )
-    validate_by_position = staticmethod(native.all_true)
 
     def validate_mbi(self, found: pa.StructArray) -> np.ndarray:
         return self._mbi(found.field("v"))

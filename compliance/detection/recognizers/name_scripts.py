@@ -27,129 +27,25 @@ import pyarrow as pa
 
 from compliance.detection.hints import TextHint
 from compliance.detection.recognizers.base import TextPattern
+from compliance.detection.recognizers.name_script_lists import (
+    ARABIC_ENDINGS,
+    ARABIC_NAMES,
+    CHINESE_COMPOUND,
+    CHINESE_SURNAMES,
+    CYRILLIC_ENDINGS,
+    CYRILLIC_GIVEN,
+    DEVANAGARI_NAMES,
+    GREEK_ENDINGS,
+    GREEK_GIVEN,
+    HEBREW_NAMES,
+    HONORIFICS,
+    JAPANESE_SURNAMES,
+    KOREAN_COMPOUND,
+    KOREAN_SURNAMES,
+    THAI_NAMES,
+)
 
 # --- lists ---------------------------------------------------------------------------------------
-
-_CYRILLIC_GIVEN = """
-Александр Алексей Анатолий Андрей Антон Аркадий Арсений Артём Борис Вадим Валентин Валерий Василий
-Виктор Виталий Владимир Владислав Всеволод Вячеслав Геннадий Георгий Глеб Григорий Даниил Денис
-Дмитрий Евгений Егор Захар Иван Игорь Илья Кирилл Константин Лев Леонид Максим Матвей Михаил Никита
-Николай Олег Павел Пётр Роман Руслан Святослав Семён Сергей Станислав Степан Тимофей Тимур Фёдор
-Филипп Эдуард Юрий Яков Ярослав Алевтина Алина Алла Алёна Анастасия Ангелина Анна Антонина Валентина
-Валерия Варвара Вера Вероника Виктория Галина Дарья Ева Евгения Екатерина Елена Елизавета Жанна Зинаида
-Зоя Инна Ирина Карина Кира Клавдия Кристина Ксения Лариса Лидия Любовь Людмила Маргарита Марина Мария
-Милана Надежда Наталья Наталия Нина Оксана Ольга Полина Раиса Светлана Софья София Таисия Тамара
-Татьяна Ульяна Юлия Яна Олександр Олексій Андрій Богдан Василь Віктор Віталій Володимир Григорій Дмитро
-Євген Іван Ігор Микола Михайло Назар Остап Павло Петро Сергій Тарас Юрій Ганна Дарина Ірина Катерина
-Леся Марія Наталія Олена Орися Соломія Тетяна Христина Георги Димитър Петър Стоян Христо Тодор Васил
-Атанас Йордан Кирил Красимир Любомир Иванка Йорданка Радка Росица Цветана Десислава Гергана Снежана
-Милена Румяна Веселин Пламен Цветан Стефан Емил
-"""
-# Russian and Ukrainian patronymics and the surname endings of ru, uk and bg ("-ов", "-енко", "-ски").
-_CYRILLIC_ENDINGS = (
-    "ович", "евич", "ьич", "ична", "овна", "евна", "инична", "ов", "ова", "ев", "ева", "ёв", "ёва", "ин",
-    "ина", "ын", "ына", "ский", "ская", "цкий", "цкая", "ской", "енко", "ук", "юк", "чук", "ський", "ська",
-    "цький", "цька", "ски", "ска", "ишин", "ець", "як", "ак", "ко",
-)  # fmt: skip
-_GREEK_GIVEN = """
-Γεώργιος Γιώργος Δημήτριος Δημήτρης Ιωάννης Γιάννης Κωνσταντίνος Κώστας Νικόλαος Νίκος Παναγιώτης
-Βασίλειος Βασίλης Χρήστος Αθανάσιος Θανάσης Μιχαήλ Μιχάλης Ευάγγελος Βαγγέλης Σπυρίδων Σπύρος Αντώνιος
-Αναστάσιος Θεόδωρος Ανδρέας Αλέξανδρος Εμμανουήλ Μανώλης Πέτρος Στέφανος Σταύρος Ηλίας Απόστολος
-Στυλιανός Λεωνίδας Περικλής Σωκράτης Αριστοτέλης Ευριπίδης Μαρία Ελένη Αικατερίνη Κατερίνα Βασιλική
-Σοφία Αγγελική Γεωργία Δήμητρα Κωνσταντίνα Ευαγγελία Ιωάννα Χριστίνα Παναγιώτα Άννα Ειρήνη Αναστασία
-Φωτεινή Δέσποινα Θεοδώρα Ευθυμία Αλεξάνδρα Χρυσούλα Ευτυχία Σταυρούλα Παρασκευή Αρετή Ζωή
-"""
-_GREEK_ENDINGS = (
-    "όπουλος",
-    "οπούλου",
-    "ίδης",
-    "ίδου",
-    "άκης",
-    "άκη",
-    "ιάδης",
-    "ος",
-    "ης",
-    "ας",
-    "ου",
-    "ή",
-    "η",
-)
-_HEBREW_NAMES = """
-משה דוד יוסף אברהם יעקב יצחק שמואל מיכאל דניאל אריאל יונתן נועם איתי עומר עומרי אורי אלון רון גיא
-עידו יהונתן חיים מאיר אליהו שלמה בנימין רפאל אהרון נתן עמית יובל תומר יוגב אביב שי ליאור אסף רועי
-שרה רחל לאה רבקה מרים אסתר נועה תמר מיכל יעל שירה אביגיל טליה הילה מאיה רותם שני ענבל אפרת הדס
-אורית דנה ליאת סיגל רונית כהן לוי מזרחי פרץ ביטון דהן פרידמן מלכה אזולאי כץ עמר אוחיון חדד גבאי
-שושן שפירא סויסה אשכנזי גולן שלום ברק רוזנברג וקנין קליין יעקבי אברהמי חורי עבדאללה חסן אחמד
-מוחמד עלי
-"""
-_ARABIC_NAMES = """
-محمد أحمد احمد علي عمر خالد عبدالله يوسف إبراهيم ابراهيم حسن حسين سعيد سعد فهد عبدالعزيز عبدالرحمن
-سلطان فيصل ناصر سلمان ماجد طارق وليد منصور مصطفى محمود كريم زياد عادل سامي هاني بندر تركي نايف
-فاطمة عائشة مريم نورة سارة هند ليلى زينب خديجة أمل منى ريم هدى سلمى لينا نور رنا دانة جميلة
-الحربي العتيبي القحطاني الغامدي الزهراني الشهري الدوسري المطيري الشمري العنزي الشريف الهاشمي
-علی حسین رضا مهدی امیر محمدرضا سعید مجید حمید مریم فاطمه زهرا سارا نرگس مینا نازنین مبینا الهام
-لیلا نیما آرش بهرام داریوش کوروش پریسا شیرین رضایی احمدی محمدی حسینی کریمی موسوی جعفری
-"""
-# Persian family names built with a suffix ("حسین‌زاده", "علی‌پور", "رضانژاد", "کریمیان").
-_ARABIC_ENDINGS = ("زاده", "پور", "نژاد", "یان", "فر", "نیا")
-_DEVANAGARI_NAMES = """
-राहुल अमित सुनील अनिल राजेश सुरेश रमेश महेश विजय अजय संजय राम श्याम मोहन सोहन रवि अर्जुन विकास
-दीपक मनोज प्रकाश आकाश अभिषेक रोहित नितिन प्रिया पूजा नेहा अंजलि सीता गीता रीता सुनीता अनीता
-कविता ममता लता आरती दीपा रेखा स्नेहा मोहना जयन्ती शर्मा वर्मा गुप्ता सिंह कुमार जैन पटेल यादव
-मिश्रा तिवारी पांडे पाण्डेय श्रीवास्तव चौहान राठौर अग्रवाल बंसल मेहता शाह देसाई जोशी कपूर खन्ना
-मल्होत्रा चौधरी ठाकुर रेड्डी नायर मेनन पिल्लई राव दास बनर्जी मुखर्जी चटर्जी घोष बोस सेन पाटिल भट
-कुलकर्णी
-"""
-_THAI_NAMES = """
-สมชาย สมศักดิ์ สมหญิง สมพร สมบัติ ประเสริฐ สุรชัย วิชัย ชัยวัฒน์ อนันต์ ธนพล ณัฐพล กิตติ ปิยะ
-สุนทร สุดา มาลี วันดี รัตนา กาญจนา ศิริพร พรทิพย์ นงลักษณ์ สุภาพร ปิยะนุช อรุณี สมใจ สุรีย์
-วิไล ประภา อำนาจ บุญมี ทองดี ศรีสุข สุขใจ ชิดชนก พุทธิพงษ์
-"""
-# The most common Chinese surnames (simplified and traditional), compound ones apart.
-_CHINESE_SURNAMES = (
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
-    "姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-    "張劉陳楊黃趙吳孫馬鄭謝許韓馮鄧蕭董蔣葉蘇呂盧鍾譚陸賈韋鄒閻龍賀顧龔萬錢嚴湯柯洪游簡"
-    "聂聶祝施骆駱童葛倪殷苗柳俞鲁魯凌华華岳齐齊季单單翟裴常柏庞龐樊兰蘭左安易温溫甘牛包辛管项項祁宁寧车車穆"
-    "滕申邢纪紀舒屈庄莊卜梅盛詹欧歐谷卓蓝藍焦巫窦竇阮应應符丛叢耿明栾欒伍蒲宫宮姬柴连連鲍鮑霍乔喬牟时時饶饒"
-    "储儲景晏丰豐麦麥涂塗邱羅森原関辻关關颜顏"
-)
-_CHINESE_COMPOUND = (
-    "欧阳",
-    "歐陽",
-    "司马",
-    "司馬",
-    "诸葛",
-    "諸葛",
-    "上官",
-    "东方",
-    "東方",
-    "皇甫",
-    "公孙",
-    "公孫",
-)
-_JAPANESE_SURNAMES = """
-佐藤 鈴木 高橋 田中 伊藤 渡辺 渡邊 山本 中村 小林 加藤 吉田 山田 佐々木 山口 松本 井上 木村 林 斎藤 斉藤
-清水 山崎 森 池田 橋本 阿部 石川 山下 中島 石井 小川 前田 岡田 長谷川 藤田 後藤 近藤 村上 遠藤 青木 坂本
-福田 太田 西村 藤井 金子 岡本 藤原 中野 三浦 原田 中川 松田 竹内 小野 田村 中山 和田 石田 森田 上田 原
-内田 柴田 酒井 宮崎 横山 高木 安藤 宮本 大野 小島 谷口 今井 工藤 高田 増田 丸山 杉山 村田 大塚 新井 小山
-平野 藤本 河野 上野 野口 武田 松井 千葉 岩崎 菅原 木下 久保 佐野 野村 松尾 市川 菊地 杉本 古川 大西 島田
-水野 桜井 高野 渡部 吉川 山内 西田 飯田 菊池 西川 小松 北村 安田 五十嵐 川口 平田 関 中田 久保田 服部
-東 岩田 土屋 川崎 福島 本田 辻 樋口 秋山 田口 永井 山中 中西 吉村 川上 石原 大橋 松岡 馬場 浜田 森本
-星野 矢野 浅野 大久保 松下 吉岡 小池 野田 荒木 大谷 内藤 松浦 熊谷 黒田 尾崎 永田 川村 望月 田辺 松村
-荒井 宇野 青山 宮田 小西 桑原 坂口 西山
-"""
-_KOREAN_SURNAMES = (
-    "김이박최정강조윤장임한오서신권황안송전홍유고문양손배백허남심노하곽성차주우구나민진지엄채원천방공현함변염"
-    "여추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편"
-)
-_KOREAN_COMPOUND = ("남궁", "황보", "제갈", "선우", "독고", "사공", "서문")
-# Honorifics a list writes before a name ("Г-н Ерсен Бодуров", "السيد ...", "श्री ...", "นาย...").
-_HONORIFICS = """
-г-н г-жа г-ца др. д-р пан пані добродій добродійка господин госпожа κ. κα κος κα. δρ. מר גב' גברת ד"ר
-السيد السيدة الآنسة الأستاذ الأستاذة الدكتور الدكتورة المهندس المهندسة الشيخ جناب سرکار خانم آقای دکتر
-श्री श्रीमती सुश्री डॉ. कुमारी माननीय आदरणीय тов.
-"""
 
 
 def folded(word: str) -> str:
@@ -165,24 +61,24 @@ def _words(text: str) -> frozenset[str]:
 
 
 _KNOWN = {
-    "cyrillic": _words(_CYRILLIC_GIVEN),
-    "greek": _words(_GREEK_GIVEN),
-    "hebrew": _words(_HEBREW_NAMES),
-    "arabic": _words(_ARABIC_NAMES),
-    "devanagari": _words(_DEVANAGARI_NAMES),
-    "thai": _words(_THAI_NAMES),
+    "cyrillic": _words(CYRILLIC_GIVEN),
+    "greek": _words(GREEK_GIVEN),
+    "hebrew": _words(HEBREW_NAMES),
+    "arabic": _words(ARABIC_NAMES),
+    "devanagari": _words(DEVANAGARI_NAMES),
+    "thai": _words(THAI_NAMES),
 }
 _ENDINGS = {
-    "cyrillic": tuple(folded(e) for e in _CYRILLIC_ENDINGS),
-    "greek": tuple(folded(e) for e in _GREEK_ENDINGS),
-    "arabic": tuple(folded(e) for e in _ARABIC_ENDINGS),
+    "cyrillic": tuple(folded(e) for e in CYRILLIC_ENDINGS),
+    "greek": tuple(folded(e) for e in GREEK_ENDINGS),
+    "arabic": tuple(folded(e) for e in ARABIC_ENDINGS),
 }
-_HONORIFIC_WORDS = _words(_HONORIFICS)
+_HONORIFIC_WORDS = _words(HONORIFICS)
 _ARABIC_CHAIN_WORDS = frozenset(("بن", "بنت", "ابن", "آل", "عبد", "أبو", "ابو"))
 # Thai titles glued to the given name ("นายสมชาย ใจดี").
 _THAI_TITLES = ("นางสาว", "นาย", "นาง", "น.ส.", "ด.ช.", "ด.ญ.")
-JAPANESE_SURNAMES = tuple(sorted(set(_JAPANESE_SURNAMES.split()), key=len, reverse=True))
-_HAN_SURNAMES = frozenset(_CHINESE_SURNAMES) | frozenset(_CHINESE_COMPOUND) | frozenset(JAPANESE_SURNAMES)
+JAPANESE_SURNAMES = tuple(sorted(set(JAPANESE_SURNAMES.split()), key=len, reverse=True))
+_HAN_SURNAMES = frozenset(CHINESE_SURNAMES) | frozenset(CHINESE_COMPOUND) | frozenset(JAPANESE_SURNAMES)
 
 # --- scripts ---------------------------------------------------------------------------------------
 
@@ -269,22 +165,21 @@ def _cjk_known(value: str, script: str) -> bool:
         # Korean names are three syllables, the family name first ("김민준"), or written apart in
         # either order ("김 민준", "순자 안").
         if second is None:
-            return len(first) in (3, 4) and (first[0] in _KOREAN_SURNAMES or first[:2] in _KOREAN_COMPOUND)
+            return len(first) in (3, 4) and (first[0] in KOREAN_SURNAMES or first[:2] in KOREAN_COMPOUND)
         return any(
-            part in _KOREAN_COMPOUND or (len(part) == 1 and part in _KOREAN_SURNAMES)
-            for part in match.groups()
+            part in KOREAN_COMPOUND or (len(part) == 1 and part in KOREAN_SURNAMES) for part in match.groups()
         )
     if second is not None:  # "木村 陽一", "欣怡 高"
         return _han_surname_start(first) or second in _HAN_SURNAMES
     # Chinese names of 2-3 characters ("李欣", "沈文欽"), Japanese of a listed family name and a
     # given name ("山田太郎").
-    if len(first) <= 3 and (first[0] in _CHINESE_SURNAMES or first[:2] in _CHINESE_COMPOUND):
+    if len(first) <= 3 and (first[0] in CHINESE_SURNAMES or first[:2] in CHINESE_COMPOUND):
         return True
     return any(first.startswith(s) and len(first) > len(s) for s in JAPANESE_SURNAMES if len(s) >= 2)
 
 
 def _han_surname_start(part: str) -> bool:
-    return part in _HAN_SURNAMES or (len(part) <= 2 and part[0] in _CHINESE_SURNAMES)
+    return part in _HAN_SURNAMES or (len(part) <= 2 and part[0] in CHINESE_SURNAMES)
 
 
 # Share of a column's name-shaped values that must hold a known name for all of them to count: the
@@ -428,14 +323,14 @@ _JAPANESE_MULTI = [s for s in JAPANESE_SURNAMES if len(s) >= 2]
 _JAPANESE = "|".join(
     "(?:" + "|".join(_JAPANESE_MULTI[i : i + 60]) + ")" for i in range(0, len(_JAPANESE_MULTI), 60)
 )
-_CN_SURNAME = f"[{_CHINESE_SURNAMES}]|" + "|".join(_CHINESE_COMPOUND)
+_CN_SURNAME = f"[{CHINESE_SURNAMES}]|" + "|".join(CHINESE_COMPOUND)
 # A listed family name first, then the given name, apart or not ("山田 太郎", "清水和也", "李欣"), or
 # the family name alone before an honorific ("佐藤先生"). A Chinese given name has one or two
 # characters: in "客户张伟已付款" the match takes one too many, as no list can tell.
 _CJK_NAME = (
     f"(?:{_JAPANESE})(?:[ \u3000]?[{HAN}{KANA}]{{1,4}})?|(?:{_CN_SURNAME})(?:[ \u3000]?[{HAN}]{{1,2}})?"
 )
-_KOREAN_SURNAME = f"[{_KOREAN_SURNAMES}]|" + "|".join(_KOREAN_COMPOUND)
+_KOREAN_SURNAME = f"[{KOREAN_SURNAMES}]|" + "|".join(KOREAN_COMPOUND)
 _KOREAN_BEFORE = "환자|고객|보호자|성명|이름|수취인|예금주|신청인|담당자|성함"
 _KOREAN_AFTER = "님|씨|환자|고객님|선생님"
 
@@ -549,3 +444,23 @@ def cjk_names(values: list[str]) -> np.ndarray:
         ],
         dtype=bool,
     )
+
+
+class ScriptNameChecks:
+    """The checks SCRIPT_NAME_PATTERNS name, as methods of the person-name recognizer."""
+
+    def validate_script_cased(self, found: pa.StructArray) -> np.ndarray:
+        return cased_names(found.field("v").to_pylist())
+
+    def validate_script_uncased(self, found: pa.StructArray) -> np.ndarray:
+        # The keyword is the evidence: Hebrew, Arabic and Devanagari have no capitals to go by.
+        return np.ones(len(found), dtype=bool)
+
+    def validate_thai_name(self, found: pa.StructArray) -> np.ndarray:
+        return thai_names(found.field("v").to_pylist())
+
+    def validate_cjk_name(self, found: pa.StructArray) -> np.ndarray:
+        return cjk_names(found.field("v").to_pylist())
+
+    def validate_korean_name(self, found: pa.StructArray) -> np.ndarray:
+        return korean_names(found.field("v").to_pylist())

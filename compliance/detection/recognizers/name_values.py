@@ -10,9 +10,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from compliance.detection.arrays import to_mask
+from compliance.detection.arrays import matches, to_mask
 from compliance.detection.recognizers.name_folding import folded_title
-from compliance.detection.recognizers.name_words import NOT_SURNAME
+from compliance.detection.recognizers.name_words import (
+    NOT_AN_ORGANISATION_LINE,
+    NOT_SURNAME,
+    ORGANISATION,
+    PERSON_PLACEHOLDER,
+)
 
 # IATA passenger name: SURNAME/GIVEN NAMES and an optional title ("DEBRUIJN/MASON MSTR",
 # "VAN DER BERG/ANNA MARIE MRS"). Routes ("LHR/JFK") and pairs ("EUR/USD") have the shape too,
@@ -89,3 +94,22 @@ def address_spells(first: pa.Array, last: pa.Array, local: pa.Array, *, both: bo
         ],
         dtype=bool,
     )
+
+
+def placeholder_or_organisation(values: pa.Array, given: pa.Array) -> np.ndarray:
+    """Which values of a column that names people are a form's placeholder for a person ("SELF",
+    "Same as patient") or an organisation ("QUEST DIAGNOSTICS INC"), unless a person is named
+    beside it ("Dr. Lee c/o Mercy Hospital") or a known given name (in `given`, folded) makes one
+    word a surname ("Esmeralda Company", "Company, Dominga")."""
+    placeholder = matches(values, PERSON_PLACEHOLDER)
+    organisation = matches(values, ORGANISATION) & ~matches(values, NOT_AN_ORGANISATION_LINE)
+    if organisation.any():
+        rows = np.flatnonzero(organisation)
+        pairs = pc.utf8_split_whitespace(values.take(pa.array(rows)))
+        two = np.asarray(pc.fill_null(pc.equal(pc.list_value_length(pairs), 2), False))
+        known = to_mask(pc.is_in(folded_title(pc.list_element(pairs, 0)), value_set=given))
+        known |= matches(pc.list_element(pairs, 0), r",$") & to_mask(
+            pc.is_in(folded_title(pc.list_element(pairs, 1)), value_set=given)
+        )
+        organisation[rows[two & known]] = False
+    return placeholder | organisation

@@ -148,7 +148,3 @@ class PassportRecognizer(Recognizer):
 
     def validate(self, values: pa.Array) -> np.ndarray:
         return matches(values, r"^[A-Za-z0-9]{6,9}$") & has_digit(values)
-
-    def validate_by_position(self, found: pa.StructArray) -> np.ndarray:
-        """A record format's document-number field: whatever it holds is the document."""
-        return np.ones(len(found), dtype=bool)

@@ -122,7 +122,7 @@ PASSPORT_PATTERNS = (
         rf"(?P<kw>{PASSPORT_WORDS})[^\w\n]{{0,4}}(?:(?:серия|№|No\.?|番号|:)[^\w\n]{{0,3}})?"
         r"(?P<v>\d{2} ?\d{2} ?(?:№ ?)?\d{6}|[A-Z]{1,2} ?\d{6,8})\b",
         TextHint(keywords=("pasaport", "passaport")),
-        "validate_by_position",
+        "validate_record_field",
     ),
 )
 
@@ -218,7 +218,7 @@ MRN_PATTERNS = (
         rf"(?P<kw>{MRN_WORDS})[\s:：#№.]{{0,4}}(?:No\.?\s*)?"
         r"(?P<v>(?:[A-ZА-Я]{1,4}-?)?\d[\d-]{3,15}\d)\b",
         TextHint(),
-        "validate_by_position",
+        "validate_record_field",
     ),
 )
 HEALTH_PLAN_WORDS = "|".join(
@@ -232,7 +232,7 @@ HEALTH_PLAN_PATTERNS = (
         rf"(?P<kw>{HEALTH_PLAN_WORDS})[^\w\n]{{0,4}}(?:(?:№|No\.?|:)[^\w\n]{{0,3}})?"
         r"(?P<v>\d{4} ?\d{4} ?\d{4} ?\d{4}|\d{6,16})\b",
         TextHint(),
-        "validate_by_position",
+        "validate_record_field",
     ),
 )
 
@@ -287,12 +287,7 @@ def cyrillic_mrn(values: pa.Array) -> np.ndarray:
     return to_mask(pc.match_substring_regex(values, r"^[А-ЯЁ]{1,4}-?\d{2,4}-?\d{4,8}$"))
 
 
-def all_true(found: pa.StructArray) -> np.ndarray:
-    return np.ones(len(found), dtype=bool)
-
-
-# --- Header words (see headers.normalize_header: it drops the letters of other scripts today, so
-# these match only once it keeps them) ------------------------------------------------------------
+# --- Header words (headers.normalize_header keeps other scripts: "№ карты" -> "no_карты") ---------
 NATIONAL_ID_HEADERS = folded_header_words(
     "ИНН",
     "СНИЛС",

@@ -50,23 +50,22 @@ from compliance.detection.recognizers.name_folding import (
 from compliance.detection.recognizers.name_headers import PERSON_NAME_HEADER, named_by_tokens
 from compliance.detection.recognizers.name_scripts import (
     SCRIPT_NAME_PATTERNS,
-    cased_names,
-    cjk_names,
-    korean_names,
+    ScriptNameChecks,
     native_name_header,
     script_names,
-    thai_names,
 )
-from compliance.detection.recognizers.name_values import AIRLINE_NAME, address_spells, name_by_form
+from compliance.detection.recognizers.name_values import (
+    AIRLINE_NAME,
+    address_spells,
+    name_by_form,
+    placeholder_or_organisation,
+)
 from compliance.detection.recognizers.name_words import (
     AMBIGUOUS_GIVEN,
     COUNTERPARTY_FIRM_WORDS,
     MEMO_WORDS,
-    NOT_AN_ORGANISATION_LINE,
     NOT_SURNAME,
-    ORGANISATION,
     PAYMENT_WORDS,
-    PERSON_PLACEHOLDER,
     RELATION_WORDS,
     ROLE_NOUNS,
     ROLE_WORDS,
@@ -77,7 +76,7 @@ from compliance.detection.recognizers.segments import PNR_NAME, RECORD_NAME, X12
 from compliance.vocabulary import IdType
 
 
-class PersonNameRecognizer(Recognizer):
+class PersonNameRecognizer(ScriptNameChecks, Recognizer):
     id_type = IdType.PERSON_NAME
     # A column of HL7 XPN names ("CRUZ^BENJAMIN^Q") is typed by its values whatever its header.
     by_values = True
@@ -303,9 +302,8 @@ class PersonNameRecognizer(Recognizer):
         "validate_untitled",
         words_before_space=True,
     )
-    # A hyphenated given name ("Hans-Christian Schleich", "Klaus-D. Hornich", "Anne-Marie Roy"): one
-    # name, whose first part is a known given name. The list's prefilter reads a token's last letters,
-    # so it cannot be the untitled pattern's list.
+    # A hyphenated given name ("Hans-Christian Schleich", "Anne-Marie Roy"), its first part known: the
+    # list's prefilter reads a token's last letters, so it cannot be the untitled pattern's list.
     hyphenated_pattern = TextPattern(
         rf"\b(?P<v>(?P<first>{NAME_WORD})-(?:{NAME_WORD}|[A-Z]\.)(?: [A-Z]\.)? (?:{PARTICLES} ){{0,2}}"
         rf"(?P<last>(?:Mc|Mac|O['’]|D['’]|d['’])?{NAME_WORD}(?:-{NAME_WORD})?))\b",
@@ -314,9 +312,8 @@ class PersonNameRecognizer(Recognizer):
     )
     _AMBIGUOUS_VALUES: ClassVar[pa.Array] = pa.array(sorted(AMBIGUOUS_GIVEN))
     _ROLE_NOUN_VALUES: ClassVar[pa.Array] = pa.array(sorted(ROLE_NOUNS))
-    # A given name with an accented letter ("Émile Navarro", "Ayşe Çelik", "Łukasz Nowak"): read
-    # without its accents against the list. Only texts with non-ASCII letters can match.
-    # Without a title it is an untitled name: not looked for in a company column.
+    # A given name with an accented letter ("Émile Navarro", "Ayşe Çelik", "Łukasz Nowak") read without
+    # its accents against the list; untitled, so not looked for in a company column.
     accented_pattern = TextPattern(
         rf"(?:^|[^\w'’-])(?P<v>(?P<first>(?:[À-ÖØ-ÞĀ-ž][a-zß-öø-ÿĀ-ž]+|[A-Z][a-z]*[ß-öø-ÿĀ-ž][a-zß-öø-ÿĀ-ž]*)(?:-[A-ZÀ-ÖØ-ÞĀ-ž][a-zß-öø-ÿĀ-ž]+)?) "
         rf"(?:{PARTICLES} ){{0,2}}(?P<last>(?:Mc|Mac|O['’]|D['’]|d['’])?{NAME_WORD}(?:-{NAME_WORD})?))\b",
@@ -374,25 +371,8 @@ class PersonNameRecognizer(Recognizer):
 
     def published(self, values: pa.Array) -> np.ndarray:
         # A form's placeholder for a person ("SELF", "Same as patient") or an organisation ("QUEST
-        # DIAGNOSTICS INC", "CVS PHARMACY #4471") where a column names people: nothing to anonymize,
-        # unless a person is named beside it ("Dr. Lee c/o Mercy Hospital").
-        placeholder = matches(values, PERSON_PLACEHOLDER)
-        organisation = matches(values, ORGANISATION) & ~matches(values, NOT_AN_ORGANISATION_LINE)
-        if organisation.any():
-            # A known given name and one word is a person whose surname is such a word too
-            # ("Esmeralda Company", "Lena Bank").
-            rows = np.flatnonzero(organisation)
-            pairs = pc.utf8_split_whitespace(values.take(pa.array(rows)))
-            two = np.asarray(pc.fill_null(pc.equal(pc.list_value_length(pairs), 2), False))
-            given = to_mask(
-                pc.is_in(folded_title(pc.list_element(pairs, 0)), value_set=GIVEN_FOLDED_UNAMBIGUOUS)
-            )
-            # ... or listed surname first ("Company, Dominga").
-            given |= matches(pc.list_element(pairs, 0), r",$") & to_mask(
-                pc.is_in(folded_title(pc.list_element(pairs, 1)), value_set=GIVEN_FOLDED_UNAMBIGUOUS)
-            )
-            organisation[rows[two & given]] = False
-        return placeholder | organisation
+        # DIAGNOSTICS INC", "CVS PHARMACY #4471") where a column names people: nothing to anonymize.
+        return placeholder_or_organisation(values, GIVEN_FOLDED_UNAMBIGUOUS)
 
     def evidence(self, values: pa.Array) -> np.ndarray:
         # A header that says nothing ("col2", "PAX"): only forms names alone take are distinctive
@@ -513,22 +493,6 @@ class PersonNameRecognizer(Recognizer):
         return to_mask(pc.is_in(titled, value_set=self._NOT_SURNAME_VALUES)) | to_mask(
             pc.is_in(pc.utf8_lower(words), value_set=self._COMMON_WORD_VALUES)
         )
-
-    def validate_script_cased(self, found: pa.StructArray) -> np.ndarray:
-        return cased_names(found.field("v").to_pylist())
-
-    def validate_script_uncased(self, found: pa.StructArray) -> np.ndarray:
-        # The keyword is the evidence: Hebrew, Arabic and Devanagari have no capitals to go by.
-        return np.ones(len(found), dtype=bool)
-
-    def validate_thai_name(self, found: pa.StructArray) -> np.ndarray:
-        return thai_names(found.field("v").to_pylist())
-
-    def validate_cjk_name(self, found: pa.StructArray) -> np.ndarray:
-        return cjk_names(found.field("v").to_pylist())
-
-    def validate_korean_name(self, found: pa.StructArray) -> np.ndarray:
-        return korean_names(found.field("v").to_pylist())
 
     def validate_lower_case(self, found: pa.StructArray) -> np.ndarray:
         first = pc.utf8_split_whitespace(found.field("v"), max_splits=1)

@@ -85,7 +85,7 @@ _DOCS = TextHint(exact=("DOCS", "SRDOCS"))
 _DOCS_HEAD = r"\b(?:SR)?DOCS\b[^/\n]*/?P/[A-Z]{0,3}/"
 _DDMONYY = r"\d{2}[A-Z]{3}\d{2}"
 # The DOCS element's number field is the document by its position: some passports are letters only.
-PNR_PASSPORT = (TextPattern(_DOCS_HEAD + r"(?P<v>[A-Z0-9]{5,15})/", _DOCS, "validate_by_position"),)
+PNR_PASSPORT = (TextPattern(_DOCS_HEAD + r"(?P<v>[A-Z0-9]{5,15})/", _DOCS, "validate_record_field"),)
 PNR_DOB = (
     TextPattern(_DOCS_HEAD + rf"[A-Z0-9]*/[A-Z]{{0,3}}/(?P<v>{_DDMONYY})/", _DOCS, "validate_ddmonyy"),
 )
