@@ -20,14 +20,16 @@ from compliance.detection.arrays import to_mask
 from compliance.detection.json_members import Named
 from compliance.detection.recognizers import Recognizer
 from compliance.detection.recognizers.name_headers import names_a_thing
+from compliance.detection.recognizers.name_scripts import native_thing_header
 from compliance.detection.scanner import ReplaceMany
 from compliance.detection.text import splice
 from compliance.vocabulary import IdType
 
 # A tag: its closing slash, qualified name (prefix dropped), and whether it closes itself.
-_TAG = re.compile(r"<(/?)(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)(?:\s[^<>]*?)?(/?)>")
+# Names may be in any script ("<氏名>", "<ФИО>"): a letter or "_" first, then word characters.
+_TAG = re.compile(r"<(/?)(?:[^\W\d][\w.-]*:)?([^\W\d][\w.-]*)(?:\s[^<>]*?)?(/?)>")
 # What a cell must hold to be read as XML: an element with text and its closing tag.
-_LOOKS_LIKE_XML = r"<[A-Za-z_][\w.:-]*(?:\s[^<>]*)?>[^<>]*</[A-Za-z_][\w.:-]*\s*>"
+_LOOKS_LIKE_XML = r"<[^\s<>/!?\d][^\s<>/]*(?:\s[^<>]*)?>[^<>]*</[^\s<>/!?\d][^\s<>/]*\s*>"
 
 # What a JSON key names (JsonMembers.kind_of_key): key, parent key, whether the parent qualifies it.
 KindOfKey = Callable[[str, str | None, bool], Named | None]
@@ -98,7 +100,8 @@ def kind_of_tag(kind_of_key: KindOfKey, tag: str, parent: str | None) -> tuple[b
     alone, unless the parent names a thing ("<product><name>"): an XML cell's wrappers ("<Dbtr>",
     "<record>") rarely say what their children are. (named, its recognizer or None)."""
     named = kind_of_key(tag, parent, True)
-    if named is None and parent is not None and not names_a_thing(headers.normalize_header(parent)):
+    above = headers.normalize_header(parent) if parent is not None else ""
+    if named is None and parent is not None and not (names_a_thing(above) or native_thing_header(above)):
         named = kind_of_key(tag, None, False)
     return (named is not None, named.recognizer if named is not None else None)
 

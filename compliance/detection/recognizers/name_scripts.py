@@ -222,12 +222,14 @@ _NAME_STARTS = (
     "презиме", "пациент", "пацієнт", "клиент", "клієнт", "получател", "отримувач", "ονοματεπωνυμ",
     "ονομα", "επωνυμ", "επιθετ", "πατρωνυμ", "ασθεν", "πελατ", "שם", "משפחה", "מטופל", "לקוח", "الاسم",
     "اسم", "اللقب", "المريض", "العميل", "نام", "بیمار", "नाम", "उपनाम", "मरीज", "ग्राहक",
+    # The recipient of a parcel or payment: "المستلم", "Παραλήπτης", "נמען", "گیرنده", "प्राप्तकर्ता".
+    "المستلم", "مستلم", "παραληπτ", "נמען", "מקבל", "گیرنده", "प्राप्तकर्ता",
 )  # fmt: skip
 _NAME_ANYWHERE = (
     "氏名", "姓名", "名前", "名字", "苗字", "フリガナ", "ふりがな", "お名前", "患者名", "顧客名", "利用者名",
     "契約者", "受取人", "宛名", "担当者名", "联系人", "聯絡人", "收件人", "收货人", "客户姓名", "患者", "病人",
     "病患", "이름", "성명", "성함", "고객명", "환자명", "회원명", "보호자", "수취인", "예금주", "신청인",
-    "ชื่อ", "นามสกุล", "ผู้ป่วย", "ลูกค้า",
+    "ชื่อ", "นามสกุล", "ผู้ป่วย", "ลูกค้า", "ผู้รับ", "カナ", "수령인", "받는분", "받는사람",
 )  # fmt: skip
 # What makes a name a thing's, or a person's contact: "Имя файла", "Название", "商品名", "会社名",
 # "상품명", "ชื่อสินค้า", "患者ID", "Адрес клиента" (an address: location.py), "телефон клиента".
@@ -266,6 +268,11 @@ def native_name_header(normalized: str) -> bool:
         return False
     named, impersonal = _header_rules()
     return named.fullmatch(normalized) is not None and impersonal.fullmatch(normalized) is None
+
+
+def native_thing_header(normalized: str) -> bool:
+    """Whether a normalised header in one of the round-11 scripts names a thing ("商品", "Товар")."""
+    return not normalized.isascii() and _header_rules()[1].fullmatch(normalized) is not None
 
 
 # --- text ------------------------------------------------------------------------------------------
@@ -338,7 +345,13 @@ _KOREAN_AFTER = "님|씨|환자|고객님|선생님"
 # Literal ranges (RE2 and Python both read them); a keyword's start is checked against the script's
 # letters, as \b knows ASCII only. Non-ASCII text only: the C prefilter passes every such text.
 _HINT = TextHint()
+# An East Slavic patronymic ("Глібович", "Игоревна") names a person with no keyword before it:
+# "Короленко Едуард Глібович відмовилася...", "Дмитриева Александра Игоревна" on a parcel label.
+_PATRONYMIC = f"[{CYR_UPPER}][{CYR_LOWER}]+(?:ович|евич|євич|ьович|йович|овна|евна|івна|ївна|ична|інична)"
+_PATRONYMIC_NAME = f"{_CYR_WORD} {_CYR_WORD} {_PATRONYMIC}|{_CYR_WORD} {_PATRONYMIC}(?: {_CYR_WORD})?"
+
 SCRIPT_NAME_PATTERNS = (
+    TextPattern(f"(?:^|[^{CYR}])(?P<v>{_PATRONYMIC_NAME})", _HINT, "validate_record_field"),
     TextPattern(
         f"(?:^|[^{CYR}])(?:{_CYR_KEYWORDS})[,:]?\\s+(?:{_CYR_HONORIFIC}\\s*)?(?P<v>{_CYR_WORD}(?: {_CYR_WORD}){{0,2}}(?: {_CYR_INITIALS})?)",
         _HINT,
