@@ -37,6 +37,8 @@ from compliance.detection.json_leaves import Leaf, Names, byte_offsets, json_row
 from compliance.detection.json_nested import Inner, cell_document, escaped_strings, inner_documents
 from compliance.detection.json_rewrite import BARE, IN_STRING, NESTED, Documents, scrub
 from compliance.detection.recognizers import Recognizer
+from compliance.detection.recognizers.name_headers import names_a_thing
+from compliance.detection.recognizers.name_scripts import native_thing_header
 from compliance.detection.scanner import TextScanner
 from compliance.vocabulary import IdType
 
@@ -58,7 +60,57 @@ class Named(NamedTuple):
     limit: float | None = None
 
 
-_STOP = Named(None, -1.0)  # the key says the value is no identifier (a version, a record date...)
+_STOP = Named(None, -1.0)
+# Keys that say what a value is only with their parent's word ("product": {"name": ...}).
+_GENERIC_KEYS = frozenset(
+    [
+        "name",
+        "names",
+        "first",
+        "last",
+        "middle",
+        "family",
+        "given",
+        "full",
+        "display",
+        "type",
+        "id",
+        "code",
+        "value",
+        "number",
+        "no",
+        "nr",
+        "num",
+        "label",
+        "title",
+        "key",
+        "date",
+        "address",
+        "line",
+        "line1",
+        "line2",
+        "city",
+        "street",
+        "zip",
+        "postcode",
+        "state",
+        "region",
+        "country",
+        "location",
+        "position",
+        "lat",
+        "lon",
+        "latitude",
+        "longitude",
+        "phone",
+        "email",
+        "url",
+        "link",
+        "handle",
+        "account",
+        "card",
+    ]
+)  # the key says the value is no identifier (a version, a record date...)
 
 
 def _objects(items: list[IdType]) -> np.ndarray:
@@ -390,8 +442,14 @@ class JsonMembers:
             named = self._reading(f"{above}_{leaf}")
             if named is not None:
                 return None if named is _STOP else named
-            if nested and self._reading(above) in (None, _STOP):
-                return None  # qualified by a key that names nothing: "product_name", "font_family"
+            if (
+                nested
+                and self._reading(above) in (None, _STOP)
+                and (leaf in _GENERIC_KEYS or names_a_thing(above) or native_thing_header(above))
+            ):
+                # Qualified by a key that names nothing: "product_name", "font_family". A key that
+                # names its type alone ("payment": {"holder": ...}) still does.
+                return None
         named = self._reading(leaf)
         return None if named is _STOP else named
 

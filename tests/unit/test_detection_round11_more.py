@@ -1,6 +1,6 @@
 """Round 11, second pass over the red team's leaks: an East Slavic name known by its patronymic
-with no keyword before it, XML tags and JSON keys in other scripts, a kana reading column. Values
-are made up here."""
+with no keyword before it, XML tags and JSON keys in other scripts, a kana reading column, a JSON
+key that names a person under a parent that says nothing. Values are made up here."""
 
 from __future__ import annotations
 
@@ -24,8 +24,16 @@ FOUND = [
     ),
     ('{"المستلم": "صدّاح الحجار"}', '{"المستلم": "<PERSON_NAME>"}'),
     ('{"Παραλήπτης": "Γιώργος Παππάς"}', '{"Παραλήπτης": "<PERSON_NAME>"}'),
+    # A key that names a person by itself does so under any parent; a generic one needs the parent's word.
+    ('{"payment": {"holder": "नीरव चोपरा"}}', '{"payment": {"holder": "<PERSON_NAME>"}}'),
 ]
-STAYS = ["Бытовая техника Иванович", "Москва и Санкт-Петербург", "<商品><名前>ノートPC</名前></商品>"]
+STAYS = [
+    "Бытовая техника Иванович",
+    "Москва и Санкт-Петербург",
+    "<商品><名前>ノートPC</名前></商品>",
+    '{"status": {"name": "active"}}',
+    '{"product": {"holder": "Acme"}}',
+]
 
 
 @pytest.mark.parametrize(("text", "expected"), FOUND)
