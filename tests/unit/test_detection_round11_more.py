@@ -33,6 +33,7 @@ STAYS = [
     "<商品><名前>ノートPC</名前></商品>",
     '{"status": {"name": "active"}}',
     '{"product": {"holder": "Acme"}}',
+    '{"fullUrl": "urn:uuid:c76a65e3-424c-46e8-a485-ad2223376458", "resource": {"id": "c76a65e3"}}',
 ]
 
 

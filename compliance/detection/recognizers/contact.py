@@ -484,3 +484,8 @@ class UrlRecognizer(Recognizer):
     def evidence_ceiling(self, values: pa.Array) -> float:
         # Case-insensitive: non-ASCII letters that fold to ASCII ones count too.
         return share_starting_with(values, b"hHfFwW", non_ascii=True, min_bytes=5)
+
+    def published(self, values: pa.Array) -> np.ndarray:
+        # A resource's URN (a FHIR Bundle entry's "fullUrl": "urn:uuid:..."): the document's own
+        # reference, as its "id" is, not a person's page; replacing it breaks the Bundle's links.
+        return matches(values, r"^urn:(?:uuid:[0-9a-fA-F-]{36}|oid:[0-9.]+)$")
