@@ -5,11 +5,10 @@ value with nothing found keeps its own characters. Values are made up here."""
 from __future__ import annotations
 
 import pyarrow as pa
-import pytest
 
 from compliance.detection import Detector
 from compliance.detection.confusables import Folding
-from tests.unit.detection_helpers import scrubbed
+from tests.unit.detection_helpers import scrub_found_test, scrub_stays_test
 
 FOUND = [
     ("call me at 617\u00a0555\u00a01234 tomorrow", "call me at <PHONE> tomorrow"),
@@ -36,14 +35,10 @@ KEPT = [
 ]
 
 
-@pytest.mark.parametrize(("text", "expected"), FOUND)
-def test_look_alike_characters_are_read_as_ascii(detector: Detector, text: str, expected: str) -> None:
-    assert scrubbed(detector, [text]) == [expected]
+test_look_alike_characters_are_read_as_ascii = scrub_found_test(FOUND)
 
 
-@pytest.mark.parametrize("text", KEPT)
-def test_a_value_with_nothing_found_keeps_its_characters(detector: Detector, text: str) -> None:
-    assert scrubbed(detector, [text]) == [text]
+test_a_value_with_nothing_found_keeps_its_characters = scrub_stays_test(KEPT)
 
 
 def test_folding_touches_only_the_values_that_hold_look_alikes() -> None:

@@ -4,10 +4,7 @@ length is off after the word IBAN or an account word. Values are made up here.""
 
 from __future__ import annotations
 
-import pytest
-
-from compliance.detection import Detector
-from tests.unit.detection_helpers import scrubbed
+from tests.unit.detection_helpers import scrub_found_test, scrub_stays_test
 
 FOUND = [
     # A word that names a national number fails closed on any country's number.
@@ -47,11 +44,7 @@ STAYS = [
 ]
 
 
-@pytest.mark.parametrize(("text", "expected"), FOUND)
-def test_a_number_its_word_names_is_found(detector: Detector, text: str, expected: str) -> None:
-    assert scrubbed(detector, [text])[0].endswith(expected)
+test_a_number_its_word_names_is_found = scrub_found_test(FOUND, ending=True)
 
 
-@pytest.mark.parametrize("text", STAYS)
-def test_a_named_number_that_is_no_person_s_stays(detector: Detector, text: str) -> None:
-    assert scrubbed(detector, [text]) == [text]
+test_a_named_number_that_is_no_person_s_stays = scrub_stays_test(STAYS)

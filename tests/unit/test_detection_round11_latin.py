@@ -4,10 +4,7 @@ and "3305-518" postcodes. Values are made up here."""
 
 from __future__ import annotations
 
-import pytest
-
-from compliance.detection import Detector
-from tests.unit.detection_helpers import scrubbed
+from tests.unit.detection_helpers import scrub_found_test, scrub_stays_test
 
 FOUND = [
     ("adres İnönü Cad. No:222 D:3, 16110 Nilüfer/Bursa. ok", "adres <STREET_ADDRESS>. ok"),
@@ -29,11 +26,7 @@ STAYS = [
 ]
 
 
-@pytest.mark.parametrize(("text", "expected"), FOUND)
-def test_an_address_of_these_countries_is_found(detector: Detector, text: str, expected: str) -> None:
-    assert scrubbed(detector, [text]) == [expected]
+test_an_address_of_these_countries_is_found = scrub_found_test(FOUND)
 
 
-@pytest.mark.parametrize("text", STAYS)
-def test_look_alikes_stay(detector: Detector, text: str) -> None:
-    assert scrubbed(detector, [text]) == [text]
+test_look_alikes_stay = scrub_stays_test(STAYS)

@@ -9,7 +9,7 @@ import pytest
 
 from compliance.detection import Detector
 from compliance.vocabulary import IdType
-from tests.unit.detection_helpers import scrubbed
+from tests.unit.detection_helpers import scrub_found_test, scrub_stays_test
 
 FOUND = [
     (
@@ -37,14 +37,10 @@ STAYS = [
 ]
 
 
-@pytest.mark.parametrize(("text", "expected"), FOUND)
-def test_found(detector: Detector, text: str, expected: str) -> None:
-    assert scrubbed(detector, [text]) == [expected]
+test_found = scrub_found_test(FOUND)
 
 
-@pytest.mark.parametrize("text", STAYS)
-def test_stays(detector: Detector, text: str) -> None:
-    assert scrubbed(detector, [text]) == [text]
+test_stays = scrub_stays_test(STAYS)
 
 
 @pytest.mark.parametrize("header", ["カナ", "氏名カナ", "수령인", "ผู้รับ"])

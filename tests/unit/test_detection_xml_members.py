@@ -5,10 +5,9 @@ sensitive attribute the text does not prove (xml_members.py). Values are made up
 from __future__ import annotations
 
 import pyarrow as pa
-import pytest
 
 from compliance.detection import Detector
-from tests.unit.detection_helpers import scrubbed
+from tests.unit.detection_helpers import scrub_found_test, scrub_stays_test
 
 CELLS = [
     (
@@ -35,14 +34,10 @@ STAYS = [
 ]
 
 
-@pytest.mark.parametrize(("cell", "expected"), CELLS)
-def test_leaves_are_typed_by_their_tags(detector: Detector, cell: str, expected: str) -> None:
-    assert scrubbed(detector, [cell]) == [expected]
+test_leaves_are_typed_by_their_tags = scrub_found_test(CELLS)
 
 
-@pytest.mark.parametrize("cell", STAYS)
-def test_tags_that_name_nothing_personal_leave_their_text(detector: Detector, cell: str) -> None:
-    assert scrubbed(detector, [cell]) == [cell]
+test_tags_that_name_nothing_personal_leave_their_text = scrub_stays_test(STAYS)
 
 
 def test_detection_reports_what_scrubbing_replaces(detector: Detector) -> None:
