@@ -16,6 +16,7 @@ FOUND = [
         "<STREET_ADDRESS>|0532",
     ),
     ("mieszka: ul. Nowy Świat 12/4, 00-001 Warszawa", "mieszka: <STREET_ADDRESS>"),
+    ('{"line1": "Cumhuriyet Cad. No:63 D:21, 16110 Nilüfer/Bursa"}', '{"line1": "<STREET_ADDRESS>"}'),
     ("residente na R. das Flores, 6, 3305-518 Ovar", "residente na <STREET_ADDRESS>"),
 ]
 STAYS = [

@@ -112,7 +112,7 @@ POSTCODE_ANCHORED = (
         "validate_by_context",
     ),
     TextPattern(
-        rf"(?:^|[\s,;:(|^~])(?P<v>{_TURKISH_LINE})",
+        rf"(?:^|[\s,;:(|^~\"'])(?P<v>{_TURKISH_LINE})",
         TextHint(
             exact=("Cad", "Cd", "Sok", "Sk", "Mah", "Bul", "Blv", "Meydan", "Yolu"), requires=("digit",)
         ),
