@@ -78,13 +78,6 @@ NATIONAL_ID_PATTERNS = (
         TextHint(keywords=("national", "citizen", "ssn", "nid", "tax")),
         "validate_named_number",
     ),
-    # HL7 PID-3's later identifiers ("8432280^^^HOSP^MR~43949115602^^^TR^NI"): the first is the MRN
-    # (MrnRecognizer); those after "~" are the patient's national, insurance or passport numbers.
-    TextPattern(
-        r"\bPID\|(?:[^|\n]*\|){2}[^|\n~]*(?P<kw>~)" rf"(?P<v>{_NAMED_VALUE})\b",
-        TextHint(keywords=("pid",)),
-        "validate_named_number",
-    ),
     # "TC 54086838620": "TC" alone names many things, so the number must pass the TC Kimlik check.
     TextPattern(
         r"\b(?:TC|T\.C\.)(?:\s*(?:No|NO|no)\b\.?)?[^\w\n]{0,3}(?P<v>[1-9]\d{10})\b",
