@@ -392,13 +392,18 @@ class JsonMembers:
         row, start, end, kind = scanner.spans(values.take(pa.array(rows)))
         if row.size == 0:
             return out
-        row = rows[row]
-        for at, index in enumerate(unknown.tolist()):
-            inside = np.flatnonzero(
-                (row == leaves.row[index]) & (start < leaves.end[index]) & (end > leaves.start[index])
-            )
+        # Spans grouped by row (stable, so the first match stays the scanner's first): each leaf
+        # looks only at its own row's spans, not at every span of the batch.
+        by_row = np.argsort(rows[row], kind="stable")
+        row, start, end, kind = rows[row][by_row], start[by_row], end[by_row], kind[by_row]
+        first = np.searchsorted(row, leaves.row[unknown], side="left")
+        last = np.searchsorted(row, leaves.row[unknown], side="right")
+        for at, (index, lo, hi) in enumerate(
+            zip(unknown.tolist(), first.tolist(), last.tolist(), strict=True)
+        ):
+            inside = np.flatnonzero((start[lo:hi] < leaves.end[index]) & (end[lo:hi] > leaves.start[index]))
             if inside.size:
-                out[at] = scanner.types[int(kind[inside[0]])].id_type
+                out[at] = scanner.types[int(kind[lo + inside[0]])].id_type
         return out
 
     # --- what a key names --------------------------------------------------------------------------
