@@ -21,18 +21,17 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from compliance.anonymize.tokenize import Tokenizer, TokenKey
 from compliance.detection.blanks import BLANK_OR_TOKEN
 from compliance.generator import write_dataset
 from compliance.io import FileReader
-from compliance.scan import scan_file
 from include.db.files import register_file, sha256_of, start_job
 from include.db.loader import load_staged
 from include.hybrid import hybrid_command
 from include.settings import load_settings
 from include.staging import MANIFEST, QUARANTINE, RECORDS, ROW_COLUMN, StagedManifest
 from tests.integration.staged_output import (
-    jsonl_violations,
+    assert_job_succeeded,
+    scan_reference,
     staged_records,
     staged_violations,
 )
@@ -70,10 +69,7 @@ def flink_logs(staging: Path) -> str:
 
 
 def assert_succeeded(done: subprocess.CompletedProcess) -> str:
-    assert done.returncode == 0, done.stderr[-4000:]
-    log = [line for line in done.stdout.splitlines() if line.startswith("sdp-flink ")]
-    assert len(log) == 1 and "route=hybrid" in log[0] and "records_per_s=" in log[0], done.stdout
-    return log[0]
+    return assert_job_succeeded(done, "flink", "hybrid")
 
 
 def new_file_and_job(database_url: str, path: Path) -> tuple[int, int]:
@@ -143,23 +139,12 @@ def mixed_csv(workdir: Path) -> Path:
 @pytest.fixture(scope="module")
 def reference(workdir: Path, mixed_csv: Path) -> dict:
     """`sdp scan`'s violations and tokenized records for the mixed file."""
-    violations, output = workdir / "scan-violations.jsonl", workdir / "scan-records.parquet"
-    summary = scan_file(
-        mixed_csv,
-        violations_out=violations,
-        output=output,
-        anonymize="tokenize",
-        tokenizer=Tokenizer(TokenKey(key_id="k1", secret=TOKEN_KEY.encode())),
-        as_of=AS_OF,
-    )
     reader = FileReader(mixed_csv)
     rows = [row for chunk in reader for row in chunk.rows.tolist()]
     return {
-        "violations": jsonl_violations(violations),
-        "records": pq.read_table(output),
+        **scan_reference(mixed_csv, workdir, TOKEN_KEY, AS_OF),
         "rows": rows,
         "quarantined": reader.quarantined,
-        "summary": summary,
     }
 
 

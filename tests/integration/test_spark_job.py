@@ -19,18 +19,18 @@ import pyarrow.parquet as pq
 import pytest
 from pycanon import anonymity
 
-from compliance.anonymize.tokenize import TOKEN_REGEX, Tokenizer, TokenKey
+from compliance.anonymize.tokenize import TOKEN_REGEX
 from compliance.detection.blanks import BLANK_OR_TOKEN
 from compliance.generator import write_dataset
 from compliance.io import FileReader
 from compliance.policy import load_policy
-from compliance.scan import scan_file
 from include.settings import spark_conf_args
 from include.staging import MANIFEST, QUARANTINE, RECORDS, ROW_COLUMN, StagedManifest
 from include.validation import validate_staged
 from spark_jobs.compliance_batch import FAIL_FIRST_ATTEMPT_ENV
 from tests.integration.staged_output import (
-    jsonl_violations,
+    assert_job_succeeded,
+    scan_reference,
     staged_records,
     staged_violations,
 )
@@ -83,9 +83,7 @@ def submit(
 
 
 def assert_succeeded(done: subprocess.CompletedProcess) -> None:
-    assert done.returncode == 0, done.stderr[-4000:]
-    log = [line for line in done.stdout.splitlines() if line.startswith("sdp-spark ")]
-    assert len(log) == 1 and "route=batch" in log[0] and "records_per_s=" in log[0], done.stdout
+    assert_job_succeeded(done, "spark", "batch")
 
 
 @pytest.fixture(scope="module")
@@ -103,16 +101,7 @@ def healthcare_csv(workdir: Path) -> Path:
 @pytest.fixture(scope="module")
 def reference(workdir: Path, healthcare_csv: Path) -> dict:
     """scan_file's violations and tokenized records for the healthcare file."""
-    violations, output = workdir / "scan-violations.jsonl", workdir / "scan-records.parquet"
-    summary = scan_file(
-        healthcare_csv,
-        violations_out=violations,
-        output=output,
-        anonymize="tokenize",
-        tokenizer=Tokenizer(TokenKey(key_id="k1", secret=TOKEN_KEY.encode())),
-        as_of=AS_OF,
-    )
-    return {"violations": jsonl_violations(violations), "records": pq.read_table(output), "summary": summary}
+    return scan_reference(healthcare_csv, workdir, TOKEN_KEY, AS_OF)
 
 
 def test_tokenize_matches_single_process_scan(workdir: Path, healthcare_csv: Path, reference: dict) -> None:
