@@ -9,7 +9,7 @@ typo fails loudly with the file and key instead of silently dropping a violation
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -118,12 +118,7 @@ def _load_file(path: Path) -> Policy:
 def _parse(raw: Any, where: str) -> Policy:
     if not isinstance(raw, dict):
         raise ValueError(f"{where}: a policy must be a mapping of keys, got {type(raw).__name__}")
-    missing = [key for key in _REQUIRED_KEYS if key not in raw]
-    if missing:
-        raise ValueError(f"{where}: missing key(s) {', '.join(missing)}")
-    unknown = sorted(set(raw) - set(_REQUIRED_KEYS) - set(_OPTIONAL_KEYS))
-    if unknown:
-        raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)}")
+    _check_keys(raw, _REQUIRED_KEYS, _OPTIONAL_KEYS, where)
 
     domain = raw["domain"]
     if domain not in Domain.__members__.values():
@@ -191,12 +186,7 @@ def _types(raw_types: Any, where: str) -> Mapping[str, TypeRule]:
         key = f"types.{id_type.value}"
         if not isinstance(entry, dict):
             raise ValueError(f"{where}: key {key!r} must be a mapping with {', '.join(_TYPE_RULE_KEYS)}")
-        absent = [k for k in _TYPE_RULE_KEYS if k not in entry]
-        if absent:
-            raise ValueError(f"{where}: key {key!r}: missing {', '.join(absent)}")
-        extra = sorted(set(entry) - set(_TYPE_RULE_KEYS) - set(_OPTIONAL_TYPE_RULE_KEYS))
-        if extra:
-            raise ValueError(f"{where}: key {key!r}: unknown key(s) {', '.join(extra)}")
+        _check_keys(entry, _TYPE_RULE_KEYS, _OPTIONAL_TYPE_RULE_KEYS, f"{where}: key {key!r}")
         _check_choice(entry, "regulation", set(Regulation), where, key)
         _check_choice(entry, "severity", set(Severity), where, key)
         _check_choice(entry, "anonymizer", ANONYMIZERS, where, key)
@@ -230,6 +220,16 @@ def _types(raw_types: Any, where: str) -> Mapping[str, TypeRule]:
         # PCI-DSS forbids storing a CVV after authorisation in every domain.
         raise ValueError(f"{where}: key 'types.CARD_CVV' must be regulation PCI-DSS, severity critical")
     return MappingProxyType(types)
+
+
+def _check_keys(entry: dict, required: Iterable[str], optional: Iterable[str], where: str) -> None:
+    """`entry` has every `required` key and no key outside `required` and `optional`."""
+    missing = [k for k in required if k not in entry]
+    if missing:
+        raise ValueError(f"{where}: missing key(s) {', '.join(missing)}")
+    unknown = sorted(set(entry) - set(required) - set(optional))
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)}")
 
 
 def _check_choice(entry: dict, name: str, allowed: set[str] | frozenset[str], where: str, key: str) -> None:

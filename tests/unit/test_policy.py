@@ -158,7 +158,7 @@ def _set_top(key, value):
         (_set_type("SSN", "regulation", "CCPA"), r"key 'types.SSN.regulation': 'CCPA'"),
         (_set_type("SSN", "anonymizer", "shred"), r"key 'types.SSN.anonymizer': 'shred'"),
         (_set_type("SSN", "rule", ""), r"key 'types.SSN.rule' must be a non-empty rule name"),
-        (_drop_type_key("EMAIL", "rule"), r"key 'types.EMAIL': missing rule"),
+        (_drop_type_key("EMAIL", "rule"), r"key 'types.EMAIL': missing key\(s\) rule"),
         (
             _set_type("CARD_CVV", "severity", "high"),
             r"key 'types.CARD_CVV' must be regulation PCI-DSS, severity critical",
