@@ -259,6 +259,26 @@ def _slow_valid(text: str, regions: tuple[str | None, ...]) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _possible_international(text: str) -> bool:
+    try:
+        return phonenumbers.is_possible_number(phonenumbers.parse(text, None))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+def possible_international(values: pa.Array) -> np.ndarray:
+    """Which values written with "+" and a country code have a length that country's plan allows,
+    assigned or not ("+1 (922) 792-3028": 922 is no area code yet, but nothing but a phone is written
+    so), once per distinct value; an extension does not count."""
+    base = _without_extension(values, np.ones(len(values), dtype=bool))[0]
+    if len(base) == 0:
+        return np.zeros(0, dtype=bool)
+    distinct = pc.unique(base)
+    verdict = pa.array([_possible_international(t) for t in distinct.to_pylist()], pa.bool_())
+    return to_mask(pc.take(verdict, pc.index_in(base, value_set=distinct))) & matches(values, r"^\+")
+
+
 def valid_phones(values: pa.Array, *, national_formats: bool = True, possible: bool = False) -> np.ndarray:
     """Mask of valid phone numbers; `national_formats` lets non-NANP national numbers use phonenumbers.
     `possible`: NANP numbers its plan makes possible count too, assigned or not (area code and

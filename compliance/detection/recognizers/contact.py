@@ -35,7 +35,16 @@ from compliance.vocabulary import IdType
 
 def _url_decoded(values: pa.Array) -> pa.Array:
     """The characters a URL encodes in an e-mail address or a phone number, decoded."""
-    for code, char in (("%40", "@"), ("%2B", "+"), ("%2b", "+"), ("%20", " "), ("%2D", "-"), ("%2E", ".")):
+    for code, char in (
+        ("%40", "@"),
+        ("%2B", "+"),
+        ("%2b", "+"),
+        ("%20", " "),
+        ("%2D", "-"),
+        ("%2E", "."),
+        ("%28", "("),
+        ("%29", ")"),
+    ):
         values = pc.replace_substring(values, code, char)
     return values
 
@@ -105,7 +114,8 @@ _PHONE_KEYWORDS = (
     "calling", "callback", "contact", "reach", "reached", "text", "sms", "otp", "whatsapp", "landline",
     "hotline", "helpline", "voicemail", "dial", "dialed", "rang", "ring", "emergency", "son", "daughter",
     "wife", "husband", "spouse", "partner", "mother", "father", "mom", "dad", "brother", "sister",
-    "guardian", "caregiver", "neighbor", "neighbour", "home", "work", "office",
+    "guardian", "caregiver", "neighbor", "neighbour", "home", "work", "office", "pager", "beeper",
+    "caller", "msisdn",
     # Other languages of the exports we see (ASCII spellings: the C hint reads ASCII keywords).
     "telefon", "telefono", "telefonnummer", "telefoon", "telefone", "tlf", "tfno", "movil", "mobil",
     "mobiel", "cellulare", "celular", "cellular", "handy", "rufnummer", "bellen", "llamar", "appeler",
@@ -120,14 +130,14 @@ _PHONE_WORDS = (*_PHONE_KEYWORDS, "móvil", "teléfono", "telèfon", "téléphon
 # Words that, between a phone keyword and a number, say the number is something else.
 _OTHER_NUMBER = (
     r"(?i)\b(?:imei|imsi|iccid|esn|meid|serial|sn|npi|ssn|id|no|nr|number|account|acct|order|invoice|"
-    r"ref|reference|ticket|case|mrn|policy|member|card|model|version|pin|code)\b"
+    r"ref|reference|ticket|case|mrn|policy|member|card|model|version|pin|code|secu|social|insurance)\b"
 )
 # Keywords that name a phone and nothing else: a number right after one is a phone even when no
 # country tried validates it (fail closed: "tel: 8 873 748 05 46" in a country `phonenumbers` is not
 # asked about, a number mistyped by a digit). The others ("home", "son", "contact", "work") also
 # precede other numbers, so theirs must validate. Not "cell": "cell count 4500000".
 _PHONE_ONLY = (
-    r"(?i)^(?:phone|ph|tel|telephone|mobile|mob|cellphone|fax|whatsapp|sms|landline|voicemail|telefon|"
+    r"(?i)^(?:phone|ph|tel|telephone|mobile|mob|cellphone|fax|whatsapp|sms|landline|voicemail|pager|beeper|msisdn|telefon|"
     r"telefono|telefonnummer|telefoon|telefone|tlf|tfno|movil|mobil|mobiel|cellulare|celular|handy|"
     r"rufnummer|móvil|teléfono|telèfon|téléphone|tél)$"
 )
@@ -137,6 +147,18 @@ _PHONE_ONLY = (
 # contact). Quote 2025-..."). Greedy, it stops where the number starts; an opening bracket it takes
 # is why the number may start "617) 728-8451".
 _GAP = r"[^\d+.;)\n]"
+# "number", "no." right after a phone keyword: the phone's ("contact number", "phone no.").
+_OWN_NUMBER = r"(?i)^\s*(?:number|num|no|nr)\b\.?"
+# A number written as only a phone is: "+", "00", a trunk 0 or a bracket first, or three digit groups.
+_PHONE_WRITTEN = r"^[+0(]|^\d+[ .\-/()]+\d+[ .\-/()]+\d"
+# NANP's own notations, whatever the digits after a possible area code (2-9 first): "(675)375-6588",
+# "1-598-539-1146", "258.497.9384"; "123-926-7027" can be no number, so it stays UNRECOGNISED.
+_NANP_WRITTEN = (
+    r"^(?:(?:\+?1|001)[ .-]?)?(?:\([2-9]\d{2}\) ?\d{3}[-. ]?\d{4}|[2-9]\d{2}-\d{3}-\d{4}|[2-9]\d{2}\.\d{3}\.\d{4})"
+    r"(?:[xX]\d{1,6})?$"
+)
+# Thousands groups: an amount ("costs 12.500.000"), not a phone.
+_THOUSANDS = r"^\d{1,3}(?:[.,]\d{3}){2,}$"
 # A US National Drug Code in one of its dashed labeler-product-package layouts (4-4-2, 5-3-2, 5-4-1,
 # 5-4-2): "0378-3952-77" would dial in some country, but no phone is written so.
 _NDC = r"^\d{4}-\d{4}-\d{2}$|^\d{5}-\d{3,4}-\d{1,2}$"
@@ -155,7 +177,7 @@ _PHONE_NOTATION = (
 _KEYWORD_NUMBER = (
     rf"(?P<v>(?:\d{{3}}\)\s?\d{{3}}[-. ]\d{{4}}|0\)\s?\d{{1,5}}(?:[ .\-/]?\d{{1,5}}){{1,5}}|"
     rf"\d{{2}}\)\s?\d{{4,5}}[-. ]?\d{{4}}|"
-    rf"\+?\d{{1,4}}\)[ .\-/]?\d{{1,5}}(?:[ .\-/]?\d{{1,5}}){{1,5}}|\d(?: \d){{6,14}}|{_PHONE_NOTATION})"
+    rf"\+?\d{{1,5}}\)[ .\-/]?\d{{1,5}}(?:[ .\-/]?\d{{1,5}}){{1,5}}|\d(?: \d){{6,14}}|{_PHONE_NOTATION})"
     # Inside the value, so the match ends where it does and its span is found by RE2 (text.py).
     r"(?:[xX]\d{1,6})?)\b"
 )
@@ -199,8 +221,10 @@ class PhoneRecognizer(Recognizer):
     text_pattern = (
         r"(?P<pre>\b[A-Z]{2}\d{2}[ -](?:[A-Z0-9]{4}[ -])*|\d[ .-]|"
         r"(?i:\bnhs\b(?:\s*(?:no\.?|number|num|#))?)\s*[:#]?\s*)?"
-        r"(?P<v>(?:\+\d{1,3}[ .-]?|\b00[1-9]\d{0,2}[ .-])(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}\b|"
-        r"(?:\(\d{3}\)\s?|\b\d{3}[-. ])\d{3}[-. ]\d{4}\b)"
+        r"(?P<v>(?:(?:\+\d{1,3}[ .-]?|\b00[1-9]\d{0,2}[ .-])(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}|"
+        r"\(\d{3}\)\s?\d{3}[-. ]?\d{4}|\b\d{3}[-. ]\d{3}[-. ]\d{4})"
+        # An extension glued to the number ("+90(986)619-1011x9592") is part of it; validation strips it.
+        r"(?:[xX]\d{1,6})?)\b"
     )
     text_hint = TextHint(shapes=("phone",))
     context_patterns = (
@@ -212,7 +236,9 @@ class PhoneRecognizer(Recognizer):
         TextPattern(
             r"(?P<pre>\d[ .\-/]|\b[A-Z]{4} |(?i:\b(?:licen[cs]e|dl|passport|acct|account|ssn|member|policy|claim|"
             r"order|invoice|ref|reference|id|no|number)\b\.?)\s*[:#]?\s*)?"
-            r"(?P<v>(?:\(0\d{1,4}\)[ .\-/]?|\b0\d{1,4}[ .\-/])(?:\d{5,8}|\d{2,5}(?:[ .\-]\d{2,5}){1,4}))\b",
+            r"(?P<v>(?:\(0\d{1,4}\)[ .\-/]?|\b0\d{1,4}[ .\-/])(?:\d{5,8}|\d{2,5}(?:[ .\-]\d{2,5}){1,4}))\b"
+            # More groups after it: part of a longer number ("024-5910016-2247381", an order's).
+            r"(?P<post>[-.]\d)?",
             TextHint(shapes=("zero_group",)),
             "validate_national_text",
         ),
@@ -231,6 +257,16 @@ class PhoneRecognizer(Recognizer):
             rf"\.?(?P<gap>{_GAP}{{0,30}}){_KEYWORD_NUMBER}",
             # ("my phone", "new tel" are the phone keywords' pattern's: one pass less over their texts)
             TextHint(keywords=("num", "nr")),
+            "validate_context",
+        ),
+        # The keyword after the number: "8194941080 is the best number to reach me", "(612)2908965 is
+        # my cell". Spaces only between digit groups after the others, so a date before it
+        # ("ordered on 2024-09-05 8194941080 is ...") is no part of it.
+        TextPattern(
+            r"(?P<v>(?:\+\d{1,3}[ .-]?(?:\(\d{2,5}\)\s?)?|\(\d{2,5}\)\s?|\b)\d{2,12}(?:[.\-]\d{2,5}){0,4}(?: \d{2,5}){0,4})"
+            r"(?P<gap>\s+(?:is|was|=)\s+(?:(?:the|my|our|his|her|their|a|best|good|new|preferred|primary|cell|"
+            r"mobile|home|work|contact|callback)\s+){0,4})(?P<kw>number|phone|cell|mobile)\b",
+            TextHint(keywords=("number", "phone", "cell", "mobile")),
             "validate_context",
         ),
         # A Brazilian number with its 2-digit area code in brackets, alone: "(11) 2354-8844", "(21)
@@ -311,7 +347,13 @@ class PhoneRecognizer(Recognizer):
             zero = starting_with(some, b"0")
             too_long = zero & ((lengths(strip_chars(some, r"\D")) > 15) | matches(some, phone.NOT_A_PHONE))
             valid[index] = (length <= 2) & ~(zero & (length > 0)) & ~too_long
-        return valid
+        # Written with "+" and a country code, or in NANP's 3-3-4 notation, alone in its place, it
+        # is a phone even when no plan has assigned it ("+1 (922) 792-3028", "(087)375-6588"): fail
+        # closed on what nothing but a phone is written as.
+        valid &= ~matches(value, _NDC)  # "00534-3865-74" dials as +53, but is a drug code
+        alone = ~valid & ~context_group(found, "pre")
+        valid |= validate_where(value, alone, phone.possible_international)
+        return valid | (alone & matches(value, _NANP_WRITTEN) & ~matches(value, phone.NOT_A_PHONE))
 
     def validate_national_text(self, found: pa.StructArray) -> np.ndarray:
         # Not a group inside a longer run of groups (a card number, an IBAN's "GB29 NWBK 6016 ...") nor
@@ -319,7 +361,7 @@ class PhoneRecognizer(Recognizer):
         # `phonenumbers` (per distinct value) only for what passes the cheap checks.
         value = found.field("v")
         digits = lengths(strip_chars(value, r"\D"))
-        alone = ~context_group(found, "pre") & (digits >= 9)
+        alone = ~context_group(found, "pre") & ~context_group(found, "post") & (digits >= 9)
         shaped = validate_where(
             value, alone, lambda some: ~matches(some, phone.NOT_A_PHONE) & ~matches(some, _NDC)
         )
@@ -342,8 +384,9 @@ class PhoneRecognizer(Recognizer):
 
     def validate_query(self, found: pa.StructArray) -> np.ndarray:
         value = _url_decoded(found.field("v"))
-        # E.164 without its "+" ("phone=4477009001234") is read with it too.
-        return self.validate(value) | phone.valid_phones(pc.binary_join_element_wise("+", value, ""))
+        # The parameter names a phone: a value of a phone's length is one, valid or not (fail closed).
+        digits = lengths(strip_chars(value, r"\D"))
+        return (digits >= 7) & (digits <= 15)
 
     def validate_hl7_phone(self, found: pa.StructArray) -> np.ndarray:
         # The XTN components (use, type, e-mail, country, area, local) joined are the number.
@@ -352,7 +395,8 @@ class PhoneRecognizer(Recognizer):
 
     def validate_context(self, found: pa.StructArray) -> np.ndarray:
         value = found.field("v")
-        digits = lengths(strip_chars(value, r"\D"))
+        # An extension ("001-919-858-4525x29557") is no digit of the number.
+        digits = lengths(strip_chars(pc.replace_substring_regex(value, phone.EXTENSION, ""), r"\D"))
         sized = (digits >= 7) & (digits <= 15)
         shaped = validate_where(value, sized, lambda some: ~matches(some, phone.NOT_A_PHONE))
         valid = validate_where(value, shaped, phone.valid_phones)
@@ -377,11 +421,19 @@ class PhoneRecognizer(Recognizer):
         keyword, gap = found.field("kw"), found.field("gap")
         # After a keyword that names only a phone, its shape is enough (not a date, an NDC, an id's
         # groups): the number of a country not tried, or one no country has assigned yet. Unless a
-        # nearer word names another number ("phone's IMEI is ...", "phone order 0000 ...").
-        left = shaped & ~found_phone & ~matches(gap, _OTHER_NUMBER)
+        # nearer word names another number ("phone's IMEI is ...", "phone order 0000 ..."); the
+        # "number" of "contact number", "phone no." is the phone's own.
+        own_number = pc.replace_substring_regex(gap, _OWN_NUMBER, "")
+        left = shaped & ~found_phone & ~matches(own_number, _OTHER_NUMBER) & ~matches(value, _NDC)
         named = matches(keyword, _PHONE_ONLY) | matches(keyword, native_words.PHONE_ONLY)
-        phone_only = left & named & ~matches(value, r"^\d{15}$")
-        found_phone |= validate_where(value, phone_only, lambda some: ~matches(some, _NDC))
+        found_phone |= left & named & ~matches(value, r"^\d{15}$")
+        # After the other keywords ("reach me on", "callback requested at"), 8 digits or more written
+        # as a phone is (a "+", "00", trunk 0 or bracket first, or three digit groups) fail closed too.
+        # Not after "cell" alone: "handover to cell 428-24-77458-507" is a radio cell's id.
+        written = (
+            matches(value, _PHONE_WRITTEN) & ~matches(value, _THOUSANDS) & ~matches(keyword, r"(?i)^cell$")
+        )
+        found_phone |= left & (digits >= 8) & written
         # After the other keywords ("call back on", "erreichbar unter"), a number any country of
         # KEYWORD_REGIONS validates ("numéro" alone numbers other ids too, so not after it).
         wide = left & ~found_phone & other_country & ~matches(keyword, r"(?i)^num[ée]ro$")
@@ -391,6 +443,7 @@ class PhoneRecognizer(Recognizer):
         # "called prescriber, NPI 1245319599": the nearer keyword names an NPI, and the number is one.
         after_npi = matches(gap, r"(?i)\bnpi\b\W*$")
         found_phone &= ~matches(gap, native_words.OTHER_NUMBER)  # "手機 發票號碼 ...": an invoice
+        found_phone &= named | ~matches(value, _THOUSANDS)  # "call center costs 12.500.000"
         return found_phone & ~validate_where(value, found_phone & after_npi, _NPI.validate)
 
 
