@@ -22,7 +22,13 @@ from compliance.detection.classify import ColumnClassifier, padded
 from compliance.detection.confusables import Folding, folded_values
 from compliance.detection.json_members import JsonMembers
 from compliance.detection.json_members import scrub as scrub_json
-from compliance.detection.recognizers import REGISTRY, CreditCardRecognizer, PersonNameRecognizer, Recognizer
+from compliance.detection.recognizers import (
+    REGISTRY,
+    CreditCardRecognizer,
+    PersonNameRecognizer,
+    PhoneRecognizer,
+    Recognizer,
+)
 from compliance.detection.scanner import ReplaceMany, TextScanner, per_value
 from compliance.detection.xml_members import XmlLeaves, xml_leaves
 from compliance.vocabulary import IdType
@@ -48,10 +54,11 @@ class Detector(ColumnClassifier):
         )
         self._text = TextScanner(self.recognizers)
         # Columns that are not free text (a "company" column of "Charo González Méndez S.A.T.") are
-        # searched without names that have no title: they name firms and places as often.
+        # searched without names that have no title: they name firms and places as often; nor is a
+        # cell holding only a number a phone there (an "invoice_no" column).
         self._other_recognizers = [
-            PersonNameRecognizer(gps_precision=gps_precision, free_text=False)
-            if isinstance(r, PersonNameRecognizer)
+            type(r)(gps_precision=gps_precision, free_text=False)
+            if isinstance(r, (PersonNameRecognizer, PhoneRecognizer))
             else r
             for r in self.recognizers
         ]

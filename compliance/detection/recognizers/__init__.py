@@ -10,7 +10,7 @@ values, and of equal free-text spans, wins too.
 from __future__ import annotations
 
 from compliance.detection.recognizers.base import Recognizer, TextPattern
-from compliance.detection.recognizers.contact import EmailRecognizer, PhoneRecognizer, UrlRecognizer
+from compliance.detection.recognizers.contact import EmailRecognizer, UrlRecognizer
 from compliance.detection.recognizers.devices import DeviceIdRecognizer, IpAddressRecognizer, VinRecognizer
 from compliance.detection.recognizers.financial import (
     BankAccountRecognizer,
@@ -36,6 +36,7 @@ from compliance.detection.recognizers.national_ids import (
     SsnRecognizer,
 )
 from compliance.detection.recognizers.people import PersonNameRecognizer
+from compliance.detection.recognizers.phones import PhoneRecognizer
 from compliance.vocabulary import IdType
 
 REGISTRY: list[type[Recognizer]] = [
