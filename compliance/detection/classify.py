@@ -112,6 +112,9 @@ class ColumnClassifier:
                 if proven is not None and proven is not named:
                     return self._identifier(field, proven, "values")
             return self._identifier(field, named, "header+values" if rate > 0 else "header")
+        by_role = self._named_with_values(name, sample, column)
+        if by_role is not None:
+            return self._identifier(field, by_role, "header+values")
         if headers.FREE_TEXT.fullmatch(name) or (bare and headers.FREE_TEXT.fullmatch(bare)):
             return ColumnClass(field, ColumnRole.FREE_TEXT)
         # "PAT_BRTH_DT", "SUBSCR_NM", "MRN_NO": the header read with its abbreviations spelled out.
@@ -130,6 +133,21 @@ class ColumnClassifier:
         if len(sample) and _rate(matches(sample, r"\S+\s+\S+\s+\S+\s+\S+") & (lengths(sample) >= 20)) >= 0.5:
             return ColumnClass(field, ColumnRole.FREE_TEXT, evidence="values")
         return ColumnClass(field, ColumnRole.OTHER, evidence="header+values")
+
+    def _named_with_values(self, name: str, sample: pa.Array, column: pa.Array) -> Recognizer | None:
+        """The recognizer whose `header_with_values` names the header ("manager", "pcp") and whose
+        validator accepts at least HEADER_DOUBT of the sample, or None."""
+        if not len(sample):
+            return None
+        return next(
+            (
+                recognizer
+                for recognizer in self.recognizers
+                if recognizer.names_with_values(name)
+                and _rate(recognizer.validate_by_role(padded(sample, column, recognizer))) >= HEADER_DOUBT
+            ),
+            None,
+        )
 
     def _contact_by_values(self, sample: pa.Array) -> bool:
         """Whether a column whose header says nothing holds people's contacts, in either of two forms:

@@ -55,6 +55,9 @@ class Recognizer(ABC):
     # The header is ambiguous ("location" may hold city names): it names the type only if some
     # sampled values validate.
     header_needs_values: ClassVar[bool] = False
+    # Full-match regex over the normalised header of a word that names the type only when at least
+    # half the sampled values validate ("Manager", "PCP": a person by role, or a manager's id or a flag).
+    header_with_values: ClassVar[str | None] = None
     # Integer-typed columns lose leading zeros: left-pad their string form to this width.
     integer_width: ClassVar[int] = 0
     # Further free-text forms, e.g. keyword context that lets an ambiguous shape count.
@@ -63,10 +66,22 @@ class Recognizer(ABC):
     def __init__(self, *, gps_precision: int = 3) -> None:
         self.gps_precision = gps_precision
         self.header_rule = re.compile(self.header) if self.header else None
+        self.header_with_values_rule = (
+            re.compile(self.header_with_values) if self.header_with_values else None
+        )
 
     def names(self, normalized_header: str) -> bool:
         """Whether the (normalised) header names this type."""
         return self.header_rule is not None and self.header_rule.fullmatch(normalized_header) is not None
+
+    def names_with_values(self, normalized_header: str) -> bool:
+        """Whether the (normalised) header names this type if the column's values validate."""
+        rule = self.header_with_values_rule
+        return rule is not None and rule.fullmatch(normalized_header) is not None
+
+    def validate_by_role(self, values: pa.Array) -> np.ndarray:
+        """Which values of a column `header_with_values` names prove the type: `validate`'s by default."""
+        return self.validate(values)
 
     @abstractmethod
     def validate(self, values: pa.Array) -> np.ndarray:

@@ -121,3 +121,8 @@ ADDRESS_AFTER = r"\s*(?:<|\[mailto:)(?P<local>[\w.+'-]+)@"
 # The name of a doctor field of an HL7 PV1 segment (attending 7, referring 8, consulting 9,
 # admitting 17): XCN, ID^FAMILY^GIVEN^MIDDLE...
 HL7_XCN_NAME = r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ' .-]*\^[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ' .-]*(?:\^[A-Za-zÀ-ÖØ-öø-ÿ' .-]*)*"
+
+# The words before a payment's counterparty in capitals ("FPS CREDIT FROM SHARON DAWSON", people.py).
+COUNTERPARTY_LEADS = (
+    "FROM", "TO", "PAYEE", "BENEFICIARY", "BEN", "ATTN", "FAO", "BY", "PT", "PATIENT", "MEMBER", "CUSTOMER", "THANK",
+)  # fmt: skip

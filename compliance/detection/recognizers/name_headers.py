@@ -59,6 +59,19 @@ PERSON_NAME_HEADER = (
     r"(?:md|dr|doctor|physician|provider|clinician)|physician|doctor|attending|prescriber|next_of_kin"
 )
 
+# People a record names by their role towards its subject, whose column may also hold their ids or a
+# flag ("Manager": "Janet Stokes" or "E1042" or "Y"): a name column only when its values are names
+# (Recognizer.header_with_values). "PCP": "James White NP", "Mary Jones, MD".
+PERSON_ROLE_HEADER = (
+    r"(?:[a-z0-9]+_)*(?:manager|supervisor|approver|team_lead|team_leader|lead_name|mentor|coach|recruiter|"
+    r"interviewer|reviewer|advisor|adviser|counselor|counsellor|case_worker|caseworker|social_worker|"
+    r"coordinator|sales_rep|account_rep|pcp|primary_care|primary_care_provider|primary_care_physician|"
+    r"primary_physician|provider|attending|referring|referring_physician|referring_provider|admitting|"
+    r"consulting|surgeon|nurse|midwife|therapist|clinician|practitioner|dentist|pharmacist|prescriber|"
+    r"(?:physician|provider|doctor|pcp|md|dr)_(?:of_record|assigned)|"
+    r"(?:reports|reporting|approved|reviewed|signed|verified|authori[sz]ed|referred|assigned|seen|treated|"
+    r"supervised|managed|counter_signed|countersigned)_(?:to|by))"
+)
 
 # Headers read token by token where the whole-header rule has no alternative: a person by role and a
 # name word in any order ("Counterparty Name", "Name on Card", "Remitter Name", "Account Name"), a

@@ -113,3 +113,40 @@ def placeholder_or_organisation(values: pa.Array, given: pa.Array) -> np.ndarray
         )
         organisation[rows[two & known]] = False
     return placeholder | organisation
+
+
+# A person as a record names a clinician or a colleague: "Dr. Lauren Patel NP", "Mary Jones, MD",
+# "James White NP", or a given name and a surname ("Janet Stokes", "Tony Ali").
+_CAP = r"\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}'’]+)?"
+_CREDENTIAL = (
+    r"(?:MD|DO|NP|PA|PA-C|RN|APRN|FNP|FNP-C|FNP-BC|DNP|PhD|DDS|DMD|OD|DPM|PharmD|CNM|CRNA|LPN|LVN|MBBS|"
+    r"MRCGP|FRCP|FRCS|FACP|FAAFP|MSN|BSN|LCSW|LPC|PsyD|DC|DPT|OT|PT)"
+)
+_TITLED = rf"^(?:Dr|Mr|Mrs|Ms|Miss|Prof)\.? (?:\p{{Lu}}\.? )?{_CAP}(?: {_CAP})?(?:,? {_CREDENTIAL}(?:,? {_CREDENTIAL})?)?$"
+_CREDENTIALED = rf"^{_CAP}(?: \p{{Lu}}\.?| {_CAP})? {_CAP},? {_CREDENTIAL}(?:,? {_CREDENTIAL})?$"
+GIVEN_SURNAME = rf"^(?P<first>{_CAP})(?: \p{{Lu}}\.?| {_CAP})? (?P<last>{_CAP})$"
+
+
+def given_and_surname(values: pa.Array, given: pa.Array) -> np.ndarray:
+    """Which values are a known given name (in `given`, folded, title case), an optional middle name
+    or initial, and a surname that is no place or organisation word ("Tony Ali", not "Austin Street")."""
+    pair = pc.extract_regex(values, GIVEN_SURNAME)
+    known = to_mask(pc.is_in(folded_title(pair.field("first")), value_set=given))
+    place = to_mask(pc.is_in(folded_title(pair.field("last")), value_set=_NOT_SURNAME_VALUES))
+    return to_mask(pc.is_valid(pair)) & known & ~place
+
+
+def person_by_role(values: pa.Array, given: pa.Array) -> np.ndarray:
+    """Which values of a column a role names ("Manager", "PCP") read as a person: a title or a
+    clinician's credentials around a name, a known given name and a surname, or a form only names
+    take (name_by_form). Not a flag ("Y"), an id, or a payer or vendor ("Aetna", "AWS")."""
+    return (
+        matches(values, _TITLED)
+        | matches(values, _CREDENTIALED)
+        | given_and_surname(values, given)
+        | matches(values, rf"^(?:\p{{Lu}}\. ?){{1,2}}{_CAP}$")
+        | name_by_form(values, given)
+    )
+
+
+_NOT_SURNAME_VALUES = pa.array(sorted(NOT_SURNAME))

@@ -25,6 +25,7 @@ from compliance.detection.recognizers.name_context import (
     ADDRESS_AFTER,
     ANY_NAME_WORD,
     CJK_NAME,
+    COUNTERPARTY_LEADS,
     HL7_XCN_NAME,
     NAME_WORD,
     PARTICLES,
@@ -47,7 +48,11 @@ from compliance.detection.recognizers.name_folding import (
     hint_words,
     shortest_prefixes,
 )
-from compliance.detection.recognizers.name_headers import PERSON_NAME_HEADER, named_by_tokens
+from compliance.detection.recognizers.name_headers import (
+    PERSON_NAME_HEADER,
+    PERSON_ROLE_HEADER,
+    named_by_tokens,
+)
 from compliance.detection.recognizers.name_scripts import (
     SCRIPT_NAME_PATTERNS,
     ScriptNameChecks,
@@ -57,7 +62,9 @@ from compliance.detection.recognizers.name_scripts import (
 from compliance.detection.recognizers.name_values import (
     AIRLINE_NAME,
     address_spells,
+    given_and_surname,
     name_by_form,
+    person_by_role,
     placeholder_or_organisation,
 )
 from compliance.detection.recognizers.name_words import (
@@ -81,6 +88,7 @@ class PersonNameRecognizer(ScriptNameChecks, Recognizer):
     # A column of HL7 XPN names ("CRUZ^BENJAMIN^Q") is typed by its values whatever its header.
     by_values = True
     header = PERSON_NAME_HEADER  # name_headers.py, with the token rule of names()
+    header_with_values = PERSON_ROLE_HEADER  # "Manager", "PCP": a name column when its values are names
     # Titles of other languages: "M. Émile Navarro", "Mme Dubois", "Herr Becker", "Frau Dr. Vogel",
     # "Sra. Pérez", "Sig.ra Bianchi", "Dott. Rossi", "Dhr. de Vries", "Mevr. Jansen".
     _OTHER_TITLES = (
@@ -268,23 +276,7 @@ class PersonNameRecognizer(ScriptNameChecks, Recognizer):
             # A receipt thanks its cardholder: "THANK YOU WILLIAM BOYER".
             r"\b(?:FROM|TO|PAYEE|BENEFICIARY|BEN|ATTN|FAO|BY|PT|PATIENT|MEMBER|CUSTOMER|THANK YOU|THANKS)\s+"
             r"(?P<v>(?P<first>[A-Z][A-Z'’-]+) (?:[A-Z] )?(?P<last>(?:MC|MAC|O['’])?[A-Z][A-Z'’-]+))\b",
-            TextHint(
-                exact=(
-                    "FROM",
-                    "TO",
-                    "PAYEE",
-                    "BENEFICIARY",
-                    "BEN",
-                    "ATTN",
-                    "FAO",
-                    "BY",
-                    "PT",
-                    "PATIENT",
-                    "MEMBER",
-                    "CUSTOMER",
-                    "THANK",
-                )
-            ),
+            TextHint(exact=COUNTERPARTY_LEADS),
             "validate_known_given",
         ),
         # Names in Cyrillic, Greek, Hebrew, Arabic, Devanagari, Thai, Chinese, Japanese and Korean
@@ -377,7 +369,9 @@ class PersonNameRecognizer(ScriptNameChecks, Recognizer):
     def evidence(self, values: pa.Array) -> np.ndarray:
         # A header that says nothing ("col2", "PAX"): only forms names alone take are distinctive
         # enough (HL7 XPN, airline SURNAME/GIVEN, "Surname, Given"; name_values.py).
+        # A known given name and a surname ("Tony Ali"): most values of a column so, it holds names.
         form = matches(values, XPN_NAME) | name_by_form(values, GIVEN_FOLDED_UNAMBIGUOUS)
+        form |= given_and_surname(values, GIVEN_FOLDED_UNAMBIGUOUS)
         found = form & self.validate(values)
         # ... or names in another script, enough of them listed (name_scripts.py).
         other = ~to_mask(pc.string_is_ascii(values))
@@ -394,8 +388,12 @@ class PersonNameRecognizer(ScriptNameChecks, Recognizer):
                 | containing(values, b"/")
                 | containing(values, b",")
                 | ~to_mask(pc.string_is_ascii(values))
+                | matches(values, r"^\p{Lu}[^ ]* \p{Lu}")
             )
         )
+
+    def validate_by_role(self, values: pa.Array) -> np.ndarray:
+        return self.validate(values) & person_by_role(values, GIVEN_FOLDED)
 
     @staticmethod
     def _validate_unicode(values: pa.Array) -> np.ndarray:
