@@ -68,6 +68,47 @@ def test_a_role_header_over_flags_ids_or_firms_is_no_name_column(
     assert classify(detector, header, values).id_type is not IdType.PERSON_NAME
 
 
+@pytest.mark.parametrize("header", ["CARDHOLDER_ID", "Cardholder ID", "cardholder_number"])
+def test_a_pharmacy_claims_cardholder_id_is_a_health_plan_id(detector: Detector, header: str) -> None:
+    column = classify(detector, header, ["750A3737801", "H82023571", "010A7446601", "ZGP756741"])
+    assert column.id_type is IdType.HEALTH_PLAN_ID
+
+
+@pytest.mark.parametrize(
+    ("header", "id_type"),
+    [("Cardholder Name", IdType.PERSON_NAME), ("Card Number", IdType.CREDIT_CARD)],
+)
+def test_cardholder_name_and_card_number_keep_their_types(
+    detector: Detector, header: str, id_type: IdType
+) -> None:
+    values = ["Janet Stokes", "Tony Ali"] if id_type is IdType.PERSON_NAME else ["4111 1111 1111 1111"]
+    assert classify(detector, header, values).id_type is id_type
+
+
+TAX_REFS = ["MIJPO7415Q", "2123 45670 1", "9582653685", "OKNPG1151Y"]
+
+
+@pytest.mark.parametrize("header", ["Tax Ref", "tax_reference", "UTR", "Tax Ref No"])
+def test_a_tax_reference_is_typed_where_it_validates_and_fails_closed_elsewhere(
+    detector: Detector, header: str
+) -> None:
+    assert classify(detector, header, TAX_REFS).id_type is IdType.NATIONAL_ID
+    found = types_by_row(detector, header, TAX_REFS)
+    # India's PAN by its shape, Australia's Medicare number by its check digit; a UK UTR has no
+    # check this platform knows: tokenized all the same.
+    assert found == {
+        0: {"NATIONAL_ID"},
+        1: {"NATIONAL_ID"},
+        2: {"UNRECOGNISED_SENSITIVE"},
+        3: {"NATIONAL_ID"},
+    }
+
+
+@pytest.mark.parametrize("header", ["Tax ID", "TIN"])
+def test_tax_id_and_tin_still_fail_closed(detector: Detector, header: str) -> None:
+    assert classify(detector, header, ["12-3456789", "98-7654321"]).role is ColumnRole.SENSITIVE
+
+
 PLAIN_NAMES = [
     "Tony Ali", "Tyrone Williams", "Brett Conley", "Robert Gonzales", "Christopher Watson", "Clare Wilson",
     "Anne Johnson", "Jennifer Mitchell", "Daniel Wade", "Rachael Bell", None, None, "", "Bonnie Gonzalez",

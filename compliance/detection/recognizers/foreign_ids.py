@@ -90,6 +90,9 @@ class NationalIdRecognizer(Recognizer):
         r"num_secu|securite_sociale|no_secu|dni|nie|nif|codice_fiscale|cod_fiscale|bsn|"
         r"burgerservicenummer|sofinummer|steuer_id|steuerid|steuer_idnr|steueridnr|"
         r"steuer_identifikationsnummer|steuerliche_identifikationsnummer|idnr|aadhaar|aadhar|cpf|"
+        # A person's tax reference (UK UTR, India's PAN, Australia's TFN): what validates is typed, the
+        # rest fails closed; "tax_id" and "tin" stay SENSITIVE (headers.py).
+        r"tax_ref|tax_reference|tax_ref_number|utr|unique_taxpayer_reference|personal_tax_ref|"
         r"tfn|tax_file_number|personnummer|personnr|samordningsnummer|rijksregisternummer|"
         r"national_register_number|niss|insz|national_id|national_identifier|national_identity|"
         r"national_identification|citizen_id|citizen_number|"

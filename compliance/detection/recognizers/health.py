@@ -361,9 +361,9 @@ _HEALTH_PLAN_HEADER = (
     r"(?:kranken)?versicherten(?:nummer|nr|id)|versicherungs(?:nummer|nr|schein_?nummer)|kvnr|kv_nummer|"
     r"polic?en(?:nummer|nr)|polizzen(?:nummer|nr)|mitglieds(?:nummer|nr)|polis(?:nummer|nr)|"
     r"verzekerden(?:nummer|nr)|"
-    # The card's number itself: "carte_sante", "tarjeta_sanitaria", "health_card", OHIP, RAMQ, eGK.
+    # The card's number: "carte_sante", "health_card", OHIP, eGK; a pharmacy claim's NCPDP "Cardholder ID".
     r"carte_sante|carte_assurance_maladie|tarjeta_sanitaria|tessera_sanitaria|health_card|ohip|ramq|egk|"
-    r"mbi|hicn"
+    r"mbi|hicn|cardholder_id|cardholder_number|cardholder_no|card_holder_id"
 )
 # A Medicare Beneficiary Identifier, by the CMS rules: positions 2, 5, 8, 9 letters (no S, L, O, I,
 # B, Z), 1 a digit 1-9, 4, 7, 10, 11 digits, 3 and 6 either.
