@@ -22,6 +22,7 @@ from compliance.detection.classify import ColumnClassifier, padded
 from compliance.detection.confusables import Folding, folded_values
 from compliance.detection.json_members import JsonMembers
 from compliance.detection.json_members import scrub as scrub_json
+from compliance.detection.mixed import is_mixed, whole_value_recognizers
 from compliance.detection.recognizers import (
     REGISTRY,
     CreditCardRecognizer,
@@ -67,6 +68,8 @@ class Detector(ColumnClassifier):
         cards = self._by_type.get(IdType.CREDIT_CARD)
         self._cards = cards if isinstance(cards, CreditCardRecognizer) else None
         self._reference_text: TextScanner | None = None
+        self._mixed_text: TextScanner | None = None
+        self._mixed_fields: set[str] = set()  # the file's columns detect() found mixed (mixed.py)
         # field -> (column, its trimmed values' dictionary encoding or None when the column does not
         # repeat itself), as the last detect() made them: tokenizing the same column reuses them.
         self._distinct: dict[str, tuple[pa.Array, pa.DictionaryArray | None]] = {}
@@ -77,6 +80,10 @@ class Detector(ColumnClassifier):
         self._json = JsonMembers(self.recognizers, self._value_types)
 
     # --- detection ---------------------------------------------------------------------------------
+
+    def classify(self, batch: pa.RecordBatch) -> list[ColumnClass]:
+        self._mixed_fields = set()  # a new file
+        return super().classify(batch)
 
     def detect(self, batch: pa.RecordBatch, classes: list[ColumnClass] | None = None) -> pa.Table:
         """Findings (row, field, type) of this batch; unique per (row, field, type), sorted.
@@ -122,9 +129,27 @@ class Detector(ColumnClassifier):
                     xml = self._xml_leaves(values)
                     return found if xml is None else _union(found, xml.findings())
 
-                for id_type, rows in _on_distinct(strings, find, encoded).items():
+                typed = _on_distinct(strings, find, encoded)
+                if column_class.role is not ColumnRole.FREE_TEXT and is_mixed(typed, strings):
+                    # Values of many kinds, one a row: whole values are typed too (mixed.py).
+                    scanner = self._mixed_scanner()
+                    self._searched[-1] = (strings, encoded, scanner, field)
+                    self._mixed_fields.add(field)
+                    typed = _on_distinct(
+                        strings, lambda values, scanner=scanner: find(values, scanner), encoded
+                    )
+                for id_type, rows in typed.items():
                     found.add(rows, field, id_type)
         return found.table()
+
+    def _mixed_scanner(self) -> TextScanner:
+        """The scanner of a column of values of many kinds: free text's (what scrub_text uses when it does
+        not know the array), and whole values."""
+        if self._mixed_text is None:  # made when first needed: few files have such a column
+            extra = whole_value_recognizers(self.gps_precision)
+            self._mixed_text = TextScanner([*self.recognizers, *extra])
+        self._mixed_text.forget_batch()
+        return self._mixed_text
 
     def _scanner_for(self, column_class: ColumnClass) -> TextScanner:
         """Free text, a reference column ("txn_id": a bare Luhn-valid run is that reference, not a
@@ -237,6 +262,8 @@ class Detector(ColumnClassifier):
         known = next((seen for seen in self._searched if _same_array(seen[0], strings)), None)
         encoded = known[1] if known is not None else _encoded_if_repetitive(strings)
         scanner = known[2] if known is not None else self._text
+        if known is None and field in self._mixed_fields:  # another array of a mixed column
+            scanner = self._mixed_scanner()
         if field is None and known is not None:
             field = known[3]
         if encoded is None:

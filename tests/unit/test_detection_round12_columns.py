@@ -10,6 +10,7 @@ import pytest
 
 from compliance.columns import ColumnRole
 from compliance.detection import Detector
+from compliance.detection.scanner import per_value
 from compliance.vocabulary import IdType
 
 NAMES = ["Janet Stokes", "Joshua Carter", "Rhonda Williams", "Tony Ali", "Maria Lopez"]
@@ -133,3 +134,55 @@ def test_a_headerless_column_of_plain_names_is_typed_by_its_values(detector: Det
 )
 def test_products_firms_places_and_answers_are_no_name_column(detector: Detector, values: list[str]) -> None:
     assert classify(detector, "Q7", values).id_type is not IdType.PERSON_NAME
+
+
+MIXED = [
+    "DE75 5219 1384 4547 6680 73", "#824545893", "gburton@icloud.com", "5174-2690-7656-3402", "F41.1",
+    "747-33-7076", "Dyson V15 Detect", "85.209.10.61", "pending", "bcole@shaw.ca", "GB77 MIDL 9311 4110 1886 34",
+    "092-75-4606", "ORD-2025-5503425", "mgarcia@protonmail.com", "4230 0484 6702 4652", "73.176.89.209",
+    "Moore Ltd", "316-82-5778", "SKU-VA64-5209", "5454 4072 2870 7706", "116.255.140.85", "70,826.43",
+    # The values no text pattern types alone.
+    "CR 99 13 51 B", "026101863", "033 24 9866", "e04c.8a86.5f57", "e04c8a865f57", "04FBDE4C33AA",
+    # ...and their look-alikes that stay: numbers the SSA never issues, hex that is a word or mixes cases.
+    "666123456", "000 12 3456", "123400000", "deadbeefcafe", "Face0ff1ce12", "9787025184441",
+]  # fmt: skip
+MIXED_TYPED = {
+    "CR 99 13 51 B": "NATIONAL_ID", "026101863": "SSN", "033 24 9866": "SSN", "e04c.8a86.5f57": "DEVICE_ID",
+    "e04c8a865f57": "DEVICE_ID", "04FBDE4C33AA": "DEVICE_ID",
+}  # fmt: skip
+MIXED_KEPT = [
+    "666123456",
+    "000 12 3456",
+    "123400000",
+    "deadbeefcafe",
+    "Face0ff1ce12",
+    "9787025184441",
+    "#824545893",
+]
+
+
+def test_a_mixed_columns_whole_values_are_typed(detector: Detector) -> None:
+    found = types_by_row(detector, "value", MIXED)
+    for value, kind in MIXED_TYPED.items():
+        assert kind in found.get(MIXED.index(value), set()), value
+    for value in MIXED_KEPT:
+        assert MIXED.index(value) not in found, value
+
+
+def test_a_mixed_column_is_scrubbed_as_it_was_detected(detector: Detector) -> None:
+    column = pa.array(MIXED)
+    detector.detect(pa.record_batch({"value": column}))
+    out = detector.scrub_text(column, per_value(lambda id_type, text: f"<{id_type.value}>"))
+    scrubbed = dict(zip(MIXED, out.to_pylist(), strict=True))
+    assert {value: scrubbed[value] for value in MIXED_TYPED} == {k: f"<{v}>" for k, v in MIXED_TYPED.items()}
+    assert all(scrubbed[value] == value for value in MIXED_KEPT)
+    # Another array of the same column (the pipeline reads its own): the same scanner.
+    again = detector.scrub_text(pa.array(list(MIXED)), per_value(lambda id_type, text: "X"), field="value")
+    assert again.to_pylist()[MIXED.index("026101863")] == "X"
+
+
+def test_nine_digits_in_a_column_of_order_numbers_stay(detector: Detector) -> None:
+    orders = ["026101863", "311112186", "284960702", "145227781", "530016742", "402918273"]
+    assert types_by_row(detector, "order_ref", orders) == {}
+    # ...and twelve hex digits in a column of ids.
+    assert types_by_row(detector, "build", ["e04c8a865f57", "a1b2c3d4e5f6", "0f9e8d7c6b5a"]) == {}
