@@ -64,7 +64,10 @@ class TextType:
         self.id_type = recognizer.id_type
         self.pattern = pattern.regex
         self.hint = pattern.hint
-        self._check = getattr(recognizer, pattern.check)
+        check = pattern.check
+        self._check = (
+            getattr(recognizer, check) if isinstance(check, str) else functools.partial(check, recognizer)
+        )
         # The value is a JSON value (a number, or a string's content): replacements must keep the document valid.
         self.json_value = pattern.json_value
         self.plain = _without_groups(self.pattern)

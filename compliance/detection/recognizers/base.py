@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -30,11 +31,12 @@ from compliance.vocabulary import IdType
 class TextPattern:
     """One more way an identifier appears in free text, beside a recognizer's `text_pattern`: most
     often a keyword-context form ("SSN 423 52 2671") whose value alone would be too ambiguous.
-    `check` names the recognizer method that validates its matches (one struct per match)."""
+    `check` names the recognizer method that validates its matches (one struct per match), or is a
+    function of (recognizer, matches) for a pattern declared in a module of its own (url_params.py)."""
 
     regex: str
     hint: TextHint | None = None
-    check: str = "validate_text"
+    check: str | Callable[[Recognizer, pa.StructArray], np.ndarray] = "validate_text"
     # The value is a JSON value (a number, or a string's content): the scanner keeps its replacement
     # one (quoted unless a number), so a scrubbed document still parses.
     json_value: bool = False
