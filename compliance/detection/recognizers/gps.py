@@ -16,6 +16,7 @@ from compliance.detection.arrays import (
 )
 from compliance.detection.headers import ANY_PREFIX
 from compliance.detection.hints import TextHint
+from compliance.detection.recognizers import url_params
 from compliance.detection.recognizers.base import (
     DIGITS,
     Recognizer,
@@ -53,6 +54,7 @@ class GpsRecognizer(Recognizer):
     # A position as JSON keys (a nested "loc" object: {"lat": "42.3601", "lng": "-71.0589"}), either
     # order, numbers quoted or not, other keys between them.
     context_patterns = (
+        *url_params.GPS_PARAMS,  # round 12: "/api/nearby?lat=23.748964&lng=82.359320"
         # WKT in text or in a column no header names: "POINT(-71.0589 42.3601)" (longitude first).
         TextPattern(
             rf"\b(?i:POINT)\s*(?:(?i:Z|M|ZM)\s*)?\(\s*(?P<v>(?P<lon>{_DECIMAL})\s+(?P<lat>{_DECIMAL}))",

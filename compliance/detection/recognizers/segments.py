@@ -9,6 +9,7 @@ demographics segment. Each tuple below is spliced into the context patterns of i
 from __future__ import annotations
 
 from compliance.detection.hints import TextHint
+from compliance.detection.recognizers import url_params
 from compliance.detection.recognizers.base import TextPattern
 from compliance.detection.recognizers.hl7_fields import (
     HL7_DOB,
@@ -138,11 +139,13 @@ VCARD_ZIP = (
 
 # HL7 v2 fields (hl7_fields.py) and payment message parties (payments.py), fail closed by position:
 # one tuple per type, spliced into that type's context patterns.
-RECORD_NAME = HL7_NAME + PAYMENT_NAME
-RECORD_STREET = HL7_STREET + PAYMENT_STREET
+# Round 12: URL query and log key=value parameters, known by their key (url_params.py): spliced here
+# so the recognizers' modules (at their size limit) need no new line.
+RECORD_NAME = HL7_NAME + PAYMENT_NAME + url_params.NAME_PARAMS
+RECORD_STREET = HL7_STREET + PAYMENT_STREET + url_params.ADDRESS_PARAMS
 RECORD_ZIP = PAYMENT_ZIP
 RECORD_PHONE = HL7_PHONE
-RECORD_DOB = HL7_DOB + PAYMENT_DOB
+RECORD_DOB = HL7_DOB + PAYMENT_DOB + url_params.DOB_PARAMS
 RECORD_SSN = HL7_SSN
 RECORD_NATIONAL_ID = HL7_NATIONAL_ID + PAYMENT_NATIONAL_ID
 RECORD_PASSPORT = HL7_PASSPORT + PAYMENT_PASSPORT
