@@ -9,7 +9,7 @@ demographics segment. Each tuple below is spliced into the context patterns of i
 from __future__ import annotations
 
 from compliance.detection.hints import TextHint
-from compliance.detection.recognizers import url_params
+from compliance.detection.recognizers import plan_ids, url_params
 from compliance.detection.recognizers.base import TextPattern
 from compliance.detection.recognizers.hl7_fields import (
     HL7_DOB,
@@ -139,8 +139,9 @@ VCARD_ZIP = (
 
 # HL7 v2 fields (hl7_fields.py) and payment message parties (payments.py), fail closed by position:
 # one tuple per type, spliced into that type's context patterns.
-# Round 12: URL query and log key=value parameters, known by their key (url_params.py): spliced here
-# so the recognizers' modules (at their size limit) need no new line.
+# Round 12: URL query and log key=value parameters, known by their key (url_params.py), and health-plan
+# ids known by the note's context (plan_ids.py): spliced here so the recognizers' modules (at their
+# size limit) need no new line.
 RECORD_NAME = HL7_NAME + PAYMENT_NAME + url_params.NAME_PARAMS
 RECORD_STREET = HL7_STREET + PAYMENT_STREET + url_params.ADDRESS_PARAMS
 RECORD_ZIP = PAYMENT_ZIP
@@ -150,5 +151,5 @@ RECORD_SSN = HL7_SSN
 RECORD_NATIONAL_ID = HL7_NATIONAL_ID + PAYMENT_NATIONAL_ID
 RECORD_PASSPORT = HL7_PASSPORT + PAYMENT_PASSPORT
 RECORD_DRIVER_LICENSE = HL7_DRIVER_LICENSE + PAYMENT_DRIVER_LICENSE
-RECORD_HEALTH_PLAN_ID = HL7_HEALTH_PLAN_ID
+RECORD_HEALTH_PLAN_ID = HL7_HEALTH_PLAN_ID + plan_ids.PLAN_CONTEXT
 RECORD_MRN = HL7_MRN
