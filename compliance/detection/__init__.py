@@ -147,7 +147,15 @@ class Detector(ColumnClassifier):
         not know the array), and whole values."""
         if self._mixed_text is None:  # made when first needed: few files have such a column
             extra = whole_value_recognizers(self.gps_precision)
-            self._mixed_text = TextScanner([*self.recognizers, *extra])
+            # Not free text's "a number alone in a note is a phone": a whole value's own type
+            # (an SSN's nine digits) comes first there.
+            usual = [
+                PhoneRecognizer(gps_precision=self.gps_precision, free_text=False)
+                if isinstance(r, PhoneRecognizer)
+                else r
+                for r in self.recognizers
+            ]
+            self._mixed_text = TextScanner([*usual, *extra])
         self._mixed_text.forget_batch()
         return self._mixed_text
 

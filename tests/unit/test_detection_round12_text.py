@@ -11,6 +11,9 @@ from compliance.detection.recognizers.url_params import url_decoded
 from tests.unit.detection_helpers import scrub_found_test, scrub_stays_test
 
 FOUND = [
+    # An address spelt out in capitals, its local part dotted.
+    ("you can email me at perez.charlene69 AT SHAW DOT CA thanks", "you can email me at <EMAIL> thanks"),
+    ("email ljohnson AT BIGPOND DOT COM pls", "email <EMAIL> pls"),
     # Query strings: each parameter's value, percent-encoded or "+" for a space.
     ("/search?name=Maren%20Olsvik&dob=1974-11-02", "/search?name=<PERSON_NAME>&dob=<DATE_OF_BIRTH>"),
     (
@@ -58,6 +61,9 @@ FOUND = [
 ]
 
 STAYS = [
+    "Look AT the DOT matrix",
+    "look AT THE DOT COM bubble",
+    "meet me AT NOON DOT COM",
     "/products?page=2&sort=name&order=asc",
     "/search?name=&page=1",
     "/search?name=null&dob=unknown",

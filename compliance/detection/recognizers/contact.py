@@ -40,6 +40,15 @@ def url_decoded(values: pa.Array) -> pa.Array:
     return values
 
 
+# The top-level domains an address spelt out in words may end in, and mail providers' hosts.
+_MAIL_TLDS = "com|net|org|edu|gov|mil|info|biz|io|co|us|uk|ca|au|de|fr|nl|es|it|in|ie|be|ch|at|nz"
+_MAIL_HOSTS = (
+    "gmail|googlemail|yahoo|ymail|hotmail|outlook|live|msn|aol|icloud|me|mac|proton|protonmail|gmx|"
+    "mail|web|zoho|yandex|comcast|verizon|att|sbcglobal|shaw|rogers|sympatico|telus|bigpond|optusnet|"
+    "btinternet|sky|virginmedia|rediffmail"
+)
+
+
 class EmailRecognizer(Recognizer):
     id_type = IdType.EMAIL
     header = ANY_PREFIX + r"(?:e_?mail|mail|email_address|e_mail_address|email_addr|mail_address)" + ID_SUFFIX
@@ -73,6 +82,15 @@ class EmailRecognizer(Recognizer):
             TextHint(shapes=("at",), whole_words=("dot",)),
             "validate_obfuscated",
         ),
+        # The same in capitals, the local part dotted: "perez.charlene69 AT SHAW DOT CA". Prose in
+        # capitals reads so too ("look AT THE DOT COM bubble"), so the local part must look like a
+        # mailbox's (a digit, "." or "_") or the host be a mail provider's.
+        TextPattern(
+            r"(?P<v>\b[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)* (?i:at) [A-Za-z0-9-]+(?: (?i:dot) [A-Za-z0-9-]+)*"
+            rf" (?i:dot) (?i:{_MAIL_TLDS}))\b",
+            TextHint(shapes=("at",), whole_words=("dot",)),
+            "validate_spelt_in_capitals",
+        ),
     )
 
     def validate(self, values: pa.Array) -> np.ndarray:
@@ -85,6 +103,11 @@ class EmailRecognizer(Recognizer):
         )
         value = pc.replace_substring_regex(value, r"\s?(?:[(\[{](?i:dot)[)\]}]| (?i:dot) )\s?", ".")
         return self.validate(value)
+
+    def validate_spelt_in_capitals(self, found: pa.StructArray) -> np.ndarray:
+        value = found.field("v")
+        mailbox = matches(value, r"^\S*[\d._]\S* ") | matches(value, rf"(?i) at (?:{_MAIL_HOSTS}) ")
+        return self.validate_obfuscated(found) & mailbox
 
     def validate_url_encoded(self, found: pa.StructArray) -> np.ndarray:
         return self.validate(url_decoded(found.field("v")))
