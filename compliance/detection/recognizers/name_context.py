@@ -4,6 +4,8 @@ job words before one."""
 
 from __future__ import annotations
 
+from compliance.detection.hints import TextHint
+from compliance.detection.recognizers.base import TextPattern
 from compliance.detection.recognizers.name_words import PAYMENT_WORDS, ROLE_WORDS
 
 # Words that say the next two capitalised words are a person, whoever it is ("spoke with Imani
@@ -107,6 +109,7 @@ CJK_NAME = f"{CJK}{{1,5}}(?:[ \u3000]{CJK}{{1,5}})?"
 # A name word in title case only ("Okafor", "O'Neil"): after a job word, capitals are rather an
 # acronym ("RN BSN").
 TITLED_WORD = r"[A-ZÀ-ÖØ-ÞĀ-ž](?:[a-zß-öø-ÿĀ-ž]|['’][A-ZÀ-ÖØ-ÞĀ-ž])[A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’-]*"
+# The words before a payment's counterparty or a patient written in capitals ("FPS CREDIT FROM SHARON DAWSON").
 PAYMENT_CONTEXT = r"(?i:\b(?:" + "|".join(PAYMENT_WORDS) + r")\s+(?:from|to))[:]?\s+"
 # A job word, or "Dr" without its full stop where no street can end in it: first in the text, after
 # punctuation or after a lower-case word ("Dr Amaka Obi reviewed"; "Elm Dr Springfield" stays).
@@ -126,3 +129,62 @@ HL7_XCN_NAME = r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ' .-]*\^[A-Za-zÀ-
 COUNTERPARTY_LEADS = (
     "FROM", "TO", "PAYEE", "BENEFICIARY", "BEN", "ATTN", "FAO", "BY", "PT", "PATIENT", "MEMBER", "CUSTOMER", "THANK",
 )  # fmt: skip
+
+# Words that, as often as not, come before a person named in full: a support agent or a caller
+# ("Verified caller Jade Walker", "Agent Tony Ali was very helpful"), a manager ("Reports to Brooke
+# Long"), a sign-off ("approved by Lee Payne"), a greeting on a gift or a card ("Happy birthday
+# Mackenzie Woods!!", "Congrats Faith King", "Love you Jack Hammond"). They announce things too
+# ("Agent Orange", "Caller ID", "Happy Birthday Banner"): the first word must be a known given name, and
+# the second no place or organisation word unless it is a surname too ("Mark Hill").
+GREETED_OR_ROLE = (
+    r"(?i:\b(?:verified\s+)?caller|\bagent|\b(?:sales\s+|support\s+|service\s+)?rep(?:resentative)?|\bcourier|"
+    r"\badvis[eo]r|\bdispatcher|\bhome\s+health(?:\s+aide)?|\b(?:reports|reporting)\s+(?:to|into)|"
+    r"\b(?:line\s+)?manager|\b(?:approved|reviewed|authori[sz]ed|countersigned|co-signed)\s+by|"
+    r"\bhappy\s+(?:birthday|bday|anniversary|retirement|graduation)|\bcongrat(?:s|ulations)|\blove\s+you|"
+    r"\bwell\s+done|\bget\s+well\s+soon|\bmerry\s+christmas|\bhappy\s+holidays)"
+)
+GREETED_OR_ROLE_STARTS = (
+    "caller", "verified caller", "agent", "rep", "courier", "advise", "adviso", "dispatcher", "home health",
+    "reports", "reporting", "manager", "line manager", "approved by", "reviewed by", "authorised by",
+    "authorized by", "countersigned", "co-signed", "happy", "congrat", "love you", "well done", "get well",
+    "merry christmas", "sales rep", "support rep", "service rep",
+)  # fmt: skip
+# Credentials written after a clinician's name: "Home health: Mary Jones RN", "Sheila Rhodes, MD".
+CREDENTIALS = (
+    "RN",
+    "LPN",
+    "LVN",
+    "NP",
+    "FNP",
+    "APRN",
+    "CNA",
+    "MD",
+    "DO",
+    "PA-C",
+    "PharmD",
+    "DPT",
+    "DDS",
+    "CRNA",
+)
+_CREDENTIAL = "|".join(credential.replace("-", "\\-") for credential in CREDENTIALS)
+
+
+def _pair(before: str = "", after: str = "") -> str:
+    return (
+        rf"{before}(?P<v>(?P<first>{ANY_NAME_WORD})(?: [A-Z]\.?)? (?:{PARTICLES} ){{0,2}}"
+        rf"(?P<last>{ANY_NAME_WORD})){after}"
+    )
+
+
+NAME_CONTEXT_PATTERNS = (
+    TextPattern(
+        _pair(before=rf"{GREETED_OR_ROLE}[,:!]?\s+"),
+        TextHint(keywords=GREETED_OR_ROLE_STARTS),
+        "validate_announced_given",
+    ),
+    TextPattern(
+        _pair(before=r"(?:^|[^\w'’-])", after=rf",?\s(?:{_CREDENTIAL})\b"),
+        TextHint(exact=CREDENTIALS),
+        "validate_announced_given",
+    ),
+)

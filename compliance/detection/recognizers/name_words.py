@@ -124,7 +124,8 @@ ROLE_NOUNS = frozenset(
 # Words that make a transfer's counterparty an organisation, a public body or an own account, not a
 # person ("ZELLE FROM CHASE BANK", "ACH FROM IRS TREAS", "ACH FROM ADP PAYROLL", "TRANSFER TO JOINT
 # CHECKING"): legal forms, payroll and government, account and banking words; in title case, as the
-# recognizer folds each word. With the place and organisation words of NOT_SURNAME.
+# recognizer folds each word. With the place and organisation words of NOT_SURNAME. Shops a prescription
+# is sent to ("Rx sent to Shoppers Drug Mart #0822") are firms too.
 COUNTERPARTY_FIRM_WORDS = frozenset(
     """
     Bank Banks Banking Bancorp Treas Treasury Irs Hmrc Dfas Ssa Usps Tax Taxes Gov Govt Government Dept
@@ -135,6 +136,7 @@ COUNTERPARTY_FIRM_WORDS = frozenset(
     Refunds Rewards Cashback Interest Dividend Loan Loans Mortgage Card Cards Pay Payments Payment
     Merchant Utilities Utility Electric Energy Gas Water Power Wireless Telecom Cable Broadband
     Rent Property Properties Realty Management Motors Auto Airlines Airways Stores Supermarket Foods
+    Drug Drugs Mart Chemist Chemists Apothecary Dispensary Wholesale Outlet Depot Express
     Social Security Benefit Benefits Welfare Council Revenue Customs Court Agency Agencies Collections
     Iban Bic Swift Sort
     Zelle Venmo Paypal Cashapp Interac

@@ -27,6 +27,7 @@ from compliance.detection.recognizers.name_context import (
     CJK_NAME,
     COUNTERPARTY_LEADS,
     HL7_XCN_NAME,
+    NAME_CONTEXT_PATTERNS,
     NAME_WORD,
     PARTICLES,
     PAYMENT_CONTEXT,
@@ -242,6 +243,7 @@ class PersonNameRecognizer(ScriptNameChecks, Recognizer):
             TextHint(keywords=PAYMENT_WORDS),
             "validate_counterparty_run",
         ),
+        *NAME_CONTEXT_PATTERNS,  # a caller, an agent, a manager, a greeting; a credential after the name
         # A job, then a name or a surname: "Driver Penny Payne", "Nurse Okafor", "Pharmacist R. Singh".
         TextPattern(
             rf"{ROLE_CONTEXT}\s+(?P<v>(?P<initials>(?:[A-Z]\.\s?){{0,2}})(?P<first>{TITLED_WORD})(?: (?P<last>{TITLED_WORD}))?)",
@@ -446,6 +448,16 @@ class PersonNameRecognizer(ScriptNameChecks, Recognizer):
         # A given name that is a common word before a place or organisation word is a firm: "CHASE BANK".
         firm = to_mask(pc.is_in(first, value_set=self._AMBIGUOUS_VALUES)) & not_name
         return known & ~(not_name & ~surname_too) & ~firm
+
+    def validate_announced_given(self, found: pa.StructArray) -> np.ndarray:
+        # A word that announces a person ("Reports to Mark Hill"): a known given name, even a common
+        # word's ("Chase", "Grace"), before a surname that may be a place's too.
+        last, surname_too = (
+            found.field("last"),
+            to_mask(pc.is_in(folded_title(found.field("last")), value_set=self._SURNAME_TOO_VALUES)),
+        )
+        known = to_mask(pc.is_in(folded_title(found.field("first")), value_set=GIVEN_FOLDED))
+        return known & ~(self._not_name(last) & ~surname_too)
 
     def validate_display_name(self, found: pa.StructArray) -> np.ndarray:
         # A sender's name, not a service's ("Google Calendar <calendar-notification@...>"): a known
