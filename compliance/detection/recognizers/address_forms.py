@@ -14,7 +14,7 @@ US_STATES = frozenset(
         "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY",
         "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND",
         "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "DC",
-        "PR", "VI", "GU", "AS", "MP", "AA", "AE", "AP",
+        "PR", "VI", "GU", "AS", "MP", "FM", "MH", "PW", "AA", "AE", "AP",
     ]
 )  # fmt: skip
 
@@ -77,16 +77,50 @@ _TOWN = rf"(?:(?:(?i:{_PARTICLE})|['’][st]|\d{{1,2}}e)[ ])?{_WORD}(?:[ ](?:[a-
 _POSTCODE = r"(?:[1-9]\d{3}[ ]?[A-Z]{2}|\d{5}(?:-?\d{3})?|[1-9]\d{5}|\d{4}-\d{3}|\d{2}-\d{3})\b"
 _POSTCODE_TOWN = rf"(?:,[ ]?|[ ])(?:{_POSTCODE},?[ ]{_TOWN}|{_TOWN},?[ ]{_POSTCODE})"
 
-# An English line led by the house number, with a UK postcode or a US state and ZIP after its
-# town ("852 Doherty Dam, East Harriet, CT9 7JR", "56328 Jennifer Flat Suite 895, New Crystalberg,
-# GU 72051"): whatever the street's suffix, which the unanchored form needs.
+# An English line led by the house number, with a UK postcode, a US state and ZIP, a Canadian
+# province and postal code or an Australian state and postcode after its town ("852 Doherty Dam, East
+# Harriet, CT9 7JR", "56328 Jennifer Flat Suite 895, New Crystalberg, GU 72051", "320 Julie Ridge, East
+# Dennisstad, NU P7S4X6", "Unit 86 84 Newton Rest, Davidfort, NSW, 2338", "5/12 Smith St, St. Kilda,
+# VIC 3182"): whatever the street's suffix, which the unanchored form needs.
 _UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?[ ]\d[A-Z]{2}"
 _US_STATE_ZIP = rf"(?:{'|'.join(sorted(US_STATES))})[ ]\d{{5}}(?:-\d{{4}})?"
+_CA_PROVINCES = ("AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT")
+_CA_PROVINCE_CODE = rf"(?:{'|'.join(_CA_PROVINCES)})[ ][A-Z]\d[A-Z][ ]?\d[A-Z]\d"
+AU_STATES = ("NSW", "VIC", "QLD", "WA", "SA", "TAS", "NT", "ACT")
+_AU_STATE_CODE = rf"(?:{'|'.join(AU_STATES)}),?[ ]\d{{4}}"
+# What ends an address line after its town: a postcode with its state or province.
+REGION_POSTCODE = rf"(?:{_UK_POSTCODE}|{_US_STATE_ZIP}|{_CA_PROVINCE_CODE}|{_AU_STATE_CODE})"
+# A town after the street: "Lake Stuart", "St. Anthonyside", "Port Yvonnemouth".
+ENGLISH_TOWN = r"(?:St\.?[ ])?[A-Z](?:['’][A-Z])?[a-z]+(?:[ -][A-Z][a-z]+){0,2}"
+# A unit before the number, as Australian lines write it ("Unit 3 42 Smith Street", "Level 8 8 Dawn
+# Approach", "Apt. 554 9 Jonathan Approach"), and a number with its unit ("5/12 Smith St").
+UNIT_BEFORE_NUMBER = r"(?:(?:Unit|Level|Suite|Flat|Shop|Apt\.?)[ ]\d{1,4}[A-Za-z]?,?[ ])"
 _NUMBER_LED_LINE = (
-    r"\d{1,6}[A-Za-z]?[ ](?:[A-Z][A-Za-z'’-]*\.?[ ]){1,3}[A-Z][A-Za-z'’-]*"
-    r"(?:,?[ ](?:Apt\.?|Suite|Unit|Ste\.?|Flat)[ ]?#?[A-Za-z]?\d{1,5}[A-Za-z]?)?"
-    rf",[ ][A-Z][a-z]+(?:[ -][A-Z][a-z]+){{0,2}},?[ ](?:{_UK_POSTCODE}|{_US_STATE_ZIP})"
+    rf"{UNIT_BEFORE_NUMBER}?(?:\d{{1,5}}[A-Za-z]?/)?\d{{1,6}}[A-Za-z]?[ ](?:[A-Z][A-Za-z'’-]*\.?[ ]){{1,3}}[A-Z][A-Za-z'’-]*"
+    r"(?:,?[ ](?:(?:Apt\.?|Suite|Unit|Ste\.?|Flat)[ ]?#?|#)[A-Za-z]?\d{1,5}[A-Za-z]?)?"
+    rf",[ ]{ENGLISH_TOWN},?[ ]{REGION_POSTCODE}"
 )
+# A British line led by its flat ("Flat 03, Murray Passage, New Rebeccafurt, BD4A 3HX", "Studio 58z,
+# Amber Course, Port Mohamed, SO06 6TJ"): whatever the street's word, the town and postcode hold it.
+_UNIT_LED_LINE = (
+    r"(?:Flat|Studio|Unit|Apartment|Apt\.?|House|Maisonette)[ ]\d{1,4}[A-Za-z]?,[ ](?:[A-Z][a-z'’-]+[ ]){0,3}"
+    rf"[A-Z][a-z'’-]+,[ ]{ENGLISH_TOWN},?[ ]{REGION_POSTCODE}"
+)
+# An Indian line: a house number (perhaps "H.No."), a street or locality, a town and the PIN after it
+# ("69/90, Venkatesh Circle, Burhanpur-382102", "31, Mittal, Ongole 236913", "H.No. 70, Dyal,
+# Gulbarga-332755"); the commas, the capitalised parts and the six digits after the town hold it.
+_INDIAN_LINE = (
+    r"(?:(?i:h\.?[ ]?no)\.?[ ]?|(?:Flat|House|Plot|Door|Shop)[ ](?:No\.?[ ])?)?\d{1,5}[A-Za-z]?(?:[/-]\d{1,5})?,[ ]"
+    r"(?:[A-Z][a-z]+[ ]){0,2}[A-Z][a-z]+,[ ](?P<town>[A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,3})(?:[ ]?-|[ ])\d{6}"
+)
+# ... but a list of a record's fields has that shape too ("Qty 3, Blue Widget, Order 123456"): the
+# word before the six digits is no record's.
+NOT_A_TOWN = (
+    r"(?i)\b(?:order|ref|reference|case|ticket|invoice|inv|account|acct|claim|policy|id|no|number|code|item|"
+    r"batch|lot|room|total|amount|qty|txn|transaction|tracking|serial|member|version|build|page|line|row|step|"
+    r"part|sku|pin|otp|card|auth|approval|confirmation|booking|pnr|award|grant|docket|file)$"
+)
+
 # US military mail: a ship, or a unit or PSC box, then APO/FPO/DPO and a military "state".
 _MILITARY = (
     r"(?:(?:USNS|USNV|USS|USCGC)[ ][A-Z][a-z]+|(?:PSC|Unit|CMR)[ ]\d{1,5},?[ ]Box[ ]\d{1,5}),?[ ]"
@@ -107,10 +141,11 @@ _TURKISH_LINE = (
 
 POSTCODE_ANCHORED = (
     TextPattern(
-        rf"(?P<v>(?:\b{_GLUED_STREET}|{_TYPE_FIRST_STREET}){_POSTCODE_TOWN}|\b{_NUMBER_LED_LINE})\b",
+        rf"(?P<v>(?:\b{_GLUED_STREET}|{_TYPE_FIRST_STREET}){_POSTCODE_TOWN}|\b{_NUMBER_LED_LINE}|\b{_UNIT_LED_LINE})\b",
         TextHint(shapes=("digit",)),
         "validate_by_context",
     ),
+    TextPattern(rf"(?P<v>\b{_INDIAN_LINE})\b", TextHint(shapes=("digit",)), "validate_indian_line"),
     TextPattern(
         rf"(?:^|[\s,;:(|^~\"'])(?P<v>{_TURKISH_LINE})",
         TextHint(

@@ -16,7 +16,14 @@ from compliance.detection.arrays import (
 )
 from compliance.detection.headers import ANY_PREFIX, ID_SUFFIX
 from compliance.detection.hints import TextHint
-from compliance.detection.recognizers.address_forms import POSTCODE_ANCHORED, US_STATES
+from compliance.detection.recognizers.address_forms import (
+    ENGLISH_TOWN,
+    NOT_A_TOWN,
+    POSTCODE_ANCHORED,
+    REGION_POSTCODE,
+    UNIT_BEFORE_NUMBER,
+    US_STATES,
+)
 from compliance.detection.recognizers.address_scripts import (
     SCRIPT_ADDRESS_PATTERNS,
     native_address_header,
@@ -93,7 +100,7 @@ STREET_ADDRESS = (
 # Words that end a clause, not a street's name: a match holding one is a sentence ("follow up in 3
 # weeks with Dr Smith", "take 2 tablets at night").
 _NOT_STREET_WORDS = (
-    "with", "in", "at", "to", "for", "on", "by", "of", "and", "or", "then", "than", "after", "before",
+    "with", "in", "at", "to", "for", "from", "into", "via", "on", "by", "of", "and", "or", "then", "than", "after", "before",
     "every", "per", "mg", "ml", "mcg", "units", "tablets", "tabs", "pills", "doses", "times", "x",
     "day", "days", "week", "weeks", "month", "months", "year", "years", "hour", "hours", "minutes",
     "visits", "patient", "pt", "was", "is", "are", "has", "had", "no", "not", "cc", "puffs", "drops",
@@ -163,6 +170,13 @@ _LINE_STREET = (
 )
 
 
+# A character of an announced address's clause: not its end (";", a line break, a full stop before a
+# word or another full stop); a full stop before a number or a unit goes on ("Apt. 044", "St. 5").
+_CLAUSE_CHARACTER = (
+    r"[^.;\n]|\.(?:[^\s.]|\s+(?:[^A-Za-z\s.]|(?i:apt|unit|suite|ste|flat|floor|fl|room|rm)\b))"
+)
+
+
 class StreetAddressRecognizer(Recognizer):
     id_type = IdType.STREET_ADDRESS
     # Not "mac_address", "ip_address", "email_address": those belong to later recognizers.
@@ -172,6 +186,8 @@ class StreetAddressRecognizer(Recognizer):
         + (
             r"(?:address|addr|street|street_address|street_addr|street_name|address_line_?\d?|addr_line_?\d?|"
             r"address_\d|full_address|residence|residential_address|mailing_address|home_address|"
+            # An address's lines under its use ("shipping": {"line1": ...}); "order_line_1" is no address.
+            r"(?:shipping|billing|mailing|delivery|postal|home|ship_to|bill_to|shipto|billto)_line_?\d|"
             # Other languages (accents folded): "Dirección", "Domicilio", "Adresse", "Straße", "Anschrift",
             # "Indirizzo", "Straat", "Endereço".
             r"direccion|direccion_postal|domicilio|calle|adresse|adresse_postale|rue|anschrift|wohnanschrift|"
@@ -185,9 +201,11 @@ class StreetAddressRecognizer(Recognizer):
     # postcode is part of the address, as a labeller marks it.
     text_pattern = (
         # A flat or studio before the number ("Studio 85\nNigel Inlet") belongs to it too.
-        rf"\b(?P<v>(?:(?i:studio|flat)\s+)?{STREET_ADDRESS}(?:,?\s+(?:(?i:apt|apartment|suite|ste|unit|room|rm|floor|fl)\.?\s*#?|#)"
-        r"\s*[A-Za-z]?\d[A-Za-z0-9-]{0,5}\b)?"
-        r"(?:,\s*[A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,2},?\s+(?:[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[1-9]\d{2}\s?\d{3})\b)?)"
+        # So does an Australian unit or level before it ("Unit 86 84 Newton Rest"; "5/12 Smith St").
+        rf"\b(?P<v>(?:(?i:studio|flat)\s+|{UNIT_BEFORE_NUMBER})?(?:\d{{1,5}}/)?{STREET_ADDRESS}"
+        r"(?:,?\s+(?:(?i:apt|apartment|suite|ste|unit|room|rm|floor|fl)\.?\s*#?|#)\s*[A-Za-z]?\d[A-Za-z0-9-]{0,5}\b)?"
+        # The town and the postcode after it, with its state or province ("..., Mccoyside, NU S1M 8A9").
+        rf"(?:,\s*{ENGLISH_TOWN},?\s+(?:[A-Z]{{1,2}}\d[A-Z\d]?\s?\d[A-Z]{{2}}|[1-9]\d{{2}}\s?\d{{3}}|{REGION_POSTCODE})\b)?)"
     )
     text_hint = TextHint(whole_words=_STREET_SUFFIXES, requires=("digit",))
     # A post office box in text ("Mailed to PO Box 368, ..."): the keyword is the evidence.
@@ -259,11 +277,12 @@ class StreetAddressRecognizer(Recognizer):
             r"\bresiding\s+at)\s*[:-]?\s*(?P<v>"
             # A house number alone on its line, the street on the next ("moved to 31/97\nPandey, Sagar
             # 219547"): the line break is inside the address.
-            r"(?:(?i:h\.?\s?no)\.?\s*)?\d[\d/-]*[A-Za-z]?\n[A-Z](?:[^.;\n]|\.(?:[^\s]|\s+[^A-Z\s]))+|"
+            rf"(?:(?i:h\.?\s?no)\.?\s*)?\d[\d/-]*[A-Za-z]?\n[A-Z](?:{_CLAUSE_CHARACTER})+|"
             r"(?:\d|(?i:flat|apt|apartment|unit|suite|studio|level|floor|house|door|plot)\b|(?i:h\.?\s?no)\.?)"
-            # The clause ends at a full stop before a capital ("Apt. 044, V2G1C7. Thanks"), not at "Apt. 044";
-            # the match ends with the value, so its spans are found without Python.
-            r"(?:[^.;\n]|\.(?:[^\s]|\s+[^A-Z\s]))+)",
+            # The clause ends at a full stop before a word ("Apt. 044, V2G1C7. Thanks", "ND 32279.. my wife
+            # ... on 9/17/2024"), not at "Apt. 044" or "St.Louis"; the match ends with the value, so its
+            # spans are found without Python.
+            rf"(?:{_CLAUSE_CHARACTER})+)",
             TextHint(
                 keywords=("address", "moved", "relocated", "lives", "resides", "residing"),
                 requires=("digit",),
@@ -310,6 +329,9 @@ class StreetAddressRecognizer(Recognizer):
 
     def validate_lead_street(self, found: pa.StructArray) -> np.ndarray:
         return ~matches(found.field("name"), rf"^(?:{_DE_NOT_STREET})$")
+
+    def validate_indian_line(self, found: pa.StructArray) -> np.ndarray:
+        return ~matches(found.field("town"), NOT_A_TOWN)
 
     def validate_line(self, found: pa.StructArray) -> np.ndarray:
         return matches(found.field("v"), _LINE_STREET)
