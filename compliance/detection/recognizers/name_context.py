@@ -188,3 +188,14 @@ NAME_CONTEXT_PATTERNS = (
         "validate_announced_given",
     ),
 )
+
+# Titles of other languages: "M. Émile Navarro", "Mme Dubois", "Herr Becker", "Frau Dr. Vogel",
+# "Sra. Pérez", "Sig.ra Bianchi", "Dott. Rossi", "Dhr. de Vries", "Mevr. Jansen".
+OTHER_TITLES = (
+    r"\b(?:Mme|Mlle|Herr|Frau|Sra|Srta|Sig\.ra|Sig\.na|Dott\.ssa|Dhr|Mevr)\.?|\b(?:M|Sr|Sig|Dott)\."
+)
+# A label ("Patient:", "Name:", and JSON keys: "name": "...", "firstName": "...") before a name.
+NAME_LABEL = (
+    r"(?i:\b(?:patient|patient name|name|pt|"
+    r"(?:first|last|full|given|family|middle|preferred|legal|maiden|birth|nick)_?name))\"?\s*:"
+)

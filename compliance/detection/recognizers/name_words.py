@@ -173,3 +173,10 @@ ORGANISATION = (
 NOT_AN_ORGANISATION_LINE = (
     r"(?i:^[^\s]*$|[@{}\[\]<>|\n]|(?:^|[^\pL])(?:c/o|attn|fao|dr|mr|mrs|ms|miss|mx)(?:[^\pL]|$))"
 )
+
+# Words a cell of a name column may hold that are no name ("see office", "pending", "self").
+COMMON_WORDS = (
+    "a", "an", "the", "to", "for", "at", "in", "on", "of", "with", "and", "or", "is", "was", "will",
+    "has", "had", "not", "no", "none", "n", "na", "unknown", "see", "per", "re", "about", "office",
+    "on-call", "oncall", "pending", "tbd", "same", "self",
+)  # fmt: skip

@@ -28,7 +28,9 @@ from compliance.detection.recognizers.name_context import (
     COUNTERPARTY_LEADS,
     HL7_XCN_NAME,
     NAME_CONTEXT_PATTERNS,
+    NAME_LABEL,
     NAME_WORD,
+    OTHER_TITLES,
     PARTICLES,
     PAYMENT_CONTEXT,
     PERSON_CONTEXT,
@@ -70,6 +72,7 @@ from compliance.detection.recognizers.name_values import (
 )
 from compliance.detection.recognizers.name_words import (
     AMBIGUOUS_GIVEN,
+    COMMON_WORDS,
     COUNTERPARTY_FIRM_WORDS,
     MEMO_WORDS,
     NOT_SURNAME,
@@ -90,16 +93,7 @@ class PersonNameRecognizer(ScriptNameChecks, Recognizer):
     by_values = True
     header = PERSON_NAME_HEADER  # name_headers.py, with the token rule of names()
     header_with_values = PERSON_ROLE_HEADER  # "Manager", "PCP": a name column when its values are names
-    # Titles of other languages: "M. Émile Navarro", "Mme Dubois", "Herr Becker", "Frau Dr. Vogel",
-    # "Sra. Pérez", "Sig.ra Bianchi", "Dott. Rossi", "Dhr. de Vries", "Mevr. Jansen".
-    _OTHER_TITLES = (
-        r"\b(?:Mme|Mlle|Herr|Frau|Sra|Srta|Sig\.ra|Sig\.na|Dott\.ssa|Dhr|Mevr)\.?|\b(?:M|Sr|Sig|Dott)\."
-    )
-    # A label ("Patient:", "Name:", and JSON keys: "name": "...", "firstName": "...") or a title.
-    _LABEL = (
-        r"(?i:\b(?:patient|patient name|name|pt|"
-        r"(?:first|last|full|given|family|middle|preferred|legal|maiden|birth|nick)_?name))\"?\s*:"
-    )
+    _OTHER_TITLES, _LABEL = OTHER_TITLES, NAME_LABEL  # name_context.py
     _WORD = r"(?:[A-ZÀ-ÖØ-ÞĀ-ž](?:[a-zß-öø-ÿĀ-ž]|['’][A-ZÀ-ÖØ-ÞĀ-ž])[A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’-]*|[A-ZÀ-ÖØ-ÞĀ-ž]{2,}\b)"
     text_pattern = (
         rf"(?:{_LABEL}|\b(?:Mr|Mrs|Ms|Miss|Mx)\.?|\b(?:Dr|Prof)\.|{_OTHER_TITLES})"
@@ -318,12 +312,7 @@ class PersonNameRecognizer(ScriptNameChecks, Recognizer):
     _MONTH_GIVEN_VALUES: ClassVar[pa.Array] = pa.array(["April", "August", "June", "May"])
     _SURNAME_TOO_VALUES: ClassVar[pa.Array] = pa.array(sorted(SURNAME_TOO))
     _FIRM_VALUES: ClassVar[pa.Array] = pa.array(sorted(COUNTERPARTY_FIRM_WORDS))
-    _COMMON_WORDS = (
-        "a", "an", "the", "to", "for", "at", "in", "on", "of", "with", "and", "or", "is", "was", "will",
-        "has", "had", "not", "no", "none", "n", "na", "unknown", "see", "per", "re", "about", "office",
-        "on-call", "oncall", "pending", "tbd", "same", "self",
-    )  # fmt: skip
-    _COMMON_WORD_VALUES: ClassVar[pa.Array] = pa.array(_COMMON_WORDS)
+    _COMMON_WORD_VALUES: ClassVar[pa.Array] = pa.array(COMMON_WORDS)
 
     def __init__(self, *, gps_precision: int = 3, free_text: bool = True) -> None:
         """`free_text`: whether names without a title are looked for (notes, not a company column)."""
