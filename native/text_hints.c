@@ -25,7 +25,7 @@ enum {
     SHAPE_CARD_DIGITS = 1u << 1,  /* 13 or more digits in one run of [0-9 -] */
     SHAPE_CAPS_DIGITS = 1u << 2,  /* [A-Z]{2}\d{2} */
     SHAPE_AT = 1u << 3,           /* @ */
-    SHAPE_PHONE = 1u << 4,        /* \+\d | 00\d | \d{3}[-. ]\d{4} */
+    SHAPE_PHONE = 1u << 4,        /* \+\d | 00\d | \d{3}[-. )]\d{4} */
     SHAPE_DOTTED_QUAD = 1u << 5,  /* \d+(?:\.\d+){3} */
     SHAPE_HEX_COLONS = 1u << 6,   /* [0-9A-Fa-f]:[0-9A-Fa-f]{0,4}: */
     SHAPE_HEX_RUN15 = 1u << 7,    /* [0-9A-Fa-f:-]{15} */
@@ -134,8 +134,8 @@ static uint32_t shapes_of(const unsigned char *s, Py_ssize_t n, int *ascii) {
             if (p == '+') found |= SHAPE_PHONE;
         }
         if (i >= 2 && p == '0' && s[i - 2] == '0') found |= SHAPE_PHONE;
-        if (i >= 7 && (s[i - 4] == '-' || s[i - 4] == '.' || s[i - 4] == ' ') && digits_at(s, i - 3, 3) &&
-            digits_at(s, i - 7, 3))
+        if (i >= 7 && (s[i - 4] == '-' || s[i - 4] == '.' || s[i - 4] == ' ' || s[i - 4] == ')') &&
+            digits_at(s, i - 3, 3) && digits_at(s, i - 7, 3))
             found |= SHAPE_PHONE;
         if (i >= 10 && s[i - 4] == '-' && s[i - 7] == '-' && digits_at(s, i - 3, 3) && digits_at(s, i - 6, 2) &&
             digits_at(s, i - 10, 3))

@@ -31,7 +31,7 @@ SHAPES = (
     "card_digits",  # 13 or more digits in one run of [0-9 -]
     "caps_digits",  # [A-Z]{2}\d{2}
     "at",  # @
-    "phone",  # \+\d | 00\d | \d{3}[-. ]\d{4}
+    "phone",  # \+\d | 00\d | \d{3}[-. )]\d{4}
     "dotted_quad",  # \d+(?:\.\d+){3}
     "hex_colons",  # [0-9A-Fa-f]:[0-9A-Fa-f]{0,4}:
     "hex_run15",  # [0-9A-Fa-f:-]{15}

@@ -19,6 +19,10 @@ FOUND = [
     ("left a message at (675)375-6588 yesterday", "left a message at <PHONE> yesterday"),
     ("(612)2908965 is the best number to reach me.", "<PHONE> is the best number to reach me."),
     ("escalated by 258.497.9384", "escalated by <PHONE>"),
+    (
+        "subscriber complaint from (702)9864471 about dropped calls",
+        "subscriber complaint from <PHONE> about dropped calls",
+    ),
     # After a keyword that also precedes other words, 8+ digits written as a phone is one.
     ("contact number 1 (580) 162-4846 (home)", "contact number <PHONE> (home)"),
     ("Please call 005 9766465 after 5pm", "Please call <PHONE> after 5pm"),

@@ -11,6 +11,8 @@ from compliance.detection.recognizers.url_params import url_decoded
 from tests.unit.detection_helpers import scrub_found_test, scrub_stays_test
 
 FOUND = [
+    # A device serial in capitals with one digit, after its keyword.
+    ("serial number DMPRBREZ2UNU on the back", "serial number <DEVICE_ID> on the back"),
     # An address spelt out in capitals, its local part dotted.
     ("you can email me at perez.charlene69 AT SHAW DOT CA thanks", "you can email me at <EMAIL> thanks"),
     ("email ljohnson AT BIGPOND DOT COM pls", "email <EMAIL> pls"),
@@ -61,6 +63,7 @@ FOUND = [
 ]
 
 STAYS = [
+    "serial number is on the back",
     "Look AT the DOT matrix",
     "look AT THE DOT COM bubble",
     "meet me AT NOON DOT COM",

@@ -154,7 +154,9 @@ class DeviceIdRecognizer(Recognizer):
         # ("iPhone14,2") or a version ("10.0.19045"), which hold fewer digits or only dotted numbers.
         value = found.field("v")
         dotted_number = matches(value, r"^\d+(?:\.\d+)+$")
-        return self.validate(value) & ~dotted_number
+        # A serial in capitals with one digit ("serial number DMPRBREZ2UNU"): the keyword says device.
+        serial = matches(value, r"^[A-Z0-9-]{8,}$") & matches(value, r"\d") & matches(value, r"[A-Z]")
+        return (self.validate(value) | serial) & ~dotted_number
 
     def evidence(self, values: pa.Array) -> np.ndarray:
         return matches(values, rf"^(?:{self.MAC}|[0-9A-Fa-f]{{4}}\.[0-9A-Fa-f]{{4}}\.[0-9A-Fa-f]{{4}})$")
