@@ -60,16 +60,19 @@ test_decoys_stay = scrub_stays_test(STAYS)
 
 
 def test_a_number_alone_in_a_note_is_a_phone_but_not_in_a_reference_column() -> None:
-    """A notes cell holding only a number in a phone's notation, or 8+ bare digits some country
-    validates, is a phone (fail closed); a column that is not free text keeps such values."""
+    """A notes cell holding only a number that reads as a phone is one (fail closed); a column
+    that is not free text keeps such values."""
     import pyarrow as pa
 
     from compliance.detection import Detector
 
-    notes = ["0257884836", "88 31 99 48", "(+358) 756799502", "19832825596", "2024", "INV 12345678"]
+    notes = ["0257884836", "020 7946 0958", "(+358) 756799502", "19832825596", "(675)375-6588"]
+    # ...but not a reference, a date, a build, an ISBN, a quantity or a UPC alone in a cell.
+    notes += ["2024", "INV 12345678", "20250718", "4500057359", "10.0.22621", "978-4-5008-9364-5"]
+    notes += ["16 432 974", "008211920704", "12345678"]
     batch = pa.RecordBatch.from_pydict({"note": notes, "invoice_no": ["4500012345"] * len(notes)})
     detector = Detector()
     found = detector.detect(batch, detector.classify(batch)).to_pylist()
     assert sorted((f["row"], f["field"], f["type"]) for f in found) == [
-        (row, "note", "PHONE") for row in range(4)
+        (row, "note", "PHONE") for row in range(5)
     ]

@@ -83,6 +83,12 @@ _NANP_WRITTEN = (
     r"^(?:(?:\+?1|001)[ .-]?)?(?:\([2-9]\d{2}\) ?\d{3}[-. ]?\d{4}|[2-9]\d{2}-\d{3}-\d{4}|[2-9]\d{2}\.\d{3}\.\d{4})"
     r"(?:[xX]\d{1,6})?$"
 )
+# Numbers a notes cell holds alone that are no phone: a compact date (20250718), a dotted build with a
+# one-digit group (10.0.22621), an ISBN-13 or EAN (978-4-5008-9364-5), thousands (16 432 974).
+_NOT_A_PHONE_ALONE = (
+    r"^(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])$|^\d+(?:\.\d+)*\.\d(?:\.\d+)*$|"
+    r"^\d+\.\d(?:\.|$)|^97[89][- ]?\d|^\d{1,3}(?: \d{3}){2,}$|^\d{1,3}(?:[.,]\d{3}){2,}$"
+)
 # Thousands groups: an amount ("costs 12.500.000"), not a phone.
 _THOUSANDS = r"^\d{1,3}(?:[.,]\d{3}){2,}$"
 # A US National Drug Code in one of its dashed labeler-product-package layouts (4-4-2, 5-3-2, 5-4-1,
@@ -251,14 +257,30 @@ class PhoneRecognizer(Recognizer):
         return super().text_patterns() + ((self.whole_cell_pattern,) if self.free_text else ())
 
     def validate_cell(self, found: pa.StructArray) -> np.ndarray:
+        # Notes hold bare references as often (an order, a date, a build, an ISBN, a quantity): the
+        # number must read as a phone, not only have a phone's digits. With "+" or "00": possible for
+        # its country; else valid in one of the common countries, NANP's by its plan; bare digits
+        # only as a trunk 0 and 9-10 more (a 12-digit UPC has one too), NANP's ten or a Chinese mobile.
         value = found.field("v")
         digits = lengths(strip_chars(pc.replace_substring_regex(value, phone.EXTENSION, ""), r"\D"))
         shaped = (digits >= 8) & (digits <= 15) & ~matches(value, phone.NOT_A_PHONE) & ~matches(value, _NDC)
-        shaped &= ~matches(value, _THOUSANDS)
-        written = shaped & matches(value, _PHONE_WRITTEN)
-        bare = shaped & ~written
-        return written | validate_where(
-            value, bare, lambda some: phone.valid_in_regions(some, phone.KEYWORD_REGIONS)
+        shaped &= ~matches(value, _NOT_A_PHONE_ALONE)
+        plus = shaped & matches(value, r"^\(?\+|^\(?00\d{1,3}[ .\-)]")
+        found_phone = validate_where(
+            value,
+            plus,
+            lambda some: phone.possible_international(
+                pc.replace_substring_regex(some, r"^\(?(?:\+|00)", "+")
+            ),
+        )
+        bare = shaped & ~plus & matches(value, r"^\d+$")
+        national = (shaped & ~plus & ~bare) | (bare & matches(value, r"^0\d{9,10}$|^1[3-9]\d{9}$"))
+        found_phone |= validate_where(
+            value, national, lambda some: phone.valid_in_regions(some, (*phone.NATIONAL_REGIONS, "CN"))
+        )
+        nanp = shaped & ~found_phone & ~plus & ~matches(value, r"^0")  # "00" bare is no call prefix here
+        return found_phone | validate_where(
+            value, nanp, lambda some: phone.valid_phones(some, national_formats=False)
         )
 
     def validate(self, values: pa.Array) -> np.ndarray:
